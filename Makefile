@@ -1,0 +1,33 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+FLASK   := $(BIN)/flask --app wsgi
+PORT    ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test setup setup-test migrate bench clean
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) bootstrap
+
+run: setup
+	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+
+setup-test: $(VENV)/.installed
+
+# The whole suite on SQLite; set TEST_DATABASE_URL to run it on PostgreSQL too.
+test: setup-test
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,58 @@
+"""All settings, read from the environment with safe defaults.
+
+This is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def as_bool(value: str | None, default: bool = False) -> bool:
+    """Read a boolean environment value ("1", "true", "yes", "on")."""
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def as_int(value: str | None, default: int) -> int:
+    """Read an integer environment value, falling back to ``default``."""
+    if value is None or value.strip() == "":
+        return default
+    return int(value)
+
+
+class Config:
+    """Settings for a running service."""
+
+    INSTANCE_PATH: str = os.environ.get("INSTANCE_PATH", str(BASE_DIR / "instance"))
+    # None means: generate once and keep it in INSTANCE_PATH/secret_key (see core.create_app).
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
+    SQLALCHEMY_DATABASE_URI: str = os.environ.get(
+        "DATABASE_URL", "sqlite:///" + str(Path(INSTANCE_PATH) / "kompetens.db")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
+    # Largest request body accepted (statements with attachments, documents, uploads).
+    MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
+    # Origin that serves uploaded content and the player shell (DESIGN.md, security model).
+    CONTENT_ORIGIN: str = os.environ.get("CONTENT_ORIGIN", "")
+    # Browser clients of the LRS: "*" or a space separated list of origins.
+    XAPI_CORS_ORIGINS: str = os.environ.get("XAPI_CORS_ORIGINS", "*")
+    # Largest number of statements one GET returns (clients may ask for fewer).
+    XAPI_MAX_LIMIT: int = as_int(os.environ.get("XAPI_MAX_LIMIT"), 500)
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    SESSION_COOKIE_SECURE: bool = as_bool(os.environ.get("SESSION_COOKIE_SECURE"))
+    TESTING: bool = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: same code, different data."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

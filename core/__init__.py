@@ -1,0 +1,55 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from config import BASE_DIR, Config
+from core.db import db
+from core.errors import register_error_handlers
+
+migrate = Migrate(directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Generate the secret key once and keep it under ``instance/`` (never hard-coded)."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app from ``config.Config`` overlaid with ``config``."""
+    app = Flask(__name__, instance_path=Config.INSTANCE_PATH, instance_relative_config=False)
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    instance_path = Path(app.config["INSTANCE_PATH"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance_path)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        instance_path.mkdir(parents=True, exist_ok=True)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    register_error_handlers(app)
+
+    import lrs
+    import portal
+
+    lrs.init_app(app)
+    portal.init_app(app)
+    return app

@@ -1,0 +1,144 @@
+"""One exception hierarchy and the handlers that turn it into responses.
+
+Every area raises these; nothing else builds error responses.  JSON for the LRS and
+API calls, plain HTML for portal pages.  A 500 never echoes the exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base of all errors we answer on purpose."""
+
+    status_code = 500
+    title = "Internal Server Error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or self.title)
+        self.message = message or self.title
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    """400: the request is malformed; ``errors`` name each field path and rule."""
+
+    status_code = 400
+    title = "Bad Request"
+
+
+class Unauthorized(AppError):
+    """401: no or bad credentials."""
+
+    status_code = 401
+    title = "Unauthorized"
+
+
+class Forbidden(AppError):
+    """403: valid credentials without the right to do this."""
+
+    status_code = 403
+    title = "Forbidden"
+
+
+class NotFound(AppError):
+    """404."""
+
+    status_code = 404
+    title = "Not Found"
+
+
+class Conflict(AppError):
+    """409: the request contradicts what is stored."""
+
+    status_code = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(AppError):
+    """412: If-Match / If-None-Match did not hold."""
+
+    status_code = 412
+    title = "Precondition Failed"
+
+
+class PayloadTooLarge(AppError):
+    """413."""
+
+    status_code = 413
+    title = "Payload Too Large"
+
+
+def wants_json() -> bool:
+    """True for LRS and API calls, and for clients that prefer JSON over HTML."""
+    path = request.path
+    if path.startswith(("/xapi", "/api", "/content/api", "/player/api")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+_HTML = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ status }} {{ title }}</title>
+<main><h1>{{ status }} {{ title }}</h1><p>{{ message }}</p>
+{% if errors %}<ul>{% for e in errors %}<li>{{ e.path }}: {{ e.message }}</li>{% endfor %}</ul>{% endif %}
+</main></html>"""
+
+
+def error_response(
+    status: int, title: str, message: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    """Build the JSON or HTML error response."""
+    if wants_json():
+        body: dict[str, Any] = {"status": status, "error": title, "message": message}
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+    else:
+        response = Response(
+            render_template_string(
+                _HTML, status=status, title=title, message=message, errors=errors or []
+            ),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Register the handlers once, for the whole app."""
+
+    @app.errorhandler(AppError)
+    def handle_app_error(exc: AppError) -> Response:
+        response = error_response(exc.status_code, exc.title, exc.message, exc.errors)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        response = error_response(status, exc.name, exc.description or exc.name)
+        if status == 405 and exc.response is None:
+            allowed = getattr(exc, "valid_methods", None)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise exc
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(500, "Internal Server Error", "An unexpected error occurred.")

@@ -1,0 +1,191 @@
+"""The xAPI Learning Record Store (1.0.3 and 2.0.0), under ``/xapi``.
+
+Cross-cutting protocol rules live here, once: the version header (Communication §3.3),
+``X-Experience-API-Consistent-Through`` (§2.1.3), CORS for browser clients, and the
+1.0.3 alternate request syntax (Communication §1.3), which is rewritten into an ordinary
+request before Flask sees it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from core.errors import BadRequest
+
+bp = Blueprint("lrs", __name__, url_prefix="/xapi")
+
+VERSION_1 = "1.0.3"
+VERSION_2 = "2.0.0"
+SUPPORTED_VERSIONS = [VERSION_1, VERSION_2]
+_V1 = re.compile(r"^1\.0(\.\d+)?$")
+_V2 = re.compile(r"^2\.0(\.0)?$")
+
+CORS_ALLOW_HEADERS = (
+    "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, "
+    "X-Requested-With, Accept-Language"
+)
+CORS_EXPOSE_HEADERS = (
+    "ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, "
+    "Content-Type, Content-Length"
+)
+CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+
+
+def negotiate_version(value: str | None) -> str:
+    """Map a request's ``X-Experience-API-Version`` to the rules we apply (§3.3)."""
+    if value is None:
+        raise BadRequest(
+            "The X-Experience-API-Version header is required",
+            errors=[{"path": "header:X-Experience-API-Version", "message": "missing"}],
+        )
+    value = value.strip()
+    if _V1.match(value):
+        return VERSION_1
+    if _V2.match(value):
+        return VERSION_2
+    raise BadRequest(
+        f"Unsupported X-Experience-API-Version {value!r}; supported: 1.0.x, 2.0.0",
+        errors=[{"path": "header:X-Experience-API-Version", "message": "unsupported version"}],
+    )
+
+
+def xapi_version() -> str:
+    """The version whose rules apply to this request (1.0.3 or 2.0.0)."""
+    return str(g.get("xapi_version") or VERSION_2)
+
+
+def _utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@bp.before_request
+def _before() -> Response | None:
+    environ_error = request.environ.get("kompetens.alt_error")
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    if environ_error:
+        raise BadRequest(environ_error, errors=[{"path": "query:method", "message": environ_error}])
+    header = request.headers.get("X-Experience-API-Version")
+    if request.endpoint == "lrs.get_about" and header is None:
+        return None
+    g.xapi_version = negotiate_version(header)
+    if request.environ.get("kompetens.alt_syntax") and g.xapi_version != VERSION_1:
+        raise BadRequest(
+            "The alternate request syntax (method=) exists only in xAPI 1.0.x",
+            errors=[{"path": "query:method", "message": "not allowed in 2.0.0"}],
+        )
+    return None
+
+
+@bp.after_request
+def _after(response: Response) -> Response:
+    response.headers["X-Experience-API-Version"] = str(g.get("xapi_version") or VERSION_2)
+    response.headers["X-Experience-API-Consistent-Through"] = _utc_now_iso()
+    origin = request.headers.get("Origin")
+    allowed = current_app.config["XAPI_CORS_ORIGINS"].split()
+    if origin and ("*" in allowed or origin in allowed):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+        response.vary.add("Origin")
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+# -- Alternate request syntax (xAPI 1.0.3 Communication §1.3) -------------------------
+
+_HEADER_FIELDS = {
+    "authorization": "HTTP_AUTHORIZATION",
+    "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
+    "content-type": "CONTENT_TYPE",
+    "content-length": "CONTENT_LENGTH",
+    "if-match": "HTTP_IF_MATCH",
+    "if-none-match": "HTTP_IF_NONE_MATCH",
+}
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class AlternateSyntaxMiddleware:
+    """Rewrite ``POST /xapi/...?method=PUT`` form requests into the request they stand for."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        query = environ.get("QUERY_STRING", "")
+        if (
+            environ.get("PATH_INFO", "").startswith("/xapi/")
+            and "method=" in query
+            and environ.get("REQUEST_METHOD") == "POST"
+        ):
+            self._rewrite(environ, parse_qsl(query, keep_blank_values=True))
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _rewrite(environ: dict[str, Any], params: list[tuple[str, str]]) -> None:
+        names = [name for name, _ in params]
+        if "method" not in names:
+            return
+        environ["kompetens.alt_syntax"] = True
+        method = dict(params)["method"].upper()
+        if names != ["method"]:
+            environ["kompetens.alt_error"] = (
+                "With the alternate request syntax, parameters other than method "
+                "go in the form body"
+            )
+            return
+        if method not in {"GET", "PUT", "POST", "DELETE", "HEAD"}:
+            environ["kompetens.alt_error"] = f"Unsupported method {method!r}"
+            return
+        content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            environ["kompetens.alt_error"] = (
+                "The alternate request syntax needs an application/x-www-form-urlencoded body"
+            )
+            return
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            fields = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            environ["kompetens.alt_error"] = "The form body is not valid UTF-8"
+            return
+        query: list[tuple[str, str]] = []
+        content = ""
+        environ["CONTENT_TYPE"] = "application/json"
+        for name, value in fields:
+            lower = name.lower()
+            if lower in _HEADER_FIELDS:
+                environ[_HEADER_FIELDS[lower]] = value
+            elif name == "content":
+                content = value
+            else:
+                query.append((name, value))
+        body = content.encode("utf-8")
+        environ["REQUEST_METHOD"] = method
+        environ["QUERY_STRING"] = urlencode(query)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input"] = io.BytesIO(body)
+
+
+def init_app(app: Flask) -> None:
+    """Wire the LRS views, CLI and the alternate-syntax rewrite into the app."""
+    from lrs import cli, views  # noqa: F401  (registers routes on bp)
+
+    app.register_blueprint(bp)
+    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.cli.add_command(cli.credentials)

@@ -1,0 +1,195 @@
+"""LRS clients: HTTP Basic key/secret credentials and their xAPI scopes.
+
+xAPI 1.0.3 Communication §4 (authentication) and §4.2 (the scope vocabulary).  Secrets
+are random 32-byte tokens, so a keyed SHA-256 (HMAC with a per-credential salt) is as
+strong as a slow password hash here and keeps the check off the request's critical path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, request
+from sqlalchemy import select
+
+from core.db import db
+from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from lrs.models import Credential
+
+# https://github.com/adlnet/xAPI-Spec/blob/1.0.3/xAPI-Communication.md#oauth-authorization-scope
+SCOPES = (
+    "statements/write",
+    "statements/read",
+    "statements/read/mine",
+    "state",
+    "define",
+    "profile",
+    "all/read",
+    "all",
+)
+
+# What each kind of operation needs: any one of these scopes.
+NEEDS: dict[str, frozenset[str]] = {
+    "statements/write": frozenset({"statements/write", "all"}),
+    "statements/read": frozenset(
+        {"statements/read", "statements/read/mine", "all/read", "all"}
+    ),
+    "state/read": frozenset({"state", "all/read", "all"}),
+    "state/write": frozenset({"state", "all"}),
+    "profile/read": frozenset({"profile", "all/read", "all"}),
+    "profile/write": frozenset({"profile", "all"}),
+    "activities/read": frozenset(
+        {"all", "all/read", "define", "profile", "state", "statements/read", "statements/read/mine"}
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Client:
+    """The authenticated caller of one request."""
+
+    id: int
+    scopes: frozenset[str]
+    authority: dict[str, Any]
+    agent: dict[str, Any] | None = None
+    registration: str | None = None
+
+    @property
+    def reads_only_own(self) -> bool:
+        """statements/read/mine alone: the client sees only what it stored."""
+        return "statements/read/mine" in self.scopes and not (
+            self.scopes & {"statements/read", "all/read", "all"}
+        )
+
+    def can(self, need: str) -> bool:
+        """True when one of the client's scopes allows ``need``."""
+        return bool(self.scopes & NEEDS[need])
+
+
+def _hash_secret(salt: str, secret: str) -> str:
+    return hmac.new(salt.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def create_credential(
+    name: str,
+    scopes: list[str],
+    authority: dict[str, Any] | None = None,
+    agent: dict[str, Any] | None = None,
+    registration: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[Credential, str]:
+    """Create a credential; returns it and the secret, which is never stored in clear."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise BadRequest(
+            f"Unknown scope(s): {', '.join(unknown)}" if unknown else "At least one scope is needed",
+            errors=[{"path": "scopes", "message": f"allowed: {', '.join(SCOPES)}"}],
+        )
+    key = secrets.token_hex(16)
+    secret = secrets.token_urlsafe(32)
+    salt = secrets.token_hex(16)
+    credential = Credential(
+        name=name,
+        key=key,
+        secret_salt=salt,
+        secret_hash=_hash_secret(salt, secret),
+        scopes=sorted(set(scopes)),
+        authority=authority
+        or {
+            "objectType": "Agent",
+            "name": name,
+            "account": {"homePage": "urn:kompetens:lrs", "name": key},
+        },
+        agent=agent,
+        registration=registration,
+        created_at=_now(),
+        expires_at=expires_at,
+    )
+    db.session.add(credential)
+    db.session.flush()
+    return credential, secret
+
+
+def list_credentials() -> list[Credential]:
+    """All credentials, newest first."""
+    return list(db.session.scalars(select(Credential).order_by(Credential.id.desc())))
+
+
+def revoke_credential(key: str) -> Credential:
+    """Revoke by key; later requests with it get 401."""
+    credential = db.session.scalar(select(Credential).where(Credential.key == key))
+    if credential is None:
+        raise NotFound(f"No credential with key {key}")
+    credential.revoked_at = credential.revoked_at or _now()
+    db.session.flush()
+    return credential
+
+
+def _basic_auth(header: str | None) -> tuple[str, str] | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    return key, secret
+
+
+def authenticate(header: str | None = None) -> Client:
+    """Check the request's Basic credentials; raise Unauthorized unless they are valid."""
+    pair = _basic_auth(header if header is not None else request.headers.get("Authorization"))
+    challenge = {"WWW-Authenticate": 'Basic realm="xAPI"'}
+    if pair is None:
+        raise Unauthorized("HTTP Basic credentials (LRS key and secret) are required", headers=challenge)
+    key, secret = pair
+    credential = db.session.scalar(select(Credential).where(Credential.key == key))
+    if credential is None or not hmac.compare_digest(
+        credential.secret_hash, _hash_secret(credential.secret_salt, secret)
+    ):
+        raise Unauthorized("Unknown key or wrong secret", headers=challenge)
+    now = _now()
+    if credential.revoked_at is not None or (
+        credential.expires_at is not None and credential.expires_at <= now
+    ):
+        raise Unauthorized("This credential is revoked or expired", headers=challenge)
+    return Client(
+        id=credential.id,
+        scopes=frozenset(credential.scopes),
+        authority=credential.authority,
+        agent=credential.agent,
+        registration=credential.registration,
+    )
+
+
+def current_client() -> Client:
+    """The client of this request, authenticating it on first use."""
+    client: Client | None = g.get("lrs_client")
+    if client is None:
+        client = authenticate()
+        g.lrs_client = client
+    return client
+
+
+def require(need: str) -> Client:
+    """Authenticate and check that the client may do ``need`` (403 otherwise)."""
+    client = current_client()
+    if not client.can(need):
+        raise Forbidden(f"This credential's scopes do not allow {need}")
+    return client

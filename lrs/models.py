@@ -1,0 +1,139 @@
+"""LRS tables: statements with their filter index, attachments, documents, activities, credentials.
+
+DESIGN.md, "Storage": the full statement JSON is kept beside indexed columns, and every
+query parameter is answered from ``statement_filter`` rows (hashed keys), so a filtered
+GET never scans statement bodies.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY columns.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Credential(db.Model):
+    """An LRS client: key and (hashed) secret, scopes and the authority it stores under."""
+
+    __tablename__ = "lrs_credential"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_salt: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    authority: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # A learner-bound credential (player launches) may only act as this agent.
+    agent: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Statement(db.Model):
+    """One stored statement; ``data`` is returned as is (format=exact)."""
+
+    __tablename__ = "lrs_statement"
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    stored: Mapped[datetime] = mapped_column(DateTime)
+    verb_id: Mapped[str] = mapped_column(Text)
+    # Target of a StatementRef object (voiding, and filters that follow refs).
+    object_ref: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lrs_credential.id", ondelete="SET NULL"), nullable=True
+    )
+    has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_lrs_statement_credential_pk", "credential_id", "pk"),)
+
+
+class StatementFilter(db.Model):
+    """One queryable key of a statement: (kind, hashed key) → statement.
+
+    Kinds are the query parameters: see ``lrs.filters``.  A statement whose object is a
+    StatementRef also carries its target's rows, which is how "Filter Conditions for
+    StatementRefs" (xAPI 1.0.3 Communication §2.1.3) is answered without recursion.
+    """
+
+    __tablename__ = "lrs_statement_filter"
+
+    kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    statement_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("lrs_statement.pk", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_lrs_statement_filter_statement", "statement_pk"),)
+
+
+class Attachment(db.Model):
+    """Raw attachment data, stored once per SHA-2 however many statements use it."""
+
+    __tablename__ = "lrs_attachment"
+
+    sha2: Mapped[str] = mapped_column(String(128), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Activity(db.Model):
+    """The canonical definition of an activity, merged from every statement that had one."""
+
+    __tablename__ = "lrs_activity"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Document(db.Model):
+    """A State, Activity Profile or Agent Profile document (xAPI Communication §2.2)."""
+
+    __tablename__ = "lrs_document"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # 1 state, 2 activity profile, 3 agent profile
+    kind: Mapped[int] = mapped_column(SmallInteger)
+    # sha256 of (kind, activityId, agent key): the set a list/delete-all works on.
+    set_key: Mapped[str] = mapped_column(String(64))
+    activity_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agent_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    registration: Mapped[str] = mapped_column(String(36), default="")  # "" = none
+    doc_id: Mapped[str] = mapped_column(Text)
+    doc_hash: Mapped[str] = mapped_column(String(64))  # sha256 of doc_id: ids may be long
+    content_type: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(64))
+    updated: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("uq_lrs_document_identity", "set_key", "registration", "doc_hash", unique=True),
+    )

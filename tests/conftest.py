@@ -1,0 +1,181 @@
+"""Shared fixtures: the app, clients, an authenticated xAPI client and factories.
+
+Runs on SQLite by default; set TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run
+the same suite on PostgreSQL.  Tables are built by the Alembic migrations once per run
+and emptied after each test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+from werkzeug.test import TestResponse
+
+from config import TestConfig
+from core import create_app
+from core.db import db
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for the whole run, on a fresh database built by the migrations."""
+    instance = tmp_path_factory.mktemp("instance")
+    url = TestConfig.SQLALCHEMY_DATABASE_URI
+    if url == "sqlite://":
+        url = f"sqlite:///{instance / 'test.db'}"
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TestConfig.SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(instance),
+            "STORAGE_PATH": str(instance / "storage"),
+        }
+    )
+    with application.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app: Flask) -> Iterator[None]:
+    """Empty every table after each test so tests never see each other's rows."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A plain test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner for ``flask`` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_credential(app: Flask) -> Callable[..., tuple[str, str]]:
+    """Create an LRS credential; returns (key, secret)."""
+    from lrs import auth
+
+    def make(scopes: list[str] | None = None, name: str = "test", **kwargs: Any) -> tuple[str, str]:
+        with app.app_context():
+            credential, secret = auth.create_credential(name, scopes or ["all"], **kwargs)
+            db.session.commit()
+            return credential.key, secret
+
+    return make
+
+
+def basic(key: str, secret: str) -> str:
+    """An HTTP Basic Authorization header value."""
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+class XapiClient:
+    """A test client that sends credentials and the version header on every call."""
+
+    def __init__(self, client: FlaskClient, auth: str, version: str = "1.0.3") -> None:
+        self.client = client
+        self.auth = auth
+        self.version = version
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> TestResponse:
+        """Send one request; ``path`` is relative to /xapi/ unless it starts with '/'."""
+        url = path if path.startswith("/") else "/xapi/" + path
+        sent: dict[str, str] = {"Authorization": self.auth}
+        if self.version:
+            sent["X-Experience-API-Version"] = self.version
+        sent.update(headers or {})
+        if json_body is not None:
+            data = json.dumps(json_body)
+            sent.setdefault("Content-Type", "application/json")
+        sent = {k: v for k, v in sent.items() if v is not None}
+        return self.client.open(
+            url, method=method, data=data, headers=sent, query_string=query, **kwargs
+        )
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> TestResponse:
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> TestResponse:
+        return self.request("PUT", path, json_body=body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def xapi(client: FlaskClient, make_credential: Callable[..., tuple[str, str]]) -> XapiClient:
+    """An all-scope xAPI client speaking 1.0.3 (set ``xapi.version = "2.0.0"`` to switch)."""
+    return XapiClient(client, basic(*make_credential(["all"])))
+
+
+@pytest.fixture
+def make_xapi(
+    client: FlaskClient, make_credential: Callable[..., tuple[str, str]]
+) -> Callable[..., XapiClient]:
+    """Build an xAPI client with the given scopes and version."""
+
+    def make(scopes: list[str] | None = None, version: str = "1.0.3", **kwargs: Any) -> XapiClient:
+        return XapiClient(client, basic(*make_credential(scopes or ["all"], **kwargs)), version)
+
+    return make
+
+
+@pytest.fixture
+def make_statement() -> Callable[..., dict[str, Any]]:
+    """A valid statement; keyword arguments replace top-level properties."""
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        statement: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "actor": {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.org"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
+            "object": {
+                "objectType": "Activity",
+                "id": "http://example.org/courses/fire-safety",
+                "definition": {"name": {"en-US": "Fire safety"}},
+            },
+        }
+        statement.update(overrides)
+        return {k: v for k, v in statement.items() if v is not None}
+
+    return make
