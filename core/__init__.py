@@ -48,8 +48,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     import lrs
+    import packages
     import portal
 
     lrs.init_app(app)
+    packages.init_app(app)
     portal.init_app(app)
     return app

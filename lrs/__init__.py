@@ -184,7 +184,7 @@ class AlternateSyntaxMiddleware:
 
 def init_app(app: Flask) -> None:
     """Wire the LRS views, CLI and the alternate-syntax rewrite into the app."""
-    from lrs import cli, views  # noqa: F401  (registers routes on bp)
+    from lrs import cli, document_views, views  # noqa: F401  (register routes on bp)
 
     app.register_blueprint(bp)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Views for the document resources, activities, agents and about (being written)."""
