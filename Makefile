@@ -25,9 +25,9 @@ run: setup
 
 setup-test: $(VENV)/.installed
 
-# The whole suite on SQLite; set TEST_DATABASE_URL to run it on PostgreSQL too.
+# The whole suite on SQLite, then on PostgreSQL (scripts/test.sh says how it finds it).
 test: setup-test
-	$(BIN)/python -m pytest -q
+	scripts/test.sh
 
 clean:
 	rm -rf $(VENV) instance

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -41,4 +42,37 @@ def load(schema: Schema, data: Any, what: str = "request") -> Any:
         first = rows[0] if rows else {"path": "$", "message": "invalid"}
         raise BadRequest(
             f"Invalid {what}: {first['path']}: {first['message']}", errors=rows
+        ) from None
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate property {key!r}")
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(raw: bytes, path: str = "body") -> Any:
+    """Parse a request body as strict JSON: UTF-8, no duplicate keys, no NaN/Infinity."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            f"The {path} is not valid UTF-8 (byte {exc.start})",
+            errors=[{"path": path, "message": "invalid UTF-8"}],
+        ) from None
+    try:
+        return json.loads(
+            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except ValueError as exc:
+        raise BadRequest(
+            f"The {path} is not valid JSON: {exc}",
+            errors=[{"path": path, "message": "invalid JSON"}],
         ) from None

@@ -1,0 +1,677 @@
+"""Statements: the LRS's Python API (store, fetch, query).
+
+Everything that records learning (the HTTP views, the player, classroom sessions) goes
+through these functions, so the same validation and storage rules apply everywhere.
+They ``flush()`` but never commit: the caller commits once.
+
+Spec: xAPI 1.0.3 Data §2 (statements), Communication §2.1 (statement resource); the
+2.0.0 differences are listed in ../shared/docs/XAPI_CHECKLIST.md §14.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, insert, select, update
+
+from core.db import db
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from lrs import schemas
+from lrs.auth import Client
+from lrs.formats import merge_definitions
+from lrs.keys import agent_key, key_hash, sha256_hex
+from lrs.models import Activity, Attachment, Statement, StatementFilter
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
+
+# Kinds of rows in lrs_statement_filter, one per query parameter (Communication §2.1.3).
+VERB, REGISTRATION, AGENT, AGENT_RELATED, ACTIVITY, ACTIVITY_RELATED = 1, 2, 3, 4, 5, 6
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, truncated to milliseconds: ``stored`` is returned with ms precision,
+    so the column must not hold more, or ``since=<a returned stored>`` would match it."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds, as returned in ``stored``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+# -- Building rows ---------------------------------------------------------------------
+
+
+def _agents_in(agent: Any) -> Iterator[str]:
+    """IFI keys of an agent or group and of a group's members."""
+    if not isinstance(agent, dict):
+        return
+    key = agent_key(agent)
+    if key:
+        yield key
+    for member in agent.get("member") or ():
+        if isinstance(member, dict):
+            member_key = agent_key(member)
+            if member_key:
+                yield member_key
+
+
+def _context_activity_ids(context: dict[str, Any]) -> Iterator[str]:
+    for value in (context.get("contextActivities") or {}).values():
+        for activity in value if isinstance(value, list) else [value]:
+            if isinstance(activity, dict) and "id" in activity:
+                yield activity["id"]
+
+
+def _context_agents(context: dict[str, Any]) -> Iterator[str]:
+    for key in ("instructor", "team"):
+        yield from _agents_in(context.get(key))
+    for item in context.get("contextAgents") or ():
+        yield from _agents_in(item.get("agent"))
+    for item in context.get("contextGroups") or ():
+        yield from _agents_in(item.get("group"))
+
+
+def filter_keys(statement: dict[str, Any]) -> set[tuple[int, int]]:
+    """The (kind, key hash) rows that make ``statement`` findable by each query parameter.
+
+    ``agent`` matches the actor or an agent/group object; ``related_agents`` adds
+    authority, instructor, team, context agents/groups, group members and the same in
+    a SubStatement.  ``activity`` matches the object; ``related_activities`` adds context
+    activities and a SubStatement's (Communication §2.1.3, query parameters).
+    """
+    rows: dict[tuple[int, str], None] = {}
+
+    def add(kind: int, key: str | None) -> None:
+        if key is not None:
+            rows[(kind, key)] = None
+
+    add(VERB, statement["verb"]["id"])
+    context = statement.get("context") or {}
+    add(REGISTRATION, context.get("registration"))
+    actor = statement["actor"]
+    add(AGENT, agent_key(actor))
+    for key in _agents_in(actor):
+        add(AGENT_RELATED, key)
+    obj = statement["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        add(ACTIVITY, obj["id"])
+    elif kind in ("Agent", "Group"):
+        add(AGENT, agent_key(obj))
+        for key in _agents_in(obj):
+            add(AGENT_RELATED, key)
+    elif kind == "SubStatement":
+        for key in _agents_in(obj.get("actor")):
+            add(AGENT_RELATED, key)
+        inner = obj.get("object") or {}
+        inner_kind = inner.get("objectType", "Activity")
+        if inner_kind == "Activity":
+            add(ACTIVITY_RELATED, inner.get("id"))
+        elif inner_kind in ("Agent", "Group"):
+            for key in _agents_in(inner):
+                add(AGENT_RELATED, key)
+        inner_context = obj.get("context") or {}
+        for key in _context_agents(inner_context):
+            add(AGENT_RELATED, key)
+        for activity_id in _context_activity_ids(inner_context):
+            add(ACTIVITY_RELATED, activity_id)
+    for key in _agents_in(statement.get("authority")):
+        add(AGENT_RELATED, key)
+    for key in _context_agents(context):
+        add(AGENT_RELATED, key)
+    for activity_id in _context_activity_ids(context):
+        add(ACTIVITY_RELATED, activity_id)
+    # A key already indexed under the narrow kind need not repeat under the broad one:
+    # related queries look in both kinds.
+    narrow = {(k, key) for (k, key) in rows if k in (AGENT, ACTIVITY)}
+    return {
+        (k, key_hash(key))
+        for (k, key) in rows
+        if not (k == AGENT_RELATED and (AGENT, key) in narrow)
+        and not (k == ACTIVITY_RELATED and (ACTIVITY, key) in narrow)
+    }
+
+
+def _definitions_in(statement: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(activity id, definition) for every activity in the statement that carries one."""
+    def from_activity(activity: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        if (
+            isinstance(activity, dict)
+            and activity.get("objectType", "Activity") == "Activity"
+            and isinstance(activity.get("definition"), dict)
+            and "id" in activity
+        ):
+            yield activity["id"], activity["definition"]
+
+    def from_context(context: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        if not isinstance(context, dict):
+            return
+        for value in (context.get("contextActivities") or {}).values():
+            for activity in value if isinstance(value, list) else [value]:
+                yield from from_activity(activity)
+
+    obj = statement["object"]
+    yield from from_activity(obj)
+    if obj.get("objectType") == "SubStatement":
+        yield from from_activity(obj.get("object"))
+        yield from from_context(obj.get("context"))
+    yield from from_context(statement.get("context"))
+
+
+@dataclass
+class Prepared:
+    """A validated batch with LRS-assigned properties, ready to insert."""
+
+    statements: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    filters: list[set[tuple[int, int]]]
+    stored: datetime
+
+
+def prepare(
+    statements: Sequence[dict[str, Any]], client: Client, version: str, stored: datetime
+) -> Prepared:
+    """Assign id, stored, timestamp, authority and version, and build the table rows.
+
+    Data §2.4.1 (id), §2.4.8 (stored: set by the LRS, overwriting any value sent),
+    §2.4.9 (authority: set by the LRS from the credential), §2.4.10 (version), and
+    2.0.0's "timestamp = stored when absent".
+    """
+    stored_text = format_timestamp(stored)
+    prepared: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    filters: list[set[tuple[int, int]]] = []
+    for original in statements:
+        statement = dict(original)
+        statement.setdefault("id", str(uuid.uuid4()))
+        statement["stored"] = stored_text
+        statement.setdefault("timestamp", stored_text)
+        statement["authority"] = client.authority
+        statement.setdefault("version", "2.0.0" if version.startswith("2.") else "1.0.0")
+        obj = statement["object"]
+        ref = obj.get("id") if obj.get("objectType") == "StatementRef" else None
+        prepared.append(statement)
+        rows.append(
+            {
+                "statement_id": statement["id"],
+                "data": statement,
+                "stored": _naive(stored),
+                "verb_id": statement["verb"]["id"],
+                "object_ref": ref,
+                "voided": False,
+                "credential_id": client.id or None,
+                "has_attachments": bool(statement.get("attachments")),
+            }
+        )
+        filters.append(filter_keys(statement))
+    return Prepared(prepared, rows, filters, stored)
+
+
+# -- Storing ---------------------------------------------------------------------------
+
+
+@dataclass
+class RawAttachment:
+    """One attachment part from a multipart request."""
+
+    sha2: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class StoreResult:
+    """Ids of a stored batch, in request order; ``new`` are the ones actually inserted."""
+
+    ids: list[str]
+    new: list[str] = field(default_factory=list)
+
+
+# Properties the LRS may change or that may differ in serialization without the
+# statement being a different one (Data §2.3.1, immutability exceptions).
+_IGNORED_IN_COMPARISON = ("stored", "authority", "version", "id", "attachments")
+
+
+def _comparable(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if key == "" and k in _IGNORED_IN_COMPARISON:
+                continue
+            if k == "contextActivities" and isinstance(v, dict):
+                v = {kk: vv if isinstance(vv, list) else [vv] for kk, vv in v.items()}
+            out[k] = _comparable(v, k if key == "" else key + "." + k)
+        if key == "" and "timestamp" in out:
+            try:
+                out["timestamp"] = schemas.parse_timestamp(value["timestamp"], "timestamp").isoformat()
+            except BadRequest:
+                pass
+        if "mbox" in out and isinstance(out["mbox"], str):
+            out["mbox"] = out["mbox"].lower()
+        if "member" in out and isinstance(out["member"], list):
+            out["member"] = sorted(out["member"], key=lambda m: json.dumps(m, sort_keys=True))
+        return out
+    if isinstance(value, list):
+        return [_comparable(v, key) for v in value]
+    return value
+
+
+def same_statement(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when two statements are the same under the immutability rules."""
+    return bool(_comparable(a) == _comparable(b))
+
+
+def _check_attachments(
+    statements: Sequence[dict[str, Any]],
+    raw: dict[str, RawAttachment],
+    version: str,
+) -> None:
+    """Every attachment needs a fileUrl or a raw part; every raw part needs a statement.
+
+    Communication §1.5.2; signed statements are checked per Data §2.6.
+    """
+    used: set[str] = set()
+    for index, statement in enumerate(statements):
+        for position, attachment in enumerate(statement.get("attachments") or ()):
+            sha2 = attachment["sha2"]
+            path = f"[{index}].attachments[{position}]"
+            if sha2 in raw:
+                used.add(sha2)
+            elif "fileUrl" not in attachment:
+                raise BadRequest(
+                    "An attachment has neither a fileUrl nor a matching multipart part",
+                    errors=[{"path": path + ".sha2", "message": "no part with this hash"}],
+                )
+            if attachment["usageType"] == SIGNATURE_USAGE:
+                if attachment.get("contentType") != "application/octet-stream":
+                    raise BadRequest(
+                        "A signature attachment must have contentType application/octet-stream",
+                        errors=[{"path": path + ".contentType", "message": "not application/octet-stream"}],
+                    )
+                if sha2 not in raw:
+                    raise BadRequest(
+                        "A signature attachment must be sent as a multipart part",
+                        errors=[{"path": path, "message": "signature data missing"}],
+                    )
+                from lrs.signature import verify_signature
+
+                verify_signature(statement, raw[sha2].data, version)
+    extra = set(raw) - used
+    if extra:
+        raise BadRequest(
+            "A multipart part matches no attachment of any statement",
+            errors=[{"path": "body", "message": f"unused part {sorted(extra)[0]}"}],
+        )
+
+
+def _lookup_existing(ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for statement_id, data in db.session.execute(
+            select(Statement.statement_id, Statement.data).where(Statement.statement_id.in_(chunk))
+        ):
+            found[statement_id] = data
+    return found
+
+
+def store_statements(
+    statements: Sequence[dict[str, Any]],
+    client: Client,
+    version: str,
+    attachments: Iterable[RawAttachment] = (),
+    validated: bool = False,
+) -> StoreResult:
+    """Validate and store a batch atomically; all or nothing (Communication §2.1.2).
+
+    Statements whose id is stored already are compared: the same statement is accepted
+    again without change, a different one is a 409 Conflict for the whole batch.
+    """
+    if not validated:
+        statements = schemas.validate_statements(list(statements), version)
+    raw = {a.sha2: a for a in attachments}
+    _check_attachments(statements, raw, version)
+    _check_client_may_write(statements, client)
+
+    explicit = [s["id"] for s in statements if "id" in s]
+    existing = _lookup_existing(explicit)
+    for statement_id, stored_data in existing.items():
+        incoming = next(s for s in statements if s.get("id") == statement_id)
+        if not same_statement(incoming, stored_data):
+            raise Conflict(
+                f"Statement {statement_id} exists already with different content",
+                errors=[{"path": "id", "message": "statements are immutable"}],
+            )
+    fresh = [s for s in statements if s.get("id") not in existing]
+    prepared = prepare(fresh, client, version, utc_now())
+    _check_voiding(prepared.statements)
+    _insert(prepared)
+    _store_attachment_data(raw.values())
+    _update_definitions(prepared.statements, client)
+    assigned = iter(prepared.statements)
+    ids = [s["id"] if s.get("id") in existing else next(assigned)["id"] for s in statements]
+    return StoreResult(ids, [s["id"] for s in prepared.statements])
+
+
+def _check_client_may_write(statements: Sequence[dict[str, Any]], client: Client) -> None:
+    """A learner-bound credential (a player launch) may only record its own learner."""
+    if client.agent is None:
+        return
+    own = agent_key(client.agent)
+    for index, statement in enumerate(statements):
+        if agent_key(statement["actor"]) != own:
+            raise Forbidden(
+                "This credential may only record statements about its own learner",
+                errors=[{"path": f"[{index}].actor", "message": "not the launched learner"}],
+            )
+
+
+def _check_voiding(statements: list[dict[str, Any]]) -> None:
+    """A voiding statement cannot target another voiding statement (Data §2.3.2)."""
+    targets = {
+        s["object"]["id"]: i
+        for i, s in enumerate(statements)
+        if s["verb"]["id"] == VOIDED_VERB
+    }
+    if not targets:
+        return
+    voiding_in_batch = {s["id"] for s in statements if s["verb"]["id"] == VOIDED_VERB}
+    stored_voiding = set(
+        db.session.scalars(
+            select(Statement.statement_id).where(
+                Statement.statement_id.in_(list(targets)), Statement.verb_id == VOIDED_VERB
+            )
+        )
+    )
+    for target, index in targets.items():
+        if target in voiding_in_batch or target in stored_voiding:
+            raise BadRequest(
+                "A voiding statement cannot target another voiding statement",
+                errors=[{"path": f"[{index}].object.id", "message": "targets a voiding statement"}],
+            )
+
+
+def _insert(prepared: Prepared) -> None:
+    if not prepared.rows:
+        return
+    result = db.session.execute(
+        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
+        prepared.rows,
+    )
+    pks = list(result.scalars())
+    filter_rows = [
+        {"kind": kind, "key_hash": hashed, "statement_pk": pk}
+        for pk, keys in zip(pks, prepared.filters, strict=True)
+        for kind, hashed in keys
+    ]
+    if filter_rows:
+        db.session.execute(insert(StatementFilter), filter_rows)
+
+    by_id = {s["id"]: pk for s, pk in zip(prepared.statements, pks, strict=True)}
+    refs = {
+        pk: s["object"]["id"]
+        for s, pk in zip(prepared.statements, pks, strict=True)
+        if s["object"].get("objectType") == "StatementRef"
+    }
+    if refs:
+        _inherit_target_filters(refs, prepared, pks)
+        targets = [
+            s["object"]["id"] for s in prepared.statements if s["verb"]["id"] == VOIDED_VERB
+        ]
+        if targets:
+            db.session.execute(
+                update(Statement)
+                .where(Statement.statement_id.in_(targets), Statement.verb_id != VOIDED_VERB)
+                .values(voided=True)
+            )
+    # A statement voided before it arrived (the voiding statement came first).
+    already_voided = list(
+        db.session.scalars(
+            select(Statement.object_ref).where(
+                Statement.object_ref.in_(list(by_id)), Statement.verb_id == VOIDED_VERB
+            )
+        )
+    )
+    if already_voided:
+        db.session.execute(
+            update(Statement)
+            .where(Statement.statement_id.in_(already_voided), Statement.verb_id != VOIDED_VERB)
+            .values(voided=True)
+        )
+
+
+def _inherit_target_filters(refs: dict[int, str], prepared: Prepared, pks: list[int]) -> None:
+    """Give a statement that targets another statement its target's filter rows.
+
+    Communication §2.1.3, "Filter Conditions for StatementRefs": a statement with a
+    StatementRef object meets a (non time/limit) filter when its target does.
+    """
+    target_pks: dict[str, int] = {
+        statement_id: pk
+        for statement_id, pk in db.session.execute(
+            select(Statement.statement_id, Statement.pk).where(
+                Statement.statement_id.in_(list(set(refs.values())))
+            )
+        ).all()
+    }
+    own = {pk: keys for pk, keys in zip(pks, prepared.filters, strict=True)}
+    for pk, target in refs.items():
+        target_pk = target_pks.get(target)
+        if target_pk is None or target_pk == pk:
+            continue
+        inherited = {
+            (kind, hashed)
+            for kind, hashed in db.session.execute(
+                select(StatementFilter.kind, StatementFilter.key_hash).where(
+                    StatementFilter.statement_pk == target_pk
+                )
+            ).all()
+        }
+        missing = inherited - own[pk]
+        if missing:
+            db.session.execute(
+                insert(StatementFilter),
+                [{"kind": k, "key_hash": h, "statement_pk": pk} for k, h in missing],
+            )
+
+
+def _store_attachment_data(raw: Iterable[RawAttachment]) -> None:
+    items = list(raw)
+    if not items:
+        return
+    known = set(
+        db.session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_([a.sha2 for a in items])))
+    )
+    for item in items:
+        if item.sha2 not in known:
+            db.session.add(Attachment(sha2=item.sha2, content_type=item.content_type, data=item.data))
+            known.add(item.sha2)
+    db.session.flush()
+
+
+def _update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
+    """Merge activity definitions into the canonical ones (Data §2.4.4.1, Communication §2.5).
+
+    Only clients allowed to ``define`` (or ``all``) change canonical definitions.
+    """
+    if not statements or not (client.scopes & {"define", "all"}):
+        return
+    incoming: dict[str, dict[str, Any]] = {}
+    for statement in statements:
+        for activity_id, definition in _definitions_in(statement):
+            incoming[activity_id] = merge_definitions(incoming.get(activity_id, {}), definition)
+    if not incoming:
+        return
+    hashes = {sha256_hex(activity_id): activity_id for activity_id in incoming}
+    current = {
+        row.id_hash: row
+        for row in db.session.scalars(select(Activity).where(Activity.id_hash.in_(list(hashes))))
+    }
+    for id_hash, activity_id in hashes.items():
+        row = current.get(id_hash)
+        if row is None:
+            db.session.add(
+                Activity(id_hash=id_hash, activity_id=activity_id, definition=incoming[activity_id])
+            )
+        else:
+            merged = merge_definitions(row.definition, incoming[activity_id])
+            if merged != row.definition:
+                row.definition = merged
+    db.session.flush()
+
+
+def put_statement(
+    statement_id: str,
+    statement: Any,
+    client: Client,
+    version: str,
+    attachments: Iterable[RawAttachment] = (),
+) -> StoreResult:
+    """PUT /statements?statementId=...: store one statement under the given id."""
+    if not isinstance(statement, dict):
+        raise BadRequest(
+            "PUT takes a single statement object",
+            errors=[{"path": "body", "message": "expected a JSON object"}],
+        )
+    if "id" in statement and statement["id"] != statement_id:
+        raise BadRequest(
+            "The statement's id differs from the statementId parameter",
+            errors=[{"path": "id", "message": "does not match query:statementId"}],
+        )
+    statement = {**statement, "id": statement_id}
+    return store_statements([statement], client, version, attachments)
+
+
+# -- Reading ---------------------------------------------------------------------------
+
+
+@dataclass
+class StatementQuery:
+    """The parsed parameters of a statement query (Communication §2.1.3)."""
+
+    agent: dict[str, Any] | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 0
+    ascending: bool = False
+    # Continuation ("more"): the last pk returned, and the newest pk of the first page.
+    after_pk: int | None = None
+    max_pk: int | None = None
+
+
+@dataclass
+class Page:
+    """One page of results."""
+
+    statements: list[Statement]
+    has_more: bool
+    max_pk: int | None
+
+
+def _filter_subquery(kinds: tuple[int, ...], key: str) -> Select[tuple[int]]:
+    query = select(StatementFilter.statement_pk).where(StatementFilter.key_hash == key_hash(key))
+    if len(kinds) == 1:
+        return query.where(StatementFilter.kind == kinds[0])
+    return query.where(StatementFilter.kind.in_(kinds))
+
+
+def query_statements(query: StatementQuery, client: Client, max_limit: int) -> Page:
+    """Run a statement query; newest first unless ``ascending``; voided never returned."""
+    limit = min(query.limit or max_limit, max_limit)
+    stmt = select(Statement).where(Statement.voided.is_(False))
+    if query.agent is not None:
+        key = agent_key(query.agent)
+        if key is None:
+            raise BadRequest(
+                "The agent parameter needs an identified Agent or Group",
+                errors=[{"path": "query:agent", "message": "no inverse functional identifier"}],
+            )
+        kinds = (AGENT, AGENT_RELATED) if query.related_agents else (AGENT,)
+        stmt = stmt.where(Statement.pk.in_(_filter_subquery(kinds, key)))
+    if query.verb is not None:
+        stmt = stmt.where(Statement.pk.in_(_filter_subquery((VERB,), query.verb)))
+    if query.activity is not None:
+        kinds = (ACTIVITY, ACTIVITY_RELATED) if query.related_activities else (ACTIVITY,)
+        stmt = stmt.where(Statement.pk.in_(_filter_subquery(kinds, query.activity)))
+    if query.registration is not None:
+        stmt = stmt.where(Statement.pk.in_(_filter_subquery((REGISTRATION,), query.registration)))
+    if query.since is not None:
+        stmt = stmt.where(Statement.stored > _naive(query.since))
+    if query.until is not None:
+        stmt = stmt.where(Statement.stored <= _naive(query.until))
+    if client.reads_only_own:
+        stmt = stmt.where(Statement.credential_id == client.id)
+    if query.max_pk is not None:
+        stmt = stmt.where(Statement.pk <= query.max_pk)
+    if query.after_pk is not None:
+        stmt = stmt.where(
+            Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk
+        )
+    stmt = stmt.order_by(Statement.pk.asc() if query.ascending else Statement.pk.desc())
+    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    max_pk = query.max_pk
+    if max_pk is None:
+        if query.ascending:
+            max_pk = db.session.scalar(select(Statement.pk).order_by(Statement.pk.desc()).limit(1))
+        elif rows:
+            max_pk = rows[0].pk
+    return Page(rows, has_more, max_pk)
+
+
+def get_statement(statement_id: str, client: Client, voided: bool = False) -> Statement:
+    """A single statement by id; ``voided`` selects voidedStatementId semantics (§2.1.3)."""
+    statement = db.session.scalar(select(Statement).where(Statement.statement_id == statement_id))
+    if statement is None or statement.voided != voided:
+        if statement is not None and statement.voided:
+            raise NotFound(f"Statement {statement_id} is voided; fetch it with voidedStatementId")
+        raise NotFound(f"No {'voided ' if voided else ''}statement {statement_id}")
+    if client.reads_only_own and statement.credential_id != client.id:
+        raise NotFound(f"No statement {statement_id}")
+    return statement
+
+
+def attachments_for(statements: Iterable[Statement]) -> list[Attachment]:
+    """The raw attachments of the given statements, each once."""
+    wanted: dict[str, None] = {}
+    for statement in statements:
+        if statement.has_attachments:
+            for attachment in statement.data.get("attachments") or ():
+                wanted[attachment["sha2"]] = None
+    if not wanted:
+        return []
+    found = {
+        a.sha2: a for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(list(wanted))))
+    }
+    return [found[sha2] for sha2 in wanted if sha2 in found]
+
+
+def canonical_definitions(activity_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Canonical definitions by activity id, for format=canonical."""
+    hashes = {sha256_hex(a): a for a in set(activity_ids)}
+    if not hashes:
+        return {}
+    return {
+        row.activity_id: row.definition
+        for row in db.session.scalars(select(Activity).where(Activity.id_hash.in_(list(hashes))))
+    }

@@ -1,0 +1,313 @@
+"""Safe reading of uploaded zip files.
+
+Pure Python, no Flask.  Nothing is written to disk here except, for a zip inside a zip,
+the inner zip in a temporary file that is removed on ``close()``.  Entries are read as
+streams so memory does not grow with package size.
+
+Refused: zip-slip (``..``) and absolute paths, symlinks, encrypted entries, duplicate
+names, and zip bombs (total uncompressed size, number of files, per-entry compression
+ratio; all limits come from ``ZipLimits``).  ``__MACOSX/`` and ``.DS_Store`` entries are
+ignored.  ZIP64 archives are accepted: cmi5 requires it (CATAPULT LTS case 102-zip64 is in
+the "must import" range), and the size limits apply to them as to any zip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, BinaryIO
+
+from packages.report import PackageRefused, Problem, Report
+
+#: Files that mark the root of a package, in the order they win when several exist.
+MARKERS = ("cmi5.xml", "imsmanifest.xml", "tincan.xml")
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Limits applied to every upload (see config.PACKAGE_ZIP_*)."""
+
+    max_total_size: int = 2 * 1024**3
+    max_files: int = 20_000
+    max_ratio: float = 200.0
+    #: Entries smaller than this are not ratio-checked (tiny text files compress very well).
+    ratio_min_size: int = 1024 * 1024
+    #: The largest XML file (manifest, metadata) read into memory.
+    max_xml_size: int = 16 * 1024 * 1024
+    allow_nested_zip: bool = True
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One regular file of the package, ``path`` relative to the package root."""
+
+    path: str
+    size: int
+    info: zipfile.ZipInfo
+
+
+def is_junk(path: str) -> bool:
+    """True for macOS resource forks and Finder files, which are never part of a package."""
+    parts = path.split("/")
+    return "__MACOSX" in parts or parts[-1] in {".DS_Store", "Thumbs.db"}
+
+
+def _normalise(name: str) -> str | None:
+    """Return a safe relative path for a zip entry name, or None if it is unsafe."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or _DRIVE.match(name) or _CONTROL.search(name):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return (info.external_attr >> 16) & 0o170000 == 0o120000
+
+
+class _BoundedReader:
+    """A zip entry stream that refuses to yield more bytes than the entry declared."""
+
+    def __init__(self, raw: IO[bytes], entry: Entry) -> None:
+        self._raw = raw
+        self._entry = entry
+        self._count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._count += len(data)
+        if self._count > self._entry.size:
+            raise PackageRefused(
+                [Problem(self._entry.path, None, "The entry is larger than the zip declares")]
+            )
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self) -> _BoundedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PackageZip:
+    """An opened, checked upload; use as a context manager."""
+
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        entries: dict[str, Entry],
+        root: str,
+        warnings: list[Problem],
+        temp_files: list[Path],
+        parent: PackageZip | None = None,
+    ) -> None:
+        self._zip = archive
+        self.files = entries
+        self.root = root
+        self.warnings = warnings
+        self._temp_files = temp_files
+        self._parent = parent
+
+    @property
+    def total_size(self) -> int:
+        """Sum of the uncompressed sizes of the package files."""
+        return sum(e.size for e in self.files.values())
+
+    def open(self, path: str) -> _BoundedReader:
+        """Stream one package file."""
+        entry = self.files[path]
+        return _BoundedReader(self._zip.open(entry.info), entry)
+
+    def read(self, path: str, limit: int) -> bytes:
+        """Read a small file (an XML manifest) whole, refusing files over ``limit``."""
+        entry = self.files[path]
+        if entry.size > limit:
+            raise PackageRefused([Problem(path, None, f"The file is larger than {limit} bytes")])
+        with self.open(path) as stream:
+            return stream.read()
+
+    def iter_files(self) -> Iterator[Entry]:
+        """The package files in zip order."""
+        return iter(self.files.values())
+
+    def close(self) -> None:
+        """Close the zip and remove any temporary file."""
+        self._zip.close()
+        for path in self._temp_files:
+            path.unlink(missing_ok=True)
+        if self._parent is not None:
+            self._parent.close()
+
+    def __enter__(self) -> PackageZip:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _scan(archive: zipfile.ZipFile, limits: ZipLimits, label: str) -> dict[str, zipfile.ZipInfo]:
+    """Check every entry; return regular files by safe name or raise PackageRefused."""
+    report = Report()
+    files: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in archive.infolist():
+        name = _normalise(info.filename)
+        if name is None:
+            report.error(f"Unsafe path in zip: {info.filename!r} (absolute or outside the package)", label)
+            continue
+        if info.flag_bits & 0x1:
+            report.error(f"Encrypted entry: {name!r}; upload the package without a password", label)
+            continue
+        if _is_symlink(info):
+            report.error(f"Symbolic link in zip: {name!r}", label)
+            continue
+        if info.is_dir() or not name or is_junk(name):
+            continue
+        if name in files:
+            report.error(f"The zip holds {name!r} twice", label)
+            continue
+        if info.file_size >= limits.ratio_min_size:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                report.error(
+                    f"Entry {name!r} expands {ratio:.0f} times (limit {limits.max_ratio:.0f}); "
+                    "refused as a possible zip bomb",
+                    label,
+                )
+                continue
+        total += info.file_size
+        files[name] = info
+    if len(files) > limits.max_files:
+        report.error(f"The zip holds {len(files)} files; the limit is {limits.max_files}", label)
+    if total > limits.max_total_size:
+        report.error(
+            f"The zip expands to {total} bytes; the limit is {limits.max_total_size} bytes", label
+        )
+    if report.errors:
+        raise PackageRefused(report.errors[:50])
+    return files
+
+
+def _copy_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: BinaryIO) -> None:
+    entry = Entry(info.filename, info.file_size, info)
+    with _BoundedReader(archive.open(info), entry) as src:
+        shutil.copyfileobj(src, target, _CHUNK)  # type: ignore[misc]
+
+
+def open_package(
+    source: str | os.PathLike[str] | BinaryIO,
+    limits: ZipLimits | None = None,
+    temp_dir: str | None = None,
+    label: str = "upload.zip",
+    _depth: int = 0,
+) -> PackageZip:
+    """Open and check an upload; find the package root (top, single folder or inner zip).
+
+    Args:
+        source: a path or a seekable binary stream holding the zip.
+        limits: the zip-bomb limits; defaults to ``ZipLimits()``.
+        temp_dir: where an inner zip is unpacked (it is removed on close).
+        label: the name used for the upload in problems.
+        _depth: internal; an inner zip is opened at most one level deep.
+
+    Raises:
+        PackageRefused: the upload is not a zip, is unsafe, or holds no package.
+    """
+    limits = limits or ZipLimits()
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise PackageRefused([Problem(label, None, "The upload is not a zip file")]) from None
+    try:
+        infos = _scan(archive, limits, label)
+    except Exception:
+        archive.close()
+        raise
+    except BaseException:  # pragma: no cover - KeyboardInterrupt and the like
+        archive.close()
+        raise
+    names = set(infos)
+    warnings: list[Problem] = []
+    root: str | None = None
+    if any(m in names for m in MARKERS):
+        root = ""
+    else:
+        tops = {n.split("/", 1)[0] for n in names}
+        if len(tops) == 1 and all("/" in n for n in names):
+            top = next(iter(tops))
+            if any(f"{top}/{m}" in names for m in MARKERS):
+                root = top + "/"
+                warnings.append(
+                    Problem(label, None, f"The package is inside the folder {top!r}; that folder was imported", "warning")
+                )
+    if root is None:
+        inner = [n for n in names if n.lower().endswith(".zip") and n.count("/") <= 1]
+        if len(inner) == 1 and _depth == 0 and limits.allow_nested_zip:
+            return _open_inner(archive, infos[inner[0]], inner[0], limits, temp_dir, label)
+        archive.close()
+        deeper = sorted(n for n in names if n.rsplit("/", 1)[-1] in MARKERS)
+        if deeper:
+            message = (
+                f"{deeper[0]} is in a sub-folder; imsmanifest.xml, cmi5.xml or tincan.xml "
+                "must be at the top of the zip"
+            )
+        else:
+            message = (
+                "No imsmanifest.xml (SCORM), cmi5.xml (cmi5) or tincan.xml (xAPI) "
+                "at the top of the zip: this is not a course package"
+            )
+        raise PackageRefused([Problem(label, None, message)])
+    entries = {
+        n[len(root) :]: Entry(n[len(root) :], i.file_size, i)
+        for n, i in infos.items()
+        if n.startswith(root)
+    }
+    return PackageZip(archive, entries, root, warnings, [])
+
+
+def _open_inner(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    limits: ZipLimits,
+    temp_dir: str | None,
+    label: str,
+) -> PackageZip:
+    """Unpack the one zip inside the upload to a temporary file and open that."""
+    fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
+    path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as target:
+            _copy_entry(archive, info, target)
+        package = open_package(path, limits, temp_dir, name, _depth=1)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        archive.close()
+        raise
+    archive.close()
+    package._temp_files.append(path)
+    package.warnings.insert(
+        0, Problem(label, None, f"The package was inside {name!r}; that zip was imported", "warning")
+    )
+    return package
