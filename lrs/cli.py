@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import AppGroup
 
 from core.db import db
 from core.errors import AppError
 from lrs import auth
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def credentials() -> None:
     """LRS credentials (key/secret with xAPI scopes)."""
 

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup, with_appcontext
 from flask import current_app
 
 from core.db import db
@@ -16,7 +17,7 @@ from lrs import auth
 from portal import service
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def users() -> None:
     """Portal accounts."""
 
@@ -38,6 +39,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 
 
 @click.command("bootstrap")
+@with_appcontext
 def bootstrap() -> None:
     """First run: create an admin and an all-scope LRS credential, and print them.
 

@@ -1,0 +1,132 @@
+"""Cross-cutting LRS protocol rules: versions, CORS, alternate syntax, credentials CLI."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import basic
+
+
+@pytest.mark.parametrize(
+    ("sent", "status", "answered"),
+    [
+        ("1.0", 200, "1.0.3"),
+        ("1.0.0", 200, "1.0.3"),
+        ("1.0.3", 200, "1.0.3"),
+        ("1.0.9", 200, "1.0.3"),
+        ("2.0.0", 200, "2.0.0"),
+        ("0.9.5", 400, None),
+        ("1.1.0", 400, None),
+        ("3.0.0", 400, None),
+        ("", 400, None),
+        (None, 400, None),
+    ],
+)
+def test_lrs_version_header_negotiation(make_xapi, sent, status, answered):
+    client = make_xapi()
+    client.version = None
+    headers = {} if sent is None else {"X-Experience-API-Version": sent}
+    response = client.get("statements", headers=headers)
+    assert response.status_code == status
+    assert "X-Experience-API-Version" in response.headers
+    if answered:
+        assert response.headers["X-Experience-API-Version"] == answered
+    else:
+        assert response.json["errors"][0]["path"] == "header:X-Experience-API-Version"
+
+
+def test_lrs_cors_preflight_needs_no_credentials(client):
+    response = client.options(
+        "/xapi/statements",
+        headers={
+            "Origin": "https://content.example.org",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, x-experience-api-version",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "https://content.example.org"
+    assert "X-Experience-API-Version" in response.headers["Access-Control-Allow-Headers"]
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+
+
+def test_lrs_cors_exposes_xapi_headers(xapi):
+    response = xapi.get("statements", headers={"Origin": "https://content.example.org"})
+    assert response.status_code == 200
+    exposed = response.headers["Access-Control-Expose-Headers"]
+    assert "X-Experience-API-Consistent-Through" in exposed
+    assert "ETag" in exposed
+
+
+def alternate(client, method: str, auth: str, version: str, content: str | None = None, **params: str):
+    form = {"Authorization": auth, "X-Experience-API-Version": version, **params}
+    if content is not None:
+        form["content"] = content
+        form["Content-Type"] = "application/json"
+    return client.post(
+        f"/xapi/statements?method={method}",
+        data=urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
+def test_lrs_alternate_syntax_put_and_get_under_1_0_3(client, make_credential, make_statement):
+    auth = basic(*make_credential(["all"]))
+    statement = make_statement()
+    statement_id = statement.pop("id")
+    put = alternate(client, "PUT", auth, "1.0.3", json.dumps(statement), statementId=statement_id)
+    assert put.status_code == 204
+    got = alternate(client, "GET", auth, "1.0.3", statementId=statement_id)
+    assert got.status_code == 200
+    assert got.json["id"] == statement_id
+
+
+def test_lrs_alternate_syntax_refused_under_2_0_0(client, make_credential):
+    auth = basic(*make_credential(["all"]))
+    response = alternate(client, "GET", auth, "2.0.0")
+    assert response.status_code == 400
+
+
+def test_lrs_alternate_syntax_rejects_extra_query_parameters(client, make_credential):
+    auth = basic(*make_credential(["all"]))
+    response = client.post(
+        "/xapi/statements?method=GET&limit=1",
+        data=urlencode({"Authorization": auth, "X-Experience-API-Version": "1.0.3"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+
+
+def test_lrs_credentials_cli_json_and_scopes(runner, client):
+    result = runner.invoke(
+        args=["credentials", "create", "tool", "--scope", "statements/read", "--scope", "state", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.output)
+    assert set(created) == {"key", "secret"}
+    whoami = client.get(
+        "/xapi/extensions/whoami",
+        headers={"Authorization": basic(created["key"], created["secret"]), "X-Experience-API-Version": "1.0.3"},
+    )
+    assert whoami.status_code == 200
+    assert whoami.json["scopes"] == ["state", "statements/read"]
+    listed = runner.invoke(args=["credentials", "list", "--json"])
+    assert json.loads(listed.output)[0]["key"] == created["key"]
+
+
+def test_lrs_credentials_cli_rejects_unknown_scope(runner):
+    result = runner.invoke(args=["credentials", "create", "tool", "--scope", "everything"])
+    assert result.exit_code != 0
+
+
+def test_lrs_too_large_body_is_413(app, xapi):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        response = xapi.request("POST", "statements", data=b"[" + b" " * 2000 + b"]", headers={"Content-Type": "application/json"})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
+    assert response.status_code == 413
+    assert response.json["status"] == 413
