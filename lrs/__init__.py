@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from core.errors import BadRequest
+from core.errors import AppError, BadRequest
+from lrs.auth import authenticate, remember_version
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
 
@@ -84,9 +85,31 @@ def _before() -> Response | None:
     return None
 
 
+def _answered_version() -> str:
+    """The version to answer in: the request's, else the one its client last spoke.
+
+    A dual-version LRS cannot tell from a request without the header which rules the
+    client expects; the client's own last version is the best evidence there is.
+    """
+    version = g.get("xapi_version")
+    client = g.get("lrs_client")
+    if version:
+        if client is not None:
+            remember_version(client, version)
+        return str(version)
+    if client is None and request.headers.get("Authorization"):
+        try:
+            client = authenticate()
+        except AppError:
+            client = None
+    if client is not None and client.preferred_version:
+        return client.preferred_version
+    return VERSION_2
+
+
 @bp.after_request
 def _after(response: Response) -> Response:
-    response.headers["X-Experience-API-Version"] = str(g.get("xapi_version") or VERSION_2)
+    response.headers["X-Experience-API-Version"] = _answered_version()
     response.headers["X-Experience-API-Consistent-Through"] = _utc_now_iso()
     origin = request.headers.get("Origin")
     allowed = current_app.config["XAPI_CORS_ORIGINS"].split()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -60,6 +60,7 @@ class Client:
     authority: dict[str, Any]
     agent: dict[str, Any] | None = None
     registration: str | None = None
+    preferred_version: str | None = None
 
     @property
     def reads_only_own(self) -> bool:
@@ -175,7 +176,21 @@ def authenticate(header: str | None = None) -> Client:
         authority=credential.authority,
         agent=credential.agent,
         registration=credential.registration,
+        preferred_version=credential.preferred_version,
     )
+
+
+def remember_version(client: Client, version: str) -> None:
+    """Keep the version a client speaks, to answer its requests that name none (§3.3).
+
+    Written only when it changes, outside the request's transaction.
+    """
+    if client.preferred_version == version:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Credential).where(Credential.id == client.id).values(preferred_version=version)
+        )
 
 
 def current_client() -> Client:

@@ -33,9 +33,9 @@ def _object_ids(obj: dict[str, Any]) -> dict[str, Any]:
         return _agent_ids(obj)
     if kind == "SubStatement":
         return _statement_ids(obj)
-    out = {"objectType": obj["objectType"]} if "objectType" in obj else {}
-    out["id"] = obj["id"]
-    return out
+    if kind == "StatementRef":
+        return {"objectType": "StatementRef", "id": obj["id"]}
+    return {"id": obj["id"]}
 
 
 def _statement_ids(statement: dict[str, Any]) -> dict[str, Any]:

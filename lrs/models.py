@@ -49,6 +49,8 @@ class Credential(db.Model):
     # A learner-bound credential (player launches) may only act as this agent.
     agent: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The xAPI version this client last spoke: answers a request that names none.
+    preferred_version: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -170,6 +170,27 @@ def _definitions_in(statement: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
     yield from from_context(statement.get("context"))
 
 
+def _context_lists(context: Any) -> Any:
+    if not isinstance(context, dict) or not isinstance(context.get("contextActivities"), dict):
+        return context
+    activities = {
+        key: value if isinstance(value, list) else [value]
+        for key, value in context["contextActivities"].items()
+    }
+    return {**context, "contextActivities": activities}
+
+
+def _with_context_activity_lists(statement: dict[str, Any]) -> dict[str, Any]:
+    """Every contextActivities value is returned as an array (Data §2.4.6.2)."""
+    out = dict(statement)
+    if "context" in out:
+        out["context"] = _context_lists(out["context"])
+    obj = out.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement" and "context" in obj:
+        out["object"] = {**obj, "context": _context_lists(obj["context"])}
+    return out
+
+
 @dataclass
 class Prepared:
     """A validated batch with LRS-assigned properties, ready to insert."""
@@ -194,7 +215,7 @@ def prepare(
     rows: list[dict[str, Any]] = []
     filters: list[set[tuple[int, int]]] = []
     for original in statements:
-        statement = dict(original)
+        statement = _with_context_activity_lists(original)
         statement.setdefault("id", str(uuid.uuid4()))
         statement["stored"] = stored_text
         statement.setdefault("timestamp", stored_text)

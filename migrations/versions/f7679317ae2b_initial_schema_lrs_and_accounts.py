@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('authority', sa.JSON(), nullable=False),
     sa.Column('agent', sa.JSON(), nullable=True),
     sa.Column('registration', sa.String(length=36), nullable=True),
+    sa.Column('preferred_version', sa.String(length=8), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
