@@ -115,14 +115,12 @@ class PackageZip:
         root: str,
         warnings: list[Problem],
         temp_files: list[Path],
-        parent: PackageZip | None = None,
     ) -> None:
         self._zip = archive
         self.files = entries
         self.root = root
         self.warnings = warnings
         self._temp_files = temp_files
-        self._parent = parent
 
     @property
     def total_size(self) -> int:
@@ -151,8 +149,6 @@ class PackageZip:
         self._zip.close()
         for path in self._temp_files:
             path.unlink(missing_ok=True)
-        if self._parent is not None:
-            self._parent.close()
 
     def __enter__(self) -> PackageZip:
         return self
@@ -241,10 +237,7 @@ def open_package(
         raise PackageRefused([Problem(label, None, "The upload is not a zip file")]) from None
     try:
         infos = _scan(archive, limits, label)
-    except Exception:
-        archive.close()
-        raise
-    except BaseException:  # pragma: no cover - KeyboardInterrupt and the like
+    except BaseException:
         archive.close()
         raise
     names = set(infos)

@@ -1,0 +1,116 @@
+"""Package file storage: a small interface and a local-directory default.
+
+Files are addressed by the SHA-256 of their content, so a file that many versions (or
+many courses) share is stored once.  Writes go to a temporary file that is renamed into
+place, so a reader never sees half a file and concurrent writers of the same content
+are harmless.  Pure Python, no Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+_CHUNK = 1024 * 1024
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Storage(Protocol):
+    """Where package files live (local directory, shared volume or object storage)."""
+
+    def put(self, stream: BinaryIO) -> tuple[str, int, bool]:
+        """Store a stream; return (sha256 hex, size, True if it was not stored before)."""
+        ...
+
+    def open(self, digest: str) -> BinaryIO:
+        """Open a stored file for reading."""
+        ...
+
+    def exists(self, digest: str) -> bool:
+        """True if the file is stored."""
+        ...
+
+    def size(self, digest: str) -> int:
+        """The stored file's size in bytes."""
+        ...
+
+    def local_path(self, digest: str) -> Path | None:
+        """A filesystem path for efficient serving, or None if the backend has none."""
+        ...
+
+    def delete(self, digest: str) -> None:
+        """Remove a stored file (no error if it is absent)."""
+        ...
+
+
+def check_digest(digest: str) -> str:
+    """Refuse anything that is not a lower-case sha256 hex string (no path tricks)."""
+    if not _DIGEST.match(digest):
+        raise ValueError(f"not a sha256 digest: {digest!r}")
+    return digest
+
+
+class LocalStorage:
+    """Files under ``root/ab/cd/<sha256>``; temporary files under ``root/tmp``."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _path(self, digest: str) -> Path:
+        check_digest(digest)
+        return self.root / digest[:2] / digest[2:4] / digest
+
+    @property
+    def temp_dir(self) -> Path:
+        """Where uploads and partial files are written before they are renamed."""
+        path = self.root / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def put(self, stream: BinaryIO) -> tuple[str, int, bool]:
+        """Stream to a temp file while hashing, then rename it to its digest."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self.temp_dir, prefix="put-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            hexdigest = digest.hexdigest()
+            target = self._path(hexdigest)
+            if target.exists():
+                os.unlink(tmp)
+                return hexdigest, size, False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+            return hexdigest, size, True
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def open(self, digest: str) -> BinaryIO:
+        """Open a stored file for reading."""
+        return self._path(digest).open("rb")
+
+    def exists(self, digest: str) -> bool:
+        """True if the file is stored."""
+        return self._path(digest).is_file()
+
+    def size(self, digest: str) -> int:
+        """The stored file's size in bytes."""
+        return self._path(digest).stat().st_size
+
+    def local_path(self, digest: str) -> Path | None:
+        """The file's path on disk."""
+        return self._path(digest)
+
+    def delete(self, digest: str) -> None:
+        """Remove a stored file."""
+        self._path(digest).unlink(missing_ok=True)

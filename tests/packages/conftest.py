@@ -1,0 +1,68 @@
+"""Fixtures for the packages tests: zips built in the test, and the shared corpus."""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED
+
+CORPUS = SHARED / "corpus" / "scorm"
+
+MANIFEST_12 = """<?xml version="1.0"?>
+<manifest identifier="m1" version="1"
+  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="org1">
+    <organization identifier="org1">
+      <title>Fire safety</title>
+      <item identifier="i1" identifierref="r1"><title>Lesson one</title></item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="index.html">
+      <file href="index.html"/>
+    </resource>
+  </resources>
+</manifest>
+"""
+
+Entries = dict[str, bytes | str]
+
+
+def zip_bytes(entries: Entries, infos: list[tuple[zipfile.ZipInfo, bytes]] | None = None) -> bytes:
+    """A zip (deflated) holding ``entries`` plus hand-made ``infos``."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate names are built on purpose
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in entries.items():
+                archive.writestr(name, data)
+            for info, data in infos or []:
+                archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_zip(tmp_path: Path) -> Callable[..., Path]:
+    """Write a zip built from ``entries`` (and optional raw ZipInfos) to a temp file."""
+    counter = iter(range(10_000))
+
+    def make(entries: Entries, infos: list[tuple[zipfile.ZipInfo, bytes]] | None = None) -> Path:
+        path = tmp_path / f"upload{next(counter)}.zip"
+        path.write_bytes(zip_bytes(entries, infos))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def scorm12_zip(make_zip: Callable[..., Path]) -> Path:
+    """A small valid SCORM 1.2 package."""
+    return make_zip({"imsmanifest.xml": MANIFEST_12, "index.html": "<h1>Hi</h1>"})
