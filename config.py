@@ -38,6 +38,19 @@ class Config:
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
+    # Course package uploads (packages/extract.py): zip-bomb limits, checked before anything
+    # is stored.  Total uncompressed size, number of files, and the largest compression
+    # ratio of one entry (entries under PACKAGE_ZIP_RATIO_MIN_SIZE bytes are not ratio-checked).
+    PACKAGE_ZIP_MAX_TOTAL_SIZE: int = as_int(
+        os.environ.get("PACKAGE_ZIP_MAX_TOTAL_SIZE"), 2 * 1024 * 1024 * 1024
+    )
+    PACKAGE_ZIP_MAX_FILES: int = as_int(os.environ.get("PACKAGE_ZIP_MAX_FILES"), 20_000)
+    PACKAGE_ZIP_MAX_RATIO: int = as_int(os.environ.get("PACKAGE_ZIP_MAX_RATIO"), 200)
+    PACKAGE_ZIP_RATIO_MIN_SIZE: int = as_int(
+        os.environ.get("PACKAGE_ZIP_RATIO_MIN_SIZE"), 1024 * 1024
+    )
+    # Accept a zip whose only content is the package zip (as some tools export).
+    PACKAGE_ZIP_ALLOW_NESTED: bool = as_bool(os.environ.get("PACKAGE_ZIP_ALLOW_NESTED"), True)
     # Origin that serves uploaded content and the player shell (DESIGN.md, security model).
     CONTENT_ORIGIN: str = os.environ.get("CONTENT_ORIGIN", "")
     # Browser clients of the LRS: "*" or a space separated list of origins.

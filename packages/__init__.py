@@ -1,9 +1,23 @@
-"""Course packages: upload, validation, storage and serving (being written)."""
+"""Course packages: upload, validation, storage and serving.
+
+Two blueprints: the JSON API for authors and scripts under ``/api/packages``, and the
+package files under ``/content`` (which a separate ``CONTENT_ORIGIN`` host can serve;
+DESIGN.md, security model).
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
+
+bp = Blueprint("packages", __name__, url_prefix="/api/packages")
+content_bp = Blueprint("content", __name__, url_prefix="/content")
 
 
 def init_app(app: Flask) -> None:
-    """Register the packages area (blueprint, CLI) on the app."""
+    """Register the packages area (models, blueprints, CLI) on the app."""
+    from packages import models  # noqa: F401  (tables for the migrations)
+    from packages.cli import packages_cli
+
+    app.register_blueprint(bp)
+    app.register_blueprint(content_bp)
+    app.cli.add_command(packages_cli)

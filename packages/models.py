@@ -1,0 +1,81 @@
+"""Courses, their package versions, and each version's file map."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from core.db import db
+
+
+class Course(db.Model):
+    """A course in the catalogue; its content comes from its package versions."""
+
+    __tablename__ = "package_course"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(200))
+    # The owning organisation unit; None means the whole organisation.
+    owner_unit: Mapped[str | None] = mapped_column(String(200), index=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    versions: WriteOnlyMapped[PackageVersion] = relationship(
+        back_populates="course", order_by="PackageVersion.number", passive_deletes=True
+    )
+
+
+class PackageVersion(db.Model):
+    """One uploaded package of a course; never changed after import."""
+
+    __tablename__ = "package_version"
+    __table_args__ = (UniqueConstraint("course_id", "number", name="uq_package_version_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("package_course.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    edition: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The parsed manifest (packages.manifest.ParsedPackage.structure), for the player.
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    launch: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    file_count: Mapped[int] = mapped_column(Integer)
+    total_size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    course: Mapped[Course] = relationship(back_populates="versions")
+    files: WriteOnlyMapped[PackageFile] = relationship(passive_deletes=True)
+
+
+class PackageFile(db.Model):
+    """The file map of a version: package path to content hash in storage."""
+
+    __tablename__ = "package_file"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("package_version.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)

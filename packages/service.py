@@ -1,0 +1,223 @@
+"""The packages Python API: import a package, find courses and versions.
+
+Service functions ``flush()`` but never ``commit()``; the CLI command or view commits.
+Imports are all-or-nothing: a refused package stores no file and no row.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from core.db import db
+from core.errors import NotFound
+from packages.extract import ZipLimits, open_package
+from packages.manifest import read_package
+from packages.models import Course, PackageFile, PackageVersion
+from packages.report import PackageRefused, Problem
+from packages.storage import LocalStorage, Storage
+
+
+@dataclass
+class ImportResult:
+    """What an import created."""
+
+    course: Course
+    version: PackageVersion
+    warnings: list[Problem]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def zip_limits() -> ZipLimits:
+    """The zip limits from the app config (config.PACKAGE_ZIP_*)."""
+    cfg = current_app.config
+    return ZipLimits(
+        max_total_size=int(cfg["PACKAGE_ZIP_MAX_TOTAL_SIZE"]),
+        max_files=int(cfg["PACKAGE_ZIP_MAX_FILES"]),
+        max_ratio=float(cfg["PACKAGE_ZIP_MAX_RATIO"]),
+        ratio_min_size=int(cfg["PACKAGE_ZIP_RATIO_MIN_SIZE"]),
+        allow_nested_zip=bool(cfg["PACKAGE_ZIP_ALLOW_NESTED"]),
+    )
+
+
+def get_storage() -> Storage:
+    """The configured storage (a local directory under STORAGE_PATH)."""
+    return LocalStorage(current_app.config["STORAGE_PATH"])
+
+
+def get_course(course_id: int) -> Course:
+    """A course by id, or NotFound."""
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"No course {course_id}")
+    return course
+
+
+def import_package(
+    source: str | os.PathLike[str] | BinaryIO,
+    course_id: int | None = None,
+    *,
+    title: str | None = None,
+    category: str | None = None,
+    owner_unit: str | None = None,
+    published: bool = True,
+    storage: Storage | None = None,
+    limits: ZipLimits | None = None,
+    label: str = "upload.zip",
+) -> ImportResult:
+    """Check and store a package as a new course, or as the next version of ``course_id``.
+
+    Args:
+        source: the zip, as a path or a seekable binary stream.
+        course_id: add a version to this course instead of creating one.
+        title: the new course's title (default: the package's own title).
+        category: the new course's category.
+        owner_unit: the organisation unit owning a new course; None = whole organisation.
+        published: whether new attempts may use this version at once.
+        storage: where files go (default: ``get_storage()``).
+        limits: zip limits (default: ``zip_limits()``).
+        label: the upload's file name, used in problems.
+
+    Raises:
+        PackageRefused: the package is unsafe or invalid; nothing was stored.
+        NotFound: ``course_id`` names no course.
+    """
+    course = get_course(course_id) if course_id is not None else None
+    storage = storage or get_storage()
+    limits = limits or zip_limits()
+    temp_dir = str(getattr(storage, "temp_dir", "")) or None
+    with open_package(source, limits, temp_dir=temp_dir, label=label) as package:
+        parsed = read_package(package, limits)
+        if parsed.report.errors:
+            raise PackageRefused(parsed.report.errors, parsed.report.warnings)
+        created: list[str] = []
+        rows: list[dict[str, object]] = []
+        try:
+            for entry in package.iter_files():
+                with package.open(entry.path) as stream:
+                    digest, size, new = storage.put(stream)  # type: ignore[arg-type]
+                if new:
+                    created.append(digest)
+                rows.append({"path": entry.path, "sha256": digest, "size": size})
+        except (zipfile.BadZipFile, zlib.error, EOFError, PackageRefused) as exc:
+            for digest in created:
+                storage.delete(digest)
+            if isinstance(exc, PackageRefused):
+                raise
+            raise PackageRefused(
+                [Problem(label, None, f"The zip is damaged ({exc}); nothing was imported")]
+            ) from None
+        except BaseException:
+            for digest in created:
+                storage.delete(digest)
+            raise
+    now = _now()
+    if course is None:
+        course = Course(
+            title=(title or parsed.title or label)[:500],
+            description=parsed.description,
+            category=category,
+            owner_unit=owner_unit,
+            published=False,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(course)
+        db.session.flush()
+    number = (
+        db.session.scalar(
+            select(func.max(PackageVersion.number)).where(PackageVersion.course_id == course.id)
+        )
+        or 0
+    ) + 1
+    version = PackageVersion(
+        course_id=course.id,
+        number=number,
+        kind=parsed.kind,
+        edition=parsed.edition,
+        title=parsed.title[:500],
+        published=published,
+        manifest=parsed.structure,
+        launch=parsed.launch,
+        warnings=[w.as_dict() for w in parsed.report.warnings],
+        file_count=len(rows),
+        total_size=sum(int(r["size"]) for r in rows),  # type: ignore[call-overload]
+        created_at=now,
+    )
+    db.session.add(version)
+    course.updated_at = now
+    db.session.flush()
+    if rows:
+        db.session.execute(insert(PackageFile), [{"version_id": version.id, **r} for r in rows])
+    return ImportResult(course, version, parsed.report.warnings)
+
+
+def latest_published_version(course: Course | int) -> PackageVersion | None:
+    """The version new attempts get: the newest published one (old attempts keep theirs)."""
+    course_id = course if isinstance(course, int) else course.id
+    return db.session.scalar(
+        select(PackageVersion)
+        .where(PackageVersion.course_id == course_id, PackageVersion.published.is_(True))
+        .order_by(PackageVersion.number.desc())
+        .limit(1)
+    )
+
+
+def list_courses(owner_unit: str | None = None) -> list[Course]:
+    """All courses, newest first; with ``owner_unit``, that unit's and the shared ones."""
+    query = select(Course).order_by(Course.id.desc())
+    if owner_unit is not None:
+        query = query.where((Course.owner_unit == owner_unit) | Course.owner_unit.is_(None))
+    return list(db.session.scalars(query))
+
+
+def list_versions(course: Course) -> list[PackageVersion]:
+    """A course's versions, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PackageVersion)
+            .where(PackageVersion.course_id == course.id)
+            .order_by(PackageVersion.number)
+        )
+    )
+
+
+def get_version(version_id: int) -> PackageVersion:
+    """A version by id, or NotFound."""
+    version = db.session.get(PackageVersion, version_id)
+    if version is None:
+        raise NotFound(f"No package version {version_id}")
+    return version
+
+
+def find_file(version_id: int, path: str) -> PackageFile | None:
+    """The stored file at ``path`` in a version, if there is one."""
+    return db.session.get(PackageFile, (version_id, path))
+
+
+def version_has_hash(version_id: int, digest: str) -> bool:
+    """True if the version includes a file with this content hash."""
+    found = db.session.scalar(
+        select(PackageFile.path)
+        .where(PackageFile.version_id == version_id, PackageFile.sha256 == digest)
+        .limit(1)
+    )
+    return found is not None
+
+
+def set_published(course: Course, published: bool) -> Course:
+    """Publish or unpublish a course in the catalogue."""
+    course.published = published
+    course.updated_at = _now()
+    db.session.flush()
+    return course
