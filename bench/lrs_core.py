@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-import lrs_data  # noqa: E402
+import lrs_data
 
 
 def _builder() -> tuple[str, Any]:

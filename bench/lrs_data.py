@@ -46,24 +46,96 @@ VERB_IDS = [v[0] for v in VERBS]
 _VERB_WEIGHTS = [v[1] for v in VERBS]
 _SCORED = {ADL + "passed", ADL + "failed", ADL + "completed", ADL + "answered", ADL + "attempted"}
 
-_FIRST = (
-    "Anna Eva Maria Karin Sara Lena Emma Kerstin Johanna Malin Erik Lars Karl Anders Johan "
-    "Per Nils Mikael Jan Hans Fatima Ali Mohammed Amir Noor Sofia Elsa Oskar Hugo Liam"
-).split()
-_LAST = (
-    "Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson "
-    "Pettersson Jonsson Jansson Hansson Bengtsson Lindberg Lindqvist Berg Hassan Ahmed"
-).split()
-_UNITS = (
-    "Socialförvaltningen Utbildningsförvaltningen Kommunstyrelseförvaltningen Miljöförvaltningen "
-    "Tekniska_förvaltningen Kultur_och_fritid Vård_och_omsorg Stadsbyggnad Räddningstjänsten "
-    "Bostadsbolaget Energibolaget Hamnbolaget"
-).split()
-_TOPICS = (
-    "Brandskydd Informationssäkerhet Dataskydd_GDPR Arbetsmiljö Förvaltningsrätt Upphandling "
-    "Hot_och_våld HLR Ledarskap Mångfald Lex_Sarah Dokumentation Diarieföring Motiverande_samtal "
-    "Första_hjälpen Hygienrutiner Demensvård Tillgänglighet Klarspråk Mutor_och_jäv"
-).split()
+_FIRST = [
+    "Anna",
+    "Eva",
+    "Maria",
+    "Karin",
+    "Sara",
+    "Lena",
+    "Emma",
+    "Kerstin",
+    "Johanna",
+    "Malin",
+    "Erik",
+    "Lars",
+    "Karl",
+    "Anders",
+    "Johan",
+    "Per",
+    "Nils",
+    "Mikael",
+    "Jan",
+    "Hans",
+    "Fatima",
+    "Ali",
+    "Mohammed",
+    "Amir",
+    "Noor",
+    "Sofia",
+    "Elsa",
+    "Oskar",
+    "Hugo",
+    "Liam",
+]
+_LAST = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Jansson",
+    "Hansson",
+    "Bengtsson",
+    "Lindberg",
+    "Lindqvist",
+    "Berg",
+    "Hassan",
+    "Ahmed",
+]
+_UNITS = [
+    "Socialförvaltningen",
+    "Utbildningsförvaltningen",
+    "Kommunstyrelseförvaltningen",
+    "Miljöförvaltningen",
+    "Tekniska_förvaltningen",
+    "Kultur_och_fritid",
+    "Vård_och_omsorg",
+    "Stadsbyggnad",
+    "Räddningstjänsten",
+    "Bostadsbolaget",
+    "Energibolaget",
+    "Hamnbolaget",
+]
+_TOPICS = [
+    "Brandskydd",
+    "Informationssäkerhet",
+    "Dataskydd_GDPR",
+    "Arbetsmiljö",
+    "Förvaltningsrätt",
+    "Upphandling",
+    "Hot_och_våld",
+    "HLR",
+    "Ledarskap",
+    "Mångfald",
+    "Lex_Sarah",
+    "Dokumentation",
+    "Diarieföring",
+    "Motiverande_samtal",
+    "Första_hjälpen",
+    "Hygienrutiner",
+    "Demensvård",
+    "Tillgänglighet",
+    "Klarspråk",
+    "Mutor_och_jäv",
+]
 _PROGRAMMES = [f"https://kompetens.example.se/programmes/p{i:02d}" for i in range(12)]
 _CATEGORIES = [
     "https://w3id.org/xapi/scorm",
@@ -114,8 +186,10 @@ class Population:
             self.units.append(rng.choice(_UNITS).replace("_", " "))
             # Popular mandatory courses first: a skewed, realistic catalogue.
             count = rng.randint(3, 12)
-            picks = {min(int(rng.expovariate(1 / (self.courses / 4))), self.courses - 1)
-                     for _ in range(count)}
+            picks = {
+                min(int(rng.expovariate(1 / (self.courses / 4))), self.courses - 1)
+                for _ in range(count)
+            }
             self.enrolments.append(sorted(picks))
 
     def registration(self, learner: int, course: int) -> str:
@@ -136,11 +210,13 @@ class StatementFactory:
     def __init__(self, population: Population, stream: int) -> None:
         self.pop = population
         self.rng = random.Random(population.seed * 1000 + stream)
+        # Ids from the system's entropy: runs against the same database never collide.
+        self.id_rng = random.Random()
         self.now = datetime.now(UTC)
 
     def uuid4(self) -> str:
         """A random (version 4) UUID from this factory's generator."""
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self.id_rng.getrandbits(128), version=4))
 
     def statement(self, with_id: bool = True) -> dict[str, Any]:
         """One statement, ~1.2 KB, varied in every field that an LRS indexes."""
@@ -149,7 +225,9 @@ class StatementFactory:
         course = rng.choice(pop.enrolments[learner])
         module = rng.choice(pop.modules[course])
         verb = rng.choices(VERBS, weights=_VERB_WEIGHTS)[0]
-        when = self.now - timedelta(seconds=rng.randrange(365 * 86400), milliseconds=rng.randrange(1000))
+        when = self.now - timedelta(
+            seconds=rng.randrange(365 * 86400), milliseconds=rng.randrange(1000)
+        )
         module_no = module.rsplit("m", 1)[1]
         stmt: dict[str, Any] = {
             "actor": pop.agents[learner],
@@ -203,7 +281,9 @@ class StatementFactory:
             result["success"] = verb[0] != ADL + "failed" and raw >= 60
             result["completion"] = verb[0] in {ADL + "completed", ADL + "passed"}
         elif verb[0] == ADL + "progressed":
-            result["extensions"] = {"https://w3id.org/xapi/cmi5/result/extensions/progress": rng.randint(1, 99)}
+            result["extensions"] = {
+                "https://w3id.org/xapi/cmi5/result/extensions/progress": rng.randint(1, 99)
+            }
         stmt["result"] = result
         return stmt
 
@@ -251,7 +331,9 @@ def state_document(rng: random.Random) -> dict[str, Any]:
     """A SCORM-like suspend state of a few hundred bytes."""
     return {
         "location": f"page-{rng.randint(1, 40)}",
-        "suspend_data": "".join(rng.choice("abcdefghij0123456789") for _ in range(rng.randint(100, 400))),
+        "suspend_data": "".join(
+            rng.choice("abcdefghij0123456789") for _ in range(rng.randint(100, 400))
+        ),
         "progress": rng.randint(0, 100),
         "answers": {f"q{i}": rng.choice("ABCD") for i in range(rng.randint(3, 12))},
     }

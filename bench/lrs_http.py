@@ -42,7 +42,9 @@ class Reply:
 class XapiClient:
     """One keep-alive connection (reopened when the server closes it) to the LRS."""
 
-    def __init__(self, url: str, key: str, secret: str, version: str, timeout: float = 60.0) -> None:
+    def __init__(
+        self, url: str, key: str, secret: str, version: str, timeout: float = 60.0
+    ) -> None:
         check_loopback(url)
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"

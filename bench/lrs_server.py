@@ -76,7 +76,11 @@ class Service:
         """Run ``.venv/bin/flask --app wsgi ARGS`` against the throwaway instance."""
         out = subprocess.run(
             [str(VENV_BIN / "flask"), "--app", "wsgi", *args],
-            cwd=REPO, env=self.env(), check=True, capture_output=True, text=True,
+            cwd=REPO,
+            env=self.env(),
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return out.stdout
 
@@ -85,12 +89,19 @@ class Service:
         if self.database == "postgresql":
             self.db_name = f"kompetens_bench_{os.getpid()}"
             subprocess.run(
-                [*PG_ADMIN, "-c", f'DROP DATABASE IF EXISTS "{self.db_name}"',
-                 "-c", f'CREATE DATABASE "{self.db_name}"'],
+                [
+                    *PG_ADMIN,
+                    "-c",
+                    f'DROP DATABASE IF EXISTS "{self.db_name}"',
+                    "-c",
+                    f'CREATE DATABASE "{self.db_name}"',
+                ],
                 check=True,
             )
         self.flask("db", "upgrade")
-        created = json.loads(self.flask("credentials", "create", "bench", "--scope", "all", "--json"))
+        created = json.loads(
+            self.flask("credentials", "create", "bench", "--scope", "all", "--json")
+        )
         self.key, self.secret = created["key"], created["secret"]
 
     def start(self) -> None:
@@ -100,12 +111,18 @@ class Service:
         self.proc = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
-                "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers),
-                "--access-logfile", str(self.tmpdir / "access.log"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--access-logfile",
+                str(self.tmpdir / "access.log"),
                 "wsgi:app",
             ],
-            cwd=REPO, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 

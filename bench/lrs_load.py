@@ -1,0 +1,1014 @@
+#!/usr/bin/env python3
+"""Load benchmark of the Kompetens LRS over its standard xAPI HTTP API (stdlib only).
+
+Drives a running service (``--url``, ``--key``, ``--secret``), or with ``--start``
+launches one the way ``make run`` does, on a throwaway SQLite or PostgreSQL database,
+and stops it afterwards.  Scenarios (each with requests/s, statements/s, p50/p95/p99):
+
+  whoami        ceiling 1: trivial authenticated endpoint, same gunicorn settings
+  post-single   POST /statements, one statement
+  put           PUT /statements?statementId=...
+  post-batch    POST /statements, batches of --batch (100) statements
+  batch-conc    the same with --high-clients (8) client processes: no error, no deadlock
+  core-insert   ceiling 2: raw SQLAlchemy Core insert of the same rows, same tables
+  state         PUT then GET /activities/state documents
+  preload       batches until the run has stored --preload statements
+  get-filtered  GET /statements by agent, verb, activity, registration and combinations
+  paging        GET /statements following ``more`` links through everything, while
+                sampling the gunicorn workers' VmRSS from /proc
+
+Clients are separate processes (multiprocessing), so the client is not GIL-bound; it
+only talks to loopback addresses, and every loop is bounded in time and count.
+Prints a table and writes JSON to bench/results/.  See bench/README.md ("LRS").
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import lrs_data
+import lrs_server
+from lrs_http import XapiClient, check_loopback, wait_until_up
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ALL_SCENARIOS = [
+    "whoami",
+    "post-single",
+    "put",
+    "post-batch",
+    "batch-conc",
+    "core-insert",
+    "state",
+    "preload",
+    "get-filtered",
+    "paging",
+]
+WHOAMI = "extensions/whoami"
+
+# Targets of issue 2 ("bench/").
+TARGET_SINGLE_VS_TRIVIAL = 0.40
+TARGET_BATCH_STMTS_PER_S = 5000.0
+TARGET_GET_P95_MS = 25.0
+TARGET_GET_AT = 1_000_000
+# Worker RSS may grow this much after the first 10 % of pages and still count as flat.
+FLAT_RSS_KIB = 32 * 1024
+
+
+@dataclass
+class Job:
+    """What one client process does (picklable)."""
+
+    scenario: str
+    url: str
+    key: str
+    secret: str
+    version: str
+    stream: int
+    seed: int
+    seconds: float
+    max_requests: int
+    batch: int = 100
+    get_limit: int = 25
+    kinds: list[str] = field(default_factory=list)
+    # Shared by all clients of a run: activities none of them has defined yet.
+    fresh: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one client process measured."""
+
+    start: float = 0.0
+    end: float = 0.0
+    requests: int = 0
+    statements: int = 0
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    unexpected: list[str] = field(default_factory=list)
+    sent_bytes: int = 0
+    received_bytes: int = 0
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# -- request plans: what a client process sends, built before the clock starts -------
+
+Planned = tuple[str, str, str, bytes | None, dict[str, str] | None, int]  # label, method,
+# path, body, headers, statements
+
+
+# Distinct statements each client cycles through; each request gets fresh ids, so the
+# client spends microseconds, not milliseconds, per request inside the timed loop.
+POOL = 3000
+
+
+class StatementPool:
+    """Pre-serialised statements without ``id``; ``with_id`` prefixes fresh ids.
+
+    With ``fresh``, one statement in five is about one of 100 activities that exist
+    nowhere yet, the same 100 for every client of the scenario: concurrent batches then
+    race to store the first definition of an activity, as two learners starting a new
+    course at once do.
+    """
+
+    def __init__(self, factory: lrs_data.StatementFactory, size: int, fresh: str = "") -> None:
+        self.factory = factory
+        self.bodies = []
+        for _ in range(size):
+            stmt = factory.statement(with_id=False)
+            if fresh and factory.rng.random() < 0.2:
+                stmt["object"]["id"] = f"{fresh}/m{factory.rng.randrange(100):02d}"
+            self.bodies.append(_dumps(stmt))
+        self.next = 0
+
+    def one(self) -> bytes:
+        """The next statement, without id."""
+        body = self.bodies[self.next % len(self.bodies)]
+        self.next += 1
+        return body
+
+    def with_id(self) -> bytes:
+        """The next statement with a fresh id."""
+        return b'{"id":"' + self.factory.uuid4().encode() + b'",' + self.one()[1:]
+
+    def batch(self, size: int) -> bytes:
+        """A JSON list of ``size`` statements with fresh ids."""
+        return b"[" + b",".join(self.with_id() for _ in range(size)) + b"]"
+
+
+def _plan(job: Job, client: XapiClient) -> Any:
+    """An iterator of planned requests for ``job.scenario`` (cheap to advance)."""
+    factory = lrs_data.StatementFactory(lrs_data.Population(seed=job.seed), job.stream)
+    n = job.max_requests
+    statements = client.path("statements")
+    if job.scenario == "whoami":
+        path = client.path(WHOAMI)
+        return (("whoami", "GET", path, None, None, 0) for _ in range(n))
+    if job.scenario in ("post-single", "put", "post-batch", "batch-conc"):
+        per_request = job.batch if job.scenario in ("post-batch", "batch-conc") else 1
+        fresh = job.fresh if job.scenario == "batch-conc" else ""
+        pool = StatementPool(factory, min(POOL, n * per_request), fresh)
+        if job.scenario == "post-single":
+            return (("post-single", "POST", statements, pool.with_id(), None, 1) for _ in range(n))
+        if job.scenario == "put":
+            return (
+                (
+                    "put",
+                    "PUT",
+                    client.path("statements", {"statementId": factory.uuid4()}),
+                    pool.one(),
+                    None,
+                    1,
+                )
+                for _ in range(n)
+            )
+        return (
+            (job.scenario, "POST", statements, pool.batch(job.batch), None, job.batch)
+            for _ in range(n)
+        )
+    if job.scenario == "preload":
+        # Generated on the fly: a million statements need not sit in memory.
+        return (
+            (
+                job.scenario,
+                "POST",
+                client.path("statements"),
+                _dumps(factory.batch(job.batch)),
+                None,
+                job.batch,
+            )
+            for _ in range(n)
+        )
+    if job.scenario == "state":
+        plans = []
+        pop = factory.pop
+        for i in range(n // 2):
+            learner = factory.rng.randrange(pop.learners)
+            course = factory.rng.choice(pop.enrolments[learner])
+            params = {
+                "activityId": pop.course_ids[course],
+                "agent": pop.agent_param(learner),
+                "registration": pop.registration(learner, course),
+                "stateId": f"bench-{job.stream}-{i}-{uuid.uuid4().hex[:8]}",
+            }
+            path = client.path("activities/state", params)
+            body = _dumps(lrs_data.state_document(factory.rng))
+            # A new document: If-None-Match: * satisfies 2.0.0's concurrency rules too.
+            plans.append(("state-put", "PUT", path, body, {"If-None-Match": "*"}, 0))
+            plans.append(("state-get", "GET", path, None, None, 0))
+        return iter(plans)
+    if job.scenario == "get-filtered":
+        plans = []
+        for i in range(n):
+            kind = job.kinds[i % len(job.kinds)]
+            params = factory.query(kind)
+            params["limit"] = str(job.get_limit)
+            plans.append((f"get {kind}", "GET", client.path("statements", params), None, None, 0))
+        return iter(plans)
+    raise ValueError(job.scenario)
+
+
+def _check(label: str, method: str, reply: Any, statements: int) -> str | None:
+    """A problem with a 2xx reply, or None.  Cheap checks only."""
+    if method == "POST" and label != "whoami":
+        try:
+            ids = json.loads(reply.body)
+        except ValueError:
+            return "POST reply is not JSON"
+        if not isinstance(ids, list) or len(ids) != statements:
+            got = len(ids) if isinstance(ids, list) else "?"
+            return f"POST reply has {got} ids, sent {statements}"
+    if label.startswith("get ") and b'"statements"' not in reply.body[:200]:
+        return "GET reply has no statements list"
+    return None
+
+
+def _client_main(job: Job, barrier: Any, out: Any) -> None:
+    try:
+        out.put(_client_run(job, barrier))
+    except BaseException as exc:  # report, never hang the parent
+        outcome = Outcome()
+        outcome.errors[f"fatal: {exc!r}"] += 1
+        out.put(outcome)
+        with contextlib.suppress(Exception):
+            barrier.abort()
+
+
+def _client_run(job: Job, barrier: Any) -> Outcome:
+    client = XapiClient(job.url, job.key, job.secret, job.version)
+    plans = _plan(job, client)
+    outcome = Outcome()
+    barrier.wait(timeout=600)
+    outcome.start = time.perf_counter()
+    stop_at = outcome.start + job.seconds
+    for label, method, path, body, headers, statements in plans:
+        t = time.perf_counter()
+        try:
+            reply = client.request(method, path, body, headers)
+        except Exception as exc:  # timeouts, resets: counted, the run goes on
+            outcome.errors[type(exc).__name__] += 1
+            client.close()
+            outcome.requests += 1
+            if time.perf_counter() > stop_at:
+                break
+            continue
+        elapsed = time.perf_counter() - t
+        outcome.requests += 1
+        outcome.statuses[reply.status] += 1
+        outcome.latencies.setdefault(label, []).append(elapsed)
+        outcome.sent_bytes += len(body or b"")
+        outcome.received_bytes += len(reply.body)
+        if 200 <= reply.status < 300:
+            outcome.statements += statements
+            problem = _check(label, method, reply, statements)
+            if problem and len(outcome.unexpected) < 5:
+                outcome.unexpected.append(problem)
+        elif len(outcome.unexpected) < 5:
+            outcome.unexpected.append(f"{method} {label}: {reply.status} {reply.body[:300]!r}")
+        if time.perf_counter() > stop_at:
+            break
+    outcome.end = time.perf_counter()
+    client.close()
+    return outcome
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values (0 for none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def summarise(latencies: list[float]) -> dict[str, float]:
+    """p50/p95/p99/max/mean in milliseconds."""
+    values = sorted(latencies)
+    return {
+        "p50_ms": percentile(values, 50) * 1000,
+        "p95_ms": percentile(values, 95) * 1000,
+        "p99_ms": percentile(values, 99) * 1000,
+        "max_ms": (values[-1] if values else 0.0) * 1000,
+        "mean_ms": (sum(values) / len(values) * 1000) if values else 0.0,
+    }
+
+
+def run_clients(
+    cfg: argparse.Namespace,
+    scenario: str,
+    clients: int,
+    max_requests: int,
+    seconds: float,
+    stream_base: int,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Run ``scenario`` from ``clients`` processes; merge what they measured."""
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(clients)
+    out = ctx.Queue()
+    per_client = max(1, math.ceil(max_requests / clients))
+    fresh = f"https://kompetens.example.se/courses/new-{uuid.uuid4().hex[:12]}"
+    procs = []
+    for i in range(clients):
+        job = Job(
+            scenario=scenario,
+            url=cfg.url,
+            key=cfg.key,
+            secret=cfg.secret,
+            version=cfg.xapi_version,
+            stream=stream_base + i,
+            seed=cfg.seed,
+            seconds=seconds,
+            max_requests=per_client,
+            batch=cfg.batch,
+            fresh=fresh,
+            **extra,
+        )
+        proc = ctx.Process(target=_client_main, args=(job, barrier, out), daemon=True)
+        proc.start()
+        procs.append(proc)
+    outcomes: list[Outcome] = [out.get(timeout=seconds + 1200) for _ in procs]
+    for proc in procs:
+        proc.join(30)
+    merged: dict[str, list[float]] = {}
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+    unexpected: list[str] = []
+    for o in outcomes:
+        for label, values in o.latencies.items():
+            merged.setdefault(label, []).extend(values)
+        statuses.update(o.statuses)
+        errors.update(o.errors)
+        unexpected.extend(o.unexpected)
+    started = [o for o in outcomes if o.start]
+    wall = (max(o.end for o in started) - min(o.start for o in started)) if started else 0.0
+    requests = sum(o.requests for o in outcomes)
+    statements = sum(o.statements for o in outcomes)
+    all_latencies = [x for values in merged.values() for x in values]
+    result: dict[str, Any] = {
+        "scenario": scenario,
+        "clients": clients,
+        "requests": requests,
+        "statements": statements,
+        "seconds": wall,
+        "requests_per_s": requests / wall if wall else 0.0,
+        "statements_per_s": statements / wall if wall else 0.0,
+        **summarise(all_latencies),
+        "non_2xx": sum(n for code, n in statuses.items() if not 200 <= code < 300),
+        "errors": sum(errors.values()),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "error_kinds": dict(errors),
+        "unexpected": unexpected[:10],
+        "sent_mb": sum(o.sent_bytes for o in outcomes) / 1e6,
+        "received_mb": sum(o.received_bytes for o in outcomes) / 1e6,
+    }
+    if len(merged) > 1:
+        result["by_label"] = {
+            label: {"requests": len(values), **summarise(values)}
+            for label, values in sorted(merged.items())
+        }
+    return result
+
+
+# -- paging with worker memory sampling ------------------------------------------------
+
+
+class RssSampler(threading.Thread):
+    """Samples VmRSS of the gunicorn workers every ``interval`` seconds."""
+
+    def __init__(self, pids: list[int], interval: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.interval = interval
+        self.samples: list[tuple[float, dict[int, int | None]]] = []
+        self.stopped = threading.Event()
+
+    def sample(self) -> None:
+        """Take one sample now."""
+        self.samples.append((time.perf_counter(), {p: lrs_server.rss_kib(p) for p in self.pids}))
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        while not self.stopped.wait(self.interval):
+            self.sample()
+
+
+def run_paging(cfg: argparse.Namespace, pids: list[int]) -> dict[str, Any]:
+    """Follow ``more`` links through every statement while sampling worker RSS."""
+    client = XapiClient(cfg.url, cfg.key, cfg.secret, cfg.xapi_version, timeout=120)
+    sampler = RssSampler(pids)
+    sampler.sample()
+    sampler.start()
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    seen = 0
+    pages = 0
+    path = client.path("statements", {"limit": str(cfg.page_limit)})
+    start = time.perf_counter()
+    stop_at = start + cfg.page_seconds
+    complete = False
+    problem = None
+    page_marks: list[tuple[int, float]] = []
+    while pages < cfg.page_max_pages:
+        t = time.perf_counter()
+        reply = client.request("GET", path)
+        latencies.append(time.perf_counter() - t)
+        statuses[reply.status] += 1
+        if reply.status != 200:
+            problem = f"{reply.status} {reply.body[:300]!r}"
+            break
+        body = json.loads(reply.body)
+        seen += len(body["statements"])
+        pages += 1
+        page_marks.append((pages, time.perf_counter()))
+        more = body.get("more") or ""
+        if not more:
+            complete = True
+            break
+        path = client.more_path(more)
+        if time.perf_counter() > stop_at:
+            break
+    wall = time.perf_counter() - start
+    sampler.stopped.set()
+    sampler.join()
+    sampler.sample()
+    client.close()
+    # RSS after the first 10 % of the pages is the baseline: imports and caches warm up
+    # on the first requests whatever the result size.
+    warm_at = page_marks[max(0, len(page_marks) // 10 - 1)][1] if page_marks else start
+    per_worker = {}
+    for pid in pids:
+        series = [(t, s[pid]) for t, s in sampler.samples if s.get(pid) is not None]
+        values = [v for _, v in series]
+        after_warm = [v for t, v in series if t >= warm_at] or values
+        per_worker[str(pid)] = {
+            "before_kib": values[0] if values else None,
+            "after_warmup_kib": after_warm[0] if after_warm else None,
+            "max_kib": max(values) if values else None,
+            "end_kib": values[-1] if values else None,
+            "growth_after_warmup_kib": (max(after_warm) - after_warm[0]) if after_warm else None,
+        }
+    growths = [
+        w["growth_after_warmup_kib"]
+        for w in per_worker.values()
+        if w["growth_after_warmup_kib"] is not None
+    ]
+    return {
+        "scenario": "paging",
+        "clients": 1,
+        "requests": pages,
+        "statements": seen,
+        "seconds": wall,
+        "requests_per_s": pages / wall if wall else 0.0,
+        "statements_per_s": seen / wall if wall else 0.0,
+        **summarise(latencies),
+        "non_2xx": sum(n for code, n in statuses.items() if code != 200),
+        "errors": 0,
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "page_limit": cfg.page_limit,
+        "complete": complete,
+        "problem": problem,
+        "workers": per_worker,
+        "rss_samples": [
+            [round(t - start, 2), *[s.get(p) for p in pids]] for t, s in sampler.samples
+        ],
+        "max_growth_after_warmup_kib": max(growths) if growths else None,
+        "flat": bool(growths) and max(growths) <= FLAT_RSS_KIB,
+    }
+
+
+# -- ceiling 2 -------------------------------------------------------------------------
+
+
+def run_core_insert(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str, Any]:
+    """Run bench/lrs_core.py against the same database (needs DATABASE_URL)."""
+    env = dict(os.environ)
+    if service is not None:
+        env.update(service.env())
+    elif cfg.database_url:
+        env["DATABASE_URL"] = cfg.database_url
+    else:
+        return {"scenario": "core-insert", "skipped": "needs --database-url (or --start)"}
+    cmd = [
+        str(lrs_server.VENV_BIN / "python"),
+        str(Path(__file__).with_name("lrs_core.py")),
+        "--statements",
+        str(cfg.core_statements),
+        "--batch",
+        str(cfg.batch),
+        "--procs",
+        str(cfg.core_procs),
+        "--key",
+        cfg.key,
+        "--seed",
+        str(cfg.seed),
+        "--max-seconds",
+        str(cfg.seconds),
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=lrs_server.REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=cfg.seconds + 900,
+    )
+    if proc.returncode != 0:
+        return {"scenario": "core-insert", "skipped": "failed: " + proc.stderr[-1500:]}
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    latencies = data.pop("latencies")
+    return {
+        "scenario": "core-insert",
+        "clients": data["procs"],
+        "requests": len(latencies),
+        "statements": data["statements"],
+        "seconds": data["seconds"],
+        "requests_per_s": len(latencies) / data["seconds"] if data["seconds"] else 0.0,
+        "statements_per_s": data["statements_per_s"],
+        **summarise(latencies),
+        "non_2xx": 0,
+        "errors": 0,
+        "builder": data["builder"],
+        "build_statements_per_s_per_proc": data["build_statements_per_s_per_proc"],
+    }
+
+
+# -- the run ---------------------------------------------------------------------------
+
+
+def machine(cfg: argparse.Namespace) -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kib = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    db_version = None
+    if cfg.database == "postgresql":
+        proc = subprocess.run(
+            [*lrs_server.PG_ADMIN, "-tAc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        db_version = "PostgreSQL " + proc.stdout.strip()
+    elif cfg.database == "sqlite":
+        db_version = "SQLite " + sqlite3.sqlite_version
+    commit = subprocess.run(
+        ["git", "-C", str(lrs_server.REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_total_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "database": db_version,
+        "commit": commit,
+    }
+
+
+def evaluate(
+    results: dict[str, dict[str, Any]], cfg: argparse.Namespace, stored: int
+) -> list[dict[str, Any]]:
+    """Compare with the issue's targets."""
+    targets = []
+
+    def add(name: str, value: float | None, target: str, ok: bool | None, note: str = "") -> None:
+        targets.append({"target": name, "value": value, "goal": target, "met": ok, "note": note})
+
+    whoami, single = results.get("whoami"), results.get("post-single")
+    if whoami and single and whoami.get("requests_per_s"):
+        ratio = single["requests_per_s"] / whoami["requests_per_s"]
+        add(
+            "single POST / trivial endpoint",
+            round(ratio, 3),
+            f">= {TARGET_SINGLE_VS_TRIVIAL}",
+            ratio >= TARGET_SINGLE_VS_TRIVIAL,
+            f"{single['requests_per_s']:.0f} vs {whoami['requests_per_s']:.0f} req/s",
+        )
+    for name in ("post-batch", "batch-conc"):
+        r = results.get(name)
+        if r and r.get("requests"):
+            add(
+                f"{name} statements/s",
+                round(r["statements_per_s"]),
+                f">= {TARGET_BATCH_STMTS_PER_S:.0f}",
+                r["statements_per_s"] >= TARGET_BATCH_STMTS_PER_S,
+                f"{r['clients']} clients",
+            )
+    core = results.get("core-insert")
+    batch = results.get("post-batch")
+    if core and batch and core.get("statements_per_s"):
+        add(
+            "post-batch / core-insert ceiling",
+            round(batch["statements_per_s"] / core["statements_per_s"], 3),
+            "(ratio)",
+            None,
+        )
+    get = results.get("get-filtered")
+    if get and get.get("requests"):
+        judged = cfg.database == "postgresql" and stored >= TARGET_GET_AT
+        worst = max(v["p95_ms"] for v in get.get("by_label", {"all": get}).values())
+        add(
+            "filtered GET p95 ms (all kinds)",
+            round(get["p95_ms"], 2),
+            f"<= {TARGET_GET_P95_MS}",
+            get["p95_ms"] <= TARGET_GET_P95_MS if judged else None,
+            f"worst kind p95 {worst:.1f} ms; {stored:,} statements stored"
+            + ("" if judged else "; judged only at 1M on PostgreSQL"),
+        )
+    writes = ("post-single", "put", "post-batch", "batch-conc", "preload")
+    ran = {n: results[n] for n in writes if results.get(n, {}).get("requests")}
+    if ran:
+        bad = {n: r["non_2xx"] + r["errors"] for n, r in ran.items()}
+        conc = ran.get("batch-conc")
+        add(
+            "concurrent writes: non-2xx + errors",
+            sum(bad.values()),
+            "== 0",
+            sum(bad.values()) == 0,
+            ", ".join(f"{n} {b}" for n, b in bad.items() if b)
+            + (f"; batch-conc max {conc['max_ms']:.0f} ms" if conc else ""),
+        )
+    paging = results.get("paging")
+    if paging and paging.get("requests"):
+        growth = paging.get("max_growth_after_warmup_kib")
+        add(
+            "paging: worker RSS growth after warm-up (KiB)",
+            growth,
+            f"<= {FLAT_RSS_KIB}",
+            paging.get("flat"),
+            f"{paging['statements']:,} statements in {paging['requests']} pages"
+            + ("" if paging["complete"] else " (stopped by the time bound)"),
+        )
+    return targets
+
+
+def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]]) -> None:
+    """The results as a plain text table."""
+    head = (
+        f"{'scenario':<26}{'cl':>3}{'requests':>10}{'req/s':>10}{'stmts/s':>10}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'err':>5}"
+    )
+    print(head)
+    print("-" * len(head))
+    for name, r in results.items():
+        if "skipped" in r:
+            print(f"{name:<26} skipped: {r['skipped'][:200]}")
+            continue
+        print(
+            f"{name:<26}{r['clients']:>3}{r['requests']:>10}{r['requests_per_s']:>10.1f}"
+            f"{r['statements_per_s']:>10.1f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
+            f"{r['p99_ms']:>9.2f}{r['non_2xx']:>8}{r['errors']:>5}"
+        )
+        for label, s in (r.get("by_label") or {}).items():
+            print(
+                f"  {label:<24}{'':>3}{s['requests']:>10}{'':>10}{'':>10}"
+                f"{s['p50_ms']:>9.2f}{s['p95_ms']:>9.2f}{s['p99_ms']:>9.2f}"
+            )
+        for text in r.get("unexpected", [])[:3]:
+            print(f"  ! {text[:200]}")
+    paging = results.get("paging")
+    if paging and paging.get("workers"):
+        print("\nworker VmRSS while paging (MiB): before / after warm-up / max / end")
+        for pid, w in paging["workers"].items():
+            vals = [w[k] for k in ("before_kib", "after_warmup_kib", "max_kib", "end_kib")]
+            print(f"  pid {pid}: " + " / ".join(f"{v / 1024:.1f}" if v else "?" for v in vals))
+    print("\ntargets (issue 2)")
+    for t in targets:
+        verdict = {True: "MET", False: "MISSED", None: "-"}[t["met"]]
+        print(
+            f"  {t['target']:<46} {t['value']!s:>10}  goal {t['goal']:<10} {verdict:<7} {t['note']}"
+        )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command line."""
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--url", default="http://127.0.0.1:5000/xapi", help="LRS base URL (loopback only)"
+    )
+    p.add_argument("--key", help="LRS key (scope all); not needed with --start")
+    p.add_argument("--secret", help="LRS secret")
+    p.add_argument(
+        "--start",
+        action="store_true",
+        help="start gunicorn like `make run` on a throwaway database, stop it after",
+    )
+    p.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="with --start: which throwaway database (default sqlite)",
+    )
+    p.add_argument(
+        "--database-url",
+        help="without --start: DATABASE_URL of the running service, for the core-insert ceiling",
+    )
+    p.add_argument(
+        "--server-pid",
+        type=int,
+        help="without --start: gunicorn master pid "
+        "(default: found from the port's listening socket)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="with --start: gunicorn workers (default: the Makefile's WORKERS)",
+    )
+    p.add_argument("--keep", action="store_true", help="with --start: keep the temp dir and DB")
+    p.add_argument("--xapi-version", default="2.0.0", help="X-Experience-API-Version sent")
+    p.add_argument(
+        "--scenarios",
+        default=",".join(ALL_SCENARIOS),
+        help="comma separated subset of: " + ", ".join(ALL_SCENARIOS),
+    )
+    p.add_argument("--seconds", type=float, default=15.0, help="time bound of each scenario")
+    p.add_argument(
+        "--requests",
+        type=int,
+        default=20000,
+        help="count bound of each scenario (requests; batches for batch scenarios)",
+    )
+    p.add_argument(
+        "--clients", type=int, default=4, help="client processes for throughput scenarios"
+    )
+    p.add_argument(
+        "--get-clients",
+        type=int,
+        default=2,
+        help="client processes for filtered GET (default 2 = the workers, no queueing)",
+    )
+    p.add_argument("--high-clients", type=int, default=8, help="client processes for batch-conc")
+    p.add_argument("--batch", type=int, default=100, help="statements per batch")
+    p.add_argument(
+        "--preload",
+        type=int,
+        default=1_000_000,
+        help="statements this run stores before filtered GET (default 1,000,000)",
+    )
+    p.add_argument(
+        "--preload-seconds", type=float, default=3600.0, help="time bound of the preload"
+    )
+    p.add_argument("--get-limit", type=int, default=25, help="limit= of the filtered GETs")
+    p.add_argument("--page-limit", type=int, default=500, help="limit= of the paging scenario")
+    p.add_argument("--page-seconds", type=float, default=900.0, help="time bound of paging")
+    p.add_argument("--page-max-pages", type=int, default=10000, help="count bound of paging")
+    p.add_argument(
+        "--core-statements",
+        type=int,
+        default=100_000,
+        help="statements for the core-insert ceiling (also bounded by --seconds)",
+    )
+    p.add_argument(
+        "--core-procs",
+        type=int,
+        default=None,
+        help="processes for the core-insert ceiling (default: --clients)",
+    )
+    p.add_argument("--seed", type=int, default=20261126, help="population seed")
+    p.add_argument("--out", help="JSON file (default bench/results/lrs-<db>-<time>.json)")
+    cfg = p.parse_args(argv)
+    cfg.scenario_list = [s.strip() for s in cfg.scenarios.split(",") if s.strip()]
+    unknown = set(cfg.scenario_list) - set(ALL_SCENARIOS)
+    if unknown:
+        p.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if not cfg.start and not (cfg.key and cfg.secret):
+        p.error("--key and --secret are needed unless --start")
+    cfg.core_procs = cfg.core_procs or cfg.clients
+    return cfg
+
+
+def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str, Any]:
+    """Every selected scenario, in order; returns the JSON document."""
+    check_loopback(cfg.url)
+    probe = XapiClient(cfg.url, cfg.key, cfg.secret, cfg.xapi_version)
+    status = wait_until_up(probe, "about", 60 if service else 5)
+    print(f"# {cfg.url}: /about answered {status}", flush=True)
+    results: dict[str, dict[str, Any]] = {}
+    stored = 0
+    streams = iter(range(1000, 10**6, 100))
+
+    def step(name: str, fn: Any) -> None:
+        nonlocal stored
+        if name not in cfg.scenario_list:
+            return
+        print(f"# {datetime.now(UTC):%H:%M:%S} {name} ...", flush=True)
+        r = fn()
+        results[name] = r
+        if name in ("post-single", "put", "post-batch", "batch-conc", "preload", "core-insert"):
+            stored += r.get("statements", 0)
+        if "skipped" in r:
+            print(f"#   skipped: {r['skipped'][:300]}", flush=True)
+        else:
+            print(
+                f"#   {r['requests']} requests, {r['requests_per_s']:.1f} req/s, "
+                f"{r['statements_per_s']:.1f} stmts/s, p95 {r['p95_ms']:.1f} ms, "
+                f"non-2xx {r['non_2xx']}, errors {r['errors']}",
+                flush=True,
+            )
+
+    probe_whoami = probe.request("GET", probe.path(WHOAMI))
+    if probe_whoami.status != 200:
+        print(f"# whoami answered {probe_whoami.status}: ceiling 1 skipped", flush=True)
+        results["whoami"] = {
+            "scenario": "whoami",
+            "skipped": f"GET /xapi/{WHOAMI} answered {probe_whoami.status}",
+        }
+    else:
+        step(
+            "whoami",
+            lambda: run_clients(
+                cfg, "whoami", cfg.clients, cfg.requests, cfg.seconds, next(streams)
+            ),
+        )
+    step(
+        "post-single",
+        lambda: run_clients(
+            cfg, "post-single", cfg.clients, cfg.requests, cfg.seconds, next(streams)
+        ),
+    )
+    step(
+        "put",
+        lambda: run_clients(cfg, "put", cfg.clients, cfg.requests, cfg.seconds, next(streams)),
+    )
+    step(
+        "post-batch",
+        lambda: run_clients(
+            cfg, "post-batch", cfg.clients, min(cfg.requests, 2000), cfg.seconds, next(streams)
+        ),
+    )
+    step(
+        "batch-conc",
+        lambda: run_clients(
+            cfg, "batch-conc", cfg.high_clients, min(cfg.requests, 2000), cfg.seconds, next(streams)
+        ),
+    )
+    step("core-insert", lambda: run_core_insert(cfg, service))
+    step(
+        "state",
+        lambda: run_clients(cfg, "state", cfg.clients, cfg.requests, cfg.seconds, next(streams)),
+    )
+    missing = max(0, cfg.preload - stored)
+    if "preload" in cfg.scenario_list and missing:
+        step(
+            "preload",
+            lambda: run_clients(
+                cfg,
+                "preload",
+                cfg.clients,
+                math.ceil(missing / cfg.batch),
+                cfg.preload_seconds,
+                next(streams),
+            ),
+        )
+    step(
+        "get-filtered",
+        lambda: run_clients(
+            cfg,
+            "get-filtered",
+            cfg.get_clients,
+            cfg.requests,
+            cfg.seconds,
+            next(streams),
+            kinds=lrs_data.QUERY_KINDS,
+            get_limit=cfg.get_limit,
+        ),
+    )
+    if "paging" in cfg.scenario_list:
+        port = urlsplit(cfg.url).port or 80
+        master = service.proc.pid if service and service.proc else cfg.server_pid
+        pids = lrs_server.worker_pids(master, port)
+        print(f"# gunicorn workers: {pids}", flush=True)
+        step("paging", lambda: run_paging(cfg, pids))
+    targets = evaluate(results, cfg, stored)
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(cfg),
+        "settings": {
+            "url": cfg.url,
+            "started": bool(service),
+            "database": cfg.database if service else (cfg.database_url or "unknown"),
+            "gunicorn_workers": service.workers if service else None,
+            "xapi_version": cfg.xapi_version,
+            "clients": cfg.clients,
+            "get_clients": cfg.get_clients,
+            "high_clients": cfg.high_clients,
+            "batch": cfg.batch,
+            "seconds": cfg.seconds,
+            "requests": cfg.requests,
+            "preload": cfg.preload,
+            "get_limit": cfg.get_limit,
+            "page_limit": cfg.page_limit,
+            "statement_bytes_mean": _mean_size(cfg.seed),
+            "argv": sys.argv[1:],
+        },
+        "statements_stored_by_run": stored,
+        "results": results,
+        "targets": targets,
+    }
+
+
+def _mean_size(seed: int) -> float:
+    factory = lrs_data.StatementFactory(lrs_data.Population(seed=seed), 1)
+    sizes = [len(_dumps(s)) for s in factory.batch(500)]
+    return round(sum(sizes) / len(sizes), 1)
+
+
+def _keep_server_log(service: lrs_server.Service) -> Path | None:
+    """Copy gunicorn's error log to bench/results/ if it holds a traceback."""
+    log = service.log_path
+    if log is None or not log.exists() or b"Traceback" not in log.read_bytes():
+        return None
+    RESULTS.mkdir(exist_ok=True)
+    kept = RESULTS / f"gunicorn-{service.database}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
+    shutil.copyfile(log, kept)
+    return kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 if any request failed."""
+    cfg = parse_args(argv)
+    service = None
+    server_log = None
+    if cfg.start:
+        service = lrs_server.Service(cfg.database, cfg.workers or lrs_server.makefile_workers())
+        cfg.database_url = None
+        print(
+            f"# starting gunicorn ({service.workers} workers) on {cfg.database} in "
+            f"{service.tmpdir}",
+            flush=True,
+        )
+        service.setup()
+        service.start()
+        cfg.url, cfg.key, cfg.secret = service.url, service.key, service.secret
+    random.seed(cfg.seed)
+    try:
+        doc = run(cfg, service)
+    finally:
+        if service is not None:
+            service.stop()
+            server_log = _keep_server_log(service)
+            if cfg.keep:
+                print(f"# kept {service.tmpdir} (database {service.database_url})")
+            else:
+                shutil.rmtree(service.tmpdir, ignore_errors=True)
+    print()
+    print_table(doc["results"], doc["targets"])
+    RESULTS.mkdir(exist_ok=True)
+    db_name = cfg.database if service else "external"
+    out = (
+        Path(cfg.out)
+        if cfg.out
+        else RESULTS / (f"lrs-{db_name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json")
+    )
+    out.write_text(json.dumps(doc, indent=1))
+    print(f"\nJSON: {out}")
+    if service is not None and server_log:
+        print(f"server errors: {server_log}")
+    failed = sum(r.get("non_2xx", 0) + r.get("errors", 0) for r in doc["results"].values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
