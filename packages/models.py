@@ -60,6 +60,9 @@ class PackageVersion(db.Model):
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     launch: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # sha256 over the sorted file map: the same package gives the same key, and content
+    # URLs built from it (/content/<content_hash>/...) cannot be enumerated.
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     file_count: Mapped[int] = mapped_column(Integer)
     total_size: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -6,12 +6,14 @@ Imports are all-or-nothing: a refused package stores no file and no row.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
+from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -19,7 +21,7 @@ from sqlalchemy import func, insert, select
 from core.db import db
 from core.errors import NotFound
 from packages.extract import ZipLimits, open_package
-from packages.manifest import read_package
+from packages.manifest import is_absolute_url, read_package
 from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
 from packages.storage import LocalStorage, Storage
@@ -121,6 +123,9 @@ def import_package(
             for digest in created:
                 storage.delete(digest)
             raise
+    content_hash = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: str(r["path"])):
+        content_hash.update(f"{row['path']}\0{row['sha256']}\n".encode())
     now = _now()
     if course is None:
         course = Course(
@@ -150,6 +155,7 @@ def import_package(
         manifest=parsed.structure,
         launch=parsed.launch,
         warnings=[w.as_dict() for w in parsed.report.warnings],
+        content_hash=content_hash.hexdigest(),
         file_count=len(rows),
         total_size=sum(int(r["size"]) for r in rows),  # type: ignore[call-overload]
         created_at=now,
@@ -205,19 +211,44 @@ def find_file(version_id: int, path: str) -> PackageFile | None:
     return db.session.get(PackageFile, (version_id, path))
 
 
-def version_has_hash(version_id: int, digest: str) -> bool:
-    """True if the version includes a file with this content hash."""
-    found = db.session.scalar(
-        select(PackageFile.path)
-        .where(PackageFile.version_id == version_id, PackageFile.sha256 == digest)
+def find_content_file(key: str, path: str) -> PackageFile | None:
+    """The file at ``path`` of the version named by ``key`` (its id or its content hash)."""
+    if key.isdigit():
+        return find_file(int(key), path)
+    if len(key) != 64 or key.strip("0123456789abcdef"):
+        return None
+    return db.session.scalar(
+        select(PackageFile)
+        .join(PackageVersion, PackageVersion.id == PackageFile.version_id)
+        .where(PackageVersion.content_hash == key, PackageFile.path == path)
         .limit(1)
     )
-    return found is not None
+
+
+def content_url(version: PackageVersion, href: str) -> str:
+    """The URL of a package file (a launch href) on the content origin.
+
+    Built from the version's content hash, so URLs cannot be enumerated and may be cached
+    forever; relative links inside the content resolve against it.
+    """
+    if is_absolute_url(href):
+        return href
+    origin = str(current_app.config.get("CONTENT_ORIGIN") or "").rstrip("/")
+    return f"{origin}/content/{version.content_hash}/{quote(href, safe='/?&=#%:;,+@!$~*()')}"
 
 
 def set_published(course: Course, published: bool) -> Course:
     """Publish or unpublish a course in the catalogue."""
-    course.published = published
+    return update_course(course, published=published)
+
+
+def update_course(course: Course, **changes: object) -> Course:
+    """Change a course's title, description, category, owner_unit or published flag."""
+    allowed = {"title", "description", "category", "owner_unit", "published"}
+    for name, value in changes.items():
+        if name not in allowed:
+            raise ValueError(f"not a course field: {name}")
+        setattr(course, name, value)
     course.updated_at = _now()
     db.session.flush()
     return course

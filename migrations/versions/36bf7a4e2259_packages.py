@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('manifest', sa.JSON(), nullable=False),
     sa.Column('launch', sa.JSON(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('file_count', sa.Integer(), nullable=False),
     sa.Column('total_size', sa.BigInteger(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -51,6 +52,7 @@ def upgrade():
     sa.UniqueConstraint('course_id', 'number', name='uq_package_version_number')
     )
     with op.batch_alter_table('package_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_package_version_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_package_version_course_id'), ['course_id'], unique=False)
 
     op.create_table('package_file',
@@ -75,6 +77,7 @@ def downgrade():
     op.drop_table('package_file')
     with op.batch_alter_table('package_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_package_version_course_id'))
+        batch_op.drop_index(batch_op.f('ix_package_version_content_hash'))
 
     op.drop_table('package_version')
     with op.batch_alter_table('package_course', schema=None) as batch_op:

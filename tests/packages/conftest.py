@@ -66,3 +66,35 @@ def make_zip(tmp_path: Path) -> Callable[..., Path]:
 def scorm12_zip(make_zip: Callable[..., Path]) -> Path:
     """A small valid SCORM 1.2 package."""
     return make_zip({"imsmanifest.xml": MANIFEST_12, "index.html": "<h1>Hi</h1>"})
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a portal account; returns an HTTP Basic Authorization header value for it."""
+    from datetime import datetime
+
+    from werkzeug.security import generate_password_hash
+
+    from core.db import db
+    from portal.models import User
+    from tests.conftest import basic
+
+    def make(role: str = "author", email: str | None = None, active: bool = True) -> str:
+        email = email or f"{role}@example.org"
+        password = "correct horse battery"
+        with app.app_context():
+            db.session.add(
+                User(
+                    email=email,
+                    name=role.title(),
+                    # A cheap hash keeps the tests fast; the check is the same function.
+                    password_hash=generate_password_hash(password, "pbkdf2:sha256:1000"),
+                    role=role,
+                    active=active,
+                    created_at=datetime(2026, 1, 1),
+                )
+            )
+            db.session.commit()
+        return basic(email, password)
+
+    return make

@@ -1,0 +1,231 @@
+"""The packages JSON API (``/api/packages``) and the content files (``/content``).
+
+API callers authenticate with HTTP Basic as a portal account; authors and admins may
+upload and edit.  Content is served by version id or by the version's content hash,
+read-only, and only files in the version's file map: a path is a key, never joined to a
+directory, so nothing outside the package can be reached.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, redirect, request, send_file
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from core.db import db
+from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from core.schemas import load
+from packages import bp, content_bp, service
+from packages.report import PackageRefused
+from packages.schemas import (
+    CourseSchema,
+    CourseUpdateSchema,
+    UploadOptionsSchema,
+    VersionDetailSchema,
+    VersionSchema,
+)
+from portal.models import User
+
+UPLOAD_ROLES = ("author", "admin")
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+_CHUNK = 1024 * 1024
+_AUTH_HEADERS = {"WWW-Authenticate": 'Basic realm="Kompetens", charset="UTF-8"'}
+
+
+def _user(*roles: str) -> User:
+    """The portal account named by HTTP Basic credentials, with one of ``roles`` if given."""
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
+        raise Unauthorized("HTTP Basic credentials of a portal account are required",
+                           headers=_AUTH_HEADERS)
+    user = db.session.scalar(select(User).where(User.email == auth.username.strip().lower()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, auth.password):
+        raise Unauthorized("Unknown account or wrong password", headers=_AUTH_HEADERS)
+    if roles and user.role not in roles:
+        raise Forbidden(f"Only {' or '.join(roles)} accounts may do this")
+    return user
+
+
+def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Run an upload (multipart ``file`` or a raw zip body) through the import service."""
+    _user(*UPLOAD_ROLES)
+    if course_id is not None:
+        service.get_course(course_id)
+    upload = request.files.get("file")
+    if upload is not None:
+        options = load(UploadOptionsSchema(), request.form.to_dict(), "upload options")
+        return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip")
+    mimetype = request.mimetype
+    if mimetype not in ZIP_TYPES:
+        raise BadRequest(
+            "Send the zip as multipart/form-data field 'file' or as an application/zip body",
+            errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
+        )
+    options = load(UploadOptionsSchema(), request.args.to_dict(), "upload options")
+    temp_dir = service.get_storage().temp_dir  # type: ignore[attr-defined]
+    fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(request.stream, out, _CHUNK)
+        with open(tmp, "rb") as stream:
+            return _run_import(stream, course_id, options, "upload.zip")
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _run_import(
+    stream: Any, course_id: int | None, options: dict[str, Any], label: str
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    try:
+        result = service.import_package(
+            stream,
+            course_id,
+            title=options["title"],
+            category=options["category"],
+            owner_unit=options["owner_unit"],
+            published=not options["draft"],
+            label=label,
+        )
+        if options["publish"]:
+            service.set_published(result.course, True)
+        db.session.commit()
+    except PackageRefused as exc:
+        db.session.rollback()
+        raise BadRequest(
+            f"The package was refused: {exc.errors[0].message}",
+            errors=[e.as_dict() for e in exc.errors],
+        ) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    body = {
+        "course": result.course.id,
+        "version": result.version.number,
+        "kind": result.version.kind,
+        "edition": result.version.edition,
+        "launch": result.version.launch,
+        "warnings": [w.as_dict() for w in result.warnings],
+        "version_id": result.version.id,
+    }
+    location = f"{bp.url_prefix}/versions/{result.version.id}"
+    return body, 201, {"Location": location}
+
+
+@bp.post("/courses")
+def post_course() -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Upload a package as a new course."""
+    return _import(None)
+
+
+@bp.post("/courses/<int:course_id>/versions")
+def post_version(course_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Upload a package as the next version of a course."""
+    return _import(course_id)
+
+
+@bp.get("/courses")
+def get_courses() -> dict[str, Any]:
+    """List courses (optionally ``?unit=`` for one unit's and the shared ones)."""
+    _user()
+    courses = service.list_courses(request.args.get("unit"))
+    return {"courses": CourseSchema(many=True).dump(courses)}
+
+
+@bp.get("/courses/<int:course_id>")
+def get_course(course_id: int) -> dict[str, Any]:
+    """A course with its versions and the version new attempts get."""
+    _user()
+    course = service.get_course(course_id)
+    latest = service.latest_published_version(course)
+    body: dict[str, Any] = CourseSchema().dump(course)
+    body["latest_published_version"] = latest.number if latest else None
+    body["versions"] = VersionSchema(many=True).dump(service.list_versions(course))
+    return body
+
+
+@bp.patch("/courses/<int:course_id>")
+def patch_course(course_id: int) -> dict[str, Any]:
+    """Edit a course's metadata or publish it."""
+    _user(*UPLOAD_ROLES)
+    changes = load(CourseUpdateSchema(), request.get_json(silent=True), "course")
+    course = service.update_course(service.get_course(course_id), **changes)
+    db.session.commit()
+    return CourseSchema().dump(course)  # type: ignore[no-any-return]
+
+
+@bp.get("/courses/<int:course_id>/versions")
+def get_versions(course_id: int) -> dict[str, Any]:
+    """A course's versions, oldest first."""
+    _user()
+    course = service.get_course(course_id)
+    return {"versions": VersionSchema(many=True).dump(service.list_versions(course))}
+
+
+@bp.get("/versions/<int:version_id>")
+def get_version(version_id: int) -> dict[str, Any]:
+    """One version with its parsed manifest and launch URLs on the content origin."""
+    _user()
+    version = service.get_version(version_id)
+    body: dict[str, Any] = VersionDetailSchema().dump(version)
+    body["launch"] = [
+        {**entry, "url": service.content_url(version, entry["href"])} for entry in version.launch
+    ]
+    return body
+
+
+# -- content files ----------------------------------------------------------------------
+
+# Types browsers need right for content to work, whatever the host's mime.types says.
+_TYPES = {
+    ".html": "text/html", ".htm": "text/html", ".js": "text/javascript",
+    ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json",
+    ".xml": "application/xml", ".xsd": "application/xml", ".svg": "image/svg+xml",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".ico": "image/x-icon", ".mp4": "video/mp4", ".m4v": "video/mp4",
+    ".webm": "video/webm", ".ogv": "video/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg", ".wav": "audio/wav", ".vtt": "text/vtt", ".woff": "font/woff",
+    ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf", ".pdf": "application/pdf",
+    ".txt": "text/plain", ".swf": "application/x-shockwave-flash", ".wasm": "application/wasm",
+}  # fmt: skip
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def content_type(path: str) -> str:
+    """The Content-Type for a package file (no charset: old content declares its own)."""
+    ext = os.path.splitext(path)[1].lower()
+    return _TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+@content_bp.get("/<string:key>/<path:path>")
+def get_content(key: str, path: str) -> Response:
+    """A file of a version (``key`` = version id or content hash), with Range support."""
+    origin = current_app.config.get("CONTENT_ORIGIN") or ""
+    if origin and urlsplit(origin).netloc != request.host:
+        # Untrusted content never runs on the portal's origin (DESIGN.md, security model).
+        return redirect(origin.rstrip("/") + request.full_path.rstrip("?"), 308)  # type: ignore[return-value]
+    found = service.find_content_file(key, path)
+    if found is None:
+        raise NotFound(f"No file {path!r} in package {key!r}")
+    storage = service.get_storage()
+    local = storage.local_path(found.sha256)
+    source: Any = str(local) if local is not None else storage.open(found.sha256)
+    response = send_file(
+        source,
+        mimetype=content_type(path),
+        conditional=True,
+        etag=found.sha256,
+        max_age=31536000,
+    )
+    response.headers["Content-Type"] = content_type(path)
+    response.headers["Cache-Control"] = _IMMUTABLE
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Accept-Ranges"] = "bytes"
+    return response

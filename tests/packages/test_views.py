@@ -1,0 +1,151 @@
+"""The JSON API under /api/packages, through HTTP as automation uses it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import basic
+from tests.packages.conftest import CORPUS, MANIFEST_12, zip_bytes
+
+API = "/api/packages"
+
+
+@pytest.fixture
+def author(make_user):
+    return {"Authorization": make_user("author")}
+
+
+def upload(client, headers, data: bytes, url: str = f"{API}/courses", **form):
+    return client.post(url, headers=headers, data={"file": (__import__("io").BytesIO(data),
+                       "course.zip"), **form}, content_type="multipart/form-data")
+
+
+def test_packages_api_upload_multipart(client, author):
+    data = (CORPUS / "golf_scorm12_cp_single_sco.zip").read_bytes()
+    response = upload(client, author, data, category="Golf", publish="true")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["kind"], body["edition"], body["version"]) == ("scorm12", "1.2", 1)
+    assert response.headers["Location"] == f"{API}/versions/{body['version_id']}"
+    course = client.get(f"{API}/courses/{body['course']}", headers=author).get_json()
+    assert course["category"] == "Golf"
+    assert course["published"] is True
+    assert course["owner_unit"] is None
+    assert course["latest_published_version"] == 1
+    assert course["title"] == "Golf Explained - CP Single SCO"
+
+
+def test_packages_api_upload_raw_zip_and_new_version(client, author):
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    headers = {**author, "Content-Type": "application/zip"}
+    first = client.post(f"{API}/courses?owner_unit=Fire%20dept&title=Brand", data=data,
+                        headers=headers)
+    assert first.status_code == 201
+    course_id = first.get_json()["course"]
+    second = client.post(f"{API}/courses/{course_id}/versions?draft=true", data=data,
+                         headers=headers)
+    assert second.status_code == 201
+    assert second.get_json()["version"] == 2
+    versions = client.get(f"{API}/courses/{course_id}/versions", headers=author).get_json()
+    assert [(v["number"], v["published"]) for v in versions["versions"]] == [(1, True),
+                                                                             (2, False)]
+    course = client.get(f"{API}/courses/{course_id}", headers=author).get_json()
+    assert (course["title"], course["owner_unit"]) == ("Brand", "Fire dept")
+    assert course["latest_published_version"] == 1
+
+
+def test_packages_api_refusal_is_400_with_file_and_line(client, author):
+    data = (CORPUS / "bad_scorm12_item_bad_identifierref.zip").read_bytes()
+    response = upload(client, author, data)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["message"].startswith("The package was refused")
+    assert body["errors"][0]["file"] == "imsmanifest.xml"
+    assert body["errors"][0]["line"] == 20
+    assert client.get(f"{API}/courses", headers=author).get_json() == {"courses": []}
+
+
+def test_packages_api_not_a_zip(client, author):
+    response = client.post(f"{API}/courses", data=b"# markdown",
+                           headers={**author, "Content-Type": "application/zip"})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["message"] == "The upload is not a zip file"
+
+
+def test_packages_api_wrong_content_type(client, author):
+    response = client.post(f"{API}/courses", json={"zip": "no"}, headers=author)
+    assert response.status_code == 400
+    assert "multipart/form-data" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [(None, 401), ("wrong-password", 401), ("learner", 403), ("inactive", 401),
+     ("author", 201), ("admin", 201)],
+)
+def test_packages_api_upload_needs_author(client, make_user, who, status):
+    headers = {}
+    if who == "wrong-password":
+        make_user("author")
+        headers = {"Authorization": basic("author@example.org", "nope")}
+    elif who == "inactive":
+        headers = {"Authorization": make_user("author", active=False)}
+    elif who:
+        headers = {"Authorization": make_user(who)}
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    response = upload(client, headers, data)
+    assert response.status_code == status
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
+        assert response.get_json()["status"] == 401
+    if status == 403:
+        assert response.get_json()["error"] == "Forbidden"
+
+
+def test_packages_api_learner_may_read(client, author, make_user):
+    upload(client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"}))
+    learner = {"Authorization": make_user("learner")}
+    courses = client.get(f"{API}/courses", headers=learner).get_json()["courses"]
+    assert [c["title"] for c in courses] == ["Fire safety"]
+    assert client.get(f"{API}/courses").status_code == 401
+
+
+def test_packages_api_version_detail_has_manifest_and_urls(client, author, app):
+    body = upload(client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12,
+                                             "index.html": "x"})).get_json()
+    version = client.get(f"{API}/versions/{body['version_id']}", headers=author).get_json()
+    assert version["manifest"]["organizations"][0]["title"] == "Fire safety"
+    url = version["launch"][0]["url"]
+    assert url == f"/content/{version['content_hash']}/index.html"
+    assert client.get(url, buffered=True).data == b"x"
+
+
+def test_packages_api_patch_course(client, author):
+    body = upload(client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12,
+                                             "index.html": "x"})).get_json()
+    url = f"{API}/courses/{body['course']}"
+    response = client.patch(url, json={"title": "Brandskydd", "published": True,
+                                       "owner_unit": "Räddningstjänsten"}, headers=author)
+    assert response.status_code == 200
+    assert response.get_json()["title"] == "Brandskydd"
+    assert response.get_json()["owner_unit"] == "Räddningstjänsten"
+    bad = client.patch(url, json={"colour": "red"}, headers=author)
+    assert bad.status_code == 400
+    assert bad.get_json()["errors"][0]["path"] == "colour"
+
+
+def test_packages_api_unknown_course_is_404(client, author):
+    assert client.get(f"{API}/courses/999", headers=author).status_code == 404
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    response = upload(client, author, data, url=f"{API}/courses/999/versions")
+    assert response.status_code == 404
+    assert response.get_json()["message"] == "No course 999"
+
+
+def test_packages_api_unit_filter(client, author):
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    upload(client, author, data, owner_unit="HR")
+    upload(client, author, data, owner_unit="IT")
+    upload(client, author, data)
+    courses = client.get(f"{API}/courses?unit=HR", headers=author).get_json()["courses"]
+    assert sorted(str(c["owner_unit"]) for c in courses) == ["HR", "None"]
