@@ -58,7 +58,7 @@ class Entry:
 
 
 def is_junk(path: str) -> bool:
-    """True for macOS resource forks and Finder files, which are never part of a package."""
+    """Tell whether a path is a macOS resource fork or a Finder/Explorer file."""
     parts = path.split("/")
     return "__MACOSX" in parts or parts[-1] in {".DS_Store", "Thumbs.db"}
 
@@ -141,7 +141,7 @@ class PackageZip:
             return stream.read()
 
     def iter_files(self) -> Iterator[Entry]:
-        """The package files in zip order."""
+        """Iterate over the package files in zip order."""
         return iter(self.files.values())
 
     def close(self) -> None:
@@ -170,7 +170,9 @@ def _scan(archive: zipfile.ZipFile, limits: ZipLimits, label: str) -> dict[str, 
     for info in archive.infolist():
         name = _normalise(info.filename)
         if name is None:
-            report.error(f"Unsafe path in zip: {info.filename!r} (absolute or outside the package)", label)
+            report.error(
+                f"Unsafe path in zip: {info.filename!r} (absolute or outside the package)", label
+            )
             continue
         if info.flag_bits & 0x1:
             report.error(f"Encrypted entry: {name!r}; upload the package without a password", label)
@@ -229,6 +231,7 @@ def open_package(
 
     Raises:
         PackageRefused: the upload is not a zip, is unsafe, or holds no package.
+
     """
     limits = limits or ZipLimits()
     try:
@@ -252,7 +255,12 @@ def open_package(
             if any(f"{top}/{m}" in names for m in MARKERS):
                 root = top + "/"
                 warnings.append(
-                    Problem(label, None, f"The package is inside the folder {top!r}; that folder was imported", "warning")
+                    Problem(
+                        label,
+                        None,
+                        f"The package is inside the folder {top!r}; that folder was imported",
+                        "warning",
+                    )
                 )
     if root is None:
         inner = [n for n in names if n.lower().endswith(".zip") and n.count("/") <= 1]
@@ -301,6 +309,7 @@ def _open_inner(
     archive.close()
     package._temp_files.append(path)
     package.warnings.insert(
-        0, Problem(label, None, f"The package was inside {name!r}; that zip was imported", "warning")
+        0,
+        Problem(label, None, f"The package was inside {name!r}; that zip was imported", "warning"),
     )
     return package

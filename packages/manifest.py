@@ -104,7 +104,7 @@ def _kid(el: etree._Element, name: str) -> etree._Element | None:
 
 
 def _attr(el: etree._Element, name: str, default: str | None = None) -> str | None:
-    """An attribute by local name in any namespace, case-insensitively (scormtype/scormType)."""
+    """Return an attribute by local name in any namespace, ignoring case (scormType)."""
     lowered = name.lower()
     for key, value in el.attrib.items():
         if _name(str(key)).lower() == lowered:
@@ -172,13 +172,13 @@ def _parse_xml(data: bytes, name: str, report: Report) -> etree._Element | None:
 
 
 def is_absolute_url(href: str) -> bool:
-    """True for ``http://...`` and other URLs with a scheme (not package files)."""
+    """Tell whether ``href`` is a URL with a scheme (not package files)."""
     parts = urlsplit(href)
     return bool(parts.scheme) and len(parts.scheme) > 1
 
 
 def href_path(href: str) -> str | None:
-    """The package path an href points to (query and fragment dropped), or None if outside."""
+    """Return the package path of an href (no query or fragment), or None if outside."""
     path = urlsplit(href).path
     path = unquote(path)
     if not path or path.startswith("/"):
@@ -259,7 +259,7 @@ def _pick(strings: dict[str, str]) -> str:
 
 
 def detect_kind(files: Collection[str]) -> str | None:
-    """The package kind from its root files (cmi5 wins over SCORM over tincan.xml)."""
+    """Detect the package kind from its root files (cmi5 wins over SCORM over tincan.xml)."""
     if "cmi5.xml" in files:
         return "cmi5"
     if "imsmanifest.xml" in files:
@@ -275,6 +275,7 @@ def parse_package(files: Collection[str], read: Reader) -> ParsedPackage:
     Args:
         files: every file path in the package, relative to its root.
         read: returns the bytes of a (small, XML) file of the package.
+
     """
     kind = detect_kind(files)
     report = Report()
@@ -294,12 +295,16 @@ def parse_package(files: Collection[str], read: Reader) -> ParsedPackage:
 
 
 def read_package(package: PackageZip, limits: ZipLimits | None = None) -> ParsedPackage:
-    """Parse an opened upload; problems name files as they are in the zip, with the extraction warnings first."""
+    """Parse an opened upload; problems name files as in the zip, extraction warnings first."""
     limits = limits or ZipLimits()
     result = parse_package(package.files, lambda path: package.read(path, limits.max_xml_size))
     problems = [
-        Problem(package.root + p.file if p.file and p.file in package.files else p.file,
-                p.line, p.message, p.severity)
+        Problem(
+            package.root + p.file if p.file and p.file in package.files else p.file,
+            p.line,
+            p.message,
+            p.severity,
+        )
         for p in result.report.problems
     ]
     result.report = Report([*package.warnings, *problems])
@@ -326,23 +331,34 @@ def _detect_edition(root: etree._Element, report: Report) -> tuple[str, str]:
     match = _EDITION.search(version)
     if version in ("1.2",):
         if NS_ADLCP_2004 in namespaces:
-            report.warn("schemaversion says 1.2 but the manifest uses SCORM 2004 namespaces",
-                        "imsmanifest.xml", line)
+            report.warn(
+                "schemaversion says 1.2 but the manifest uses SCORM 2004 namespaces",
+                "imsmanifest.xml",
+                line,
+            )
         return "scorm12", "1.2"
     if version in ("CAM 1.3", "1.3") or (match and match.group(1).lower() == "2nd"):
         return "scorm2004", "2nd"
     if match:
         if says_12 and not says_2004:
-            report.warn(f"schemaversion says {version!r} but the manifest uses SCORM 1.2 "
-                        "namespaces", "imsmanifest.xml", line)
+            report.warn(
+                f"schemaversion says {version!r} but the manifest uses SCORM 1.2 namespaces",
+                "imsmanifest.xml",
+                line,
+            )
         return "scorm2004", match.group(1).lower()
     # No or unknown schemaversion: fall back to the namespaces.
     if says_2004:
-        report.warn(f"Unknown or missing schemaversion {version!r}; assumed SCORM 2004 "
-                    "3rd Edition from the namespaces", "imsmanifest.xml", line)
+        report.warn(
+            f"Unknown or missing schemaversion {version!r}; assumed SCORM 2004 "
+            "3rd Edition from the namespaces",
+            "imsmanifest.xml",
+            line,
+        )
         return "scorm2004", "3rd"
-    report.warn(f"Unknown or missing schemaversion {version!r}; assumed SCORM 1.2",
-                "imsmanifest.xml", line)
+    report.warn(
+        f"Unknown or missing schemaversion {version!r}; assumed SCORM 1.2", "imsmanifest.xml", line
+    )
     return "scorm12", "1.2"
 
 
@@ -374,8 +390,11 @@ def _scorm_metadata(
                 title = _lom_text(doc, "title")
                 description = description or _lom_text(doc, "description")
         else:
-            report.warn(f"Metadata file {href!r} named by adlcp:location is not in the package",
-                        "imsmanifest.xml", location.sourceline)
+            report.warn(
+                f"Metadata file {href!r} named by adlcp:location is not in the package",
+                "imsmanifest.xml",
+                location.sourceline,
+            )
     return title, description
 
 
@@ -388,8 +407,12 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
         report.error(f"The root element is <{_local(root)}>, not <manifest>", name, root.sourceline)
         return ParsedPackage("scorm12", "", "", "", {}, [], report)
     if _ns(root) not in (NS_CP_12, NS_CP_2004):
-        report.warn(f"The manifest namespace {_ns(root)!r} is not an IMS Content Packaging "
-                    "namespace SCORM uses", name, root.sourceline)
+        report.warn(
+            f"The manifest namespace {_ns(root)!r} is not an IMS Content Packaging "
+            "namespace SCORM uses",
+            name,
+            root.sourceline,
+        )
     kind, edition = _detect_edition(root, report)
     check = _Files(files)
 
@@ -401,8 +424,11 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
             if not ident:
                 report.error(f"<{_local(el)}> without an identifier", name, el.sourceline)
             elif ident in seen:
-                report.error(f"Duplicate identifier {ident!r} (first on line {seen[ident]})",
-                             name, el.sourceline)
+                report.error(
+                    f"Duplicate identifier {ident!r} (first on line {seen[ident]})",
+                    name,
+                    el.sourceline,
+                )
             else:
                 seen[ident] = el.sourceline
 
@@ -437,12 +463,17 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
                     # Authoring tools list files they did not ship (Storyline's story.html):
                     # a warning; a missing launch file is an error.
                     _check_listed(check, f, ident, report, name, fel.sourceline)
-            for dep, del_ in zip(resources[ident]["dependencies"], _kids(res, "dependency"), strict=True):
+            for dep, del_ in zip(
+                resources[ident]["dependencies"], _kids(res, "dependency"), strict=True
+            ):
                 if dep not in resources and dep not in {
                     r.get("identifier") for r in _kids(resources_el, "resource")
                 }:
-                    report.error(f"Resource {ident!r} depends on {dep!r}, which does not exist",
-                                 name, del_.sourceline)
+                    report.error(
+                        f"Resource {ident!r} depends on {dep!r}, which does not exist",
+                        name,
+                        del_.sourceline,
+                    )
 
     collection: dict[str, Any] = {}
     seq_collection = _kid(root, "sequencingCollection")
@@ -466,11 +497,14 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
         wanted = organizations_el.get("default")
         ids = [o["identifier"] for o in organizations]
         if wanted and wanted not in ids and organizations:
-            message = (f"organizations default={wanted!r} names no organization "
-                       f"(there is {', '.join(map(repr, ids))})")
+            message = (
+                f"organizations default={wanted!r} names no organization "
+                f"(there is {', '.join(map(repr, ids))})"
+            )
             if kind == "scorm12":
-                report.warn(message + "; the first organization is used", name,
-                            organizations_el.sourceline)
+                report.warn(
+                    message + "; the first organization is used", name, organizations_el.sourceline
+                )
             else:
                 # SCORM 2004 CAM 3.4.1.3: default is an IDREF to an <organization>.
                 report.error(message, name, organizations_el.sourceline)
@@ -479,21 +513,37 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
             org_data = organizations[ids.index(default_org)]
             launch = _scorm_launch(org_data["items"])
             if not launch:
-                report.error(f"Organization {default_org!r} has no item that can be launched",
-                             name, organizations_el.sourceline)
+                report.error(
+                    f"Organization {default_org!r} has no item that can be launched",
+                    name,
+                    organizations_el.sourceline,
+                )
         else:
             scos = [r for r in resources.values() if r["href"]]
             scos.sort(key=lambda r: r["scorm_type"] != "sco")
             if scos:
-                report.warn("<organizations> holds no <organization>; the package is launched "
-                            f"from resource {scos[0]['identifier']!r}", name,
-                            organizations_el.sourceline)
-                launch = [{"id": scos[0]["identifier"], "title": scos[0]["identifier"],
-                           "href": scos[0]["href"], "type": scos[0]["scorm_type"],
-                           "visible": True, "resource": scos[0]["identifier"]}]
+                report.warn(
+                    "<organizations> holds no <organization>; the package is launched "
+                    f"from resource {scos[0]['identifier']!r}",
+                    name,
+                    organizations_el.sourceline,
+                )
+                launch = [
+                    {
+                        "id": scos[0]["identifier"],
+                        "title": scos[0]["identifier"],
+                        "href": scos[0]["href"],
+                        "type": scos[0]["scorm_type"],
+                        "visible": True,
+                        "resource": scos[0]["identifier"],
+                    }
+                ]
             else:
-                report.error("<organizations> holds no <organization> and no resource can be "
-                             "launched", name, organizations_el.sourceline)
+                report.error(
+                    "<organizations> holds no <organization> and no resource can be launched",
+                    name,
+                    organizations_el.sourceline,
+                )
 
     title, description = _scorm_metadata(root, files, read, report)
     if not title and default_org:
@@ -508,8 +558,9 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
         "resources": list(resources.values()),
         "sequencing_collection": collection,
     }
-    return ParsedPackage(kind, edition, title or root.get("identifier") or "", description,
-                         structure, launch, report)
+    return ParsedPackage(
+        kind, edition, title or root.get("identifier") or "", description, structure, launch, report
+    )
 
 
 def _scorm_organization(
@@ -525,8 +576,12 @@ def _scorm_organization(
         "title": _text(_kid(org, "title")),
         "structure": org.get("structure") or "hierarchical",
         "objectives_global_to_system": _value("", _attr(org, "objectivesGlobalToSystem") or "true"),
-        "shared_data_global_to_system": _value("", _attr(org, "sharedDataGlobalToSystem") or "true"),
-        "items": [_scorm_item(i, kind, resources, collection, report, name) for i in _kids(org, "item")],
+        "shared_data_global_to_system": _value(
+            "", _attr(org, "sharedDataGlobalToSystem") or "true"
+        ),
+        "items": [
+            _scorm_item(i, kind, resources, collection, report, name) for i in _kids(org, "item")
+        ],
     }
     seq = _kid(org, "sequencing")
     if seq is not None:
@@ -543,8 +598,11 @@ def _sequencing(
     data = element_data(seq)
     ref = seq.get("IDRef")
     if ref and ref not in collection:
-        report.error(f"Sequencing IDRef {ref!r} names nothing in <imsss:sequencingCollection>",
-                     name, seq.sourceline)
+        report.error(
+            f"Sequencing IDRef {ref!r} names nothing in <imsss:sequencingCollection>",
+            name,
+            seq.sourceline,
+        )
     return data
 
 
@@ -558,7 +616,9 @@ def _scorm_item(
 ) -> dict[str, Any]:
     ident = item.get("identifier") or ""
     ref = item.get("identifierref")
-    children = [_scorm_item(i, kind, resources, collection, report, name) for i in _kids(item, "item")]
+    children = [
+        _scorm_item(i, kind, resources, collection, report, name) for i in _kids(item, "item")
+    ]
     data: dict[str, Any] = {
         "identifier": ident,
         "title": _text(_kid(item, "title")),
@@ -571,20 +631,31 @@ def _scorm_item(
     if ref:
         res = resources.get(ref)
         if res is None:
-            report.error(f"Item {ident!r} refers to resource {ref!r}, which does not exist",
-                         name, item.sourceline)
+            report.error(
+                f"Item {ident!r} refers to resource {ref!r}, which does not exist",
+                name,
+                item.sourceline,
+            )
         elif not res["href"]:
-            report.error(f"Item {ident!r} refers to resource {ref!r}, which has no href",
-                         name, item.sourceline)
+            report.error(
+                f"Item {ident!r} refers to resource {ref!r}, which has no href",
+                name,
+                item.sourceline,
+            )
         else:
             data["href"] = add_parameters(res["href"], data["parameters"])
             data["scorm_type"] = res["scorm_type"]
         if children and kind == "scorm2004":
-            report.warn(f"Item {ident!r} has child items and an identifierref; SCORM 2004 "
-                        "launches only leaf items", name, item.sourceline)
+            report.warn(
+                f"Item {ident!r} has child items and an identifierref; SCORM 2004 "
+                "launches only leaf items",
+                name,
+                item.sourceline,
+            )
     elif not children:
-        report.warn(f"Item {ident!r} has neither children nor an identifierref", name,
-                    item.sourceline)
+        report.warn(
+            f"Item {ident!r} has neither children nor an identifierref", name, item.sourceline
+        )
     for child in _kids(item):
         local = _local(child)
         text = _text(child)
@@ -597,16 +668,24 @@ def _scorm_item(
                     raise InvalidOperation
                 data["masteryscore"] = float(score)
             except InvalidOperation:
-                report.warn(f"adlcp:masteryscore {text!r} of item {ident!r} is not a number "
-                            "from 0 to 100; ignored", name, child.sourceline)
+                report.warn(
+                    f"adlcp:masteryscore {text!r} of item {ident!r} is not a number "
+                    "from 0 to 100; ignored",
+                    name,
+                    child.sourceline,
+                )
         elif local in ("datafromlms", "dataFromLMS"):
             data["datafromlms"] = text
         elif local in ("maxtimeallowed",):
             data["maxtimeallowed"] = text
         elif local in ("timelimitaction", "timeLimitAction"):
             if text not in TIME_LIMIT_ACTIONS:
-                report.warn(f"timelimitaction {text!r} of item {ident!r} is not one of "
-                            f"{', '.join(TIME_LIMIT_ACTIONS)}", name, child.sourceline)
+                report.warn(
+                    f"timelimitaction {text!r} of item {ident!r} is not one of "
+                    f"{', '.join(TIME_LIMIT_ACTIONS)}",
+                    name,
+                    child.sourceline,
+                )
             data["timelimitaction"] = text
         elif local == "completionThreshold":
             data["completion_threshold"] = element_data(child)
@@ -625,14 +704,16 @@ def _scorm_launch(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for item in items:
         if item["href"]:
-            found.append({
-                "id": item["identifier"],
-                "title": item["title"],
-                "href": item["href"],
-                "type": item["scorm_type"],
-                "visible": item["isvisible"],
-                "resource": item["identifierref"],
-            })
+            found.append(
+                {
+                    "id": item["identifier"],
+                    "title": item["title"],
+                    "href": item["href"],
+                    "type": item["scorm_type"],
+                    "visible": item["isvisible"],
+                    "resource": item["identifierref"],
+                }
+            )
         found.extend(_scorm_launch(item["items"]))
     return found
 
@@ -647,8 +728,12 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
     if root is None:
         return ParsedPackage("cmi5", "1.0", "", "", {}, [], report)
     if _local(root) != "courseStructure" or _ns(root) != NS_CMI5:
-        report.error(f"cmi5.xml must hold <courseStructure xmlns=\"{NS_CMI5}\"> (13.2.0.0-1); "
-                     f"found <{root.tag}>", name, root.sourceline)
+        report.error(
+            f'cmi5.xml must hold <courseStructure xmlns="{NS_CMI5}"> (13.2.0.0-1); '
+            f"found <{root.tag}>",
+            name,
+            root.sourceline,
+        )
         return ParsedPackage("cmi5", "1.0", "", "", {}, [], report)
     check = _Files(files)
     ids: dict[str, int | None] = {}
@@ -658,8 +743,12 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
             report.error(f"<{what}> without an id (13.2.0.0-1)", name, el.sourceline)
             return ""
         if ident in ids:
-            report.error(f"Duplicate id {ident!r} (first on line {ids[ident]}); course, block, "
-                         "AU and objective ids must be unique (13.1.4.0-1)", name, el.sourceline)
+            report.error(
+                f"Duplicate id {ident!r} (first on line {ids[ident]}); course, block, "
+                "AU and objective ids must be unique (13.1.4.0-1)",
+                name,
+                el.sourceline,
+            )
         else:
             ids[ident] = el.sourceline
         return ident
@@ -678,11 +767,13 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
     objectives_el = _kid(root, "objectives")
     if objectives_el is not None:
         for obj in _kids(objectives_el, "objective"):
-            objectives.append({
-                "id": claim(obj.get("id"), "objective", obj),
-                "title": _langstrings(_kid(obj, "title")),
-                "description": _langstrings(_kid(obj, "description")),
-            })
+            objectives.append(
+                {
+                    "id": claim(obj.get("id"), "objective", obj),
+                    "title": _langstrings(_kid(obj, "title")),
+                    "description": _langstrings(_kid(obj, "description")),
+                }
+            )
     refs: list[tuple[str, etree._Element]] = []
     launch: list[dict[str, Any]] = []
 
@@ -699,14 +790,16 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
         for el in _kids(parent):
             local = _local(el)
             if local == "block":
-                nodes.append({
-                    "type": "block",
-                    "id": claim(el.get("id"), "block", el),
-                    "title": _langstrings(_kid(el, "title")),
-                    "description": _langstrings(_kid(el, "description")),
-                    "objectives": objective_refs(el),
-                    "children": walk(el),
-                })
+                nodes.append(
+                    {
+                        "type": "block",
+                        "id": claim(el.get("id"), "block", el),
+                        "title": _langstrings(_kid(el, "title")),
+                        "description": _langstrings(_kid(el, "description")),
+                        "objectives": objective_refs(el),
+                        "children": walk(el),
+                    }
+                )
             elif local == "au":
                 nodes.append(_cmi5_au(el, claim, objective_refs, check, report, name))
                 launch.append(_cmi5_launch(nodes[-1]))
@@ -716,8 +809,9 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
     objective_ids = {o["id"] for o in objectives}
     for ref, el in refs:
         if ref not in objective_ids:
-            report.error(f"Objective reference {ref!r} names no course objective", name,
-                         el.sourceline)
+            report.error(
+                f"Objective reference {ref!r} names no course objective", name, el.sourceline
+            )
     if not launch:
         report.error("cmi5.xml has no <au>: nothing can be launched", name, root.sourceline)
     structure = {"course": course, "objectives": objectives, "children": children}
@@ -738,12 +832,18 @@ def _cmi5_au(
     ident = claim(el.get("id"), "au", el)
     move_on = el.get("moveOn") or "NotApplicable"
     if move_on not in MOVE_ON:
-        report.error(f"AU {ident!r}: moveOn {move_on!r} is not one of {', '.join(MOVE_ON)}",
-                     name, el.sourceline)
+        report.error(
+            f"AU {ident!r}: moveOn {move_on!r} is not one of {', '.join(MOVE_ON)}",
+            name,
+            el.sourceline,
+        )
     method = el.get("launchMethod") or "AnyWindow"
     if method not in LAUNCH_METHODS:
-        report.error(f"AU {ident!r}: launchMethod {method!r} is not AnyWindow or OwnWindow",
-                     name, el.sourceline)
+        report.error(
+            f"AU {ident!r}: launchMethod {method!r} is not AnyWindow or OwnWindow",
+            name,
+            el.sourceline,
+        )
     mastery: float | None = None
     raw = el.get("masteryScore")
     if raw is not None:
@@ -753,14 +853,23 @@ def _cmi5_au(
                 raise InvalidOperation
             mastery = float(score)
         except InvalidOperation:
-            report.error(f"AU {ident!r}: masteryScore {raw!r} is not a decimal from 0 to 1",
-                         name, el.sourceline)
+            report.error(
+                f"AU {ident!r}: masteryScore {raw!r} is not a decimal from 0 to 1",
+                name,
+                el.sourceline,
+            )
     url_el = _kid(el, "url")
     url = _text(url_el)
     if not url:
         report.error(f"AU {ident!r} has no <url>", name, el.sourceline)
     else:
-        check.check(url, f"AU {ident!r} url", report, name, url_el.sourceline if url_el is not None else None)
+        check.check(
+            url,
+            f"AU {ident!r} url",
+            report,
+            name,
+            url_el.sourceline if url_el is not None else None,
+        )
     params = _kid(el, "launchParameters")
     entitlement = _kid(el, "entitlementKey")
     return {
@@ -806,8 +915,9 @@ def _parse_tincan(files: Collection[str], read: Reader, report: Report) -> Parse
         report.error(f"The root element is <{_local(root)}>, not <tincan>", name, root.sourceline)
         return ParsedPackage("xapi", "1.0", "", "", {}, [], report)
     if _ns(root) != NS_TINCAN:
-        report.warn(f"tincan.xml namespace {_ns(root)!r} is not {NS_TINCAN!r}", name,
-                    root.sourceline)
+        report.warn(
+            f"tincan.xml namespace {_ns(root)!r} is not {NS_TINCAN!r}", name, root.sourceline
+        )
     check = _Files(files)
     activities: list[dict[str, Any]] = []
     launch: list[dict[str, Any]] = []
@@ -820,13 +930,27 @@ def _parse_tincan(files: Collection[str], read: Reader, report: Report) -> Parse
         ident = act.get("id") or ""
         if not ident:
             report.error("<activity> without an id", name, act.sourceline)
-        activities.append({"id": ident, "type": act.get("type"), "name": names,
-                           "description": descriptions, "launch": href})
+        activities.append(
+            {
+                "id": ident,
+                "type": act.get("type"),
+                "name": names,
+                "description": descriptions,
+                "launch": href,
+            }
+        )
         if href:
             check.check(href, f"Activity {ident!r} launch", report, name, launch_el.sourceline)  # type: ignore[union-attr]
             launch.append({"id": ident, "title": _pick(names), "href": href, "type": "activity"})
     if not launch:
         report.error("tincan.xml has no activity with a <launch>", name, root.sourceline)
     first = activities[0] if activities else {"name": {}, "description": {}}
-    return ParsedPackage("xapi", "1.0", _pick(first["name"]), _pick(first["description"]),
-                         {"activities": activities}, launch, report)
+    return ParsedPackage(
+        "xapi",
+        "1.0",
+        _pick(first["name"]),
+        _pick(first["description"]),
+        {"activities": activities},
+        launch,
+        report,
+    )

@@ -21,7 +21,7 @@ class Problem:
     severity: Severity = "error"
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape used by the CLI and the API (without the severity)."""
+        """Return the JSON shape used by the CLI and the API (without the severity)."""
         data = asdict(self)
         del data["severity"]
         return data

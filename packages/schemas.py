@@ -11,7 +11,7 @@ _SHORT = validate.Length(max=200)
 class UploadOptionsSchema(Schema):
     """Form fields (multipart) or query parameters (raw zip) that go with an upload."""
 
-    class Meta:
+    class Meta:  # noqa: D106  (marshmallow options)
         unknown = EXCLUDE  # the multipart "file" field and cache busters
 
     title = fields.String(validate=_TEXT, load_default=None)
@@ -24,7 +24,7 @@ class UploadOptionsSchema(Schema):
 class CourseUpdateSchema(Schema):
     """PATCH body for a course; every field is optional."""
 
-    class Meta:
+    class Meta:  # noqa: D106  (marshmallow options)
         unknown = RAISE
 
     title = fields.String(validate=validate.Length(min=1, max=500))

@@ -41,7 +41,7 @@ def _now() -> datetime:
 
 
 def zip_limits() -> ZipLimits:
-    """The zip limits from the app config (config.PACKAGE_ZIP_*)."""
+    """Return the zip limits from the app config (config.PACKAGE_ZIP_*)."""
     cfg = current_app.config
     return ZipLimits(
         max_total_size=int(cfg["PACKAGE_ZIP_MAX_TOTAL_SIZE"]),
@@ -53,12 +53,12 @@ def zip_limits() -> ZipLimits:
 
 
 def get_storage() -> Storage:
-    """The configured storage (a local directory under STORAGE_PATH)."""
+    """Return the configured storage (a local directory under STORAGE_PATH)."""
     return LocalStorage(current_app.config["STORAGE_PATH"])
 
 
 def get_course(course_id: int) -> Course:
-    """A course by id, or NotFound."""
+    """Return a course by id, or raise NotFound."""
     course = db.session.get(Course, course_id)
     if course is None:
         raise NotFound(f"No course {course_id}")
@@ -93,6 +93,7 @@ def import_package(
     Raises:
         PackageRefused: the package is unsafe or invalid; nothing was stored.
         NotFound: ``course_id`` names no course.
+
     """
     course = get_course(course_id) if course_id is not None else None
     storage = storage or get_storage()
@@ -169,7 +170,7 @@ def import_package(
 
 
 def latest_published_version(course: Course | int) -> PackageVersion | None:
-    """The version new attempts get: the newest published one (old attempts keep theirs)."""
+    """Return the version new attempts get: the newest published one (old attempts keep theirs)."""
     course_id = course if isinstance(course, int) else course.id
     return db.session.scalar(
         select(PackageVersion)
@@ -188,7 +189,7 @@ def list_courses(owner_unit: str | None = None) -> list[Course]:
 
 
 def list_versions(course: Course) -> list[PackageVersion]:
-    """A course's versions, oldest first."""
+    """Return a course's versions, oldest first."""
     return list(
         db.session.scalars(
             select(PackageVersion)
@@ -199,7 +200,7 @@ def list_versions(course: Course) -> list[PackageVersion]:
 
 
 def get_version(version_id: int) -> PackageVersion:
-    """A version by id, or NotFound."""
+    """Return a version by id, or raise NotFound."""
     version = db.session.get(PackageVersion, version_id)
     if version is None:
         raise NotFound(f"No package version {version_id}")
@@ -207,12 +208,12 @@ def get_version(version_id: int) -> PackageVersion:
 
 
 def find_file(version_id: int, path: str) -> PackageFile | None:
-    """The stored file at ``path`` in a version, if there is one."""
+    """Return the stored file at ``path`` in a version, if there is one."""
     return db.session.get(PackageFile, (version_id, path))
 
 
 def find_content_file(key: str, path: str) -> PackageFile | None:
-    """The file at ``path`` of the version named by ``key`` (its id or its content hash)."""
+    """Return the file at ``path`` of the version named by ``key`` (its id or its content hash)."""
     if key.isdigit():
         return find_file(int(key), path)
     if len(key) != 64 or key.strip("0123456789abcdef"):
@@ -226,7 +227,7 @@ def find_content_file(key: str, path: str) -> PackageFile | None:
 
 
 def content_url(version: PackageVersion, href: str) -> str:
-    """The URL of a package file (a launch href) on the content origin.
+    """Return the URL of a package file (a launch href) on the content origin.
 
     Built from the version's content hash, so URLs cannot be enumerated and may be cached
     forever; relative links inside the content resolve against it.

@@ -31,15 +31,15 @@ class Storage(Protocol):
         ...
 
     def exists(self, digest: str) -> bool:
-        """True if the file is stored."""
+        """Tell whether the file is stored."""
         ...
 
     def size(self, digest: str) -> int:
-        """The stored file's size in bytes."""
+        """Return the stored file's size in bytes."""
         ...
 
     def local_path(self, digest: str) -> Path | None:
-        """A filesystem path for efficient serving, or None if the backend has none."""
+        """Return a filesystem path for efficient serving, or None if the backend has none."""
         ...
 
     def delete(self, digest: str) -> None:
@@ -100,15 +100,15 @@ class LocalStorage:
         return self._path(digest).open("rb")
 
     def exists(self, digest: str) -> bool:
-        """True if the file is stored."""
+        """Tell whether the file is stored."""
         return self._path(digest).is_file()
 
     def size(self, digest: str) -> int:
-        """The stored file's size in bytes."""
+        """Return the stored file's size in bytes."""
         return self._path(digest).stat().st_size
 
     def local_path(self, digest: str) -> Path | None:
-        """The file's path on disk."""
+        """Return the file's path on disk."""
         return self._path(digest)
 
     def delete(self, digest: str) -> None:

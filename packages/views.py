@@ -41,13 +41,18 @@ _AUTH_HEADERS = {"WWW-Authenticate": 'Basic realm="Kompetens", charset="UTF-8"'}
 
 
 def _user(*roles: str) -> User:
-    """The portal account named by HTTP Basic credentials, with one of ``roles`` if given."""
+    """Return the portal account named by HTTP Basic credentials, with one of ``roles`` if given."""
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
-        raise Unauthorized("HTTP Basic credentials of a portal account are required",
-                           headers=_AUTH_HEADERS)
+        raise Unauthorized(
+            "HTTP Basic credentials of a portal account are required", headers=_AUTH_HEADERS
+        )
     user = db.session.scalar(select(User).where(User.email == auth.username.strip().lower()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, auth.password):
+    if (
+        user is None
+        or not user.active
+        or not check_password_hash(user.password_hash, auth.password)
+    ):
         raise Unauthorized("Unknown account or wrong password", headers=_AUTH_HEADERS)
     if roles and user.role not in roles:
         raise Forbidden(f"Only {' or '.join(roles)} accounts may do this")
@@ -141,7 +146,7 @@ def get_courses() -> dict[str, Any]:
 
 @bp.get("/courses/<int:course_id>")
 def get_course(course_id: int) -> dict[str, Any]:
-    """A course with its versions and the version new attempts get."""
+    """Show a course with its versions and the version new attempts get."""
     _user()
     course = service.get_course(course_id)
     latest = service.latest_published_version(course)
@@ -163,7 +168,7 @@ def patch_course(course_id: int) -> dict[str, Any]:
 
 @bp.get("/courses/<int:course_id>/versions")
 def get_versions(course_id: int) -> dict[str, Any]:
-    """A course's versions, oldest first."""
+    """List a course's versions, oldest first."""
     _user()
     course = service.get_course(course_id)
     return {"versions": VersionSchema(many=True).dump(service.list_versions(course))}
@@ -199,14 +204,14 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def content_type(path: str) -> str:
-    """The Content-Type for a package file (no charset: old content declares its own)."""
+    """Return the Content-Type for a package file (no charset: old content declares its own)."""
     ext = os.path.splitext(path)[1].lower()
     return _TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
 @content_bp.get("/<string:key>/<path:path>")
 def get_content(key: str, path: str) -> Response:
-    """A file of a version (``key`` = version id or content hash), with Range support."""
+    """Serve a file of a version (``key`` = version id or content hash), with Range support."""
     origin = current_app.config.get("CONTENT_ORIGIN") or ""
     if origin and urlsplit(origin).netloc != request.host:
         # Untrusted content never runs on the portal's origin (DESIGN.md, security model).

@@ -81,7 +81,7 @@ def make_user(app):
 
     def make(role: str = "author", email: str | None = None, active: bool = True) -> str:
         email = email or f"{role}@example.org"
-        password = "correct horse battery"
+        password = "correct horse battery"  # noqa: S105  (a test account)
         with app.app_context():
             db.session.add(
                 User(

@@ -82,7 +82,7 @@ def test_packages_cli_new_version_keeps_old_one(app, runner, make_zip):
 
 def test_packages_cli_draft_version_not_offered(app, runner, scorm12_zip):
     code, out = run_import(runner, scorm12_zip)
-    code, draft = run_import(runner, scorm12_zip, "--course", out["course"], "--draft")
+    code, _draft = run_import(runner, scorm12_zip, "--course", out["course"], "--draft")
     assert code == 0
     with app.app_context():
         assert service.latest_published_version(out["course"]).number == 1
@@ -91,12 +91,13 @@ def test_packages_cli_draft_version_not_offered(app, runner, scorm12_zip):
 def test_packages_cli_same_files_stored_once(app, runner, scorm12_zip):
     run_import(runner, scorm12_zip)
     before = stored_files(app)
-    code, out = run_import(runner, scorm12_zip)
+    code, _out = run_import(runner, scorm12_zip)
     assert code == 0
     assert stored_files(app) == before
     with app.app_context():
         rows = db.session.scalars(db.select(PackageFile)).all()
-        assert len(rows) == 4 and len({r.sha256 for r in rows}) == 2
+        assert len(rows) == 4
+        assert len({r.sha256 for r in rows}) == 2
 
 
 def test_packages_cli_unknown_course(runner, scorm12_zip):
@@ -112,7 +113,8 @@ def test_packages_cli_missing_file(runner, tmp_path):
 
 
 def test_packages_cli_hostile_zip_leaves_nothing(app, runner, make_zip):
-    from tests.packages.test_extract import GOOD as FILES, _info
+    from tests.packages.test_extract import GOOD as FILES
+    from tests.packages.test_extract import _info
 
     before = stored_files(app)
     code, out = run_import(runner, make_zip(FILES, [(_info("../../evil.sh"), b"rm -rf")]))
@@ -122,8 +124,9 @@ def test_packages_cli_hostile_zip_leaves_nothing(app, runner, make_zip):
 
 
 def test_packages_cli_damaged_entry_removes_stored_files(app, runner, make_zip):
-    path = make_zip({"imsmanifest.xml": MANIFEST_12, "index.html": "hello " * 1000,
-                     "zz.html": "tail " * 1000})
+    path = make_zip(
+        {"imsmanifest.xml": MANIFEST_12, "index.html": "hello " * 1000, "zz.html": "tail " * 1000}
+    )
     data = bytearray(path.read_bytes())
     at = data.rfind(b"zz.html", 0, data.find(b"PK\x01\x02")) + len("zz.html") + 5
     data[at : at + 20] = bytes(20)  # corrupt zz.html's compressed data

@@ -11,14 +11,16 @@ VIDEO = bytes(range(256)) * 40
 
 @pytest.fixture
 def version(client, make_user):
-    data = zip_bytes({
-        "imsmanifest.xml": MANIFEST_12,
-        "index.html": "<h1>Hej</h1>",
-        "media/clip.mp4": VIDEO,
-        "js/app.js": "var a;",
-        "my file.css": "body{}",
-        "fonts/a.woff2": b"wOF2",
-    })
+    data = zip_bytes(
+        {
+            "imsmanifest.xml": MANIFEST_12,
+            "index.html": "<h1>Hej</h1>",
+            "media/clip.mp4": VIDEO,
+            "js/app.js": "var a;",
+            "my file.css": "body{}",
+            "fonts/a.woff2": b"wOF2",
+        }
+    )
     headers = {"Authorization": make_user("author"), "Content-Type": "application/zip"}
     body = client.post("/api/packages/courses", data=data, headers=headers).get_json()
     detail = client.get(f"/api/packages/versions/{body['version_id']}", headers=headers)
@@ -27,9 +29,14 @@ def version(client, make_user):
 
 @pytest.mark.parametrize(
     ("path", "mimetype"),
-    [("index.html", "text/html"), ("media/clip.mp4", "video/mp4"),
-     ("js/app.js", "text/javascript"), ("my%20file.css", "text/css"),
-     ("fonts/a.woff2", "font/woff2"), ("imsmanifest.xml", "application/xml")],
+    [
+        ("index.html", "text/html"),
+        ("media/clip.mp4", "video/mp4"),
+        ("js/app.js", "text/javascript"),
+        ("my%20file.css", "text/css"),
+        ("fonts/a.woff2", "font/woff2"),
+        ("imsmanifest.xml", "application/xml"),
+    ],
 )
 def test_packages_content_types(client, version, path, mimetype):
     response = client.get(f"/content/{version['content_hash']}/{path}", buffered=True)
@@ -59,17 +66,29 @@ def test_packages_content_range_request(client, version):
     assert response.status_code == 206
     assert response.headers["Content-Range"] == f"bytes 256-511/{len(VIDEO)}"
     assert response.data == VIDEO[256:512]
-    assert client.get(url, buffered=True, headers={"Range": f"bytes={len(VIDEO) + 10}-"}).status_code == 416
+    assert (
+        client.get(url, buffered=True, headers={"Range": f"bytes={len(VIDEO) + 10}-"}).status_code
+        == 416
+    )
     assert client.head(url, buffered=True).headers["Accept-Ranges"] == "bytes"
 
 
 @pytest.mark.parametrize(
     "path",
-    ["missing.html", "../../config.py", "..%2F..%2Fconfig.py", "media/", "media",
-     "MEDIA/clip.mp4", "%2e%2e/%2e%2e/etc/passwd"],
+    [
+        "missing.html",
+        "../../config.py",
+        "..%2F..%2Fconfig.py",
+        "media/",
+        "media",
+        "MEDIA/clip.mp4",
+        "%2e%2e/%2e%2e/etc/passwd",
+    ],
 )
 def test_packages_content_nothing_outside_package(client, version, path):
-    assert client.get(f"/content/{version['content_hash']}/{path}", buffered=True).status_code == 404
+    assert (
+        client.get(f"/content/{version['content_hash']}/{path}", buffered=True).status_code == 404
+    )
 
 
 @pytest.mark.parametrize("key", ["999", "0" * 64, "not-a-key", "A" * 64])
@@ -81,7 +100,9 @@ def test_packages_content_other_version_files_not_reachable(client, version, mak
     headers = {"Authorization": make_user("admin"), "Content-Type": "application/zip"}
     data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "v2", "secret.html": "s"})
     other = client.post("/api/packages/courses", data=data, headers=headers).get_json()
-    assert client.get(f"/content/{other['version_id']}/secret.html", buffered=True).status_code == 200
+    assert (
+        client.get(f"/content/{other['version_id']}/secret.html", buffered=True).status_code == 200
+    )
     assert client.get(f"/content/{version['id']}/secret.html", buffered=True).status_code == 404
 
 
@@ -91,9 +112,13 @@ def test_packages_content_redirects_to_content_origin(app, client, version):
         response = client.get(f"/content/{version['id']}/index.html?x=1", buffered=True)
         assert response.status_code == 308
         assert response.headers["Location"] == (
-            f"https://content.example.org/content/{version['id']}/index.html?x=1")
-        served = client.get(f"/content/{version['id']}/index.html", buffered=True,
-                            base_url="https://content.example.org")
+            f"https://content.example.org/content/{version['id']}/index.html?x=1"
+        )
+        served = client.get(
+            f"/content/{version['id']}/index.html",
+            buffered=True,
+            base_url="https://content.example.org",
+        )
         assert served.status_code == 200
     finally:
         app.config["CONTENT_ORIGIN"] = ""

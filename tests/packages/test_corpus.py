@@ -22,16 +22,41 @@ GOOD = [
     ("golf_2004v2_cp_single_sco.zip", "scorm2004", "2nd", 1, "shared/launchpage.html"),
     ("golf_2004v3_runtime_advanced_calls.zip", "scorm2004", "3rd", 1, "shared/launchpage.html"),
     ("golf_2004v3_runtime_basic_calls.zip", "scorm2004", "3rd", 1, "shared/launchpage.html"),
-    ("golf_2004v3_seq_forced_sequential.zip", "scorm2004", "3rd", 5,
-     "shared/launchpage.html?content=playing"),
-    ("golf_2004v3_seq_pre_or_posttest_rollup.zip", "scorm2004", "3rd", 6,
-     "shared/launchpage.html?content=assessment"),
-    ("golf_2004v3_seq_random_test.zip", "scorm2004", "3rd", 8,
-     "shared/launchpage.html?content=playing"),
-    ("golf_2004v3_seq_simple_remediation.zip", "scorm2004", "3rd", 8,
-     "shared/launchpage.html?content=playing"),
-    ("golf_2004v4_seq_posttest_rollup_4thed.zip", "scorm2004", "4th", 5,
-     "shared/launchpage.html?content=playing"),
+    (
+        "golf_2004v3_seq_forced_sequential.zip",
+        "scorm2004",
+        "3rd",
+        5,
+        "shared/launchpage.html?content=playing",
+    ),
+    (
+        "golf_2004v3_seq_pre_or_posttest_rollup.zip",
+        "scorm2004",
+        "3rd",
+        6,
+        "shared/launchpage.html?content=assessment",
+    ),
+    (
+        "golf_2004v3_seq_random_test.zip",
+        "scorm2004",
+        "3rd",
+        8,
+        "shared/launchpage.html?content=playing",
+    ),
+    (
+        "golf_2004v3_seq_simple_remediation.zip",
+        "scorm2004",
+        "3rd",
+        8,
+        "shared/launchpage.html?content=playing",
+    ),
+    (
+        "golf_2004v4_seq_posttest_rollup_4thed.zip",
+        "scorm2004",
+        "4th",
+        5,
+        "shared/launchpage.html?content=playing",
+    ),
     ("golf_scorm12_cp_one_file_per_sco.zip", "scorm12", "1.2", 18, "Playing/Playing.html"),
     ("golf_scorm12_cp_single_sco.zip", "scorm12", "1.2", 1, "shared/launchpage.html"),
     ("golf_scorm12_runtime_basic_calls.zip", "scorm12", "1.2", 1, "shared/launchpage.html"),
@@ -47,10 +72,16 @@ GOOD = [
 
 # file, a fragment of the refusal message (the reason SOURCES.md gives)
 BAD = [
-    ("bad_2004v4_adl_cm01_broken_default_org.zip", "default='NONEXISTENT_ORG' names no organization"),
+    (
+        "bad_2004v4_adl_cm01_broken_default_org.zip",
+        "default='NONEXISTENT_ORG' names no organization",
+    ),
     ("bad_cmi5_lts205_duplicated_au.zip", "must be unique (13.1.4.0-1)"),
     ("bad_cmi5_lts209_not_a_zip.zip", "not a zip file"),
-    ("bad_scorm12_item_bad_identifierref.zip", "resource 'non_existent_resource', which does not exist"),
+    (
+        "bad_scorm12_item_bad_identifierref.zip",
+        "resource 'non_existent_resource', which does not exist",
+    ),
     ("bad_scorm12_malformed_xml.zip", "not well-formed XML: Opening and ending tag mismatch"),
     ("bad_scorm12_missing_files.zip", "'content/nonexistent.html' is not in the package"),
     ("moodle_badscorm.zip", "no root element"),
@@ -102,14 +133,14 @@ def test_packages_corpus_golf_one_file_per_sco_tree(corpus):
     result = corpus["golf_scorm12_cp_one_file_per_sco.zip"]
     org = result.structure["organizations"][0]
     tree = _titles(org["items"])
-    assert [t[0] for t in tree] == ["Playing the Game", "Etiquette", "Handicapping",
-                                    "Having Fun"]
+    assert [t[0] for t in tree] == ["Playing the Game", "Etiquette", "Handicapping", "Having Fun"]
     assert all(not item["identifierref"] for item in org["items"])  # aggregations
     assert {e["type"] for e in result.launch} == {"asset"}
-    quiz = [e for e in result.launch if e["id"] == "playing_quiz_item"][0]
+    quiz = next(e for e in result.launch if e["id"] == "playing_quiz_item")
     assert quiz["href"].endswith("?questions=Playing")
     shared = [r for r in result.structure["resources"] if r["dependencies"]]
-    assert shared and all(r["dependencies"] for r in shared)
+    assert shared
+    assert all(r["dependencies"] for r in shared)
 
 
 def test_packages_corpus_complexscorm_quirks(corpus):
@@ -131,8 +162,11 @@ def test_packages_corpus_forced_sequential_sequencing(corpus):
     assert org["sequencing"]["controlMode"]["flow"] is True
     assert result.structure["sequencing_collection"]
     rules = [i["sequencing"] for i in org["items"] if "sequencingRules" in i.get("sequencing", {})]
-    actions = {r["ruleAction"]["action"] for s in rules
-               for r in s["sequencingRules"].get("preConditionRule", [])}
+    actions = {
+        r["ruleAction"]["action"]
+        for s in rules
+        for r in s["sequencingRules"].get("preConditionRule", [])
+    }
     assert "disabled" in actions
 
 
@@ -149,7 +183,9 @@ def test_packages_corpus_random_test_limits(corpus):
 
     walk(result.structure["organizations"][0]["items"])
     assert found[0]["randomizationControls"] == {
-        "reorderChildren": True, "randomizationTiming": "onEachNewAttempt"}
+        "reorderChildren": True,
+        "randomizationTiming": "onEachNewAttempt",
+    }
     assert found[0]["limitConditions"]["attemptLimit"] == 2
 
 

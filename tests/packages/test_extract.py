@@ -65,7 +65,9 @@ def _set_encrypted_flag(data: bytes, name: bytes) -> bytes:
 
 def test_packages_extract_refuses_encrypted_entries(tmp_path):
     path = tmp_path / "secret.zip"
-    path.write_bytes(_set_encrypted_flag(zip_bytes(GOOD | {"secret.html": "x" * 100}), b"secret.html"))
+    path.write_bytes(
+        _set_encrypted_flag(zip_bytes(GOOD | {"secret.html": "x" * 100}), b"secret.html")
+    )
     assert "Encrypted entry: 'secret.html'" in _refusal(path)
 
 
@@ -107,8 +109,15 @@ def test_packages_extract_refuses_manifest_deep_in_subfolder(make_zip):
 
 
 def test_packages_extract_ignores_macos_junk(make_zip):
-    path = make_zip({**GOOD, "__MACOSX/._index.html": "junk", ".DS_Store": "junk",
-                     "img/.DS_Store": "junk", "img/": ""})
+    path = make_zip(
+        {
+            **GOOD,
+            "__MACOSX/._index.html": "junk",
+            ".DS_Store": "junk",
+            "img/.DS_Store": "junk",
+            "img/": "",
+        }
+    )
     with open_package(path) as package:
         assert sorted(package.files) == ["imsmanifest.xml", "index.html"]
 

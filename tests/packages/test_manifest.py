@@ -40,28 +40,44 @@ def test_packages_manifest_scorm12_minimal():
     result = parse({"imsmanifest.xml": MANIFEST_12, "index.html": ""})
     assert (result.kind, result.edition, result.title) == ("scorm12", "1.2", "Fire safety")
     assert result.report.problems == []
-    assert result.launch == [{"id": "i1", "title": "Lesson one", "href": "index.html",
-                              "type": "sco", "visible": True, "resource": "r1"}]
+    assert result.launch == [
+        {
+            "id": "i1",
+            "title": "Lesson one",
+            "href": "index.html",
+            "type": "sco",
+            "visible": True,
+            "resource": "r1",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
     ("version", "edition"),
-    [("CAM 1.3", "2nd"), ("2004 3rd Edition", "3rd"), ("2004 4th Edition", "4th"),
-     ("2004 2nd Edition", "2nd")],
+    [
+        ("CAM 1.3", "2nd"),
+        ("2004 3rd Edition", "3rd"),
+        ("2004 4th Edition", "4th"),
+        ("2004 2nd Edition", "2nd"),
+    ],
 )
 def test_packages_manifest_edition_from_schemaversion(version, edition):
-    org = ('<organizations default="o"><organization identifier="o"><title>T</title>'
-           '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
-           "</organizations>")
+    org = (
+        '<organizations default="o"><organization identifier="o"><title>T</title>'
+        '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
+        "</organizations>"
+    )
     result = parse({"imsmanifest.xml": scorm2004(org, version), "a.html": ""})
     assert (result.kind, result.edition) == ("scorm2004", edition)
     assert messages(result) == []
 
 
 def test_packages_manifest_edition_guessed_from_namespaces():
-    org = ('<organizations default="o"><organization identifier="o"><title>T</title>'
-           '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
-           "</organizations>")
+    org = (
+        '<organizations default="o"><organization identifier="o"><title>T</title>'
+        '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
+        "</organizations>"
+    )
     result = parse({"imsmanifest.xml": scorm2004(org, ""), "a.html": ""})
     assert (result.kind, result.edition) == ("scorm2004", "3rd")
     assert "assumed SCORM 2004 3rd Edition" in messages(result, "warning")[0]
@@ -85,9 +101,9 @@ def test_packages_manifest_parameters_merge(href, parameters, expected):
 
 
 def test_packages_manifest_xml_base_applied():
-    manifest = MANIFEST_12.replace(
-        "<resources>", '<resources xml:base="content/">'
-    ).replace('<resource identifier="r1"', '<resource xml:base="lesson1/" identifier="r1"')
+    manifest = MANIFEST_12.replace("<resources>", '<resources xml:base="content/">').replace(
+        '<resource identifier="r1"', '<resource xml:base="lesson1/" identifier="r1"'
+    )
     result = parse({"imsmanifest.xml": manifest, "content/lesson1/index.html": ""})
     assert messages(result) == []
     assert result.launch[0]["href"] == "content/lesson1/index.html"
@@ -120,10 +136,11 @@ def test_packages_manifest_scorm12_item_data():
     [
         (('identifierref="r1"', 'identifierref="nope"'), "refers to resource 'nope'"),
         (('href="index.html">', 'href="missing.html">'), "'missing.html' is not in the package"),
-        (('<organization identifier="org1">', '<organization identifier="r1">'),
-         "Duplicate identifier 'r1'"),
-        (("</resource>", '<dependency identifierref="ghost"/></resource>'),
-         "depends on 'ghost'"),
+        (
+            ('<organization identifier="org1">', '<organization identifier="r1">'),
+            "Duplicate identifier 'r1'",
+        ),
+        (("</resource>", '<dependency identifierref="ghost"/></resource>'), "depends on 'ghost'"),
         (("<item identifier", "<item identifier"), None),
         (('href="index.html">', 'href="../outside.html">'), "points outside the package"),
         (("manifest", "package"), "not <manifest>"),
@@ -146,17 +163,16 @@ def test_packages_manifest_case_mismatch_explained():
 
 
 def test_packages_manifest_missing_listed_file_is_warning():
-    manifest = MANIFEST_12.replace('<file href="index.html"/>',
-                                   '<file href="index.html"/><file href="story.html"/>')
+    manifest = MANIFEST_12.replace(
+        '<file href="index.html"/>', '<file href="index.html"/><file href="story.html"/>'
+    )
     result = parse({"imsmanifest.xml": manifest, "index.html": ""})
     assert messages(result) == []
     assert "'story.html' is not in the package" in messages(result, "warning")[0]
 
 
 def test_packages_manifest_undeclared_prefix_is_warning():
-    manifest = MANIFEST_12.replace(
-        'xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"', ""
-    )
+    manifest = MANIFEST_12.replace('xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"', "")
     result = parse({"imsmanifest.xml": manifest, "index.html": ""})
     assert messages(result) == []
     assert "Undeclared namespace" in messages(result, "warning")[0]
@@ -177,9 +193,11 @@ def test_packages_manifest_default_org_missing_scorm12_warns_scorm2004_refuses()
     result = parse({"imsmanifest.xml": bad12, "index.html": ""})
     assert messages(result) == []
     assert "the first organization is used" in messages(result, "warning")[0]
-    org = ('<organizations default="nope"><organization identifier="o"><title>T</title>'
-           '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
-           "</organizations>")
+    org = (
+        '<organizations default="nope"><organization identifier="o"><title>T</title>'
+        '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
+        "</organizations>"
+    )
     result = parse({"imsmanifest.xml": scorm2004(org), "a.html": ""})
     assert "names no organization" in messages(result)[0]
 
@@ -196,7 +214,8 @@ def test_packages_manifest_sequencing_stored_in_full():
           <imsss:sequencingRules>
             <imsss:preConditionRule>
               <imsss:ruleConditions conditionCombination="any">
-                <imsss:ruleCondition referencedObjective="obj" operator="not" condition="satisfied"/>
+                <imsss:ruleCondition referencedObjective="obj" operator="not"
+                  condition="satisfied"/>
               </imsss:ruleConditions>
               <imsss:ruleAction action="disabled"/>
             </imsss:preConditionRule>
@@ -232,19 +251,24 @@ def test_packages_manifest_sequencing_stored_in_full():
     assert seq["objectives"]["primaryObjective"]["minNormalizedMeasure"] == {"value": 0.6}
     assert seq["objectives"]["objective"][0]["mapInfo"][0]["targetObjectiveID"] == "g"
     assert seq["adlseq:objectives"]["adlseq:objective"][0]["adlseq:mapInfo"][0] == {
-        "targetObjectiveID": "g2", "writeCompletionStatus": True}
+        "targetObjectiveID": "g2",
+        "writeCompletionStatus": True,
+    }
     assert seq["deliveryControls"] == {"tracked": True, "completionSetByContent": True}
     assert item["completion_threshold"] == {"completedByMeasure": True, "minProgressMeasure": 0.8}
     hide = item["presentation"]["adlnav:navigationInterface"]["adlnav:hideLMSUI"]
     assert [h["value"] for h in hide] == ["continue", "previous"]
     assert result.structure["sequencing_collection"]["common"]["rollupRules"] == {
-        "objectiveMeasureWeight": 0}
+        "objectiveMeasureWeight": 0
+    }
 
 
 def test_packages_manifest_sequencing_idref_must_resolve():
-    org = ('<organizations default="o"><organization identifier="o"><title>T</title>'
-           '<item identifier="i" identifierref="r1"><title>I</title>'
-           '<imsss:sequencing IDRef="ghost"/></item></organization></organizations>')
+    org = (
+        '<organizations default="o"><organization identifier="o"><title>T</title>'
+        '<item identifier="i" identifierref="r1"><title>I</title>'
+        '<imsss:sequencing IDRef="ghost"/></item></organization></organizations>'
+    )
     result = parse({"imsmanifest.xml": scorm2004(org), "a.html": ""})
     assert "IDRef 'ghost'" in messages(result)[0]
 
@@ -253,7 +277,9 @@ CMI5 = """<?xml version="1.0"?>
 <courseStructure xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">
   <course id="urn:c"><title><langstring lang="en-US">Course</langstring></title>
     <description><langstring lang="en-US">About</langstring></description></course>
-  <objectives><objective id="urn:o1"><title><langstring>O</langstring></title></objective></objectives>
+  <objectives>
+    <objective id="urn:o1"><title><langstring>O</langstring></title></objective>
+  </objectives>
   <block id="urn:b"><title><langstring lang="en-US">Block</langstring></title>
     <au id="urn:au1" moveOn="CompletedAndPassed" masteryScore="0.8" launchMethod="OwnWindow"
         activityType="http://x">
@@ -313,11 +339,18 @@ def test_packages_manifest_tincan():
     result = parse({"tincan.xml": tincan, "start.html": ""})
     assert messages(result) == []
     assert (result.kind, result.title) == ("xapi", "Course A")
-    assert result.launch == [{"id": "http://x/a", "title": "Course A", "href": "start.html",
-                              "type": "activity"}]
+    assert result.launch == [
+        {"id": "http://x/a", "title": "Course A", "href": "start.html", "type": "activity"}
+    ]
     assert len(result.structure["activities"]) == 2
-    result = parse({"tincan.xml": tincan.replace("<launch", "<nolaunch").replace(
-        "</launch>", "</nolaunch>"), "start.html": ""})
+    result = parse(
+        {
+            "tincan.xml": tincan.replace("<launch", "<nolaunch").replace(
+                "</launch>", "</nolaunch>"
+            ),
+            "start.html": "",
+        }
+    )
     assert "no activity with a <launch>" in messages(result)[0]
 
 

@@ -16,8 +16,12 @@ def author(make_user):
 
 
 def upload(client, headers, data: bytes, url: str = f"{API}/courses", **form):
-    return client.post(url, headers=headers, data={"file": (__import__("io").BytesIO(data),
-                       "course.zip"), **form}, content_type="multipart/form-data")
+    return client.post(
+        url,
+        headers=headers,
+        data={"file": (__import__("io").BytesIO(data), "course.zip"), **form},
+        content_type="multipart/form-data",
+    )
 
 
 def test_packages_api_upload_multipart(client, author):
@@ -38,17 +42,18 @@ def test_packages_api_upload_multipart(client, author):
 def test_packages_api_upload_raw_zip_and_new_version(client, author):
     data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
     headers = {**author, "Content-Type": "application/zip"}
-    first = client.post(f"{API}/courses?owner_unit=Fire%20dept&title=Brand", data=data,
-                        headers=headers)
+    first = client.post(
+        f"{API}/courses?owner_unit=Fire%20dept&title=Brand", data=data, headers=headers
+    )
     assert first.status_code == 201
     course_id = first.get_json()["course"]
-    second = client.post(f"{API}/courses/{course_id}/versions?draft=true", data=data,
-                         headers=headers)
+    second = client.post(
+        f"{API}/courses/{course_id}/versions?draft=true", data=data, headers=headers
+    )
     assert second.status_code == 201
     assert second.get_json()["version"] == 2
     versions = client.get(f"{API}/courses/{course_id}/versions", headers=author).get_json()
-    assert [(v["number"], v["published"]) for v in versions["versions"]] == [(1, True),
-                                                                             (2, False)]
+    assert [(v["number"], v["published"]) for v in versions["versions"]] == [(1, True), (2, False)]
     course = client.get(f"{API}/courses/{course_id}", headers=author).get_json()
     assert (course["title"], course["owner_unit"]) == ("Brand", "Fire dept")
     assert course["latest_published_version"] == 1
@@ -66,8 +71,9 @@ def test_packages_api_refusal_is_400_with_file_and_line(client, author):
 
 
 def test_packages_api_not_a_zip(client, author):
-    response = client.post(f"{API}/courses", data=b"# markdown",
-                           headers={**author, "Content-Type": "application/zip"})
+    response = client.post(
+        f"{API}/courses", data=b"# markdown", headers={**author, "Content-Type": "application/zip"}
+    )
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["message"] == "The upload is not a zip file"
 
@@ -80,8 +86,14 @@ def test_packages_api_wrong_content_type(client, author):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [(None, 401), ("wrong-password", 401), ("learner", 403), ("inactive", 401),
-     ("author", 201), ("admin", 201)],
+    [
+        (None, 401),
+        ("wrong-password", 401),
+        ("learner", 403),
+        ("inactive", 401),
+        ("author", 201),
+        ("admin", 201),
+    ],
 )
 def test_packages_api_upload_needs_author(client, make_user, who, status):
     headers = {}
@@ -111,8 +123,9 @@ def test_packages_api_learner_may_read(client, author, make_user):
 
 
 def test_packages_api_version_detail_has_manifest_and_urls(client, author, app):
-    body = upload(client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12,
-                                             "index.html": "x"})).get_json()
+    body = upload(
+        client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    ).get_json()
     version = client.get(f"{API}/versions/{body['version_id']}", headers=author).get_json()
     assert version["manifest"]["organizations"][0]["title"] == "Fire safety"
     url = version["launch"][0]["url"]
@@ -121,11 +134,15 @@ def test_packages_api_version_detail_has_manifest_and_urls(client, author, app):
 
 
 def test_packages_api_patch_course(client, author):
-    body = upload(client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12,
-                                             "index.html": "x"})).get_json()
+    body = upload(
+        client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    ).get_json()
     url = f"{API}/courses/{body['course']}"
-    response = client.patch(url, json={"title": "Brandskydd", "published": True,
-                                       "owner_unit": "Räddningstjänsten"}, headers=author)
+    response = client.patch(
+        url,
+        json={"title": "Brandskydd", "published": True, "owner_unit": "Räddningstjänsten"},
+        headers=author,
+    )
     assert response.status_code == 200
     assert response.get_json()["title"] == "Brandskydd"
     assert response.get_json()["owner_unit"] == "Räddningstjänsten"
