@@ -82,7 +82,7 @@ _FRACTION = re.compile(r"[.,]\d+[A-Z]")
 
 
 def is_valid_language_tag(tag: Any) -> bool:
-    """True if ``tag`` is a well-formed RFC 5646 language tag (Data 4.2)."""
+    """Tell whether ``tag`` is a well-formed RFC 5646 language tag (Data 4.2)."""
     return isinstance(tag, str) and _LANGTAG.match(tag) is not None
 
 
@@ -112,7 +112,7 @@ def _timestamp(value: str, strict: bool) -> datetime | None:
     match = (_TS_STRICT if strict else _TS_LOOSE).match(value)
     if match is None:
         return None
-    year, month, day, hour, minute, second, frac, zulu, sign, off_h, off_m = match.groups()
+    year, month, day, hour, minute, second, frac, _zulu, sign, off_h, off_m = match.groups()
     if sign == "-" and int(off_h) == 0 and int(off_m or 0) == 0:
         return None  # "-00:00", "-0000", "-00": unknown offset
     try:
@@ -186,18 +186,18 @@ def _regex(pattern: re.Pattern[str]) -> Any:
     return lambda value: pattern.match(value) is not None
 
 
-def Iri(**kwargs: Any) -> Str:  # noqa: N802  (reads like a field class)
-    """An IRI (or IRL) string with a scheme (Data 2.2, 4.3)."""
+def Iri(**kwargs: Any) -> Str:
+    """Make a field for an IRI (or IRL) string with a scheme (Data 2.2, 4.3)."""
     return Str(check=_is_iri, what="IRI", **kwargs)
 
 
-def Uuid(**kwargs: Any) -> Str:  # noqa: N802
-    """A UUID in standard string form (Data 4.4)."""
+def Uuid(**kwargs: Any) -> Str:
+    """Make a field for a UUID in standard string form (Data 4.4)."""
     return Str(check=_regex(_UUID), what="UUID", **kwargs)
 
 
-def Timestamp(strict: bool, **kwargs: Any) -> Str:  # noqa: N802
-    """An ISO 8601 timestamp (Data 4.5); RFC 3339 with zone when ``strict`` (2.0.0)."""
+def Timestamp(strict: bool, **kwargs: Any) -> Str:
+    """Make a field for an ISO 8601 timestamp (Data 4.5), RFC 3339 with zone if ``strict``."""
     return Str(
         check=lambda v: _timestamp(v, strict) is not None,
         what="ISO 8601 timestamp with a time zone",
@@ -205,8 +205,8 @@ def Timestamp(strict: bool, **kwargs: Any) -> Str:  # noqa: N802
     )
 
 
-def Const(value: str, **kwargs: Any) -> Str:  # noqa: N802
-    """An enumerated string that must match exactly, case included (Data 2.2)."""
+def Const(value: str, **kwargs: Any) -> Str:
+    """Make a field for an enumerated string matched exactly, case included (Data 2.2)."""
     return Str(validate=validate.Equal(value, error=f"Must be {value!r}."), **kwargs)
 
 
@@ -285,7 +285,9 @@ class ListOf(_Fast, fields.List):
 class Obj(_Fast, fields.Nested):
     """A nested JSON object validated by one schema instance."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+    def _deserialize(
+        self, value: Any, attr: Any, data: Any, partial: Any = None, **kwargs: Any
+    ) -> Any:
         if not isinstance(value, dict):
             raise ValidationError("Invalid input type.")
         return self.schema.load(value)
@@ -343,13 +345,15 @@ class XapiSchema(Schema):
     """Base: unknown keys are errors (Data 2.2 "additional properties", S* -> SHALL in 2.0)."""
 
     class Meta:
+        """Reject unknown keys."""
+
         unknown = RAISE
 
 
 class AccountSchema(XapiSchema):
     """Account object: homePage IRL + name (Data 2.4.2.4)."""
 
-    homePage = Iri(required=True)  # noqa: N815  (xAPI property name)
+    homePage = Iri(required=True)
     name = Str(required=True)
 
 
@@ -366,7 +370,7 @@ class _ActorBase(XapiSchema):
 class AgentSchema(_ActorBase):
     """Agent: exactly one Inverse Functional Identifier (Data 2.4.2.1, 2.4.2.3)."""
 
-    objectType = Const("Agent")  # noqa: N815
+    objectType = Const("Agent")
 
     @validates_schema
     def _one_ifi(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -379,7 +383,7 @@ class AgentSchema(_ActorBase):
 class GroupSchema(_ActorBase):
     """Group: anonymous (member required, no IFI) or identified (one IFI) (Data 2.4.2.2)."""
 
-    objectType = Const("Group", required=True)  # noqa: N815
+    objectType = Const("Group", required=True)
     # Members are Agents: a Group never contains a Group (Data 2.4.2.2).
     member = ListOf(Obj(AgentSchema()))
 
@@ -404,7 +408,9 @@ class AuthorityGroupSchema(GroupSchema):
             raise ValidationError("An authority Group has exactly two Agents.", "member")
         # The OAuth consumer is identified by an account (Data 2.4.9 "OAuth Credentials").
         if not any("account" in agent for agent in members):
-            raise ValidationError("One authority member must be the OAuth consumer account.", "member")
+            raise ValidationError(
+                "One authority member must be the OAuth consumer account.", "member"
+            )
 
 
 AGENT = AgentSchema()
@@ -425,9 +431,17 @@ class VerbSchema(XapiSchema):
 # -- Activity (Data 2.4.4.1) -----------------------------------------------------------
 
 INTERACTION_TYPES = (
-    "true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
-    "sequencing", "likert", "numeric", "other",
-)  # fmt: skip
+    "true-false",
+    "choice",
+    "fill-in",
+    "long-fill-in",
+    "matching",
+    "performance",
+    "sequencing",
+    "likert",
+    "numeric",
+    "other",
+)
 COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
 # Which component lists each interaction type uses ("Interaction Components" table).
 _COMPONENTS_FOR = {
@@ -452,9 +466,9 @@ class ActivityDefinitionSchema(XapiSchema):
     name = LanguageMap()
     description = LanguageMap()
     type = Iri()
-    moreInfo = Iri()  # noqa: N815
-    interactionType = Str(validate=validate.OneOf(INTERACTION_TYPES))  # noqa: N815
-    correctResponsesPattern = ListOf(Str())  # noqa: N815
+    moreInfo = Iri()
+    interactionType = Str(validate=validate.OneOf(INTERACTION_TYPES))
+    correctResponsesPattern = ListOf(Str())
     choices = ListOf(Obj(InteractionComponentSchema()))
     scale = ListOf(Obj(InteractionComponentSchema()))
     source = ListOf(Obj(InteractionComponentSchema()))
@@ -489,7 +503,7 @@ class ActivityDefinitionSchema(XapiSchema):
 class ActivitySchema(XapiSchema):
     """Activity: objectType optional, id IRI, definition (Data 2.4.4.1)."""
 
-    objectType = Const("Activity")  # noqa: N815
+    objectType = Const("Activity")
     id = Iri(required=True)
     definition = Obj(ActivityDefinitionSchema())
 
@@ -500,7 +514,7 @@ ACTIVITY = ActivitySchema()
 class StatementRefSchema(XapiSchema):
     """StatementRef: objectType + UUID id (Data 2.4.4.3 "Statement References")."""
 
-    objectType = Const("StatementRef", required=True)  # noqa: N815
+    objectType = Const("StatementRef", required=True)
     id = Uuid(required=True)
 
 
@@ -576,17 +590,17 @@ class ContextActivitiesSchema(XapiSchema):
 class ContextAgentSchema(XapiSchema):
     """2.0.0 contextAgent: objectType, agent, non-empty relevantTypes IRIs (9274.1.1)."""
 
-    objectType = Const("contextAgent", required=True)  # noqa: N815
+    objectType = Const("contextAgent", required=True)
     agent = Obj(AGENT, required=True)
-    relevantTypes = ListOf(Iri(), validate=validate.Length(min=1))  # noqa: N815
+    relevantTypes = ListOf(Iri(), validate=validate.Length(min=1))
 
 
 class ContextGroupSchema(XapiSchema):
     """2.0.0 contextGroup: objectType, group, non-empty relevantTypes IRIs (9274.1.1)."""
 
-    objectType = Const("contextGroup", required=True)  # noqa: N815
+    objectType = Const("contextGroup", required=True)
     group = Obj(GROUP, required=True)
-    relevantTypes = ListOf(Iri(), validate=validate.Length(min=1))  # noqa: N815
+    relevantTypes = ListOf(Iri(), validate=validate.Length(min=1))
 
 
 class ContextSchema(XapiSchema):
@@ -595,7 +609,7 @@ class ContextSchema(XapiSchema):
     registration = Uuid()
     instructor = OneOf(ACTOR, default="Agent")
     team = OneOf({"Group": GROUP})
-    contextActivities = Obj(ContextActivitiesSchema())  # noqa: N815
+    contextActivities = Obj(ContextActivitiesSchema())
     revision = Str()
     platform = Str()
     language = Str(check=is_valid_language_tag, what="RFC 5646 language tag")
@@ -606,8 +620,8 @@ class ContextSchema(XapiSchema):
 class ContextSchema2(ContextSchema):
     """Context, 2.0.0: adds contextAgents and contextGroups."""
 
-    contextAgents = ListOf(Obj(ContextAgentSchema()))  # noqa: N815
-    contextGroups = ListOf(Obj(ContextGroupSchema()))  # noqa: N815
+    contextAgents = ListOf(Obj(ContextAgentSchema()))
+    contextGroups = ListOf(Obj(ContextGroupSchema()))
 
 
 # -- Attachments (Data 2.4.11) ---------------------------------------------------------
@@ -616,13 +630,13 @@ class ContextSchema2(ContextSchema):
 class AttachmentSchema(XapiSchema):
     """Attachment metadata (Data 2.4.11); signatures must be octet-streams (Data 2.6)."""
 
-    usageType = Iri(required=True)  # noqa: N815
+    usageType = Iri(required=True)
     display = LanguageMap(required=True)
     description = LanguageMap()
-    contentType = Str(required=True, check=_regex(_MEDIA_TYPE), what="media type")  # noqa: N815
+    contentType = Str(required=True, check=_regex(_MEDIA_TYPE), what="media type")
     length = StrictNumber(integer=True, required=True, validate=validate.Range(min=0))
     sha2 = Str(required=True, check=_regex(_HEX), what="hex SHA-2 hash")
-    fileUrl = Iri()  # noqa: N815
+    fileUrl = Iri()
 
     @validates_schema
     def _signature(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -647,8 +661,8 @@ def _statement_rules(data: dict[str, Any]) -> None:
     context = data.get("context")
     if context and target.get("objectType", "Activity") != "Activity":
         # Data 2.4.6: revision and platform only when the object is an Activity.
-        bad = {key: ["Only allowed when the object is an Activity."]
-               for key in ("revision", "platform") if key in context}  # fmt: skip
+        message = ["Only allowed when the object is an Activity."]
+        bad = {key: message for key in ("revision", "platform") if key in context}
         if bad:
             raise ValidationError({"context": bad})
 
@@ -683,7 +697,7 @@ def _make_schemas(version: str) -> Schema:
     class SubStatementSchema(_StatementBase):
         """SubStatement: no id/stored/version/authority, no nesting (Data 2.4.4.3)."""
 
-        objectType = Const("SubStatement", required=True)  # noqa: N815
+        objectType = Const("SubStatement", required=True)
         object = _object_field(None)
         context = Obj(context_schema)
         # A SubStatement MAY carry a future timestamp (Data 2.4.7).
@@ -756,6 +770,7 @@ def validate_statement(data: Any, version: str) -> None:
 
     Raises:
         BadRequest: naming each bad property by path, e.g. ``object.definition.choices[1].id``.
+
     """
     rows = _errors(data, _schema_for(version), "")
     if rows:
@@ -771,6 +786,7 @@ def validate_statements(data: Any, version: str) -> list[dict[str, Any]]:
 
     Raises:
         BadRequest: when any statement is invalid; the whole batch is refused.
+
     """
     schema = _schema_for(version)
     if isinstance(data, dict):
@@ -779,8 +795,8 @@ def validate_statements(data: Any, version: str) -> list[dict[str, Any]]:
             _raise(rows, "statement")
         return [data]
     if not isinstance(data, list):
-        _raise([{"path": "$", "message": "Expected a statement or an array of statements."}],
-               "request")  # fmt: skip
+        message = "Expected a statement or an array of statements."
+        _raise([{"path": "$", "message": message}], "request")
     rows = []
     seen: dict[str, int] = {}
     for index, statement in enumerate(data):
@@ -805,6 +821,7 @@ def load_agent_param(raw: str, *, name: str = "agent", allow_group: bool = True)
 
     Raises:
         BadRequest: with path ``query:<name>`` when it is not JSON or not a valid actor.
+
     """
     path = f"query:{name}"
     try:

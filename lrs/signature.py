@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import re
 from typing import Any
@@ -79,11 +80,17 @@ def _split(jws: bytes, version: str) -> tuple[str, str, str]:
         signatures = document.get("signatures", [document])
         if not isinstance(signatures, list) or len(signatures) != 1:
             raise _bad("exactly one signature is expected")
-        parts = (signatures[0].get("protected"), document.get("payload"))
-        signature = signatures[0].get("signature")
-        if not all(isinstance(p, str) for p in (*parts, signature)):
+        entry = signatures[0] if isinstance(signatures[0], dict) else {}
+        header, payload, signature = (
+            entry.get("protected"),
+            document.get("payload"),
+            entry.get("signature"),
+        )
+        if not (
+            isinstance(header, str) and isinstance(payload, str) and isinstance(signature, str)
+        ):
             raise _bad("the JWS JSON serialization lacks protected, payload or signature")
-        return parts[0], parts[1], signature
+        return header, payload, signature
     pieces = text.split(".")
     if len(pieces) != 3 or not all(pieces):
         raise _bad("expected a JWS Compact Serialization (header.payload.signature)")
@@ -95,8 +102,9 @@ def _verify_x5c(chain: Any, algorithm: str, signing_input: bytes, signature: byt
     if not isinstance(chain, list) or not chain or not all(isinstance(c, str) for c in chain):
         raise _bad("x5c must be a non-empty array of base64 certificates")
     try:
-        certificates = [x509.load_der_x509_certificate(base64.b64decode(c, validate=True))
-                        for c in chain]  # fmt: skip
+        certificates = [
+            x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in chain
+        ]
     except (binascii.Error, ValueError):
         raise _bad("x5c holds a certificate that cannot be read") from None
     key = certificates[0].public_key()
@@ -106,7 +114,7 @@ def _verify_x5c(chain: Any, algorithm: str, signing_input: bytes, signature: byt
         key.verify(signature, signing_input, padding.PKCS1v15(), _HASHES[algorithm]())
     except InvalidSignature:
         raise _bad("the signature does not verify against the x5c certificate") from None
-    for child, issuer in zip(certificates, certificates[1:], strict=False):
+    for child, issuer in itertools.pairwise(certificates):
         # Each certificate must be issued by the next one (RFC 7515 4.1.6).
         try:
             child.verify_directly_issued_by(issuer)
@@ -125,6 +133,7 @@ def verify_signature(statement: dict[str, Any], jws: bytes, version: str) -> Non
     Raises:
         BadRequest: when the JWS is malformed, uses another algorithm, carries a payload
             that is not this statement, or does not verify against its x5c certificate.
+
     """
     header_b64, payload_b64, signature_b64 = _split(jws, version)
     header = _json(_b64url(header_b64, "header"), "header")
@@ -157,7 +166,7 @@ _SECONDS = re.compile(r"(\d+)[.,](\d+)S$")
 
 
 def _timestamp_key(value: Any) -> Any:
-    """The instant to the millisecond: zone and precision are serialization (Data 4.5)."""
+    """Reduce a timestamp to its instant in milliseconds: zone and precision are form (Data 4.5)."""
     try:
         moment = parse_timestamp(value, "timestamp")
     except BadRequest:
@@ -173,7 +182,7 @@ def _duration_key(value: Any) -> Any:
 
 
 def _normal(value: Any, key: str = "") -> Any:
-    """A form of ``value`` in which allowed differences (Data 2.3.1) disappear."""
+    """Rewrite ``value`` so that the allowed differences (Data 2.3.1) disappear."""
     if isinstance(value, list):
         items = [_normal(item, key) for item in value]
         if key == "member":  # the Agents of a Group are unordered
@@ -203,7 +212,7 @@ def _normal(value: Any, key: str = "") -> Any:
 
 
 def statements_equivalent(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """True when ``a`` and ``b`` are the same statement under Data 2.3.1's comparison rules."""
+    """Tell whether ``a`` and ``b`` are the same statement under the Data 2.3.1 rules."""
     left, right = dict(a), dict(b)
     for name in _NOT_COMPARED:
         left.pop(name, None)

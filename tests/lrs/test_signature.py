@@ -20,14 +20,21 @@ from lrs.multipart import build
 from lrs.signature import statements_equivalent
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
-HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512, "HS256": hashes.SHA256}
+HASHES = {
+    "RS256": hashes.SHA256,
+    "RS384": hashes.SHA384,
+    "RS512": hashes.SHA512,
+    "HS256": hashes.SHA256,
+}
 
 
 def _key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _cert(subject_key: rsa.RSAPrivateKey, name: str, issuer_key: Any = None, issuer: str = "") -> x509.Certificate:
+def _cert(
+    subject_key: rsa.RSAPrivateKey, name: str, issuer_key: Any = None, issuer: str = ""
+) -> x509.Certificate:
     now = datetime.now(UTC)
     return (
         x509.CertificateBuilder()
@@ -62,7 +69,12 @@ def der(cert: x509.Certificate) -> str:
     return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 
-def jws(key: rsa.RSAPrivateKey, payload: Any, alg: str = "RS256", chain: list[x509.Certificate] | None = None) -> bytes:
+def jws(
+    key: rsa.RSAPrivateKey,
+    payload: Any,
+    alg: str = "RS256",
+    chain: list[x509.Certificate] | None = None,
+) -> bytes:
     """A JWS Compact Serialization (RFC 7515 7.1) signed with ``key``."""
     header: dict[str, Any] = {"alg": alg}
     if chain:
@@ -84,7 +96,12 @@ def statement() -> dict[str, Any]:
     }
 
 
-def post_signed(xapi: Any, received: dict[str, Any], signature: bytes, content_type: str = "application/octet-stream") -> Any:
+def post_signed(
+    xapi: Any,
+    received: dict[str, Any],
+    signature: bytes,
+    content_type: str = "application/octet-stream",
+) -> Any:
     """POST ``received`` with ``signature`` attached the way the conformance suite does."""
     sha2 = hashlib.sha256(signature).hexdigest()
     body = dict(received)
@@ -101,12 +118,18 @@ def post_signed(xapi: Any, received: dict[str, Any], signature: bytes, content_t
         [
             ({"Content-Type": "application/json"}, json.dumps(body).encode()),
             (
-                {"Content-Type": content_type, "Content-Transfer-Encoding": "binary", "X-Experience-API-Hash": sha2},
+                {
+                    "Content-Type": content_type,
+                    "Content-Transfer-Encoding": "binary",
+                    "X-Experience-API-Hash": sha2,
+                },
                 signature,
             ),
         ]
     )
-    return xapi.request("POST", "statements", data=payload, headers={"Content-Type": multipart_type})
+    return xapi.request(
+        "POST", "statements", data=payload, headers={"Content-Type": multipart_type}
+    )
 
 
 def _json_serialization(compact: bytes) -> bytes:
@@ -117,8 +140,16 @@ def _json_serialization(compact: bytes) -> bytes:
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 @pytest.mark.parametrize(
     "case",
-    ["rs256", "rs384", "rs512", "x5c_self_signed", "x5c_chain", "payload_without_id", "timestamp_other_zone",
-     "payload_without_optional_object_type"],
+    [
+        "rs256",
+        "rs384",
+        "rs512",
+        "x5c_self_signed",
+        "x5c_chain",
+        "payload_without_id",
+        "timestamp_other_zone",
+        "payload_without_optional_object_type",
+    ],
 )
 def test_lrs_signature_valid_accepted(xapi, pki, version, case):
     xapi.version = version
@@ -155,8 +186,19 @@ def test_lrs_signature_json_serialization_accepted_in_1_0_3(xapi, pki):
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 @pytest.mark.parametrize(
     "case",
-    ["hs256", "alg_none", "other_statement", "payload_not_json", "payload_not_object", "not_a_jws",
-     "bad_base64", "x5c_other_key", "x5c_broken_chain", "x5c_not_base64", "signature_tampered"],
+    [
+        "hs256",
+        "alg_none",
+        "other_statement",
+        "payload_not_json",
+        "payload_not_object",
+        "not_a_jws",
+        "bad_base64",
+        "x5c_other_key",
+        "x5c_broken_chain",
+        "x5c_not_base64",
+        "signature_tampered",
+    ],
 )
 def test_lrs_signature_malformed_rejected(xapi, pki, version, case):
     xapi.version = version
@@ -206,7 +248,9 @@ def test_lrs_signature_content_type_not_octet_stream_rejected(xapi, pki, version
     signed = statement()
     response = post_signed(xapi, signed, jws(pki["key"], signed), content_type="text/plain")
     assert response.status_code == 400
-    assert [e["path"].endswith("attachments[0].contentType") for e in response.json["errors"]] == [True]
+    assert [e["path"].endswith("attachments[0].contentType") for e in response.json["errors"]] == [
+        True
+    ]
 
 
 # -- The comparison rules themselves (Data 2.3.1) ----------------------------------------
@@ -220,7 +264,15 @@ COMPARED = statement()
         ({"authority": {"mbox": "mailto:lrs@example.org"}, "stored": "2026-01-01T00:00:00Z"}, True),
         ({"version": "1.0.0", "attachments": []}, True),
         ({"timestamp": "2026-11-26T05:00:00.0004-05:00"}, True),
-        ({"verb": {"id": "http://adlnet.gov/expapi/verbs/passed", "display": {"sv-SE": "klarade"}}}, True),
+        (
+            {
+                "verb": {
+                    "id": "http://adlnet.gov/expapi/verbs/passed",
+                    "display": {"sv-SE": "klarade"},
+                }
+            },
+            True,
+        ),
         ({"object": {"objectType": "Activity", "id": "http://example.org/exam"}}, True),
         ({"result": {"success": True, "duration": "PT20M"}, "id": COMPARED["id"].upper()}, True),
         ({"timestamp": "2026-11-26T10:00:01Z"}, False),
@@ -229,15 +281,29 @@ COMPARED = statement()
         ({"object": {"id": "http://example.org/Exam"}}, False),
         ({"context": {"registration": str(uuid.uuid4())}}, False),
     ],
-    ids=["authority_stored", "version_attachments", "timestamp_zone", "verb_display", "definition",
-         "uuid_case", "timestamp_instant", "mbox_local_part", "duration_string", "iri_case", "added_context"],
+    ids=[
+        "authority_stored",
+        "version_attachments",
+        "timestamp_zone",
+        "verb_display",
+        "definition",
+        "uuid_case",
+        "timestamp_instant",
+        "mbox_local_part",
+        "duration_string",
+        "iri_case",
+        "added_context",
+    ],
 )
 def test_lrs_signature_statement_comparison(changes, same):
     assert statements_equivalent(COMPARED, {**COMPARED, **changes}) is same
 
 
 def test_lrs_signature_comparison_group_member_order():
-    group = {"objectType": "Group", "member": [{"mbox": "mailto:a@x.org"}, {"mbox": "mailto:b@x.org"}]}
+    group = {
+        "objectType": "Group",
+        "member": [{"mbox": "mailto:a@x.org"}, {"mbox": "mailto:b@x.org"}],
+    }
     flipped = {"objectType": "Group", "member": group["member"][::-1]}
     assert statements_equivalent({**COMPARED, "actor": group}, {**COMPARED, "actor": flipped})
 

@@ -171,11 +171,26 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
         {"actor": {"account": {"homePage": "http://x.org", "name": 1}}},
         "actor.account.name",
     ),
-    ("actor_account_no_name", BOTH, {"actor": {"account": {"homePage": "http://x.org"}}}, "actor.account.name"),
+    (
+        "actor_account_no_name",
+        BOTH,
+        {"actor": {"account": {"homePage": "http://x.org"}}},
+        "actor.account.name",
+    ),
     ("actor_object_type_case", BOTH, {"actor.objectType": "agent"}, "actor.objectType"),
     ("actor_name_number", BOTH, {"actor.name": 123}, "actor.name"),
-    ("group_anonymous_no_member", BOTH, {"actor": {"objectType": "Group", "name": "g"}}, "actor.member"),
-    ("group_member_not_list", BOTH, {"actor": {"objectType": "Group", "member": {"mbox": MBOX}}}, "actor.member"),
+    (
+        "group_anonymous_no_member",
+        BOTH,
+        {"actor": {"objectType": "Group", "name": "g"}},
+        "actor.member",
+    ),
+    (
+        "group_member_not_list",
+        BOTH,
+        {"actor": {"objectType": "Group", "member": {"mbox": MBOX}}},
+        "actor.member",
+    ),
     (
         "group_nested_group",
         BOTH,
@@ -183,7 +198,12 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
         "actor.member[0].objectType",
     ),
     ("group_without_object_type", BOTH, {"actor": {"member": [{"mbox": MBOX}]}}, "actor.member"),
-    ("team_is_agent", BOTH, {"context.team": {"objectType": "Agent", "mbox": MBOX}}, "context.team.objectType"),
+    (
+        "team_is_agent",
+        BOTH,
+        {"context.team": {"objectType": "Agent", "mbox": MBOX}},
+        "context.team.objectType",
+    ),
     ("instructor_string", BOTH, {"context.instructor": "teacher"}, "context.instructor"),
     (
         "authority_three_members",
@@ -191,11 +211,21 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
         {"authority": {**OAUTH_AUTHORITY, "member": [*OAUTH_AUTHORITY["member"], {"mbox": MBOX}]}},
         "authority.member",
     ),
-    ("authority_identified_group", BOTH, {"authority": {**OAUTH_AUTHORITY, "mbox": MBOX}}, "authority"),
+    (
+        "authority_identified_group",
+        BOTH,
+        {"authority": {**OAUTH_AUTHORITY, "mbox": MBOX}},
+        "authority",
+    ),
     (
         "authority_not_oauth",
         BOTH,
-        {"authority": {"objectType": "Group", "member": [{"mbox": MBOX}, {"mbox": "mailto:b@x.org"}]}},
+        {
+            "authority": {
+                "objectType": "Group",
+                "member": [{"mbox": MBOX}, {"mbox": "mailto:b@x.org"}],
+            }
+        },
         "authority.member",
     ),
     # Verb (Data 2.4.3)
@@ -213,13 +243,33 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     ),
     # Object (Data 2.4.4)
     ("object_type_case", BOTH, {"object.objectType": "activity"}, "object.objectType"),
-    ("object_agent_without_type", BOTH, {"object": {"mbox": MBOX}, "context": DELETE}, "object.objectType"),
+    (
+        "object_agent_without_type",
+        BOTH,
+        {"object": {"mbox": MBOX}, "context": DELETE},
+        "object.objectType",
+    ),
     ("activity_no_id", BOTH, {"object.id": DELETE}, "object.id"),
     ("activity_id_no_scheme", BOTH, {"object.id": "example.org/quiz/q1"}, "object.id"),
-    ("activity_type_no_scheme", BOTH, {"object.definition.type": "example.org/t"}, "object.definition.type"),
-    ("activity_more_info", BOTH, {"object.definition.moreInfo": "example.org/i"}, "object.definition.moreInfo"),
+    (
+        "activity_type_no_scheme",
+        BOTH,
+        {"object.definition.type": "example.org/t"},
+        "object.definition.type",
+    ),
+    (
+        "activity_more_info",
+        BOTH,
+        {"object.definition.moreInfo": "example.org/i"},
+        "object.definition.moreInfo",
+    ),
     ("activity_name_string", BOTH, {"object.definition.name": "Q1"}, "object.definition.name"),
-    ("activity_unknown_definition_key", BOTH, {"object.definition.Name": {}}, "object.definition.Name"),
+    (
+        "activity_unknown_definition_key",
+        BOTH,
+        {"object.definition.Name": {}},
+        "object.definition.Name",
+    ),
     (
         "interaction_type_case",
         BOTH,
@@ -235,7 +285,10 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     (
         "choices_without_interaction_type",
         BOTH,
-        {"object.definition.interactionType": DELETE, "object.definition.correctResponsesPattern": DELETE},
+        {
+            "object.definition.interactionType": DELETE,
+            "object.definition.correctResponsesPattern": DELETE,
+        },
         "object.definition.choices",
     ),
     (
@@ -250,14 +303,24 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
         {"object.definition.choices[1].id": "water"},
         "object.definition.choices",
     ),
-    ("choice_id_number", BOTH, {"object.definition.choices[1].id": 2}, "object.definition.choices[1].id"),
+    (
+        "choice_id_number",
+        BOTH,
+        {"object.definition.choices[1].id": 2},
+        "object.definition.choices[1].id",
+    ),
     (
         "choice_description_bad_tag",
         BOTH,
         {"object.definition.choices[0].description": {"en_US": "Water"}},
         "object.definition.choices[0].description.en_US",
     ),
-    ("scale_for_choice", BOTH, {"object.definition.scale": [{"id": "1"}]}, "object.definition.scale"),
+    (
+        "scale_for_choice",
+        BOTH,
+        {"object.definition.scale": [{"id": "1"}]},
+        "object.definition.scale",
+    ),
     (
         "pattern_not_list",
         BOTH,
@@ -285,19 +348,55 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     (
         "statement_ref_extra",
         BOTH,
-        {"object": {"objectType": "StatementRef", "id": str(uuid.uuid4()), "definition": {}}, "context": DELETE},
+        {
+            "object": {"objectType": "StatementRef", "id": str(uuid.uuid4()), "definition": {}},
+            "context": DELETE,
+        },
         "object.definition",
     ),
-    ("substatement_with_id", BOTH, {"object": {**SUB, "id": str(uuid.uuid4())}, "context": DELETE}, "object.id"),
-    ("substatement_with_stored", BOTH, {"object": {**SUB, "stored": "2026-01-01T00:00:00Z"}, "context": DELETE}, "object.stored"),
-    ("substatement_with_version", BOTH, {"object": {**SUB, "version": "1.0.0"}, "context": DELETE}, "object.version"),
-    ("substatement_with_authority", BOTH, {"object": {**SUB, "authority": {"mbox": MBOX}}, "context": DELETE}, "object.authority"),
-    ("substatement_nested", BOTH, {"object": {**SUB, "object": SUB}, "context": DELETE}, "object.object.objectType"),
-    ("substatement_bad_timestamp", BOTH, {"object": {**SUB, "timestamp": "-00:00"}, "context": DELETE}, "object.timestamp"),
+    (
+        "substatement_with_id",
+        BOTH,
+        {"object": {**SUB, "id": str(uuid.uuid4())}, "context": DELETE},
+        "object.id",
+    ),
+    (
+        "substatement_with_stored",
+        BOTH,
+        {"object": {**SUB, "stored": "2026-01-01T00:00:00Z"}, "context": DELETE},
+        "object.stored",
+    ),
+    (
+        "substatement_with_version",
+        BOTH,
+        {"object": {**SUB, "version": "1.0.0"}, "context": DELETE},
+        "object.version",
+    ),
+    (
+        "substatement_with_authority",
+        BOTH,
+        {"object": {**SUB, "authority": {"mbox": MBOX}}, "context": DELETE},
+        "object.authority",
+    ),
+    (
+        "substatement_nested",
+        BOTH,
+        {"object": {**SUB, "object": SUB}, "context": DELETE},
+        "object.object.objectType",
+    ),
+    (
+        "substatement_bad_timestamp",
+        BOTH,
+        {"object": {**SUB, "timestamp": "-00:00"}, "context": DELETE},
+        "object.timestamp",
+    ),
     (
         "substatement_revision_not_activity",
         BOTH,
-        {"object": {**SUB, "object": AGENT_OBJECT, "context": {"revision": "1"}}, "context": DELETE},
+        {
+            "object": {**SUB, "object": AGENT_OBJECT, "context": {"revision": "1"}},
+            "context": DELETE,
+        },
         "object.context.revision",
     ),
     # Result (Data 2.4.5)
@@ -307,7 +406,12 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     ("score_raw_bool", BOTH, {"result.score.raw": True}, "result.score.raw"),
     ("score_raw_above_max", BOTH, {"result.score.raw": 11}, "result.score.raw"),
     ("score_raw_below_min", BOTH, {"result.score.raw": -1}, "result.score.raw"),
-    ("score_min_not_below_max", BOTH, {"result.score.min": 10, "result.score.raw": 10}, "result.score.min"),
+    (
+        "score_min_not_below_max",
+        BOTH,
+        {"result.score.min": 10, "result.score.raw": 10},
+        "result.score.min",
+    ),
     ("score_string", BOTH, {"result.score": "5"}, "result.score"),
     ("success_string", BOTH, {"result.success": "true"}, "result.success"),
     ("completion_number", BOTH, {"result.completion": 1}, "result.completion"),
@@ -315,12 +419,22 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     ("duration_invalid", BOTH, {"result.duration": "PA1H0M0S"}, "result.duration"),
     ("duration_weeks_and_days", BOTH, {"result.duration": "P4W1D"}, "result.duration"),
     ("duration_empty", BOTH, {"result.duration": "PT"}, "result.duration"),
-    ("duration_alternative_format", BOTH, {"result.duration": "P0001-02-03T04:05:06"}, "result.duration"),
+    (
+        "duration_alternative_format",
+        BOTH,
+        {"result.duration": "P0001-02-03T04:05:06"},
+        "result.duration",
+    ),
     ("duration_number", BOTH, {"result.duration": 12345}, "result.duration"),
     ("result_extensions_string", BOTH, {"result.extensions": "x"}, "result.extensions"),
     # Context (Data 2.4.6)
     ("registration_not_uuid", BOTH, {"context.registration": "wrong"}, "context.registration"),
-    ("context_activities_key", BOTH, {"context.contextActivities.Parent": []}, "context.contextActivities.Parent"),
+    (
+        "context_activities_key",
+        BOTH,
+        {"context.contextActivities.Parent": []},
+        "context.contextActivities.Parent",
+    ),
     (
         "context_activity_bad_id",
         BOTH,
@@ -335,18 +449,41 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     ),
     ("revision_number", BOTH, {"context.revision": 1}, "context.revision"),
     ("platform_object", BOTH, {"context.platform": {}}, "context.platform"),
-    ("revision_with_agent_object", BOTH, {"object": AGENT_OBJECT, "context.platform": DELETE}, "context.revision"),
+    (
+        "revision_with_agent_object",
+        BOTH,
+        {"object": AGENT_OBJECT, "context.platform": DELETE},
+        "context.revision",
+    ),
     (
         "platform_with_statement_ref",
         BOTH,
-        {"object": {"objectType": "StatementRef", "id": str(uuid.uuid4())}, "context.revision": DELETE},
+        {
+            "object": {"objectType": "StatementRef", "id": str(uuid.uuid4())},
+            "context.revision": DELETE,
+        },
         "context.platform",
     ),
     ("language_invalid", BOTH, {"context.language": "a12345678"}, "context.language"),
     ("context_statement_bad_id", BOTH, {"context.statement.id": "x"}, "context.statement.id"),
-    ("context_statement_type_case", BOTH, {"context.statement.objectType": "statementref"}, "context.statement.objectType"),
-    ("context_agents_in_1_0", (V1,), {"context.contextAgents": [CTX_AGENT]}, "context.contextAgents"),
-    ("context_groups_in_1_0", (V1,), {"context.contextGroups": [CTX_GROUP]}, "context.contextGroups"),
+    (
+        "context_statement_type_case",
+        BOTH,
+        {"context.statement.objectType": "statementref"},
+        "context.statement.objectType",
+    ),
+    (
+        "context_agents_in_1_0",
+        (V1,),
+        {"context.contextAgents": [CTX_AGENT]},
+        "context.contextAgents",
+    ),
+    (
+        "context_groups_in_1_0",
+        (V1,),
+        {"context.contextGroups": [CTX_GROUP]},
+        "context.contextGroups",
+    ),
     (
         "context_agent_object_type",
         (V2,),
@@ -383,14 +520,49 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
         {"object": {**SUB, "context": {"contextGroups": [CTX_GROUP]}}, "context": DELETE},
         "object.context.contextGroups",
     ),
-    ("context_extension_key", BOTH, {"context.extensions": {"example.com/x": 1}}, "context.extensions.example.com/x"),
+    (
+        "context_extension_key",
+        BOTH,
+        {"context.extensions": {"example.com/x": 1}},
+        "context.extensions.example.com/x",
+    ),
     # Attachments (Data 2.4.11, 2.6)
-    ("attachment_usage_no_scheme", BOTH, {"attachments": [{**ATTACHMENT, "usageType": "example.org/u"}]}, "attachments[0].usageType"),
-    ("attachment_file_url_no_scheme", BOTH, {"attachments": [{**ATTACHMENT, "fileUrl": "over.there/f"}]}, "attachments[0].fileUrl"),
-    ("attachment_length_string", BOTH, {"attachments": [{**ATTACHMENT, "length": "27"}]}, "attachments[0].length"),
-    ("attachment_length_fraction", BOTH, {"attachments": [{**ATTACHMENT, "length": 2.5}]}, "attachments[0].length"),
-    ("attachment_no_display", BOTH, {"attachments": [without(ATTACHMENT, "display")]}, "attachments[0].display"),
-    ("attachment_no_sha2", BOTH, {"attachments": [without(ATTACHMENT, "sha2")]}, "attachments[0].sha2"),
+    (
+        "attachment_usage_no_scheme",
+        BOTH,
+        {"attachments": [{**ATTACHMENT, "usageType": "example.org/u"}]},
+        "attachments[0].usageType",
+    ),
+    (
+        "attachment_file_url_no_scheme",
+        BOTH,
+        {"attachments": [{**ATTACHMENT, "fileUrl": "over.there/f"}]},
+        "attachments[0].fileUrl",
+    ),
+    (
+        "attachment_length_string",
+        BOTH,
+        {"attachments": [{**ATTACHMENT, "length": "27"}]},
+        "attachments[0].length",
+    ),
+    (
+        "attachment_length_fraction",
+        BOTH,
+        {"attachments": [{**ATTACHMENT, "length": 2.5}]},
+        "attachments[0].length",
+    ),
+    (
+        "attachment_no_display",
+        BOTH,
+        {"attachments": [without(ATTACHMENT, "display")]},
+        "attachments[0].display",
+    ),
+    (
+        "attachment_no_sha2",
+        BOTH,
+        {"attachments": [without(ATTACHMENT, "sha2")]},
+        "attachments[0].sha2",
+    ),
     (
         "attachment_bad_description",
         BOTH,
@@ -400,14 +572,22 @@ INVALID: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     (
         "signature_not_octet_stream",
         BOTH,
-        {"attachments": [{**ATTACHMENT, "usageType": "http://adlnet.gov/expapi/attachments/signature"}]},
+        {
+            "attachments": [
+                {**ATTACHMENT, "usageType": "http://adlnet.gov/expapi/attachments/signature"}
+            ]
+        },
         "attachments[0].contentType",
     ),
 ]
 
 VALID: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
     ("base", BOTH, {}),
-    ("minimal", BOTH, {"result": DELETE, "context": DELETE, "object": {"id": "http://example.org/a"}}),
+    (
+        "minimal",
+        BOTH,
+        {"result": DELETE, "context": DELETE, "object": {"id": "http://example.org/a"}},
+    ),
     ("no_id", BOTH, {"id": DELETE}),
     ("uppercase_uuid", BOTH, {"id": str(uuid.uuid4()).upper()}),
     ("version_1_0", BOTH, {"version": "1.0"}),
@@ -422,23 +602,40 @@ VALID: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
     ("authority_oauth_group", BOTH, {"authority": OAUTH_AUTHORITY}),
     ("actor_sha1", BOTH, {"actor": {"mbox_sha1sum": "cd9b00a5611f94eaa7b1661edab976068e364975"}}),
     ("actor_openid", BOTH, {"actor": {"openid": "http://openid.example.org/12345"}}),
-    ("actor_account", BOTH, {"actor": {"account": {"homePage": "http://example.org", "name": "ada"}}}),
+    (
+        "actor_account",
+        BOTH,
+        {"actor": {"account": {"homePage": "http://example.org", "name": "ada"}}},
+    ),
     ("actor_anonymous_group", BOTH, {"actor": {"objectType": "Group", "member": [{"mbox": MBOX}]}}),
-    ("actor_identified_group", BOTH, {"actor": {"objectType": "Group", "openid": "http://example.org/g"}}),
+    (
+        "actor_identified_group",
+        BOTH,
+        {"actor": {"objectType": "Group", "openid": "http://example.org/g"}},
+    ),
     ("unicode", BOTH, {"verb.display": {"ja-JP": "答えた", "zh-Hans-CN": "回答了"}}),
     (
         "language_tags",
         BOTH,
         {
             "object.definition.name": {
-                "sr-Latn-RS": "a", "es-419": "b", "ase": "c", "cmn": "d",
-                "de-CH-1996": "e", "x-private": "f", "i-klingon": "g",
-            }  # fmt: skip
+                "sr-Latn-RS": "a",
+                "es-419": "b",
+                "ase": "c",
+                "cmn": "d",
+                "de-CH-1996": "e",
+                "x-private": "f",
+                "i-klingon": "g",
+            }
         },
     ),
     ("language_cmn", BOTH, {"context.language": "cmn"}),
     ("empty_extensions", BOTH, {"result.extensions": {}}),
-    ("null_extension_values", BOTH, {"context.extensions": {"http://example.org/a": None, "http://example.org/b": ""}}),
+    (
+        "null_extension_values",
+        BOTH,
+        {"context.extensions": {"http://example.org/a": None, "http://example.org/b": ""}},
+    ),
     ("score_bounds", BOTH, {"result.score": {"scaled": -1.0, "raw": 0, "min": 0, "max": 0.5}}),
     ("score_scaled_one", BOTH, {"result.score": {"scaled": 1}}),
     ("duration_seconds", BOTH, {"result.duration": "PT16559.14S"}),
@@ -446,10 +643,26 @@ VALID: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
     ("duration_years", BOTH, {"result.duration": "P3Y"}),
     ("duration_weeks", BOTH, {"result.duration": "P4W"}),
     ("duration_fine_precision", BOTH, {"result.duration": "PT0.0001S"}),
-    ("object_agent", BOTH, {"object": AGENT_OBJECT, "context.revision": DELETE, "context.platform": DELETE}),
-    ("object_group", BOTH, {"object": {"objectType": "Group", "member": [{"mbox": MBOX}]}, "context": DELETE}),
-    ("object_statement_ref", BOTH, {"object": {"objectType": "StatementRef", "id": str(uuid.uuid4())}, "context": DELETE}),
-    ("object_substatement", BOTH, {"object": {**SUB, "timestamp": "2999-01-01T00:00:00Z"}, "context": DELETE}),
+    (
+        "object_agent",
+        BOTH,
+        {"object": AGENT_OBJECT, "context.revision": DELETE, "context.platform": DELETE},
+    ),
+    (
+        "object_group",
+        BOTH,
+        {"object": {"objectType": "Group", "member": [{"mbox": MBOX}]}, "context": DELETE},
+    ),
+    (
+        "object_statement_ref",
+        BOTH,
+        {"object": {"objectType": "StatementRef", "id": str(uuid.uuid4())}, "context": DELETE},
+    ),
+    (
+        "object_substatement",
+        BOTH,
+        {"object": {**SUB, "timestamp": "2999-01-01T00:00:00Z"}, "context": DELETE},
+    ),
     (
         "voiding_missing_target",
         BOTH,
@@ -460,11 +673,27 @@ VALID: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
             "context": DELETE,
         },
     ),
-    ("context_activities_single", BOTH, {"context.contextActivities": {"category": {"id": "http://example.org/c"}}}),
+    (
+        "context_activities_single",
+        BOTH,
+        {"context.contextActivities": {"category": {"id": "http://example.org/c"}}},
+    ),
     ("context_activities_empty", BOTH, {"context.contextActivities": {}}),
-    ("context_agents", (V2,), {"context.contextAgents": [CTX_AGENT], "context.contextGroups": [CTX_GROUP]}),
-    ("context_agent_no_relevant_types", (V2,), {"context.contextAgents": [without(CTX_AGENT, "relevantTypes")]}),
-    ("substatement_context_agents", (V2,), {"object": {**SUB, "context": {"contextAgents": [CTX_AGENT]}}, "context": DELETE}),
+    (
+        "context_agents",
+        (V2,),
+        {"context.contextAgents": [CTX_AGENT], "context.contextGroups": [CTX_GROUP]},
+    ),
+    (
+        "context_agent_no_relevant_types",
+        (V2,),
+        {"context.contextAgents": [without(CTX_AGENT, "relevantTypes")]},
+    ),
+    (
+        "substatement_context_agents",
+        (V2,),
+        {"object": {**SUB, "context": {"contextAgents": [CTX_AGENT]}}, "context": DELETE},
+    ),
     ("attachment_file_url", BOTH, {"attachments": [ATTACHMENT]}),
     ("attachments_empty", BOTH, {"attachments": []}),
     (
@@ -490,9 +719,26 @@ VALID: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
             }
         },
     ),
-    ("interaction_performance", BOTH, {"object.definition": {"interactionType": "performance", "steps": [{"id": "s"}]}}),
-    ("interaction_true_false", BOTH, {"object.definition": {"interactionType": "true-false", "correctResponsesPattern": ["true"]}}),
-    ("interaction_long_pattern", BOTH, {"object.definition.correctResponsesPattern": ["x" * 5000] * 50}),
+    (
+        "interaction_performance",
+        BOTH,
+        {"object.definition": {"interactionType": "performance", "steps": [{"id": "s"}]}},
+    ),
+    (
+        "interaction_true_false",
+        BOTH,
+        {
+            "object.definition": {
+                "interactionType": "true-false",
+                "correctResponsesPattern": ["true"],
+            }
+        },
+    ),
+    (
+        "interaction_long_pattern",
+        BOTH,
+        {"object.definition.correctResponsesPattern": ["x" * 5000] * 50},
+    ),
 ]
 
 
@@ -532,7 +778,9 @@ def test_lrs_statement_put_invalid_rejected(xapi, version):
     statement = apply(base(), {"result.success": "true"})
     response = xapi.put("statements", statement, query={"statementId": statement["id"]})
     assert response.status_code == 400
-    assert [path.rpartition("]")[2].lstrip(".") for path in error_paths(response)] == ["result.success"]
+    assert [path.rpartition("]")[2].lstrip(".") for path in error_paths(response)] == [
+        "result.success"
+    ]
 
 
 # -- Batches (Communication 2.1.2) -----------------------------------------------------
@@ -583,7 +831,10 @@ def test_lrs_statement_batch_ids_in_order(xapi):
 
 
 def test_lrs_statement_stored_unchanged(xapi):
-    statement = apply(base(), {"result.score": {"scaled": 0.12123434, "raw": 12.125, "min": 0.12123434, "max": 45.45}})
+    statement = apply(
+        base(),
+        {"result.score": {"scaled": 0.12123434, "raw": 12.125, "min": 0.12123434, "max": 45.45}},
+    )
     assert xapi.post("statements", statement).status_code == 200
     got = xapi.get("statements", query={"statementId": statement["id"]}).json
     assert got["result"] == statement["result"]
@@ -599,7 +850,10 @@ def test_lrs_statement_stored_unchanged(xapi):
     [
         ({"agent": "wrong"}, "query:agent"),
         ({"agent": '{"mbox": "ada@example.org"}'}, "query:agent"),
-        ({"agent": '{"objectType": "Group", "member": [{"mbox": "mailto:a@b.org"}]}'}, "query:agent"),
+        (
+            {"agent": '{"objectType": "Group", "member": [{"mbox": "mailto:a@b.org"}]}'},
+            "query:agent",
+        ),
         ({"verb": "not.a.valid.iri.com/verb"}, "query:verb"),
         ({"activity": "not.a.valid.iri.com/activity"}, "query:activity"),
         ({"registration": "wrong"}, "query:registration"),
@@ -607,8 +861,17 @@ def test_lrs_statement_stored_unchanged(xapi):
         ({"until": "yesterday"}, "query:until"),
         ({"statementId": "wrong"}, "query:statementId"),
     ],
-    ids=["agent_not_json", "agent_bad_mbox", "agent_anonymous_group", "verb", "activity",
-         "registration", "since", "until", "statement_id"],
+    ids=[
+        "agent_not_json",
+        "agent_bad_mbox",
+        "agent_anonymous_group",
+        "verb",
+        "activity",
+        "registration",
+        "since",
+        "until",
+        "statement_id",
+    ],
 )
 def test_lrs_statement_query_param_invalid_rejected(xapi, query, path):
     response = xapi.get("statements", query=query)
@@ -617,7 +880,9 @@ def test_lrs_statement_query_param_invalid_rejected(xapi, query, path):
 
 
 def test_lrs_statement_query_identified_group_accepted(xapi):
-    response = xapi.get("statements", query={"agent": '{"objectType": "Group", "mbox": "mailto:g@example.org"}'})
+    response = xapi.get(
+        "statements", query={"agent": '{"objectType": "Group", "mbox": "mailto:g@example.org"}'}
+    )
     assert response.status_code == 200
 
 
@@ -643,14 +908,29 @@ def test_lrs_parse_timestamp_returns_utc(value, expected):
 def test_lrs_parse_timestamp_strict_needs_zone():
     with pytest.raises(BadRequest) as caught:
         schemas.parse_timestamp("2008-09-15T15:53:00", "timestamp", strict=True)
-    assert caught.value.errors == [{"path": "timestamp", "message": caught.value.errors[0]["message"]}]
+    assert caught.value.errors == [
+        {"path": "timestamp", "message": caught.value.errors[0]["message"]}
+    ]
 
 
 @pytest.mark.parametrize(
     ("tag", "valid"),
-    [("en", True), ("en-US", True), ("zh-Hant-TW", True), ("es-419", True), ("sgn-BE-FR", True),
-     ("de-CH-x-phonebk", True), ("en-a-bbb-x-a-ccc", True), ("", False), ("a12345", False),
-     ("en_US", False), ("en-", False), ("toolongtag", False), ("en-US-", False), (1, False)],
+    [
+        ("en", True),
+        ("en-US", True),
+        ("zh-Hant-TW", True),
+        ("es-419", True),
+        ("sgn-BE-FR", True),
+        ("de-CH-x-phonebk", True),
+        ("en-a-bbb-x-a-ccc", True),
+        ("", False),
+        ("a12345", False),
+        ("en_US", False),
+        ("en-", False),
+        ("toolongtag", False),
+        ("en-US-", False),
+        (1, False),
+    ],
 )
 def test_lrs_language_tag_validity(tag, valid):
     assert schemas.is_valid_language_tag(tag) is valid
