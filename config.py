@@ -60,6 +60,12 @@ class Config:
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = as_bool(os.environ.get("SESSION_COOKIE_SECURE"))
+    # Home page of the learners' xAPI accounts ({"account": {"homePage": ..., "name": user id}}).
+    # Changing it changes every learner's identity in the LRS: set it once.
+    AGENT_HOMEPAGE: str = os.environ.get("AGENT_HOMEPAGE", "https://kompetens.example.org")
+    # Failed sign-ins in a row before an account is locked for LOCKOUT_MINUTES.
+    LOCKOUT_ATTEMPTS: int = as_int(os.environ.get("LOCKOUT_ATTEMPTS"), 5)
+    LOCKOUT_MINUTES: int = as_int(os.environ.get("LOCKOUT_MINUTES"), 15)
     TESTING: bool = False
 
 

@@ -1,0 +1,111 @@
+"""Portal sign-in: the session's user, ``login_required``, roles, CSRF and the xAPI agent.
+
+Portal pages use the (HttpOnly, SameSite) session cookie; the LRS and the player's
+runtime never do (DESIGN.md, security model).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from core.db import db
+from core.errors import BadRequest, Forbidden
+from portal.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ROLE_RANK = {"learner": 0, "author": 1, "manager": 2, "admin": 3}
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request, or None."""
+    if "current_user" not in g:
+        user_id = session.get("user_id")
+        user = None
+        if user_id is not None:
+            user = db.session.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
+        g.current_user = user
+    return cast(User | None, g.current_user)
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh session for ``user`` (a new session id prevents fixation)."""
+    session.clear()
+    session["user_id"] = user.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = True
+    g.current_user = user
+
+
+def sign_out() -> None:
+    """End the session."""
+    session.clear()
+    g.current_user = None
+
+
+def login_required(view: F) -> F:
+    """Redirect to the sign-in page unless someone is signed in."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def role_required(role: str) -> Callable[[F], F]:
+    """Allow users whose role is ``role`` or higher (learner < author < manager < admin)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("portal.login", next=request.full_path.rstrip("?")))
+            if ROLE_RANK.get(user.role, -1) < ROLE_RANK[role]:
+                raise Forbidden(f"This page needs the {role} role")
+            return view(*args, **kwargs)
+
+        return cast(F, login_required(cast(F, wrapped)))
+
+    return decorator
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (created on first use), for hidden form fields."""
+    token = session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return str(token)
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing portal request without the session's CSRF token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or current_app.config.get("CSRF_DISABLED"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(str(sent), str(expected)):
+        raise BadRequest(
+            "The form has expired or did not come from this site; reload the page and try again",
+            errors=[{"path": "csrf_token", "message": "missing or wrong"}],
+        )
+
+
+def agent_for(user: User) -> dict[str, Any]:
+    """The learner's xAPI Agent: an account on this service, stable across e-mail changes."""
+    return {
+        "objectType": "Agent",
+        "name": user.name,
+        "account": {"homePage": current_app.config["AGENT_HOMEPAGE"], "name": str(user.id)},
+    }
