@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,19 @@ from lrs.models import Activity, Attachment, Statement, StatementFilter
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
+
+# Listeners called with every stored batch, in the same transaction, so projections
+# (report tables) stay in step with the LRS whoever wrote the statements.
+StoredListener = Callable[[list[dict[str, Any]]], None]
+_listeners: list[StoredListener] = []
+
+
+def on_stored(listener: StoredListener) -> StoredListener:
+    """Register ``listener(statements)`` to run after each batch is stored (before commit)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
 
 # Kinds of rows in lrs_statement_filter, one per query parameter (Communication §2.1.3).
 VERB, REGISTRATION, AGENT, AGENT_RELATED, ACTIVITY, ACTIVITY_RELATED = 1, 2, 3, 4, 5, 6
@@ -388,6 +401,8 @@ def store_statements(
     _insert(prepared)
     _store_attachment_data(raw.values())
     _update_definitions(prepared.statements, client)
+    for listener in _listeners:
+        listener(prepared.statements)
     assigned = iter(prepared.statements)
     ids = [s["id"] if s.get("id") in existing else next(assigned)["id"] for s in statements]
     return StoreResult(ids, [s["id"] for s in prepared.statements])
