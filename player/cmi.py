@@ -1,0 +1,1545 @@
+"""Server-side SCORM 1.2 and 2004 run-time data model (pure: no Flask, no database).
+
+The browser runs scorm-again, which enforces the API state machine and most data-model
+rules client-side. The server never trusts it: every committed CMI tree is validated
+again here, and the values only the LMS may compute (``total_time``, the evaluated
+``completion_status`` / ``success_status`` / ``lesson_status``, the next ``entry``) are
+computed here.
+
+References (section numbers as in ``docs/SCORM_CHECKS.md``):
+
+- SCORM 2004 4th Edition RTE v1.1 (2009), §4.1 data types, §4.2.x elements:
+  https://adlnet.gov/projects/scorm/ (4.2.3 completion_status, 4.2.4 completion_threshold
+  with the evaluation table 4.2.4.1, 4.2.7 entry, 4.2.8 exit, 4.2.9 interactions,
+  4.2.17 objectives, 4.2.21 session_time, 4.2.22 success_status, 4.2.25 total_time).
+- SCORM 1.2 RTE §3.4 (API, error codes) and §3.4.2 / p. 3-24 (``cmi.core.lesson_status``
+  and ``cmi.student_data.mastery_score``).
+
+Tree shape
+----------
+A CMI tree here is the object under ``"cmi"`` in scorm-again's ``json`` commit body
+(``dataCommitFormat: "json"``), i.e. ``{"core": {"lesson_status": ...}, ...}`` for 1.2 and
+``{"completion_status": ..., "score": {"scaled": ...}, ...}`` for 2004. All leaf values are
+strings (empty string = not set), arrays (``interactions``, ``objectives``,
+``correct_responses``, ``comments_from_learner``...) are lists. scorm-again sends arrays as
+objects keyed ``"0"``, ``"1"``...; :func:`normalise_commit` turns a commit body in any of
+the three ``dataCommitFormat`` shapes (``json``, ``flattened``, ``params``) into this form.
+:func:`initial_cmi` returns the same shape, which scorm-again's ``loadFromJSON`` accepts
+as is (it recurses into objects and walks lists by index).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SCORM12 = "1.2"
+SCORM2004 = "2004"
+VERSIONS = (SCORM12, SCORM2004)
+
+#: Hard cap on any one string value (characters). The SPMs in the RTE are *smallest
+#: permitted maxima*; storing longer values is the friendlier choice (SCORM_CHECKS §3.2),
+#: notably SCORM 1.2 ``suspend_data`` beyond 4096 characters from Storyline. scorm-again
+#: 3.4.3 accepts such values client-side without an error, so the server must too.
+DEFAULT_TEXT_CAP = 64 * 1024
+#: Hard cap on the number of entries in any one CMI array.
+DEFAULT_ARRAY_CAP = 1000
+
+# -- problems and outcomes --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CmiProblem:
+    """One rule a committed CMI tree breaks, with the SCORM error code of the version."""
+
+    path: str
+    code: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Evaluated status of a SCO attempt (what the LMS reports, not just what the SCO set).
+
+    ``completion``: completed / incomplete / not attempted / unknown.
+    ``success``: passed / failed / unknown. ``lesson_status`` is the 1.2 value the LMS
+    stores (``None`` for 2004).
+    """
+
+    completion: str
+    success: str
+    score_scaled: float | None = None
+    score_raw: float | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    progress_measure: float | None = None
+    lesson_status: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionOutcome:
+    """What :func:`finish_session` decided for one ended session.
+
+    ``cmi`` is the tree to store for the attempt: ``total_time`` accumulated,
+    ``session_time`` and ``exit`` cleared, the evaluated statuses written back and
+    ``entry`` set to ``next_entry``.
+    """
+
+    total_seconds: float
+    session_seconds: float
+    wallclock_seconds: float
+    session_time_reported: bool
+    completion: str
+    success: str
+    score_scaled: float | None
+    score_raw: float | None
+    score_min: float | None
+    score_max: float | None
+    attempt_ended: bool
+    next_entry: str
+    suspended: bool
+    exit: str
+    lesson_status: str | None = None
+    cmi: dict[str, Any] = field(default_factory=dict)
+
+
+# -- time -------------------------------------------------------------------------------
+
+# SCORM 1.2 CMITimespan: HHHH:MM:SS.SS, hours 2-4 digits, optional 1-2 decimals (RTE §3.4.2).
+_TIMESPAN_12 = re.compile(r"^(\d{2,4}):([0-5]\d):([0-5]\d)(?:\.(\d{1,2}))?$")
+# SCORM 1.2 CMITime: HH:MM:SS.SS, a time of day.
+_TIME_12 = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,2})?$")
+# SCORM 2004 timeinterval (second,10,2), ISO 8601 duration P[nY][nM][nD][T[nH][nM][n[.n]S]]
+# (RTE §4.1.1.? "timeinterval"); weeks are not part of the SCORM profile of ISO 8601.
+_ISO_DURATION = re.compile(
+    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
+    r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+# SCORM 2004 time (second,10,0): YYYY[-MM[-DD[Thh[:mm[:ss[.s[TZD]]]]]]], year 1970..2038.
+_ISO_TIME = re.compile(
+    r"^(19[7-9]\d|20[0-2]\d|203[0-8])"
+    r"(?:-(0[1-9]|1[0-2])"
+    r"(?:-(0[1-9]|[12]\d|3[01])"
+    r"(?:T([01]\d|2[0-3])"
+    r"(?::([0-5]\d)"
+    r"(?::([0-5]\d)(?:\.\d{1,7})?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?)?)?)?)?$"
+)
+
+
+def parse_scorm12_time(value: str) -> float:
+    """Seconds in a SCORM 1.2 CMITimespan ``HHHH:MM:SS(.SS)``; malformed → ValueError."""
+    match = _TIMESPAN_12.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"not a SCORM 1.2 CMITimespan (HHHH:MM:SS.SS): {value!r}")
+    hours, minutes, seconds, fraction = match.groups()
+    total = int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+    return total + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
+
+
+def format_scorm12_time(seconds: float) -> str:
+    """Format seconds as SCORM 1.2 ``HHHH:MM:SS.SS`` (hours capped at 9999:59:59.99)."""
+    if seconds < 0 or math.isnan(seconds):
+        raise ValueError(f"negative or NaN duration: {seconds!r}")
+    hundredths = min(round(seconds * 100), (9999 * 3600 + 59 * 60 + 59) * 100 + 99)
+    whole, frac = divmod(hundredths, 100)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:04d}:{minutes:02d}:{secs:02d}.{frac:02d}"
+
+
+def parse_iso_duration(value: str) -> float:
+    """Seconds in a SCORM 2004 timeinterval (ISO 8601 duration, RTE §4.1 "timeinterval").
+
+    Years count 365 days and months 30 days (SCORM content uses neither in practice).
+    Malformed (``P``, ``PT``, ``PT1H30``, ``P1W``, negative) → ValueError.
+    """
+    match = _ISO_DURATION.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"not an ISO 8601 duration (timeinterval): {value!r}")
+    years, months, days, hours, minutes, seconds = match.groups()
+    total = float(seconds) if seconds else 0.0
+    for part, factor in (
+        (years, 365 * 86400),
+        (months, 30 * 86400),
+        (days, 86400),
+        (hours, 3600),
+        (minutes, 60),
+    ):
+        if part:
+            total += int(part) * factor
+    return total
+
+
+def format_iso_duration(seconds: float) -> str:
+    """Format seconds as ``PT#H#M#S`` with at most 2 decimals (2004 timeinterval)."""
+    if seconds < 0 or math.isnan(seconds):
+        raise ValueError(f"negative or NaN duration: {seconds!r}")
+    hundredths = round(seconds * 100)
+    whole, frac = divmod(hundredths, 100)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    out = "PT"
+    if hours:
+        out += f"{hours}H"
+    if minutes:
+        out += f"{minutes}M"
+    if frac:
+        out += f"{secs}.{frac:02d}".rstrip("0") + "S"
+    elif secs or out == "PT":
+        out += f"{secs}S"
+    return out
+
+
+def _time_seconds(version: str, value: str) -> float:
+    return parse_scorm12_time(value) if version == SCORM12 else parse_iso_duration(value)
+
+
+def _format_time(version: str, seconds: float) -> str:
+    return format_scorm12_time(seconds) if version == SCORM12 else format_iso_duration(seconds)
+
+
+def _canonical_time(version: str, value: Any) -> str | None:
+    """Return a duration in the version's canonical format, or None if blank/malformed."""
+    if _is_blank(value):
+        return None
+    try:
+        return _format_time(version, _time_seconds(version, str(value)))
+    except ValueError:
+        return None
+
+
+# -- commit bodies ----------------------------------------------------------------------
+
+
+def _listify(node: Any) -> Any:
+    """Objects whose keys are all array indices become lists (gaps stay as ``None``)."""
+    if isinstance(node, list):
+        return [_listify(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(k, str) and k.isdigit() for k in node):
+        size = max(int(k) for k in node) + 1
+        if size > 100_000:
+            raise ValueError("array index out of range")
+        items: list[Any] = [None] * size
+        for key, value in node.items():
+            items[int(key)] = _listify(value)
+        return items
+    return {k: _listify(v) for k, v in node.items()}
+
+
+def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = str(key).split(".")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"conflicting keys at {key!r}")
+            node = child
+        if parts[-1] in node and isinstance(node[parts[-1]], dict) and value == {}:
+            continue
+        node[parts[-1]] = value
+    return root
+
+
+def normalise_commit(body: Any) -> dict[str, Any]:
+    """Return the CMI tree of a scorm-again commit body in any ``dataCommitFormat``.
+
+    - ``json``: ``{"cmi": {"core": {...}, "interactions": {"0": {...}}}}``;
+    - ``flattened``: ``{"cmi.core.exit": "suspend", "cmi.interactions.0.id": "q1", ...}``;
+    - ``params``: ``["cmi.core.exit=suspend", ...]``;
+    - ``renderCommonCommitFields``: the above under ``"runtimeData"``.
+
+    Array objects keyed ``"0"``, ``"1"``... become lists. A tree already without the
+    ``cmi`` wrapper is returned normalised. Malformed bodies → ValueError.
+    """
+    if isinstance(body, list):
+        flat: dict[str, Any] = {}
+        for item in body:
+            if not isinstance(item, str) or "=" not in item:
+                raise ValueError("params commit items must be 'name=value' strings")
+            name, _, value = item.partition("=")
+            flat[name] = value
+        body = flat
+    if not isinstance(body, Mapping):
+        raise ValueError("commit body must be a JSON object or a list of params")
+    if "runtimeData" in body and isinstance(body["runtimeData"], (Mapping, list)):
+        return normalise_commit(body["runtimeData"])
+    if any(isinstance(k, str) and k.startswith("cmi.") for k in body):
+        body = _unflatten(body)
+    tree = body.get("cmi", body) if "cmi" in body else body
+    if not isinstance(tree, Mapping):
+        raise ValueError("'cmi' must be an object")
+    result = _listify(dict(tree))
+    assert isinstance(result, dict)  # noqa: S101 - a Mapping stays a dict
+    return result
+
+
+# -- value types ------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DECIMAL = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
+_LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
+_URN = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$", re.IGNORECASE)
+
+
+def _number(value: Any) -> float | None:
+    """Return a CMIDecimal / real(10,7) as float, or None when it is not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+        return float(value.strip())
+    return None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_identifier(value: str, limit: int) -> bool:
+    """long/short_identifier_type (2004 RTE §4.1): no whitespace; ``urn:`` needs NID:NSS."""
+    if not value or len(value) > limit or any(c.isspace() for c in value):
+        return False
+    if _CONTROL.search(value):
+        return False
+    return not value.lower().startswith("urn:") or bool(_URN.match(value))
+
+
+def _strip_lang(value: str) -> str | None:
+    """Return a localized_string_type's text after an optional ``{lang=xx}`` (None if bad)."""
+    if value.startswith("{lang="):
+        end = value.find("}")
+        if end < 0 or not _LANG.match(value[6:end]):
+            return None
+        return value[end + 1 :]
+    return value
+
+
+# -- validation -------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects problems for one tree; the rules per element live in the methods below."""
+
+    def __init__(self, version: str, text_cap: int, array_cap: int) -> None:
+        self.version = version
+        self.text_cap = text_cap
+        self.array_cap = array_cap
+        self.problems: list[CmiProblem] = []
+        v12 = version == SCORM12
+        #: 1.2 reports type and range alike as 405 (ADL 1.2 CTS); 2004 has 406 / 407.
+        self.type_code = 405 if v12 else 406
+        self.range_code = 405 if v12 else 407
+        self.undefined_code = 401
+        self.set_failure_code = 101 if v12 else 351
+        self.dependency_code = 405 if v12 else 408
+
+    def add(self, path: str, code: int, message: str) -> None:
+        self.problems.append(CmiProblem(path, code, message))
+
+    # leaves
+    def string(self, path: str, value: Any, spm: int, *, cap: int | None = None) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.add(path, self.type_code, "must be a string")
+            return None
+        text = _text(value)
+        limit = max(cap if cap is not None else self.text_cap, spm)
+        if len(text) > limit:
+            self.add(
+                path,
+                self.type_code,
+                f"{len(text)} characters is over the hard cap of {limit} (SPM {spm})",
+            )
+            return None
+        return text
+
+    def vocab(self, path: str, value: Any, allowed: Iterable[str]) -> None:
+        text = self.string(path, value, 255)
+        if text is not None and text not in allowed:
+            self.add(path, self.type_code, f"{text!r} is not one of {', '.join(allowed)}")
+
+    def decimal(
+        self,
+        path: str,
+        value: Any,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        blank: bool = True,
+    ) -> None:
+        if _is_blank(value):
+            if not blank:
+                self.add(path, self.type_code, "must not be empty")
+            return
+        number = _number(value)
+        if number is None:
+            self.add(path, self.type_code, f"{value!r} is not a decimal number")
+        elif (low is not None and number < low) or (high is not None and number > high):
+            self.add(path, self.range_code, f"{number} is outside {low}..{high}")
+
+    def integer(self, path: str, value: Any, low: int, high: int) -> None:
+        if _is_blank(value):
+            return
+        text = _text(value)
+        if not re.fullmatch(r"-?\d+", text):
+            self.add(path, self.type_code, f"{value!r} is not an integer")
+        elif not low <= int(text) <= high:
+            self.add(path, self.range_code, f"{text} is outside {low}..{high}")
+
+    def timespan(self, path: str, value: Any) -> None:
+        if _is_blank(value):
+            return
+        try:
+            _time_seconds(self.version, _text(value))
+        except ValueError as exc:
+            self.add(path, self.type_code, str(exc))
+
+    def timestamp(self, path: str, value: Any) -> None:
+        if _is_blank(value):
+            return
+        pattern = _TIME_12 if self.version == SCORM12 else _ISO_TIME
+        if not isinstance(value, str) or not pattern.match(value):
+            what = "HH:MM:SS(.SS)" if self.version == SCORM12 else "an ISO 8601 time (1970-2038)"
+            self.add(path, self.type_code, f"{value!r} is not {what}")
+
+    def identifier(self, path: str, value: Any, spm: int, *, required: bool = False) -> None:
+        if _is_blank(value):
+            if required:
+                self.add(path, self.type_code, "identifier must not be empty")
+            return
+        text = self.string(path, value, spm)
+        if text is None:
+            return
+        if self.version == SCORM12:
+            # CMIIdentifier: scorm-again accepts printable ASCII and spaces; be as lenient,
+            # refusing only control characters and all-whitespace.
+            if not text.strip() or _CONTROL.search(text):
+                self.add(path, self.type_code, f"{text!r} is not a CMIIdentifier")
+        elif not _is_identifier(text, max(self.text_cap, spm)):
+            self.add(path, self.type_code, f"{text!r} is not a long_identifier_type")
+
+    def localized(self, path: str, value: Any, spm: int) -> None:
+        text = self.string(path, value, spm)
+        if text is not None and self.version == SCORM2004 and _strip_lang(text) is None:
+            self.add(path, self.type_code, f"{text[:40]!r} has a malformed {{lang=}} delimiter")
+
+    def array(self, path: str, value: Any) -> list[tuple[int, dict[str, Any]]]:
+        """Entries of an array element (list), checking shape, gaps and the cap."""
+        if value is None or value == {} or value == []:
+            return []
+        if isinstance(value, dict):
+            try:
+                value = _listify(value)
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                self.add(path, self.type_code, "must be an array")
+                return []
+        if not isinstance(value, list):
+            self.add(path, self.type_code, "must be an array")
+            return []
+        if len(value) > self.array_cap:
+            self.add(path, self.set_failure_code, f"more than {self.array_cap} entries")
+            return []
+        entries: list[tuple[int, dict[str, Any]]] = []
+        for index, item in enumerate(value):
+            if item is None:
+                # Arrays grow one index at a time (RTE §4.1.? "_count"); a hole means an
+                # out-of-order creation, which the API refuses with 351 (101 in 1.2).
+                self.add(f"{path}.{index}", self.set_failure_code, "array has a gap")
+            elif not isinstance(item, dict):
+                self.add(f"{path}.{index}", self.type_code, "array entries must be objects")
+            else:
+                entries.append((index, item))
+        return entries
+
+    def known(self, path: str, node: Mapping[str, Any], keys: Iterable[str]) -> None:
+        allowed = set(keys)
+        for key in node:
+            if key.startswith("_"):
+                continue  # _version, _count, _children: keywords, not data
+            if key not in allowed:
+                self.add(f"{path}.{key}", self.undefined_code, "undefined data model element")
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+_LESSON_STATUS = ("passed", "completed", "failed", "incomplete", "browsed", "not attempted")
+_RESULT_12 = ("correct", "wrong", "unanticipated", "neutral")
+_RESULT_2004 = ("correct", "incorrect", "unanticipated", "neutral")
+_TYPES_12 = (
+    "true-false",
+    "choice",
+    "fill-in",
+    "matching",
+    "performance",
+    "sequencing",
+    "likert",
+    "numeric",
+)
+_TYPES_2004 = (*_TYPES_12, "long-fill-in", "other")
+_TIME_LIMIT_ACTIONS = ("exit,message", "exit,no message", "continue,message", "continue,no message")
+_COMPLETION = ("completed", "incomplete", "not attempted", "unknown")
+_SUCCESS = ("passed", "failed", "unknown")
+
+
+def _check_score(c: _Checker, path: str, score: Any) -> None:
+    if score is None:
+        return
+    if not isinstance(score, dict):
+        c.add(path, c.type_code, "must be an object")
+        return
+    if c.version == SCORM12:
+        c.known(path, score, ("raw", "min", "max"))
+        # CMIDecimal 0..100 or blank (1.2 RTE §3.4.2; scorm-again score_range "0#100").
+        for key in ("raw", "min", "max"):
+            c.decimal(f"{path}.{key}", score.get(key), 0, 100)
+    else:
+        c.known(path, score, ("scaled", "raw", "min", "max"))
+        c.decimal(f"{path}.scaled", score.get("scaled"), -1, 1)  # RTE §4.2.20.1
+        for key in ("raw", "min", "max"):
+            c.decimal(f"{path}.{key}", score.get(key))
+
+
+def _validate_12(c: _Checker, cmi: Mapping[str, Any]) -> None:
+    c.known(
+        "cmi",
+        cmi,
+        (
+            "core",
+            "suspend_data",
+            "launch_data",
+            "comments",
+            "comments_from_lms",
+            "objectives",
+            "student_data",
+            "student_preference",
+            "interactions",
+        ),
+    )
+    core = _obj(cmi.get("core"))
+    c.known(
+        "cmi.core",
+        core,
+        (
+            "student_id",
+            "student_name",
+            "lesson_location",
+            "credit",
+            "lesson_status",
+            "entry",
+            "score",
+            "total_time",
+            "lesson_mode",
+            "exit",
+            "session_time",
+        ),
+    )
+    c.identifier("cmi.core.student_id", core.get("student_id"), 255)
+    c.string("cmi.core.student_name", core.get("student_name"), 255)
+    c.string("cmi.core.lesson_location", core.get("lesson_location"), 255)
+    c.vocab("cmi.core.credit", core.get("credit") or "credit", ("credit", "no-credit"))
+    c.vocab("cmi.core.lesson_status", core.get("lesson_status") or "not attempted", _LESSON_STATUS)
+    c.vocab("cmi.core.entry", core.get("entry") or "", ("ab-initio", "resume", ""))
+    _check_score(c, "cmi.core.score", core.get("score"))
+    c.timespan("cmi.core.total_time", core.get("total_time"))
+    c.vocab(
+        "cmi.core.lesson_mode", core.get("lesson_mode") or "normal", ("browse", "normal", "review")
+    )
+    c.vocab("cmi.core.exit", core.get("exit") or "", ("time-out", "suspend", "logout", ""))
+    c.timespan("cmi.core.session_time", core.get("session_time"))
+    c.string("cmi.suspend_data", cmi.get("suspend_data"), 4096)
+    c.string("cmi.launch_data", cmi.get("launch_data"), 4096)
+    c.string("cmi.comments", cmi.get("comments"), 4096)
+    c.string("cmi.comments_from_lms", cmi.get("comments_from_lms"), 4096)
+
+    data = _obj(cmi.get("student_data"))
+    c.known("cmi.student_data", data, ("mastery_score", "max_time_allowed", "time_limit_action"))
+    c.decimal("cmi.student_data.mastery_score", data.get("mastery_score"), 0, 100)
+    c.timespan("cmi.student_data.max_time_allowed", data.get("max_time_allowed"))
+    if data.get("time_limit_action"):
+        c.vocab(
+            "cmi.student_data.time_limit_action", data["time_limit_action"], _TIME_LIMIT_ACTIONS
+        )
+
+    pref = _obj(cmi.get("student_preference"))
+    c.known("cmi.student_preference", pref, ("audio", "language", "speed", "text"))
+    c.integer("cmi.student_preference.audio", pref.get("audio"), -1, 100)
+    c.string("cmi.student_preference.language", pref.get("language"), 255)
+    c.integer("cmi.student_preference.speed", pref.get("speed"), -100, 100)
+    c.integer("cmi.student_preference.text", pref.get("text"), -1, 1)
+
+    for i, obj in c.array("cmi.objectives", cmi.get("objectives")):
+        path = f"cmi.objectives.{i}"
+        c.known(path, obj, ("id", "score", "status"))
+        c.identifier(f"{path}.id", obj.get("id"), 255, required=True)
+        _check_score(c, f"{path}.score", obj.get("score"))
+        if obj.get("status"):
+            c.vocab(f"{path}.status", obj["status"], _LESSON_STATUS)
+
+    for i, item in c.array("cmi.interactions", cmi.get("interactions")):
+        path = f"cmi.interactions.{i}"
+        c.known(
+            path,
+            item,
+            (
+                "id",
+                "objectives",
+                "time",
+                "type",
+                "correct_responses",
+                "weighting",
+                "student_response",
+                "result",
+                "latency",
+            ),
+        )
+        c.identifier(f"{path}.id", item.get("id"), 255, required=True)
+        for j, ref in c.array(f"{path}.objectives", item.get("objectives")):
+            c.known(f"{path}.objectives.{j}", ref, ("id",))
+            c.identifier(f"{path}.objectives.{j}.id", ref.get("id"), 255, required=True)
+        c.timestamp(f"{path}.time", item.get("time"))
+        if item.get("type"):
+            c.vocab(f"{path}.type", item["type"], _TYPES_12)
+        for j, resp in c.array(f"{path}.correct_responses", item.get("correct_responses")):
+            c.known(f"{path}.correct_responses.{j}", resp, ("pattern",))
+            c.string(f"{path}.correct_responses.{j}.pattern", resp.get("pattern"), 255)
+        c.decimal(f"{path}.weighting", item.get("weighting"))
+        c.string(f"{path}.student_response", item.get("student_response"), 255)
+        _check_result(c, f"{path}.result", item.get("result"), _RESULT_12)
+        c.timespan(f"{path}.latency", item.get("latency"))
+
+
+def _check_result(c: _Checker, path: str, value: Any, vocabulary: tuple[str, ...]) -> None:
+    """Interaction result: a vocabulary word or a decimal (1.2 "wrong", 2004 "incorrect")."""
+    if _is_blank(value) or _number(value) is not None:
+        return
+    if value not in vocabulary:
+        hint = ""
+        if value == "wrong" and "incorrect" in vocabulary:
+            hint = " (SCORM 1.2's 'wrong' is 'incorrect' in 2004)"
+        elif value == "incorrect" and "wrong" in vocabulary:
+            hint = " (SCORM 2004's 'incorrect' is 'wrong' in 1.2)"
+        c.add(path, c.type_code, f"{value!r} is not one of {', '.join(vocabulary)}{hint}")
+
+
+# 2004 RTE §4.2.9.1 / §4.2.9.2: learner_response and correct_responses.n.pattern formats.
+_MAX_NODES = {"choice": 36, "fill-in": 10, "matching": 36, "performance": 250, "sequencing": 36}
+_SINGLE_PATTERN = ("true-false", "likert", "numeric", "other")
+
+
+def _split(value: str, delimiter: str) -> list[str]:
+    return value.split(delimiter)
+
+
+def _strip_cr_delimiters(value: str) -> str:
+    """Drop leading ``{case_matters=..}`` / ``{order_matters=..}`` / ``{lang=..}`` (§4.2.9.1)."""
+    while True:
+        match = re.match(r"^\{(case_matters|order_matters)=(true|false)\}", value)
+        if not match:
+            return value
+        value = value[match.end() :]
+
+
+def response_problem(kind: str, value: str, *, pattern: bool = False) -> str | None:
+    """Why ``value`` is not a valid 2004 learner_response (or correct pattern) of ``kind``.
+
+    Returns None when it is valid (RTE §4.2.9.1 correct_responses, §4.2.9.2
+    learner_response format tables).
+    """
+
+    def short(s: str) -> bool:
+        return _is_identifier(s, 250)
+
+    if pattern:
+        value = _strip_cr_delimiters(value)
+    if kind == "true-false":
+        return None if value in ("true", "false") else "must be 'true' or 'false'"
+    if kind in ("likert",):
+        return None if short(value) else "must be one short_identifier_type"
+    if kind == "numeric":
+        if pattern:
+            low, sep, high = value.partition("[:]")
+            parts = [low, high] if sep else [value]
+            if not all(p == "" or _number(p) is not None for p in parts) or value in ("", "[:]"):
+                return "must be a number or a 'min[:]max' range"
+            if sep and low and high and float(low) > float(high):
+                return "range minimum is greater than maximum"
+            return None
+        return None if _number(value) is not None else "must be a real number"
+    if kind == "other":
+        return None
+    if kind == "long-fill-in":
+        return None if _strip_lang(value) is not None else "malformed {lang=} delimiter"
+    nodes = _split(value, "[,]")
+    if len(nodes) > _MAX_NODES.get(kind, 36):
+        return f"more than {_MAX_NODES.get(kind, 36)} items"
+    if kind == "choice":
+        if value == "":
+            return None  # no choice selected
+        if not all(short(n) for n in nodes):
+            return "items must be short_identifier_type separated by '[,]'"
+        if len(set(nodes)) != len(nodes):
+            return "choice items must be unique"
+        return None
+    if kind == "sequencing":
+        return None if all(short(n) for n in nodes) else "items must be short identifiers"
+    if kind == "fill-in":
+        return None if all(_strip_lang(n) is not None for n in nodes) else "malformed {lang=}"
+    if kind == "matching":
+        for node in nodes:
+            source, sep, target = node.partition("[.]")
+            if not sep or not short(source) or not short(target):
+                return "items must be 'source[.]target' short identifiers separated by '[,]'"
+        return None
+    if kind == "performance":
+        for node in nodes:
+            name, sep, answer = node.partition("[.]")
+            if not sep or (name and not short(name)) or (not name and not answer):
+                return "steps must be 'step_name[.]step_answer' separated by '[,]'"
+        return None
+    return None
+
+
+def _validate_2004(c: _Checker, cmi: Mapping[str, Any]) -> None:
+    c.known(
+        "cmi",
+        cmi,
+        (
+            "comments_from_learner",
+            "comments_from_lms",
+            "completion_status",
+            "completion_threshold",
+            "credit",
+            "entry",
+            "exit",
+            "interactions",
+            "launch_data",
+            "learner_id",
+            "learner_name",
+            "learner_preference",
+            "location",
+            "max_time_allowed",
+            "mode",
+            "objectives",
+            "progress_measure",
+            "scaled_passing_score",
+            "score",
+            "session_time",
+            "success_status",
+            "suspend_data",
+            "time_limit_action",
+            "total_time",
+        ),
+    )
+    for name in ("comments_from_learner", "comments_from_lms"):
+        for i, com in c.array(f"cmi.{name}", cmi.get(name)):
+            path = f"cmi.{name}.{i}"
+            c.known(path, com, ("comment", "location", "timestamp"))
+            c.localized(f"{path}.comment", com.get("comment"), 4000)
+            c.string(f"{path}.location", com.get("location"), 250)
+            c.timestamp(f"{path}.timestamp", com.get("timestamp"))
+    c.vocab("cmi.completion_status", cmi.get("completion_status") or "unknown", _COMPLETION)
+    c.decimal("cmi.completion_threshold", cmi.get("completion_threshold"), 0, 1)
+    c.vocab("cmi.credit", cmi.get("credit") or "credit", ("credit", "no-credit"))
+    c.vocab("cmi.entry", cmi.get("entry") or "", ("ab-initio", "resume", ""))
+    # "logout" is deprecated in 4th edition but still legal (RTE §4.2.8).
+    c.vocab("cmi.exit", cmi.get("exit") or "", ("time-out", "suspend", "logout", "normal", ""))
+    c.string("cmi.launch_data", cmi.get("launch_data"), 4000)
+    c.identifier("cmi.learner_id", cmi.get("learner_id"), 4000)
+    c.localized("cmi.learner_name", cmi.get("learner_name"), 250)
+    pref = _obj(cmi.get("learner_preference"))
+    c.known(
+        "cmi.learner_preference",
+        pref,
+        ("audio_level", "language", "delivery_speed", "audio_captioning"),
+    )
+    c.decimal("cmi.learner_preference.audio_level", pref.get("audio_level"), 0)
+    language = pref.get("language")
+    if language and (not isinstance(language, str) or not _LANG.match(language)):
+        c.add("cmi.learner_preference.language", 406, f"{language!r} is not a language tag")
+    c.decimal("cmi.learner_preference.delivery_speed", pref.get("delivery_speed"), 0)
+    if not _is_blank(pref.get("audio_captioning")):
+        c.vocab(
+            "cmi.learner_preference.audio_captioning",
+            _text(pref["audio_captioning"]),
+            ("-1", "0", "1"),
+        )
+    c.string("cmi.location", cmi.get("location"), 1000)
+    c.timespan("cmi.max_time_allowed", cmi.get("max_time_allowed"))
+    c.vocab("cmi.mode", cmi.get("mode") or "normal", ("browse", "normal", "review"))
+    c.decimal("cmi.progress_measure", cmi.get("progress_measure"), 0, 1)
+    c.decimal("cmi.scaled_passing_score", cmi.get("scaled_passing_score"), -1, 1)
+    _check_score(c, "cmi.score", cmi.get("score"))
+    c.timespan("cmi.session_time", cmi.get("session_time"))
+    c.vocab("cmi.success_status", cmi.get("success_status") or "unknown", _SUCCESS)
+    c.string("cmi.suspend_data", cmi.get("suspend_data"), 64000)
+    if cmi.get("time_limit_action"):
+        c.vocab("cmi.time_limit_action", cmi["time_limit_action"], _TIME_LIMIT_ACTIONS)
+    c.timespan("cmi.total_time", cmi.get("total_time"))
+
+    seen: dict[str, int] = {}
+    for i, obj in c.array("cmi.objectives", cmi.get("objectives")):
+        path = f"cmi.objectives.{i}"
+        c.known(
+            path,
+            obj,
+            (
+                "id",
+                "score",
+                "success_status",
+                "completion_status",
+                "progress_measure",
+                "description",
+            ),
+        )
+        ident = obj.get("id")
+        if _is_blank(ident):
+            # Any other value set without an id: dependency not established (RTE §4.2.17).
+            touched = [
+                k for k, v in obj.items() if k != "id" and not _is_default_objective_value(k, v)
+            ]
+            if touched:
+                c.add(f"{path}.{touched[0]}", 408, "objective data set before its id")
+        else:
+            c.identifier(f"{path}.id", ident, 4000, required=True)
+            if ident in seen:
+                # Objective ids are unique within cmi.objectives (RTE §4.2.17 / §4.1.5).
+                c.add(
+                    f"{path}.id", 351, f"duplicate objective id {ident!r} (also at {seen[ident]})"
+                )
+            seen[_text(ident)] = i
+        _check_score(c, f"{path}.score", obj.get("score"))
+        if obj.get("success_status"):
+            c.vocab(f"{path}.success_status", obj["success_status"], _SUCCESS)
+        if obj.get("completion_status"):
+            c.vocab(f"{path}.completion_status", obj["completion_status"], _COMPLETION)
+        c.decimal(f"{path}.progress_measure", obj.get("progress_measure"), 0, 1)
+        c.localized(f"{path}.description", obj.get("description"), 250)
+
+    for i, item in c.array("cmi.interactions", cmi.get("interactions")):
+        _validate_interaction_2004(c, f"cmi.interactions.{i}", item)
+
+
+def _is_default_objective_value(key: str, value: Any) -> bool:
+    if key in ("success_status", "completion_status"):
+        return value in ("", None, "unknown")
+    if key == "score":
+        return not isinstance(value, dict) or all(_is_blank(v) for v in value.values())
+    return _is_blank(value)
+
+
+def _validate_interaction_2004(c: _Checker, path: str, item: Mapping[str, Any]) -> None:
+    c.known(
+        path,
+        item,
+        (
+            "id",
+            "type",
+            "objectives",
+            "timestamp",
+            "correct_responses",
+            "weighting",
+            "learner_response",
+            "result",
+            "latency",
+            "description",
+        ),
+    )
+    ident = item.get("id")
+    if _is_blank(ident):
+        touched = [k for k, v in item.items() if k != "id" and v not in ("", None, {}, [])]
+        if touched:
+            # RTE §4.2.9: the id must be set before any other interaction element.
+            c.add(f"{path}.{touched[0]}", 408, "interaction data set before its id")
+        return
+    c.identifier(f"{path}.id", ident, 4000, required=True)
+    kind = item.get("type") or ""
+    if kind:
+        c.vocab(f"{path}.type", kind, _TYPES_2004)
+    refs: set[str] = set()
+    for j, ref in c.array(f"{path}.objectives", item.get("objectives")):
+        c.known(f"{path}.objectives.{j}", ref, ("id",))
+        c.identifier(f"{path}.objectives.{j}.id", ref.get("id"), 4000, required=True)
+        if ref.get("id") in refs:
+            c.add(f"{path}.objectives.{j}.id", 351, "duplicate interaction objective id")
+        refs.add(_text(ref.get("id")))
+    c.timestamp(f"{path}.timestamp", item.get("timestamp"))
+    c.decimal(f"{path}.weighting", item.get("weighting"))
+    _check_result(c, f"{path}.result", item.get("result"), _RESULT_2004)
+    c.timespan(f"{path}.latency", item.get("latency"))
+    c.localized(f"{path}.description", item.get("description"), 250)
+
+    patterns = c.array(f"{path}.correct_responses", item.get("correct_responses"))
+    response = item.get("learner_response")
+    if (patterns or not _is_blank(response)) and not kind:
+        # learner_response and correct_responses need the type (RTE §4.2.9, 408).
+        where = "learner_response" if not _is_blank(response) else "correct_responses"
+        c.add(f"{path}.{where}", 408, "set before the interaction type")
+        return
+    if kind not in _TYPES_2004:
+        return
+    if kind in _SINGLE_PATTERN and len(patterns) > 1:
+        c.add(f"{path}.correct_responses", 351, f"a {kind} interaction has one correct pattern")
+    seen: set[str] = set()
+    for j, resp in patterns:
+        ppath = f"{path}.correct_responses.{j}.pattern"
+        c.known(f"{path}.correct_responses.{j}", resp, ("pattern",))
+        text = c.string(ppath, resp.get("pattern"), 4000)
+        if text is None:
+            continue
+        why = response_problem(kind, text, pattern=True)
+        if why:
+            c.add(ppath, 406, why)
+        if kind == "choice" and text in seen:
+            c.add(ppath, 351, "duplicate choice pattern")
+        seen.add(text)
+    if not _is_blank(response):
+        text = c.string(f"{path}.learner_response", response, 4000)
+        why = response_problem(kind, text) if text is not None else None
+        if why:
+            c.add(f"{path}.learner_response", 406, why)
+
+
+def validate_cmi(
+    version: str,
+    cmi: Mapping[str, Any],
+    *,
+    text_cap: int = DEFAULT_TEXT_CAP,
+    array_cap: int = DEFAULT_ARRAY_CAP,
+) -> list[CmiProblem]:
+    """Every rule a committed CMI tree breaks, with the version's SCORM error code.
+
+    Checks types, ranges, vocabularies, sizes, arrays (gaps, duplicates, ids before
+    data) and learner_response formats; read-only values are compared separately by
+    :func:`check_readonly`. Codes: 1.2 — 401 undefined element, 405 type or range (ADL
+    1.2 CTS reports out-of-range as 405), 101 array gap; 2004 — 401, 406 type mismatch,
+    407 out of range, 408 dependency not established, 351 general set failure.
+
+    Strings over their SPM are accepted up to ``text_cap`` characters (SCORM_CHECKS §3.2).
+    """
+    _require_version(version)
+    c = _Checker(version, text_cap, array_cap)
+    tree = cmi.get("cmi", cmi) if isinstance(cmi.get("cmi"), Mapping) else cmi
+    if version == SCORM12:
+        _validate_12(c, tree)
+    else:
+        _validate_2004(c, tree)
+    return c.problems
+
+
+# -- read-only values -------------------------------------------------------------------
+
+#: Elements the SCO may read but not write (1.2 RTE §3.4.2, 2004 RTE §4.2 tables).
+#: ``total_time`` is omitted on purpose: scorm-again puts its own running total into the
+#: terminate commit; the server ignores it and computes the total in finish_session.
+READ_ONLY = {
+    SCORM12: (
+        "core.student_id",
+        "core.student_name",
+        "core.credit",
+        "core.entry",
+        "core.lesson_mode",
+        "launch_data",
+        "comments_from_lms",
+        "student_data.mastery_score",
+        "student_data.max_time_allowed",
+        "student_data.time_limit_action",
+    ),
+    SCORM2004: (
+        "learner_id",
+        "learner_name",
+        "credit",
+        "entry",
+        "mode",
+        "launch_data",
+        "completion_threshold",
+        "scaled_passing_score",
+        "max_time_allowed",
+        "time_limit_action",
+    ),
+}
+#: Values scorm-again fills in itself when the LMS sent nothing.
+_CLIENT_DEFAULTS = {
+    "core.credit": "credit",
+    "core.lesson_mode": "normal",
+    "credit": "credit",
+    "mode": "normal",
+    "time_limit_action": "continue,no message",
+}
+
+
+def _get(tree: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = tree
+    for part in dotted.split("."):
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _is_blank(a) and _is_blank(b):
+        return True
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None:
+        return math.isclose(na, nb, abs_tol=1e-9)
+    return _text(a) == _text(b)
+
+
+def check_readonly(
+    version: str, sent: Mapping[str, Any], committed: Mapping[str, Any]
+) -> list[CmiProblem]:
+    """Read-only values the committed tree changed compared with what the LMS sent.
+
+    Code 403 in 1.2 ("element is read only"), 404 in 2004. Also: ``comments_from_lms``
+    entries, 1.2 ``lesson_status`` set back to "not attempted" (the SCO may not set it,
+    RTE §3.4.2: 405), and 2004 objective/interaction ids that changed at an index the LMS
+    had sent (ids are immutable once set, RTE §4.1.5/4.1.6: 351).
+    """
+    _require_version(version)
+    sent = _unwrap(sent)
+    committed = _unwrap(committed)
+    code = 403 if version == SCORM12 else 404
+    problems: list[CmiProblem] = []
+    for dotted in READ_ONLY[version]:
+        expected = _get(sent, dotted)
+        actual = _get(committed, dotted)
+        if dotted.endswith("max_time_allowed"):
+            # scorm-again re-formats timespans ("0000:30:00.00" comes back as "00:30:00").
+            expected = _canonical_time(version, expected) or expected
+            actual = _canonical_time(version, actual) or actual
+        if expected is None:
+            if actual is None or _same(actual, "") or _same(actual, _CLIENT_DEFAULTS.get(dotted)):
+                continue
+        elif actual is None or _same(actual, expected):
+            continue
+        problems.append(
+            CmiProblem(f"cmi.{dotted}", code, f"read-only: sent {expected!r}, got {actual!r}")
+        )
+    if version == SCORM2004:
+        sent_comments = sent.get("comments_from_lms") or []
+        got_comments = committed.get("comments_from_lms") or []
+        if _listify(sent_comments) != _listify(got_comments) and got_comments not in ({}, []):
+            problems.append(CmiProblem("cmi.comments_from_lms", 404, "read-only array changed"))
+        for name in ("objectives", "interactions"):
+            before = _listify(sent.get(name) or [])
+            after = _listify(committed.get(name) or [])
+            if not isinstance(before, list) or not isinstance(after, list):
+                continue
+            for i, old in enumerate(before):
+                old_id = _obj(old).get("id")
+                new_id = _obj(after[i]).get("id") if i < len(after) else None
+                if old_id and not _same(old_id, new_id):
+                    problems.append(
+                        CmiProblem(
+                            f"cmi.{name}.{i}.id", 351, f"id {old_id!r} changed to {new_id!r}"
+                        )
+                    )
+    else:
+        status = _get(committed, "core.lesson_status")
+        before = _get(sent, "core.lesson_status") or "not attempted"
+        if status == "not attempted" and before != "not attempted":
+            problems.append(
+                CmiProblem("cmi.core.lesson_status", 405, "the SCO may not set 'not attempted'")
+            )
+    return problems
+
+
+def _set(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = tree
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[parts[-1]] = value
+
+
+def restore_readonly(
+    version: str, sent: Mapping[str, Any], committed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the committed tree with every read-only value put back as the LMS sent it.
+
+    Includes ``total_time``: scorm-again's terminate commit carries its own running total
+    (total + session), which must not be accumulated again; the LMS's stored total is
+    the one :func:`finish_session` adds the session to. Also restores 2004
+    ``comments_from_lms``. Call this on every commit before storing it.
+    """
+    _require_version(version)
+    sent_tree = _unwrap(sent)
+    tree = copy.deepcopy(_unwrap(committed))
+    total = "core.total_time" if version == SCORM12 else "total_time"
+    for dotted in (*READ_ONLY[version], total):
+        value = _get(sent_tree, dotted)
+        if value is None:
+            if dotted == total:
+                _set(tree, dotted, _format_time(version, 0.0))
+            continue
+        _set(tree, dotted, value)
+    if version == SCORM2004:
+        tree["comments_from_lms"] = copy.deepcopy(sent_tree.get("comments_from_lms") or [])
+    return tree
+
+
+def _unwrap(tree: Mapping[str, Any]) -> dict[str, Any]:
+    inner = tree.get("cmi")
+    result = _listify(dict(inner if isinstance(inner, Mapping) else tree))
+    return result if isinstance(result, dict) else {}
+
+
+def _require_version(version: str) -> None:
+    if version not in VERSIONS:
+        raise ValueError(f"unknown SCORM version {version!r}; use {SCORM12!r} or {SCORM2004!r}")
+
+
+# -- launch -----------------------------------------------------------------------------
+
+
+def _fmt_number(value: float) -> str:
+    text = f"{value:.7f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+def _sequencing_for(
+    item: Mapping[str, Any], collection: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Merge the item's imsss:sequencing over the collection entry it refers to (SN §5.1)."""
+    seq = item.get("sequencing")
+    seq = seq[0] if isinstance(seq, list) and seq else seq
+    if not isinstance(seq, Mapping):
+        return {}
+    merged: dict[str, Any] = {}
+    ref = seq.get("IDRef")
+    if ref and collection and isinstance(collection.get(ref), Mapping):
+        merged.update(collection[ref])
+    merged.update(seq)
+    return merged
+
+
+def _objective_ids(seq: Mapping[str, Any]) -> list[str]:
+    objectives = _obj(seq.get("objectives"))
+    ids: list[str] = []
+    primary = _obj(objectives.get("primaryObjective"))
+    if primary.get("objectiveID"):
+        ids.append(str(primary["objectiveID"]))
+    for obj in objectives.get("objective") or []:
+        if isinstance(obj, Mapping) and obj.get("objectiveID") and obj["objectiveID"] not in ids:
+            ids.append(str(obj["objectiveID"]))
+    return ids
+
+
+def scaled_passing_score(seq: Mapping[str, Any]) -> float | None:
+    """``cmi.scaled_passing_score`` from the primary objective (RTE §4.2.19, SN §5.1.4).
+
+    Defined only when ``satisfiedByMeasure="true"``; ``minNormalizedMeasure`` defaults to 1.0.
+    """
+    primary = _obj(_obj(seq.get("objectives")).get("primaryObjective"))
+    if primary.get("satisfiedByMeasure") is not True:
+        return None
+    measure = primary.get("minNormalizedMeasure")
+    value = _obj(measure).get("value", 1.0) if isinstance(measure, Mapping) else measure
+    number = _number(value if value is not None else 1.0)
+    return 1.0 if number is None else number
+
+
+def completion_threshold(item: Mapping[str, Any]) -> float | None:
+    """``cmi.completion_threshold`` from ``adlcp:completionThreshold`` (RTE §4.2.4).
+
+    3rd edition: the element's text. 4th edition: ``minProgressMeasure`` (default 1.0),
+    used only when ``completedByMeasure="true"``.
+    """
+    data = item.get("completion_threshold")
+    if not isinstance(data, Mapping):
+        return None
+    if "completedByMeasure" in data or "minProgressMeasure" in data:
+        if data.get("completedByMeasure") is not True:
+            return None
+        number = _number(data.get("minProgressMeasure", 1.0))
+        return 1.0 if number is None else number
+    return _number(data.get("value"))
+
+
+def initial_cmi(
+    version: str,
+    *,
+    learner_id: str,
+    learner_name: str,
+    item: Mapping[str, Any],
+    entry: str,
+    previous: Mapping[str, Any] | None,
+    mode: str = "normal",
+    credit: str = "credit",
+    sequencing_collection: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the CMI tree the LMS hands the SCO at launch (scorm-again ``loadFromJSON``).
+
+    ``item`` is an item dict from ``packages.manifest`` (keys ``masteryscore``,
+    ``datafromlms``, ``maxtimeallowed``, ``timelimitaction``, ``completion_threshold``,
+    ``sequencing``); ``sequencing_collection`` is the package's
+    ``structure["sequencing_collection"]`` for items whose sequencing has an ``IDRef``.
+    ``previous`` is the stored tree of the attempt (``SessionOutcome.cmi``). With
+    ``entry`` "resume" (or "" — same attempt, 2004 RTE §4.2.7) location, suspend_data,
+    statuses, score, objectives, interactions, comments and total_time carry over; with
+    "ab-initio" a new attempt starts from zero. Learner preferences always carry over.
+    All values are strings; unset values are omitted (loadFromJSON skips falsy values).
+    """
+    _require_version(version)
+    if entry not in ("ab-initio", "resume", ""):
+        raise ValueError(f"entry must be 'ab-initio', 'resume' or '', not {entry!r}")
+    if mode not in ("normal", "browse", "review"):
+        raise ValueError(f"mode must be normal, browse or review, not {mode!r}")
+    if credit not in ("credit", "no-credit"):
+        raise ValueError(f"credit must be credit or no-credit, not {credit!r}")
+    prev = _unwrap(previous) if previous else {}
+    same_attempt = bool(prev) and entry in ("resume", "")
+    launch_data = _text(item.get("datafromlms"))
+    if version == SCORM12:
+        return _initial_12(
+            learner_id, learner_name, item, entry, prev, same_attempt, mode, credit, launch_data
+        )
+    seq = _sequencing_for(item, sequencing_collection)
+    tree: dict[str, Any] = {
+        "learner_id": learner_id,
+        "learner_name": learner_name,
+        "credit": credit,
+        "mode": mode,
+        "entry": entry,
+        "launch_data": launch_data,
+        "total_time": "PT0S",
+    }
+    threshold = completion_threshold(item)
+    if threshold is not None:
+        tree["completion_threshold"] = _fmt_number(threshold)
+    passing = scaled_passing_score(seq)
+    if passing is not None:
+        tree["scaled_passing_score"] = _fmt_number(passing)
+    limit = _obj(seq.get("limitConditions")).get("attemptAbsoluteDurationLimit")
+    # An unusable limit (the manifest report warns about it) is no limit.
+    tree["max_time_allowed"] = _canonical_time(SCORM2004, limit) or ""
+    if item.get("timelimitaction") in _TIME_LIMIT_ACTIONS:
+        tree["time_limit_action"] = item["timelimitaction"]
+    pref = _obj(prev.get("learner_preference"))
+    kept_pref = {k: _text(v) for k, v in pref.items() if not _is_blank(v)}
+    if kept_pref:
+        tree["learner_preference"] = kept_pref
+    objectives: list[dict[str, Any]] = []
+    if same_attempt:
+        for key in (
+            "location",
+            "suspend_data",
+            "completion_status",
+            "success_status",
+            "progress_measure",
+        ):
+            if not _is_blank(prev.get(key)):
+                tree[key] = _text(prev[key])
+        score = {k: _text(v) for k, v in _obj(prev.get("score")).items() if not _is_blank(v)}
+        if score:
+            tree["score"] = score
+        tree["total_time"] = _canonical_time(SCORM2004, prev.get("total_time")) or "PT0S"
+        objectives = [_prune(o) for o in prev.get("objectives") or [] if isinstance(o, dict)]
+        interactions = [_prune(i) for i in prev.get("interactions") or [] if isinstance(i, dict)]
+        if interactions:
+            tree["interactions"] = interactions
+        comments = [
+            _prune(x) for x in prev.get("comments_from_learner") or [] if isinstance(x, dict)
+        ]
+        if comments:
+            tree["comments_from_learner"] = comments
+    # Objectives are pre-populated with the sequencing objective ids (RTE §4.2.17).
+    known = {o.get("id") for o in objectives}
+    for ident in _objective_ids(seq):
+        if ident not in known:
+            objectives.append({"id": ident})
+    if objectives:
+        tree["objectives"] = objectives
+    return {k: v for k, v in tree.items() if v not in ("", None)}
+
+
+def _initial_12(
+    learner_id: str,
+    learner_name: str,
+    item: Mapping[str, Any],
+    entry: str,
+    prev: Mapping[str, Any],
+    same_attempt: bool,
+    mode: str,
+    credit: str,
+    launch_data: str,
+) -> dict[str, Any]:
+    core: dict[str, Any] = {
+        "student_id": learner_id,
+        "student_name": learner_name,
+        "credit": credit,
+        "entry": entry,
+        "lesson_mode": mode,
+        "lesson_status": "not attempted",
+        "total_time": "0000:00:00.00",
+    }
+    tree: dict[str, Any] = {"core": core, "launch_data": launch_data}
+    data: dict[str, str] = {}
+    mastery = _number(item.get("masteryscore"))
+    if mastery is not None:
+        data["mastery_score"] = _fmt_number(mastery)
+    max_time = _canonical_time(SCORM12, item.get("maxtimeallowed"))
+    if max_time:
+        data["max_time_allowed"] = max_time
+    if item.get("timelimitaction") in _TIME_LIMIT_ACTIONS:
+        data["time_limit_action"] = item["timelimitaction"]
+    if data:
+        tree["student_data"] = data
+    pref = {
+        k: _text(v) for k, v in _obj(prev.get("student_preference")).items() if not _is_blank(v)
+    }
+    if pref:
+        tree["student_preference"] = pref
+    if same_attempt:
+        pcore = _obj(prev.get("core"))
+        for key in ("lesson_location", "lesson_status"):
+            if not _is_blank(pcore.get(key)):
+                core[key] = _text(pcore[key])
+        score = {k: _text(v) for k, v in _obj(pcore.get("score")).items() if not _is_blank(v)}
+        if score:
+            core["score"] = score
+        core["total_time"] = _canonical_time(SCORM12, pcore.get("total_time")) or "0000:00:00.00"
+        for key in ("suspend_data", "comments"):
+            if not _is_blank(prev.get(key)):
+                tree[key] = _text(prev[key])
+        objectives = [_prune(o) for o in prev.get("objectives") or [] if isinstance(o, dict)]
+        if objectives:
+            tree["objectives"] = objectives
+        interactions = [_prune(i) for i in prev.get("interactions") or [] if isinstance(i, dict)]
+        if interactions:
+            tree["interactions"] = interactions
+    return {k: v for k, v in tree.items() if v not in ("", None)}
+
+
+def _prune(node: Any) -> Any:
+    """Drop empty values (loadFromJSON skips them anyway) and stringify numbers."""
+    if isinstance(node, dict):
+        out = {k: _prune(v) for k, v in node.items() if not k.startswith("_")}
+        return {k: v for k, v in out.items() if v not in ("", None, {}, [])}
+    if isinstance(node, list):
+        return [_prune(v) for v in node if v is not None]
+    return _text(node)
+
+
+# -- status evaluation ------------------------------------------------------------------
+
+
+def _score(tree: Mapping[str, Any], version: str) -> dict[str, float | None]:
+    score = _obj(_obj(tree.get("core")).get("score") if version == SCORM12 else tree.get("score"))
+    return {k: _number(score.get(k)) for k in ("scaled", "raw", "min", "max")}
+
+
+def _completion_2004(tree: Mapping[str, Any]) -> str:
+    """RTE §4.2.4.1: the completion threshold overrides when a progress measure exists."""
+    threshold = _number(tree.get("completion_threshold"))
+    progress = _number(tree.get("progress_measure"))
+    if threshold is not None:
+        if progress is not None:
+            return "completed" if progress >= threshold else "incomplete"
+        return "unknown"
+    status = tree.get("completion_status")
+    return status if status in _COMPLETION else "unknown"
+
+
+def _success_2004(tree: Mapping[str, Any]) -> str:
+    """RTE §4.2.22: scaled_passing_score overrides when a scaled score exists."""
+    passing = _number(tree.get("scaled_passing_score"))
+    scaled = _number(_obj(tree.get("score")).get("scaled"))
+    if passing is not None:
+        if scaled is not None:
+            return "passed" if scaled >= passing else "failed"
+        return "unknown"
+    status = tree.get("success_status")
+    return status if status in _SUCCESS else "unknown"
+
+
+def _lesson_status_12(tree: Mapping[str, Any], *, finishing: bool) -> str:
+    """Evaluate the 1.2 lesson_status the LMS stores (1.2 RTE p. 3-24).
+
+    1. ``lesson_mode`` "browse" and no status set by the SCO → "browsed".
+    2. ``credit`` "credit", a mastery score and a raw score → passed if raw ≥ mastery,
+       else failed (the LMS may override; it must not without a mastery score).
+    3. Otherwise the SCO's value. **LMSFinish without a status** (still "not attempted"):
+       "incomplete" — the learner was in the SCO but nothing says it was finished. This is
+       scorm-again's default (``autoCompleteLessonStatus: false``) and what Moodle and
+       SCORM Cloud do; auto-completing would mark SCOs complete that merely failed to
+       report. During the session (``finishing=False``) "not attempted" is reported as is.
+    """
+    core = _obj(tree.get("core"))
+    status = core.get("lesson_status") or "not attempted"
+    if status not in _LESSON_STATUS:
+        status = "not attempted"
+    mode = core.get("lesson_mode") or "normal"
+    if mode == "browse" and status == "not attempted":
+        return "browsed"
+    mastery = _number(_obj(tree.get("student_data")).get("mastery_score"))
+    raw = _number(_obj(core.get("score")).get("raw"))
+    credit = (core.get("credit") or "credit") == "credit"
+    if credit and mode == "normal" and mastery is not None and raw is not None:
+        return "passed" if raw >= mastery else "failed"
+    if finishing and status == "not attempted":
+        return "incomplete"
+    return status
+
+
+def _status_12(tree: Mapping[str, Any], *, finishing: bool) -> tuple[str, str, str]:
+    lesson = _lesson_status_12(tree, finishing=finishing)
+    completion = {
+        "passed": "completed",
+        "completed": "completed",
+        "failed": "completed",  # failed means the SCO was finished, with a failing score
+        "incomplete": "incomplete",
+        "browsed": "incomplete",
+        "not attempted": "not attempted",
+    }[lesson]
+    success = lesson if lesson in ("passed", "failed") else "unknown"
+    return lesson, completion, success
+
+
+def status_of(version: str, cmi: Mapping[str, Any]) -> Status:
+    """Evaluate the status of a committed tree without ending the session (for commits)."""
+    _require_version(version)
+    tree = _unwrap(cmi)
+    return _status(version, tree, finishing=False)
+
+
+def _status(version: str, tree: Mapping[str, Any], *, finishing: bool) -> Status:
+    score = _score(tree, version)
+    if version == SCORM12:
+        lesson, completion, success = _status_12(tree, finishing=finishing)
+        raw, high = score["raw"], score["max"]
+        low = score["min"] if score["min"] is not None else 0.0
+        scaled = None
+        if raw is not None:
+            top = high if high is not None else 100.0
+            if top > low:
+                scaled = max(-1.0, min(1.0, (raw - low) / (top - low)))
+        return Status(
+            completion=completion,
+            success=success,
+            score_scaled=scaled,
+            score_raw=raw,
+            score_min=score["min"],
+            score_max=score["max"],
+            lesson_status=lesson,
+        )
+    return Status(
+        completion=_completion_2004(tree),
+        success=_success_2004(tree),
+        score_scaled=score["scaled"],
+        score_raw=score["raw"],
+        score_min=score["min"],
+        score_max=score["max"],
+        progress_measure=_number(tree.get("progress_measure")),
+    )
+
+
+def finish_session(
+    version: str, cmi: Mapping[str, Any], *, wallclock_seconds: float
+) -> SessionOutcome:
+    """End one session (Terminate / LMSFinish / unload): time, exit/entry and status.
+
+    - Time (2004 RTE §4.2.21, 1.2 ``cmi.core.session_time``): the last ``session_time``
+      the SCO set is added to ``total_time``; when it never set one (or set a malformed
+      one), the server's ``wallclock_seconds`` since launch is used instead. Call once
+      per session, never per commit.
+    - Exit (2004 RTE §4.2.8, 1.2 ``cmi.core.exit``): "suspend" → the attempt continues,
+      next entry "resume". Anything else ends the attempt → next entry "ab-initio" and a
+      new ``total_time``. ("logout", deprecated in 2004 4th edition, ends it too.)
+    - Status: :func:`status_of` rules with ``finishing=True`` (1.2 LMSFinish without a
+      status → "incomplete"; see ``_lesson_status_12``).
+    """
+    _require_version(version)
+    if wallclock_seconds < 0 or math.isnan(wallclock_seconds):
+        raise ValueError("wallclock_seconds must be a non-negative number")
+    tree = copy.deepcopy(_unwrap(cmi))
+    core = tree.setdefault("core", {}) if version == SCORM12 else tree
+    if not isinstance(core, dict):
+        core = tree["core"] = {}
+    reported = core.get("session_time")
+    try:
+        session = _time_seconds(version, str(reported)) if not _is_blank(reported) else None
+    except ValueError:
+        session = None
+    session_reported = session is not None
+    if session is None:
+        session = float(wallclock_seconds)
+    try:
+        before = (
+            _time_seconds(version, str(core.get("total_time") or ""))
+            if core.get("total_time")
+            else 0.0
+        )
+    except ValueError:
+        before = 0.0
+    total = before + session
+    exit_value = core.get("exit") or ""
+    suspended = exit_value == "suspend"
+    status = _status(version, tree, finishing=True)
+    next_entry = "resume" if suspended else "ab-initio"
+    core["total_time"] = _format_time(version, total)
+    core["session_time"] = ""
+    core["exit"] = ""
+    core["entry"] = next_entry
+    if version == SCORM12:
+        core["lesson_status"] = status.lesson_status
+    else:
+        tree["completion_status"] = status.completion
+        tree["success_status"] = status.success
+    return SessionOutcome(
+        total_seconds=total,
+        session_seconds=session,
+        wallclock_seconds=float(wallclock_seconds),
+        session_time_reported=session_reported,
+        completion=status.completion,
+        success=status.success,
+        score_scaled=status.score_scaled,
+        score_raw=status.score_raw,
+        score_min=status.score_min,
+        score_max=status.score_max,
+        attempt_ended=not suspended,
+        next_entry=next_entry,
+        suspended=suspended,
+        exit=exit_value,
+        lesson_status=status.lesson_status,
+        cmi=tree,
+    )
+
+
+def iter_interactions(version: str, cmi: Mapping[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, interaction) pairs of a tree, skipping holes and non-objects."""
+    _require_version(version)
+    items = _unwrap(cmi).get("interactions") or []
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
