@@ -48,12 +48,12 @@ def _split(built: Any) -> tuple[list[dict[str, Any]], list[set[tuple[int, int]]]
     raise SystemExit(f"do not know how to read the builder's result: {type(built)!r}")
 
 
-def _worker(args: tuple[int, int, int, str, int, float], barrier: Any, out: Any) -> None:
+def _worker(args: tuple[int, int, int, str, int, float, str], barrier: Any, out: Any) -> None:
     out.put(_run(args, barrier))
 
 
-def _run(args: tuple[int, int, int, str, int, float], barrier: Any) -> dict[str, Any]:
-    stream, batches, batch_size, key, seed, deadline_s = args
+def _run(args: tuple[int, int, int, str, int, float, str], barrier: Any) -> dict[str, Any]:
+    stream, batches, batch_size, key, seed, deadline_s, filter_mode = args
     from sqlalchemy import insert, select
 
     from core import create_app
@@ -99,7 +99,10 @@ def _run(args: tuple[int, int, int, str, int, float], barrier: Any) -> dict[str,
                     for pk, keys in zip(pks, filters, strict=True)
                     for kind, hashed in keys
                 ]
-                conn.execute(filter_stmt, filter_rows)
+                if filter_mode == "values":
+                    conn.execute(filter_stmt.values(filter_rows))
+                else:
+                    conn.execute(filter_stmt, filter_rows)
             end = time.perf_counter()
             latencies.append(end - t)
             done += len(rows)
@@ -127,10 +130,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--stream-base", type=int, default=900000)
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--filter-insert",
+        choices=["executemany", "values"],
+        default="executemany",
+        help="filter rows as an executemany (what lrs.service does) or one multi-row VALUES",
+    )
     args = parser.parse_args()
     per_proc = max(1, args.statements // args.batch // args.procs)
     tasks = [
-        (args.stream_base + i, per_proc, args.batch, args.key, args.seed, args.max_seconds)
+        (
+            args.stream_base + i,
+            per_proc,
+            args.batch,
+            args.key,
+            args.seed,
+            args.max_seconds,
+            args.filter_insert,
+        )
         for i in range(args.procs)
     ]
     ctx = mp.get_context("spawn")
@@ -148,6 +165,7 @@ def main() -> None:
         json.dumps(
             {
                 "builder": results[0]["builder"],
+                "filter_insert": args.filter_insert,
                 "procs": args.procs,
                 "batch": args.batch,
                 "statements": statements,

@@ -507,7 +507,9 @@ def run_paging(cfg: argparse.Namespace, pids: list[int]) -> dict[str, Any]:
 # -- ceiling 2 -------------------------------------------------------------------------
 
 
-def run_core_insert(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str, Any]:
+def run_core_insert(
+    cfg: argparse.Namespace, service: lrs_server.Service | None, filter_insert: str = "executemany"
+) -> dict[str, Any]:
     """Run bench/lrs_core.py against the same database (needs DATABASE_URL)."""
     env = dict(os.environ)
     if service is not None:
@@ -531,6 +533,8 @@ def run_core_insert(cfg: argparse.Namespace, service: lrs_server.Service | None)
         str(cfg.seed),
         "--max-seconds",
         str(cfg.seconds),
+        "--filter-insert",
+        filter_insert,
     ]
     proc = subprocess.run(
         cmd,
@@ -558,6 +562,7 @@ def run_core_insert(cfg: argparse.Namespace, service: lrs_server.Service | None)
         "errors": 0,
         "builder": data["builder"],
         "build_statements_per_s_per_proc": data["build_statements_per_s_per_proc"],
+        "filter_insert": data["filter_insert"],
     }
 
 
@@ -685,7 +690,7 @@ def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]
     """The results as a plain text table."""
     head = (
         f"{'scenario':<26}{'cl':>3}{'requests':>10}{'req/s':>10}{'stmts/s':>10}"
-        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'err':>5}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'err':>5}{'cpu%':>6}{'load':>6}"
     )
     print(head)
     print("-" * len(head))
@@ -697,6 +702,7 @@ def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]
             f"{name:<26}{r['clients']:>3}{r['requests']:>10}{r['requests_per_s']:>10.1f}"
             f"{r['statements_per_s']:>10.1f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
             f"{r['p99_ms']:>9.2f}{r['non_2xx']:>8}{r['errors']:>5}"
+            f"{r.get('machine_cpu_busy_pct', 0):>6.0f}{r.get('loadavg_before', 0):>6.1f}"
         )
         for label, s in (r.get("by_label") or {}).items():
             print(
@@ -711,6 +717,7 @@ def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]
         for pid, w in paging["workers"].items():
             vals = [w[k] for k in ("before_kib", "after_warmup_kib", "max_kib", "end_kib")]
             print(f"  pid {pid}: " + " / ".join(f"{v / 1024:.1f}" if v else "?" for v in vals))
+    print("(cpu% = whole machine busy during the scenario; load = 1-min load average before it)")
     print("\ntargets (issue 2)")
     for t in targets:
         verdict = {True: "MET", False: "MISSED", None: "-"}[t["met"]]
@@ -806,6 +813,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="processes for the core-insert ceiling (default: --clients)",
     )
+    p.add_argument(
+        "--core-values",
+        action="store_true",
+        help="also measure the Core insert with the filter rows as one multi-row VALUES",
+    )
     p.add_argument("--seed", type=int, default=20261126, help="population seed")
     p.add_argument("--out", help="JSON file (default bench/results/lrs-<db>-<time>.json)")
     cfg = p.parse_args(argv)
@@ -829,14 +841,37 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
     stored = 0
     streams = iter(range(1000, 10**6, 100))
 
+    master = service.proc.pid if service and service.proc else cfg.server_pid
+    workers = lrs_server.worker_pids(master, urlsplit(cfg.url).port or 80)
+    print(f"# gunicorn workers: {workers}", flush=True)
+
     def step(name: str, fn: Any) -> None:
         nonlocal stored
         if name not in cfg.scenario_list:
             return
         print(f"# {datetime.now(UTC):%H:%M:%S} {name} ...", flush=True)
+        load = lrs_server.loadavg()
+        busy0, total0 = lrs_server.machine_jiffies()
+        workers0 = lrs_server.process_jiffies(workers)
+        t0 = time.perf_counter()
         r = fn()
+        busy1, total1 = lrs_server.machine_jiffies()
+        ticks = os.sysconf("SC_CLK_TCK") * (time.perf_counter() - t0)
+        # Context for the numbers: the machine is shared by client, server and database
+        # (and by whatever else runs on it: see loadavg_before).
+        r["loadavg_before"] = load
+        r["machine_cpu_busy_pct"] = round(100 * (busy1 - busy0) / max(1, total1 - total0), 1)
+        r["workers_cpu_cores"] = round((lrs_server.process_jiffies(workers) - workers0) / ticks, 2)
         results[name] = r
-        if name in ("post-single", "put", "post-batch", "batch-conc", "preload", "core-insert"):
+        if name in (
+            "post-single",
+            "put",
+            "post-batch",
+            "batch-conc",
+            "preload",
+            "core-insert",
+            "core-insert-values",
+        ):
             stored += r.get("statements", 0)
         if "skipped" in r:
             print(f"#   skipped: {r['skipped'][:300]}", flush=True)
@@ -844,7 +879,9 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
             print(
                 f"#   {r['requests']} requests, {r['requests_per_s']:.1f} req/s, "
                 f"{r['statements_per_s']:.1f} stmts/s, p95 {r['p95_ms']:.1f} ms, "
-                f"non-2xx {r['non_2xx']}, errors {r['errors']}",
+                f"non-2xx {r['non_2xx']}, errors {r['errors']}; machine CPU "
+                f"{r['machine_cpu_busy_pct']}% busy, workers {r['workers_cpu_cores']} cores, "
+                f"load before {load}",
                 flush=True,
             )
 
@@ -885,6 +922,9 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
         ),
     )
     step("core-insert", lambda: run_core_insert(cfg, service))
+    if cfg.core_values:
+        cfg.scenario_list.append("core-insert-values")
+        step("core-insert-values", lambda: run_core_insert(cfg, service, "values"))
     step(
         "state",
         lambda: run_clients(cfg, "state", cfg.clients, cfg.requests, cfg.seconds, next(streams)),
@@ -916,11 +956,7 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
         ),
     )
     if "paging" in cfg.scenario_list:
-        port = urlsplit(cfg.url).port or 80
-        master = service.proc.pid if service and service.proc else cfg.server_pid
-        pids = lrs_server.worker_pids(master, port)
-        print(f"# gunicorn workers: {pids}", flush=True)
-        step("paging", lambda: run_paging(cfg, pids))
+        step("paging", lambda: run_paging(cfg, workers))
     targets = evaluate(results, cfg, stored)
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -979,11 +1015,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{service.tmpdir}",
             flush=True,
         )
-        service.setup()
-        service.start()
-        cfg.url, cfg.key, cfg.secret = service.url, service.key, service.secret
     random.seed(cfg.seed)
     try:
+        if service is not None:
+            service.setup()
+            service.start()
+            cfg.url, cfg.key, cfg.secret = service.url, service.key, service.secret
         doc = run(cfg, service)
     finally:
         if service is not None:

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,10 +77,12 @@ class Service:
             [str(VENV_BIN / "flask"), "--app", "wsgi", *args],
             cwd=REPO,
             env=self.env(),
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if out.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{out.stderr[-2000:]}")
         return out.stdout
 
     def setup(self) -> None:
@@ -216,10 +217,26 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def wait_for(predicate: object, seconds: float) -> None:
-    """Sleep until ``predicate()`` is true or ``seconds`` pass."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole machine since boot, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    total = sum(fields[:8])
+    idle = fields[3] + fields[4]  # idle + iowait
+    return total - idle, total
+
+
+def process_jiffies(pids: list[int]) -> int:
+    """utime + stime of ``pids`` (gone ones count 0)."""
+    used = 0
+    for pid in pids:
+        try:
+            cols = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used += int(cols[11]) + int(cols[12])
+    return used
+
+
+def loadavg() -> float:
+    """1-minute load average."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
