@@ -98,8 +98,7 @@ def import_package(
     course = get_course(course_id) if course_id is not None else None
     storage = storage or get_storage()
     limits = limits or zip_limits()
-    temp_dir = str(getattr(storage, "temp_dir", "")) or None
-    with open_package(source, limits, temp_dir=temp_dir, label=label) as package:
+    with open_package(source, limits, temp_dir=str(storage.temp_dir), label=label) as package:
         parsed = read_package(package, limits)
         if parsed.report.errors:
             raise PackageRefused(parsed.report.errors, parsed.report.warnings)

@@ -22,6 +22,11 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 class Storage(Protocol):
     """Where package files live (local directory, shared volume or object storage)."""
 
+    @property
+    def temp_dir(self) -> Path:
+        """A local directory for uploads and partial files (removed after use)."""
+        ...
+
     def put(self, stream: BinaryIO) -> tuple[str, int, bool]:
         """Store a stream; return (sha256 hex, size, True if it was not stored before)."""
         ...

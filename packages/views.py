@@ -75,7 +75,7 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
             errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
         )
     options = load(UploadOptionsSchema(), request.args.to_dict(), "upload options")
-    temp_dir = service.get_storage().temp_dir  # type: ignore[attr-defined]
+    temp_dir = service.get_storage().temp_dir
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
     try:
         with os.fdopen(fd, "wb") as out:
