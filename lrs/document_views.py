@@ -279,6 +279,12 @@ def _delete(resource: _Resource) -> Response:
     target = _target(resource, client, single=resource.kind is not Kind.STATE, listing=False)
     precondition = _precondition()
     if target.doc_id is None:
+        if precondition.given:
+            # An ETag names one document; refusing beats silently deleting them all.
+            raise BadRequest(
+                "If-Match and If-None-Match apply to one document: give a stateId",
+                errors=[{"path": "query:stateId", "message": "required with a precondition"}],
+            )
         delete_documents(target.doc_set)
     else:
         delete_document(target.doc_set, target.doc_id, precondition)

@@ -512,6 +512,17 @@ def test_lrs_state_delete_all_with_registration(lrs):
     assert api.get(STATE.path, query=STATE.params(None)).json == ["a"]
 
 
+@pytest.mark.parametrize("header", ["If-Match", "If-None-Match"])
+def test_lrs_state_delete_all_with_precondition_is_400(lrs, header):
+    api = lrs("2.0.0")
+    put_raw(api, STATE, b"{}")
+    etag = get_doc(api, STATE).headers["ETag"]
+    response = api.delete(STATE.path, query=STATE.params(doc_id=None), headers={header: etag})
+    assert response.status_code == 400
+    assert response.json["errors"][0]["path"] == "query:stateId"
+    assert get_doc(api, STATE).status_code == 200
+
+
 @by_version
 def test_lrs_state_delete_all_keeps_other_agents_and_activities(lrs, version):
     api = lrs(version)
