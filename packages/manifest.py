@@ -439,6 +439,7 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
         report.error("The manifest has no <resources>", name, root.sourceline)
     else:
         base = urljoin(base, resources_el.get(f"{{{NS_XML}}}base") or "")
+        resource_ids = {r.get("identifier") for r in _kids(resources_el, "resource")}
         for res in _kids(resources_el, "resource"):
             ident = res.get("identifier") or ""
             res_base = urljoin(base, res.get(f"{{{NS_XML}}}base") or "")
@@ -466,9 +467,7 @@ def _parse_scorm(files: Collection[str], read: Reader, report: Report) -> Parsed
             for dep, del_ in zip(
                 resources[ident]["dependencies"], _kids(res, "dependency"), strict=True
             ):
-                if dep not in resources and dep not in {
-                    r.get("identifier") for r in _kids(resources_el, "resource")
-                }:
+                if dep not in resource_ids:
                     report.error(
                         f"Resource {ident!r} depends on {dep!r}, which does not exist",
                         name,

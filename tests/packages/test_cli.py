@@ -142,3 +142,11 @@ def test_packages_cli_text_output(runner, scorm12_zip):
     result = runner.invoke(args=["packages", "import", str(scorm12_zip)])
     assert result.exit_code == 0
     assert "scorm12 1.2, 1 launchable, 2 files" in result.output
+
+
+def test_packages_cli_publish_and_unit(app, runner, scorm12_zip):
+    code, out = run_import(runner, scorm12_zip, "--publish", "--unit", "HR", "--category", "Säk")
+    assert code == 0
+    with app.app_context():
+        course = service.get_course(out["course"])
+        assert (course.published, course.owner_unit, course.category) == (True, "HR", "Säk")

@@ -158,3 +158,16 @@ def test_packages_extract_reads_streams(make_zip: Callable[..., Path]):
     stream = io.BytesIO(zip_bytes(GOOD))
     with open_package(stream) as package, package.open("index.html") as entry:
         assert entry.read(2) == b"<p"
+
+
+def test_packages_extract_accepts_zip64(tmp_path):
+    # cmi5 packages may be ZIP64 (CATAPULT LTS 102-zip64 is a must-import case).
+    path = tmp_path / "zip64.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in GOOD.items():
+            with archive.open(name, "w", force_zip64=True) as entry:
+                entry.write(data.encode())
+    # The local headers carry the ZIP64 extra field (0x0001) and 0xFFFFFFFF sizes.
+    assert b"\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00" in path.read_bytes()
+    with open_package(path) as package:
+        assert package.read("index.html", 100) == b"<p>hi</p>"

@@ -358,3 +358,25 @@ def test_packages_manifest_cmi5_wins_over_imsmanifest():
     result = parse({"cmi5.xml": CMI5, "au/index.html": "", "imsmanifest.xml": MANIFEST_12})
     assert result.kind == "cmi5"
     assert "imsmanifest.xml is ignored" in messages(result, "warning")[0]
+
+
+def test_packages_manifest_lom_title_and_description():
+    lom = """<lom xmlns="http://ltsc.ieee.org/xsd/LOM"><general>
+      <title><string language="sv">Brandskydd</string></title>
+      <description><string language="sv">Grundkurs</string></description>
+    </general></lom>"""
+    org = (
+        '<organizations default="o"><organization identifier="o"><title>Org title</title>'
+        '<item identifier="i" identifierref="r1"><title>I</title></item></organization>'
+        "</organizations>"
+    )
+    inline = scorm2004(org).replace("</schemaversion>", "</schemaversion>" + lom)
+    result = parse({"imsmanifest.xml": inline, "a.html": ""})
+    assert (result.title, result.description) == ("Brandskydd", "Grundkurs")
+    external = scorm2004(org).replace(
+        "</schemaversion>", "</schemaversion><adlcp:location>meta/lom.xml</adlcp:location>"
+    )
+    result = parse({"imsmanifest.xml": external, "a.html": "", "meta/lom.xml": lom})
+    assert (result.title, result.description) == ("Brandskydd", "Grundkurs")
+    result = parse({"imsmanifest.xml": scorm2004(org), "a.html": ""})
+    assert result.title == "Org title"
