@@ -934,3 +934,10 @@ def test_lrs_parse_timestamp_strict_needs_zone():
 )
 def test_lrs_language_tag_validity(tag, valid):
     assert schemas.is_valid_language_tag(tag) is valid
+
+
+def test_lrs_statement_batch_empty_accepted(xapi):
+    # "An array of Statements" (Communication 2.1.2) includes the empty one: nothing to store.
+    response = xapi.post("statements", [])
+    assert response.status_code == 200
+    assert response.json == []
