@@ -1441,8 +1441,8 @@ def _status(version: str, tree: Mapping[str, Any], *, finishing: bool) -> Status
         scaled = None
         if raw is not None:
             top = high if high is not None else 100.0
-            if top > low:
-                scaled = max(-1.0, min(1.0, (raw - low) / (top - low)))
+            if top > low and low <= raw <= top:
+                scaled = (raw - low) / (top - low)
         return Status(
             completion=completion,
             success=success,
