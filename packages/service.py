@@ -24,7 +24,7 @@ from packages.extract import ZipLimits, open_package
 from packages.manifest import is_absolute_url, read_package
 from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
-from packages.storage import LocalStorage, Storage
+from packages.storage import LocalStorage, StagedFile, Storage
 
 
 @dataclass
@@ -102,27 +102,28 @@ def import_package(
         parsed = read_package(package, limits)
         if parsed.report.errors:
             raise PackageRefused(parsed.report.errors, parsed.report.warnings)
-        created: list[str] = []
-        rows: list[dict[str, object]] = []
+        staged: list[tuple[str, StagedFile]] = []
         try:
             for entry in package.iter_files():
                 with package.open(entry.path) as stream:
-                    digest, size, new = storage.put(stream)  # type: ignore[arg-type]
-                if new:
-                    created.append(digest)
-                rows.append({"path": entry.path, "sha256": digest, "size": size})
-        except (zipfile.BadZipFile, zlib.error, EOFError, PackageRefused) as exc:
-            for digest in created:
-                storage.delete(digest)
-            if isinstance(exc, PackageRefused):
-                raise
+                    staged.append((entry.path, storage.stage(stream)))  # type: ignore[arg-type]
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise PackageRefused(
                 [Problem(label, None, f"The zip is damaged ({exc}); nothing was imported")]
             ) from None
-        except BaseException:
-            for digest in created:
-                storage.delete(digest)
-            raise
+        finally:
+            if len(staged) < len(package.files):
+                for _, file in staged:
+                    storage.discard(file)
+        # Every entry was read whole: only now do files enter the store.
+        rows: list[dict[str, object]] = []
+        try:
+            for path, file in staged:
+                storage.commit(file)
+                rows.append({"path": path, "sha256": file.digest, "size": file.size})
+        finally:
+            for _, file in staged[len(rows) :]:
+                storage.discard(file)
     content_hash = hashlib.sha256()
     for row in sorted(rows, key=lambda r: str(r["path"])):
         content_hash.update(f"{row['path']}\0{row['sha256']}\n".encode())

@@ -3,7 +3,10 @@
 Files are addressed by the SHA-256 of their content, so a file that many versions (or
 many courses) share is stored once.  Writes go to a temporary file that is renamed into
 place, so a reader never sees half a file and concurrent writers of the same content
-are harmless.  Pure Python, no Flask.
+are harmless.  An import first *stages* every file (temp files, hashed while written)
+and *commits* them only when the whole zip has been read: a damaged upload leaves
+nothing, and stored files are never deleted on failure (another import may share them).
+Pure Python, no Flask.
 """
 
 from __future__ import annotations
@@ -12,11 +15,21 @@ import hashlib
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 _CHUNK = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file written to a temporary place, not yet stored under its digest."""
+
+    digest: str
+    size: int
+    temp_path: Path
 
 
 class Storage(Protocol):
@@ -29,6 +42,18 @@ class Storage(Protocol):
 
     def put(self, stream: BinaryIO) -> tuple[str, int, bool]:
         """Store a stream; return (sha256 hex, size, True if it was not stored before)."""
+        ...
+
+    def stage(self, stream: BinaryIO) -> StagedFile:
+        """Write a stream to a temporary file while hashing it."""
+        ...
+
+    def commit(self, staged: StagedFile) -> bool:
+        """Store a staged file under its digest; True if it was not stored before."""
+        ...
+
+    def discard(self, staged: StagedFile) -> None:
+        """Drop a staged file."""
         ...
 
     def open(self, digest: str) -> BinaryIO:
@@ -78,27 +103,39 @@ class LocalStorage:
 
     def put(self, stream: BinaryIO) -> tuple[str, int, bool]:
         """Stream to a temp file while hashing, then rename it to its digest."""
+        staged = self.stage(stream)
+        return staged.digest, staged.size, self.commit(staged)
+
+    def stage(self, stream: BinaryIO) -> StagedFile:
+        """Write a stream to a temp file under ``root/tmp`` while hashing it."""
         digest = hashlib.sha256()
         size = 0
-        fd, tmp = tempfile.mkstemp(dir=self.temp_dir, prefix="put-")
+        fd, tmp = tempfile.mkstemp(dir=self.temp_dir, prefix="stage-")
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
-            hexdigest = digest.hexdigest()
-            target = self._path(hexdigest)
-            if target.exists():
-                os.unlink(tmp)
-                return hexdigest, size, False
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-            return hexdigest, size, True
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return StagedFile(digest.hexdigest(), size, Path(tmp))
+
+    def commit(self, staged: StagedFile) -> bool:
+        """Rename the staged file into place (or drop it if the content is stored)."""
+        target = self._path(staged.digest)
+        if target.exists():
+            staged.temp_path.unlink(missing_ok=True)
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(staged.temp_path, 0o644)
+        os.replace(staged.temp_path, target)
+        return True
+
+    def discard(self, staged: StagedFile) -> None:
+        """Remove a staged file."""
+        staged.temp_path.unlink(missing_ok=True)
 
     def open(self, digest: str) -> BinaryIO:
         """Open a stored file for reading."""

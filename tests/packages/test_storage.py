@@ -40,3 +40,18 @@ def test_packages_storage_failed_write_leaves_nothing(tmp_path):
 def test_packages_storage_refuses_non_digests(tmp_path, digest):
     with pytest.raises(ValueError, match="not a sha256"):
         LocalStorage(tmp_path).open(digest)
+
+
+def test_packages_storage_stage_then_commit_or_discard(tmp_path):
+    storage = LocalStorage(tmp_path)
+    kept = storage.stage(io.BytesIO(b"keep"))
+    dropped = storage.stage(io.BytesIO(b"drop"))
+    assert not storage.exists(kept.digest)
+    assert storage.commit(kept) is True
+    storage.discard(dropped)
+    assert storage.exists(kept.digest)
+    assert not storage.exists(dropped.digest)
+    assert list((tmp_path / "tmp").iterdir()) == []
+    again = storage.stage(io.BytesIO(b"keep"))
+    assert storage.commit(again) is False
+    assert list((tmp_path / "tmp").iterdir()) == []
