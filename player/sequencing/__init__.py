@@ -1,0 +1,41 @@
+"""SCORM 2004 sequencing and navigation (and SCORM 1.2 navigation) as a pure module.
+
+No Flask here (STYLE.md habit 24): the player's service stores ``SequencingState.to_json()``
+with the attempt and rebuilds a ``Sequencer`` for each request.
+
+    tree = build_tree(parsed.structure, kind=parsed.kind)
+    seq = Sequencer(tree, SequencingState.from_json(stored))
+    result = seq.navigate("start")          # NavResult: activity/href, ended, or exception
+    seq.report(result.activity, cmi)        # after each commit of the SCO
+    seq.valid_requests()                    # adl.nav.request_valid.* and the TOC
+    seq.course_status()                     # ("completed", "passed", 0.85)
+    stored = seq.state.to_json()
+
+Reference: SCORM 2004 4th Edition Sequencing and Navigation (SN) book v1.1 (ADL, 2009),
+https://adlnet.gov/projects/scorm/ ; section and pseudo-code process ids are cited in
+each module.
+"""
+
+from player.sequencing.model import Activity, ActivityTree, build_tree
+from player.sequencing.sequencer import (
+    EXCEPTIONS,
+    NAV_REQUESTS,
+    NavResult,
+    Sequencer,
+    SequencingError,
+)
+from player.sequencing.state import ActivityState, ObjectiveState, SequencingState
+
+__all__ = [
+    "EXCEPTIONS",
+    "NAV_REQUESTS",
+    "Activity",
+    "ActivityState",
+    "ActivityTree",
+    "NavResult",
+    "ObjectiveState",
+    "Sequencer",
+    "SequencingError",
+    "SequencingState",
+    "build_tree",
+]

@@ -1,0 +1,635 @@
+"""SCORM 2004 sequencing and navigation (and 1.2 navigation) on the corpus packages.
+
+Pure tests: packages are parsed with ``packages.manifest`` straight from the shared
+corpus; no Flask app, no database.  Scenarios follow the SN book (4th ed.) behaviour.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from typing import Any
+
+import pytest
+
+from packages.extract import open_package
+from packages.manifest import read_package
+from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
+from tests.conftest import SHARED
+
+CORPUS = SHARED / "corpus" / "scorm"
+
+FORCED = "golf_2004v3_seq_forced_sequential.zip"
+REMEDIATION = "golf_2004v3_seq_simple_remediation.zip"
+PRE_POST = "golf_2004v3_seq_pre_or_posttest_rollup.zip"
+POSTTEST_4TH = "golf_2004v4_seq_posttest_rollup_4thed.zip"
+RANDOM = "golf_2004v3_seq_random_test.zip"
+SINGLE = "golf_2004v2_cp_single_sco.zip"
+COMPLEX = "moodle_complexscorm.zip"
+
+_PARSED: dict[str, tuple[str, dict[str, Any]]] = {}
+
+
+def parsed(name: str) -> tuple[str, dict[str, Any]]:
+    """(kind, structure) of a corpus package, parsed once per run."""
+    if name not in _PARSED:
+        with open_package(CORPUS / name) as package:
+            result = read_package(package)
+        _PARSED[name] = (result.kind, result.structure)
+    return _PARSED[name]
+
+
+def tree_of(name: str) -> ActivityTree:
+    kind, structure = parsed(name)
+    return build_tree(structure, kind=kind)
+
+
+def rng(seed: int) -> random.Random:
+    return random.Random(seed)  # noqa: S311 - deterministic order in tests
+
+
+def sequencer(name: str, seed: int = 7) -> Sequencer:
+    return Sequencer(tree_of(name), SequencingState(), rng(seed))
+
+
+PASSED = {"cmi.completion_status": "completed", "cmi.success_status": "passed"}
+FAILED = {"cmi.completion_status": "completed", "cmi.success_status": "failed"}
+COMPLETED = {"cmi.completion_status": "completed"}
+
+
+def run(seq: Sequencer, steps: list[tuple[Any, ...]]) -> None:
+    """Steps: (request, target, expected) where expected is an activity id, "ended",
+    "none" or an SN exception code; or ("report", activity, cmi)."""
+    for step in steps:
+        if step[0] == "report":
+            seq.report(step[1], step[2])
+            continue
+        request, target, expected = step
+        result = seq.navigate(request, target)
+        got = result.exception or result.activity or ("ended" if result.ended else "none")
+        assert got == expected, (step, result)
+
+
+# -- the definition model ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("package", "activity", "attribute", "expected"),
+    [
+        # SN defaults when the package says nothing (SN §3 tables).
+        (SINGLE, "item_1", "choice", True),
+        (SINGLE, "item_1", "flow", False),
+        (SINGLE, "item_1", "choice_exit", True),
+        (SINGLE, "item_1", "forward_only", False),
+        (SINGLE, "item_1", "tracked", True),
+        (SINGLE, "item_1", "completion_set_by_content", False),
+        (SINGLE, "item_1", "attempt_limit", 0),
+        (SINGLE, "item_1", "measure_weight", 1.0),
+        (SINGLE, "golf_sample_default_org", "flow", False),
+        # The organization's own sequencing.
+        (FORCED, "golf_sample_default_org", "flow", True),
+        # IDRef to the sequencingCollection merged with local elements.
+        (FORCED, "playing_item", "completion_set_by_content", True),
+        (FORCED, "playing_item", "measure_weight", 0.0),
+        (FORCED, "etuqiette_item", "measure_weight", 0.0),
+        (REMEDIATION, "content_wrapper", "choice", False),
+        (REMEDIATION, "content_wrapper", "choice_exit", False),
+        (REMEDIATION, "test_1", "required_for_completed", "ifNotSkipped"),
+        (REMEDIATION, "test_1", "rollup_satisfied", True),
+        (REMEDIATION, "playing_item", "rollup_satisfied", False),
+        (RANDOM, "posttest_item", "attempt_limit", 2),
+        (RANDOM, "posttest_item", "reorder_children", True),
+        (RANDOM, "posttest_item", "randomization_timing", "onEachNewAttempt"),
+        (RANDOM, "test_1", "hide_lms_ui", frozenset({"suspendAll"})),
+        (RANDOM, "test_1", "visible", False),
+        (POSTTEST_4TH, "playing_item", "progress_weight", 0.5),
+        (POSTTEST_4TH, "assessment_item", "measure_weight", 1.0),
+    ],
+)
+def test_player_sequencing_definition_defaults_and_idref(
+    package: str, activity: str, attribute: str, expected: Any
+) -> None:
+    assert getattr(tree_of(package)[activity], attribute) == expected
+
+
+def test_player_sequencing_definition_rules_and_maps() -> None:
+    forced = tree_of(FORCED)["etuqiette_item"]
+    assert [r.action for r in forced.pre_rules] == ["disabled"]
+    assert forced.pre_rules[0].combination == "any"
+    assert [c.negate for c in forced.pre_rules[0].conditions] == [True, True]
+    previous = forced.objective("previous_sco_satisfied")
+    assert previous is not None
+    assert previous.maps[0].read_satisfied
+    assert not previous.maps[0].write_satisfied
+    fourth = tree_of(POSTTEST_4TH)["playing_item"]
+    assert fourth.primary.maps[0].read_completion
+    assert fourth.primary.maps[0].write_completion
+    # An activity without objectives still has a primary one (SN §3.10).
+    assert tree_of(SINGLE)["item_1"].primary.primary
+
+
+def test_player_sequencing_build_tree_unknown_organization() -> None:
+    _, structure = parsed(SINGLE)
+    with pytest.raises(KeyError):
+        build_tree(structure, "nope")
+
+
+def test_player_sequencing_build_tree_guesses_kind() -> None:
+    _, structure = parsed(FORCED)
+    assert build_tree(structure).kind == "scorm2004"
+    _, structure = parsed(COMPLEX)
+    assert build_tree(structure).simple
+
+
+# -- navigation requests refused (NB.2.1) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("package", "started", "nav", "target", "code"),
+    [
+        (FORCED, False, "continue", None, "NB.2.1-2"),
+        (FORCED, False, "previous", None, "NB.2.1-2"),
+        (FORCED, False, "exit", None, "NB.2.1-2"),
+        (FORCED, False, "exitAll", None, "NB.2.1-2"),
+        (FORCED, False, "suspendAll", None, "NB.2.1-2"),
+        (FORCED, False, "resumeAll", None, "NB.2.1-3"),
+        (FORCED, True, "start", None, "NB.2.1-1"),
+        (FORCED, True, "resumeAll", None, "NB.2.1-1"),
+        (FORCED, True, "choice", "no_such_item", "NB.2.1-11"),
+        (FORCED, True, "jump", "no_such_item", "NB.2.1-11"),
+        (FORCED, True, "dance", None, "NB.2.1-13"),
+        (FORCED, True, "previous", None, "SB.2.1-3"),
+        (FORCED, True, "choice", "handicapping_item", "DB.1.1-3"),
+        (REMEDIATION, True, "choice", "test_1", "NB.2.1-10"),
+        (REMEDIATION, True, "previous", None, "SB.2.1-3"),
+        (SINGLE, True, "continue", None, "NB.2.1-4"),
+        (SINGLE, True, "previous", None, "NB.2.1-5"),
+    ],
+)
+def test_player_sequencing_navigate_refused(
+    package: str, started: bool, nav: str, target: str | None, code: str
+) -> None:
+    seq = sequencer(package)
+    if started:
+        assert seq.launch().ok
+    before = seq.state.to_json()
+    result = seq.navigate(nav, target)
+    assert result.exception == code
+    assert not result.ok
+    assert result.message
+    assert seq.state.to_json() == before  # a refused request changes nothing
+
+
+# -- flow: forced sequential --------------------------------------------------------------
+
+
+def test_player_sequencing_flow_forced_sequential() -> None:
+    seq = sequencer(FORCED)
+    run(
+        seq,
+        [
+            ("start", None, "playing_item"),
+            # Etiquette is disabled until the previous SCO's global objective is satisfied.
+            ("continue", None, "SB.2.2-2"),
+            ("choice", "etuqiette_item", "DB.1.1-3"),
+            ("report", "playing_item", PASSED),
+            ("continue", None, "etuqiette_item"),
+            ("previous", None, "playing_item"),
+            # A new attempt on playing: its attempt completion starts unknown again.
+            ("report", "playing_item", PASSED),
+            ("continue", None, "etuqiette_item"),
+            ("report", "etuqiette_item", FAILED),
+            ("continue", None, "SB.2.2-2"),
+            ("report", "etuqiette_item", PASSED),
+            ("continue", None, "handicapping_item"),
+            ("report", "handicapping_item", PASSED),
+            ("continue", None, "havingfun_item"),
+            ("report", "havingfun_item", PASSED),
+            ("continue", None, "assessment_item"),
+            ("report", "assessment_item", {**PASSED, "cmi.score.scaled": 0.9}),
+            ("continue", None, "ended"),
+        ],
+    )
+    assert seq.course_status() == ("completed", "passed", None)
+    assert seq.state.ended
+    assert seq.state.current is None
+
+
+def test_player_sequencing_valid_requests_forced_sequential() -> None:
+    seq = sequencer(FORCED)
+    seq.navigate("start")
+    valid = seq.valid_requests()
+    assert valid["continue"] is False  # the next SCO is disabled
+    assert valid["previous"] is False  # nothing before the first SCO
+    assert valid["choice"]["playing_item"] is True
+    assert valid["choice"]["etuqiette_item"] is False
+    assert valid["suspendAll"]
+    assert valid["exitAll"]
+    seq.report("playing_item", PASSED)
+    valid = seq.valid_requests()
+    assert valid["continue"] is True
+    assert valid["choice"]["etuqiette_item"] is True
+    assert valid["choice"]["handicapping_item"] is False
+    toc = {entry["id"]: entry for entry in valid["toc"]}
+    assert toc["playing_item"]["current"]
+    assert toc["playing_item"]["success"] is True
+    assert not toc["etuqiette_item"]["hidden"]
+    assert seq.state.current == "playing_item"  # looking ahead changed nothing
+
+
+# -- sequencing rules: simple remediation ---------------------------------------------------
+
+
+def test_player_sequencing_remediation_retry_after_failed_posttest() -> None:
+    seq = sequencer(REMEDIATION)
+    run(
+        seq,
+        [
+            ("start", None, "playing_item"),
+            ("continue", None, "etuqiette_item"),
+            ("continue", None, "handicapping_item"),
+            ("continue", None, "havingfun_item"),
+            ("continue", None, "test_1"),
+            ("report", "test_1", PASSED),
+            ("continue", None, "test_2"),
+            ("report", "test_2", FAILED),
+            ("continue", None, "test_3"),
+            ("report", "test_3", PASSED),
+            ("continue", None, "test_4"),
+            ("report", "test_4", PASSED),
+            # test_4 exitParent → the wrapper is not satisfied → retry: content whose
+            # objective was passed by its test is skipped.
+            ("continue", None, "etuqiette_item"),
+        ],
+    )
+    assert seq.state.activities["content_wrapper"].attempts == 2
+    assert seq.course_status()[1] == "failed"
+    run(
+        seq,
+        [
+            ("continue", None, "test_2"),  # handicapping, havingfun and test_1 skipped
+            ("report", "test_2", PASSED),
+            ("continue", None, "ended"),  # tests 3 and 4 are skipped: the course is done
+        ],
+    )
+    assert seq.course_status()[:2] == ("completed", "passed")
+
+
+def test_player_sequencing_remediation_all_passed_exits_all() -> None:
+    seq = sequencer(REMEDIATION)
+    run(seq, [("start", None, "playing_item")] + [("continue", None, x) for x in (
+        "etuqiette_item", "handicapping_item", "havingfun_item", "test_1")])  # fmt: skip
+    for test, following in (("test_1", "test_2"), ("test_2", "test_3"), ("test_3", "test_4")):
+        run(seq, [("report", test, PASSED), ("continue", None, following)])
+    run(seq, [("report", "test_4", PASSED), ("continue", None, "ended")])
+    assert seq.state.activities["content_wrapper"].attempts == 1
+    assert seq.course_status()[:2] == ("completed", "passed")
+    assert seq.state.ended
+
+
+def test_player_sequencing_remediation_measure_rollup() -> None:
+    seq = sequencer(REMEDIATION)
+    run(seq, [("start", None, "playing_item")] + [("continue", None, x) for x in (
+        "etuqiette_item", "handicapping_item", "havingfun_item", "test_1")])  # fmt: skip
+    seq.report("test_1", {**PASSED, "cmi.score.scaled": 0.8})
+    seq.navigate("continue")
+    seq.report("test_2", {**FAILED, "cmi.score.scaled": 0.4})
+    # RB.1.1 a: content weighs 0, each test 1; tests 3 and 4 count with no measure yet.
+    assert seq.course_status()[2] == pytest.approx((0.8 + 0.4) / 4)
+
+
+# -- rollup: pre/post test ---------------------------------------------------------------
+
+
+def test_player_sequencing_pretest_passed_satisfies_course() -> None:
+    seq = sequencer(PRE_POST)
+    run(seq, [("start", None, "pretest_item")])
+    assert seq.course_status() == ("not attempted", "unknown", None) or seq.course_status()[0] in (
+        "unknown",
+        "not attempted",
+    )
+    seq.report("pretest_item", {**PASSED, "cmi.score.scaled": 0.9})
+    # dummy_item reads assessment_satisfied; the root's rule: any satisfied → completed.
+    assert seq.course_status() == ("completed", "passed", pytest.approx(0.9))
+    valid = seq.valid_requests()
+    assert valid["choice"]["posttest_item"] is False  # disabled: assessment satisfied
+
+
+def test_player_sequencing_pretest_failed_then_posttest() -> None:
+    seq = sequencer(PRE_POST)
+    run(seq, [("start", None, "pretest_item"), ("report", "pretest_item", FAILED)])
+    assert seq.course_status()[:2] == ("unknown", "failed")
+    run(
+        seq,
+        [
+            ("continue", None, "playing_item"),
+            ("choice", "posttest_item", "DB.1.1-3"),  # content not completed yet
+            ("choice", "pretest_item", "DB.1.1-3"),  # attemptLimit 1 is used up
+            ("report", "playing_item", COMPLETED),
+            ("continue", None, "etuqiette_item"),
+            ("report", "etuqiette_item", COMPLETED),
+            ("continue", None, "handicapping_item"),
+            ("report", "handicapping_item", COMPLETED),
+            ("continue", None, "havingfun_item"),
+            ("report", "havingfun_item", COMPLETED),
+            ("continue", None, "posttest_item"),
+            ("report", "posttest_item", PASSED),
+        ],
+    )
+    assert seq.course_status()[:2] == ("completed", "passed")
+
+
+def test_player_sequencing_posttest_rollup_4th_edition() -> None:
+    seq = sequencer(POSTTEST_4TH)
+    run(
+        seq,
+        [
+            ("start", None, "playing_item"),
+            ("continue", None, "SB.2.2-2"),  # etiquette needs playing completed
+            ("report", "playing_item", {"cmi.completion_status": "completed"}),
+            ("continue", None, "etuqiette_item"),
+        ],
+    )
+    valid = seq.valid_requests()
+    assert valid["choice"]["assessment_item"] is False  # hiddenFromChoice
+    toc = {entry["id"]: entry for entry in valid["toc"]}
+    assert toc["assessment_item"]["hidden"]
+    # jump (4th ed.) is not subject to choice rules.
+    run(seq, [("jump", "assessment_item", "assessment_item")])
+    seq.report(
+        "assessment_item",
+        {**PASSED, "cmi.score.scaled": 0.75, "cmi.progress_measure": 1},
+    )
+    completion, success, measure = seq.course_status()
+    assert (completion, success) == ("completed", "passed")
+    assert measure == pytest.approx(0.75)  # only the assessment has a measure weight
+    root = seq.t.act(seq.tree.root)
+    # Completion measure rollup with progressWeight: (0.5*0 + 0.1*1) / (0.5+0.3+0.4+0.3+0.1).
+    assert root.progress == pytest.approx(0.1 / 1.6)
+
+
+def test_player_sequencing_global_completion_written() -> None:
+    seq = sequencer(POSTTEST_4TH)
+    seq.navigate("start")
+    seq.report("playing_item", {"cmi.completion_status": "completed"})
+    target = "com.scorm.golfsamples.sequencing.forcedsequential.playing_completed"
+    assert seq.state.globals[target].completion is True
+
+
+# -- randomization, selection and attempt limits ----------------------------------------------
+
+
+TESTS = {"test_1", "test_2", "test_3", "test_4"}
+
+
+def _to_posttest(seq: Sequencer) -> str:
+    run(seq, [("start", None, "playing_item")])
+    for item, following in (
+        ("playing_item", "etuqiette_item"),
+        ("etuqiette_item", "handicapping_item"),
+        ("handicapping_item", "havingfun_item"),
+    ):
+        run(seq, [("report", item, COMPLETED), ("continue", None, following)])
+    seq.report("havingfun_item", COMPLETED)
+    result = seq.navigate("continue")
+    assert result.activity in TESTS, result
+    return result.activity
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_player_sequencing_random_test_order_and_attempt_limit(seed: int) -> None:
+    seq = sequencer(RANDOM, seed)
+    first = _to_posttest(seq)
+    order = seq.state.activities["posttest_item"].children
+    assert order is not None
+    assert set(order) == TESTS
+    assert order[0] == first
+    assert seq.valid_requests()["hide_lms_ui"] == ["suspendAll"]
+    seq.report(first, {**FAILED, "cmi.score.scaled": 0.2})
+    # exitParent → the posttest is not satisfied, attempt 1 of 2 → retry.
+    second = seq.navigate("continue")
+    assert second.activity in TESTS
+    assert seq.state.activities["posttest_item"].attempts == 2
+    seq.report(second.activity, {**FAILED, "cmi.score.scaled": 0.3})
+    # The attempt limit is reached: exitAll ends the session.
+    assert seq.navigate("continue").ended
+    assert seq.course_status()[1] == "failed"
+
+
+def test_player_sequencing_random_test_select_count() -> None:
+    kind, structure = parsed(RANDOM)
+    structure = copy.deepcopy(structure)
+    posttest = structure["organizations"][0]["items"][1]
+    posttest["sequencing"]["randomizationControls"].update(
+        {"selectCount": 2, "selectionTiming": "onEachNewAttempt"}
+    )
+    tree = build_tree(structure, kind=kind)
+    assert tree["posttest_item"].select_count == 2
+    seq = Sequencer(tree, SequencingState(), rng(5))
+    first = _to_posttest(seq)
+    order = seq.state.activities["posttest_item"].children
+    assert order is not None
+    assert len(order) == 2
+    assert first in order
+    hidden = {e["id"] for e in seq.valid_requests()["toc"] if e["hidden"]}
+    assert TESTS - set(order) <= hidden
+
+
+# -- choice on simple packages ----------------------------------------------------------------
+
+
+def test_player_sequencing_single_sco_choice_and_exit() -> None:
+    seq = sequencer(SINGLE)
+    assert seq.valid_requests()["choice"]["item_1"] is True
+    result = seq.navigate("choice", "item_1")
+    assert (result.activity, result.href) == ("item_1", "shared/launchpage.html")
+    assert seq.navigate("exit").ok
+    # completionSetByContent / objectiveSetByContent false: the LMS sets the status.
+    assert seq.course_status()[:2] == ("completed", "passed")
+    assert seq.navigate("choice", "item_1").activity == "item_1"
+    assert seq.state.activities["item_1"].attempts == 2
+    assert seq.navigate("exitAll").ended
+
+
+COMPLEX_IDS = {n: f"mm-ITEM-SCORMDEbugger555f231e21b982c25s0{n}" for n in range(1, 9)}
+
+
+def test_player_sequencing_scorm12_choice_and_flow() -> None:
+    seq = sequencer(COMPLEX)
+    ids = COMPLEX_IDS
+    run(
+        seq,
+        [
+            ("start", None, ids[1]),
+            ("previous", None, "SB.2.1-3"),
+            ("continue", None, ids[2]),
+            ("continue", None, ids[3]),
+            ("continue", None, ids[4]),  # a parent item with its own href
+            ("continue", None, ids[5]),
+            ("choice", ids[6], ids[6]),
+            ("choice", ids[7], ids[7]),  # invisible but launchable
+            # Prerequisites "s01 & s02": neither is completed yet.
+            ("choice", ids[8], "DB.1.1-3"),
+            ("continue", None, "ended"),
+        ],
+    )
+    seq = sequencer(COMPLEX)
+    run(
+        seq,
+        [
+            ("start", None, ids[1]),
+            ("report", ids[1], {"cmi.core.lesson_status": "completed"}),
+            ("choice", ids[2], ids[2]),
+            ("report", ids[2], {"cmi": {"core": {"lesson_status": "passed"}}}),
+            ("choice", ids[8], ids[8]),
+        ],
+    )
+    valid = seq.valid_requests()
+    toc = {entry["id"]: entry for entry in valid["toc"]}
+    assert toc[ids[7]]["hidden"]
+    assert toc[ids[7]]["enabled"]
+    assert valid["choice"][ids[8]]
+    assert valid["previous"]
+
+
+@pytest.mark.parametrize(
+    ("reports", "expected"),
+    [
+        ({}, ("not attempted", "unknown", None)),
+        ({1: {"cmi.core.lesson_status": "incomplete"}}, ("incomplete", "unknown", None)),
+        (
+            {1: {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "80"}},
+            ("incomplete", "passed", 0.8),
+        ),
+        (
+            {
+                1: {
+                    "cmi.core.lesson_status": "failed",
+                    "cmi.core.score.raw": "5",
+                    "cmi.core.score.max": "10",
+                }
+            },
+            ("incomplete", "failed", 0.5),
+        ),
+    ],
+)
+def test_player_sequencing_scorm12_course_status(
+    reports: dict[int, dict[str, str]], expected: tuple[str, str, float | None]
+) -> None:
+    seq = sequencer(COMPLEX)
+    for n, cmi in reports.items():
+        seq.report(COMPLEX_IDS[n], cmi)
+    completion, success, measure = seq.course_status()
+    assert (completion, success) == expected[:2]
+    assert measure == (pytest.approx(expected[2]) if expected[2] is not None else None)
+
+
+def test_player_sequencing_scorm12_all_completed() -> None:
+    seq = sequencer("golf_scorm12_cp_single_sco.zip")
+    only = next(a.id for a in seq.tree.preorder() if a.href)
+    assert seq.navigate("start").activity == only
+    seq.report(only, {"cmi.core.lesson_status": "completed"})
+    assert seq.course_status() == ("completed", "unknown", None)
+
+
+# -- exit, suspendAll and resumeAll through JSON ------------------------------------------------
+
+
+@pytest.mark.parametrize("package", [FORCED, COMPLEX])
+def test_player_sequencing_suspend_resume_round_trip(package: str) -> None:
+    seq = sequencer(package)
+    first = seq.navigate("start").activity
+    assert first
+    seq.report(first, {**PASSED, "cmi.core.lesson_status": "passed"})
+    second = seq.navigate("continue").activity
+    assert second
+    assert second != first
+    seq.report(second, {"cmi.completion_status": "incomplete", "cmi.exit": "suspend"})
+    assert seq.navigate("suspendAll").ended
+    stored = json.dumps(seq.state.to_json())
+
+    again = Sequencer(tree_of(package), SequencingState.from_json(stored))
+    assert again.state.suspended == second
+    assert again.state.current is None
+    assert again.valid_requests()["resumeAll"] is True
+    result = again.navigate("resumeAll")
+    assert (result.activity, result.resume) == (second, True)
+    assert again.state.activities[second].attempts == 1
+    assert again.navigate("exitAll").ended
+    done = SequencingState.from_json(json.dumps(again.state.to_json()))
+    assert done.ended
+    assert done.suspended is None
+    assert Sequencer(tree_of(package), done).navigate("resumeAll").exception == "NB.2.1-3"
+
+
+def test_player_sequencing_abandon_keeps_status_unset() -> None:
+    seq = sequencer(SINGLE)
+    seq.launch()
+    assert seq.navigate("abandon").ok
+    # Abandon applies no End Attempt (UP.4): the LMS sets no status for the SCO, and the
+    # default rollup rules see an attempted child without success: "all (attempted or
+    # not completed) → incomplete", "all (attempted or not satisfied) → not satisfied".
+    assert seq.course_status()[:2] == ("incomplete", "failed")
+    assert seq.navigate("abandonAll").ended
+
+
+def test_player_sequencing_exit_then_no_delivery() -> None:
+    seq = sequencer(FORCED)
+    seq.navigate("start")
+    result = seq.navigate("exit")
+    assert result.ok
+    assert result.activity is None
+    assert not result.ended
+    assert seq.navigate("exit").exception == "NB.2.1-12"
+    assert seq.navigate("choice", "playing_item").activity == "playing_item"
+
+
+# -- state and report formats -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cmi",
+    [
+        {"cmi.completion_status": "completed", "cmi.success_status": "passed",
+         "cmi.score.scaled": "0.5"},
+        {"completion_status": "completed", "success_status": "passed", "score": {"scaled": 0.5}},
+        {"cmi": {"completion_status": "completed", "success_status": "passed",
+                 "score": {"scaled": 0.5}}},
+    ],
+)  # fmt: skip
+def test_player_sequencing_report_formats(cmi: dict[str, Any]) -> None:
+    seq = sequencer(SINGLE)
+    seq.navigate("start")
+    seq.report("item_1", cmi)
+    assert seq.course_status() == ("completed", "passed", pytest.approx(0.5))
+
+
+def test_player_sequencing_report_objectives() -> None:
+    seq = sequencer(FORCED)
+    seq.navigate("start")
+    seq.navigate("exit")
+    # cmi.objectives.n with the id of a (non-primary) objective of the activity.
+    seq.report("playing_item", PASSED)
+    seq.navigate("choice", "etuqiette_item")
+    seq.report(
+        "etuqiette_item",
+        {"cmi.objectives": [{"id": "previous_sco_satisfied", "success_status": "failed"}]},
+    )
+    local = seq.state.activities["etuqiette_item"].objectives["previous_sco_satisfied"]
+    assert local.satisfied is False
+    # The objective reads its global (satisfied), which wins over the local value.
+    objective = seq.tree["etuqiette_item"].objective("previous_sco_satisfied")
+    assert seq.t.satisfied(seq.tree["etuqiette_item"], objective) is True
+
+
+def test_player_sequencing_state_json_round_trip() -> None:
+    seq = sequencer(RANDOM, 3)
+    _to_posttest(seq)
+    data = seq.state.to_json()
+    text = json.dumps(data)
+    assert SequencingState.from_json(text).to_json() == data
+    assert SequencingState.from_json(data).to_json() == data
+    assert SequencingState.from_json(None).to_json()["activities"] == {}
+    with pytest.raises(ValueError, match="version"):
+        SequencingState.from_json({"version": 99})
