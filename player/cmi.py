@@ -114,7 +114,7 @@ _TIMESPAN_12 = re.compile(r"^(\d{2,4}):([0-5]\d):([0-5]\d)(?:\.(\d{1,2}))?$")
 # SCORM 1.2 CMITime: HH:MM:SS.SS, a time of day.
 _TIME_12 = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,2})?$")
 # SCORM 2004 timeinterval (second,10,2), ISO 8601 duration P[nY][nM][nD][T[nH][nM][n[.n]S]]
-# (RTE §4.1.1.? "timeinterval"); weeks are not part of the SCORM profile of ISO 8601.
+# (RTE §4.1 data types, "timeinterval"); weeks are not part of SCORM's ISO 8601 profile.
 _ISO_DURATION = re.compile(
     r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
@@ -222,13 +222,17 @@ def _listify(node: Any) -> Any:
         return [_listify(v) for v in node]
     if not isinstance(node, dict):
         return node
-    if node and all(isinstance(k, str) and k.isdigit() for k in node):
-        size = max(int(k) for k in node) + 1
+    # _count / _children / _version are keywords, not data (1.2 RTE §3.4.3, 2004 §4.1).
+    data_keys = [k for k in node if not (isinstance(k, str) and k.startswith("_"))]
+    if not data_keys and "_count" in node:
+        return []
+    if data_keys and all(isinstance(k, str) and k.isdigit() for k in data_keys):
+        size = max(int(k) for k in data_keys) + 1
         if size > 100_000:
             raise ValueError("array index out of range")
         items: list[Any] = [None] * size
-        for key, value in node.items():
-            items[int(key)] = _listify(value)
+        for key in data_keys:
+            items[int(key)] = _listify(node[key])
         return items
     return {k: _listify(v) for k, v in node.items()}
 
@@ -348,8 +352,8 @@ class _Checker:
         self.type_code = 405 if v12 else 406
         self.range_code = 405 if v12 else 407
         self.undefined_code = 401
-        self.set_failure_code = 101 if v12 else 351
-        self.dependency_code = 405 if v12 else 408
+        #: An array index past ``_count``: 1.2 answers 201 (invalid argument), 2004 351.
+        self.set_failure_code = 201 if v12 else 351
 
     def add(self, path: str, code: int, message: str) -> None:
         self.problems.append(CmiProblem(path, code, message))
@@ -463,8 +467,8 @@ class _Checker:
         entries: list[tuple[int, dict[str, Any]]] = []
         for index, item in enumerate(value):
             if item is None:
-                # Arrays grow one index at a time (RTE §4.1.? "_count"); a hole means an
-                # out-of-order creation, which the API refuses with 351 (101 in 1.2).
+                # Arrays grow one index at a time (an index may be at most _count); a hole means an
+                # out-of-order creation, which the API refuses with 351 (201 in 1.2).
                 self.add(f"{path}.{index}", self.set_failure_code, "array has a gap")
             elif not isinstance(item, dict):
                 self.add(f"{path}.{index}", self.type_code, "array entries must be objects")
@@ -934,8 +938,9 @@ def validate_cmi(
     Checks types, ranges, vocabularies, sizes, arrays (gaps, duplicates, ids before
     data) and learner_response formats; read-only values are compared separately by
     :func:`check_readonly`. Codes: 1.2 — 401 undefined element, 405 type or range (ADL
-    1.2 CTS reports out-of-range as 405), 101 array gap; 2004 — 401, 406 type mismatch,
-    407 out of range, 408 dependency not established, 351 general set failure.
+    1.2 CTS reports out-of-range as 405), 201 array gap or too many entries; 2004 — 401,
+    406 type mismatch, 407 out of range, 408 dependency not established, 351 general set
+    failure (duplicate objective id, array gap, too many patterns or entries).
 
     Strings over their SPM are accepted up to ``text_cap`` characters (SCORM_CHECKS §3.2).
     """
