@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask
 
-bp = Blueprint("portal", __name__, template_folder="templates")
+bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/portal-static")
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def init_app(app: Flask) -> None:
     """Register the portal's pages, CSRF check, template helpers and CLI commands."""
-    from portal import auth, cli, views  # noqa: F401  (views registers routes on bp)
+    from portal import auth, cli, i18n, reports, views  # noqa: F401  (views registers routes)
 
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    i18n.init_app(app)
     bp.before_request(auth.check_csrf)
     app.register_blueprint(bp)
     app.jinja_env.globals["csrf_token"] = auth.csrf_token
     app.jinja_env.globals["current_user"] = auth.current_user
+    app.jinja_env.globals["has_role"] = auth.has_role
     app.cli.add_command(cli.users)
     app.cli.add_command(cli.bootstrap)
+    reports.register_projection()

@@ -80,6 +80,12 @@ def role_required(role: str) -> Callable[[F], F]:
     return decorator
 
 
+def has_role(role: str, user: User | None = None) -> bool:
+    """True when ``user`` (default: the signed-in one) has ``role`` or a higher one."""
+    user = user if user is not None else current_user()
+    return user is not None and ROLE_RANK.get(user.role, -1) >= ROLE_RANK[role]
+
+
 def csrf_token() -> str:
     """The session's CSRF token (created on first use), for hidden form fields."""
     token = session.get("csrf")

@@ -8,8 +8,8 @@ import secrets
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from core.db import db
 from core.errors import AppError
@@ -66,8 +66,15 @@ def bootstrap() -> None:
         os.chmod(path, 0o600)
     if path.exists():
         info = json.loads(path.read_text())
-        click.echo("First admin:     " + info["admin"]["email"] + "  password: " + info["admin"]["password"])
-        click.echo("LRS credentials: key " + info["lrs"]["key"] + "  secret " + info["lrs"]["secret"])
+        click.echo(
+            "First admin:     "
+            + info["admin"]["email"]
+            + "  password: "
+            + info["admin"]["password"]
+        )
+        click.echo(
+            "LRS credentials: key " + info["lrs"]["key"] + "  secret " + info["lrs"]["secret"]
+        )
         click.echo(f"(stored in {path}; delete that file once you have changed them)")
     else:
         click.echo("An admin exists already; first-run credentials were removed.")

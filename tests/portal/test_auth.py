@@ -12,7 +12,9 @@ from portal import service
 
 @pytest.fixture
 def make_user(app):
-    def make(email: str = "learner@example.org", password: str = "correct horse", role: str = "learner"):
+    def make(
+        email: str = "learner@example.org", password: str = "correct horse", role: str = "learner"
+    ):
         with app.app_context():
             user = service.create_user(email, "Lea Learner", password, role=role)
             db.session.commit()
@@ -57,7 +59,9 @@ def test_portal_login_locks_after_repeated_failures(client, make_user, app):
 
 def test_portal_login_without_csrf_token_is_refused(client, make_user):
     make_user()
-    response = client.post("/login", data={"email": "learner@example.org", "password": "correct horse"})
+    response = client.post(
+        "/login", data={"email": "learner@example.org", "password": "correct horse"}
+    )
     assert response.status_code == 400
 
 

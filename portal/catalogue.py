@@ -1,0 +1,204 @@
+"""The catalogue and authoring: which courses a user sees, metadata, uploads, publishing.
+
+A course is owned by one organisation unit (``package_course.owner_unit`` holds the
+unit's code) or shared by the whole organisation (``owner_unit`` is None).  A learner
+sees the published shared courses and those of their own unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from sqlalchemy import func, or_, select
+
+from core.db import db
+from core.errors import BadRequest, NotFound
+from packages import service as packages
+from packages.models import Course, PackageVersion
+from packages.report import PackageRefused, Problem
+from portal.auth import has_role
+from portal.models import CourseKind, User
+from portal.service import unit_by_code
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class CatalogueEntry:
+    """One row of the catalogue."""
+
+    course: Course
+    kind: str
+    unit_name: str | None
+
+
+def _unit_code(user: User) -> str | None:
+    return user.unit.code if user.unit is not None else None
+
+
+def _visible(user: User) -> list[object]:
+    """Conditions limiting courses to what ``user`` may see (admins and authors see all)."""
+    if has_role("author", user):
+        return []
+    code = _unit_code(user)
+    shared = Course.owner_unit.is_(None)
+    return [or_(shared, Course.owner_unit == code) if code else shared]
+
+
+def course_kind(course_id: int) -> str:
+    """Return "elearning" or "classroom"."""
+    kind = db.session.get(CourseKind, course_id)
+    return kind.kind if kind is not None else "elearning"
+
+
+def search_catalogue(
+    user: User,
+    q: str = "",
+    category: str | None = None,
+    unit: str | None = None,
+    kind: str | None = None,
+    published_only: bool = True,
+) -> list[CatalogueEntry]:
+    """Courses ``user`` may see, filtered by text, category, unit code ("shared") and kind."""
+    from portal.models import OrganisationUnit
+
+    kind_col = func.coalesce(CourseKind.kind, "elearning")
+    stmt = (
+        select(Course, kind_col, OrganisationUnit.name)
+        .outerjoin(CourseKind, CourseKind.course_id == Course.id)
+        .outerjoin(OrganisationUnit, OrganisationUnit.code == Course.owner_unit)
+        .where(*_visible(user))
+        .order_by(Course.title, Course.id)
+    )
+    if published_only:
+        stmt = stmt.where(Course.published.is_(True))
+    if q.strip():
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Course.title).like(like), func.lower(Course.description).like(like))
+        )
+    if category:
+        stmt = stmt.where(Course.category == category)
+    if unit == "shared":
+        stmt = stmt.where(Course.owner_unit.is_(None))
+    elif unit:
+        stmt = stmt.where(Course.owner_unit == unit)
+    if kind:
+        stmt = stmt.where(kind_col == kind)
+    return [CatalogueEntry(c, k, n) for c, k, n in db.session.execute(stmt)]
+
+
+def categories(user: User) -> list[str]:
+    """The categories of the courses ``user`` may see, for the filter."""
+    stmt = (
+        select(Course.category)
+        .where(Course.category.is_not(None), Course.published.is_(True), *_visible(user))
+        .distinct()
+        .order_by(Course.category)
+    )
+    return [c for c in db.session.scalars(stmt) if c]
+
+
+def visible_course(user: User, course_id: int) -> Course:
+    """Return a course ``user`` may see, else NotFound (no hint that it exists)."""
+    course = db.session.get(Course, course_id)
+    if course is None or (not has_role("author", user) and not course.published):
+        raise NotFound(f"No course {course_id}")
+    if not has_role("author", user) and course.owner_unit not in (None, _unit_code(user)):
+        raise NotFound(f"No course {course_id}")
+    return course
+
+
+# -- Authoring ------------------------------------------------------------------------
+
+
+def _owner(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    if unit_by_code(unit) is None:
+        raise BadRequest("Unknown organisation unit", errors=[{"path": "unit", "message": "unknown"}])
+    return unit
+
+
+def upload_course(
+    stream: BinaryIO,
+    filename: str,
+    title: str | None,
+    category: str | None,
+    unit: str | None,
+    publish: bool,
+) -> packages.ImportResult:
+    """Import a package as a new e-learning course (PackageRefused lists the problems)."""
+    result = packages.import_package(
+        stream, title=title, category=category, owner_unit=_owner(unit), label=filename
+    )
+    db.session.add(CourseKind(course_id=result.course.id, kind="elearning"))
+    if publish:
+        packages.set_published(result.course, True)
+    db.session.flush()
+    return result
+
+
+def upload_version(course: Course, stream: BinaryIO, filename: str) -> packages.ImportResult:
+    """Import a package as the next version of ``course``."""
+    if course_kind(course.id) == "classroom":
+        raise PackageRefused([Problem(filename, None, "A classroom course has no packages")])
+    return packages.import_package(stream, course.id, label=filename)
+
+
+def create_classroom_course(
+    title: str, description: str, category: str | None, unit: str | None
+) -> Course:
+    """Create a classroom course (no package; its sessions are held in a room)."""
+    now = _now()
+    # packages.service creates courses only through an import, so the row is made here.
+    course = Course(
+        title=title.strip(),
+        description=description,
+        category=category,
+        owner_unit=_owner(unit),
+        published=False,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(CourseKind(course_id=course.id, kind="classroom"))
+    db.session.flush()
+    return course
+
+
+def update_metadata(
+    course: Course, title: str, description: str, category: str | None, unit: str | None
+) -> Course:
+    """Change title, description, category and owning unit."""
+    return packages.update_course(
+        course, title=title.strip(), description=description, category=category, owner_unit=_owner(unit)
+    )
+
+
+def set_published(course: Course, published: bool) -> Course:
+    """Publish or unpublish; an e-learning course needs a version before it is published."""
+    if published and course_kind(course.id) == "elearning" and packages.latest_published_version(course) is None:
+        raise BadRequest("Upload a package before publishing the course")
+    return packages.set_published(course, published)
+
+
+def authored_courses() -> list[tuple[Course, str, int]]:
+    """Every course with its kind and number of versions, newest first (authoring list)."""
+    versions = (
+        select(PackageVersion.course_id, func.count().label("n"))
+        .group_by(PackageVersion.course_id)
+        .subquery()
+    )
+    stmt = (
+        select(Course, func.coalesce(CourseKind.kind, "elearning"), func.coalesce(versions.c.n, 0))
+        .outerjoin(CourseKind, CourseKind.course_id == Course.id)
+        .outerjoin(versions, versions.c.course_id == Course.id)
+        .order_by(Course.id.desc())
+    )
+    return [(c, k, int(n)) for c, k, n in db.session.execute(stmt)]

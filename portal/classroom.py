@@ -1,0 +1,256 @@
+"""Classroom training: sessions, enrolment, and attendance recorded as xAPI statements.
+
+Each recorded attendance goes through ``lrs.service.store_statements`` like any other
+learning record: "attended" the session, then "completed" and "passed"/"failed" the
+course where the trainer says so, with the trainer as instructor and the session's
+registration (xAPI 1.0.3 Data §2.4.6 context: registration, instructor).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from core.db import db
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
+from lrs import service as lrs
+from lrs.auth import Client
+from packages.models import Course
+from portal.auth import agent_for, has_role
+from portal.models import ClassroomSession, Enrolment, User
+
+VERBS = {
+    "attended": "http://adlnet.gov/expapi/verbs/attended",
+    "completed": "http://adlnet.gov/expapi/verbs/completed",
+    "passed": "http://adlnet.gov/expapi/verbs/passed",
+    "failed": "http://adlnet.gov/expapi/verbs/failed",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def course_iri(course_id: int) -> str:
+    """The activity id of a catalogue course (the projection maps it back)."""
+    return f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/courses/{course_id}"
+
+
+def session_iri(session_id: int) -> str:
+    """The activity id of one classroom session."""
+    return f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/sessions/{session_id}"
+
+
+def portal_client() -> Client:
+    """The LRS client the portal stores classroom statements as (its authority)."""
+    authority = {
+        "objectType": "Agent",
+        "name": "Kompetens portal",
+        "account": {"homePage": current_app.config["AGENT_HOMEPAGE"], "name": "portal"},
+    }
+    return Client(id=0, scopes=frozenset({"statements/write"}), authority=authority)
+
+
+def create_session(
+    course: Course, starts_at: datetime, place: str, trainer: User, seats: int
+) -> ClassroomSession:
+    """Plan a session of a course; the trainer must be an author/trainer or above."""
+    if not has_role("author", trainer):
+        raise BadRequest("The trainer needs the author/trainer role",
+                         errors=[{"path": "trainer_id", "message": "not a trainer"}])
+    session = ClassroomSession(
+        course_id=course.id,
+        starts_at=starts_at,
+        place=place.strip(),
+        trainer_id=trainer.id,
+        seats=seats,
+        registration=str(uuid.uuid4()),
+        created_at=_now(),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def get_session(session_id: int) -> ClassroomSession:
+    """Return a session, or raise NotFound."""
+    session = db.session.get(ClassroomSession, session_id)
+    if session is None:
+        raise NotFound(f"No session {session_id}")
+    return session
+
+
+def sessions_of(course_id: int, upcoming_only: bool = False) -> list[tuple[ClassroomSession, int]]:
+    """A course's sessions by date, each with its number of enrolled learners."""
+    taken = (
+        select(Enrolment.session_id, func.count().label("n"))
+        .group_by(Enrolment.session_id)
+        .subquery()
+    )
+    stmt = (
+        select(ClassroomSession, func.coalesce(taken.c.n, 0))
+        .outerjoin(taken, taken.c.session_id == ClassroomSession.id)
+        .where(ClassroomSession.course_id == course_id)
+        .order_by(ClassroomSession.starts_at)
+    )
+    if upcoming_only:
+        stmt = stmt.where(ClassroomSession.starts_at >= _now())
+    return [(s, int(n)) for s, n in db.session.execute(stmt)]
+
+
+def sessions_for_trainer(trainer: User) -> list[ClassroomSession]:
+    """Sessions a trainer teaches (all sessions for an admin), newest first."""
+    stmt = select(ClassroomSession).order_by(ClassroomSession.starts_at.desc())
+    if trainer.role != "admin":
+        stmt = stmt.where(ClassroomSession.trainer_id == trainer.id)
+    return list(db.session.scalars(stmt))
+
+
+def enrolments(session: ClassroomSession) -> list[Enrolment]:
+    """The learners on a session, by name."""
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.session_id == session.id)
+            .order_by(User.name)
+        )
+    )
+
+
+def enrolment_of(session: ClassroomSession, user: User) -> Enrolment | None:
+    """The user's enrolment on the session, if any."""
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.session_id == session.id, Enrolment.user_id == user.id)
+    )
+
+
+def enrol(session: ClassroomSession, user: User) -> Enrolment:
+    """Give ``user`` a seat; refused when the session is full or already held."""
+    if enrolment_of(session, user) is not None:
+        raise Conflict("You are enrolled on this session already")
+    if session.starts_at < _now():
+        raise BadRequest("This session has taken place already")
+    # Lock the session row on PostgreSQL so two last-seat enrolments cannot both pass.
+    db.session.execute(
+        select(ClassroomSession.id).where(ClassroomSession.id == session.id).with_for_update()
+    )
+    taken = db.session.scalar(
+        select(func.count()).where(Enrolment.session_id == session.id)
+    ) or 0
+    if taken >= session.seats:
+        raise Conflict("The session is full")
+    enrolment = Enrolment(session_id=session.id, user_id=user.id, enrolled_at=_now())
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def cancel(session: ClassroomSession, user: User) -> None:
+    """Give a seat back before the session has been recorded."""
+    enrolment = enrolment_of(session, user)
+    if enrolment is None:
+        raise NotFound("You are not enrolled on this session")
+    if enrolment.recorded_at is not None:
+        raise Conflict("Attendance has been recorded already")
+    db.session.delete(enrolment)
+    db.session.flush()
+
+
+def check_trainer(session: ClassroomSession, user: User) -> None:
+    """Only the session's trainer (or an admin) records attendance."""
+    if user.role != "admin" and session.trainer_id != user.id:
+        raise Forbidden("Only the session's trainer records attendance")
+
+
+def _statement(
+    verb: str,
+    learner: User,
+    trainer: User,
+    session: ClassroomSession,
+    course: Course,
+    result: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    on_session = verb == "attended"
+    target = session_iri(session.id) if on_session else course_iri(course.id)
+    name = f"{course.title} ({session.starts_at:%Y-%m-%d})" if on_session else course.title
+    context: dict[str, Any] = {
+        "registration": session.registration,
+        "instructor": agent_for(trainer),
+        "contextActivities": {
+            "category": [{"id": f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/kinds/classroom"}]
+        },
+    }
+    if on_session:
+        context["contextActivities"]["parent"] = [{"id": course_iri(course.id)}]
+    else:
+        context["contextActivities"]["grouping"] = [{"id": session_iri(session.id)}]
+    statement: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": agent_for(learner),
+        "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
+        "object": {
+            "objectType": "Activity",
+            "id": target,
+            "definition": {
+                "name": {"en-US": name},
+                "type": "http://adlnet.gov/expapi/activities/meeting"
+                if on_session
+                else "http://adlnet.gov/expapi/activities/course",
+            },
+        },
+        "context": context,
+        "timestamp": lrs.format_timestamp(datetime.now(UTC)),
+    }
+    if result:
+        statement["result"] = result
+    return statement
+
+
+def record_attendance(
+    session: ClassroomSession, trainer: User, rows: dict[int, dict[str, Any]]
+) -> list[str]:
+    """Record attendance and results for enrolments (by id); returns the stored statement ids.
+
+    An enrolment is recorded once: later changes are refused, since its statements are in
+    the LRS already (a correction would void them; not offered in the UI yet).
+    """
+    check_trainer(session, trainer)
+    course = db.session.get(Course, session.course_id)
+    assert course is not None  # noqa: S101  (FK)
+    statements: list[dict[str, Any]] = []
+    for enrolment in enrolments(session):
+        row = rows.get(enrolment.id)
+        if row is None or enrolment.recorded_at is not None:
+            continue
+        enrolment.attended = bool(row["attended"])
+        enrolment.completed = bool(row["attended"] and row["completed"])
+        enrolment.outcome = row["outcome"] if row["attended"] else None
+        enrolment.score = row["score"] if row["attended"] else None
+        enrolment.recorded_at = _now()
+        if not enrolment.attended:
+            continue
+        learner = enrolment.user
+        statements.append(_statement("attended", learner, trainer, session, course))
+        if enrolment.completed:
+            statements.append(
+                _statement("completed", learner, trainer, session, course, {"completion": True})
+            )
+        if enrolment.outcome:
+            result: dict[str, Any] = {"success": enrolment.outcome == "passed", "completion": True}
+            if enrolment.score is not None:
+                result["score"] = {
+                    "scaled": round(enrolment.score / 100, 4),
+                    "raw": enrolment.score,
+                    "min": 0,
+                    "max": 100,
+                }
+            statements.append(_statement(enrolment.outcome, learner, trainer, session, course, result))
+    db.session.flush()
+    if not statements:
+        return []
+    return lrs.store_statements(statements, portal_client(), "1.0.3").ids

@@ -1,0 +1,51 @@
+"""Swedish and English: the locale from the user's setting, else the browser's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel, format_decimal, format_percent, get_locale
+
+LOCALES = ("sv", "en")
+LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """The signed-in user's choice, the session's choice, or the best Accept-Language match."""
+    from portal.auth import current_user
+
+    user = current_user() if request else None
+    if user is not None and user.locale in LOCALES:
+        return str(user.locale)
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return str(chosen)
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """A number in the request's locale (``1 234,5`` in Swedish)."""
+    if value is None:
+        return ""
+    if digits:
+        return str(format_decimal(value, format="#,##0." + "0" * digits))
+    return str(format_decimal(value))
+
+
+def percent(value: Any) -> str:
+    """A scaled score (0..1) as a percentage in the request's locale."""
+    if value is None:
+        return ""
+    return str(format_percent(value))
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel and the number filters."""
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+    app.jinja_env.globals["get_locale"] = get_locale

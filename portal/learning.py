@@ -1,0 +1,199 @@
+"""My learning (in progress, completed, assigned) and assignments made by managers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from core.db import db
+from core.errors import BadRequest, Forbidden, NotFound
+from packages.models import Course
+from portal.models import Assignment, ClassroomSession, Completion, Enrolment, User
+from portal.service import get_unit, get_user
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class InProgress:
+    """An open e-learning attempt (resume) or an upcoming classroom session."""
+
+    course_id: int
+    title: str
+    started: datetime
+    status: str
+    session: ClassroomSession | None = None
+
+
+@dataclass
+class Done:
+    """A course the learner completed, passed or failed."""
+
+    course_id: int | None
+    title: str
+    date: datetime
+    verb: str
+    score: float | None
+
+
+@dataclass
+class Assigned:
+    """A course assigned to the learner (directly or through their unit)."""
+
+    assignment: Assignment
+    title: str
+    done: bool
+    overdue: bool
+
+
+def in_progress(user: User) -> list[InProgress]:
+    """Open attempts (newest first), then upcoming classroom sessions the user enrolled on."""
+    items: list[InProgress] = []
+    # The player's table exists once the player area is registered (player/models.py).
+    attempts = db.metadata.tables.get("player_attempt")
+    if attempts is not None:
+        stmt = (
+            select(attempts.c.course_id, Course.title, attempts.c.updated_at, attempts.c.completion_status)
+            .join(Course, Course.id == attempts.c.course_id)
+            .where(attempts.c.user_id == user.id, attempts.c.ended_at.is_(None))
+            .where(attempts.c.completion_status != "completed")
+            .order_by(attempts.c.updated_at.desc())
+        )
+        seen: set[int] = set()
+        for course_id, title, updated, status in db.session.execute(stmt):
+            if course_id not in seen:
+                seen.add(course_id)
+                items.append(InProgress(course_id, title, updated, status))
+    sessions = db.session.execute(
+        select(ClassroomSession, Course.title)
+        .join(Enrolment, Enrolment.session_id == ClassroomSession.id)
+        .join(Course, Course.id == ClassroomSession.course_id)
+        .where(Enrolment.user_id == user.id, Enrolment.recorded_at.is_(None))
+        .order_by(ClassroomSession.starts_at)
+    )
+    for session, title in sessions:
+        items.append(InProgress(session.course_id, title, session.starts_at, "enrolled", session))
+    return items
+
+
+def completed(user: User) -> list[Done]:
+    """The user's outcomes from the LRS projection, newest first (one row per course)."""
+    rows = db.session.execute(
+        select(Completion, Course.title)
+        .outerjoin(Course, Course.id == Completion.course_id)
+        .where(Completion.user_id == user.id)
+        .order_by(Completion.stored.desc(), Completion.id.desc())
+    )
+    done: dict[Any, Done] = {}
+    for completion, title in rows:
+        key = completion.course_id or completion.activity_id
+        current = done.get(key)
+        if current is None:
+            done[key] = Done(completion.course_id, title or completion.activity_id,
+                             completion.stored, completion.verb, completion.score)
+        elif current.score is None and completion.score is not None:
+            current.score = completion.score
+    return list(done.values())
+
+
+def assigned(user: User) -> list[Assigned]:
+    """Assignments to the user or the user's unit, by due date."""
+    conditions = [Assignment.user_id == user.id]
+    if user.unit_id is not None:
+        conditions.append(Assignment.unit_id == user.unit_id)
+    rows = db.session.execute(
+        select(Assignment, Course.title)
+        .join(Course, Course.id == Assignment.course_id)
+        .where(or_(*conditions))
+        .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)
+    ).all()
+    course_ids = {a.course_id for a, _ in rows}
+    finished = set(
+        db.session.scalars(
+            select(Completion.course_id).where(
+                Completion.user_id == user.id,
+                Completion.course_id.in_(course_ids),
+                Completion.verb.in_(("completed", "passed")),
+            )
+        )
+    ) if course_ids else set()
+    today = date.today()
+    return [
+        Assigned(a, title, a.course_id in finished,
+                 a.course_id not in finished and a.due_date is not None and a.due_date < today)
+        for a, title in rows
+    ]
+
+
+def _check_assigner(manager: User, user_id: int | None, unit_id: int | None) -> None:
+    if manager.role == "admin":
+        return
+    if manager.role != "manager":
+        raise Forbidden("Assignments are made by managers")
+    if unit_id is not None and unit_id != manager.unit_id:
+        raise Forbidden("A manager assigns only to their own unit")
+    if user_id is not None and get_user(user_id).unit_id != manager.unit_id:
+        raise Forbidden("A manager assigns only to people in their own unit")
+
+
+def create_assignment(
+    manager: User,
+    course_id: int,
+    user_id: int | None,
+    unit_id: int | None,
+    due_date: date | None,
+    note: str = "",
+) -> Assignment:
+    """Assign a course to one user or to a whole unit."""
+    if (user_id is None) == (unit_id is None):
+        raise BadRequest("Assign to either a person or a unit",
+                         errors=[{"path": "user_id", "message": "one of user_id, unit_id"}])
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"No course {course_id}")
+    if unit_id is not None:
+        get_unit(unit_id)
+    _check_assigner(manager, user_id, unit_id)
+    assignment = Assignment(
+        course_id=course_id,
+        user_id=user_id,
+        unit_id=unit_id,
+        due_date=due_date,
+        note=note,
+        assigned_by_id=manager.id,
+        created_at=_now(),
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def assignments_by(manager: User) -> list[tuple[Assignment, str, str]]:
+    """Assignments a manager may see (their unit's, or all for admins) with course and target."""
+    from portal.models import OrganisationUnit
+
+    stmt = (
+        select(Assignment, Course.title, func.coalesce(User.name, OrganisationUnit.name))
+        .join(Course, Course.id == Assignment.course_id)
+        .outerjoin(User, User.id == Assignment.user_id)
+        .outerjoin(OrganisationUnit, OrganisationUnit.id == Assignment.unit_id)
+        .order_by(Assignment.id.desc())
+    )
+    if manager.role != "admin":
+        stmt = stmt.where(or_(Assignment.unit_id == manager.unit_id, User.unit_id == manager.unit_id))
+    return [(a, t, n) for a, t, n in db.session.execute(stmt)]
+
+
+def delete_assignment(manager: User, assignment_id: int) -> None:
+    """Withdraw an assignment (within the manager's unit)."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound("No such assignment")
+    _check_assigner(manager, assignment.user_id, assignment.unit_id)
+    db.session.delete(assignment)
+    db.session.flush()

@@ -1,0 +1,137 @@
+"""Portal fixtures: units, users, signed-in clients, courses (packages built in the test)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core.db import db
+
+CSRF = "test-csrf-token"
+
+MANIFEST_12 = """<?xml version="1.0"?>
+<manifest identifier="m1" version="1"
+  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="org1">
+    <organization identifier="org1">
+      <title>{title}</title>
+      <item identifier="i1" identifierref="r1"><title>Lesson one</title></item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="index.html">
+      <file href="index.html"/>
+    </resource>
+  </resources>
+</manifest>
+"""
+
+
+def package_zip(title: str = "Fire safety", manifest: str | None = None) -> bytes:
+    """A small SCORM 1.2 package (or one with the given manifest text)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("imsmanifest.xml", manifest if manifest is not None else MANIFEST_12.format(title=title))
+        archive.writestr("index.html", "<!doctype html><title>x</title><h1>Hi</h1>")
+    return buffer.getvalue()
+
+
+class Portal:
+    """Helpers to build portal data inside the app context."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def unit(self, code: str = "social", name: str | None = None) -> int:
+        from portal import service
+
+        with self.app.app_context():
+            unit = service.create_unit(code, name or code.title())
+            db.session.commit()
+            return unit.id
+
+    def user(
+        self, email: str = "lea@example.org", role: str = "learner", unit_id: int | None = None,
+        name: str | None = None, password: str | None = None,
+    ) -> int:
+        from werkzeug.security import generate_password_hash
+
+        from portal.models import User
+
+        with self.app.app_context():
+            user = User(
+                email=email, name=name or email.split("@")[0].title(), role=role, unit_id=unit_id,
+                # A cheap hash keeps the suite fast; sign-in tests use real ones.
+                password_hash=generate_password_hash(password or "correct horse", "pbkdf2:sha256:1"),
+                created_at=datetime.now(UTC).replace(tzinfo=None), active=True, failed_logins=0,
+            )
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def course(
+        self, title: str = "Fire safety", unit: str | None = None, published: bool = True,
+        category: str | None = None, kind: str = "elearning",
+    ) -> int:
+        from portal import catalogue
+
+        with self.app.app_context():
+            if kind == "classroom":
+                course = catalogue.create_classroom_course(title, "", category, unit)
+                if published:
+                    catalogue.set_published(course, True)
+            else:
+                result = catalogue.upload_course(
+                    io.BytesIO(package_zip(title)), "p.zip", title, category, unit, published
+                )
+                course = result.course
+            db.session.commit()
+            return course.id
+
+    def session(self, course_id: int, trainer_id: int, seats: int = 10, days: int = 7) -> int:
+        from datetime import timedelta
+
+        from portal import classroom, service
+        from packages import service as packages
+
+        with self.app.app_context():
+            s = classroom.create_session(
+                packages.get_course(course_id),
+                datetime.now(UTC).replace(tzinfo=None) + timedelta(days=days),
+                "Room 1", service.get_user(trainer_id), seats,
+            )
+            db.session.commit()
+            return s.id
+
+
+@pytest.fixture
+def portal(app: Flask) -> Portal:
+    return Portal(app)
+
+
+@pytest.fixture
+def login(app: Flask) -> Callable[[int], FlaskClient]:
+    """A new test client signed in as the user (session set directly; CSRF token known)."""
+
+    def make(user_id: int) -> FlaskClient:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["user_id"] = user_id
+            session["csrf"] = CSRF
+        return client
+
+    return make
+
+
+def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    """POST a form with the CSRF token."""
+    return client.post(url, data={"csrf_token": CSRF, **(data or {})}, **kwargs)

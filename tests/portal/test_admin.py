@@ -1,0 +1,143 @@
+"""Admin pages: units, users (role, unit, deactivate, password reset), LRS credentials."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import basic
+from tests.portal.conftest import post
+
+
+@pytest.mark.parametrize("path", ["/admin/units", "/admin/users", "/admin/credentials"])
+@pytest.mark.parametrize(("role", "status"), [("learner", 403), ("author", 403), ("manager", 403), ("admin", 200)])
+def test_portal_admin_pages_need_the_admin_role(portal, login, path, role, status):
+    client = login(portal.user(role=role))
+    assert client.get(path).status_code == status
+
+
+def test_portal_admin_pages_redirect_anonymous_to_login(client):
+    response = client.get("/admin/users")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_portal_admin_units_create_and_rename(portal, login):
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/units", {"code": "social", "name": "Socialförvaltningen", "kind": "department"})
+    assert response.status_code == 302
+    page = admin.get("/admin/units").get_data(as_text=True)
+    assert "Socialförvaltningen" in page
+    unit_id = re.search(r'name="unit_id" value="(\d+)"', page).group(1)
+    post(admin, "/admin/units", {"unit_id": unit_id, "name": "Social services", "kind": "company"})
+    assert "Social services" in admin.get("/admin/units").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"code": "Bad Code!", "name": "X"}, "lower-case"),
+        ({"code": "", "name": "X"}, "code"),
+        ({"code": "ok", "name": "X", "kind": "planet"}, "kind"),
+    ],
+)
+def test_portal_admin_units_invalid_forms_are_refused(portal, login, form, message):
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/units", form)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_portal_admin_units_duplicate_code_is_a_conflict(portal, login):
+    portal.unit("social")
+    admin = login(portal.user(role="admin"))
+    assert post(admin, "/admin/units", {"code": "social", "name": "Again"}).status_code == 409
+
+
+def test_portal_admin_users_create_with_role_and_unit(portal, login, app):
+    unit = portal.unit("school")
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/users", {
+        "email": "Tina@Example.org", "name": "Tina Trainer", "password": "long enough",
+        "role": "author", "unit_id": str(unit)})
+    assert response.status_code == 302
+    page = admin.get("/admin/users?q=tina").get_data(as_text=True)
+    assert "tina@example.org" in page
+    assert "School" in page
+    # The new account can sign in with that password.
+    anonymous = app.test_client()
+    assert anonymous.get("/login").status_code == 200
+    with anonymous.session_transaction() as s:
+        s["csrf"] = "t"
+    signed = anonymous.post("/login", data={"email": "tina@example.org", "password": "long enough", "csrf_token": "t"})
+    assert signed.status_code == 302
+
+
+def test_portal_admin_users_short_password_is_refused(portal, login):
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/users", {"email": "a@example.org", "name": "A", "password": "short"})
+    assert response.status_code == 400
+
+
+def test_portal_admin_user_role_unit_and_deactivation(portal, login):
+    unit = portal.unit("school")
+    lea = portal.user("lea@example.org")
+    admin = login(portal.user("boss@example.org", role="admin"))
+    lea_client = login(lea)
+    assert lea_client.get("/").status_code == 200
+    response = post(admin, f"/admin/users/{lea}", {"name": "Lea L", "role": "manager", "unit_id": str(unit)})
+    assert response.status_code == 302  # "active" unchecked: deactivated
+    page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
+    assert re.search(r'value="manager"\s+selected', page)
+    # A deactivated account's session no longer counts.
+    assert lea_client.get("/").status_code == 302
+
+
+def test_portal_admin_user_last_admin_cannot_demote_themself(portal, login):
+    admin_id = portal.user(role="admin")
+    admin = login(admin_id)
+    response = post(admin, f"/admin/users/{admin_id}", {"name": "A", "role": "learner", "active": "true"})
+    assert response.status_code == 409
+
+
+def test_portal_admin_password_reset_lifts_the_lockout(portal, login, app):
+    lea = portal.user("lea@example.org")
+    admin = login(portal.user("boss@example.org", role="admin"))
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    for _ in range(app.config["LOCKOUT_ATTEMPTS"]):
+        client.post("/login", data={"email": "lea@example.org", "password": "wrong", "csrf_token": "t"})
+    assert post(admin, f"/admin/users/{lea}", {"action": "password", "password": "brand new pw"}).status_code == 302
+    response = client.post("/login", data={"email": "lea@example.org", "password": "brand new pw", "csrf_token": "t"})
+    assert response.status_code == 302
+
+
+def test_portal_admin_credentials_create_shows_secret_once_and_revoke(portal, login, client):
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/credentials", {"name": "HR system", "scopes": ["statements/read", "statements/write"]})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    key = re.search(r'id="new-key">([^<]+)<', page).group(1)
+    secret = re.search(r'id="new-secret">([^<]+)<', page).group(1)
+    headers = {"Authorization": basic(key, secret), "X-Experience-API-Version": "1.0.3"}
+    assert client.get("/xapi/statements", headers=headers).status_code == 200
+    listing = admin.get("/admin/credentials").get_data(as_text=True)
+    assert key in listing
+    assert secret not in listing
+    post(admin, "/admin/credentials", {"revoke": key})
+    assert client.get("/xapi/statements", headers=headers).status_code == 401
+
+
+def test_portal_admin_credentials_need_a_known_scope(portal, login):
+    admin = login(portal.user(role="admin"))
+    assert post(admin, "/admin/credentials", {"name": "x"}).status_code == 400
+    assert post(admin, "/admin/credentials", {"name": "x", "scopes": "root"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/admin/units", "/admin/users", "/admin/credentials"])
+def test_portal_admin_forms_without_csrf_are_refused(portal, login, path):
+    admin = login(portal.user(role="admin"))
+    assert admin.post(path, data={"name": "x", "code": "x"}).status_code == 400
