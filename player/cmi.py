@@ -41,10 +41,15 @@ SCORM12 = "1.2"
 SCORM2004 = "2004"
 VERSIONS = (SCORM12, SCORM2004)
 
-#: Hard cap on any one string value (characters). The SPMs in the RTE are *smallest
-#: permitted maxima*; storing longer values is the friendlier choice (SCORM_CHECKS §3.2),
-#: notably SCORM 1.2 ``suspend_data`` beyond 4096 characters from Storyline. scorm-again
-#: 3.4.3 accepts such values client-side without an error, so the server must too.
+#: Hard cap on any one string value (characters), configurable per call. The SPMs in
+#: the RTE are *smallest permitted maxima*; storing longer values is the friendlier choice
+#: (SCORM_CHECKS §3.2), notably SCORM 1.2 ``suspend_data`` beyond 4096 characters from
+#: Storyline / Rise. What others do: Articulate documents that it puts no limit on suspend
+#: data and that "many LMSs don't enforce" the 4096 limit
+#: (https://access.articulate.com/support/article/exceeding-scorm-suspend-data-limits);
+#: Evolve recommends LMSs allow at least 64 KB; scorm-again 3.4.3 accepts a 5000-character
+#: 1.2 suspend_data without an error (checked by running it). So every string is stored up
+#: to 64 KB (never below its SPM: 2004 suspend_data keeps 64000), refused above.
 DEFAULT_TEXT_CAP = 64 * 1024
 #: Hard cap on the number of entries in any one CMI array.
 DEFAULT_ARRAY_CAP = 1000
@@ -1395,8 +1400,8 @@ def _lesson_status_12(tree: Mapping[str, Any], *, finishing: bool) -> str:
        else failed (the LMS may override; it must not without a mastery score).
     3. Otherwise the SCO's value. **LMSFinish without a status** (still "not attempted"):
        "incomplete" — the learner was in the SCO but nothing says it was finished. This is
-       scorm-again's default (``autoCompleteLessonStatus: false``) and what Moodle and
-       SCORM Cloud do; auto-completing would mark SCOs complete that merely failed to
+       scorm-again's default (``autoCompleteLessonStatus: false``, so the browser and the
+       server agree); auto-completing would mark SCOs complete that merely failed to
        report. During the session (``finishing=False``) "not attempted" is reported as is.
     """
     core = _obj(tree.get("core"))
