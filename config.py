@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -34,7 +35,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str = os.environ.get(
         "DATABASE_URL", "sqlite:///" + str(Path(INSTANCE_PATH) / "kompetens.db")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
@@ -73,5 +74,5 @@ class TestConfig(Config):
     """Settings for the test suite: same code, different data."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  (tests only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
@@ -15,6 +15,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``: at run time it is Flask-SQLAlchemy's ``db.Model``; for the
+# type checker, which cannot see that dynamic class, it is the typed declarative base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 @event.listens_for(Engine, "connect")

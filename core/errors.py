@@ -91,9 +91,12 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-_HTML = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ status }} {{ title }}</title>
+_HTML = """<!doctype html><html lang="en"><meta charset="utf-8">
+<title>{{ status }} {{ title }}</title>
 <main><h1>{{ status }} {{ title }}</h1><p>{{ message }}</p>
-{% if errors %}<ul>{% for e in errors %}<li>{{ e.path }}: {{ e.message }}</li>{% endfor %}</ul>{% endif %}
+{% if errors %}<ul>
+{% for e in errors %}<li>{{ e.path }}: {{ e.message }}</li>{% endfor %}
+</ul>{% endif %}
 </main></html>"""
 
 

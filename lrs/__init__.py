@@ -74,7 +74,12 @@ def _before() -> Response | None:
     if environ_error:
         raise BadRequest(environ_error, errors=[{"path": "query:method", "message": environ_error}])
     header = request.headers.get("X-Experience-API-Version")
-    if request.endpoint == "lrs.get_about" and header is None:
+    if request.endpoint == "lrs.get_about":
+        # /about must answer whatever version the client speaks (Communication §2.8).
+        try:
+            g.xapi_version = negotiate_version(header) if header is not None else None
+        except BadRequest:
+            g.xapi_version = None
         return None
     g.xapi_version = negotiate_version(header)
     if request.environ.get("kompetens.alt_syntax") and g.xapi_version != VERSION_1:
@@ -145,7 +150,9 @@ class AlternateSyntaxMiddleware:
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(  # noqa: D102  (the WSGI protocol)
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         query = environ.get("QUERY_STRING", "")
         if (
             environ.get("PATH_INFO", "").startswith("/xapi/")

@@ -38,9 +38,7 @@ SCOPES = (
 # What each kind of operation needs: any one of these scopes.
 NEEDS: dict[str, frozenset[str]] = {
     "statements/write": frozenset({"statements/write", "all"}),
-    "statements/read": frozenset(
-        {"statements/read", "statements/read/mine", "all/read", "all"}
-    ),
+    "statements/read": frozenset({"statements/read", "statements/read/mine", "all/read", "all"}),
     "state/read": frozenset({"state", "all/read", "all"}),
     "state/write": frozenset({"state", "all"}),
     "profile/read": frozenset({"profile", "all/read", "all"}),
@@ -94,7 +92,9 @@ def create_credential(
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise BadRequest(
-            f"Unknown scope(s): {', '.join(unknown)}" if unknown else "At least one scope is needed",
+            f"Unknown scope(s): {', '.join(unknown)}"
+            if unknown
+            else "At least one scope is needed",
             errors=[{"path": "scopes", "message": f"allowed: {', '.join(SCOPES)}"}],
         )
     key = secrets.token_hex(16)
@@ -158,7 +158,9 @@ def authenticate(header: str | None = None) -> Client:
     pair = _basic_auth(header if header is not None else request.headers.get("Authorization"))
     challenge = {"WWW-Authenticate": 'Basic realm="xAPI"'}
     if pair is None:
-        raise Unauthorized("HTTP Basic credentials (LRS key and secret) are required", headers=challenge)
+        raise Unauthorized(
+            "HTTP Basic credentials (LRS key and secret) are required", headers=challenge
+        )
     key, secret = pair
     credential = db.session.scalar(select(Credential).where(Credential.key == key))
     if credential is None or not hmac.compare_digest(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -27,7 +28,7 @@ def credentials() -> None:
     help="An xAPI scope; repeat for several (default: statements/write, statements/read/mine).",
 )
 @click.option("--authority-email", help="mbox of the authority agent (default: an account agent).")
-@click.option("--json", "as_json", is_flag=True, help="Print {\"key\", \"secret\"} as JSON.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"key", "secret"} as JSON.')
 def create(name: str, scopes: tuple[str, ...], authority_email: str | None, as_json: bool) -> None:
     """Create a credential; the secret is shown once."""
     chosen = list(scopes) or ["statements/write", "statements/read/mine"]
@@ -55,7 +56,7 @@ def create(name: str, scopes: tuple[str, ...], authority_email: str | None, as_j
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json: bool) -> None:
     """List credentials (never their secrets)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "key": c.key,
             "name": c.name,

@@ -40,9 +40,10 @@ class Kind(IntEnum):
 class DocumentSet:
     """The documents a list or delete-all works on: one resource, activity, agent, registration.
 
-    ``registration`` is ``""`` when none was given: registration-scoped and unscoped
-    state are distinct documents (Communication §2.3), so an absent registration means
-    "the unscoped ones", never "all registrations".
+    ``registration`` is ``""`` when none was given.  A single document's identity
+    includes its registration, so registration-scoped and unscoped state are distinct;
+    but a list or a delete-all covers "Activity + Agent [+ registration if specified]"
+    (Communication §2.3), so without a registration it spans every registration.
     """
 
     kind: Kind
@@ -242,10 +243,9 @@ def get_document(doc_set: DocumentSet, doc_id: str) -> StoredDocument:
 
 def list_document_ids(doc_set: DocumentSet, since: datetime | None = None) -> DocumentIds:
     """List the ids in a set, optionally only those written after ``since`` (exclusive)."""
-    conditions = [
-        Document.set_key == doc_set.set_key,
-        Document.registration == doc_set.registration,
-    ]
+    conditions = [Document.set_key == doc_set.set_key]
+    if doc_set.registration:
+        conditions.append(Document.registration == doc_set.registration)
     if since is not None:
         conditions.append(Document.updated > _naive_utc(since))
     rows = db.session.execute(
@@ -253,7 +253,8 @@ def list_document_ids(doc_set: DocumentSet, since: datetime | None = None) -> Do
     ).all()
     newest = max((row.updated for row in rows), default=None)
     return DocumentIds(
-        ids=[row.doc_id for row in rows],
+        # The same id may exist under several registrations: list it once.
+        ids=list(dict.fromkeys(row.doc_id for row in rows)),
         last_modified=_aware(newest) if newest is not None else None,
     )
 
@@ -353,12 +354,10 @@ def delete_document(doc_set: DocumentSet, doc_id: str, precondition: Preconditio
 
 def delete_documents(doc_set: DocumentSet) -> int:
     """Delete every document of a set (State "delete all", Communication §2.3)."""
-    result = db.session.execute(
-        delete(Document).where(
-            Document.set_key == doc_set.set_key,
-            Document.registration == doc_set.registration,
-        )
-    )
+    conditions = [Document.set_key == doc_set.set_key]
+    if doc_set.registration:
+        conditions.append(Document.registration == doc_set.registration)
+    result = db.session.execute(delete(Document).where(*conditions))
     db.session.flush()
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -20,8 +20,10 @@ def _agent_ids(agent: dict[str, Any]) -> dict[str, Any]:
     for key in IFI_KEYS:
         if key in agent:
             out[key] = agent[key]
-    if agent.get("objectType") == "Group" and "member" in agent and not any(
-        k in agent for k in IFI_KEYS
+    if (
+        agent.get("objectType") == "Group"
+        and "member" in agent
+        and not any(k in agent for k in IFI_KEYS)
     ):
         out["member"] = [_agent_ids(m) for m in agent["member"]]
     return out
@@ -113,8 +115,10 @@ def _canonical_value(
     for key, item in value.items():
         if key == "extensions":
             out[key] = item
-        elif key in LANGUAGE_MAP_KEYS and isinstance(item, dict) and all(
-            isinstance(v, str) for v in item.values()
+        elif (
+            key in LANGUAGE_MAP_KEYS
+            and isinstance(item, dict)
+            and all(isinstance(v, str) for v in item.values())
         ):
             out[key] = pick_language(item, languages)
         else:
@@ -144,8 +148,10 @@ def merge_definitions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any
     """
     merged = dict(old)
     for key, value in new.items():
-        if key in ("name", "description", "extensions") and isinstance(value, dict) and isinstance(
-            merged.get(key), dict
+        if (
+            key in ("name", "description", "extensions")
+            and isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
         ):
             merged[key] = {**merged[key], **value}
         else:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.db import Model
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -34,7 +34,7 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Credential(db.Model):
+class Credential(Model):
     """An LRS client: key and (hashed) secret, scopes and the authority it stores under."""
 
     __tablename__ = "lrs_credential"
@@ -56,7 +56,7 @@ class Credential(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
-class Statement(db.Model):
+class Statement(Model):
     """One stored statement; ``data`` is returned as is (format=exact)."""
 
     __tablename__ = "lrs_statement"
@@ -77,7 +77,7 @@ class Statement(db.Model):
     __table_args__ = (Index("ix_lrs_statement_credential_pk", "credential_id", "pk"),)
 
 
-class StatementFilter(db.Model):
+class StatementFilter(Model):
     """One queryable key of a statement: (kind, hashed key) → statement.
 
     Kinds are the query parameters: see ``lrs.filters``.  A statement whose object is a
@@ -96,7 +96,7 @@ class StatementFilter(db.Model):
     __table_args__ = (Index("ix_lrs_statement_filter_statement", "statement_pk"),)
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """Raw attachment data, stored once per SHA-2 however many statements use it."""
 
     __tablename__ = "lrs_attachment"
@@ -106,7 +106,7 @@ class Attachment(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Activity(db.Model):
+class Activity(Model):
     """The canonical definition of an activity, merged from every statement that had one."""
 
     __tablename__ = "lrs_activity"
@@ -116,7 +116,7 @@ class Activity(db.Model):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-class Document(db.Model):
+class Document(Model):
     """A State, Activity Profile or Agent Profile document (xAPI Communication §2.2)."""
 
     __tablename__ = "lrs_document"

@@ -10,7 +10,6 @@ Spec: xAPI 1.0.3 Data §2 (statements), Communication §2.1 (statement resource)
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from lrs.auth import Client
 from lrs.formats import merge_definitions
 from lrs.keys import agent_key, key_hash, sha256_hex
 from lrs.models import Activity, Attachment, Statement, StatementFilter
+from lrs.signature import statements_equivalent, verify_signature
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
@@ -48,8 +48,11 @@ VERB, REGISTRATION, AGENT, AGENT_RELATED, ACTIVITY, ACTIVITY_RELATED = 1, 2, 3, 
 
 
 def utc_now() -> datetime:
-    """Now, in UTC, truncated to milliseconds: ``stored`` is returned with ms precision,
-    so the column must not hold more, or ``since=<a returned stored>`` would match it."""
+    """Now, in UTC, truncated to milliseconds.
+
+    ``stored`` is returned with ms precision, so the column must not hold more, or
+    ``since=<a returned stored>`` would match the statement it came from.
+    """
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
@@ -159,6 +162,7 @@ def filter_keys(statement: dict[str, Any]) -> set[tuple[int, int]]:
 
 def _definitions_in(statement: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(activity id, definition) for every activity in the statement that carries one."""
+
     def from_activity(activity: Any) -> Iterator[tuple[str, dict[str, Any]]]:
         if (
             isinstance(activity, dict)
@@ -273,45 +277,6 @@ class StoreResult:
     new: list[str] = field(default_factory=list)
 
 
-# Properties the LRS may change or that may differ in serialization without the
-# statement being a different one (Data §2.3.1, immutability exceptions).
-_IGNORED_IN_COMPARISON = ("stored", "authority", "version", "id", "attachments")
-
-
-def _comparable(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if key == "" and k in _IGNORED_IN_COMPARISON:
-                continue
-            if k == "contextActivities" and isinstance(v, dict):
-                v = {kk: vv if isinstance(vv, list) else [vv] for kk, vv in v.items()}
-            out[k] = _comparable(v, k if key == "" else key + "." + k)
-        if key == "" and "timestamp" in out:
-            try:
-                out["timestamp"] = schemas.parse_timestamp(value["timestamp"], "timestamp").isoformat()
-            except BadRequest:
-                pass
-        if "mbox" in out and isinstance(out["mbox"], str):
-            out["mbox"] = out["mbox"].lower()
-        if "member" in out and isinstance(out["member"], list):
-            out["member"] = sorted(out["member"], key=lambda m: json.dumps(m, sort_keys=True))
-        return out
-    if isinstance(value, list):
-        return [_comparable(v, key) for v in value]
-    return value
-
-
-def same_statement(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """True when two statements are the same under the immutability rules."""
-    left, right = _comparable(a), _comparable(b)
-    if "timestamp" not in left or "timestamp" not in right:
-        # The LRS fills in a missing timestamp; that is not a difference.
-        left.pop("timestamp", None)
-        right.pop("timestamp", None)
-    return bool(left == right)
-
-
 def _check_attachments(
     statements: Sequence[dict[str, Any]],
     raw: dict[str, RawAttachment],
@@ -334,18 +299,12 @@ def _check_attachments(
                     errors=[{"path": path + ".sha2", "message": "no part with this hash"}],
                 )
             if attachment["usageType"] == SIGNATURE_USAGE:
-                if attachment.get("contentType") != "application/octet-stream":
-                    raise BadRequest(
-                        "A signature attachment must have contentType application/octet-stream",
-                        errors=[{"path": path + ".contentType", "message": "not application/octet-stream"}],
-                    )
+                # (Its contentType is checked by the schema.)
                 if sha2 not in raw:
                     raise BadRequest(
                         "A signature attachment must be sent as a multipart part",
                         errors=[{"path": path, "message": "signature data missing"}],
                     )
-                from lrs.signature import verify_signature
-
                 verify_signature(statement, raw[sha2].data, version)
     extra = set(raw) - used
     if extra:
@@ -390,7 +349,7 @@ def store_statements(
     existing = _lookup_existing(explicit)
     for statement_id, stored_data in existing.items():
         incoming = next(s for s in statements if s.get("id") == statement_id)
-        if not same_statement(incoming, stored_data):
+        if not statements_equivalent(incoming, stored_data):
             raise Conflict(
                 f"Statement {statement_id} exists already with different content",
                 errors=[{"path": "id", "message": "statements are immutable"}],
@@ -424,9 +383,7 @@ def _check_client_may_write(statements: Sequence[dict[str, Any]], client: Client
 def _check_voiding(statements: list[dict[str, Any]]) -> None:
     """A voiding statement cannot target another voiding statement (Data §2.3.2)."""
     targets = {
-        s["object"]["id"]: i
-        for i, s in enumerate(statements)
-        if s["verb"]["id"] == VOIDED_VERB
+        s["object"]["id"]: i for i, s in enumerate(statements) if s["verb"]["id"] == VOIDED_VERB
     }
     if not targets:
         return
@@ -470,9 +427,7 @@ def _insert(prepared: Prepared) -> None:
     }
     if refs:
         _inherit_target_filters(refs, prepared, pks)
-        targets = [
-            s["object"]["id"] for s in prepared.statements if s["verb"]["id"] == VOIDED_VERB
-        ]
+        targets = [s["object"]["id"] for s in prepared.statements if s["verb"]["id"] == VOIDED_VERB]
         if targets:
             db.session.execute(
                 update(Statement)
@@ -535,11 +490,15 @@ def _store_attachment_data(raw: Iterable[RawAttachment]) -> None:
     if not items:
         return
     known = set(
-        db.session.scalars(select(Attachment.sha2).where(Attachment.sha2.in_([a.sha2 for a in items])))
+        db.session.scalars(
+            select(Attachment.sha2).where(Attachment.sha2.in_([a.sha2 for a in items]))
+        )
     )
     for item in items:
         if item.sha2 not in known:
-            db.session.add(Attachment(sha2=item.sha2, content_type=item.content_type, data=item.data))
+            db.session.add(
+                Attachment(sha2=item.sha2, content_type=item.content_type, data=item.data)
+            )
             known.add(item.sha2)
     db.session.flush()
 
@@ -594,7 +553,9 @@ def put_statement(
             errors=[{"path": "id", "message": "does not match query:statementId"}],
         )
     statement = {**statement, "id": statement_id}
-    return store_statements([statement], client, version, attachments)
+    # Validated on its own so error paths read "result.success", not "[0].result.success".
+    schemas.validate_statement(statement, version)
+    return store_statements([statement], client, version, attachments, validated=True)
 
 
 # -- Reading ---------------------------------------------------------------------------
@@ -628,7 +589,7 @@ class Page:
     max_pk: int | None
 
 
-def _filter_subquery(kinds: tuple[int, ...], key: str) -> Select[tuple[int]]:
+def _filter_subquery(kinds: tuple[int, ...], key: str) -> Select[int]:
     query = select(StatementFilter.statement_pk).where(StatementFilter.key_hash == key_hash(key))
     if len(kinds) == 1:
         return query.where(StatementFilter.kind == kinds[0])
@@ -702,7 +663,8 @@ def attachments_for(statements: Iterable[Statement]) -> list[Attachment]:
     if not wanted:
         return []
     found = {
-        a.sha2: a for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(list(wanted))))
+        a.sha2: a
+        for a in db.session.scalars(select(Attachment).where(Attachment.sha2.in_(list(wanted))))
     }
     return [found[sha2] for sha2 in wanted if sha2 in found]
 

@@ -50,7 +50,12 @@ def check_params(allowed: frozenset[str] | set[str]) -> dict[str, str]:
         if name not in allowed:
             raise BadRequest(
                 f"Unknown query parameter {name!r}",
-                errors=[{"path": f"query:{name}", "message": "not allowed here (names are case-sensitive)"}],
+                errors=[
+                    {
+                        "path": f"query:{name}",
+                        "message": "not allowed here (names are case-sensitive)",
+                    }
+                ],
             )
         if len(values) > 1:
             raise BadRequest(
@@ -112,7 +117,9 @@ def read_statement_body() -> tuple[Any, list[service.RawAttachment]]:
             if part.headers.get("content-transfer-encoding", "").lower() != "binary":
                 raise BadRequest(
                     "Every attachment part needs Content-Transfer-Encoding: binary",
-                    errors=[{"path": f"body[{index}]", "message": "Content-Transfer-Encoding missing"}],
+                    errors=[
+                        {"path": f"body[{index}]", "message": "Content-Transfer-Encoding missing"}
+                    ],
                 )
             attachments.append(
                 service.RawAttachment(
@@ -226,7 +233,9 @@ def _parse_query(params: dict[str, str]) -> service.StatementQuery:
         if not value.isdigit():
             raise BadRequest(
                 "limit must be a non-negative integer",
-                errors=[{"path": "query:limit", "message": f"not a non-negative integer: {value!r}"}],
+                errors=[
+                    {"path": "query:limit", "message": f"not a non-negative integer: {value!r}"}
+                ],
             )
         query.limit = int(value)
     query.ascending = _bool_param(params, "ascending")
@@ -294,7 +303,12 @@ def get_statements() -> Response:
         if len(single) > 1 or others:
             raise BadRequest(
                 f"{single[0]} can only be combined with format and attachments",
-                errors=[{"path": f"query:{sorted(others or set(single[1:]))[0]}", "message": "not allowed here"}],
+                errors=[
+                    {
+                        "path": f"query:{sorted(others or set(single[1:]))[0]}",
+                        "message": "not allowed here",
+                    }
+                ],
             )
         name = single[0]
         statement_id = schemas.check_uuid(params[name], f"query:{name}")
@@ -316,4 +330,3 @@ def get_whoami() -> Response:
 
     client = current_client()
     return jsonify({"scopes": sorted(client.scopes), "authority": client.authority})
-

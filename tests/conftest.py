@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,8 @@ from config import TestConfig
 from core import create_app
 from core.db import db
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# ../shared beside the checkout (CI puts it there); SHARED_DIR overrides.
+SHARED = Path(os.environ.get("SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +54,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
         upgrade()
     yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections before the interpreter exits
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +173,10 @@ def make_statement() -> Callable[..., dict[str, Any]]:
         statement: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "actor": {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.org"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
+            "verb": {
+                "id": "http://adlnet.gov/expapi/verbs/completed",
+                "display": {"en-US": "completed"},
+            },
             "object": {
                 "objectType": "Activity",
                 "id": "http://example.org/courses/fire-safety",

@@ -493,7 +493,9 @@ def test_lrs_state_registration_scopes_documents(lrs):
     put_raw(api, STATE, b"{}", doc_id="only-in-1", registration=REG_1)
     listed = api.get(STATE.path, query=STATE.params(doc_id=None, registration=REG_1)).json
     assert sorted(listed) == ["doc-1", "only-in-1"]
-    assert api.get(STATE.path, query=STATE.params(doc_id=None)).json == ["doc-1"]
+    # Without a registration the list spans every registration (Communication §2.3).
+    everything = api.get(STATE.path, query=STATE.params(doc_id=None)).json
+    assert sorted(everything) == ["doc-1", "only-in-1"]
 
 
 def test_lrs_state_delete_all_with_registration(lrs):
@@ -509,7 +511,11 @@ def test_lrs_state_delete_all_with_registration(lrs):
         "a",
         "b",
     ]
-    assert api.get(STATE.path, query=STATE.params(None)).json == ["a"]
+    assert sorted(api.get(STATE.path, query=STATE.params(None)).json) == ["a", "b"]
+    # Without a registration, delete-all covers every registration.
+    assert api.delete(STATE.path, query=STATE.params(doc_id=None)).status_code == 204
+    assert api.get(STATE.path, query=STATE.params(None, registration=REG_2)).json == []
+    assert get_doc(api, STATE, doc_id="a").status_code == 404
 
 
 @pytest.mark.parametrize("header", ["If-Match", "If-None-Match"])

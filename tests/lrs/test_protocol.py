@@ -61,7 +61,9 @@ def test_lrs_cors_exposes_xapi_headers(xapi):
     assert "ETag" in exposed
 
 
-def alternate(client, method: str, auth: str, version: str, content: str | None = None, **params: str):
+def alternate(
+    client, method: str, auth: str, version: str, content: str | None = None, **params: str
+):
     form = {"Authorization": auth, "X-Experience-API-Version": version, **params}
     if content is not None:
         form["content"] = content
@@ -102,14 +104,26 @@ def test_lrs_alternate_syntax_rejects_extra_query_parameters(client, make_creden
 
 def test_lrs_credentials_cli_json_and_scopes(runner, client):
     result = runner.invoke(
-        args=["credentials", "create", "tool", "--scope", "statements/read", "--scope", "state", "--json"]
+        args=[
+            "credentials",
+            "create",
+            "tool",
+            "--scope",
+            "statements/read",
+            "--scope",
+            "state",
+            "--json",
+        ]
     )
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
     assert set(created) == {"key", "secret"}
     whoami = client.get(
         "/xapi/extensions/whoami",
-        headers={"Authorization": basic(created["key"], created["secret"]), "X-Experience-API-Version": "1.0.3"},
+        headers={
+            "Authorization": basic(created["key"], created["secret"]),
+            "X-Experience-API-Version": "1.0.3",
+        },
     )
     assert whoami.status_code == 200
     assert whoami.json["scopes"] == ["state", "statements/read"]
@@ -125,7 +139,12 @@ def test_lrs_credentials_cli_rejects_unknown_scope(runner):
 def test_lrs_too_large_body_is_413(app, xapi):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     try:
-        response = xapi.request("POST", "statements", data=b"[" + b" " * 2000 + b"]", headers={"Content-Type": "application/json"})
+        response = xapi.request(
+            "POST",
+            "statements",
+            data=b"[" + b" " * 2000 + b"]",
+            headers={"Content-Type": "application/json"},
+        )
     finally:
         app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
     assert response.status_code == 413

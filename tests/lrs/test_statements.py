@@ -45,7 +45,10 @@ def test_lrs_statements_post_overwrites_stored_and_authority(xapi, make_statemen
     xapi.post("statements", statement)
     stored = xapi.get("statements", query={"statementId": statement["id"]}).json
     assert stored["stored"] != "2001-01-01T00:00:00Z"
-    assert stored["authority"]["mbox" if "mbox" in stored["authority"] else "account"] != "mailto:fake@example.org"
+    assert (
+        stored["authority"]["mbox" if "mbox" in stored["authority"] else "account"]
+        != "mailto:fake@example.org"
+    )
 
 
 def test_lrs_statements_version_2_sets_version_2(xapi, make_statement):
@@ -162,7 +165,9 @@ def test_lrs_statements_voided_only_by_voided_statement_id(xapi, make_statement)
     assert target["id"] not in listed
     assert void["id"] in listed
     # The voiding statement is found by the voided statement's filters (§2.1.3).
-    by_agent = ids_of(xapi.get("statements", query={"agent": agent_param("mailto:ada@example.org")}))
+    by_agent = ids_of(
+        xapi.get("statements", query={"agent": agent_param("mailto:ada@example.org")})
+    )
     assert void["id"] in by_agent
 
 
@@ -193,12 +198,19 @@ def corpus(xapi, make_statement):
     statements = [
         make_statement(
             actor={"mbox": "mailto:bo@example.org"},
-            context={"registration": registration, "contextActivities": {"parent": {"id": "http://example.org/course"}}},
+            context={
+                "registration": registration,
+                "contextActivities": {"parent": {"id": "http://example.org/course"}},
+            },
         ),
         make_statement(verb={"id": "http://adlnet.gov/expapi/verbs/passed"}),
         make_statement(object={"id": "http://example.org/other"}),
         make_statement(
-            actor={"objectType": "Group", "mbox": "mailto:team@example.org", "member": [{"mbox": "mailto:cy@example.org"}]},
+            actor={
+                "objectType": "Group",
+                "mbox": "mailto:team@example.org",
+                "member": [{"mbox": "mailto:cy@example.org"}],
+            },
             context={"instructor": {"mbox": "mailto:teacher@example.org"}},
         ),
     ]
@@ -220,7 +232,13 @@ def corpus(xapi, make_statement):
         ({"activity": "http://example.org/course"}, []),
         ({"activity": "http://example.org/course", "related_activities": "true"}, [0]),
         ({"registration": "REG"}, [0]),
-        ({"agent": agent_param("mailto:ada@example.org"), "verb": "http://adlnet.gov/expapi/verbs/completed"}, [2]),
+        (
+            {
+                "agent": agent_param("mailto:ada@example.org"),
+                "verb": "http://adlnet.gov/expapi/verbs/completed",
+            },
+            [2],
+        ),
     ],
 )
 def test_lrs_statements_query_filters(xapi, corpus, query, expected):
@@ -234,12 +252,16 @@ def test_lrs_statements_query_filters(xapi, corpus, query, expected):
 def test_lrs_statements_query_order_and_ascending(xapi, corpus):
     statements, _ = corpus
     assert ids_of(xapi.get("statements")) == [s["id"] for s in reversed(statements)]
-    assert ids_of(xapi.get("statements", query={"ascending": "true"})) == [s["id"] for s in statements]
+    assert ids_of(xapi.get("statements", query={"ascending": "true"})) == [
+        s["id"] for s in statements
+    ]
 
 
 def test_lrs_statements_since_until_use_stored(xapi, corpus):
     statements, _ = corpus
-    stored = [xapi.get("statements", query={"statementId": s["id"]}).json["stored"] for s in statements]
+    stored = [
+        xapi.get("statements", query={"statementId": s["id"]}).json["stored"] for s in statements
+    ]
     since = ids_of(xapi.get("statements", query={"since": stored[1]}))
     assert statements[0]["id"] not in since
     assert statements[3]["id"] in since
@@ -266,7 +288,9 @@ def test_lrs_statements_more_pages_stably_while_new_ones_arrive(xapi, make_state
 
 
 def test_lrs_statements_more_link_keeps_filters(xapi, corpus):
-    page = xapi.get("statements", query={"agent": agent_param("mailto:ada@example.org"), "limit": 1})
+    page = xapi.get(
+        "statements", query={"agent": agent_param("mailto:ada@example.org"), "limit": 1}
+    )
     assert page.json["more"]
     second = xapi.get(page.json["more"])
     assert len(second.json["statements"]) == 1
@@ -329,8 +353,12 @@ def test_lrs_statements_format_ids_keeps_only_identifiers(xapi, make_statement):
 
 def test_lrs_statements_format_canonical_merges_and_picks_language(xapi, make_statement):
     activity = "http://example.org/courses/fire-safety"
-    first = make_statement(object={"id": activity, "definition": {"name": {"en-US": "Fire safety"}}})
-    second = make_statement(object={"id": activity, "definition": {"name": {"sv-SE": "Brandskydd"}}})
+    first = make_statement(
+        object={"id": activity, "definition": {"name": {"en-US": "Fire safety"}}}
+    )
+    second = make_statement(
+        object={"id": activity, "definition": {"name": {"sv-SE": "Brandskydd"}}}
+    )
     xapi.post("statements", [first, second])
     got = xapi.get(
         "statements",
@@ -342,15 +370,26 @@ def test_lrs_statements_format_canonical_merges_and_picks_language(xapi, make_st
     exact = xapi.get("statements", query={"statementId": first["id"]}).json
     assert exact["object"]["definition"]["name"] == {"en-US": "Fire safety"}
     activity_doc = xapi.get("activities", query={"activityId": activity})
-    assert activity_doc.json["definition"]["name"] == {"en-US": "Fire safety", "sv-SE": "Brandskydd"}
+    assert activity_doc.json["definition"]["name"] == {
+        "en-US": "Fire safety",
+        "sv-SE": "Brandskydd",
+    }
 
 
 # -- attachments -----------------------------------------------------------------------
 
 
-def multipart_body(statement_json: bytes, attachments: list[tuple[bytes, dict[str, str]]]) -> tuple[bytes, str]:
+def multipart_body(
+    statement_json: bytes, attachments: list[tuple[bytes, dict[str, str]]]
+) -> tuple[bytes, str]:
     boundary = "xyzBOUNDARYxyz"
-    out = b"--" + boundary.encode() + b"\r\nContent-Type: application/json\r\n\r\n" + statement_json + b"\r\n"
+    out = (
+        b"--"
+        + boundary.encode()
+        + b"\r\nContent-Type: application/json\r\n\r\n"
+        + statement_json
+        + b"\r\n"
+    )
     for data, headers in attachments:
         out += b"--" + boundary.encode() + b"\r\n"
         for name, value in headers.items():
@@ -385,7 +424,9 @@ def part_headers(data: bytes, **overrides) -> dict[str, str]:
 def test_lrs_statements_attachments_round_trip(xapi, make_statement):
     data = b"certificate body \x00\xff"
     statement = make_statement(attachments=[attachment_for(data)])
-    body, content_type = multipart_body(json.dumps(statement).encode(), [(data, part_headers(data))])
+    body, content_type = multipart_body(
+        json.dumps(statement).encode(), [(data, part_headers(data))]
+    )
     response = xapi.request("POST", "statements", data=body, headers={"Content-Type": content_type})
     assert response.status_code == 200, response.json
     got = xapi.get("statements", query={"statementId": statement["id"], "attachments": "true"})
@@ -398,13 +439,22 @@ def test_lrs_statements_attachments_round_trip(xapi, make_statement):
 
 
 def test_lrs_statements_file_url_attachment_needs_no_part(xapi, make_statement):
-    statement = make_statement(attachments=[attachment_for(b"x", fileUrl="http://example.org/cert.txt")])
+    statement = make_statement(
+        attachments=[attachment_for(b"x", fileUrl="http://example.org/cert.txt")]
+    )
     assert xapi.post("statements", statement).status_code == 200
 
 
 @pytest.mark.parametrize(
     "case",
-    ["missing part", "unused part", "no hash header", "no transfer encoding", "first part not json", "no boundary"],
+    [
+        "missing part",
+        "unused part",
+        "no hash header",
+        "no transfer encoding",
+        "first part not json",
+        "no boundary",
+    ],
 )
 def test_lrs_statements_bad_multipart_is_400_and_stores_nothing(xapi, make_statement, case):
     data = b"payload"
