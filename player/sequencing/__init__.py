@@ -5,10 +5,11 @@ with the attempt and rebuilds a ``Sequencer`` for each request.
 
     tree = build_tree(parsed.structure, kind=parsed.kind)
     seq = Sequencer(tree, SequencingState.from_json(stored))
-    result = seq.navigate("start")          # NavResult: activity/href, ended, or exception
+    result = seq.launch()                   # resumeAll / start / first choice (SN §2.2)
+    result = seq.navigate("continue")       # NavResult: activity/href, ended, or exception
     seq.report(result.activity, cmi)        # after each commit of the SCO
     seq.valid_requests()                    # adl.nav.request_valid.* and the TOC
-    seq.course_status()                     # ("completed", "passed", 0.85)
+    seq.course_status()                     # CourseStatus("completed", "passed", 0.85)
     stored = seq.state.to_json()
 
 Reference: SCORM 2004 4th Edition Sequencing and Navigation (SN) book v1.1 (ADL, 2009),
@@ -16,10 +17,12 @@ https://adlnet.gov/projects/scorm/ ; section and pseudo-code process ids are cit
 each module.
 """
 
-from player.sequencing.model import Activity, ActivityTree, build_tree
+from player.sequencing.build import build_tree
+from player.sequencing.model import Activity, ActivityTree
 from player.sequencing.sequencer import (
     EXCEPTIONS,
     NAV_REQUESTS,
+    CourseStatus,
     NavResult,
     Sequencer,
     SequencingError,
@@ -32,6 +35,7 @@ __all__ = [
     "Activity",
     "ActivityState",
     "ActivityTree",
+    "CourseStatus",
     "NavResult",
     "ObjectiveState",
     "Sequencer",

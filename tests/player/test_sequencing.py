@@ -633,3 +633,31 @@ def test_player_sequencing_state_json_round_trip() -> None:
     assert SequencingState.from_json(None).to_json()["activities"] == {}
     with pytest.raises(ValueError, match="version"):
         SequencingState.from_json({"version": 99})
+
+
+@pytest.mark.parametrize(
+    ("package", "expected"),
+    [
+        (FORCED, ("start", "playing_item")),  # flow from the root
+        (SINGLE, ("choice", "item_1")),  # root flow false: the LMS offers choice
+        (COMPLEX, ("start", COMPLEX_IDS[1])),
+    ],
+)
+def test_player_sequencing_launch(package: str, expected: tuple[str, str]) -> None:
+    seq = sequencer(package)
+    result = seq.launch()
+    assert (result.request, result.activity) == expected
+    assert seq.launch().exception == "NB.2.1-1"
+    seq.navigate("suspendAll")
+    resumed = seq.launch()
+    assert (resumed.request, resumed.activity, resumed.resume) == ("resumeAll", expected[1], True)
+
+
+def test_player_sequencing_course_status_names() -> None:
+    seq = sequencer(SINGLE)
+    seq.launch()
+    seq.report("item_1", {"cmi.success_status": "passed", "cmi.score.scaled": 0.7})
+    status = seq.course_status()
+    assert status.success_status == "passed"
+    assert status.score_scaled == pytest.approx(0.7)
+    assert status.completion_status == status.completion == status[0]
