@@ -47,9 +47,10 @@ VERSIONS = (SCORM12, SCORM2004)
 #: Storyline / Rise. What others do: Articulate documents that it puts no limit on suspend
 #: data and that "many LMSs don't enforce" the 4096 limit
 #: (https://access.articulate.com/support/article/exceeding-scorm-suspend-data-limits);
-#: Evolve recommends LMSs allow at least 64 KB; scorm-again 3.4.3 accepts a 5000-character
-#: 1.2 suspend_data without an error (checked by running it). So every string is stored up
-#: to 64 KB (never below its SPM: 2004 suspend_data keeps 64000), refused above.
+#: Evolve recommends LMSs allow at least 64 KB; scorm-again 3.4.3 itself accepts 1.2
+#: suspend_data up to 64000 characters (its ``scorm12_regex.CMIString64000`` note; checked
+#: by running it). So every string is stored up to 64 KiB (never below its SPM), which is
+#: at least what the browser lets through, and refused above.
 DEFAULT_TEXT_CAP = 64 * 1024
 #: Hard cap on the number of entries in any one CMI array.
 DEFAULT_ARRAY_CAP = 1000
@@ -451,6 +452,15 @@ class _Checker:
         if text is not None and self.version == SCORM2004 and _strip_lang(text) is None:
             self.add(path, self.type_code, f"{text[:40]!r} has a malformed {{lang=}} delimiter")
 
+    def group(self, path: str, value: Any) -> dict[str, Any]:
+        """A parent element (``cmi.core``, ``cmi.learner_preference``...): an object."""
+        if value is None or value == "":
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, self.type_code, "must be an object")
+            return {}
+        return value
+
     def array(self, path: str, value: Any) -> list[tuple[int, dict[str, Any]]]:
         """Entries of an array element (list), checking shape, gaps and the cap."""
         if value is None or value == {} or value == []:
@@ -547,7 +557,7 @@ def _validate_12(c: _Checker, cmi: Mapping[str, Any]) -> None:
             "interactions",
         ),
     )
-    core = _obj(cmi.get("core"))
+    core = c.group("cmi.core", cmi.get("core"))
     c.known(
         "cmi.core",
         core,
@@ -565,7 +575,8 @@ def _validate_12(c: _Checker, cmi: Mapping[str, Any]) -> None:
             "session_time",
         ),
     )
-    c.identifier("cmi.core.student_id", core.get("student_id"), 255)
+    # student_id / learner_id come from the LMS (check_readonly guards them); any string.
+    c.string("cmi.core.student_id", core.get("student_id"), 255)
     c.string("cmi.core.student_name", core.get("student_name"), 255)
     c.string("cmi.core.lesson_location", core.get("lesson_location"), 255)
     c.vocab("cmi.core.credit", core.get("credit") or "credit", ("credit", "no-credit"))
@@ -583,7 +594,7 @@ def _validate_12(c: _Checker, cmi: Mapping[str, Any]) -> None:
     c.string("cmi.comments", cmi.get("comments"), 4096)
     c.string("cmi.comments_from_lms", cmi.get("comments_from_lms"), 4096)
 
-    data = _obj(cmi.get("student_data"))
+    data = c.group("cmi.student_data", cmi.get("student_data"))
     c.known("cmi.student_data", data, ("mastery_score", "max_time_allowed", "time_limit_action"))
     c.decimal("cmi.student_data.mastery_score", data.get("mastery_score"), 0, 100)
     c.timespan("cmi.student_data.max_time_allowed", data.get("max_time_allowed"))
@@ -592,7 +603,7 @@ def _validate_12(c: _Checker, cmi: Mapping[str, Any]) -> None:
             "cmi.student_data.time_limit_action", data["time_limit_action"], _TIME_LIMIT_ACTIONS
         )
 
-    pref = _obj(cmi.get("student_preference"))
+    pref = c.group("cmi.student_preference", cmi.get("student_preference"))
     c.known("cmi.student_preference", pref, ("audio", "language", "speed", "text"))
     c.integer("cmi.student_preference.audio", pref.get("audio"), -1, 100)
     c.string("cmi.student_preference.language", pref.get("language"), 255)
@@ -776,9 +787,9 @@ def _validate_2004(c: _Checker, cmi: Mapping[str, Any]) -> None:
     # "logout" is deprecated in 4th edition but still legal (RTE §4.2.8).
     c.vocab("cmi.exit", cmi.get("exit") or "", ("time-out", "suspend", "logout", "normal", ""))
     c.string("cmi.launch_data", cmi.get("launch_data"), 4000)
-    c.identifier("cmi.learner_id", cmi.get("learner_id"), 4000)
+    c.string("cmi.learner_id", cmi.get("learner_id"), 4000)
     c.localized("cmi.learner_name", cmi.get("learner_name"), 250)
-    pref = _obj(cmi.get("learner_preference"))
+    pref = c.group("cmi.learner_preference", cmi.get("learner_preference"))
     c.known(
         "cmi.learner_preference",
         pref,

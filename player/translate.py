@@ -317,9 +317,7 @@ def _objective_statements(
         inner = tree.get("cmi", tree)
         found: dict[str, dict[str, Any]] = {}
         objectives = inner.get("objectives") if isinstance(inner, Mapping) else None
-        if isinstance(objectives, Mapping):
-            objectives = [objectives[k] for k in sorted(objectives, key=lambda k: int(k))]
-        for obj in objectives or []:
+        for obj in _items(objectives):
             if isinstance(obj, Mapping) and obj.get("id"):
                 found[str(obj["id"])] = dict(obj)
         return found
@@ -395,8 +393,10 @@ def _plain(text: str) -> str:
 
 
 def _items(value: Any) -> list[Any]:
+    """Entries of a CMI array given as a list or as an object keyed "0", "1"..."""
     if isinstance(value, Mapping):
-        return [value[k] for k in sorted(value, key=lambda k: int(k) if str(k).isdigit() else 0)]
+        keys = sorted((k for k in value if str(k).isdigit()), key=lambda k: int(k))
+        return [value[k] for k in keys]
     return list(value) if isinstance(value, list) else []
 
 

@@ -565,6 +565,11 @@ def test_player_cmi_validate_12_accepts(tree: dict[str, Any]) -> None:
         ({"interactions": {"0": {"id": "q1"}, "2": {"id": "q3"}}}, "cmi.interactions.1", 201),
         ({"objectives": [{"id": "o1", "status": "unknown"}]}, "cmi.objectives.0.status", 405),
         ({"core": {"student_grade": "A"}}, "cmi.core.student_grade", 401),
+        ({"core": "suspend"}, "cmi.core", 405),
+        ({"student_preference": ["x"]}, "cmi.student_preference", 405),
+        ({"core": {"score": "80"}}, "cmi.core.score", 405),
+        ({"interactions": "q1"}, "cmi.interactions", 405),
+        ({"interactions": [{"id": "q1"}, "q2"]}, "cmi.interactions.1", 405),
         ({"learner_id": "u1"}, "cmi.learner_id", 401),  # a 2004 element in a 1.2 tree
         (
             {"interactions": [{"id": "q1", "learner_response": "a"}]},
@@ -589,6 +594,19 @@ def test_player_cmi_validate_text_cap_configurable() -> None:
     assert codes(SCORM12, {"suspend_data": "x" * 200_000}, text_cap=256 * 1024) == []
     # The cap never goes below the SPM: 2004 suspend_data keeps its 64000.
     assert codes(SCORM2004, {"suspend_data": "x" * 64000}, text_cap=4096) == []
+
+
+@pytest.mark.parametrize(
+    ("version", "tree"),
+    [
+        (SCORM12, {"core": {"student_id": "åsa.öberg@kommun.se", "student_name": "Öberg, Åsa"}}),
+        (SCORM2004, {"learner_id": "åsa öberg", "learner_name": "Åsa Öberg"}),
+    ],
+)
+def test_player_cmi_validate_learner_values_from_lms_any_string(
+    version: str, tree: dict[str, Any]
+) -> None:
+    assert codes(version, tree) == []
 
 
 def test_player_cmi_validate_keywords_ignored() -> None:
@@ -784,6 +802,9 @@ def test_player_cmi_validate_2004_accepts(tree: dict[str, Any]) -> None:
             406,
         ),
         ({"learner_id": "u1", "student_id": "u1"}, "cmi.student_id", 401),
+        ({"learner_preference": "loud"}, "cmi.learner_preference", 406),
+        ({"score": ["0.5"]}, "cmi.score", 406),
+        ({"objectives": {"id": "o1"}}, "cmi.objectives", 406),
         ({"core": {"exit": "suspend"}}, "cmi.core", 401),  # a 1.2 tree in a 2004 attempt
         (
             {"interactions": [{"id": "q1", "student_response": "a"}]},

@@ -542,3 +542,17 @@ def test_player_translate_score_12(score: dict[str, str], expected: dict[str, fl
     scored = [s for s in statements if s["verb"]["id"].endswith("scored")]
     assert scored[0]["result"]["score"] == expected
     assert_valid(statements)
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"objectives": {"_count": "1", "0": {"id": "o1", "success_status": "passed"}}},
+        {"objectives": "nonsense", "interactions": 5, "score": "x"},
+        {"interactions": [None, {"id": "q1"}, "x"]},
+        {"cmi": {"objectives": [{"id": "o1", "success_status": "passed"}]}},
+    ],
+)
+def test_player_translate_tolerates_odd_trees(tree: dict[str, Any]) -> None:
+    statements = statements_for_commit(context(SCORM2004), {}, tree)
+    assert_valid(statements)
