@@ -1498,6 +1498,12 @@ def finish_session(
       new ``total_time``. ("logout", deprecated in 2004 4th edition, ends it too.)
     - Status: :func:`status_of` rules with ``finishing=True`` (1.2 LMSFinish without a
       status → "incomplete"; see ``_lesson_status_12``).
+
+    ``cmi.total_time`` must be the LMS's stored total, not the one in scorm-again's
+    terminate commit (which already includes the session): pass the committed tree
+    through :func:`restore_readonly` first. The SCO's reported time wins even when it
+    disagrees with the clock (RTE §4.2.21); ``wallclock_seconds`` is kept in the outcome
+    for audit.
     """
     _require_version(version)
     if wallclock_seconds < 0 or math.isnan(wallclock_seconds):
