@@ -16,14 +16,26 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# The player's browser runtime: scorm-again from npm (package-lock.json), not committed.
+NPM_STAMP := node_modules/.installed
+
+$(NPM_STAMP): package.json package-lock.json
+	command -v npm >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Headless Chromium for the browser tests (Debian's build; Playwright drives it).
+/usr/bin/chromium:
+	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver
+
+setup: $(VENV)/.installed $(NPM_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) bootstrap
 
 run: setup
 	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
-setup-test: $(VENV)/.installed
+setup-test: $(VENV)/.installed $(NPM_STAMP) /usr/bin/chromium
 
 # The whole suite on SQLite, then on PostgreSQL (scripts/test.sh says how it finds it).
 test: setup-test

@@ -49,9 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     import lrs
     import packages
+    import player
     import portal
 
     lrs.init_app(app)
     packages.init_app(app)
     portal.init_app(app)
+    player.init_app(app)
     return app

@@ -1,0 +1,30 @@
+"""Player: launching content, the SCORM runtime, attempts, sequencing, cmi5 and xAPI launch.
+
+Two blueprints: ``bp`` under ``/player`` (the shell page, scorm-again, the runtime JSON
+API and the cmi5 fetch URL), served on ``CONTENT_ORIGIN`` like the content itself, and
+``launch_bp`` with the portal's launch entry ``/courses/<id>/launch`` (DESIGN.md,
+security model).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint(
+    "player",
+    __name__,
+    url_prefix="/player",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+launch_bp = Blueprint("player_launch", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the player area (models for the migrations, blueprints)."""
+    import player.models
+    import player.views  # noqa: F401  (tables for the migrations; routes)
+
+    app.register_blueprint(bp)
+    app.register_blueprint(launch_bp)

@@ -1,0 +1,513 @@
+"""cmi5 and xAPI (Tin Can) launch: the AU talks to our own LRS with a learner-bound credential.
+
+cmi5 spec (https://github.com/AICC/CMI-5_Spec_Current/blob/quartz/cmi5_spec.md):
+§8.1 launch URL (endpoint, fetch, actor, registration, activityId), §8.2 fetch URL (the
+auth token, once), §10 ``LMS.LaunchData`` state document, §9.3 verbs, §9.6 context
+(registration, the cmi5 category, session id extension), §10 moveOn. The LMS writes
+``launched`` before the AU starts, ``satisfied`` when moveOn is met (for the AU, then
+blocks and the course), ``abandoned`` for a session that ended without ``terminated``
+(decided at the next launch, so a late ``terminated`` from an unloading AU still counts)
+and ``waived`` when it waives an AU.
+
+xAPI packages follow Rustici's launch convention (tincan.xml: endpoint, auth, actor,
+registration, activity_id): https://github.com/RusticiSoftware/launch/blob/master/lms_lrs.md
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from core.db import db
+from lrs import auth as lrs_auth
+from lrs import documents
+from lrs import service as lrs_service
+from lrs.keys import agent_key
+from packages.models import PackageVersion
+from packages.service import content_url
+from player import service
+from player.models import Attempt, Cmi5Session
+
+CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
+EXT = "https://w3id.org/xapi/cmi5/context/extensions/"
+SESSION_EXT = EXT + "sessionid"
+REASON_EXT = "https://w3id.org/xapi/cmi5/result/extensions/reason"
+VERB = "http://adlnet.gov/expapi/verbs/"
+VERBS = {
+    "launched": (VERB + "launched", "launched"),
+    "satisfied": ("https://w3id.org/xapi/adl/verbs/satisfied", "satisfied"),
+    "abandoned": ("https://w3id.org/xapi/adl/verbs/abandoned", "abandoned"),
+    "waived": ("https://w3id.org/xapi/adl/verbs/waived", "waived"),
+}
+COMPLETED, PASSED, FAILED, TERMINATED = (
+    VERB + "completed",
+    VERB + "passed",
+    VERB + "failed",
+    VERB + "terminated",
+)
+TYPE_COURSE = "https://w3id.org/xapi/cmi5/activitytype/course"
+TYPE_BLOCK = "https://w3id.org/xapi/cmi5/activitytype/block"
+# Credentials for content live as long as a launch token (and at most a day).
+# cmi5 §9.5.4.1 (result extension "reason" of a waived statement).
+WAIVE_REASONS = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
+CREDENTIAL_SCOPES = ["statements/write", "statements/read/mine", "state", "profile"]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def endpoint() -> str:
+    """The LRS endpoint content is given (``LRS_ENDPOINT`` or this host's ``/xapi/``)."""
+    configured = current_app.config.get("LRS_ENDPOINT")
+    if configured:
+        return str(configured).rstrip("/") + "/"
+    return request.url_root.rstrip("/") + "/xapi/"
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    """Append query parameters to a URL that may have a query already (cmi5 §8.1)."""
+    parts = urlsplit(url)
+    extra = urlencode(params)
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _absolute(url: str) -> str:
+    if urlsplit(url).scheme:
+        return url
+    return request.url_root.rstrip("/") + url
+
+
+def _au(version: PackageVersion, au_id: str) -> dict[str, Any]:
+    data = service.item_data(version, au_id)
+    if data.get("type") != "au":
+        data = {**service.launch_entry(version, au_id), "id": au_id}
+    return data
+
+
+def _course_id(version: PackageVersion) -> str:
+    return service.course_activity_id(version)
+
+
+def _verb(name: str) -> dict[str, Any]:
+    ident, display = VERBS[name]
+    return {"id": ident, "display": {"en-US": display}}
+
+
+def _context(
+    attempt: Attempt, version: PackageVersion, session_id: str | None, **extensions: Any
+) -> dict[str, Any]:
+    """The cmi5 context template (§9.6; also stored in LMS.LaunchData)."""
+    context: dict[str, Any] = {
+        "registration": attempt.registration,
+        "contextActivities": {
+            "category": [{"id": CMI5_CATEGORY}],
+            "grouping": [{"id": _course_id(version)}],
+        },
+    }
+    ext = {EXT + k: v for k, v in extensions.items() if v is not None}
+    if session_id:
+        ext[SESSION_EXT] = session_id
+    if ext:
+        context["extensions"] = ext
+    return context
+
+
+def _statement(
+    attempt: Attempt,
+    version: PackageVersion,
+    verb: str,
+    obj: dict[str, Any],
+    session_id: str | None,
+    result: dict[str, Any] | None = None,
+    **extensions: Any,
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": service.learner_agent(attempt),
+        "verb": _verb(verb),
+        "object": obj,
+        "context": _context(attempt, version, session_id, **extensions),
+        "timestamp": lrs_service.format_timestamp(lrs_service.utc_now()),
+    }
+    if result:
+        statement["result"] = result
+    return statement
+
+
+def _au_object(au: dict[str, Any]) -> dict[str, Any]:
+    title = au.get("title")
+    names = title if isinstance(title, dict) else {"und": str(title or au["id"])}
+    return {"objectType": "Activity", "id": au["id"], "definition": {"name": names}}
+
+
+def _duration(seconds: float) -> str:
+    return f"PT{max(0.0, seconds):.2f}S"
+
+
+# -- launch ---------------------------------------------------------------------------
+
+
+def _close_open_sessions(attempt: Attempt, version: PackageVersion) -> None:
+    """Sessions without ``terminated`` are abandoned (cmi5 §9.3.5), checked at a new launch."""
+    open_sessions = db.session.scalars(
+        select(Cmi5Session).where(
+            Cmi5Session.attempt_id == attempt.id, Cmi5Session.ended_at.is_(None)
+        )
+    )
+    for session in list(open_sessions):
+        if _session_statements(attempt, session.au_id, session.session_id, {TERMINATED}):
+            session.ended_at = service.now()
+            continue
+        seconds = (service.now() - session.launched_at).total_seconds()
+        service.store_statements(
+            [
+                _statement(
+                    attempt,
+                    version,
+                    "abandoned",
+                    _au_object(_au(version, session.au_id)),
+                    session.session_id,
+                    result={"duration": _duration(seconds)},
+                )
+            ]
+        )
+        session.ended_at = service.now()
+        session.abandoned = True
+    db.session.flush()
+
+
+def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str, Any]:
+    """Prepare one AU launch: session, LMS.LaunchData, ``launched``; return the launch info."""
+    au = _au(version, au_id)
+    _close_open_sessions(attempt, version)
+    state = service.sco_state(attempt, au_id)
+    assert state is not None  # noqa: S101  (create=True)
+    fetch_token = secrets.token_urlsafe(32)
+    session_id = str(uuid.uuid4())
+    mode = "Normal"
+    move_on = str(au.get("moveOn") or "NotApplicable")
+    moment = service.now()
+    session = Cmi5Session(
+        attempt_id=attempt.id,
+        au_id=au_id,
+        session_id=session_id,
+        fetch_hash=_hash(fetch_token),
+        move_on=move_on,
+        launch_mode=mode,
+        launched_at=moment,
+        abandoned=False,
+    )
+    db.session.add(session)
+    state.launches += 1
+    state.session_no += 1
+    state.session_started_at = moment
+    state.session_finished = False
+    state.updated_at = moment
+    if state.completion_status == "not attempted":
+        state.completion_status = "incomplete"
+    agent = service.learner_agent(attempt)
+    token_query = request.view_args.get("token") if request.view_args else None
+    return_url = _absolute(f"/player/{token_query}?returned=1") if token_query else None
+    launch_data: dict[str, Any] = {
+        "contextTemplate": _context(attempt, version, session_id),
+        "launchMode": mode,
+        "launchMethod": au.get("launchMethod") or "AnyWindow",
+        "moveOn": move_on,
+    }
+    if au.get("launchParameters"):
+        launch_data["launchParameters"] = au["launchParameters"]
+    if au.get("masteryScore") is not None:
+        launch_data["masteryScore"] = au["masteryScore"]
+    if return_url:
+        launch_data["returnURL"] = return_url
+    if au.get("entitlementKey"):
+        launch_data["entitlementKey"] = {"courseStructure": au["entitlementKey"]}
+    documents.put_document(
+        documents.DocumentSet(
+            documents.Kind.STATE, au_id, agent_key(agent), attempt.registration.lower()
+        ),
+        "LMS.LaunchData",
+        json.dumps(launch_data, ensure_ascii=False).encode("utf-8"),
+        documents.JSON_TYPE,
+        documents.Precondition(),
+        documents.PutRule.PERMISSIVE,
+    )
+    href = au.get("url") or au.get("href") or ""
+    launch_url = content_url(version, href)
+    service.store_statements(
+        [
+            _statement(
+                attempt,
+                version,
+                "launched",
+                _au_object(au),
+                session_id,
+                launchmode=mode,
+                launchurl=_absolute(launch_url),
+                moveon=move_on,
+                launchparameters=au.get("launchParameters") or None,
+            )
+        ]
+    )
+    if move_on == "NotApplicable":
+        _satisfy(attempt, version, au, session_id)
+    fetch_url = _absolute(f"/player/cmi5/fetch/{fetch_token}")
+    url = _with_query(
+        launch_url,
+        {
+            "endpoint": endpoint(),
+            "fetch": fetch_url,
+            "actor": json.dumps(agent, separators=(",", ":")),
+            "registration": attempt.registration,
+            "activityId": au_id,
+        },
+    )
+    own = (au.get("launchMethod") or "AnyWindow") == "OwnWindow"
+    db.session.flush()
+    return {
+        "session": state.session_no,
+        "session_id": session_id,
+        "url": url,
+        "api": False,
+        "window": "own" if own else "frame",
+    }
+
+
+def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
+    """Answer the fetch URL: ``{"auth-token": ...}`` the first time, an error after (§8.2)."""
+    session = db.session.scalar(
+        select(Cmi5Session).where(Cmi5Session.fetch_hash == _hash(fetch_token))
+    )
+    if session is None:
+        return {"error-code": "2", "error-text": "Unknown fetch URL"}, 401
+    if session.fetched_at is not None:
+        # §8.2.3: the fetch URL may be used once; the AU gets error-code 1 after that.
+        return {"error-code": "1", "error-text": "This fetch URL has been used already"}, 401
+    attempt = db.session.get(Attempt, session.attempt_id)
+    if attempt is None or attempt.ended_at is not None:
+        return {"error-code": "3", "error-text": "The attempt is over"}, 401
+    credential, secret = lrs_auth.create_credential(
+        f"cmi5 session {session.session_id}",
+        CREDENTIAL_SCOPES,
+        agent=service.learner_agent(attempt),
+        registration=attempt.registration,
+        expires_at=service.now() + service.token_ttl(),
+    )
+    session.fetched_at = service.now()
+    session.credential_id = credential.id
+    db.session.flush()
+    token = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
+    return {"auth-token": token}, 200
+
+
+def launch_activity(attempt: Attempt, version: PackageVersion, activity_id: str) -> dict[str, Any]:
+    """An xAPI (tincan.xml) launch: endpoint, auth, actor, registration, activity_id."""
+    entry = service.launch_entry(version, activity_id)
+    state = service.sco_state(attempt, activity_id)
+    assert state is not None  # noqa: S101  (create=True)
+    agent = service.learner_agent(attempt)
+    credential, secret = lrs_auth.create_credential(
+        f"xapi launch {attempt.registration}",
+        CREDENTIAL_SCOPES,
+        agent=agent,
+        registration=attempt.registration,
+        expires_at=service.now() + min(service.token_ttl(), timedelta(days=1)),
+    )
+    moment = service.now()
+    state.launches += 1
+    state.session_no += 1
+    state.session_started_at = moment
+    state.session_finished = False
+    state.updated_at = moment
+    if state.completion_status == "not attempted":
+        state.completion_status = "incomplete"
+    basic = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
+    url = _with_query(
+        content_url(version, entry["href"]),
+        {
+            "endpoint": endpoint(),
+            "auth": f"Basic {basic}",
+            "actor": json.dumps(agent, separators=(",", ":")),
+            "registration": attempt.registration,
+            "activity_id": activity_id,
+        },
+    )
+    db.session.flush()
+    return {"session": state.session_no, "url": url, "api": False, "window": "frame"}
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+def _session_statements(
+    attempt: Attempt, activity_id: str, session_id: str | None, verbs: set[str]
+) -> list[dict[str, Any]]:
+    """The learner's statements about an activity in this registration with these verbs."""
+    found: list[dict[str, Any]] = []
+    for verb in verbs:
+        query = lrs_service.StatementQuery(
+            registration=attempt.registration, activity=activity_id, verb=verb, limit=100
+        )
+        page = lrs_service.query_statements(query, service.lms_client(), 100)
+        for row in page.statements:
+            data = row.data
+            if session_id is not None:
+                ext = (data.get("context") or {}).get("extensions") or {}
+                if ext.get(SESSION_EXT) != session_id:
+                    continue
+            found.append(data)
+    return found
+
+
+def _met(move_on: str, completed: bool, passed: bool) -> bool:
+    """MoveOn criteria (cmi5 §13.1.4 moveOn)."""
+    return {
+        "Completed": completed,
+        "Passed": passed,
+        "CompletedAndPassed": completed and passed,
+        "CompletedOrPassed": completed or passed,
+        "NotApplicable": True,
+    }.get(move_on, False)
+
+
+def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
+    """Read the AU's completed/passed/failed statements; record status; satisfy moveOn."""
+    state = service.sco_state(attempt, au_id)
+    assert state is not None  # noqa: S101  (create=True)
+    seen = _session_statements(attempt, au_id, None, {COMPLETED, PASSED, FAILED})
+    verbs = {s["verb"]["id"] for s in seen}
+    completed = COMPLETED in verbs
+    passed = PASSED in verbs
+    if completed or passed:
+        state.completion_status = "completed"
+    if passed:
+        state.success_status = "passed"
+    elif FAILED in verbs:
+        state.success_status = "failed"
+    for statement in seen:
+        scaled = ((statement.get("result") or {}).get("score") or {}).get("scaled")
+        if isinstance(scaled, (int, float)):
+            state.score_scaled = float(scaled)
+    if version.kind == "xapi":
+        return
+    au = _au(version, au_id)
+    move_on = str(au.get("moveOn") or "NotApplicable")
+    if _met(move_on, completed, passed):
+        _satisfy(attempt, version, au, None)
+
+
+def _satisfied_ids(attempt: Attempt) -> set[str]:
+    rows = lrs_service.query_statements(
+        lrs_service.StatementQuery(
+            registration=attempt.registration, verb=VERBS["satisfied"][0], limit=500
+        ),
+        service.lms_client(),
+        500,
+    )
+    return {r.data["object"]["id"] for r in rows.statements}
+
+
+def _satisfy(
+    attempt: Attempt, version: PackageVersion, au: dict[str, Any], session_id: str | None
+) -> None:
+    """``satisfied`` for the AU, then every block and the course whose AUs all are (§9.3.9)."""
+    done = _satisfied_ids(attempt)
+    statements = []
+    if au["id"] not in done:
+        statements.append(
+            _statement(attempt, version, "satisfied", _au_object(au), session_id)
+        )
+        done.add(au["id"])
+
+    def walk(children: list[dict[str, Any]]) -> bool:
+        all_done = True
+        for child in children:
+            if child.get("type") == "block":
+                ok = walk(child.get("children") or [])
+                if ok and child["id"] not in done:
+                    statements.append(
+                        _statement(
+                            attempt,
+                            version,
+                            "satisfied",
+                            {
+                                "objectType": "Activity",
+                                "id": child["id"],
+                                "definition": {"type": TYPE_BLOCK},
+                            },
+                            session_id,
+                        )
+                    )
+                    done.add(child["id"])
+                all_done = all_done and ok
+            else:
+                all_done = all_done and child["id"] in done
+        return all_done
+
+    if walk((version.manifest or {}).get("children") or []) and _course_id(version) not in done:
+        statements.append(
+            _statement(
+                attempt,
+                version,
+                "satisfied",
+                {
+                    "objectType": "Activity",
+                    "id": _course_id(version),
+                    "definition": {"type": TYPE_COURSE},
+                },
+                session_id,
+            )
+        )
+    service.store_statements(statements)
+
+
+def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) -> None:
+    """Waive an AU (cmi5 §9.3.8): ``waived`` with success and completion, then moveOn."""
+    au = _au(version, au_id)
+    if reason not in WAIVE_REASONS:
+        raise ValueError(f"not a cmi5 waive reason: {reason!r}")
+    service.store_statements(
+        [
+            _statement(
+                attempt,
+                version,
+                "waived",
+                _au_object(au),
+                None,
+                result={"success": True, "completion": True, "extensions": {REASON_EXT: reason}},
+            )
+        ]
+    )
+    state = service.sco_state(attempt, au_id)
+    assert state is not None  # noqa: S101
+    state.completion_status = "completed"
+    state.success_status = "passed"
+    _satisfy(attempt, version, au, None)
+
+
+def end_session(
+    attempt: Attempt, version: PackageVersion, au_id: str, *, closing: bool = False
+) -> None:
+    """The learner left an AU (or an xAPI activity): record what its statements say."""
+    state = service.sco_state(attempt, au_id, create=False)
+    if state is None:
+        return
+    evaluate(attempt, version, au_id)
+    if not state.session_finished and state.session_started_at is not None:
+        state.total_seconds += max(0.0, (service.now() - state.session_started_at).total_seconds())
+        state.wall_seconds = state.total_seconds
+    state.session_finished = True
+    state.updated_at = service.now()
+    db.session.flush()

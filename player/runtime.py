@@ -1,0 +1,287 @@
+"""The SCORM runtime on the server: SCO sessions, commits, finish and statements.
+
+The browser runs scorm-again (player/static/player.js). Every commit it sends is
+``{"sco", "session", "seq", "terminate", "closing", "cmi", "nav"}``:
+
+- ``session`` numbers the launches of a SCO in an attempt and ``seq`` the commits of a
+  session (scorm-again's commit sequence). A commit of an older session, or with a
+  ``seq`` at or below the stored one, is acknowledged and ignored, so retried and late
+  (beacon) commits are harmless and never overwrite newer data;
+- ``terminate`` marks the Terminate / LMSFinish commit, which ends the session once
+  (time accumulated, exit/entry decided: player.cmi.finish_session); a later commit of
+  the same session recomputes it from the same base, so it is never added twice;
+- ``closing`` marks the shell's pagehide beacon for a SCO that never terminated: the
+  session ends as if suspended (SCORM_CHECKS.md §3.6, "terminate-on-close keeps
+  suspend_data"), unless the SCO itself set another exit.
+
+Each value is validated (player.cmi.validate_cmi, check_readonly) before anything is
+stored; a bad value is a 400 naming the element.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import BadRequest, Conflict
+from packages.models import PackageVersion
+from player import cmi as cmi_model
+from player import service, translate
+from player.models import Attempt, ScoState
+
+log = logging.getLogger(__name__)
+
+SCORM_VERSION = {"scorm12": cmi_model.SCORM12, "scorm2004": cmi_model.SCORM2004}
+
+
+@dataclass
+class CommitResult:
+    """What a commit did."""
+
+    stored: bool
+    finished: bool = False
+    reason: str = ""
+
+
+def scorm_version(version: PackageVersion) -> str:
+    """player.cmi's version name for a package version."""
+    try:
+        return SCORM_VERSION[version.kind]
+    except KeyError:
+        raise BadRequest(
+            "This course is not a SCORM course",
+            errors=[{"path": "kind", "message": version.kind}],
+        ) from None
+
+
+def _learner_name(name: str) -> str:
+    """SCORM learner names are "Last, First" (1.2 RTE cmi.core.student_name)."""
+    parts = name.strip().split()
+    if len(parts) < 2:
+        return name.strip()
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+
+
+def start_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
+    """Open a new session of a SCO; return ``{"session", "cmi", "entry"}`` for the shell."""
+    entry = service.launch_entry(version, sco_id)
+    state = service.sco_state(attempt, sco_id)
+    assert state is not None  # noqa: S101  (create=True)
+    moment = service.now()
+    if not state.session_finished:
+        # The previous session never ended (the browser died without a beacon): end it
+        # now with what was stored, as a suspend, so nothing is lost.
+        finish(attempt, version, state, state.cmi, closing=True)
+    if not service.has_api(entry):
+        state.launches += 1
+        state.completion_status = "completed"
+        state.updated_at = moment
+        return {"session": state.session_no, "cmi": {}, "entry": ""}
+    user = service.learner(attempt)
+    item = service.item_data(version, sco_id)
+    first = state.launches == 0
+    entry_value = "ab-initio" if first else state.entry
+    if version.kind == "scorm12" and entry_value == "ab-initio" and not first:
+        # 1.2 has no "new SCO attempt" inside an attempt: a re-launch after a normal exit
+        # is neither first nor a resume (1.2 RTE cmi.core.entry: "").
+        entry_value = ""
+    previous = state.cmi if entry_value in ("resume", "") else None
+    if entry_value == "ab-initio" and not first:
+        # SCORM 2004: the SCO's previous attempt ended; a new one starts from zero.
+        state.total_seconds = 0.0
+        state.sent_interactions = 0
+    tree = cmi_model.initial_cmi(
+        scorm_version(version),
+        learner_id=str(user.id),
+        learner_name=_learner_name(user.name),
+        item=item,
+        entry=entry_value,
+        previous=previous,
+        sequencing_collection=(version.manifest or {}).get("sequencing_collection"),
+    )
+    state.session_no += 1
+    state.commit_seq = 0
+    state.session_started_at = moment
+    state.session_finished = False
+    state.launch_cmi = tree
+    state.cmi = copy.deepcopy(tree)
+    state.base_seconds = state.total_seconds
+    state.launches += 1
+    state.exit = ""
+    state.updated_at = moment
+    attempt.current_sco = sco_id
+    attempt.updated_at = moment
+    _session_started(attempt, version, state, entry=entry_value)
+    return {"session": state.session_no, "cmi": tree, "entry": entry_value}
+
+
+def _problems_error(problems: list[cmi_model.CmiProblem]) -> BadRequest:
+    first = problems[0]
+    return BadRequest(
+        f"{first.path}: {first.message} (SCORM error {first.code})",
+        errors=[
+            {"path": p.path, "message": p.message, "code": str(p.code)} for p in problems[:50]
+        ],
+    )
+
+
+def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> CommitResult:
+    """Store one commit of the running SCO (see the module docstring for the format)."""
+    sco_id = body["sco"]
+    state = service.sco_state(attempt, sco_id, create=False)
+    if state is None or state.session_no == 0:
+        raise BadRequest(
+            f"SCO {sco_id!r} has not been launched in this attempt",
+            errors=[{"path": "sco", "message": "not launched"}],
+        )
+    session, seq = body["session"], body["seq"]
+    closing = bool(body.get("closing"))
+    if session != state.session_no:
+        return CommitResult(False, reason="stale session")
+    if seq < state.commit_seq or (
+        seq == state.commit_seq and not (closing and not state.session_finished)
+    ):
+        return CommitResult(False, reason="duplicate or out-of-order commit")
+    if state.session_finished and closing:
+        return CommitResult(False, reason="session already finished")
+    version_name = scorm_version(version)
+    try:
+        tree = cmi_model.normalise_commit({"cmi": body.get("cmi") or {}})
+    except ValueError as exc:
+        raise BadRequest(
+            f"cmi: {exc}", errors=[{"path": "cmi", "message": str(exc)}]
+        ) from None
+    problems = cmi_model.validate_cmi(version_name, tree)
+    problems += cmi_model.check_readonly(version_name, state.launch_cmi, tree)
+    if problems:
+        raise _problems_error(problems)
+    tree = cmi_model.restore_readonly(version_name, state.launch_cmi, tree)
+    before = state.cmi
+    _commit_recorded(attempt, version, state, before, tree)
+    state.commit_seq = seq
+    state.updated_at = service.now()
+    result = CommitResult(True)
+    if body.get("terminate") or closing:
+        finish(attempt, version, state, tree, closing=closing)
+        result.finished = True
+    else:
+        state.cmi = tree
+        status = cmi_model.status_of(version_name, tree)
+        _apply_status(state, status.completion, status.success, status.score_scaled)
+        service.report_to_sequencer(attempt, version, sco_id, tree)
+        service.rollup(attempt, version)
+    return result
+
+
+def _apply_status(
+    state: ScoState, completion: str, success: str, score_scaled: float | None
+) -> None:
+    state.completion_status = completion
+    state.success_status = success
+    if score_scaled is not None:
+        state.score_scaled = score_scaled
+
+
+def finish(
+    attempt: Attempt,
+    version: PackageVersion,
+    state: ScoState,
+    tree: dict[str, Any],
+    *,
+    closing: bool = False,
+) -> cmi_model.SessionOutcome:
+    """End the running session of a SCO: time, exit/entry, status (player.cmi)."""
+    version_name = scorm_version(version)
+    tree = copy.deepcopy(tree)
+    core = tree.setdefault("core", {}) if version_name == cmi_model.SCORM12 else tree
+    if closing and not core.get("exit"):
+        # Closed without Terminate: keep the learner's place (a suspend).
+        core["exit"] = "suspend"
+    moment = service.now()
+    started = state.session_started_at or moment
+    wall = max(0.0, (moment - started).total_seconds())
+    was_finished = state.session_finished
+    outcome = cmi_model.finish_session(version_name, tree, wallclock_seconds=wall)
+    state.cmi = outcome.cmi
+    state.total_seconds = outcome.total_seconds
+    if not was_finished:
+        state.wall_seconds += wall
+    state.entry = outcome.next_entry
+    state.exit = outcome.exit
+    state.session_finished = True
+    _apply_status(state, outcome.completion, outcome.success, outcome.score_scaled)
+    attempt.suspended = outcome.suspended
+    attempt.updated_at = moment
+    # The sequencer sees the SCO's last values with its exit (suspend or not), SN §4.2.
+    service.report_to_sequencer(attempt, version, state.sco_id, tree)
+    if closing and not was_finished:
+        # Closed without Terminate: the learner's whole place is kept (suspendAll).
+        sequencer = service.sequencer_for(attempt, version)
+        if sequencer is not None and sequencer.navigate("suspendAll").ok:
+            service.save_sequencer(attempt, sequencer)
+    service.rollup(attempt, version)
+    _session_finished(attempt, version, state, outcome, tree, repeated=was_finished)
+    return outcome
+
+
+# -- statements (SCORM → xAPI, player.translate) ------------------------------------------
+
+
+def _context(
+    attempt: Attempt, version: PackageVersion, state: ScoState
+) -> translate.TranslateContext:
+    entry = service.launch_entry(version, state.sco_id)
+    return translate.TranslateContext(
+        actor=service.learner_agent(attempt),
+        registration=attempt.registration,
+        course_activity_id=service.course_activity_id(version),
+        course_title=version.title,
+        sco_activity_id=service.sco_activity_id(version, state.sco_id),
+        sco_title=str(entry.get("title") or state.sco_id),
+        version=scorm_version(version),
+        session=str(state.session_no),
+    )
+
+
+def _store(statements: list[dict[str, Any]]) -> None:
+    """Store translated statements; a resend with other content is logged, never fatal.
+
+    Statement ids are deterministic (player.translate), so a retried commit stores
+    nothing twice; the learner's data must never be refused because of its mirror.
+    """
+    try:
+        service.store_statements(statements)
+    except Conflict:
+        log.warning("SCORM statements of a resent commit differ; kept the stored ones")
+
+
+def _session_started(
+    attempt: Attempt, version: PackageVersion, state: ScoState, *, entry: str
+) -> None:
+    """Initialized / resumed when a SCO session starts (xAPI SCORM profile §5.0)."""
+    _store(translate.statements_for_launch(_context(attempt, version, state), entry))
+
+
+def _commit_recorded(
+    attempt: Attempt, version: PackageVersion, state: ScoState, before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Answered / scored / completed / passed / failed for what a commit changed."""
+    _store(translate.statements_for_commit(_context(attempt, version, state), before, after))
+
+
+def _session_finished(
+    attempt: Attempt,
+    version: PackageVersion,
+    state: ScoState,
+    outcome: cmi_model.SessionOutcome,
+    tree: dict[str, Any],
+    *,
+    repeated: bool,
+) -> None:
+    """Final status changes, then suspended or terminated (once per session)."""
+    if repeated:
+        return
+    _store(translate.statements_for_end(_context(attempt, version, state), outcome, tree))

@@ -1,0 +1,249 @@
+/* Kompetens player shell.
+ *
+ * Hosts a fresh scorm-again API object per SCO launch (window.API for SCORM 1.2,
+ * window.API_1484_11 for 2004: found by the content through the standard parent/opener
+ * discovery), sends commits to the runtime endpoints with the attempt's launch token
+ * and a (session, seq) pair, and drives navigation (TOC, previous/next, exit,
+ * adl.nav.request) through the server, which owns sequencing.
+ *
+ * Commits: synchronous XHR (the SCORM API is synchronous, and a Terminate must be stored
+ * before navigation is processed); on pagehide the last state goes by navigator.sendBeacon
+ * as text/plain, which the server accepts.
+ */
+(function () {
+  "use strict";
+
+  var cfg = JSON.parse(document.getElementById("player-config").textContent);
+  var frame = document.getElementById("content");
+  var shell = document.getElementById("shell");
+  var done = document.getElementById("done");
+  var statusEl = document.getElementById("status");
+  var state = {
+    api: null, sco: null, session: 0, lastSeq: 0, running: false, request: null,
+    unloading: false, busy: false, kind: cfg.kind, launched: false
+  };
+  window.kompetensPlayer = state; // for tests and debugging: read-only use
+
+  function post(path, body, keepalive) {
+    return fetch(cfg.api + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {}),
+      credentials: "omit",
+      keepalive: !!keepalive
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        if (!response.ok) { throw json; }
+        return json;
+      });
+    });
+  }
+
+  function show(text) { statusEl.textContent = text || ""; }
+
+  function navRequest() {
+    if (!state.api || state.kind !== "scorm2004") { return null; }
+    try { return state.api.adl.nav.request || null; } catch (e) { return null; }
+  }
+
+  // IHttpService for scorm-again (settings.httpService): our commit format is
+  // {sco, session, seq, terminate, closing, cmi, adl, nav}.
+  function httpService() {
+    return {
+      processHttpRequest: function (url, params, immediate, apiLog, listeners, metadata) {
+        var seq = metadata && metadata.sequence ? metadata.sequence : state.lastSeq + 1;
+        state.lastSeq = Math.max(state.lastSeq, seq);
+        var body = JSON.stringify({
+          sco: state.sco, session: state.session, seq: seq, terminate: !!immediate,
+          closing: state.unloading, cmi: params && params.cmi ? params.cmi : params,
+          adl: params && params.adl ? params.adl : undefined, nav: navRequest()
+        });
+        if (state.unloading) {
+          var ok = navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" }));
+          return { result: ok ? "true" : "false", errorCode: ok ? 0 : 391 };
+        }
+        var xhr = new XMLHttpRequest();
+        try {
+          xhr.open("POST", url, false);
+          xhr.setRequestHeader("Content-Type", "application/json");
+          xhr.send(body);
+        } catch (e) {
+          // Browsers refuse synchronous requests while a frame is being unloaded (the SCO
+          // calls Terminate from its unload handler): send it as a keepalive fetch, and let
+          // navigation wait for it.
+          state.pending = fetch(url, {
+            method: "POST", body: body, keepalive: true, credentials: "omit",
+            headers: { "Content-Type": "text/plain;charset=UTF-8" }
+          }).catch(function () { /* the server has what it had */ });
+          return { result: "true", errorCode: 0 };
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          return { result: "true", errorCode: 0 };
+        }
+        var message = "commit refused (" + xhr.status + ")";
+        try { message = JSON.parse(xhr.responseText).message || message; } catch (e2) { /* not JSON */ }
+        show(message);
+        return { result: "false", errorCode: 391, errorMessage: message };
+      },
+      updateSettings: function () { /* nothing to keep */ }
+    };
+  }
+
+  function newApi(launch) {
+    var settings = {
+      lmsCommitUrl: cfg.api + "/commit",
+      autocommit: true,
+      autocommitSeconds: cfg.autocommitSeconds || 10,
+      dataCommitFormat: "json",
+      sendFullCommit: true,
+      mastery_override: true,
+      logLevel: 5,
+      httpService: httpService()
+    };
+    var api;
+    if (state.kind === "scorm12") {
+      api = new window.Scorm12API(settings);
+      api.loadFromJSON(launch.cmi.cmi || launch.cmi, "");
+      window.API = api;
+      api.on("LMSFinish", afterTerminate);
+    } else {
+      api = new window.Scorm2004API(settings);
+      api.loadFromJSON(launch.cmi, "");
+      window.API_1484_11 = api;
+      api.on("Terminate", afterTerminate);
+    }
+    api.on("LMSInitialize", function () { state.running = true; });
+    api.on("Initialize", function () { state.running = true; });
+    return api;
+  }
+
+  function markToc(toc) {
+    if (!toc) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll(".toc-item"), function (li) {
+      var info = toc[li.getAttribute("data-id")] || {};
+      li.classList.toggle("current", li.getAttribute("data-id") === state.sco);
+      li.classList.toggle("completed", !!info.completed);
+      li.classList.toggle("disabled", !!info.disabled);
+    });
+  }
+
+  function setButtons(valid) {
+    valid = valid || {};
+    document.getElementById("prev-btn").disabled = !valid.previous;
+    document.getElementById("next-btn").disabled = !valid["continue"];
+  }
+
+  function finish(result) {
+    state.sco = null;
+    state.running = false;
+    frame.src = "about:blank";
+    document.getElementById("done-text").textContent = result.message || "You have left the course.";
+    document.getElementById("resume-btn").hidden = !!result.closed;
+    done.hidden = false;
+    setButtons({});
+    markToc(result.toc);
+    show("");
+  }
+
+  function launch(result) {
+    markToc(result.toc);
+    setButtons(result.valid);
+    if (result.action !== "launch") { finish(result); return; }
+    var info = result.launch;
+    done.hidden = true;
+    state.sco = info.sco;
+    state.session = info.session;
+    state.lastSeq = 0;
+    state.running = false;
+    state.launched = true;
+    markToc(result.toc);
+    if (state.kind === "scorm12" || state.kind === "scorm2004") {
+      state.api = info.api ? newApi(info) : null;
+      if (!info.api) { state.running = false; }
+    }
+    if (info.window === "own") {
+      window.location.assign(info.url);
+      return;
+    }
+    frame.src = info.url;
+    show("");
+  }
+
+  function navigate(request, target) {
+    if (state.busy) { return Promise.resolve(); }
+    state.busy = true;
+    return post("/navigate", { request: request, target: target || null, sco: state.sco, session: state.session })
+      .then(launch, function (error) { show(error && error.message ? error.message : "Navigation failed"); })
+      .then(function () { state.busy = false; }, function () { state.busy = false; });
+  }
+
+  function afterTerminate() {
+    state.running = false;
+    var request = state.request || navRequest() || "_none_";
+    var target = state.target;
+    state.request = null;
+    state.target = null;
+    if (state.unloading) { return; }
+    // Let the API finish its own Terminate (and a commit still in flight) first.
+    var pending = state.pending || Promise.resolve();
+    state.pending = null;
+    window.setTimeout(function () {
+      pending.then(function () { navigate(request, target); });
+    }, 0);
+  }
+
+  // Learner navigation: ask the running SCO to end (unload its frame), then navigate.
+  function request(req, target) {
+    if (state.busy) { return; }
+    if (state.api && state.running) {
+      state.request = req;
+      state.target = target;
+      var onBlank = function () {
+        frame.removeEventListener("load", onBlank);
+        if (state.running && state.api) {
+          // The content did not terminate when unloaded: the LMS ends the session.
+          if (state.kind === "scorm12") { state.api.LMSFinish(""); } else { state.api.Terminate(""); }
+        }
+      };
+      frame.addEventListener("load", onBlank);
+      frame.src = "about:blank";
+      return;
+    }
+    frame.src = "about:blank";
+    navigate(req, target);
+  }
+
+  document.getElementById("prev-btn").addEventListener("click", function () { request("previous"); });
+  document.getElementById("next-btn").addEventListener("click", function () { request("continue"); });
+  document.getElementById("exit-btn").addEventListener("click", function () { request("suspendAll"); });
+  document.getElementById("resume-btn").addEventListener("click", function () { navigate("start"); });
+  Array.prototype.forEach.call(document.querySelectorAll(".toc-link"), function (button) {
+    button.addEventListener("click", function () {
+      shell.classList.remove("toc-open");
+      request("choice", button.getAttribute("data-id"));
+    });
+  });
+  document.getElementById("toc-toggle").addEventListener("click", function (event) {
+    var open = shell.classList.toggle("toc-open");
+    event.currentTarget.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // Closing the tab or browser: store what the SCO has, and end the session on the server.
+  window.addEventListener("pagehide", function () {
+    if (!state.sco) { return; }
+    state.unloading = true;
+    if (state.api && state.running) {
+      var cmi = state.api.renderCommitCMI(true);
+      navigator.sendBeacon(cfg.api + "/commit", new Blob([JSON.stringify({
+        sco: state.sco, session: state.session, seq: state.lastSeq, terminate: true,
+        closing: true, cmi: cmi && cmi.cmi ? cmi.cmi : cmi, nav: null
+      })], { type: "text/plain;charset=UTF-8" }));
+    } else if (state.kind === "cmi5" || state.kind === "xapi") {
+      navigator.sendBeacon(cfg.api + "/navigate", new Blob([JSON.stringify({
+        request: "close", sco: state.sco, session: state.session
+      })], { type: "text/plain;charset=UTF-8" }));
+    }
+  });
+
+  navigate(cfg.returned ? "returned" : "start", cfg.target || null);
+})();

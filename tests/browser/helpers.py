@@ -1,0 +1,40 @@
+"""Small helpers shared by the player's browser tests (no sleeps: wait for conditions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def wait_running(page: Any) -> None:
+    """Wait until the SCO in the content frame has initialised the API."""
+    page.wait_for_function("window.kompetensPlayer && window.kompetensPlayer.running === true")
+
+
+def wait_done(page: Any) -> None:
+    """Wait for the shell's end panel (the session ended and navigation was processed)."""
+    page.wait_for_selector("#done", state="visible")
+
+
+def content_frame(page: Any, url_part: str) -> Any:
+    """The frame whose URL contains ``url_part``, once it has loaded."""
+    for _ in range(2):
+        for frame in page.frames:
+            if url_part in frame.url:
+                frame.wait_for_load_state("load")
+                return frame
+        page.wait_for_event("framenavigated", predicate=lambda f: url_part in f.url)
+    raise AssertionError(f"no frame with {url_part!r}: {[f.url for f in page.frames]}")
+
+
+def attempt_state(client: Any, token: str) -> dict[str, Any]:
+    """The attempt summary the runtime API reports."""
+    response = client.get(f"/player/api/{token}/attempt")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()  # type: ignore[no-any-return]
+
+
+def statement_verbs(xapi: Any, registration: str) -> list[str]:
+    """The last segment of the verb ids of the registration's statements, sorted."""
+    response = xapi.get("statements", query={"registration": registration, "limit": 500})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return sorted(s["verb"]["id"].rsplit("/", 1)[-1] for s in response.get_json()["statements"])
