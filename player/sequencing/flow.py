@@ -230,6 +230,9 @@ class Flow(Termination):
         elif cur is None:
             for node in path[:-1]:
                 self._choice_traversal(node, "forward")
+            for node in path[1:]:
+                if not self.t.act(node).active and node.prevent_activation:
+                    raise SequencingError("SB.2.9-6")
         if target.is_leaf:
             return target
         try:
@@ -287,6 +290,10 @@ class Flow(Termination):
         state.completion = None
         state.progress = None
         state.objectives = {}
+        if activity.children and state.attempts > 1:
+            # useCurrentAttemptObjectiveInfo / ProgressInfo (SN §3.8, default true): what
+            # the children did in an earlier attempt of this cluster no longer rolls up.
+            self._reset_subtree(activity)
         if activity.children:
             every = "onEachNewAttempt" in (
                 activity.selection_timing,

@@ -661,3 +661,321 @@ def test_player_sequencing_course_status_names() -> None:
     assert status.success_status == "passed"
     assert status.score_scaled == pytest.approx(0.7)
     assert status.completion_status == status.completion == status[0]
+
+
+# -- single rules on small trees written in the test --------------------------------------------
+
+
+def item(ident: str, seq: dict[str, Any] | None = None, *kids: dict[str, Any]) -> dict[str, Any]:
+    """An item as ``packages.manifest`` serialises it (leaves launch ``<id>.html``)."""
+    return {
+        "identifier": ident,
+        "title": ident.upper(),
+        "isvisible": True,
+        "parameters": None,
+        "href": None if kids else f"{ident}.html",
+        "scorm_type": None if kids else "sco",
+        "sequencing": seq or {},
+        "items": list(kids),
+    }
+
+
+def course(seq: dict[str, Any] | None, *items: dict[str, Any]) -> Sequencer:
+    structure = {
+        "default_organization": "org",
+        "organizations": [
+            {"identifier": "org", "title": "Org", "items": list(items), "sequencing": seq or {}}
+        ],
+        "sequencing_collection": {},
+    }
+    return Sequencer(build_tree(structure, kind="scorm2004"), SequencingState(), rng(1))
+
+
+FLOW = {"controlMode": {"choice": True, "flow": True}}
+
+
+def rule(kind: str, action: str, *conditions: str, how: str = "all") -> dict[str, Any]:
+    """sequencingRules with one rule; a condition "not x" negates x."""
+    conds = [
+        {"condition": c.split()[-1], **({"operator": "not"} if c.startswith("not ") else {})}
+        for c in conditions
+    ]
+    return {
+        "sequencingRules": {
+            kind: [
+                {
+                    "ruleConditions": {"conditionCombination": how, "ruleCondition": conds},
+                    "ruleAction": {"action": action},
+                }
+            ]
+        }
+    }
+
+
+def test_player_sequencing_exit_action_rule_leaves_cluster() -> None:
+    cluster = {
+        **FLOW,
+        **rule("exitConditionRule", "exit", "satisfied"),
+        "rollupRules": {
+            "rollupRule": [
+                {
+                    "childActivitySet": "any",
+                    "rollupConditions": {"rollupCondition": [{"condition": "satisfied"}]},
+                    "rollupAction": {"action": "satisfied"},
+                }
+            ]
+        },
+    }
+    seq = course(FLOW, item("a", cluster, item("a1"), item("a2")), item("b"))
+    # a1 satisfies A; TB.2.1 exits A, so continue flows on from A, past a2.
+    run(seq, [("start", None, "a1"), ("report", "a1", PASSED), ("continue", None, "b")])
+    assert seq.state.activities["a"].active is False
+
+
+@pytest.mark.parametrize(
+    ("action", "steps"),
+    [
+        # Post-condition actions turn an exit into another sequencing request (TB.2.2).
+        ("continue", [("start", None, "x"), ("exit", None, "y")]),
+        ("previous", [("start", None, "x"), ("continue", None, "y"), ("exit", None, "x")]),
+        ("retry", [("start", None, "x"), ("exit", None, "x")]),
+        ("retryAll", [("start", None, "x"), ("exit", None, "x")]),
+        # x's parent is the root: exiting the root ends the session.
+        ("exitParent", [("start", None, "x"), ("exit", None, "ended")]),
+        ("exitAll", [("start", None, "x"), ("exit", None, "ended")]),
+    ],
+)
+def test_player_sequencing_post_condition_actions(
+    action: str, steps: list[tuple[Any, ...]]
+) -> None:
+    post = rule("postConditionRule", action, "always")
+    seq = course(FLOW, item("x", post if action != "previous" else {}),
+                 item("y", post if action == "previous" else {}))  # fmt: skip
+    run(seq, steps)
+    if action == "retryAll":
+        assert seq.state.activities["org"].attempts == 2
+    if action == "retry":
+        assert seq.state.activities["x"].attempts == 2
+
+
+@pytest.mark.parametrize(
+    ("steps"),
+    [
+        # stopForwardTraversal on b: choice cannot pass b going forward (SB.2.4-1).
+        [("start", None, "a"), ("choice", "c", "SB.2.4-1"), ("choice", "b", "b")],
+        # From b itself the rule applies too: b is on the way to c.
+        [("start", None, "a"), ("choice", "b", "b"), ("choice", "c", "SB.2.4-1")],
+    ],
+)
+def test_player_sequencing_stop_forward_traversal(steps: list[tuple[Any, ...]]) -> None:
+    stop = rule("preConditionRule", "stopForwardTraversal", "always")
+    seq = course(FLOW, item("a"), item("b", stop), item("c"))
+    run(seq, steps)
+
+
+def test_player_sequencing_forward_only() -> None:
+    mode = {"controlMode": {"choice": True, "flow": True, "forwardOnly": True}}
+    seq = course(mode, item("a"), item("b"))
+    run(
+        seq,
+        [
+            ("start", None, "a"),
+            ("continue", None, "b"),
+            ("previous", None, "NB.2.1-5"),
+            ("choice", "a", "SB.2.4-2"),
+        ],
+    )
+    assert seq.valid_requests()["previous"] is False
+
+
+def test_player_sequencing_choice_exit_false() -> None:
+    locked = {"controlMode": {"choice": True, "flow": True, "choiceExit": False}}
+    seq = course(FLOW, item("a", locked, item("a1"), item("a2")), item("b"))
+    run(
+        seq,
+        [
+            ("choice", "a1", "a1"),
+            ("choice", "a2", "a2"),  # inside A: allowed
+            ("choice", "b", "NB.2.1-8"),  # leaving A, which is active: refused
+            ("continue", None, "b"),  # flow may leave it
+        ],
+    )
+
+
+def test_player_sequencing_prevent_activation() -> None:
+    guarded = {**FLOW, "adlseq:constrainedChoiceConsiderations": {"preventActivation": True}}
+    seq = course(FLOW, item("a", guarded, item("a1"), item("a2")), item("b"))
+    run(
+        seq,
+        [
+            ("choice", "a2", "SB.2.9-6"),  # A is not active: choice may not activate it
+            ("choice", "b", "b"),
+            ("choice", "a1", "SB.2.9-6"),
+            ("previous", None, "a2"),  # flow may
+            ("choice", "a1", "a1"),  # A is active now
+        ],
+    )
+
+
+def test_player_sequencing_hidden_from_choice_cluster() -> None:
+    hidden = {**FLOW, **rule("preConditionRule", "hiddenFromChoice", "always")}
+    seq = course(FLOW, item("a", hidden, item("a1")), item("b"))
+    valid = seq.valid_requests()
+    toc = {entry["id"]: entry for entry in valid["toc"]}
+    assert toc["a"]["hidden"]
+    assert toc["a1"]["hidden"]  # hidden with its cluster
+    assert not toc["b"]["hidden"]
+    assert seq.navigate("choice", "a1").exception == "SB.2.9-3"
+    assert seq.navigate("start").activity == "a1"  # flow is not choice
+
+
+@pytest.mark.parametrize(
+    ("condition", "measure", "skipped"),
+    [
+        ("objectiveMeasureGreaterThan", 0.6, True),
+        ("objectiveMeasureGreaterThan", 0.4, False),
+        ("objectiveMeasureLessThan", 0.4, True),
+        ("objectiveMeasureLessThan", None, False),  # unknown measure: the rule is unknown
+        ("objectiveMeasureKnown", 0.1, True),
+        ("objectiveMeasureKnown", None, False),
+    ],
+)
+def test_player_sequencing_measure_conditions(
+    condition: str, measure: float | None, skipped: bool
+) -> None:
+    skip = {
+        "sequencingRules": {
+            "preConditionRule": [
+                {
+                    "ruleConditions": {
+                        "ruleCondition": [{"condition": condition, "measureThreshold": 0.5}]
+                    },
+                    "ruleAction": {"action": "skip"},
+                }
+            ]
+        }
+    }
+    seq = course(FLOW, item("a", skip), item("b"))
+    if measure is not None:
+        seq.report("a", {"cmi.score.scaled": measure})
+    assert seq.navigate("start").activity == ("b" if skipped else "a")
+
+
+@pytest.mark.parametrize(
+    ("cmi", "expected"),
+    [
+        ({"cmi.score.scaled": 0.7}, "passed"),
+        ({"cmi.score.scaled": 0.6}, "passed"),
+        ({"cmi.score.scaled": 0.5}, "failed"),
+        # Satisfied by measure: without a measure the status is unknown (RB.1.2 a).
+        ({"cmi.success_status": "passed"}, "unknown"),
+    ],
+)
+def test_player_sequencing_satisfied_by_measure(cmi: dict[str, Any], expected: str) -> None:
+    primary = {"satisfiedByMeasure": True, "minNormalizedMeasure": 0.6}
+    seq = course(FLOW, item("a", {"objectives": {"primaryObjective": primary}}))
+    seq.launch()
+    seq.report("a", cmi)
+    satisfied = seq.t.satisfied(seq.tree["a"])
+    assert {True: "passed", False: "failed", None: "unknown"}[satisfied] == expected
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [(0.6, "completed"), (0.5, "completed"), (0.4, "incomplete")],
+)
+def test_player_sequencing_completed_by_measure(progress: float, expected: str) -> None:
+    leaf = item("a")
+    leaf["completion_threshold"] = {"completedByMeasure": True, "minProgressMeasure": 0.5}
+    seq = course(FLOW, leaf)
+    seq.launch()
+    seq.report("a", {"cmi.progress_measure": progress, "cmi.completion_status": "incomplete"})
+    assert seq.course_status().completion == expected
+
+
+@pytest.mark.parametrize(
+    ("child_set", "extra", "expected"),
+    [
+        ("all", {}, None),
+        ("any", {}, True),
+        ("none", {}, None),
+        ("atLeastCount", {"minimumCount": 2}, True),
+        ("atLeastCount", {"minimumCount": 3}, None),
+        ("atLeastPercent", {"minimumPercent": 0.6}, True),
+        ("atLeastPercent", {"minimumPercent": 0.7}, None),
+    ],
+)
+def test_player_sequencing_rollup_child_activity_set(
+    child_set: str, extra: dict[str, Any], expected: bool | None
+) -> None:
+    rules = {
+        "rollupRules": {
+            "rollupRule": [
+                {
+                    "childActivitySet": child_set,
+                    **extra,
+                    "rollupConditions": {"rollupCondition": [{"condition": "satisfied"}]},
+                    "rollupAction": {"action": "satisfied"},
+                }
+            ]
+        }
+    }
+    seq = course(rules, item("a"), item("b"), item("c"))
+    for leaf, cmi in (("a", PASSED), ("b", PASSED), ("c", FAILED)):
+        seq.report(leaf, cmi)
+    assert seq.t.satisfied(seq.tree.root) is expected
+
+
+@pytest.mark.parametrize(
+    ("required", "expected"),
+    [("always", "unknown"), ("ifAttempted", "passed")],
+)
+def test_player_sequencing_required_for_satisfied(required: str, expected: str) -> None:
+    considerations = {
+        "adlseq:rollupConsiderations": {
+            "requiredForSatisfied": required,
+            "requiredForNotSatisfied": required,
+        }
+    }
+    seq = course(FLOW, item("a"), item("b", considerations))
+    run(seq, [("start", None, "a"), ("report", "a", PASSED), ("exit", None, "none")])
+    # b was never attempted: counted "always" it keeps the root unknown.
+    assert seq.course_status().success == expected
+
+
+def test_player_sequencing_untracked_child_does_not_roll_up() -> None:
+    untracked = {"deliveryControls": {"tracked": False}}
+    seq = course(FLOW, item("a"), item("b", untracked))
+    run(
+        seq,
+        [
+            ("start", None, "a"),
+            ("report", "a", PASSED),
+            ("continue", None, "b"),
+            ("continue", None, "ended"),
+        ],
+    )
+    assert seq.course_status()[:2] == ("completed", "passed")
+
+
+def test_player_sequencing_delivery_controls_set_status_on_exit() -> None:
+    by_content = {
+        "deliveryControls": {"completionSetByContent": True, "objectiveSetByContent": True}
+    }
+    seq = course(FLOW, item("a"), item("b", by_content))
+    run(seq, [("start", None, "a"), ("continue", None, "b"), ("continue", None, "ended")])
+    # a (defaults false) is completed and satisfied by the LMS; b stays unknown.
+    assert seq.t.completion(seq.tree["a"]) is True
+    assert seq.t.satisfied(seq.tree["a"]) is True
+    assert seq.t.completion(seq.tree["b"]) is None
+    # Default rollup: every child attempted, not all satisfied → the root is not satisfied.
+    assert seq.course_status()[:2] == ("incomplete", "failed")
+
+
+def test_player_sequencing_suspended_sco_resumes_on_choice() -> None:
+    seq = course(FLOW, item("a"), item("b"))
+    run(seq, [("start", None, "a"), ("report", "a", {"cmi.exit": "suspend"})])
+    run(seq, [("continue", None, "b")])
+    result = seq.navigate("choice", "a")
+    assert (result.activity, result.resume) == ("a", True)
+    assert seq.state.activities["a"].attempts == 1
