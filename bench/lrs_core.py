@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing as mp
 import sys
 import time
@@ -48,12 +49,12 @@ def _split(built: Any) -> tuple[list[dict[str, Any]], list[set[tuple[int, int]]]
     raise SystemExit(f"do not know how to read the builder's result: {type(built)!r}")
 
 
-def _worker(args: tuple[int, int, int, str, int, float, str], barrier: Any, out: Any) -> None:
+def _worker(args: tuple[int, int, int, str, int, float, str, bool], barrier: Any, out: Any) -> None:
     out.put(_run(args, barrier))
 
 
-def _run(args: tuple[int, int, int, str, int, float, str], barrier: Any) -> dict[str, Any]:
-    stream, batches, batch_size, key, seed, deadline_s, filter_mode = args
+def _run(args: tuple[int, int, int, str, int, float, str, bool], barrier: Any) -> dict[str, Any]:
+    stream, batches, batch_size, key, seed, deadline_s, filter_mode, stream_mode = args
     from sqlalchemy import insert, select
 
     from core import create_app
@@ -75,11 +76,14 @@ def _run(args: tuple[int, int, int, str, int, float, str], barrier: Any) -> dict
         factory = lrs_data.StatementFactory(lrs_data.Population(seed=seed), stream)
         from lrs.service import utc_now
 
+        def built_batches() -> Any:
+            for _ in range(batches):
+                yield _split(build(factory.batch(batch_size), client, "2.0.0", utc_now()))
+
         t0 = time.perf_counter()
-        prepared = []
-        for _ in range(batches):
-            built = build(factory.batch(batch_size), client, "2.0.0", utc_now())
-            prepared.append(_split(built))
+        # --stream (the preload) builds each batch inside the loop: a million built
+        # statements would not fit in memory; the ceiling builds them all first.
+        prepared = built_batches() if stream_mode else list(built_batches())
         build_s = time.perf_counter() - t0
 
         stmt_table = Statement.__table__
@@ -115,7 +119,7 @@ def _run(args: tuple[int, int, int, str, int, float, str], barrier: Any) -> dict
             "start": start,
             "end": time.perf_counter(),
             "build_seconds": build_s,
-            "built": batches * batch_size,
+            "built": 0 if stream_mode else batches * batch_size,
             "latencies": latencies,
         }
 
@@ -131,13 +135,16 @@ def main() -> None:
     parser.add_argument("--stream-base", type=int, default=900000)
     parser.add_argument("--max-seconds", type=float, default=60.0)
     parser.add_argument(
+        "--stream", action="store_true", help="build each batch just before inserting it"
+    )
+    parser.add_argument(
         "--filter-insert",
         choices=["executemany", "values"],
         default="executemany",
         help="filter rows as an executemany (what lrs.service does) or one multi-row VALUES",
     )
     args = parser.parse_args()
-    per_proc = max(1, args.statements // args.batch // args.procs)
+    per_proc = max(1, math.ceil(args.statements / args.batch / args.procs))
     tasks = [
         (
             args.stream_base + i,
@@ -147,6 +154,7 @@ def main() -> None:
             args.seed,
             args.max_seconds,
             args.filter_insert,
+            args.stream,
         )
         for i in range(args.procs)
     ]
@@ -172,7 +180,7 @@ def main() -> None:
                 "seconds": wall,
                 "statements_per_s": statements / wall if wall else 0.0,
                 "build_statements_per_s_per_proc": sum(r["built"] for r in results)
-                / sum(r["build_seconds"] for r in results),
+                / max(1e-9, sum(r["build_seconds"] for r in results)),
                 "latencies": sorted(x for r in results for x in r["latencies"]),
             }
         )

@@ -110,6 +110,7 @@ class Outcome:
     unexpected: list[str] = field(default_factory=list)
     sent_bytes: int = 0
     received_bytes: int = 0
+    cpu_seconds: float = 0.0
 
 
 def _dumps(value: Any) -> bytes:
@@ -265,6 +266,7 @@ def _client_run(job: Job, barrier: Any) -> Outcome:
     outcome = Outcome()
     barrier.wait(timeout=600)
     outcome.start = time.perf_counter()
+    cpu0 = time.process_time()
     stop_at = outcome.start + job.seconds
     for label, method, path, body, headers, statements in plans:
         t = time.perf_counter()
@@ -293,6 +295,7 @@ def _client_run(job: Job, barrier: Any) -> Outcome:
         if time.perf_counter() > stop_at:
             break
     outcome.end = time.perf_counter()
+    outcome.cpu_seconds = time.process_time() - cpu0
     client.close()
     return outcome
 
@@ -388,6 +391,7 @@ def run_clients(
         "unexpected": unexpected[:10],
         "sent_mb": sum(o.sent_bytes for o in outcomes) / 1e6,
         "received_mb": sum(o.received_bytes for o in outcomes) / 1e6,
+        "clients_cpu_cores": round(sum(o.cpu_seconds for o in outcomes) / wall, 2) if wall else 0,
     }
     if len(merged) > 1:
         result["by_label"] = {
@@ -423,6 +427,7 @@ class RssSampler(threading.Thread):
 def run_paging(cfg: argparse.Namespace, pids: list[int]) -> dict[str, Any]:
     """Follow ``more`` links through every statement while sampling worker RSS."""
     client = XapiClient(cfg.url, cfg.key, cfg.secret, cfg.xapi_version, timeout=120)
+    cpu0 = time.process_time()
     sampler = RssSampler(pids)
     sampler.sample()
     sampler.start()
@@ -492,6 +497,7 @@ def run_paging(cfg: argparse.Namespace, pids: list[int]) -> dict[str, Any]:
         "non_2xx": sum(n for code, n in statuses.items() if code != 200),
         "errors": 0,
         "statuses": {str(k): v for k, v in statuses.items()},
+        "clients_cpu_cores": round((time.process_time() - cpu0) / wall, 2) if wall else 0,
         "page_limit": cfg.page_limit,
         "complete": complete,
         "problem": problem,
@@ -508,21 +514,29 @@ def run_paging(cfg: argparse.Namespace, pids: list[int]) -> dict[str, Any]:
 
 
 def run_core_insert(
-    cfg: argparse.Namespace, service: lrs_server.Service | None, filter_insert: str = "executemany"
+    cfg: argparse.Namespace,
+    service: lrs_server.Service | None,
+    filter_insert: str = "executemany",
+    preload: int = 0,
 ) -> dict[str, Any]:
-    """Run bench/lrs_core.py against the same database (needs DATABASE_URL)."""
+    """Run bench/lrs_core.py against the same database (needs DATABASE_URL).
+
+    With ``preload``, insert that many statements the same way, building each batch
+    just before inserting it (``--preload-via core``).
+    """
+    scenario = "preload" if preload else "core-insert"
     env = dict(os.environ)
     if service is not None:
         env.update(service.env())
     elif cfg.database_url:
         env["DATABASE_URL"] = cfg.database_url
     else:
-        return {"scenario": "core-insert", "skipped": "needs --database-url (or --start)"}
+        return {"scenario": scenario, "skipped": "needs --database-url (or --start)"}
     cmd = [
         str(lrs_server.VENV_BIN / "python"),
         str(Path(__file__).with_name("lrs_core.py")),
         "--statements",
-        str(cfg.core_statements),
+        str(preload or cfg.core_statements),
         "--batch",
         str(cfg.batch),
         "--procs",
@@ -532,9 +546,10 @@ def run_core_insert(
         "--seed",
         str(cfg.seed),
         "--max-seconds",
-        str(cfg.seconds),
+        str(cfg.preload_seconds if preload else cfg.seconds),
         "--filter-insert",
         filter_insert,
+        *(["--stream", "--stream-base", "800000"] if preload else []),
     ]
     proc = subprocess.run(
         cmd,
@@ -543,14 +558,15 @@ def run_core_insert(
         capture_output=True,
         text=True,
         check=False,
-        timeout=cfg.seconds + 900,
+        timeout=(cfg.preload_seconds if preload else cfg.seconds) + 900,
     )
     if proc.returncode != 0:
-        return {"scenario": "core-insert", "skipped": "failed: " + proc.stderr[-1500:]}
+        return {"scenario": scenario, "skipped": "failed: " + proc.stderr[-1500:]}
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     latencies = data.pop("latencies")
     return {
-        "scenario": "core-insert",
+        "scenario": scenario,
+        "via": "core",
         "clients": data["procs"],
         "requests": len(latencies),
         "statements": data["statements"],
@@ -626,7 +642,15 @@ def evaluate(
             round(ratio, 3),
             f">= {TARGET_SINGLE_VS_TRIVIAL}",
             ratio >= TARGET_SINGLE_VS_TRIVIAL,
-            f"{single['requests_per_s']:.0f} vs {whoami['requests_per_s']:.0f} req/s",
+            f"{single['requests_per_s']:.0f} vs {whoami['requests_per_s']:.0f} req/s"
+            + (
+                f"; per worker CPU-second {single['requests_per_worker_cpu_s']:.0f} vs "
+                f"{whoami['requests_per_worker_cpu_s']:.0f} (ratio "
+                f"{single['requests_per_worker_cpu_s'] / whoami['requests_per_worker_cpu_s']:.3f})"
+                if single.get("requests_per_worker_cpu_s")
+                and whoami.get("requests_per_worker_cpu_s")
+                else ""
+            ),
         )
     for name in ("post-batch", "batch-conc"):
         r = results.get(name)
@@ -660,7 +684,11 @@ def evaluate(
             + ("" if judged else "; judged only at 1M on PostgreSQL"),
         )
     writes = ("post-single", "put", "post-batch", "batch-conc", "preload")
-    ran = {n: results[n] for n in writes if results.get(n, {}).get("requests")}
+    ran = {
+        n: results[n]
+        for n in writes
+        if results.get(n, {}).get("requests") and results[n].get("via") != "core"
+    }
     if ran:
         bad = {n: r["non_2xx"] + r["errors"] for n, r in ran.items()}
         conc = ran.get("batch-conc")
@@ -690,7 +718,8 @@ def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]
     """The results as a plain text table."""
     head = (
         f"{'scenario':<26}{'cl':>3}{'requests':>10}{'req/s':>10}{'stmts/s':>10}"
-        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'err':>5}{'cpu%':>6}{'load':>6}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non2xx':>8}{'err':>5}"
+        f"{'cpu%':>5}{'wrk':>5}{'cli':>5}{'oth':>5}{'load':>5}{'r/wcs':>7}"
     )
     print(head)
     print("-" * len(head))
@@ -702,7 +731,9 @@ def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]
             f"{name:<26}{r['clients']:>3}{r['requests']:>10}{r['requests_per_s']:>10.1f}"
             f"{r['statements_per_s']:>10.1f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
             f"{r['p99_ms']:>9.2f}{r['non_2xx']:>8}{r['errors']:>5}"
-            f"{r.get('machine_cpu_busy_pct', 0):>6.0f}{r.get('loadavg_before', 0):>6.1f}"
+            f"{r.get('machine_cpu_busy_pct', 0):>5.0f}{r.get('workers_cpu_cores', 0):>5.2f}"
+            f"{r.get('clients_cpu_cores', 0):>5.2f}{r.get('other_cpu_cores', 0):>5.2f}"
+            f"{r.get('loadavg_before', 0):>5.1f}{r.get('requests_per_worker_cpu_s', 0):>7.0f}"
         )
         for label, s in (r.get("by_label") or {}).items():
             print(
@@ -717,7 +748,12 @@ def print_table(results: dict[str, dict[str, Any]], targets: list[dict[str, Any]
         for pid, w in paging["workers"].items():
             vals = [w[k] for k in ("before_kib", "after_warmup_kib", "max_kib", "end_kib")]
             print(f"  pid {pid}: " + " / ".join(f"{v / 1024:.1f}" if v else "?" for v in vals))
-    print("(cpu% = whole machine busy during the scenario; load = 1-min load average before it)")
+    print(
+        "cpu% = whole machine busy during the scenario; wrk, cli, oth = CPU cores used by the\n"
+        "gunicorn workers, the client processes (core-insert: its inserting processes), and\n"
+        "everything else (database server, other work); load = 1-min load average before it;\n"
+        "r/wcs = requests per CPU-second of the gunicorn workers (cost, whatever the contention)"
+    )
     print("\ntargets (issue 2)")
     for t in targets:
         verdict = {True: "MET", False: "MISSED", None: "-"}[t["met"]]
@@ -814,6 +850,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="processes for the core-insert ceiling (default: --clients)",
     )
     p.add_argument(
+        "--preload-via",
+        choices=["http", "core"],
+        default="http",
+        help="preload over HTTP batches (default), or with the LRS's row builder and a Core "
+        "insert into the same tables (faster; no activity definitions)",
+    )
+    p.add_argument(
         "--core-values",
         action="store_true",
         help="also measure the Core insert with the filter rows as one multi-row VALUES",
@@ -854,14 +897,37 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
         busy0, total0 = lrs_server.machine_jiffies()
         workers0 = lrs_server.process_jiffies(workers)
         t0 = time.perf_counter()
+        children0 = os.times()
         r = fn()
         busy1, total1 = lrs_server.machine_jiffies()
-        ticks = os.sysconf("SC_CLK_TCK") * (time.perf_counter() - t0)
+        wall = time.perf_counter() - t0
+        ticks = os.sysconf("SC_CLK_TCK") * wall
+        if name.startswith("core-insert") or (name == "preload" and cfg.preload_via == "core"):
+            children1 = os.times()
+            r["clients_cpu_cores"] = round(
+                (
+                    children1.children_user
+                    + children1.children_system
+                    - children0.children_user
+                    - children0.children_system
+                )
+                / wall,
+                2,
+            )
         # Context for the numbers: the machine is shared by client, server and database
         # (and by whatever else runs on it: see loadavg_before).
         r["loadavg_before"] = load
         r["machine_cpu_busy_pct"] = round(100 * (busy1 - busy0) / max(1, total1 - total0), 1)
-        r["workers_cpu_cores"] = round((lrs_server.process_jiffies(workers) - workers0) / ticks, 2)
+        worker_cpu_s = (lrs_server.process_jiffies(workers) - workers0) / os.sysconf("SC_CLK_TCK")
+        r["workers_cpu_cores"] = round(worker_cpu_s * os.sysconf("SC_CLK_TCK") / ticks, 2)
+        # Cost per request, independent of how much CPU the shared machine left over.
+        if worker_cpu_s > 0 and not name.startswith("core-insert"):
+            r["requests_per_worker_cpu_s"] = round(r.get("requests", 0) / worker_cpu_s, 1)
+            r["statements_per_worker_cpu_s"] = round(r.get("statements", 0) / worker_cpu_s, 1)
+        # Everything else: the database server, and other work on the machine.
+        r["other_cpu_cores"] = round(
+            (busy1 - busy0) / ticks - r["workers_cpu_cores"] - r.get("clients_cpu_cores", 0), 2
+        )
         results[name] = r
         if name in (
             "post-single",
@@ -880,8 +946,9 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
                 f"#   {r['requests']} requests, {r['requests_per_s']:.1f} req/s, "
                 f"{r['statements_per_s']:.1f} stmts/s, p95 {r['p95_ms']:.1f} ms, "
                 f"non-2xx {r['non_2xx']}, errors {r['errors']}; machine CPU "
-                f"{r['machine_cpu_busy_pct']}% busy, workers {r['workers_cpu_cores']} cores, "
-                f"load before {load}",
+                f"{r['machine_cpu_busy_pct']}% busy; cores used by workers "
+                f"{r['workers_cpu_cores']}, clients {r.get('clients_cpu_cores', 0)}, "
+                f"database and others {r['other_cpu_cores']}; load before {load}",
                 flush=True,
             )
 
@@ -930,7 +997,9 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
         lambda: run_clients(cfg, "state", cfg.clients, cfg.requests, cfg.seconds, next(streams)),
     )
     missing = max(0, cfg.preload - stored)
-    if "preload" in cfg.scenario_list and missing:
+    if "preload" in cfg.scenario_list and missing and cfg.preload_via == "core":
+        step("preload", lambda: run_core_insert(cfg, service, preload=missing))
+    elif "preload" in cfg.scenario_list and missing:
         step(
             "preload",
             lambda: run_clients(
