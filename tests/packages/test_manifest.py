@@ -322,11 +322,23 @@ def test_packages_manifest_cmi5_structure():
         (('idref="urn:o1"', 'idref="urn:o9"'), "'urn:o9' names no course objective"),
         (("<url>au/index.html?x=1</url>", "<url>au/missing.html</url>"), "not in the package"),
         (("profiles/cmi5/v1/CourseStructure.xsd", "example.org/other"), "13.2.0.0-1"),
+        (("<url>", "<launchUrl>x</launchUrl><url>"), "<launchUrl> is not allowed in <au>"),
+        (("<title><langstring>Remote</langstring></title>", ""), "<au> has no <title>"),
     ],
 )
 def test_packages_manifest_cmi5_errors(change, fragment):
     result = parse({"cmi5.xml": CMI5.replace(*change), "au/index.html": ""})
     assert any(fragment in e for e in messages(result)), messages(result)
+
+
+def test_packages_manifest_cmi5_extensions_allowed_missing_description_warned():
+    cmi5 = CMI5.replace(
+        "<url>au/index.html?x=1</url>",
+        '<url>au/index.html?x=1</url><x:extra xmlns:x="urn:ext">1</x:extra>',
+    )
+    result = parse({"cmi5.xml": cmi5, "au/index.html": ""})
+    assert messages(result) == []
+    assert "<au> has no <description>" in messages(result, "warning")
 
 
 def test_packages_manifest_tincan():
