@@ -249,17 +249,21 @@ class Flow(Termination):
         if activity.parent is not None and activity.parent.forward_only:
             raise SequencingError("SB.2.4-2")
 
+    def _delivery_request(self, activity: Activity) -> None:
+        """Delivery Request Process [DB.1.1]: refuse an activity that cannot be delivered."""
+        if not activity.is_leaf:
+            raise SequencingError("DB.1.1-1")
+        for node in activity.path_from_root():
+            if self.t.check_activity(node):
+                raise SequencingError("DB.1.1-3")
+
     def _deliver(self, activity: Activity) -> bool:
         """Delivery Request [DB.1.1] and Content Delivery Environment [DB.2] processes.
 
         Returns True when the delivered activity resumes a suspended attempt.
         """
-        if not activity.is_leaf:
-            raise SequencingError("DB.1.1-1")
+        self._delivery_request(activity)
         path = activity.path_from_root()
-        for node in path:
-            if self.t.check_activity(node):
-                raise SequencingError("DB.1.1-3")
         cur = self._current()
         if cur is not None and self.t.act(cur).active and cur is not activity:
             raise SequencingError("DB.2-1")
@@ -280,7 +284,7 @@ class Flow(Termination):
         self.state.current = activity.id
         self.state.suspended = None
         self.state.ended = False
-        self.t.rollup_all()
+        self.t.overall_rollup(activity)
         return resume
 
     def _begin_attempt(self, activity: Activity) -> None:

@@ -120,9 +120,7 @@ class Sequencer(Flow):
         if request == "_none_":
             return NavResult(request)
         work = self.state.copy()
-        runner = Sequencer.__new__(Sequencer)
-        runner.tree, runner.state, runner.rng = self.tree, work, self.rng
-        runner.t = Tracker(self.tree, work)
+        runner = self._runner(work)
         try:
             if self.tree.simple:
                 from player.sequencing.simple import navigate_simple
@@ -180,7 +178,7 @@ class Sequencer(Flow):
         """
         activity = self.tree[activity_id]
         fold_cmi(self.t, activity, cmi, scorm12=self.tree.simple)
-        self.t.rollup_all()
+        self.t.overall_rollup(activity)
 
     def valid_requests(self) -> dict[str, Any]:
         """Report what ``adl.nav.request_valid.*`` says now, and the TOC state.
@@ -201,9 +199,10 @@ class Sequencer(Flow):
             "suspendAll", "start", "resumeAll",
         ):  # fmt: skip
             result[request] = self._try(request)
-        choice = {a.id: self._try("choice", a.id) for a in self.tree.preorder()}
+        choice = self._targets_valid("choice", list(self.tree.preorder()))
         result["choice"] = choice
-        result["jump"] = {a.id: self._try("jump", a.id) for a in self.tree.preorder() if a.is_leaf}
+        leaves = [a for a in self.tree.preorder() if a.is_leaf]
+        result["jump"] = self._targets_valid("jump", leaves)
         current = self._current()
         result["hide_lms_ui"] = sorted(current.hide_lms_ui) if current else []
         toc = []
@@ -250,9 +249,49 @@ class Sequencer(Flow):
         success = "unknown" if ok is None else ("passed" if ok else "failed")
         return CourseStatus(completion, success, self.t.measure(root))
 
+    def _runner(self, state: SequencingState) -> Sequencer:
+        """A sequencer on ``state`` sharing this one's tree and randomness."""
+        runner = Sequencer.__new__(Sequencer)
+        runner.tree, runner.state, runner.rng = self.tree, state, self.rng
+        runner.t = Tracker(self.tree, state)
+        return runner
+
     def _try(self, request: str, target: str | None = None) -> bool:
         probe = Sequencer(self.tree, self.state.copy(), random.Random(0))  # noqa: S311
         return probe.navigate(request, target).ok
+
+    def _targets_valid(self, request: str, targets: list[Activity]) -> dict[str, bool]:
+        """Tell, per target, whether ``request`` (choice or jump) would succeed now.
+
+        Same outcome as ``navigate`` on a copy per target, but the termination of the
+        current activity (identical for every target) is run once, and delivery stops at
+        the Delivery Request Process [DB.1.1] checks.
+        """
+        if self.tree.simple:
+            return {a.id: self._try(request, a.id) for a in targets}
+        after = self.state.copy()
+        sequencing = request
+        cur = self._current()
+        if cur is not None and self.t.act(cur).active:
+            try:
+                sequencing = self._runner(after)._terminate("exit", request) or ""
+            except SequencingError:
+                return {a.id: False for a in targets}
+        found: dict[str, bool] = {}
+        for activity in targets:
+            try:
+                self._navigation_request(request, activity.id)
+                runner = self._runner(after.copy())
+                runner.rng = random.Random(0)  # noqa: S311 - a look-ahead only
+                deliver = runner._sequence(sequencing, activity.id) if sequencing else None
+                if deliver is not None:
+                    runner._delivery_request(deliver)
+                found[activity.id] = True
+            except EndSession:
+                found[activity.id] = True
+            except SequencingError:
+                found[activity.id] = False
+        return found
 
     def _hidden(self, activity: Activity) -> bool:
         if not activity.visible:

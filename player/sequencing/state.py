@@ -9,7 +9,7 @@ the corresponding *Progress Status* / *Measure Status* is false (unknown).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 #: Bump when the JSON layout changes incompatibly.
@@ -62,6 +62,19 @@ class ActivityState:
         """Return the local objective record, created on first use."""
         return self.objectives.setdefault(ident, ObjectiveState())
 
+    def copy(self) -> ActivityState:
+        """Return an independent copy."""
+        return ActivityState(
+            attempts=self.attempts,
+            completion=self.completion,
+            progress=self.progress,
+            active=self.active,
+            suspended=self.suspended,
+            objectives={k: replace(v) for k, v in self.objectives.items()},
+            children=list(self.children) if self.children is not None else None,
+            ordered_at=self.ordered_at,
+        )
+
 
 @dataclass
 class SequencingState:
@@ -91,7 +104,13 @@ class SequencingState:
 
     def copy(self) -> SequencingState:
         """Return an independent copy (to look ahead without changing this state)."""
-        return SequencingState.from_json(self.to_json())
+        return SequencingState(
+            activities={k: v.copy() for k, v in self.activities.items()},
+            globals={k: replace(v) for k, v in self.globals.items()},
+            current=self.current,
+            suspended=self.suspended,
+            ended=self.ended,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict; empty objective records are left out."""

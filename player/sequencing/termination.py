@@ -95,7 +95,7 @@ class Termination:
         else:
             state.suspended = any(self.t.act(c).suspended for c in activity.children)
         state.active = False
-        self.t.rollup_all()
+        self.t.overall_rollup(activity)
 
     def _terminate_descendents(self, activity: Activity) -> None:
         """Terminate Descendent Attempts Process [UP.3] (from the current activity up)."""

@@ -56,6 +56,8 @@ class Tracker:
     def __init__(self, tree: ActivityTree, state: SequencingState) -> None:
         self.tree = tree
         self.state = state
+        #: A global objective changed since the last full rollup.
+        self.globals_changed = False
 
     def act(self, activity: Activity) -> ActivityState:
         """Return the activity's state record."""
@@ -108,20 +110,20 @@ class Tracker:
         return self.act(activity).objective(objective.id).progress
 
     def _write(self, objective: Objective, local: ObjectiveState) -> None:
+        """Write known local values to the globals the objective's maps write to."""
         for m in objective.maps:
-            glob = None
-            if m.write_satisfied and local.satisfied is not None:
-                glob = self.state.global_objective(m.target)
-                glob.satisfied = local.satisfied
-            if m.write_measure and local.measure is not None:
-                glob = self.state.global_objective(m.target)
-                glob.measure = local.measure
-            if m.write_completion and local.completion is not None:
-                glob = self.state.global_objective(m.target)
-                glob.completion = local.completion
-            if m.write_progress and local.progress is not None:
-                glob = self.state.global_objective(m.target)
-                glob.progress = local.progress
+            for flag, attr in (
+                (m.write_satisfied, "satisfied"),
+                (m.write_measure, "measure"),
+                (m.write_completion, "completion"),
+                (m.write_progress, "progress"),
+            ):
+                value = getattr(local, attr)
+                if flag and value is not None:
+                    glob = self.state.global_objective(m.target)
+                    if getattr(glob, attr) != value:
+                        setattr(glob, attr, value)
+                        self.globals_changed = True
 
     def set_objective(
         self,
@@ -231,14 +233,22 @@ class Tracker:
         return [by_id[i] for i in order if i in by_id]
 
     def overall_rollup(self, activity: Activity) -> None:
-        """Overall Rollup Process [RB.1.5] from ``activity`` up to the root."""
+        """Overall Rollup Process [RB.1.5] from ``activity`` up to the root.
+
+        When that wrote a global objective, every activity is rolled up once more, children
+        first, so that clusters elsewhere that read the global (mapInfo) are current too.
+        """
         for node in reversed(activity.path_from_root()):
             self.rollup_one(node)
+        if self.globals_changed:
+            self.rollup_all()
 
     def rollup_all(self) -> None:
-        """Roll up every cluster, children first (keeps clusters reading globals current)."""
+        """Roll up every activity, children first."""
+        self.globals_changed = False
         for node in reversed(list(self.tree.preorder())):
             self.rollup_one(node)
+        self.globals_changed = False
 
     def rollup_one(self, activity: Activity) -> None:
         """Apply the RB.1.5 steps to one activity."""

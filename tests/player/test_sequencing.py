@@ -979,3 +979,24 @@ def test_player_sequencing_suspended_sco_resumes_on_choice() -> None:
     result = seq.navigate("choice", "a")
     assert (result.activity, result.resume) == ("a", True)
     assert seq.state.activities["a"].attempts == 1
+
+
+@pytest.mark.parametrize("package", [FORCED, REMEDIATION, PRE_POST, POSTTEST_4TH, RANDOM, SINGLE])
+def test_player_sequencing_valid_requests_match_navigate(package: str) -> None:
+    """The look-ahead gives the answer navigate would give, target by target."""
+    seq = sequencer(package)
+    states = []
+    for step in ("launch", "report", "continue", "report", "exit"):
+        if step == "launch":
+            seq.launch()
+        elif step == "report" and seq.state.current:
+            seq.report(seq.state.current, PASSED)
+        else:
+            seq.navigate(step)
+        states.append(seq.state.copy())
+    for state in states:
+        valid = Sequencer(seq.tree, state.copy(), rng(0)).valid_requests()
+        for request in ("choice", "jump"):
+            for target, ok in valid[request].items():
+                result = Sequencer(seq.tree, state.copy(), rng(0)).navigate(request, target)
+                assert result.ok == ok, (request, target, result)
