@@ -29,6 +29,7 @@ EXCEPTIONS = {
     "TB.2.3-2": "The current activity has already been terminated",
     "TB.2.3-3": "Nothing to suspend",
     "TB.2.3-4": "exitParent on the root activity",
+    "TB.2.3-7": "Undefined termination request",
     "SB.2.1-2": "The cluster has no available children",
     "SB.2.1-3": "The beginning of the course has been reached",
     "SB.2.1-4": "forwardOnly: cannot move backward",

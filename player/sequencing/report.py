@@ -92,17 +92,18 @@ def _fold_objectives(tracker: Tracker, activity: Activity, flat: Mapping[str, An
         prefix = f"objectives.{index}."
         index += 1
         objective = activity.objective(str(flat[prefix + "id"]))
-        if objective is None or objective.primary:
-            continue  # the primary objective follows cmi.success_status / cmi.score
+        if objective is None:
+            continue
         changes: dict[str, Any] = {}
-        if prefix + "success_status" in flat:
-            changes["satisfied"] = _SUCCESS.get(str(flat[prefix + "success_status"]))
-        if prefix + "score.scaled" in flat:
-            changes["measure"] = _number(flat[prefix + "score.scaled"])
-        if prefix + "completion_status" in flat:
-            changes["completion"] = _COMPLETION.get(str(flat[prefix + "completion_status"]))
-        if prefix + "progress_measure" in flat:
-            changes["progress"] = _number(flat[prefix + "progress_measure"])
+        for name, key, convert in (
+            ("satisfied", "success_status", lambda v: _SUCCESS.get(str(v))),
+            ("measure", "score.scaled", _number),
+            ("completion", "completion_status", lambda v: _COMPLETION.get(str(v))),
+            ("progress", "progress_measure", _number),
+        ):
+            # The primary objective follows cmi.success_status etc. when those are set.
+            if prefix + key in flat and not (objective.primary and key in flat):
+                changes[name] = convert(flat[prefix + key])
         tracker.set_objective(activity, objective, **changes)
 
 

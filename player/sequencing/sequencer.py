@@ -180,6 +180,37 @@ class Sequencer(Flow):
         fold_cmi(self.t, activity, cmi, scorm12=self.tree.simple)
         self.t.overall_rollup(activity)
 
+    def runtime_objectives(self, activity_id: str) -> list[dict[str, Any]]:
+        """Initial ``cmi.objectives`` of a SCO from its sequencing objectives (RTE §4.2.17).
+
+        One entry per objective with an objectiveID, primary first: ``id``,
+        ``success_status``, ``completion_status`` (passed / failed / unknown, completed /
+        incomplete / unknown), ``score_scaled`` and ``progress_measure`` (None when
+        unknown), as the tracking model knows them, global objectives read through
+        ``mapInfo`` included.
+
+        Raises:
+            KeyError: ``activity_id`` is not in the tree.
+
+        """
+        activity = self.tree[activity_id]
+        found = []
+        for objective in activity.objectives:
+            if objective.id.startswith(f"{activity.id}#"):
+                continue  # a primary objective the package did not name
+            satisfied = self.t.satisfied(activity, objective)
+            completion = self.t.completion(activity, objective)
+            found.append(
+                {
+                    "id": objective.id,
+                    "success_status": _word(satisfied, "passed", "failed"),
+                    "completion_status": _word(completion, "completed", "incomplete"),
+                    "score_scaled": self.t.measure(activity, objective),
+                    "progress_measure": self.t.progress(activity, objective),
+                }
+            )
+        return found
+
     def valid_requests(self) -> dict[str, Any]:
         """Report what ``adl.nav.request_valid.*`` says now, and the TOC state.
 
@@ -328,3 +359,7 @@ class Sequencer(Flow):
             parameters=deliver.parameters,
             resume=resume,
         )
+
+
+def _word(value: bool | None, yes: str, no: str) -> str:
+    return "unknown" if value is None else (yes if value else no)

@@ -1000,3 +1000,35 @@ def test_player_sequencing_valid_requests_match_navigate(package: str) -> None:
             for target, ok in valid[request].items():
                 result = Sequencer(seq.tree, state.copy(), rng(0)).navigate(request, target)
                 assert result.ok == ok, (request, target, result)
+
+
+def test_player_sequencing_runtime_objectives_read_globals() -> None:
+    seq = sequencer(FORCED)
+    run(seq, [("start", None, "playing_item"), ("report", "playing_item", PASSED)])
+    objectives = {o["id"]: o for o in seq.runtime_objectives("etuqiette_item")}
+    assert list(objectives) == ["etiquette_satisfied", "previous_sco_satisfied"]
+    # previous_sco_satisfied reads playing's global objective.
+    assert objectives["previous_sco_satisfied"]["success_status"] == "passed"
+    assert objectives["etiquette_satisfied"]["success_status"] == "unknown"
+    assert seq.runtime_objectives("playing_item")[0]["id"] == "playing_satisfied"
+    assert sequencer(SINGLE).runtime_objectives("item_1") == []
+
+
+def test_player_sequencing_report_primary_objective_through_cmi_objectives() -> None:
+    seq = sequencer(FORCED)
+    seq.launch()
+    seq.report(
+        "playing_item",
+        {"cmi.objectives.0.id": "playing_satisfied", "cmi.objectives.0.success_status": "passed"},
+    )
+    assert seq.t.satisfied(seq.tree["playing_item"]) is True
+    # cmi.success_status wins over the objectives entry for the primary objective.
+    seq.report(
+        "playing_item",
+        {
+            "cmi.success_status": "failed",
+            "cmi.objectives.0.id": "playing_satisfied",
+            "cmi.objectives.0.success_status": "passed",
+        },
+    )
+    assert seq.t.satisfied(seq.tree["playing_item"]) is False
