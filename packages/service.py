@@ -129,17 +129,9 @@ def import_package(
         content_hash.update(f"{row['path']}\0{row['sha256']}\n".encode())
     now = _now()
     if course is None:
-        course = Course(
-            title=(title or parsed.title or label)[:500],
-            description=parsed.description,
-            category=category,
-            owner_unit=owner_unit,
-            published=False,
-            created_at=now,
-            updated_at=now,
+        course = create_course(
+            title or parsed.title or label, parsed.description, category, owner_unit
         )
-        db.session.add(course)
-        db.session.flush()
     number = (
         db.session.scalar(
             select(func.max(PackageVersion.number)).where(PackageVersion.course_id == course.id)
@@ -167,6 +159,29 @@ def import_package(
     if rows:
         db.session.execute(insert(PackageFile), [{"version_id": version.id, **r} for r in rows])
     return ImportResult(course, version, parsed.report.warnings)
+
+
+def create_course(
+    title: str,
+    description: str = "",
+    category: str | None = None,
+    owner_unit: str | None = None,
+    published: bool = False,
+) -> Course:
+    """Create a course without a package (classroom courses; imports call this too)."""
+    now = _now()
+    course = Course(
+        title=title.strip()[:500],
+        description=description,
+        category=category,
+        owner_unit=owner_unit,
+        published=published,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(course)
+    db.session.flush()
+    return course
 
 
 def latest_published_version(course: Course | int) -> PackageVersion | None:
