@@ -51,6 +51,7 @@ EXCEPTIONS = {
     "SB.2.9-4": "Choice is not enabled for the target's parent",
     "SB.2.9-6": "preventActivation: the activity must be activated by flow",
     "SB.2.9-7": "choiceExit is false on an activity that would be exited",
+    "SB.2.9-8": "constrainChoice: only the activity next to (or before) the cluster",
     "SB.2.9-9": "Choosing the cluster identifies nothing to deliver",
     "SB.2.10-1": "The sequencing session has not begun",
     "SB.2.10-2": "The current activity is still active or suspended",

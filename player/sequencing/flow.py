@@ -208,10 +208,10 @@ class Flow(Termination):
                     raise SequencingError("SB.2.9-7")
                 exiting = exiting.parent
             if target is not common:
-                order = list(self.tree.activities)
-                forward = order.index(target.id) > order.index(cur.id)
-                if cur.parent is target.parent and cur.parent is not None:
-                    siblings = self.t.available(cur.parent)
+                forward = self._position(target) > self._position(cur)
+                self._constrained_choice(cur, target, common, forward)
+                siblings = self.t.available(cur.parent) if cur.parent is not None else []
+                if cur.parent is target.parent and cur in siblings and target in siblings:
                     i, j = siblings.index(cur), siblings.index(target)
                     between = siblings[i:j] if forward else siblings[j + 1 : i + 1][::-1]
                     for node in between:
@@ -239,6 +239,44 @@ class Flow(Termination):
             return self._flow(target, "forward", consider_children=True)
         except (EndSession, SequencingError):
             raise SequencingError("SB.2.9-9") from None
+
+    def _position(self, activity: Activity) -> tuple[int, ...]:
+        """Where an activity comes in flow order (available children, after randomization)."""
+        position = []
+        for node in activity.path_from_root()[1:]:
+            assert node.parent is not None  # noqa: S101
+            siblings = self.t.available(node.parent)
+            position.append(siblings.index(node) if node in siblings else len(siblings))
+        return tuple(position)
+
+    def _constrained_choice(
+        self, cur: Activity, target: Activity, common: Activity, forward: bool
+    ) -> None:
+        """Constrained choice (SN §3.9, ``adlseq:constrainChoice``; SB.2.9 4th ed.).
+
+        Leaving a cluster that constrains choice is allowed only to the activity logically
+        next (or previous) to it in flow, or to one of that activity's descendants.
+        """
+        node: Activity | None = cur
+        while node is not None and node is not common:
+            if node.constrain_choice:
+                neighbour = self._choice_flow(node, "forward" if forward else "backward")
+                if target is not neighbour and not neighbour.is_ancestor_of(target):
+                    raise SequencingError("SB.2.9-8")
+                return
+            node = node.parent
+
+    def _choice_flow(self, activity: Activity, direction: str) -> Activity:
+        """Choice Flow Subprocess [SB.2.9.1] / Choice Flow Tree Traversal [SB.2.9.2]."""
+        node = activity
+        while node.parent is not None:
+            siblings = self.t.available(node.parent)
+            if node in siblings:
+                j = siblings.index(node) + (1 if direction == "forward" else -1)
+                if 0 <= j < len(siblings):
+                    return siblings[j]
+            node = node.parent
+        return activity
 
     def _choice_traversal(self, activity: Activity, direction: str) -> None:
         """Choice Activity Traversal Subprocess [SB.2.4]."""

@@ -1032,3 +1032,23 @@ def test_player_sequencing_report_primary_objective_through_cmi_objectives() -> 
         },
     )
     assert seq.t.satisfied(seq.tree["playing_item"]) is False
+
+
+def test_player_sequencing_constrain_choice() -> None:
+    constrained = {**FLOW, "adlseq:constrainedChoiceConsiderations": {"constrainChoice": True}}
+    seq = course(
+        FLOW,
+        item("a", constrained, item("a1"), item("a2")),
+        item("b", FLOW, item("b1")),
+        item("c", FLOW, item("c1")),
+    )
+    run(
+        seq,
+        [
+            ("choice", "a1", "a1"),
+            ("choice", "a2", "a2"),  # inside A: free
+            ("choice", "c1", "SB.2.9-8"),  # C is not next to A
+            ("choice", "b1", "b1"),  # B is
+            ("choice", "c1", "c1"),  # B does not constrain choice
+        ],
+    )
