@@ -17,8 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, redirect, request, send_file
-from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -33,6 +31,7 @@ from packages.schemas import (
     VersionSchema,
 )
 from portal.models import User
+from portal.service import authenticate_user
 
 UPLOAD_ROLES = ("author", "admin")
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
@@ -41,19 +40,25 @@ _AUTH_HEADERS = {"WWW-Authenticate": 'Basic realm="Kompetens", charset="UTF-8"'}
 
 
 def _user(*roles: str) -> User:
-    """Return the portal account named by HTTP Basic credentials, with one of ``roles`` if given."""
+    """Return the portal account named by HTTP Basic credentials, with one of ``roles``.
+
+    The check is the portal's sign-in check (password hash, inactive accounts, lockout
+    after LOCKOUT_ATTEMPTS failures), so the API is no way around the lockout.
+    """
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         raise Unauthorized(
             "HTTP Basic credentials of a portal account are required", headers=_AUTH_HEADERS
         )
-    user = db.session.scalar(select(User).where(User.email == auth.username.strip().lower()))
-    if (
-        user is None
-        or not user.active
-        or not check_password_hash(user.password_hash, auth.password)
-    ):
-        raise Unauthorized("Unknown account or wrong password", headers=_AUTH_HEADERS)
+    user = authenticate_user(
+        auth.username,
+        auth.password,
+        int(current_app.config["LOCKOUT_ATTEMPTS"]),
+        int(current_app.config["LOCKOUT_MINUTES"]),
+    )
+    db.session.commit()  # keep the failure count (or its reset) whatever happens next
+    if user is None:
+        raise Unauthorized("Unknown account, wrong password or locked", headers=_AUTH_HEADERS)
     if roles and user.role not in roles:
         raise Forbidden(f"Only {' or '.join(roles)} accounts may do this")
     return user

@@ -166,3 +166,13 @@ def test_packages_api_unit_filter(client, author):
     upload(client, author, data)
     courses = client.get(f"{API}/courses?unit=HR", headers=author).get_json()["courses"]
     assert sorted(str(c["owner_unit"]) for c in courses) == ["HR", "None"]
+
+
+def test_packages_api_respects_portal_lockout(app, client, make_user):
+    good = {"Authorization": make_user("author")}
+    bad = {"Authorization": basic("author@example.org", "wrong")}
+    for _ in range(app.config["LOCKOUT_ATTEMPTS"]):
+        assert client.get(f"{API}/courses", headers=bad).status_code == 401
+    response = client.get(f"{API}/courses", headers=good)
+    assert response.status_code == 401
+    assert "locked" in response.get_json()["message"]
