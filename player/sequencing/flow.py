@@ -70,7 +70,14 @@ class Flow(Termination):
                 raise SequencingError("SB.2.6-1")
             if not self.state.suspended or self.state.suspended not in self.tree:
                 raise SequencingError("SB.2.6-2")
-            return self.tree[self.state.suspended]
+            suspended = self.tree[self.state.suspended]
+            if suspended.is_leaf:
+                return suspended
+            # Suspend All from a cluster (after its leaf ended): resume by flowing into it.
+            try:
+                return self._flow(suspended, "forward", consider_children=True)
+            except EndSession:
+                raise SequencingError("SB.2.6-2") from None
         if request in ("continue", "previous"):
             code = "SB.2.7" if request == "continue" else "SB.2.8"
             if cur is None:
@@ -117,6 +124,7 @@ class Flow(Termination):
             state.objectives = {}
             state.completion = None
             state.progress = None
+            state.suspended = False
             stack.extend(node.children)
 
     def _flow(self, activity: Activity, direction: str, consider_children: bool) -> Activity:

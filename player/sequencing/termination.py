@@ -196,6 +196,12 @@ class Termination:
         }.get(action or "", (None, None))
 
     def _end_session(self) -> None:
+        """End the sequencing session: end every attempt still open (UP.3, UP.4)."""
+        root = self.tree.root
+        if self._current() is not None:
+            self._terminate_descendents(root)
+            if self.t.act(root).active:
+                self._end_attempt(root)
         for node in self.tree.preorder():
             self.t.act(node).active = False
         self.state.current = None

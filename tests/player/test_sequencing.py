@@ -1052,3 +1052,13 @@ def test_player_sequencing_constrain_choice() -> None:
             ("choice", "c1", "c1"),  # B does not constrain choice
         ],
     )
+
+
+def test_player_sequencing_suspend_all_after_exit_resumes_cluster() -> None:
+    seq = course(FLOW, item("a", FLOW, item("a1"), item("a2")), item("b"))
+    run(seq, [("start", None, "a1"), ("exit", None, "none"), ("suspendAll", None, "ended")])
+    assert seq.state.suspended == "a"  # the leaf had ended: its cluster is suspended
+    result = seq.navigate("resumeAll")
+    assert result.activity == "a1"
+    assert seq.state.activities["a"].attempts == 1  # resumed, not restarted
+    assert seq.state.activities["a1"].attempts == 2
