@@ -213,6 +213,7 @@ def _activity(data: Mapping[str, Any], collection: Mapping[str, Any], simple: bo
         required_for_not_satisfied=str(considerations.get("requiredForNotSatisfied", "always")),
         required_for_completed=str(considerations.get("requiredForCompleted", "always")),
         required_for_incomplete=str(considerations.get("requiredForIncomplete", "always")),
+        measure_satisfaction_if_active=_bool(considerations, "measureSatisfactionIfActive", True),
         objectives=_objectives(seq, ident),
         selection_timing=str(random.get("selectionTiming", "never")),
         select_count=int(select_count) if select_count not in (None, "") else None,

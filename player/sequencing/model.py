@@ -124,6 +124,8 @@ class Activity:
     required_for_not_satisfied: str = "always"
     required_for_completed: str = "always"
     required_for_incomplete: str = "always"
+    #: adlseq:measureSatisfactionIfActive (4th ed.): an active activity's measure counts.
+    measure_satisfaction_if_active: bool = True
     # Objectives (SN §3.10); the primary one first.
     objectives: tuple[Objective, ...] = ()
     # Selection and randomization (SN §3.11).

@@ -261,7 +261,8 @@ class Tracker:
         if primary.satisfied_by_measure:
             # Objective Rollup Using Measure [RB.1.2 a].
             value = self.measure(activity)
-            if value is None:
+            active = self.act(activity).active
+            if value is None or (active and not activity.measure_satisfaction_if_active):
                 self.set_objective(activity, primary, satisfied=None)
             else:
                 ok = value >= primary.min_normalized_measure

@@ -1062,3 +1062,58 @@ def test_player_sequencing_suspend_all_after_exit_resumes_cluster() -> None:
     assert result.activity == "a1"
     assert seq.state.activities["a"].attempts == 1  # resumed, not restarted
     assert seq.state.activities["a1"].attempts == 2
+
+
+CM01 = "bad_2004v4_adl_cm01_broken_default_org.zip"
+
+
+@pytest.mark.parametrize(
+    ("activity", "scaled", "expected"),
+    [
+        ("activity_2", 0.85, True),  # minNormalizedMeasure 0.8
+        ("activity_2", 0.75, False),
+        ("activity_3", 0.75, True),  # minNormalizedMeasure 0.7
+        ("activity_1", 0.1, None),  # not satisfied by measure: the SCO reported no status
+    ],
+)
+def test_player_sequencing_adl_cm01_satisfied_by_measure(
+    activity: str, scaled: float, expected: bool | None
+) -> None:
+    seq = sequencer(CM01)  # its default organization is broken; the parser falls back
+    seq.report(activity, {"cmi.score.scaled": scaled})
+    assert seq.t.satisfied(seq.tree[activity]) is expected
+
+
+def test_player_sequencing_adl_cm01_flow_only() -> None:
+    seq = sequencer(CM01)
+    run(
+        seq,
+        [
+            ("start", None, "activity_1"),
+            ("choice", "activity_3", "NB.2.1-10"),  # choice false on the organization
+            ("continue", None, "activity_2"),
+        ],
+    )
+    valid = seq.valid_requests()
+    assert valid["hide_lms_ui"] == ["continue", "previous", "suspendAll"]
+    assert valid["continue"]
+    assert not any(valid["choice"][a] for a in ("activity_1", "activity_2", "activity_3"))
+
+
+def test_player_sequencing_measure_satisfaction_if_active() -> None:
+    primary = {"satisfiedByMeasure": True, "minNormalizedMeasure": 0.5}
+    seq = course(
+        FLOW,
+        item(
+            "a",
+            {
+                "objectives": {"primaryObjective": primary},
+                "adlseq:rollupConsiderations": {"measureSatisfactionIfActive": False},
+            },
+        ),
+        item("b"),
+    )
+    run(seq, [("start", None, "a"), ("report", "a", {"cmi.score.scaled": 0.9})])
+    assert seq.t.satisfied(seq.tree["a"]) is None  # still active: the measure waits
+    run(seq, [("continue", None, "b")])
+    assert seq.t.satisfied(seq.tree["a"]) is True
