@@ -219,7 +219,7 @@ def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str
         state.completion_status = "incomplete"
     agent = service.learner_agent(attempt)
     token_query = request.view_args.get("token") if request.view_args else None
-    return_url = _absolute(f"/player/{token_query}?returned=1") if token_query else None
+    return_url = _absolute(f"/player/{token_query}/returned") if token_query else None
     launch_data: dict[str, Any] = {
         "contextTemplate": _context(attempt, version, session_id),
         "launchMode": mode,
@@ -426,9 +426,7 @@ def _satisfy(
     done = _satisfied_ids(attempt)
     statements = []
     if au["id"] not in done:
-        statements.append(
-            _statement(attempt, version, "satisfied", _au_object(au), session_id)
-        )
+        statements.append(_statement(attempt, version, "satisfied", _au_object(au), session_id))
         done.add(au["id"])
 
     def walk(children: list[dict[str, Any]]) -> bool:

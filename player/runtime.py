@@ -121,9 +121,7 @@ def _problems_error(problems: list[cmi_model.CmiProblem]) -> BadRequest:
     first = problems[0]
     return BadRequest(
         f"{first.path}: {first.message} (SCORM error {first.code})",
-        errors=[
-            {"path": p.path, "message": p.message, "code": str(p.code)} for p in problems[:50]
-        ],
+        errors=[{"path": p.path, "message": p.message, "code": str(p.code)} for p in problems[:50]],
     )
 
 
@@ -150,9 +148,7 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
     try:
         tree = cmi_model.normalise_commit({"cmi": body.get("cmi") or {}})
     except ValueError as exc:
-        raise BadRequest(
-            f"cmi: {exc}", errors=[{"path": "cmi", "message": str(exc)}]
-        ) from None
+        raise BadRequest(f"cmi: {exc}", errors=[{"path": "cmi", "message": str(exc)}]) from None
     problems = cmi_model.validate_cmi(version_name, tree)
     problems += cmi_model.check_readonly(version_name, state.launch_cmi, tree)
     if problems:
@@ -212,7 +208,10 @@ def finish(
     state.exit = outcome.exit
     state.session_finished = True
     _apply_status(state, outcome.completion, outcome.success, outcome.score_scaled)
-    attempt.suspended = outcome.suspended
+    if len(version.launch) == 1 or closing:
+        # The learner's place in a one-SCO course is that SCO's (multi-SCO courses are
+        # suspended as a whole by suspendAll).
+        attempt.suspended = outcome.suspended
     attempt.updated_at = moment
     # The sequencer sees the SCO's last values with its exit (suspend or not), SN §4.2.
     service.report_to_sequencer(attempt, version, state.sco_id, tree)
@@ -265,7 +264,10 @@ def _session_started(
 
 
 def _commit_recorded(
-    attempt: Attempt, version: PackageVersion, state: ScoState, before: dict[str, Any],
+    attempt: Attempt,
+    version: PackageVersion,
+    state: ScoState,
+    before: dict[str, Any],
     after: dict[str, Any],
 ) -> None:
     """Answered / scored / completed / passed / failed for what a commit changed."""

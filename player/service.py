@@ -104,7 +104,7 @@ def course_activity_id(version: PackageVersion) -> str:
         if ident:
             return str(ident)
     home = str(current_app.config["AGENT_HOMEPAGE"]).rstrip("/")
-    return f"{home}/xapi/activities/course/{version.course_id}"
+    return f"{home}/courses/{version.course_id}"
 
 
 def sco_activity_id(version: PackageVersion, sco_id: str) -> str:
@@ -185,8 +185,13 @@ def nodes(version: PackageVersion) -> list[Node]:
     elif version.kind == "cmi5":
         return list(_cmi5_nodes((version.manifest or {}).get("children") or [], 0))
     return [
-        Node(id=entry["id"], title=entry.get("title") or entry["id"], depth=0, launchable=True,
-             data=entry)
+        Node(
+            id=entry["id"],
+            title=entry.get("title") or entry["id"],
+            depth=0,
+            launchable=True,
+            data=entry,
+        )
         for entry in version.launch
     ]
 
@@ -696,10 +701,12 @@ def _navigate_simple(
         rollup(attempt, version)
         return _end(attempt, version, "Welcome back. Choose what to do next.")
     if kind == "start":
+        running = current if current and _unfinished(attempt) is not None else None
         if current:
             # A launch that never came back (closed window): the LMS ends that session.
             _leave_current(attempt, version, closing=True)
-        chosen = target if target in order else (current if current in order else None)
+            rollup(attempt, version)
+        chosen = target if target in order else (running if running in order else None)
         return launch_payload(attempt, version, chosen or _first_unfinished(attempt, order))
     _leave_current(attempt, version)
     rollup(attempt, version)

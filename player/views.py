@@ -99,6 +99,32 @@ def shell(token: str) -> Response | str:
     return response
 
 
+_RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Returning</title>
+<script>
+/* cmi5 returnURL (cmi5 spec §10, LMS.LaunchData): in the player's frame, tell the shell;
+   in a window of its own, go back to the player. */
+(function () {
+  try {
+    if (window.parent !== window && window.parent.kompetensPlayer) {
+      window.parent.kompetensPlayer.returned();
+      return;
+    }
+  } catch (e) { /* another origin: fall through */ }
+  window.location.replace(%s);
+})();
+</script><p>Returning to the course…</p></html>"""
+
+
+@bp.get("/<string:token>/returned")
+def returned(token: str) -> Response:
+    """Where a cmi5 AU goes when it exits (its ``returnURL``)."""
+    service.attempt_for_token(token)
+    target = json.dumps(f"{bp.url_prefix}/{token}?returned=1")
+    response = Response(_RETURNED % target, mimetype="text/html")
+    response.headers["Cache-Control"] = _NO_STORE
+    return response
+
+
 @bp.get("/lib/<string:version>/<string:name>")
 def scorm_again(version: str, name: str) -> Response:
     """scorm-again's browser build from node_modules (installed by ``make setup``)."""
@@ -139,6 +165,10 @@ def post_commit(token: str) -> Response:
     body: dict[str, Any] = {"result": "true", "errorCode": 0, "stored": result.stored}
     if result.reason:
         body["ignored"] = result.reason
+    elif len(version.launch) > 1:
+        # What the learner may do next can change with each commit (a SCO satisfied).
+        body["toc"] = service.toc_state(attempt, version)
+        body["valid"] = service.valid_requests(attempt, version)
     return _json(body)
 
 

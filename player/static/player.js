@@ -22,7 +22,7 @@
     api: null, sco: null, session: 0, lastSeq: 0, running: false, request: null,
     unloading: false, busy: false, kind: cfg.kind, launched: false
   };
-  window.kompetensPlayer = state; // for tests and debugging: read-only use
+  window.kompetensPlayer = state; // for tests, debugging and the cmi5 return page
 
   function post(path, body, keepalive) {
     return fetch(cfg.api + path, {
@@ -78,6 +78,11 @@
           return { result: "true", errorCode: 0 };
         }
         if (xhr.status >= 200 && xhr.status < 300) {
+          try {
+            var answer = JSON.parse(xhr.responseText);
+            if (answer.valid) { setButtons(answer.valid); }
+            if (answer.toc) { markToc(answer.toc); }
+          } catch (e3) { /* an empty or non-JSON answer is still a success */ }
           return { result: "true", errorCode: 0 };
         }
         var message = "commit refused (" + xhr.status + ")";
@@ -192,6 +197,14 @@
     }, 0);
   }
 
+  // A cmi5 AU in our frame exited to its returnURL (views.returned): leave it.
+  state.returned = function () {
+    window.setTimeout(function () {
+      frame.src = "about:blank";
+      navigate("returned");
+    }, 0);
+  };
+
   // Learner navigation: ask the running SCO to end (unload its frame), then navigate.
   function request(req, target) {
     if (state.busy) { return; }
@@ -219,6 +232,7 @@
   document.getElementById("resume-btn").addEventListener("click", function () { navigate("start"); });
   Array.prototype.forEach.call(document.querySelectorAll(".toc-link"), function (button) {
     button.addEventListener("click", function () {
+      if (button.parentNode.classList.contains("disabled")) { return; }
       shell.classList.remove("toc-open");
       request("choice", button.getAttribute("data-id"));
     });
