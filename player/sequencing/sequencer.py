@@ -92,6 +92,9 @@ class Sequencer(Flow):
         tree: the activity tree from ``build_tree``.
         state: the attempt's state (changed in place); a fresh one when ``None``.
         rng: randomness for selection/randomization (SN §3.11); seed it in tests.
+        prerequisites: SCORM 1.2 only: honour ``adlcp:prerequisites`` (an item stays
+            disabled until the items it names are completed or passed); ``False`` makes
+            every SCO choosable.
 
     """
 
@@ -100,10 +103,13 @@ class Sequencer(Flow):
         tree: ActivityTree,
         state: SequencingState | None = None,
         rng: random.Random | None = None,
+        *,
+        prerequisites: bool = True,
     ) -> None:
         self.tree = tree
         self.state = state if state is not None else SequencingState()
         self.rng = rng or random.Random()  # noqa: S311 - ordering content, not security
+        self.prerequisites = prerequisites
         self.t = Tracker(tree, self.state)
         self._order_once()
 
@@ -284,11 +290,13 @@ class Sequencer(Flow):
         """A sequencer on ``state`` sharing this one's tree and randomness."""
         runner = Sequencer.__new__(Sequencer)
         runner.tree, runner.state, runner.rng = self.tree, state, self.rng
+        runner.prerequisites = self.prerequisites
         runner.t = Tracker(self.tree, state)
         return runner
 
     def _try(self, request: str, target: str | None = None) -> bool:
-        probe = Sequencer(self.tree, self.state.copy(), random.Random(0))  # noqa: S311
+        probe = self._runner(self.state.copy())
+        probe.rng = random.Random(0)  # noqa: S311 - a look-ahead only
         return probe.navigate(request, target).ok
 
     def _targets_valid(self, request: str, targets: list[Activity]) -> dict[str, bool]:

@@ -1117,3 +1117,34 @@ def test_player_sequencing_measure_satisfaction_if_active() -> None:
     assert seq.t.satisfied(seq.tree["a"]) is None  # still active: the measure waits
     run(seq, [("continue", None, "b")])
     assert seq.t.satisfied(seq.tree["a"]) is True
+
+
+def test_player_sequencing_scorm12_prerequisites_can_be_ignored() -> None:
+    seq = Sequencer(tree_of(COMPLEX), SequencingState(), prerequisites=False)
+    assert seq.valid_requests()["choice"][COMPLEX_IDS[8]]
+    assert seq.navigate("choice", COMPLEX_IDS[8]).activity == COMPLEX_IDS[8]
+
+
+def test_player_sequencing_4th_edition_assessment_shown_when_content_done() -> None:
+    seq = sequencer(POSTTEST_4TH)
+    seq.launch()
+    for item_id, following in (
+        ("playing_item", "etuqiette_item"),
+        ("etuqiette_item", "handicapping_item"),
+        ("handicapping_item", "havingfun_item"),
+    ):
+        run(seq, [("report", item_id, COMPLETED), ("continue", None, following)])
+    assert seq.valid_requests()["choice"]["assessment_item"] is False
+    seq.report("havingfun_item", COMPLETED)
+    valid = seq.valid_requests()
+    assert valid["choice"]["assessment_item"] is True
+    assert not {e["id"]: e for e in valid["toc"]}["assessment_item"]["hidden"]
+
+
+def test_player_sequencing_none_request() -> None:
+    seq = sequencer(FORCED)
+    seq.launch()
+    result = seq.navigate("_none_")
+    assert result.ok
+    assert result.activity is None
+    assert seq.state.current == "playing_item"
