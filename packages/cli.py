@@ -49,6 +49,7 @@ def import_(
     if not file.is_file():
         _fail([Problem(str(file), None, "No such file")], as_json)
     try:
+        service.check_owner_unit(owner_unit)
         result = service.import_package(
             file,
             course_id,

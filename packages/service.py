@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from core.db import db
-from core.errors import NotFound
+from core.errors import BadRequest, NotFound
 from packages.extract import ZipLimits, open_package
 from packages.manifest import is_absolute_url, read_package
 from packages.models import Course, PackageFile, PackageVersion
@@ -159,6 +159,17 @@ def import_package(
     if rows:
         db.session.execute(insert(PackageFile), [{"version_id": version.id, **r} for r in rows])
     return ImportResult(course, version, parsed.report.warnings)
+
+
+def check_owner_unit(code: str | None) -> None:
+    """Raise BadRequest unless ``code`` is None (whole organisation) or a portal unit's code."""
+    from portal.service import unit_by_code
+
+    if code is not None and unit_by_code(code) is None:
+        raise BadRequest(
+            f"No organisation unit with code {code!r}",
+            errors=[{"path": "owner_unit", "message": "unknown unit"}],
+        )
 
 
 def create_course(

@@ -72,6 +72,7 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
     upload = request.files.get("file")
     if upload is not None:
         options = load(UploadOptionsSchema(), request.form.to_dict(), "upload options")
+        service.check_owner_unit(options["owner_unit"])
         return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip")
     mimetype = request.mimetype
     if mimetype not in ZIP_TYPES:
@@ -80,6 +81,7 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
             errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
         )
     options = load(UploadOptionsSchema(), request.args.to_dict(), "upload options")
+    service.check_owner_unit(options["owner_unit"])
     temp_dir = service.get_storage().temp_dir
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
     try:
@@ -166,6 +168,7 @@ def patch_course(course_id: int) -> dict[str, Any]:
     """Edit a course's metadata or publish it."""
     _user(*UPLOAD_ROLES)
     changes = load(CourseUpdateSchema(), request.get_json(silent=True), "course")
+    service.check_owner_unit(changes.get("owner_unit"))
     course = service.update_course(service.get_course(course_id), **changes)
     db.session.commit()
     return CourseSchema().dump(course)  # type: ignore[no-any-return]

@@ -98,3 +98,18 @@ def make_user(app):
         return basic(email, phrase)
 
     return make
+
+
+@pytest.fixture
+def make_unit(app):
+    """Create portal organisation units with these codes."""
+    from core.db import db
+    from portal.service import create_unit
+
+    def make(*codes: str) -> None:
+        with app.app_context():
+            for code in codes:
+                create_unit(code, code.title())
+            db.session.commit()
+
+    return make

@@ -147,9 +147,16 @@ def test_packages_cli_text_output(runner, scorm12_zip):
     assert "scorm12 1.2, 1 launchable, 2 files" in result.output
 
 
-def test_packages_cli_publish_and_unit(app, runner, scorm12_zip):
-    code, out = run_import(runner, scorm12_zip, "--publish", "--unit", "HR", "--category", "Säk")
+def test_packages_cli_publish_and_unit(app, runner, scorm12_zip, make_unit):
+    make_unit("hr")
+    code, out = run_import(runner, scorm12_zip, "--publish", "--unit", "hr", "--category", "Säk")
     assert code == 0
     with app.app_context():
         course = service.get_course(out["course"])
-        assert (course.published, course.owner_unit, course.category) == (True, "HR", "Säk")
+        assert (course.published, course.owner_unit, course.category) == (True, "hr", "Säk")
+
+
+def test_packages_cli_unknown_unit(runner, scorm12_zip):
+    code, out = run_import(runner, scorm12_zip, "--unit", "nowhere")
+    assert code == 1
+    assert out["errors"][0]["message"] == "No organisation unit with code 'nowhere'"

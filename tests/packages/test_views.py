@@ -39,11 +39,12 @@ def test_packages_api_upload_multipart(client, author):
     assert course["title"] == "Golf Explained - CP Single SCO"
 
 
-def test_packages_api_upload_raw_zip_and_new_version(client, author):
+def test_packages_api_upload_raw_zip_and_new_version(client, author, make_unit):
+    make_unit("fire-dept")
     data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
     headers = {**author, "Content-Type": "application/zip"}
     first = client.post(
-        f"{API}/courses?owner_unit=Fire%20dept&title=Brand", data=data, headers=headers
+        f"{API}/courses?owner_unit=fire-dept&title=Brand", data=data, headers=headers
     )
     assert first.status_code == 201
     course_id = first.get_json()["course"]
@@ -55,7 +56,7 @@ def test_packages_api_upload_raw_zip_and_new_version(client, author):
     versions = client.get(f"{API}/courses/{course_id}/versions", headers=author).get_json()
     assert [(v["number"], v["published"]) for v in versions["versions"]] == [(1, True), (2, False)]
     course = client.get(f"{API}/courses/{course_id}", headers=author).get_json()
-    assert (course["title"], course["owner_unit"]) == ("Brand", "Fire dept")
+    assert (course["title"], course["owner_unit"]) == ("Brand", "fire-dept")
     assert course["latest_published_version"] == 1
 
 
@@ -133,19 +134,20 @@ def test_packages_api_version_detail_has_manifest_and_urls(client, author, app):
     assert client.get(url, buffered=True).data == b"x"
 
 
-def test_packages_api_patch_course(client, author):
+def test_packages_api_patch_course(client, author, make_unit):
+    make_unit("raddning")
     body = upload(
         client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
     ).get_json()
     url = f"{API}/courses/{body['course']}"
     response = client.patch(
         url,
-        json={"title": "Brandskydd", "published": True, "owner_unit": "Räddningstjänsten"},
+        json={"title": "Brandskydd", "published": True, "owner_unit": "raddning"},
         headers=author,
     )
     assert response.status_code == 200
     assert response.get_json()["title"] == "Brandskydd"
-    assert response.get_json()["owner_unit"] == "Räddningstjänsten"
+    assert response.get_json()["owner_unit"] == "raddning"
     bad = client.patch(url, json={"colour": "red"}, headers=author)
     assert bad.status_code == 400
     assert bad.get_json()["errors"][0]["path"] == "colour"
@@ -159,13 +161,14 @@ def test_packages_api_unknown_course_is_404(client, author):
     assert response.get_json()["message"] == "No course 999"
 
 
-def test_packages_api_unit_filter(client, author):
+def test_packages_api_unit_filter(client, author, make_unit):
+    make_unit("hr", "it")
     data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
-    upload(client, author, data, owner_unit="HR")
-    upload(client, author, data, owner_unit="IT")
+    upload(client, author, data, owner_unit="hr")
+    upload(client, author, data, owner_unit="it")
     upload(client, author, data)
-    courses = client.get(f"{API}/courses?unit=HR", headers=author).get_json()["courses"]
-    assert sorted(str(c["owner_unit"]) for c in courses) == ["HR", "None"]
+    courses = client.get(f"{API}/courses?unit=hr", headers=author).get_json()["courses"]
+    assert sorted(str(c["owner_unit"]) for c in courses) == ["None", "hr"]
 
 
 def test_packages_api_respects_portal_lockout(app, client, make_user):
@@ -176,3 +179,11 @@ def test_packages_api_respects_portal_lockout(app, client, make_user):
     response = client.get(f"{API}/courses", headers=good)
     assert response.status_code == 401
     assert "locked" in response.get_json()["message"]
+
+
+def test_packages_api_unknown_unit_refused(client, author):
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    response = upload(client, author, data, owner_unit="nowhere")
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == [{"path": "owner_unit", "message": "unknown unit"}]
+    assert client.get(f"{API}/courses", headers=author).get_json() == {"courses": []}
