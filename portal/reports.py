@@ -37,6 +37,11 @@ OUTCOMES = {
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+def N_(text: str) -> str:  # noqa: N802  (the conventional name pybabel extracts)
+    """Mark a column label for translation; templates translate it when shown."""
+    return text
+
+
 # -- The projection -------------------------------------------------------------------
 
 
@@ -57,6 +62,21 @@ def _activity_ids(statement: dict[str, Any]) -> list[str]:
             if isinstance(activity, dict) and activity.get("id"):
                 ids.append(str(activity["id"]))
     return ids
+
+
+_PARTS = ("http://adlnet.gov/expapi/activities/objective",
+          "http://adlnet.gov/expapi/activities/interaction",
+          "http://adlnet.gov/expapi/activities/cmi.interaction")
+
+
+def _is_outcome(statement: dict[str, Any]) -> bool:
+    """A completed/passed/failed of a course or lesson; not of an objective or interaction
+    inside one (SCORM objectives become passed/failed statements too; xAPI SCORM Profile §3.2)."""
+    obj = statement["object"]
+    if statement["verb"]["id"] not in OUTCOMES or obj.get("objectType", "Activity") != "Activity":
+        return False
+    kind = (obj.get("definition") or {}).get("type")
+    return kind not in _PARTS and "/objectives/" not in obj["id"] and "/interactions/" not in obj["id"]
 
 
 def _course_by_registration(registrations: set[str]) -> dict[str, int]:
@@ -87,11 +107,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
     """The ``on_stored`` listener: add outcome rows, delete rows of voided statements."""
     home = current_app.config["AGENT_HOMEPAGE"]
     course_prefix = home.rstrip("/") + "/courses/"
-    outcomes = [
-        s
-        for s in statements
-        if s["verb"]["id"] in OUTCOMES and s["object"].get("objectType", "Activity") == "Activity"
-    ]
+    outcomes = [s for s in statements if _is_outcome(s)]
     voided = [
         s["object"]["id"]
         for s in statements
@@ -106,12 +122,28 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
             str(r) for s in outcomes if (r := (s.get("context") or {}).get("registration"))
         }
         by_registration = _course_by_registration(registrations)
+        # One row per learner, registration and verb: a multi-SCO attempt completes once.
+        seen = {
+            (r, v, u, n)
+            for r, v, u, n in db.session.execute(
+                select(
+                    Completion.registration, Completion.verb, Completion.user_id, Completion.actor_name
+                ).where(Completion.registration.in_(registrations))
+            )
+        } if registrations else set()
         rows = []
         for s in outcomes:
+            registration = (s.get("context") or {}).get("registration")
+            verb = OUTCOMES[s["verb"]["id"]]
             user_id = _user_id(s["actor"], home)
             if user_id is not None and user_id not in units:
                 user_id = None  # an account id of no existing user
-            registration = (s.get("context") or {}).get("registration")
+            actor_name = str(s["actor"].get("name") or "")[:300]
+            if registration:
+                key = (str(registration), verb, user_id, actor_name)
+                if key in seen:
+                    continue
+                seen.add(key)
             course_id = by_registration.get(str(registration)) if registration else None
             if course_id is None:
                 for activity_id in _activity_ids(s):
@@ -121,7 +153,6 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
                         break
             result = s.get("result") or {}
             success = result.get("success")
-            verb = OUTCOMES[s["verb"]["id"]]
             if success is None and verb != "completed":
                 success = verb == "passed"
             stored = datetime.fromisoformat(s["stored"].replace("Z", "+00:00")).replace(tzinfo=None)
@@ -129,7 +160,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
                 {
                     "statement_id": s["id"],
                     "user_id": user_id,
-                    "actor_name": str(s["actor"].get("name") or "")[:300],
+                    "actor_name": actor_name,
                     "activity_id": str(s["object"]["id"])[:2048],
                     "course_id": course_id,
                     "unit_id": units.get(user_id) if user_id is not None else None,
@@ -235,8 +266,8 @@ def per_course(scope: Scope, start: str | None = None, end: str | None = None) -
         row["course"] = titles.get(row["course_id"], "")
     rows.sort(key=lambda r: (-int(r["completed"] or 0), r["course"]))
     return Table(
-        [("course", "Course"), ("completed", "Completions"), ("passed", "Passed"),
-         ("failed", "Failed"), ("avg_score", "Average score")],
+        [("course", N_("Course")), ("completed", N_("Completions")), ("passed", N_("Passed")),
+         ("failed", N_("Failed")), ("avg_score", N_("Average score"))],
         rows,
     )
 
@@ -254,7 +285,7 @@ def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> 
         row["unit"] = names.get(row["unit_id"], "")
     rows.sort(key=lambda r: r["unit"])
     return Table(
-        [("unit", "Unit"), ("completed", "Completions"), ("passed", "Passed"), ("failed", "Failed")],
+        [("unit", N_("Unit")), ("completed", N_("Completions")), ("passed", N_("Passed")), ("failed", N_("Failed"))],
         rows,
     )
 
@@ -269,7 +300,7 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
     )
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
     return Table(
-        [("period", "Month"), ("completed", "Completions"), ("passed", "Passed"), ("failed", "Failed")],
+        [("period", N_("Month")), ("completed", N_("Completions")), ("passed", N_("Passed")), ("failed", N_("Failed"))],
         rows,
     )
 
@@ -296,7 +327,7 @@ def transcript(scope: Scope, learner: User) -> Table:
         for c in completions
     ]
     return Table(
-        [("stored", "Date"), ("course", "Course"), ("verb", "Outcome"), ("score", "Score")], rows
+        [("stored", N_("Date")), ("course", N_("Course")), ("verb", N_("Outcome")), ("score", N_("Score"))], rows
     )
 
 
@@ -325,8 +356,8 @@ def course_learners(scope: Scope, course_id: int) -> Table:
         row["status"] = "passed" if row["passed"] else "failed" if row["failed"] else "completed"
     rows.sort(key=lambda r: r["learner"])
     return Table(
-        [("learner", "Learner"), ("email", "E-mail"), ("status", "Status"), ("score", "Best score"),
-         ("last", "Last")],
+        [("learner", N_("Learner")), ("email", N_("E-mail")), ("status", N_("Status")), ("score", N_("Best score")),
+         ("last", N_("Last"))],
         rows,
     )
 

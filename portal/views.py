@@ -26,6 +26,7 @@ from lrs.auth import SCOPES
 from packages import service as packages
 from packages.report import PackageRefused
 from portal import bp, catalogue, classroom, learning, reports, schemas, service
+from portal.reports import N_
 from portal.auth import current_user, has_role, login_required, role_required, sign_in, sign_out
 from portal.models import COURSE_KINDS, ROLES, UNIT_KINDS, User
 
@@ -51,7 +52,7 @@ def _attempt(action: Callable[[], T], done: str | None = None) -> T | None:
     except AppError as exc:
         db.session.rollback()
         g.form_status = exc.status_code
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return None
     if done:
         flash(done, "success")
@@ -281,7 +282,7 @@ def _upload(
     except AppError as exc:
         db.session.rollback()
         g.form_status = exc.status_code
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
         return None, None
     flash(_("Package imported as version %(n)s.", n=result.version.number), "success")
     return None, result
@@ -603,3 +604,16 @@ def admin_credentials() -> Page:
     )
     response.headers["Cache-Control"] = "no-store"  # the page may hold a secret
     return response
+
+
+_TITLES = {400: N_("The form could not be used"), 403: N_("Not allowed"), 404: N_("Not found"),
+           409: N_("Conflict"), 413: N_("Too large")}
+
+
+@bp.errorhandler(AppError)
+def portal_error(exc: AppError) -> tuple[str, int]:
+    """Portal errors on a page of the portal (with its navigation), translated."""
+    title = _TITLES.get(exc.status_code, exc.title)
+    page = render_template("error.html", status=exc.status_code, title=_(title),
+                           message=_(exc.message), errors=exc.errors)
+    return page, exc.status_code

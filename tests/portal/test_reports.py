@@ -199,3 +199,20 @@ def test_portal_my_learning_and_assignments(org, login, xapi):
 
 def test_portal_assignments_need_the_manager_role(portal, login):
     assert login(portal.user(role="author")).get("/manage/assignments").status_code == 403
+
+
+def test_portal_projection_skips_objectives_and_counts_an_attempt_once(org, xapi, app):
+    registration = str(uuid.uuid4())
+    sco = f"{org['home']}/xapi/activities/course/{org['course']}/sco/"
+    batch = []
+    for n in ("a", "b"):
+        statement = outcome(org, "lea", "completed")
+        statement["object"]["id"] = sco + n
+        statement["context"] = {"registration": registration,
+                                "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]}}
+        batch.append(statement)
+    objective = outcome(org, "lea", "passed")
+    objective["object"]["id"] = sco + "a/objectives/obj1"
+    batch.append(objective)
+    assert xapi.post("statements", batch).status_code == 200
+    assert rows(app) == [(org["lea"], org["course"], org["social"], "completed", None)]

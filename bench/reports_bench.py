@@ -1,0 +1,234 @@
+"""Portal reports at a large customer's scale, on PostgreSQL.
+
+Builds a throwaway database with the migrations, fills it with SQL ``generate_series``
+(fast, reproducible with ``setseed``):
+
+- 40 organisation units, 20,000 learners spread over them, 230 courses (95 shared);
+- ``--years`` × ``--per-year`` completions (default 10 × 34,000) in the completions
+  projection, with a passed or failed row for 60 % of them (scores 0.3–1.0), spread
+  evenly over the years;
+- ``--surrounding`` other statements in ``lrs_statement`` (default 3,000,000: launched,
+  initialized, answered, ... around the completions), so the database is the size a
+  real one would be; the reports never read that table.
+
+Then times every report the portal shows, each run ``--repeat`` times (median and worst),
+as an admin over all units, as an admin over one year, and as a manager of one unit;
+a learner's transcript and a course's learners.  Finally it stores statements through
+``lrs.service.store_statements`` with and without the projection listener, to show what
+keeping the projection in step costs a write.
+
+    .venv/bin/python bench/reports_bench.py                       # the full scale
+    .venv/bin/python bench/reports_bench.py --years 1 --surrounding 100000   # quick
+
+PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/) names the server; the
+database ``kompetens_bench_reports`` is dropped and created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DB = "kompetens_bench_reports"
+
+
+def recreate(server: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server.replace("postgresql+psycopg", "postgresql") + "postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+        conn.execute(f"CREATE DATABASE {DB}")
+    return server + DB
+
+
+def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, float]:
+    from sqlalchemy import text
+
+    timings = {}
+    total = years * per_year
+    statements = [
+        "SELECT setseed(0.42)",
+        """INSERT INTO portal_unit (id, code, name, kind, active)
+           SELECT i, 'unit' || i, 'Unit ' || lpad(i::text, 2, '0'), 'department', true
+           FROM generate_series(1, 40) i""",
+        """INSERT INTO portal_user (id, email, name, password_hash, role, active, failed_logins,
+                                    created_at, unit_id)
+           SELECT i, 'user' || i || '@example.org', 'User ' || i, 'x', 'learner', true, 0,
+                  now(), 1 + i % 40
+           FROM generate_series(1, 20000) i""",
+        """INSERT INTO package_course (id, title, description, category, owner_unit, published,
+                                       created_at, updated_at)
+           SELECT i, 'Course ' || lpad(i::text, 3, '0'), '', 'Category ' || (i % 12),
+                  CASE WHEN i <= 95 THEN NULL ELSE 'unit' || (1 + i % 40) END, true, now(), now()
+           FROM generate_series(1, 230) i""",
+        # Completions: user, course, stored spread evenly over the years.
+        f"""INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id, course_id,
+               unit_id, verb, success, score, registration, stored, period)
+           SELECT md5('c' || i)::uuid::text, u, 'User ' || u,
+                  'https://kompetens.example.org/courses/' || c, c, 1 + u % 40, 'completed', NULL,
+                  NULL, md5('r' || i)::uuid::text, t, to_char(t, 'YYYY-MM')
+           FROM (SELECT i, 1 + (random() * 19999)::int AS u, 1 + (random() * 229)::int AS c,
+                        timestamp '2016-01-01' + (i::float / {total}) * interval '{years} years' AS t
+                 FROM generate_series(1, {total}) i) g""",
+        """INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id, course_id,
+               unit_id, verb, success, score, registration, stored, period)
+           SELECT md5('p' || id)::uuid::text, user_id, actor_name, activity_id, course_id, unit_id,
+                  CASE WHEN s >= 0.5 THEN 'passed' ELSE 'failed' END, s >= 0.5, s, registration,
+                  stored, period
+           FROM (SELECT *, 0.3 + random() * 0.7 AS s FROM portal_completion) c
+           WHERE random() < 0.6""",
+        f"""INSERT INTO lrs_statement (statement_id, data, stored, verb_id, voided, has_attachments)
+           SELECT md5('s' || i)::uuid::text,
+                  jsonb_build_object('id', md5('s' || i)::uuid::text,
+                     'actor', jsonb_build_object('account', jsonb_build_object(
+                        'homePage', 'https://kompetens.example.org', 'name', (1 + i % 20000)::text)),
+                     'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/answered'),
+                     'object', jsonb_build_object('id', 'https://kompetens.example.org/courses/'
+                        || (1 + i % 230) || '/q' || (i % 17))),
+                  timestamp '2016-01-01' + (i::float / {max(surrounding, 1)}) * interval '{years} years',
+                  'http://adlnet.gov/expapi/verbs/answered', false, false
+           FROM generate_series(1, {surrounding}) i""",
+        "SELECT setval(pg_get_serial_sequence('portal_user', 'id'), 20000)",
+        "SELECT setval(pg_get_serial_sequence('portal_unit', 'id'), 40)",
+        "SELECT setval(pg_get_serial_sequence('package_course', 'id'), 230)",
+        "ANALYZE",
+    ]
+    for sql in statements:
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            conn.execute(text(sql))
+        key = sql.split()[2] if sql.startswith("INSERT") else sql.split()[0]
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - started
+    return timings
+
+
+def timed(fn: Any, repeat: int) -> dict[str, float]:
+    from core.db import db
+
+    runs = []
+    for _ in range(repeat):
+        db.session.expire_all()
+        started = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - started)
+        db.session.rollback()
+    return {"median_ms": round(statistics.median(runs) * 1000, 1), "max_ms": round(max(runs) * 1000, 1)}
+
+
+def measure(repeat: int, years: int) -> list[dict[str, Any]]:
+    from core.db import db
+    from portal import reports
+    from portal.models import User
+
+    everyone = reports.Scope(None, True)
+    unit = reports.Scope(7, False)
+    last = f"{2016 + years - 1}"
+    learner = db.session.get(User, 4247)
+    results = []
+    cases = [
+        ("per course, all units, all years", lambda: reports.per_course(everyone)),
+        ("per unit, all units, all years", lambda: reports.per_unit(everyone)),
+        ("per month, all units, all years", lambda: reports.per_month(everyone)),
+        ("per course, all units, one year", lambda: reports.per_course(everyone, f"{last}-01", f"{last}-12")),
+        ("per month, all units, one year", lambda: reports.per_month(everyone, f"{last}-01", f"{last}-12")),
+        ("per course, one unit (manager), all years", lambda: reports.per_course(unit)),
+        ("per month, one unit (manager), all years", lambda: reports.per_month(unit)),
+        ("per unit, one unit (manager), one year", lambda: reports.per_unit(unit, f"{last}-01", f"{last}-12")),
+        ("course's learners, all units", lambda: reports.course_learners(everyone, 17)),
+        ("course's learners, one unit (manager)", lambda: reports.course_learners(unit, 17)),
+        ("learner's transcript", lambda: reports.transcript(everyone, learner)),
+        ("CSV of per course, all units", lambda: reports.per_course(everyone).csv()),
+    ]
+    for name, fn in cases:
+        table_rows = len(fn().rows) if not name.startswith("CSV") else None
+        results.append({"report": name, "rows": table_rows, **timed(fn, repeat)})
+    return results
+
+
+def writes(app: Any, n: int) -> dict[str, float]:
+    """Seconds per statement stored through lrs.service, with and without the listener."""
+    from core.db import db
+    from lrs import service as lrs
+    from lrs.auth import Client
+    from portal import reports
+
+    client = Client(id=0, scopes=frozenset({"all"}), authority={"mbox": "mailto:bench@example.org"})
+
+    def batch(verb: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": str(uuid.uuid4()),
+                "actor": {"account": {"homePage": app.config["AGENT_HOMEPAGE"], "name": str(1 + i)}},
+                "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
+                "object": {"id": f"{app.config['AGENT_HOMEPAGE']}/courses/{1 + i % 230}"},
+                "context": {"registration": str(uuid.uuid4())},
+            }
+            for i in range(50)
+        ]
+
+    out = {}
+    for label, on in (("with projection", True), ("without projection", False)):
+        if not on:
+            lrs._listeners.remove(reports.project_statements)
+        started = time.perf_counter()
+        for _ in range(n // 50):
+            lrs.store_statements(batch("completed"), client, "1.0.3")
+            db.session.commit()
+        out[label] = round((time.perf_counter() - started) / n * 1000, 3)
+        if not on:
+            reports.register_projection()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--per-year", type=int, default=34_000)
+    parser.add_argument("--surrounding", type=int, default=3_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--writes", type=int, default=2_000)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    server = os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+    url = recreate(server)
+    from flask_migrate import upgrade
+
+    from core import create_app
+    from core.db import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        fill_times = fill(db, args.years, args.per_year, args.surrounding)
+        from sqlalchemy import text
+
+        counts = {
+            t: db.session.scalar(text(f"SELECT count(*) FROM {t}"))
+            for t in ("portal_completion", "lrs_statement", "portal_user", "package_course")
+        }
+        counts["completed rows"] = db.session.scalar(
+            text("SELECT count(*) FROM portal_completion WHERE verb = 'completed'")
+        )
+        print(json.dumps({"rows": counts, "fill_seconds": {k: round(v, 1) for k, v in fill_times.items()}}, indent=1))
+        results = measure(args.repeat, args.years)
+        for r in results:
+            print(f"{r['report']:<45} rows {r['rows'] or '':>6}  median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
+        write_cost = writes(app, args.writes)
+        print("ms per stored statement:", write_cost)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": counts, "reports": results, "writes_ms_per_statement": write_cost}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
