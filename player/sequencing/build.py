@@ -216,7 +216,7 @@ def _activity(data: Mapping[str, Any], collection: Mapping[str, Any], simple: bo
         measure_satisfaction_if_active=_bool(considerations, "measureSatisfactionIfActive", True),
         objectives=_objectives(seq, ident),
         selection_timing=str(random.get("selectionTiming", "never")),
-        select_count=int(select_count) if select_count not in (None, "") else None,
+        select_count=None if select_count in (None, "") else int(_num(random, "selectCount", 0)),
         randomization_timing=str(random.get("randomizationTiming", "never")),
         reorder_children=_bool(random, "reorderChildren", False),
         tracked=_bool(delivery, "tracked", True),

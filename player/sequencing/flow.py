@@ -316,6 +316,8 @@ class Flow(Termination):
         suspended = self.state.suspended
         if suspended and suspended != activity.id and suspended in self.tree:
             self._clear_suspended(self.tree[suspended], activity)
+        # DB.2 step 3: end the attempts on the clusters that delivery leaves.
+        self._terminate_descendents(activity)
         resume = False
         for node in path:
             state = self.t.act(node)

@@ -98,10 +98,18 @@ class Termination:
         self.t.overall_rollup(activity)
 
     def _terminate_descendents(self, activity: Activity) -> None:
-        """Terminate Descendent Attempts Process [UP.3] (from the current activity up)."""
-        node = self._current()
-        while node is not None and node is not activity:
-            if activity.is_ancestor_of(node) and self.t.act(node).active:
+        """Terminate Descendent Attempts Process [UP.3].
+
+        End the attempts still open from the current activity up to (not including) its
+        common ancestor with ``activity``: the clusters being left.
+        """
+        cur = self._current()
+        if cur is None:
+            return
+        common = common_ancestor(cur, activity)
+        node: Activity | None = cur
+        while node is not None and node is not common:
+            if self.t.act(node).active:
                 self._end_attempt(node)
             node = node.parent
 

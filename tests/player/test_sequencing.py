@@ -15,7 +15,7 @@ import pytest
 
 from packages.extract import open_package
 from packages.manifest import read_package
-from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
+from player.sequencing import EXCEPTIONS, ActivityTree, Sequencer, SequencingState, build_tree
 from tests.conftest import SHARED
 
 CORPUS = SHARED / "corpus" / "scorm"
@@ -1148,3 +1148,49 @@ def test_player_sequencing_none_request() -> None:
     assert result.ok
     assert result.activity is None
     assert seq.state.current == "playing_item"
+
+
+CMI_SAMPLES = [
+    PASSED,
+    FAILED,
+    COMPLETED,
+    {"cmi.completion_status": "incomplete", "cmi.exit": "suspend"},
+    {"cmi.score.scaled": 0.95, "cmi.success_status": "passed"},
+    {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"},
+    {"cmi.completion_status": "unknown", "cmi.success_status": "unknown", "cmi.exit": ""},
+]
+REQUESTS = ["start", "resumeAll", "continue", "previous", "choice", "jump", "exit", "exitAll",
+            "abandon", "abandonAll", "suspendAll", "report", "report", "report"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "package", [FORCED, REMEDIATION, PRE_POST, POSTTEST_4TH, RANDOM, SINGLE, COMPLEX, CM01]
+)
+def test_player_sequencing_random_walk_keeps_invariants(package: str) -> None:
+    """Hundreds of random requests: only SN refusals, never a crash or a broken state."""
+    tree = tree_of(package)
+    ids = list(tree.activities)
+    pick = rng(sum(map(ord, package)))
+    seq = Sequencer(tree, SequencingState(), rng(3))
+    for _ in range(300):
+        request = pick.choice(REQUESTS)
+        if request == "report":
+            seq.report(pick.choice(ids), pick.choice(CMI_SAMPLES))
+        else:
+            target = pick.choice(ids) if request in ("choice", "jump") else None
+            result = seq.navigate(request, target)
+            assert result.ok or result.exception in EXCEPTIONS
+            if result.activity:
+                assert tree[result.activity].href
+        active = [a for a in ids if seq.state.activity(a).active]
+        if not tree.simple:
+            # Only the current activity's path is active (SN §4.2 activity state).
+            current = tree[seq.state.current] if seq.state.current else None
+            on_path = {a.id for a in current.path_from_root()} if current else set()
+            assert set(active) <= on_path
+        data = json.loads(json.dumps(seq.state.to_json()))
+        assert SequencingState.from_json(data).to_json() == data
+        seq = Sequencer(tree, SequencingState.from_json(data), rng(3))
+        assert seq.course_status().completion in (
+            "completed", "incomplete", "not attempted", "unknown"
+        )  # fmt: skip
