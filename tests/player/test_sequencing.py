@@ -1150,7 +1150,7 @@ def test_player_sequencing_none_request() -> None:
     assert seq.state.current == "playing_item"
 
 
-CMI_SAMPLES = [
+CMI_SAMPLES: list[dict[str, Any]] = [
     PASSED,
     FAILED,
     COMPLETED,
