@@ -4,8 +4,8 @@ Builds a throwaway database with the migrations, fills it with SQL ``generate_se
 (fast, reproducible with ``setseed``):
 
 - 40 organisation units, 20,000 learners spread over them, 230 courses (95 shared);
-- ``--years`` × ``--per-year`` completions (default 10 × 34,000) in the completions
-  projection, with a passed or failed row for 60 % of them (scores 0.3–1.0), spread
+- ``--years`` x ``--per-year`` completions (default 10 x 34,000) in the completions
+  projection, with a passed or failed row for 60 % of them (scores 0.3-1.0), spread
   evenly over the years;
 - ``--surrounding`` other statements in ``lrs_statement`` (default 3,000,000: launched,
   initialized, answered, ... around the completions), so the database is the size a
@@ -45,7 +45,9 @@ DB = "kompetens_bench_reports"
 def recreate(server: str) -> str:
     import psycopg
 
-    with psycopg.connect(server.replace("postgresql+psycopg", "postgresql") + "postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        server.replace("postgresql+psycopg", "postgresql") + "postgres", autocommit=True
+    ) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB}")
         conn.execute(f"CREATE DATABASE {DB}")
     return server + DB
@@ -72,16 +74,17 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
                   CASE WHEN i <= 95 THEN NULL ELSE 'unit' || (1 + i % 40) END, true, now(), now()
            FROM generate_series(1, 230) i""",
         # Completions: user, course, stored spread evenly over the years.
-        f"""INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id, course_id,
-               unit_id, verb, success, score, registration, stored, period)
+        f"""INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id,
+               course_id, unit_id, verb, success, score, registration, stored, period)
            SELECT md5('c' || i)::uuid::text, u, 'User ' || u,
                   'https://kompetens.example.org/courses/' || c, c, 1 + u % 40, 'completed', NULL,
                   NULL, md5('r' || i)::uuid::text, t, to_char(t, 'YYYY-MM')
            FROM (SELECT i, 1 + (random() * 19999)::int AS u, 1 + (random() * 229)::int AS c,
-                        timestamp '2016-01-01' + (i::float / {total}) * interval '{years} years' AS t
+                        timestamp '2016-01-01'
+                          + (i::float / {total}) * interval '{years} years' AS t
                  FROM generate_series(1, {total}) i) g""",
-        """INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id, course_id,
-               unit_id, verb, success, score, registration, stored, period)
+        """INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id,
+               course_id, unit_id, verb, success, score, registration, stored, period)
            SELECT md5('p' || id)::uuid::text, user_id, actor_name, activity_id, course_id, unit_id,
                   CASE WHEN s >= 0.5 THEN 'passed' ELSE 'failed' END, s >= 0.5, s, registration,
                   stored, period
@@ -91,11 +94,13 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
            SELECT md5('s' || i)::uuid::text,
                   jsonb_build_object('id', md5('s' || i)::uuid::text,
                      'actor', jsonb_build_object('account', jsonb_build_object(
-                        'homePage', 'https://kompetens.example.org', 'name', (1 + i % 20000)::text)),
+                        'homePage', 'https://kompetens.example.org',
+                        'name', (1 + i % 20000)::text)),
                      'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/answered'),
                      'object', jsonb_build_object('id', 'https://kompetens.example.org/courses/'
                         || (1 + i % 230) || '/q' || (i % 17))),
-                  timestamp '2016-01-01' + (i::float / {max(surrounding, 1)}) * interval '{years} years',
+                  timestamp '2016-01-01'
+                    + (i::float / {max(surrounding, 1)}) * interval '{years} years',
                   'http://adlnet.gov/expapi/verbs/answered', false, false
            FROM generate_series(1, {surrounding}) i""",
         "SELECT setval(pg_get_serial_sequence('portal_user', 'id'), 20000)",
@@ -122,7 +127,10 @@ def timed(fn: Any, repeat: int) -> dict[str, float]:
         fn()
         runs.append(time.perf_counter() - started)
         db.session.rollback()
-    return {"median_ms": round(statistics.median(runs) * 1000, 1), "max_ms": round(max(runs) * 1000, 1)}
+    return {
+        "median_ms": round(statistics.median(runs) * 1000, 1),
+        "max_ms": round(max(runs) * 1000, 1),
+    }
 
 
 def measure(repeat: int, years: int) -> list[dict[str, Any]]:
@@ -139,11 +147,20 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
         ("per course, all units, all years", lambda: reports.per_course(everyone)),
         ("per unit, all units, all years", lambda: reports.per_unit(everyone)),
         ("per month, all units, all years", lambda: reports.per_month(everyone)),
-        ("per course, all units, one year", lambda: reports.per_course(everyone, f"{last}-01", f"{last}-12")),
-        ("per month, all units, one year", lambda: reports.per_month(everyone, f"{last}-01", f"{last}-12")),
+        (
+            "per course, all units, one year",
+            lambda: reports.per_course(everyone, f"{last}-01", f"{last}-12"),
+        ),
+        (
+            "per month, all units, one year",
+            lambda: reports.per_month(everyone, f"{last}-01", f"{last}-12"),
+        ),
         ("per course, one unit (manager), all years", lambda: reports.per_course(unit)),
         ("per month, one unit (manager), all years", lambda: reports.per_month(unit)),
-        ("per unit, one unit (manager), one year", lambda: reports.per_unit(unit, f"{last}-01", f"{last}-12")),
+        (
+            "per unit, one unit (manager), one year",
+            lambda: reports.per_unit(unit, f"{last}-01", f"{last}-12"),
+        ),
         ("course's learners, all units", lambda: reports.course_learners(everyone, 17)),
         ("course's learners, one unit (manager)", lambda: reports.course_learners(unit, 17)),
         ("learner's transcript", lambda: reports.transcript(everyone, learner)),
@@ -168,7 +185,9 @@ def writes(app: Any, n: int) -> dict[str, float]:
         return [
             {
                 "id": str(uuid.uuid4()),
-                "actor": {"account": {"homePage": app.config["AGENT_HOMEPAGE"], "name": str(1 + i)}},
+                "actor": {
+                    "account": {"homePage": app.config["AGENT_HOMEPAGE"], "name": str(1 + i)}
+                },
                 "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
                 "object": {"id": f"{app.config['AGENT_HOMEPAGE']}/courses/{1 + i % 230}"},
                 "context": {"registration": str(uuid.uuid4())},
@@ -207,7 +226,9 @@ def main() -> None:
     from core import create_app
     from core.db import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench"}
+    )
     with app.app_context():
         upgrade()
         fill_times = fill(db, args.years, args.per_year, args.surrounding)
@@ -220,14 +241,27 @@ def main() -> None:
         counts["completed rows"] = db.session.scalar(
             text("SELECT count(*) FROM portal_completion WHERE verb = 'completed'")
         )
-        print(json.dumps({"rows": counts, "fill_seconds": {k: round(v, 1) for k, v in fill_times.items()}}, indent=1))
+        print(
+            json.dumps(
+                {"rows": counts, "fill_seconds": {k: round(v, 1) for k, v in fill_times.items()}},
+                indent=1,
+            )
+        )
         results = measure(args.repeat, args.years)
         for r in results:
-            print(f"{r['report']:<45} rows {r['rows'] or '':>6}  median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
+            print(
+                f"{r['report']:<45} rows {r['rows'] or '':>6}  "
+                f"median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms"
+            )
         write_cost = writes(app, args.writes)
         print("ms per stored statement:", write_cost)
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": counts, "reports": results, "writes_ms_per_statement": write_cost}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {"rows": counts, "reports": results, "writes_ms_per_statement": write_cost},
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,13 @@ from pathlib import Path
 
 from flask import Blueprint, Flask
 
-bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/portal-static")
+bp = Blueprint(
+    "portal",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/portal-static",
+)
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from core.db import db
 from core.errors import BadRequest, NotFound
@@ -40,7 +40,7 @@ def _unit_code(user: User) -> str | None:
     return user.unit.code if user.unit is not None else None
 
 
-def _visible(user: User) -> list[object]:
+def _visible(user: User) -> list[ColumnElement[bool]]:
     """Conditions limiting courses to what ``user`` may see (admins and authors see all)."""
     if has_role("author", user):
         return []
@@ -120,7 +120,9 @@ def _owner(unit: str | None) -> str | None:
     if not unit:
         return None
     if unit_by_code(unit) is None:
-        raise BadRequest("Unknown organisation unit", errors=[{"path": "unit", "message": "unknown"}])
+        raise BadRequest(
+            "Unknown organisation unit", errors=[{"path": "unit", "message": "unknown"}]
+        )
     return unit
 
 
@@ -177,13 +179,21 @@ def update_metadata(
 ) -> Course:
     """Change title, description, category and owning unit."""
     return packages.update_course(
-        course, title=title.strip(), description=description, category=category, owner_unit=_owner(unit)
+        course,
+        title=title.strip(),
+        description=description,
+        category=category,
+        owner_unit=_owner(unit),
     )
 
 
 def set_published(course: Course, published: bool) -> Course:
     """Publish or unpublish; an e-learning course needs a version before it is published."""
-    if published and course_kind(course.id) == "elearning" and packages.latest_published_version(course) is None:
+    if (
+        published
+        and course_kind(course.id) == "elearning"
+        and packages.latest_published_version(course) is None
+    ):
         raise BadRequest("Upload a package before publishing the course")
     return packages.set_published(course, published)
 

@@ -60,8 +60,10 @@ def create_session(
 ) -> ClassroomSession:
     """Plan a session of a course; the trainer must be an author/trainer or above."""
     if not has_role("author", trainer):
-        raise BadRequest("The trainer needs the author/trainer role",
-                         errors=[{"path": "trainer_id", "message": "not a trainer"}])
+        raise BadRequest(
+            "The trainer needs the author/trainer role",
+            errors=[{"path": "trainer_id", "message": "not a trainer"}],
+        )
     session = ClassroomSession(
         course_id=course.id,
         starts_at=starts_at,
@@ -139,9 +141,7 @@ def enrol(session: ClassroomSession, user: User) -> Enrolment:
     db.session.execute(
         select(ClassroomSession.id).where(ClassroomSession.id == session.id).with_for_update()
     )
-    taken = db.session.scalar(
-        select(func.count()).where(Enrolment.session_id == session.id)
-    ) or 0
+    taken = db.session.scalar(select(func.count()).where(Enrolment.session_id == session.id)) or 0
     if taken >= session.seats:
         raise Conflict("The session is full")
     enrolment = Enrolment(session_id=session.id, user_id=user.id, enrolled_at=_now())
@@ -182,7 +182,9 @@ def _statement(
         "registration": session.registration,
         "instructor": agent_for(trainer),
         "contextActivities": {
-            "category": [{"id": f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/kinds/classroom"}]
+            "category": [
+                {"id": f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/kinds/classroom"}
+            ]
         },
     }
     if on_session:
@@ -249,7 +251,9 @@ def record_attendance(
                     "min": 0,
                     "max": 100,
                 }
-            statements.append(_statement(enrolment.outcome, learner, trainer, session, course, result))
+            statements.append(
+                _statement(enrolment.outcome, learner, trainer, session, course, result)
+            )
     db.session.flush()
     if not statements:
         return []

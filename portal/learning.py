@@ -58,7 +58,12 @@ def in_progress(user: User) -> list[InProgress]:
     attempts = db.metadata.tables.get("player_attempt")
     if attempts is not None:
         stmt = (
-            select(attempts.c.course_id, Course.title, attempts.c.updated_at, attempts.c.completion_status)
+            select(
+                attempts.c.course_id,
+                Course.title,
+                attempts.c.updated_at,
+                attempts.c.completion_status,
+            )
             .join(Course, Course.id == attempts.c.course_id)
             .where(attempts.c.user_id == user.id, attempts.c.ended_at.is_(None))
             .where(attempts.c.completion_status != "completed")
@@ -94,8 +99,13 @@ def completed(user: User) -> list[Done]:
         key = completion.course_id or completion.activity_id
         current = done.get(key)
         if current is None:
-            done[key] = Done(completion.course_id, title or completion.activity_id,
-                             completion.stored, completion.verb, completion.score)
+            done[key] = Done(
+                completion.course_id,
+                title or completion.activity_id,
+                completion.stored,
+                completion.verb,
+                completion.score,
+            )
         elif current.score is None and completion.score is not None:
             current.score = completion.score
     return list(done.values())
@@ -113,19 +123,27 @@ def assigned(user: User) -> list[Assigned]:
         .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)
     ).all()
     course_ids = {a.course_id for a, _ in rows}
-    finished = set(
-        db.session.scalars(
-            select(Completion.course_id).where(
-                Completion.user_id == user.id,
-                Completion.course_id.in_(course_ids),
-                Completion.verb.in_(("completed", "passed")),
+    finished = (
+        set(
+            db.session.scalars(
+                select(Completion.course_id).where(
+                    Completion.user_id == user.id,
+                    Completion.course_id.in_(course_ids),
+                    Completion.verb.in_(("completed", "passed")),
+                )
             )
         )
-    ) if course_ids else set()
+        if course_ids
+        else set()
+    )
     today = date.today()
     return [
-        Assigned(a, title, a.course_id in finished,
-                 a.course_id not in finished and a.due_date is not None and a.due_date < today)
+        Assigned(
+            a,
+            title,
+            a.course_id in finished,
+            a.course_id not in finished and a.due_date is not None and a.due_date < today,
+        )
         for a, title in rows
     ]
 
@@ -151,8 +169,10 @@ def create_assignment(
 ) -> Assignment:
     """Assign a course to one user or to a whole unit."""
     if (user_id is None) == (unit_id is None):
-        raise BadRequest("Assign to either a person or a unit",
-                         errors=[{"path": "user_id", "message": "one of user_id, unit_id"}])
+        raise BadRequest(
+            "Assign to either a person or a unit",
+            errors=[{"path": "user_id", "message": "one of user_id, unit_id"}],
+        )
     course = db.session.get(Course, course_id)
     if course is None:
         raise NotFound(f"No course {course_id}")
@@ -185,7 +205,9 @@ def assignments_by(manager: User) -> list[tuple[Assignment, str, str]]:
         .order_by(Assignment.id.desc())
     )
     if manager.role != "admin":
-        stmt = stmt.where(or_(Assignment.unit_id == manager.unit_id, User.unit_id == manager.unit_id))
+        stmt = stmt.where(
+            or_(Assignment.unit_id == manager.unit_id, User.unit_id == manager.unit_id)
+        )
     return [(a, t, n) for a, t, n in db.session.execute(stmt)]
 
 

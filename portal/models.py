@@ -1,5 +1,6 @@
-"""Portal tables: accounts, organisation units, course kinds, classroom sessions,
-assignments, and the completions projection the reports read.
+"""Portal tables: accounts, units, course kinds, sessions, assignments, completions.
+
+The completions table is the projection of the LRS the reports read (portal/reports.py).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Enrolment(db.Model):
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     # "passed", "failed" or None (no test)
     outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    # Score in per cent (0–100), where given.
+    # Score in per cent (0-100), where given.
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
@@ -160,6 +161,8 @@ class Completion(db.Model):
         Index("ix_completion_course_verb_period", "course_id", "verb", "period"),
         Index("ix_completion_user_stored", "user_id", "stored"),
         Index("ix_completion_activity", "activity_id"),
+        # The projection looks rows up by registration on every stored batch.
+        Index("ix_completion_registration", "registration"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

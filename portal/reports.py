@@ -5,7 +5,7 @@
 transaction, whoever wrote the statement (player, classroom, a third-party tool over
 HTTP); a voiding statement deletes the voided statement's row (xAPI 1.0.3 Data §2.3.2).
 Reports are aggregate queries on indexed columns of that table, so they stay fast at
-10 years × 34,000 completions (bench/reports_bench.py).
+10 years x 34,000 completions (bench/reports_bench.py).
 
 A manager sees only rows of learners in their own unit; admins choose any unit or all.
 """
@@ -37,7 +37,7 @@ OUTCOMES = {
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def N_(text: str) -> str:  # noqa: N802  (the conventional name pybabel extracts)
+def N_(text: str) -> str:
     """Mark a column label for translation; templates translate it when shown."""
     return text
 
@@ -64,19 +64,26 @@ def _activity_ids(statement: dict[str, Any]) -> list[str]:
     return ids
 
 
-_PARTS = ("http://adlnet.gov/expapi/activities/objective",
-          "http://adlnet.gov/expapi/activities/interaction",
-          "http://adlnet.gov/expapi/activities/cmi.interaction")
+_PARTS = (
+    "http://adlnet.gov/expapi/activities/objective",
+    "http://adlnet.gov/expapi/activities/interaction",
+    "http://adlnet.gov/expapi/activities/cmi.interaction",
+)
 
 
 def _is_outcome(statement: dict[str, Any]) -> bool:
-    """A completed/passed/failed of a course or lesson; not of an objective or interaction
-    inside one (SCORM objectives become passed/failed statements too; xAPI SCORM Profile §3.2)."""
+    """Tell whether a statement is a course or lesson outcome (completed/passed/failed).
+
+    Outcomes of an objective or interaction inside a lesson are not: SCORM objectives
+    become passed/failed statements too (xAPI SCORM Profile §3.2).
+    """
     obj = statement["object"]
     if statement["verb"]["id"] not in OUTCOMES or obj.get("objectType", "Activity") != "Activity":
         return False
     kind = (obj.get("definition") or {}).get("type")
-    return kind not in _PARTS and "/objectives/" not in obj["id"] and "/interactions/" not in obj["id"]
+    return (
+        kind not in _PARTS and "/objectives/" not in obj["id"] and "/interactions/" not in obj["id"]
+    )
 
 
 def _course_by_registration(registrations: set[str]) -> dict[str, int]:
@@ -115,22 +122,33 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
     ]
     if outcomes:
         user_ids = {u for s in outcomes if (u := _user_id(s["actor"], home)) is not None}
-        units = dict(
-            db.session.execute(select(User.id, User.unit_id).where(User.id.in_(user_ids))).all()
-        ) if user_ids else {}
+        units = (
+            dict(
+                db.session.execute(select(User.id, User.unit_id).where(User.id.in_(user_ids))).all()
+            )
+            if user_ids
+            else {}
+        )
         registrations = {
             str(r) for s in outcomes if (r := (s.get("context") or {}).get("registration"))
         }
         by_registration = _course_by_registration(registrations)
         # One row per learner, registration and verb: a multi-SCO attempt completes once.
-        seen = {
-            (r, v, u, n)
-            for r, v, u, n in db.session.execute(
-                select(
-                    Completion.registration, Completion.verb, Completion.user_id, Completion.actor_name
-                ).where(Completion.registration.in_(registrations))
-            )
-        } if registrations else set()
+        seen = (
+            {
+                (r, v, u, n)
+                for r, v, u, n in db.session.execute(
+                    select(
+                        Completion.registration,
+                        Completion.verb,
+                        Completion.user_id,
+                        Completion.actor_name,
+                    ).where(Completion.registration.in_(registrations))
+                )
+            }
+            if registrations
+            else set()
+        )
         rows = []
         for s in outcomes:
             registration = (s.get("context") or {}).get("registration")
@@ -147,7 +165,11 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
             course_id = by_registration.get(str(registration)) if registration else None
             if course_id is None:
                 for activity_id in _activity_ids(s):
-                    tail = activity_id[len(course_prefix):] if activity_id.startswith(course_prefix) else ""
+                    tail = (
+                        activity_id[len(course_prefix) :]
+                        if activity_id.startswith(course_prefix)
+                        else ""
+                    )
                     if tail.isdigit():
                         course_id = int(tail)
                         break
@@ -266,8 +288,13 @@ def per_course(scope: Scope, start: str | None = None, end: str | None = None) -
         row["course"] = titles.get(row["course_id"], "")
     rows.sort(key=lambda r: (-int(r["completed"] or 0), r["course"]))
     return Table(
-        [("course", N_("Course")), ("completed", N_("Completions")), ("passed", N_("Passed")),
-         ("failed", N_("Failed")), ("avg_score", N_("Average score"))],
+        [
+            ("course", N_("Course")),
+            ("completed", N_("Completions")),
+            ("passed", N_("Passed")),
+            ("failed", N_("Failed")),
+            ("avg_score", N_("Average score")),
+        ],
         rows,
     )
 
@@ -285,7 +312,12 @@ def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> 
         row["unit"] = names.get(row["unit_id"], "")
     rows.sort(key=lambda r: r["unit"])
     return Table(
-        [("unit", N_("Unit")), ("completed", N_("Completions")), ("passed", N_("Passed")), ("failed", N_("Failed"))],
+        [
+            ("unit", N_("Unit")),
+            ("completed", N_("Completions")),
+            ("passed", N_("Passed")),
+            ("failed", N_("Failed")),
+        ],
         rows,
     )
 
@@ -300,7 +332,12 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
     )
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
     return Table(
-        [("period", N_("Month")), ("completed", N_("Completions")), ("passed", N_("Passed")), ("failed", N_("Failed"))],
+        [
+            ("period", N_("Month")),
+            ("completed", N_("Completions")),
+            ("passed", N_("Passed")),
+            ("failed", N_("Failed")),
+        ],
         rows,
     )
 
@@ -327,12 +364,18 @@ def transcript(scope: Scope, learner: User) -> Table:
         for c in completions
     ]
     return Table(
-        [("stored", N_("Date")), ("course", N_("Course")), ("verb", N_("Outcome")), ("score", N_("Score"))], rows
+        [
+            ("stored", N_("Date")),
+            ("course", N_("Course")),
+            ("verb", N_("Outcome")),
+            ("score", N_("Score")),
+        ],
+        rows,
     )
 
 
 def course_learners(scope: Scope, course_id: int) -> Table:
-    """A course's learners with their status (passed > failed > completed), last date, best score."""
+    """A course's learners: status (passed > failed > completed), last date, best score."""
     stmt = (
         select(
             Completion.user_id,
@@ -356,8 +399,13 @@ def course_learners(scope: Scope, course_id: int) -> Table:
         row["status"] = "passed" if row["passed"] else "failed" if row["failed"] else "completed"
     rows.sort(key=lambda r: r["learner"])
     return Table(
-        [("learner", N_("Learner")), ("email", N_("E-mail")), ("status", N_("Status")), ("score", N_("Best score")),
-         ("last", N_("Last"))],
+        [
+            ("learner", N_("Learner")),
+            ("email", N_("E-mail")),
+            ("status", N_("Status")),
+            ("score", N_("Best score")),
+            ("last", N_("Last")),
+        ],
         rows,
     )
 
@@ -374,11 +422,16 @@ def _course_titles(ids: Iterable[int | None]) -> dict[int | None, str]:
     wanted = {i for i in ids if i is not None}
     titles: dict[int | None, str] = {None: "(other activities)"}
     if wanted:
-        titles.update(dict(db.session.execute(select(Course.id, Course.title).where(Course.id.in_(wanted))).all()))
+        titles.update(
+            dict(
+                db.session.execute(
+                    select(Course.id, Course.title).where(Course.id.in_(wanted))
+                ).all()
+            )
+        )
     return titles
 
 
 def bars(table: Table, label_key: str, value_key: str = "completed") -> list[tuple[str, int]]:
     """(label, value) pairs for a bar chart."""
     return [(str(r.get(label_key) or ""), int(r.get(value_key) or 0)) for r in table.rows]
-

@@ -13,7 +13,7 @@ from portal.models import COURSE_KINDS, ROLES, UNIT_KINDS
 class FormSchema(Schema):
     """Forms carry the CSRF token and buttons: ignore unknown fields, blank means missing."""
 
-    class Meta:
+    class Meta:  # noqa: D106  (marshmallow options)
         unknown = EXCLUDE
 
     @pre_load
@@ -26,18 +26,24 @@ class FormSchema(Schema):
 
 
 class UnitSchema(FormSchema):
+    """A new organisation unit."""
+
     code = fields.String(required=True, validate=validate.Length(min=1, max=50))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(load_default="department", validate=validate.OneOf(UNIT_KINDS))
 
 
 class UnitUpdateSchema(FormSchema):
+    """A unit's new name, kind and active flag."""
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(load_default="department", validate=validate.OneOf(UNIT_KINDS))
     active = fields.Boolean(load_default=False)
 
 
 class UserCreateSchema(FormSchema):
+    """A new account (admin page)."""
+
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, validate=validate.Length(min=8, max=200))
@@ -46,6 +52,8 @@ class UserCreateSchema(FormSchema):
 
 
 class UserUpdateSchema(FormSchema):
+    """An account's name, role, unit and active flag."""
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     unit_id = fields.Integer(load_default=None, allow_none=True)
@@ -53,13 +61,19 @@ class UserUpdateSchema(FormSchema):
 
 
 class PasswordSchema(FormSchema):
+    """A new password set by an admin."""
+
     password = fields.String(required=True, validate=validate.Length(min=8, max=200))
 
 
 class CredentialSchema(FormSchema):
+    """A new LRS credential: a name and its scopes."""
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scopes = fields.List(
-        fields.String(validate=validate.OneOf(SCOPES)), required=True, validate=validate.Length(min=1)
+        fields.String(validate=validate.OneOf(SCOPES)),
+        required=True,
+        validate=validate.Length(min=1),
     )
 
     @pre_load
@@ -70,10 +84,16 @@ class CredentialSchema(FormSchema):
 
 
 class SettingsSchema(FormSchema):
-    locale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("sv", "en")))
+    """The user's language (blank: the browser's)."""
+
+    locale = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(("sv", "en"))
+    )
 
 
 class CatalogueQuerySchema(FormSchema):
+    """Catalogue search and filters."""
+
     q = fields.String(load_default="")
     category = fields.String(load_default=None)
     unit = fields.String(load_default=None)  # a unit code, or "shared"
@@ -81,6 +101,8 @@ class CatalogueQuerySchema(FormSchema):
 
 
 class CourseMetaSchema(FormSchema):
+    """A course's title, description, category and owning unit code."""
+
     title = fields.String(required=True, validate=validate.Length(min=1, max=500))
     description = fields.String(load_default="")
     category = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -88,6 +110,8 @@ class CourseMetaSchema(FormSchema):
 
 
 class UploadSchema(FormSchema):
+    """Options of a package upload."""
+
     title = fields.String(load_default=None, validate=validate.Length(max=500))
     category = fields.String(load_default=None, validate=validate.Length(max=200))
     unit = fields.String(load_default=None)
@@ -95,6 +119,8 @@ class UploadSchema(FormSchema):
 
 
 class SessionSchema(FormSchema):
+    """A classroom session (local date and time)."""
+
     starts_at = fields.NaiveDateTime(required=True, format="%Y-%m-%dT%H:%M")
     place = fields.String(required=True, validate=validate.Length(min=1, max=300))
     trainer_id = fields.Integer(required=True)
@@ -102,13 +128,21 @@ class SessionSchema(FormSchema):
 
 
 class AttendanceRowSchema(Schema):
+    """What the trainer recorded for one enrolment."""
+
     attended = fields.Boolean(load_default=False)
     completed = fields.Boolean(load_default=False)
-    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("passed", "failed")))
-    score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
+    outcome = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(("passed", "failed"))
+    )
+    score = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=100)
+    )
 
 
 class AssignmentSchema(FormSchema):
+    """A course assigned to a person or a unit."""
+
     course_id = fields.Integer(required=True)
     user_id = fields.Integer(load_default=None)
     unit_id = fields.Integer(load_default=None)
@@ -117,6 +151,8 @@ class AssignmentSchema(FormSchema):
 
 
 class ReportQuerySchema(FormSchema):
+    """Report filters: months (YYYY-MM), unit, and HTML or CSV."""
+
     start = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
     end = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
     unit_id = fields.Integer(load_default=None)

@@ -26,9 +26,9 @@ from lrs.auth import SCOPES
 from packages import service as packages
 from packages.report import PackageRefused
 from portal import bp, catalogue, classroom, learning, reports, schemas, service
-from portal.reports import N_
 from portal.auth import current_user, has_role, login_required, role_required, sign_in, sign_out
 from portal.models import COURSE_KINDS, ROLES, UNIT_KINDS, User
+from portal.reports import N_
 
 T = TypeVar("T")
 Page = str | BaseResponse | tuple[str, int]
@@ -432,7 +432,7 @@ def assignments() -> Page:
     )
 
 
-# -- Reports ----------------------------------------------------------------------------------------
+# -- Reports ---------------------------------------------------------------------------
 
 
 def _report_args() -> tuple[reports.Scope, dict[str, Any]]:
@@ -606,14 +606,24 @@ def admin_credentials() -> Page:
     return response
 
 
-_TITLES = {400: N_("The form could not be used"), 403: N_("Not allowed"), 404: N_("Not found"),
-           409: N_("Conflict"), 413: N_("Too large")}
+_TITLES = {
+    400: N_("The form could not be used"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+}
 
 
 @bp.errorhandler(AppError)
 def portal_error(exc: AppError) -> tuple[str, int]:
     """Portal errors on a page of the portal (with its navigation), translated."""
     title = _TITLES.get(exc.status_code, exc.title)
-    page = render_template("error.html", status=exc.status_code, title=_(title),
-                           message=_(exc.message), errors=exc.errors)
+    page = render_template(
+        "error.html",
+        status=exc.status_code,
+        title=_(title),
+        message=_(exc.message),
+        errors=exc.errors,
+    )
     return page, exc.status_code

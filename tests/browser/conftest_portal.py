@@ -1,8 +1,9 @@
-"""Fixtures for the portal's browser tests (imported by tests/browser/test_portal_*.py).
+"""Helpers for the portal's browser tests (tests/browser/test_portal_*.py).
 
 They build on tests/browser/conftest.py (``live_server``, ``page``) and the portal's
-data helpers (tests/portal/conftest.py).  ``axe`` runs axe-core (npm devDependency,
-node_modules/axe-core) in the page and fails on any WCAG 2.0/2.1 A or AA violation.
+data helpers (tests/portal/conftest.py).  ``check_axe`` runs axe-core (npm
+devDependency, node_modules/axe-core) in the page and fails on any WCAG 2.0/2.1 A or AA
+violation.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-@pytest.fixture
-def portal(app: Flask) -> Portal:
+def portal_data(app: Flask) -> Portal:
     """Build units, users and courses in the shared test database."""
     return Portal(app)
 
 
-@pytest.fixture
-def sign_in(live_server: Any) -> Any:
+def make_sign_in(live_server: Any) -> Any:
     """Sign in through the login form, as a person would."""
 
     def run(page: Any, email: str, password: str = "correct horse") -> None:
@@ -39,8 +38,7 @@ def sign_in(live_server: Any) -> Any:
     return run
 
 
-@pytest.fixture
-def axe() -> Any:
+def make_axe() -> Any:
     """Check the page with axe-core; fail with a readable list of violations."""
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci installs the devDependencies)")
@@ -50,7 +48,7 @@ def axe() -> Any:
         violations = page.evaluate(
             """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
                  .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                         nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""",
+                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""",
             WCAG_TAGS,
         )
         assert violations == [], f"{page.url}: {violations}"

@@ -9,15 +9,38 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest_portal import axe, portal, sign_in  # noqa: F401  (fixtures)
+import pytest
+
+from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
 from tests.browser.helpers import content_frame, wait_done, wait_running
 from tests.portal.conftest import package_zip
 
 GOLF_12 = "golf_scorm12_runtime_basic_calls.zip"
 
 
+@pytest.fixture
+def portal(app: Any) -> Any:
+    return portal_data(app)
+
+
+@pytest.fixture
+def sign_in(live_server: Any) -> Any:
+    return make_sign_in(live_server)
+
+
+@pytest.fixture
+def axe() -> Any:
+    return make_axe()
+
+
 def test_portal_learner_finds_launches_resumes_and_completes_a_course(
-    page: Any, live_server: Any, portal: Any, sign_in: Any, axe: Any, course_from_corpus: Any, app: Any
+    page: Any,
+    live_server: Any,
+    portal: Any,
+    sign_in: Any,
+    axe: Any,
+    course_from_corpus: Any,
+    app: Any,
 ) -> None:
     from core.db import db
     from packages.models import Course
@@ -61,7 +84,9 @@ def test_portal_learner_finds_launches_resumes_and_completes_a_course(
     completed = page.locator("section[aria-labelledby='h-done'] table")
     assert "Golf explained" in completed.inner_text()
     assert "85%" in completed.inner_text()
-    assert "Golf explained" not in page.locator("section[aria-labelledby='h-progress']").inner_text()
+    assert (
+        "Golf explained" not in page.locator("section[aria-labelledby='h-progress']").inner_text()
+    )
 
 
 def test_portal_author_uploads_and_publishes_a_course(
@@ -94,7 +119,11 @@ def test_portal_author_uploads_and_publishes_a_course(
     axe(page)
     page.get_by_role("button", name="Publish").click()
     page.wait_for_selector("text=Published.")
-    assert page.get_by_role("link", name="Preview as a learner").get_attribute("href").endswith("/launch")
+    assert (
+        page.get_by_role("link", name="Preview as a learner")
+        .get_attribute("href")
+        .endswith("/launch")
+    )
     page.get_by_role("link", name="Catalogue").click()
     assert page.get_by_role("link", name="Safe lifting").is_visible()
 
@@ -124,7 +153,11 @@ def test_portal_trainer_records_attendance(
     page.get_by_role("button", name="Record attendance").click()
     page.wait_for_selector("text=Attendance recorded (3 statements in the LRS).")
     statements = xapi.get("statements").get_json()["statements"]
-    assert sorted(s["verb"]["id"].rsplit("/", 1)[1] for s in statements) == ["attended", "completed", "passed"]
+    assert sorted(s["verb"]["id"].rsplit("/", 1)[1] for s in statements) == [
+        "attended",
+        "completed",
+        "passed",
+    ]
     assert all(s["actor"]["account"]["name"] == str(learner) for s in statements)
 
 
@@ -139,12 +172,18 @@ def test_portal_manager_opens_reports_and_exports_csv(
         "lea": portal.user("lea@example.org", unit_id=social, name="Lea Social"),
         "sam": portal.user("sam@example.org", unit_id=school, name="Sam School"),
     }
-    xapi.post("statements", [
-        {"id": str(uuid.uuid4()), "actor": {"account": {"homePage": home, "name": str(uid)}},
-         "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
-         "object": {"id": f"{home}/courses/{course}"}}
-        for uid in learners.values()
-    ])
+    xapi.post(
+        "statements",
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "actor": {"account": {"homePage": home, "name": str(uid)}},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                "object": {"id": f"{home}/courses/{course}"},
+            }
+            for uid in learners.values()
+        ],
+    )
     portal.user("maja@example.org", role="manager", unit_id=social, name="Maja Manager")
     sign_in(page, "maja@example.org")
     page.get_by_role("link", name="Reports").click()
@@ -153,10 +192,20 @@ def test_portal_manager_opens_reports_and_exports_csv(
     assert chart.is_visible()
     assert "Schools" not in page.locator("main").inner_text()
     with page.expect_download() as info:
-        page.locator("section[aria-labelledby='h-course']").get_by_role("link", name="Download CSV").click()
+        page.locator("section[aria-labelledby='h-course']").get_by_role(
+            "link", name="Download CSV"
+        ).click()
     download = info.value
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text())))
-    assert rows == [{"Course": "Fire safety", "Completions": "1", "Passed": "0", "Failed": "0", "Average score": ""}]
+    assert rows == [
+        {
+            "Course": "Fire safety",
+            "Completions": "1",
+            "Passed": "0",
+            "Failed": "0",
+            "Average score": "",
+        }
+    ]
     page.get_by_role("link", name="Fire safety").click()
     axe(page)
     assert "Lea Social" in page.locator("main").inner_text()

@@ -40,7 +40,9 @@ def package_zip(title: str = "Fire safety", manifest: str | None = None) -> byte
     """A small SCORM 1.2 package (or one with the given manifest text)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("imsmanifest.xml", manifest if manifest is not None else MANIFEST_12.format(title=title))
+        archive.writestr(
+            "imsmanifest.xml", manifest if manifest is not None else MANIFEST_12.format(title=title)
+        )
         archive.writestr("index.html", "<!doctype html><title>x</title><h1>Hi</h1>")
     return buffer.getvalue()
 
@@ -60,8 +62,12 @@ class Portal:
             return unit.id
 
     def user(
-        self, email: str = "lea@example.org", role: str = "learner", unit_id: int | None = None,
-        name: str | None = None, password: str | None = None,
+        self,
+        email: str = "lea@example.org",
+        role: str = "learner",
+        unit_id: int | None = None,
+        name: str | None = None,
+        password: str | None = None,
     ) -> int:
         from werkzeug.security import generate_password_hash
 
@@ -69,18 +75,29 @@ class Portal:
 
         with self.app.app_context():
             user = User(
-                email=email, name=name or email.split("@")[0].title(), role=role, unit_id=unit_id,
+                email=email,
+                name=name or email.split("@")[0].title(),
+                role=role,
+                unit_id=unit_id,
                 # A cheap hash keeps the suite fast; sign-in tests use real ones.
-                password_hash=generate_password_hash(password or "correct horse", "pbkdf2:sha256:1"),
-                created_at=datetime.now(UTC).replace(tzinfo=None), active=True, failed_logins=0,
+                password_hash=generate_password_hash(
+                    password or "correct horse", "pbkdf2:sha256:1"
+                ),
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+                active=True,
+                failed_logins=0,
             )
             db.session.add(user)
             db.session.commit()
             return user.id
 
     def course(
-        self, title: str = "Fire safety", unit: str | None = None, published: bool = True,
-        category: str | None = None, kind: str = "elearning",
+        self,
+        title: str = "Fire safety",
+        unit: str | None = None,
+        published: bool = True,
+        category: str | None = None,
+        kind: str = "elearning",
     ) -> int:
         from portal import catalogue
 
@@ -100,14 +117,16 @@ class Portal:
     def session(self, course_id: int, trainer_id: int, seats: int = 10, days: int = 7) -> int:
         from datetime import timedelta
 
-        from portal import classroom, service
         from packages import service as packages
+        from portal import classroom, service
 
         with self.app.app_context():
             s = classroom.create_session(
                 packages.get_course(course_id),
                 datetime.now(UTC).replace(tzinfo=None) + timedelta(days=days),
-                "Room 1", service.get_user(trainer_id), seats,
+                "Room 1",
+                service.get_user(trainer_id),
+                seats,
             )
             db.session.commit()
             return s.id

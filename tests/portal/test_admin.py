@@ -11,7 +11,9 @@ from tests.portal.conftest import post
 
 
 @pytest.mark.parametrize("path", ["/admin/units", "/admin/users", "/admin/credentials"])
-@pytest.mark.parametrize(("role", "status"), [("learner", 403), ("author", 403), ("manager", 403), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("learner", 403), ("author", 403), ("manager", 403), ("admin", 200)]
+)
 def test_portal_admin_pages_need_the_admin_role(portal, login, path, role, status):
     client = login(portal.user(role=role))
     assert client.get(path).status_code == status
@@ -25,7 +27,11 @@ def test_portal_admin_pages_redirect_anonymous_to_login(client):
 
 def test_portal_admin_units_create_and_rename(portal, login):
     admin = login(portal.user(role="admin"))
-    response = post(admin, "/admin/units", {"code": "social", "name": "Socialförvaltningen", "kind": "department"})
+    response = post(
+        admin,
+        "/admin/units",
+        {"code": "social", "name": "Socialförvaltningen", "kind": "department"},
+    )
     assert response.status_code == 302
     page = admin.get("/admin/units").get_data(as_text=True)
     assert "Socialförvaltningen" in page
@@ -58,9 +64,17 @@ def test_portal_admin_units_duplicate_code_is_a_conflict(portal, login):
 def test_portal_admin_users_create_with_role_and_unit(portal, login, app):
     unit = portal.unit("school")
     admin = login(portal.user(role="admin"))
-    response = post(admin, "/admin/users", {
-        "email": "Tina@Example.org", "name": "Tina Trainer", "password": "long enough",
-        "role": "author", "unit_id": str(unit)})
+    response = post(
+        admin,
+        "/admin/users",
+        {
+            "email": "Tina@Example.org",
+            "name": "Tina Trainer",
+            "password": "long enough",
+            "role": "author",
+            "unit_id": str(unit),
+        },
+    )
     assert response.status_code == 302
     page = admin.get("/admin/users?q=tina").get_data(as_text=True)
     assert "tina@example.org" in page
@@ -70,13 +84,17 @@ def test_portal_admin_users_create_with_role_and_unit(portal, login, app):
     assert anonymous.get("/login").status_code == 200
     with anonymous.session_transaction() as s:
         s["csrf"] = "t"
-    signed = anonymous.post("/login", data={"email": "tina@example.org", "password": "long enough", "csrf_token": "t"})
+    signed = anonymous.post(
+        "/login", data={"email": "tina@example.org", "password": "long enough", "csrf_token": "t"}
+    )
     assert signed.status_code == 302
 
 
 def test_portal_admin_users_short_password_is_refused(portal, login):
     admin = login(portal.user(role="admin"))
-    response = post(admin, "/admin/users", {"email": "a@example.org", "name": "A", "password": "short"})
+    response = post(
+        admin, "/admin/users", {"email": "a@example.org", "name": "A", "password": "short"}
+    )
     assert response.status_code == 400
 
 
@@ -86,7 +104,9 @@ def test_portal_admin_user_role_unit_and_deactivation(portal, login):
     admin = login(portal.user("boss@example.org", role="admin"))
     lea_client = login(lea)
     assert lea_client.get("/").status_code == 200
-    response = post(admin, f"/admin/users/{lea}", {"name": "Lea L", "role": "manager", "unit_id": str(unit)})
+    response = post(
+        admin, f"/admin/users/{lea}", {"name": "Lea L", "role": "manager", "unit_id": str(unit)}
+    )
     assert response.status_code == 302  # "active" unchecked: deactivated
     page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
     assert re.search(r'value="manager"\s+selected', page)
@@ -97,7 +117,9 @@ def test_portal_admin_user_role_unit_and_deactivation(portal, login):
 def test_portal_admin_user_last_admin_cannot_demote_themself(portal, login):
     admin_id = portal.user(role="admin")
     admin = login(admin_id)
-    response = post(admin, f"/admin/users/{admin_id}", {"name": "A", "role": "learner", "active": "true"})
+    response = post(
+        admin, f"/admin/users/{admin_id}", {"name": "A", "role": "learner", "active": "true"}
+    )
     assert response.status_code == 409
 
 
@@ -108,15 +130,28 @@ def test_portal_admin_password_reset_lifts_the_lockout(portal, login, app):
     with client.session_transaction() as s:
         s["csrf"] = "t"
     for _ in range(app.config["LOCKOUT_ATTEMPTS"]):
-        client.post("/login", data={"email": "lea@example.org", "password": "wrong", "csrf_token": "t"})
-    assert post(admin, f"/admin/users/{lea}", {"action": "password", "password": "brand new pw"}).status_code == 302
-    response = client.post("/login", data={"email": "lea@example.org", "password": "brand new pw", "csrf_token": "t"})
+        client.post(
+            "/login", data={"email": "lea@example.org", "password": "wrong", "csrf_token": "t"}
+        )
+    assert (
+        post(
+            admin, f"/admin/users/{lea}", {"action": "password", "password": "brand new pw"}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        "/login", data={"email": "lea@example.org", "password": "brand new pw", "csrf_token": "t"}
+    )
     assert response.status_code == 302
 
 
 def test_portal_admin_credentials_create_shows_secret_once_and_revoke(portal, login, client):
     admin = login(portal.user(role="admin"))
-    response = post(admin, "/admin/credentials", {"name": "HR system", "scopes": ["statements/read", "statements/write"]})
+    response = post(
+        admin,
+        "/admin/credentials",
+        {"name": "HR system", "scopes": ["statements/read", "statements/write"]},
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)

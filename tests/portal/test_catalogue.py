@@ -60,7 +60,9 @@ def test_portal_catalogue_bad_kind_filter_is_refused(world, login):
     assert login(world["lea"]).get("/catalogue?kind=webinar").status_code == 400
 
 
-@pytest.mark.parametrize(("course", "status"), [("shared", 200), ("social", 200), ("school", 404), ("draft", 404)])
+@pytest.mark.parametrize(
+    ("course", "status"), [("shared", 200), ("social", 200), ("school", 404), ("draft", 404)]
+)
 def test_portal_course_page_visibility(world, login, course, status):
     course_id = world["courses"][course]
     assert login(world["lea"]).get(f"/catalogue/{course_id}").status_code == status
@@ -81,9 +83,12 @@ def test_portal_authoring_needs_the_author_role(portal, login, role):
 
 def test_portal_authoring_upload_publish_and_find_in_catalogue(portal, login):
     author = login(portal.user("ann@example.org", role="author"))
-    response = post(author, "/author", {
-        "file": (io.BytesIO(package_zip("Data protection")), "gdpr.zip"), "category": "Law"},
-        content_type="multipart/form-data")
+    response = post(
+        author,
+        "/author",
+        {"file": (io.BytesIO(package_zip("Data protection")), "gdpr.zip"), "category": "Law"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     course_url = response.headers["Location"].split("?")[0]
     course_id = int(course_url.rsplit("/", 1)[1])
@@ -92,12 +97,25 @@ def test_portal_authoring_upload_publish_and_find_in_catalogue(portal, login):
     post(author, course_url, {"action": "publish"})
     assert "Data protection" in learner.get("/catalogue").get_data(as_text=True)
     # Metadata, preview link, new version
-    post(author, course_url, {"action": "metadata", "title": "GDPR basics", "description": "Why and how", "category": "Law"})
+    post(
+        author,
+        course_url,
+        {
+            "action": "metadata",
+            "title": "GDPR basics",
+            "description": "Why and how",
+            "category": "Law",
+        },
+    )
     page = author.get(course_url).get_data(as_text=True)
     assert "GDPR basics" in page
     assert f"/courses/{course_id}/launch" in page
-    response = post(author, course_url, {"action": "version", "file": (io.BytesIO(package_zip("GDPR v2")), "v2.zip")},
-                    content_type="multipart/form-data")
+    response = post(
+        author,
+        course_url,
+        {"action": "version", "file": (io.BytesIO(package_zip("GDPR v2")), "v2.zip")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert re.search(r'<td class="num">2</td>', author.get(course_url).get_data(as_text=True))
     post(author, course_url, {"action": "unpublish"})
@@ -107,8 +125,12 @@ def test_portal_authoring_upload_publish_and_find_in_catalogue(portal, login):
 def test_portal_authoring_refused_package_shows_the_validation_report(portal, login):
     author = login(portal.user("ann@example.org", role="author"))
     broken = '<?xml version="1.0"?>\n<manifest identifier="m" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2">\n<organizations>\n<broken>'
-    response = post(author, "/author", {"file": (io.BytesIO(package_zip(manifest=broken)), "bad.zip")},
-                    content_type="multipart/form-data")
+    response = post(
+        author,
+        "/author",
+        {"file": (io.BytesIO(package_zip(manifest=broken)), "bad.zip")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Validation report" in page

@@ -15,15 +15,28 @@ VERB = "http://adlnet.gov/expapi/verbs/"
 def room(portal):
     trainer = portal.user("tom@example.org", role="author", name="Tom Trainer")
     course = portal.course("Lifting technique", kind="classroom")
-    return {"trainer": trainer, "course": course, "session": portal.session(course, trainer, seats=2)}
+    return {
+        "trainer": trainer,
+        "course": course,
+        "session": portal.session(course, trainer, seats=2),
+    }
 
 
 def test_portal_classroom_author_plans_a_session(portal, login):
     trainer = portal.user("tom@example.org", role="author")
     course = portal.course("First aid", kind="classroom")
     client = login(trainer)
-    response = post(client, f"/author/courses/{course}", {
-        "action": "session", "starts_at": "2030-05-04T09:30", "place": "Town hall", "trainer_id": str(trainer), "seats": "12"})
+    response = post(
+        client,
+        f"/author/courses/{course}",
+        {
+            "action": "session",
+            "starts_at": "2030-05-04T09:30",
+            "place": "Town hall",
+            "trainer_id": str(trainer),
+            "seats": "12",
+        },
+    )
     assert response.status_code == 302
     page = client.get(f"/author/courses/{course}").get_data(as_text=True)
     assert "Town hall" in page
@@ -34,8 +47,17 @@ def test_portal_classroom_session_needs_a_trainer_role(portal, login):
     author = portal.user("tom@example.org", role="author")
     learner = portal.user("lea@example.org")
     course = portal.course("First aid", kind="classroom")
-    response = post(login(author), f"/author/courses/{course}", {
-        "action": "session", "starts_at": "2030-05-04T09:30", "place": "X", "trainer_id": str(learner), "seats": "3"})
+    response = post(
+        login(author),
+        f"/author/courses/{course}",
+        {
+            "action": "session",
+            "starts_at": "2030-05-04T09:30",
+            "place": "X",
+            "trainer_id": str(learner),
+            "seats": "3",
+        },
+    )
     assert response.status_code == 400
 
 
@@ -57,8 +79,18 @@ def test_portal_classroom_enrolment_until_full(portal, login, room):
 def test_portal_classroom_only_the_trainer_records_attendance(portal, login, room):
     other = login(portal.user("other@example.org", role="author"))
     assert other.get(f"/trainer/sessions/{room['session']}").status_code == 403
-    assert login(portal.user("lea@example.org")).get(f"/trainer/sessions/{room['session']}").status_code == 403
-    assert login(portal.user("boss@example.org", role="admin")).get(f"/trainer/sessions/{room['session']}").status_code == 200
+    assert (
+        login(portal.user("lea@example.org"))
+        .get(f"/trainer/sessions/{room['session']}")
+        .status_code
+        == 403
+    )
+    assert (
+        login(portal.user("boss@example.org", role="admin"))
+        .get(f"/trainer/sessions/{room['session']}")
+        .status_code
+        == 200
+    )
 
 
 def test_portal_classroom_attendance_becomes_statements_in_the_lrs(portal, login, room, xapi, app):
@@ -69,12 +101,24 @@ def test_portal_classroom_attendance_becomes_statements_in_the_lrs(portal, login
         post(login(user_id), f"/sessions/{room['session']}/enrol")
     trainer = login(room["trainer"])
     page = trainer.get(f"/trainer/sessions/{room['session']}").get_data(as_text=True)
-    ids = dict(zip(re.findall(r"<th scope=\"row\">(\w+)</th>", page), re.findall(r'name="e(\d+)-attended"', page), strict=True))
-    response = post(trainer, f"/trainer/sessions/{room['session']}", {
-        f"e{ids['Lea']}-attended": "true", f"e{ids['Lea']}-completed": "true",
-        f"e{ids['Lea']}-outcome": "passed", f"e{ids['Lea']}-score": "87.5",
-        # Bo did not come: no statements for him.
-    })
+    ids = dict(
+        zip(
+            re.findall(r"<th scope=\"row\">(\w+)</th>", page),
+            re.findall(r'name="e(\d+)-attended"', page),
+            strict=True,
+        )
+    )
+    response = post(
+        trainer,
+        f"/trainer/sessions/{room['session']}",
+        {
+            f"e{ids['Lea']}-attended": "true",
+            f"e{ids['Lea']}-completed": "true",
+            f"e{ids['Lea']}-outcome": "passed",
+            f"e{ids['Lea']}-score": "87.5",
+            # Bo did not come: no statements for him.
+        },
+    )
     assert response.status_code == 302
     body = xapi.get("statements", query={"limit": 50}).get_json()
     statements = body["statements"]
@@ -85,7 +129,10 @@ def test_portal_classroom_attendance_becomes_statements_in_the_lrs(portal, login
     assert len(registrations) == 1
     for s in statements:
         assert s["actor"]["account"] == {"homePage": home, "name": str(lea_id)}
-        assert s["context"]["instructor"]["account"] == {"homePage": home, "name": str(room["trainer"])}
+        assert s["context"]["instructor"]["account"] == {
+            "homePage": home,
+            "name": str(room["trainer"]),
+        }
     passed = next(s for s in statements if s["verb"]["id"].endswith("passed"))
     assert passed["result"]["success"] is True
     assert passed["result"]["score"] == {"scaled": 0.875, "raw": 87.5, "min": 0, "max": 100}
@@ -108,5 +155,9 @@ def test_portal_classroom_score_out_of_range_is_refused(portal, login, room):
     trainer = login(room["trainer"])
     page = trainer.get(f"/trainer/sessions/{room['session']}").get_data(as_text=True)
     enrolment = re.search(r'name="e(\d+)-attended"', page).group(1)
-    response = post(trainer, f"/trainer/sessions/{room['session']}", {f"e{enrolment}-attended": "true", f"e{enrolment}-score": "130"})
+    response = post(
+        trainer,
+        f"/trainer/sessions/{room['session']}",
+        {f"e{enrolment}-attended": "true", f"e{enrolment}-score": "130"},
+    )
     assert response.status_code == 400

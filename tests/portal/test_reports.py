@@ -22,18 +22,30 @@ def org(portal, app):
     people = {
         "lea": portal.user("lea@example.org", unit_id=social, name="Lea Social"),
         "sam": portal.user("sam@example.org", unit_id=school, name="Sam School"),
-        "maja": portal.user("maja@example.org", role="manager", unit_id=social, name="Maja Manager"),
+        "maja": portal.user(
+            "maja@example.org", role="manager", unit_id=social, name="Maja Manager"
+        ),
         "max": portal.user("max@example.org", role="manager", unit_id=school, name="Max Manager"),
         "admin": portal.user("admin@example.org", role="admin", name="Ada Admin"),
     }
-    return {"social": social, "school": school, "course": course, "other": other,
-            "home": app.config["AGENT_HOMEPAGE"], **people}
+    return {
+        "social": social,
+        "school": school,
+        "course": course,
+        "other": other,
+        "home": app.config["AGENT_HOMEPAGE"],
+        **people,
+    }
 
 
 def outcome(org, user: str, verb: str, course: str = "course", score: float | None = None) -> dict:
     statement = {
         "id": str(uuid.uuid4()),
-        "actor": {"objectType": "Agent", "name": user, "account": {"homePage": org["home"], "name": str(org[user])}},
+        "actor": {
+            "objectType": "Agent",
+            "name": user,
+            "account": {"homePage": org["home"], "name": str(org[user])},
+        },
         "verb": {"id": VERB + verb},
         "object": {"objectType": "Activity", "id": f"{org['home']}/courses/{org[course]}"},
     }
@@ -49,22 +61,30 @@ def rows(app):
     from portal.models import Completion
 
     with app.app_context():
-        return [(c.user_id, c.course_id, c.unit_id, c.verb, c.score) for c in db.session.scalars(select(Completion))]
+        return [
+            (c.user_id, c.course_id, c.unit_id, c.verb, c.score)
+            for c in db.session.scalars(select(Completion))
+        ]
 
 
 def test_portal_projection_follows_statements_and_voiding(org, xapi, app):
     completed = outcome(org, "lea", "completed")
     passed = outcome(org, "lea", "passed", score=0.9)
     assert xapi.post("statements", [completed, passed]).status_code == 200
-    assert sorted(rows(app)) == sorted([
-        (org["lea"], org["course"], org["social"], "completed", None),
-        (org["lea"], org["course"], org["social"], "passed", 0.9),
-    ])
+    assert sorted(rows(app)) == sorted(
+        [
+            (org["lea"], org["course"], org["social"], "completed", None),
+            (org["lea"], org["course"], org["social"], "passed", 0.9),
+        ]
+    )
     # Statements that are not outcomes are not projected.
     xapi.post("statements", {**outcome(org, "lea", "experienced"), "id": str(uuid.uuid4())})
     assert len(rows(app)) == 2
-    voiding = {"actor": {"mbox": "mailto:admin@example.org"}, "verb": {"id": VERB + "voided"},
-               "object": {"objectType": "StatementRef", "id": passed["id"]}}
+    voiding = {
+        "actor": {"mbox": "mailto:admin@example.org"},
+        "verb": {"id": VERB + "voided"},
+        "object": {"objectType": "StatementRef", "id": passed["id"]},
+    }
     assert xapi.post("statements", voiding).status_code == 200
     assert rows(app) == [(org["lea"], org["course"], org["social"], "completed", None)]
 
@@ -78,15 +98,22 @@ def test_portal_projection_keeps_foreign_actors_without_a_user(org, xapi, app):
 
 @pytest.fixture
 def filled(org, xapi):
-    xapi.post("statements", [
-        outcome(org, "lea", "completed"), outcome(org, "lea", "passed", score=0.8),
-        outcome(org, "sam", "completed"), outcome(org, "sam", "failed", score=0.3),
-        outcome(org, "sam", "completed", course="other"),
-    ])
+    xapi.post(
+        "statements",
+        [
+            outcome(org, "lea", "completed"),
+            outcome(org, "lea", "passed", score=0.8),
+            outcome(org, "sam", "completed"),
+            outcome(org, "sam", "failed", score=0.3),
+            outcome(org, "sam", "completed", course="other"),
+        ],
+    )
     return org
 
 
-@pytest.mark.parametrize(("role", "status"), [("learner", 403), ("author", 403), ("manager", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("learner", 403), ("author", 403), ("manager", 200), ("admin", 200)]
+)
 def test_portal_reports_need_manager_or_admin(portal, login, role, status):
     assert login(portal.user(role=role)).get("/reports").status_code == status
 
@@ -97,7 +124,7 @@ def test_portal_reports_admin_sees_every_unit(filled, login):
     assert "Schools" in page
     assert "Data protection" in page
     assert "<svg" in page
-    assert "<title id=\"chart-month-title\">" in page
+    assert '<title id="chart-month-title">' in page
 
 
 def test_portal_reports_manager_sees_only_their_unit(filled, login):
@@ -140,11 +167,24 @@ def test_portal_reports_csv_per_course(filled, login):
 
 def test_portal_reports_csv_per_unit_and_month(filled, login):
     admin = login(filled["admin"])
-    units = list(csv.DictReader(io.StringIO(admin.get("/reports?table=unit&format=csv").get_data(as_text=True))))
+    units = list(
+        csv.DictReader(
+            io.StringIO(admin.get("/reports?table=unit&format=csv").get_data(as_text=True))
+        )
+    )
     assert {r["Unit"]: r["Completions"] for r in units} == {"Schools": "2", "Social services": "1"}
-    months = list(csv.DictReader(io.StringIO(admin.get("/reports?table=month&format=csv").get_data(as_text=True))))
+    months = list(
+        csv.DictReader(
+            io.StringIO(admin.get("/reports?table=month&format=csv").get_data(as_text=True))
+        )
+    )
     assert sum(int(r["Completions"]) for r in months) == 3
-    assert admin.get("/reports?start=2001-01&end=2001-12&table=month&format=csv").get_data(as_text=True).count("\n") == 1
+    assert (
+        admin.get("/reports?start=2001-01&end=2001-12&table=month&format=csv")
+        .get_data(as_text=True)
+        .count("\n")
+        == 1
+    )
 
 
 def test_portal_reports_bad_period_is_refused(filled, login):
@@ -153,15 +193,34 @@ def test_portal_reports_bad_period_is_refused(filled, login):
 
 def test_portal_reports_transcript_and_course_learners(filled, login):
     admin = login(filled["admin"])
-    transcript = list(csv.DictReader(io.StringIO(
-        admin.get(f"/reports/learners/{filled['sam']}?format=csv").get_data(as_text=True))))
+    transcript = list(
+        csv.DictReader(
+            io.StringIO(
+                admin.get(f"/reports/learners/{filled['sam']}?format=csv").get_data(as_text=True)
+            )
+        )
+    )
     assert sorted((r["Course"], r["Outcome"]) for r in transcript) == [
-        ("Data protection", "completed"), ("Fire safety", "completed"), ("Fire safety", "failed")]
-    learners = list(csv.DictReader(io.StringIO(
-        admin.get(f"/reports/courses/{filled['course']}?format=csv").get_data(as_text=True))))
+        ("Data protection", "completed"),
+        ("Fire safety", "completed"),
+        ("Fire safety", "failed"),
+    ]
+    learners = list(
+        csv.DictReader(
+            io.StringIO(
+                admin.get(f"/reports/courses/{filled['course']}?format=csv").get_data(as_text=True)
+            )
+        )
+    )
     assert {(r["Learner"], r["Status"], r["Best score"]) for r in learners} == {
-        ("Lea Social", "passed", "0.8"), ("Sam School", "failed", "0.3")}
-    assert admin.get(f"/reports?learner={filled['sam']}").headers["Location"].endswith(f"/reports/learners/{filled['sam']}")
+        ("Lea Social", "passed", "0.8"),
+        ("Sam School", "failed", "0.3"),
+    }
+    assert (
+        admin.get(f"/reports?learner={filled['sam']}")
+        .headers["Location"]
+        .endswith(f"/reports/learners/{filled['sam']}")
+    )
 
 
 def test_portal_reports_csv_cells_cannot_be_formulas(org, xapi, login, app):
@@ -169,7 +228,7 @@ def test_portal_reports_csv_cells_cannot_be_formulas(org, xapi, login, app):
     from packages.models import Course
 
     with app.app_context():
-        db.session.get(Course, org["course"]).title = "=HYPERLINK(\"x\")"
+        db.session.get(Course, org["course"]).title = '=HYPERLINK("x")'
         db.session.commit()
     xapi.post("statements", outcome(org, "lea", "completed"))
     body = login(org["admin"]).get("/reports?table=course&format=csv").get_data(as_text=True)
@@ -178,11 +237,43 @@ def test_portal_reports_csv_cells_cannot_be_formulas(org, xapi, login, app):
 
 def test_portal_my_learning_and_assignments(org, login, xapi):
     maja = login(org["maja"])
-    assert post(maja, "/manage/assignments", {"course_id": str(org["course"]), "unit_id": str(org["social"]), "due_date": "2001-01-31"}).status_code == 302
-    assert post(maja, "/manage/assignments", {"course_id": str(org["other"]), "user_id": str(org["lea"])}).status_code == 302
+    assert (
+        post(
+            maja,
+            "/manage/assignments",
+            {
+                "course_id": str(org["course"]),
+                "unit_id": str(org["social"]),
+                "due_date": "2001-01-31",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            maja,
+            "/manage/assignments",
+            {"course_id": str(org["other"]), "user_id": str(org["lea"])},
+        ).status_code
+        == 302
+    )
     # Not across units, and not to both or neither.
-    assert post(maja, "/manage/assignments", {"course_id": str(org["course"]), "user_id": str(org["sam"])}).status_code == 403
-    assert post(maja, "/manage/assignments", {"course_id": str(org["course"]), "unit_id": str(org["school"])}).status_code == 403
+    assert (
+        post(
+            maja,
+            "/manage/assignments",
+            {"course_id": str(org["course"]), "user_id": str(org["sam"])},
+        ).status_code
+        == 403
+    )
+    assert (
+        post(
+            maja,
+            "/manage/assignments",
+            {"course_id": str(org["course"]), "unit_id": str(org["school"])},
+        ).status_code
+        == 403
+    )
     assert post(maja, "/manage/assignments", {"course_id": str(org["course"])}).status_code == 400
     lea = login(org["lea"])
     page = lea.get("/my").get_data(as_text=True)
@@ -194,7 +285,13 @@ def test_portal_my_learning_and_assignments(org, login, xapi):
     assert "Overdue" not in page
     assert "Done" in page
     # Max (school) does not see Maja's assignments.
-    assert "Data protection" not in login(org["max"]).get("/manage/assignments").get_data(as_text=True).split("<table>")[1]
+    assert (
+        "Data protection"
+        not in login(org["max"])
+        .get("/manage/assignments")
+        .get_data(as_text=True)
+        .split("<table>")[1]
+    )
 
 
 def test_portal_assignments_need_the_manager_role(portal, login):
@@ -208,8 +305,10 @@ def test_portal_projection_skips_objectives_and_counts_an_attempt_once(org, xapi
     for n in ("a", "b"):
         statement = outcome(org, "lea", "completed")
         statement["object"]["id"] = sco + n
-        statement["context"] = {"registration": registration,
-                                "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]}}
+        statement["context"] = {
+            "registration": registration,
+            "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]},
+        }
         batch.append(statement)
     objective = outcome(org, "lea", "passed")
     objective["object"]["id"] = sco + "a/objectives/obj1"
