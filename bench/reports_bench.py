@@ -12,7 +12,7 @@ Builds a throwaway database with the migrations, fills it with SQL ``generate_se
   real one would be; the reports never read that table.
 
 Then times every report the portal shows, each run ``--repeat`` times (median and worst),
-as an admin over all units, as an admin over one year, and as a manager of one unit;
+as an admin over all units, over the last 12 months, and as a manager of one unit;
 a learner's transcript and a course's learners.  Finally it stores statements through
 ``lrs.service.store_statements`` with and without the projection listener, to show what
 keeping the projection in step costs a write.
@@ -56,8 +56,12 @@ def recreate(server: str) -> str:
 def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, float]:
     from sqlalchemy import text
 
+    from portal.reports import months_ago
+
     timings = {}
     total = years * per_year
+    # The data ends this month: the default report (the last 12 months) sees a full year.
+    start = months_ago(years * 12 - 1) + "-01"
     statements = [
         "SELECT setseed(0.42)",
         """INSERT INTO portal_unit (id, code, name, kind, active)
@@ -80,7 +84,7 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
                   'https://kompetens.example.org/courses/' || c, c, 1 + u % 40, 'completed', NULL,
                   NULL, md5('r' || i)::uuid::text, t, to_char(t, 'YYYY-MM')
            FROM (SELECT i, 1 + (random() * 19999)::int AS u, 1 + (random() * 229)::int AS c,
-                        timestamp '2016-01-01'
+                        timestamp '{start}'
                           + (i::float / {total}) * interval '{years} years' AS t
                  FROM generate_series(1, {total}) i) g""",
         """INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id,
@@ -99,7 +103,7 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
                      'verb', jsonb_build_object('id', 'http://adlnet.gov/expapi/verbs/answered'),
                      'object', jsonb_build_object('id', 'https://kompetens.example.org/courses/'
                         || (1 + i % 230) || '/q' || (i % 17))),
-                  timestamp '2016-01-01'
+                  timestamp '{start}'
                     + (i::float / {max(surrounding, 1)}) * interval '{years} years',
                   'http://adlnet.gov/expapi/verbs/answered', false, false
            FROM generate_series(1, {surrounding}) i""",
@@ -140,7 +144,7 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
 
     everyone = reports.Scope(None, True)
     unit = reports.Scope(7, False)
-    last = f"{2016 + years - 1}"
+    first = reports.months_ago(11)
     learner = db.session.get(User, 4247)
     results = []
     cases = [
@@ -148,18 +152,18 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
         ("per unit, all units, all years", lambda: reports.per_unit(everyone)),
         ("per month, all units, all years", lambda: reports.per_month(everyone)),
         (
-            "per course, all units, one year",
-            lambda: reports.per_course(everyone, f"{last}-01", f"{last}-12"),
+            "per course, all units, last 12 months",
+            lambda: reports.per_course(everyone, first, None),
         ),
         (
-            "per month, all units, one year",
-            lambda: reports.per_month(everyone, f"{last}-01", f"{last}-12"),
+            "per month, all units, last 12 months",
+            lambda: reports.per_month(everyone, first, None),
         ),
         ("per course, one unit (manager), all years", lambda: reports.per_course(unit)),
         ("per month, one unit (manager), all years", lambda: reports.per_month(unit)),
         (
-            "per unit, one unit (manager), one year",
-            lambda: reports.per_unit(unit, f"{last}-01", f"{last}-12"),
+            "per unit, one unit (manager), last 12 months",
+            lambda: reports.per_unit(unit, first, None),
         ),
         ("course's learners, all units", lambda: reports.course_learners(everyone, 17)),
         ("course's learners, one unit (manager)", lambda: reports.course_learners(unit, 17)),
@@ -169,6 +173,54 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
     for name, fn in cases:
         table_rows = len(fn().rows) if not name.startswith("CSV") else None
         results.append({"report": name, "rows": table_rows, **timed(fn, repeat)})
+    return results
+
+
+def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
+    """Whole HTTP requests to the report pages (queries, rendering, CSV), as the UI makes them."""
+    from core.db import db
+    from portal import service
+
+    with app.app_context():
+        admin = service.create_user("bench-admin@example.org", "Admin", "bench password", "admin")
+        manager = service.create_user(
+            "bench-manager@example.org", "Manager", "bench password", "manager", 7
+        )
+        db.session.commit()
+        ids = {"admin": admin.id, "manager": manager.id}
+    results = []
+    cases = [
+        ("admin", "/reports", "overview, all units, last 12 months (default)"),
+        ("admin", "/reports?start=", "overview, all units, all 10 years"),
+        (
+            "admin",
+            "/reports?start=&table=course&format=csv",
+            "CSV per course, all units, all years",
+        ),
+        ("admin", "/reports/courses/17", "course's learners, all units"),
+        ("admin", "/reports/learners/4247", "learner's transcript"),
+        ("manager", "/reports", "overview, manager, last 12 months (default)"),
+        ("manager", "/reports?start=", "overview, manager, all 10 years"),
+        ("manager", "/reports/courses/17?format=csv", "CSV course's learners, manager"),
+    ]
+    for role, url, name in cases:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["user_id"] = ids[role]
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            runs.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        results.append(
+            {
+                "page": f"GET {url} ({role})",
+                "what": name,
+                "median_ms": round(statistics.median(runs) * 1000, 1),
+                "max_ms": round(max(runs) * 1000, 1),
+            }
+        )
     return results
 
 
@@ -253,6 +305,9 @@ def main() -> None:
                 f"{r['report']:<45} rows {r['rows'] or '':>6}  "
                 f"median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms"
             )
+        page_times = pages(app, args.repeat)
+        for r in page_times:
+            print(f"{r['page']:<60} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
         write_cost = writes(app, args.writes)
         print("ms per stored statement:", write_cost)
     if args.json:

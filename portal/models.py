@@ -156,8 +156,10 @@ class Completion(db.Model):
 
     __tablename__ = "portal_completion"
     __table_args__ = (
-        Index("ix_completion_verb_period", "verb", "period"),
-        Index("ix_completion_unit_verb_period", "unit_id", "verb", "period"),
+        # Covering indexes: the per course/unit/month reports are index-only scans,
+        # for every unit (by period) and for one unit (a manager's).
+        Index("ix_completion_period_cover", "period", "unit_id", "course_id", "verb", "score"),
+        Index("ix_completion_unit_cover", "unit_id", "period", "course_id", "verb", "score"),
         Index("ix_completion_course_verb_period", "course_id", "verb", "period"),
         Index("ix_completion_user_stored", "user_id", "stored"),
         Index("ix_completion_activity", "activity_id"),

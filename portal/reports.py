@@ -17,7 +17,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -229,6 +229,13 @@ def scope_for(user: User, unit_id: int | None = None) -> Scope:
         raise Forbidden("A manager sees only their own unit")
     # A manager without a unit sees nothing (unit_id -1 matches no row).
     return Scope(user.unit_id if user.unit_id is not None else -1, False)
+
+
+def months_ago(n: int, today: date | None = None) -> str:
+    """The period ("YYYY-MM") ``n`` months before this month."""
+    today = today or date.today()
+    index = today.year * 12 + today.month - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _periods(start: str | None, end: str | None) -> list[Any]:

@@ -437,6 +437,9 @@ def assignments() -> Page:
 
 def _report_args() -> tuple[reports.Scope, dict[str, Any]]:
     query = load(schemas.ReportQuerySchema(), request.args, "report filter")
+    if "start" not in request.args:
+        # The last twelve months unless asked otherwise (an empty "From" = all time).
+        query["start"] = reports.months_ago(11)
     return reports.scope_for(_user(), query["unit_id"]), query
 
 

@@ -315,3 +315,33 @@ def test_portal_projection_skips_objectives_and_counts_an_attempt_once(org, xapi
     batch.append(objective)
     assert xapi.post("statements", batch).status_code == 200
     assert rows(app) == [(org["lea"], org["course"], org["social"], "completed", None)]
+
+
+@pytest.mark.parametrize(
+    ("today", "n", "expected"),
+    [((2026, 3, 5), 11, "2025-04"), ((2026, 12, 31), 11, "2026-01"), ((2026, 1, 1), 0, "2026-01")],
+)
+def test_portal_reports_months_ago(today, n, expected):
+    from datetime import date
+
+    from portal.reports import months_ago
+
+    assert months_ago(n, date(*today)) == expected
+
+
+def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
+    from datetime import datetime
+
+    from core.db import db
+    from portal.models import Completion
+
+    with app.app_context():
+        db.session.add(Completion(
+            statement_id=str(uuid.uuid4()), user_id=org["lea"], actor_name="", activity_id="x",
+            course_id=org["course"], unit_id=org["social"], verb="completed",
+            stored=datetime(2019, 5, 1), period="2019-05"))
+        db.session.commit()
+    admin = login(org["admin"])
+    assert "2019-05" not in admin.get("/reports?table=month&format=csv").get_data(as_text=True)
+    assert "2019-05" in admin.get("/reports?start=&table=month&format=csv").get_data(as_text=True)
+    assert "2019-05" in admin.get("/reports?start=2019-01&end=2019-12").get_data(as_text=True)
