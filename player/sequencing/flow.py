@@ -329,6 +329,7 @@ class Flow(Termination):
             else:
                 self._begin_attempt(node)
             state.active = True
+            state.exit_suspend = False
         self.state.current = activity.id
         self.state.suspended = None
         self.state.ended = False

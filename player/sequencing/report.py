@@ -13,7 +13,7 @@ cmi.progress_measure                    Attempt Completion Amount
 cmi.objectives.n.{success_status,       the activity's objective whose objectiveID is
 score.scaled, completion_status,        ``cmi.objectives.n.id``
 progress_measure}
-cmi.exit = suspend                      Activity is Suspended
+cmi.exit = suspend                      Activity is Suspended, when the attempt ends
 =====================================  ==============================================
 
 SCORM 1.2 (``cmi.core.lesson_status``): passed/failed → completed and satisfied/not
@@ -82,7 +82,7 @@ def fold_cmi(tracker: Tracker, activity: Activity, cmi: Mapping[str, Any], scorm
         _fold_objectives(tracker, activity, flat)
     exit_value = flat.get("exit", flat.get("core.exit"))
     if exit_value is not None:
-        state.suspended = str(exit_value) == "suspend"
+        state.exit_suspend = str(exit_value) == "suspend"
 
 
 def _fold_objectives(tracker: Tracker, activity: Activity, flat: Mapping[str, Any]) -> None:

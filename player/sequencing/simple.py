@@ -120,16 +120,22 @@ def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResu
     state = seq.state
     cur = seq.tree[state.current] if state.current and state.current in seq.tree else None
 
+    def leave(activity: Activity) -> None:
+        act = seq.t.act(activity)
+        if act.active and act.exit_suspend:
+            act.suspended = True  # cmi.core.exit = "suspend": resume next time
+        act.active = False
+
     def deliver(activity: Activity) -> NavResult:
         if not prerequisites_met(seq, activity.prerequisites):
             raise SequencingError("DB.1.1-3")
         if cur is not None and cur is not activity:
-            seq.t.act(cur).active = False
+            leave(cur)
         act = seq.t.act(activity)
         resume = act.suspended
         if not resume and not act.active:
             act.attempts += 1
-        act.suspended = False
+        act.suspended = act.exit_suspend = False
         act.active = True
         if activity.scorm_type == "asset":  # assets make no API calls: launched is done
             seq.t.set_objective(activity, activity.primary, completion=True)
@@ -147,8 +153,10 @@ def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResu
         )
 
     def end(suspend: bool) -> NavResult:
-        if suspend and cur is not None:
-            seq.t.act(cur).suspended = True
+        if cur is not None:
+            leave(cur)
+            if suspend:
+                seq.t.act(cur).suspended = True
         for node in seq.tree.preorder():
             seq.t.act(node).active = False
         state.suspended = cur.id if suspend and cur is not None else None
@@ -189,7 +197,7 @@ def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResu
     if request in ("exit", "abandon"):
         if not seq.t.act(cur).active:
             raise SequencingError("NB.2.1-12")
-        seq.t.act(cur).active = False
+        leave(cur)
         return NavResult(request)
     if request in ("exitAll", "abandonAll"):
         return end(suspend=False)

@@ -51,6 +51,8 @@ class ActivityState:
     progress: float | None = None
     active: bool = False
     suspended: bool = False
+    #: The SCO set cmi.exit = "suspend": the attempt is suspended when it terminates.
+    exit_suspend: bool = False
     #: Local objective information, by objective id.
     objectives: dict[str, ObjectiveState] = field(default_factory=dict)
     #: Available Children (SN §4.2.x) after selection/randomization; None: all, in order.
@@ -70,6 +72,7 @@ class ActivityState:
             progress=self.progress,
             active=self.active,
             suspended=self.suspended,
+            exit_suspend=self.exit_suspend,
             objectives={k: replace(v) for k, v in self.objectives.items()},
             children=list(self.children) if self.children is not None else None,
             ordered_at=self.ordered_at,

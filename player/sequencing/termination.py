@@ -85,6 +85,8 @@ class Termination:
         """End Attempt Process [UP.4]."""
         state = self.t.act(activity)
         if activity.is_leaf:
+            if state.active and state.exit_suspend:
+                state.suspended = True  # the SCO exited with cmi.exit = "suspend"
             if activity.tracked and not state.suspended:
                 # Delivery controls (SN §3.12): the LMS sets the status the content did not.
                 if not activity.completion_set_by_content and state.completion is None:
@@ -152,6 +154,8 @@ class Termination:
                 node_state = self.t.act(node)
                 node_state.active = False
                 node_state.suspended = True
+            # Roll up again so requiredFor* "ifNotSuspended" sees the suspension.
+            self.t.overall_rollup(cur)
             self.state.current = self.tree.root.id
             return "exit"
         if request == "abandon":

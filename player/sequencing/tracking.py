@@ -23,17 +23,14 @@ from player.sequencing.state import ActivityState, ObjectiveState, SequencingSta
 
 Tri = bool | None
 
-# SN §4.6.x default rollup rules, applied per pair when a cluster defines neither action:
-# "all (attempted or not satisfied) → not satisfied", "all satisfied → satisfied",
-# "all (attempted or not completed) → incomplete", "all completed → completed".
+# SN §4.6.x default rollup rules (RB.1.2 b / RB.1.3 b), applied per pair when a cluster
+# defines neither action of the pair: "all objective status known → not satisfied", then
+# "all satisfied → satisfied"; "all activity progress known → incomplete", then "all
+# completed → completed".  The positive rule is checked second and wins.
 _DEFAULT_RULES = {
-    "notSatisfied": RollupRule(
-        "notSatisfied", (RuleCondition("attempted"), RuleCondition("satisfied", negate=True))
-    ),
+    "notSatisfied": RollupRule("notSatisfied", (RuleCondition("objectiveStatusKnown"),)),
     "satisfied": RollupRule("satisfied", (RuleCondition("satisfied"),)),
-    "incomplete": RollupRule(
-        "incomplete", (RuleCondition("attempted"), RuleCondition("completed", negate=True))
-    ),
+    "incomplete": RollupRule("incomplete", (RuleCondition("activityProgressKnown"),)),
     "completed": RollupRule("completed", (RuleCondition("completed"),)),
 }
 
@@ -335,12 +332,14 @@ class Tracker:
             # as in the remediation idiom "skip what is satisfied") makes "all" and "none"
             # vacuously true: the 4th ed. book leaves the case open.
             trues = sum(1 for v in bag if v is True)
+            # atLeast* need something known: a bag of unknowns never fires them.
+            known = any(v is not None for v in bag)
             fired = {
                 "all": trues == len(bag),
                 "any": trues > 0,
                 "none": all(v is False for v in bag),
-                "atLeastCount": trues >= rule.minimum_count,
-                "atLeastPercent": bool(bag) and trues / len(bag) >= rule.minimum_percent,
+                "atLeastCount": known and trues >= rule.minimum_count,
+                "atLeastPercent": known and trues / len(bag) >= rule.minimum_percent,
             }.get(rule.child_activity_set, False)
             if fired:
                 return True
@@ -366,7 +365,7 @@ class Tracker:
             )
         state = self.act(child)
         if required == "ifNotSuspended":
-            return state.attempts > 0 and not state.suspended
+            return not (state.attempts > 0 and state.suspended)
         if required == "ifAttempted":
             return state.attempts > 0
         if required == "ifNotSkipped":

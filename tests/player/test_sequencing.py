@@ -567,10 +567,9 @@ def test_player_sequencing_abandon_keeps_status_unset() -> None:
     seq = sequencer(SINGLE)
     seq.launch()
     assert seq.navigate("abandon").ok
-    # Abandon applies no End Attempt (UP.4): the LMS sets no status for the SCO, and the
-    # default rollup rules see an attempted child without success: "all (attempted or
-    # not completed) → incomplete", "all (attempted or not satisfied) → not satisfied".
-    assert seq.course_status()[:2] == ("incomplete", "failed")
+    # Abandon applies no End Attempt (UP.4): the LMS sets no status for the SCO, so the
+    # default rollup rules (status known → not satisfied / incomplete) do not fire.
+    assert seq.course_status()[:2] == ("unknown", "unknown")
     assert seq.navigate("abandonAll").ended
 
 
@@ -968,8 +967,10 @@ def test_player_sequencing_delivery_controls_set_status_on_exit() -> None:
     assert seq.t.completion(seq.tree["a"]) is True
     assert seq.t.satisfied(seq.tree["a"]) is True
     assert seq.t.completion(seq.tree["b"]) is None
-    # Default rollup: every child attempted, not all satisfied → the root is not satisfied.
-    assert seq.course_status()[:2] == ("incomplete", "failed")
+    # Default rollup needs every child's status known: b's is not, so the root's is not.
+    assert seq.course_status()[:2] == ("unknown", "unknown")
+    seq.report("b", FAILED)
+    assert seq.course_status()[:2] == ("completed", "failed")
 
 
 def test_player_sequencing_suspended_sco_resumes_on_choice() -> None:
@@ -1194,3 +1195,55 @@ def test_player_sequencing_random_walk_keeps_invariants(package: str) -> None:
         assert seq.course_status().completion in (
             "completed", "incomplete", "not attempted", "unknown"
         )  # fmt: skip
+
+
+def _cmi(completion: str | None, success: str | None) -> dict[str, Any]:
+    return {
+        "cmi.completion_status": completion or "unknown",
+        "cmi.success_status": success or "unknown",
+    }
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (("completed", "passed"), ("completed", "passed"), ("completed", "passed")),
+        (("completed", "passed"), ("completed", "failed"), ("completed", "failed")),
+        (("incomplete", "failed"), ("incomplete", "failed"), ("incomplete", "failed")),
+        (("incomplete", None), ("completed", "passed"), ("incomplete", "unknown")),
+        # One child unknown: neither default rule of a pair fires.
+        (("completed", "passed"), (None, None), ("unknown", "unknown")),
+    ],
+)
+def test_player_sequencing_default_rollup_rules(
+    a: tuple[str | None, str | None],
+    b: tuple[str | None, str | None],
+    expected: tuple[str, str],
+) -> None:
+    seq = course(FLOW, item("a"), item("b"))
+    seq.launch()
+    seq.report("a", _cmi(*a))
+    seq.report("b", _cmi(*b))
+    assert seq.course_status()[:2] == expected
+
+
+def test_player_sequencing_required_if_not_suspended() -> None:
+    considerations = {
+        "adlseq:rollupConsiderations": {
+            "requiredForCompleted": "ifNotSuspended",
+            "requiredForIncomplete": "ifNotSuspended",
+        }
+    }
+    seq = course(FLOW, item("a"), item("b", considerations))
+    run(
+        seq,
+        [
+            ("start", None, "a"),
+            ("report", "a", COMPLETED),
+            ("continue", None, "b"),
+            ("report", "b", {"cmi.completion_status": "incomplete", "cmi.exit": "suspend"}),
+        ],
+    )
+    assert seq.course_status().completion == "incomplete"  # b still counts while active
+    run(seq, [("suspendAll", None, "ended")])
+    assert seq.course_status().completion == "completed"  # b is suspended: left out
