@@ -105,6 +105,17 @@ class SequencingState:
         """Return the global objective ``target``, created on first use."""
         return self.globals.setdefault(target, ObjectiveState())
 
+    def next_attempt(self, objectives_global_to_system: bool) -> SequencingState:
+        """Return the state a new attempt on the course starts from.
+
+        Empty, except that global objectives carry over when the organization's
+        ``objectivesGlobalToSystem`` is true (CAM §3.4.1.x, SN §4.2.1.x; the tree's
+        ``objectives_global_to_system``); when false they are scoped to one attempt.
+        """
+        if not objectives_global_to_system:
+            return SequencingState()
+        return SequencingState(globals={k: replace(v) for k, v in self.globals.items()})
+
     def copy(self) -> SequencingState:
         """Return an independent copy (to look ahead without changing this state)."""
         return SequencingState(

@@ -1247,3 +1247,14 @@ def test_player_sequencing_required_if_not_suspended() -> None:
     assert seq.course_status().completion == "incomplete"  # b still counts while active
     run(seq, [("suspendAll", None, "ended")])
     assert seq.course_status().completion == "completed"  # b is suspended: left out
+
+
+@pytest.mark.parametrize(("package", "carried"), [(FORCED, False), (CM01, True)])
+def test_player_sequencing_next_attempt_globals(package: str, carried: bool) -> None:
+    seq = sequencer(package)
+    seq.launch()
+    seq.state.global_objective("shared").satisfied = True
+    fresh = seq.state.next_attempt(seq.tree.objectives_global_to_system)
+    assert fresh.activities == {}
+    assert fresh.current is None
+    assert ("shared" in fresh.globals) is carried
