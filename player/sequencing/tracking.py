@@ -123,34 +123,27 @@ class Tracker:
                         self.globals_changed = True
 
     def set_objective(
-        self,
-        activity: Activity,
-        objective: Objective,
-        *,
-        satisfied: Tri | str = "keep",
-        measure: float | str | None = "keep",
-        completion: Tri | str = "keep",
-        progress: float | str | None = "keep",
+        self, activity: Activity, objective: Objective, **changes: bool | float | None
     ) -> None:
-        """Set local objective data and write it to mapped global objectives."""
+        """Set local objective data and write it to the mapped global objectives.
+
+        Keywords ``satisfied``, ``measure``, ``completion`` and ``progress``; ``None`` means
+        unknown (the Progress / Measure Status false).  For the primary objective
+        ``completion`` and ``progress`` are the activity's Attempt Completion Status and
+        Attempt Completion Amount (SN §4.2).
+        """
+        wrong = set(changes) - {"satisfied", "measure", "completion", "progress"}
+        if wrong:
+            raise TypeError(f"Unknown objective data {sorted(wrong)}")
         local = self.act(activity).objective(objective.id)
-        if satisfied != "keep":
-            local.satisfied = satisfied  # type: ignore[assignment]
-        if measure != "keep":
-            local.measure = measure  # type: ignore[assignment]
+        for name, value in changes.items():
+            setattr(local, name, value)
         if objective.primary:
             state = self.act(activity)
-            if completion != "keep":
-                state.completion = completion  # type: ignore[assignment]
-            if progress != "keep":
-                state.progress = progress  # type: ignore[assignment]
-            local.completion = state.completion
-            local.progress = state.progress
-        else:
-            if completion != "keep":
-                local.completion = completion  # type: ignore[assignment]
-            if progress != "keep":
-                local.progress = progress  # type: ignore[assignment]
+            for name in ("completion", "progress"):
+                if name in changes:
+                    setattr(state, name, changes[name])
+            local.completion, local.progress = state.completion, state.progress
         self._write(objective, local)
 
     # -- rule conditions (UP.2.1) ------------------------------------------------------
