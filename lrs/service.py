@@ -10,13 +10,16 @@ Spec: xAPI 1.0.3 Data §2 (statements), Communication §2.1 (statement resource)
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, event, insert, select, update
+from sqlalchemy.orm import Session
 
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -485,28 +488,54 @@ def _inherit_target_filters(refs: dict[int, str], prepared: Prepared, pks: list[
             )
 
 
+def _insert_ignoring_conflicts(model: type[Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, for rows another transaction may add at once."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(model).on_conflict_do_nothing()
+
+
 def _store_attachment_data(raw: Iterable[RawAttachment]) -> None:
-    items = list(raw)
-    if not items:
-        return
-    known = set(
-        db.session.scalars(
-            select(Attachment.sha2).where(Attachment.sha2.in_([a.sha2 for a in items]))
-        )
-    )
-    for item in items:
-        if item.sha2 not in known:
-            db.session.add(
-                Attachment(sha2=item.sha2, content_type=item.content_type, data=item.data)
-            )
-            known.add(item.sha2)
-    db.session.flush()
+    """Store each payload once, however many statements (or concurrent requests) send it."""
+    rows = {a.sha2: {"sha2": a.sha2, "content_type": a.content_type, "data": a.data} for a in raw}
+    if rows:
+        db.session.execute(_insert_ignoring_conflicts(Attachment), list(rows.values()))
+
+
+# (activity id hash, definition digest) pairs known to be merged into the canonical
+# definition already: most statements repeat the definition they sent before, and this
+# spares them the read.  Per process, bounded, filled only after a commit.
+_MERGED_LIMIT = 100_000
+_merged: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_merged(session: Session) -> None:
+    for item in session.info.pop("merged_definitions", ()):
+        _merged[item] = None
+        _merged.move_to_end(item)
+    while len(_merged) > _MERGED_LIMIT:
+        _merged.popitem(last=False)
+
+
+def forget_merged_definitions() -> None:
+    """Empty the cache (for a database emptied behind the service's back, as tests do)."""
+    _merged.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop("merged_definitions", None)
 
 
 def _update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
     """Merge activity definitions into the canonical ones (Data §2.4.4.1, Communication §2.5).
 
-    Only clients allowed to ``define`` (or ``all``) change canonical definitions.
+    Only clients allowed to ``define`` (or ``all``) change canonical definitions.  Rows
+    are locked in id order (PostgreSQL) so concurrent batches neither lose a merge nor
+    deadlock; a first insert racing another one is ignored, not an error.
     """
     if not statements or not (client.scopes & {"define", "all"}):
         return
@@ -514,24 +543,39 @@ def _update_definitions(statements: list[dict[str, Any]], client: Client) -> Non
     for statement in statements:
         for activity_id, definition in _definitions_in(statement):
             incoming[activity_id] = merge_definitions(incoming.get(activity_id, {}), definition)
-    if not incoming:
+    todo: dict[str, tuple[str, dict[str, Any], str]] = {}
+    for activity_id, definition in incoming.items():
+        id_hash = sha256_hex(activity_id)
+        digest = sha256_hex(json.dumps(definition, sort_keys=True))
+        if (id_hash, digest) not in _merged:
+            todo[id_hash] = (activity_id, definition, digest)
+    if not todo:
         return
-    hashes = {sha256_hex(activity_id): activity_id for activity_id in incoming}
-    current = {
-        row.id_hash: row
-        for row in db.session.scalars(select(Activity).where(Activity.id_hash.in_(list(hashes))))
-    }
-    for id_hash, activity_id in hashes.items():
-        row = current.get(id_hash)
-        if row is None:
-            db.session.add(
-                Activity(id_hash=id_hash, activity_id=activity_id, definition=incoming[activity_id])
-            )
-        else:
-            merged = merge_definitions(row.definition, incoming[activity_id])
-            if merged != row.definition:
-                row.definition = merged
-    db.session.flush()
+    ordered = sorted(todo)
+    query = (
+        select(Activity.id_hash, Activity.definition)
+        .where(Activity.id_hash.in_(ordered))
+        .order_by(Activity.id_hash)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    current = {id_hash: definition for id_hash, definition in db.session.execute(query).all()}
+    new_rows = [
+        {"id_hash": h, "activity_id": todo[h][0], "definition": todo[h][1]}
+        for h in ordered
+        if h not in current
+    ]
+    if new_rows:
+        db.session.execute(_insert_ignoring_conflicts(Activity), new_rows)
+    for id_hash in ordered:
+        if id_hash in current:
+            merged = merge_definitions(current[id_hash], todo[id_hash][1])
+            if merged != current[id_hash]:
+                db.session.execute(
+                    update(Activity).where(Activity.id_hash == id_hash).values(definition=merged)
+                )
+    pending = db.session.info.setdefault("merged_definitions", [])
+    pending.extend((h, todo[h][2]) for h in ordered)
 
 
 def put_statement(

@@ -68,6 +68,9 @@ def _clean_tables(app: Flask) -> Iterator[None]:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+    from lrs.service import forget_merged_definitions
+
+    forget_merged_definitions()
 
 
 @pytest.fixture

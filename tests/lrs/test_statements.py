@@ -9,6 +9,8 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from tests.conftest import XapiClient, basic
+
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
@@ -535,3 +537,35 @@ def test_lrs_statements_revoked_credential_is_401(app, make_xapi, runner):
     result = runner.invoke(args=["credentials", "revoke", plain_key])
     assert result.exit_code == 0
     assert client.get("statements").status_code == 401
+
+
+def test_lrs_statements_concurrent_batches_never_fail(app, make_credential, make_statement):
+    """Batches racing on the same new activities all succeed and every language is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth = basic(*make_credential(["all"]))
+    languages = ["en-US", "sv-SE", "de-DE", "fi-FI"]
+
+    def send(language: str) -> list[int]:
+        client = XapiClient(app.test_client(), auth)
+        codes = []
+        for round_no in range(4):
+            batch = [
+                make_statement(
+                    object={
+                        "id": f"http://example.org/race/{n}",
+                        "definition": {"name": {language: f"{language} {n}"}},
+                    },
+                    context={"registration": str(uuid.uuid4())},
+                )
+                for n in range(round_no, round_no + 10)
+            ]
+            codes.append(client.post("statements", batch).status_code)
+        return codes
+
+    with ThreadPoolExecutor(max_workers=len(languages)) as pool:
+        results = list(pool.map(send, languages))
+    assert all(code == 200 for codes in results for code in codes), results
+    client = XapiClient(app.test_client(), auth)
+    activity = client.get("activities", query={"activityId": "http://example.org/race/5"}).json
+    assert set(activity["definition"]["name"]) == set(languages)
