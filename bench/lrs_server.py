@@ -8,15 +8,19 @@ from ``/proc/<pid>/status``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
@@ -240,3 +244,23 @@ def process_jiffies(pids: list[int]) -> int:
 def loadavg() -> float:
     """1-minute load average."""
     return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def analyze(database_url: str) -> float:
+    """Refresh the planner statistics (PostgreSQL VACUUM ANALYZE, SQLite ANALYZE); seconds.
+
+    Right after a bulk load neither database has statistics yet (PostgreSQL's autovacuum
+    gets to it later, SQLite never does by itself), and plans chosen without them are not
+    the ones a long-running service gets.
+    """
+    started = time.perf_counter()
+    parts = urlsplit(database_url)
+    if database_url.startswith("postgresql"):
+        name = parts.path.lstrip("/")
+        subprocess.run([*PG_ADMIN, "-d", name, "-c", "VACUUM ANALYZE"], check=True)
+    elif database_url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(database_url[len("sqlite:///") :])) as conn:
+            conn.execute("PRAGMA busy_timeout=60000")
+            conn.execute("ANALYZE")
+            conn.commit()
+    return time.perf_counter() - started
