@@ -166,9 +166,23 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         state.cmi = tree
         status = cmi_model.status_of(version_name, tree)
         _apply_status(state, status.completion, status.success, status.score_scaled)
-        service.report_to_sequencer(attempt, version, sco_id, tree)
+        if _tracking(before) != _tracking(tree):
+            service.report_to_sequencer(attempt, version, sco_id, tree)
         service.rollup(attempt, version)
     return result
+
+
+_TRACKED = ("completion_status", "success_status", "score", "progress_measure", "objectives")
+
+
+def _tracking(tree: dict[str, Any]) -> tuple[Any, ...]:
+    """The part of a CMI tree the sequencer's tracking model reads (SN §4.2, RTE §4.2)."""
+    core: dict[str, Any] = tree["core"] if isinstance(tree.get("core"), dict) else {}
+    return (
+        *(tree.get(key) for key in _TRACKED),
+        core.get("lesson_status"),
+        core.get("score"),
+    )
 
 
 def _apply_status(

@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound, Unauthorized
@@ -34,7 +35,7 @@ from lrs.auth import Client
 from packages.models import Course, PackageVersion
 from packages.service import latest_published_version
 from player.models import Attempt, LaunchToken, ScoState
-from player.sequencing import Sequencer, SequencingState, build_tree
+from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
 from portal.models import User
 
 # Launch tokens live long enough for a long sitting; each runtime call may extend it.
@@ -177,7 +178,14 @@ def organization(version: PackageVersion) -> dict[str, Any] | None:
 
 
 def nodes(version: PackageVersion) -> list[Node]:
-    """The table of contents of a version, depth first."""
+    """The table of contents of a version, depth first (computed once per process)."""
+    found = _NODES.get(version.content_hash)
+    if found is None:
+        found = _remember(_NODES, version.content_hash, _nodes(version))
+    return found
+
+
+def _nodes(version: PackageVersion) -> list[Node]:
     if version.kind in ("scorm12", "scorm2004"):
         org = organization(version)
         if org is not None:
@@ -310,18 +318,23 @@ def attempt_for_token(token: str) -> Attempt:
     """The attempt a launch token stands for; 401 when unknown or expired."""
     if not token or len(token) > 100:
         raise Unauthorized("A valid launch token is required")
-    row = db.session.scalar(select(LaunchToken).where(LaunchToken.token_hash == _hash(token)))
-    if row is None or row.expires_at <= now():
-        raise Unauthorized("This launch token is unknown or has expired; launch the course again")
-    attempt = db.session.get(Attempt, row.attempt_id)
+    attempt = db.session.scalar(
+        select(Attempt)
+        .join(LaunchToken, LaunchToken.attempt_id == Attempt.id)
+        .where(LaunchToken.token_hash == _hash(token), LaunchToken.expires_at > now())
+    )
     if attempt is None:
-        raise Unauthorized("This launch token's attempt no longer exists")
+        raise Unauthorized("This launch token is unknown or has expired; launch the course again")
     return attempt
 
 
 def version_of(attempt: Attempt) -> PackageVersion:
     """The package version an attempt runs on."""
-    version = db.session.get(PackageVersion, attempt.version_id)
+    # The parsed manifest is loaded only when needed (cache misses below): it can be large,
+    # and every runtime call needs the version.
+    version = db.session.get(
+        PackageVersion, attempt.version_id, options=[defer(PackageVersion.manifest)]
+    )
     if version is None:
         raise NotFound("The attempt's package version no longer exists")
     return version
@@ -490,9 +503,34 @@ def _sequencer(attempt: Attempt, version: PackageVersion) -> Sequencer | None:
         return None
     cache: dict[int, Sequencer] = g.setdefault("player_sequencers", {})
     if attempt.id not in cache:
-        tree = build_tree(version.manifest, kind=version.kind)
-        cache[attempt.id] = Sequencer(tree, SequencingState.from_json(attempt.sequencing))
+        cache[attempt.id] = Sequencer(
+            activity_tree(version), SequencingState.from_json(attempt.sequencing)
+        )
     return cache[attempt.id]
+
+
+# Versions never change after import, so what is derived from their manifest is kept per
+# process (bounded), keyed by the content hash (same files, same manifest): the activity
+# tree and the table of contents.
+_TREES: dict[str, ActivityTree] = {}
+_NODES: dict[str, list[Node]] = {}
+_CACHE_SIZE = 256
+
+
+def _remember(cache: dict[str, Any], key: str, value: Any) -> Any:
+    if len(cache) >= _CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return value
+
+
+def activity_tree(version: PackageVersion) -> ActivityTree:
+    """The version's activity tree (player.sequencing.build_tree), built once per process."""
+    tree = _TREES.get(version.content_hash)
+    if tree is None:
+        tree = build_tree(version.manifest, kind=version.kind)
+        _remember(_TREES, version.content_hash, tree)
+    return tree
 
 
 def sequencer_for(attempt: Attempt, version: PackageVersion) -> Sequencer | None:

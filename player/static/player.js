@@ -80,7 +80,7 @@
         if (xhr.status >= 200 && xhr.status < 300) {
           try {
             var answer = JSON.parse(xhr.responseText);
-            if (answer.valid) { setButtons(answer.valid); }
+            if (answer.valid) { setButtons(answer.valid); updateNavValid(answer.valid); }
             if (answer.toc) { markToc(answer.toc); }
           } catch (e3) { /* an empty or non-JSON answer is still a success */ }
           return { result: "true", errorCode: 0 };
@@ -94,7 +94,24 @@
     };
   }
 
-  function newApi(launch) {
+  function navValid(valid) {
+    valid = valid || {};
+    return { "continue": valid["continue"] ? "true" : "false", previous: valid.previous ? "true" : "false" };
+  }
+
+  // Keep adl.nav.request_valid current while the SCO runs (it is read-only to the SCO, so
+  // scorm-again's own fields are written).
+  function updateNavValid(valid) {
+    if (!state.api || state.kind !== "scorm2004" || !valid) { return; }
+    try {
+      var target = state.api.adl.nav.request_valid;
+      var flags = navValid(valid);
+      target._continue = flags["continue"];
+      target._previous = flags.previous;
+    } catch (e) { /* not fatal: the shell's own buttons are current */ }
+  }
+
+  function newApi(launch, valid) {
     var settings = {
       lmsCommitUrl: cfg.api + "/commit",
       autocommit: true,
@@ -113,7 +130,8 @@
       api.on("LMSFinish", afterTerminate);
     } else {
       api = new window.Scorm2004API(settings);
-      api.loadFromJSON(launch.cmi, "");
+      // adl.nav.request_valid.* (RTE §4.4.3) as the server's sequencer sees them now.
+      api.loadFromJSON({ cmi: launch.cmi, adl: { nav: { request_valid: navValid(valid) } } }, "");
       window.API_1484_11 = api;
       api.on("Terminate", afterTerminate);
     }
@@ -163,7 +181,7 @@
     state.launched = true;
     markToc(result.toc);
     if (state.kind === "scorm12" || state.kind === "scorm2004") {
-      state.api = info.api ? newApi(info) : null;
+      state.api = info.api ? newApi(info, result.valid) : null;
       if (!info.api) { state.running = false; }
     }
     if (info.window === "own") {

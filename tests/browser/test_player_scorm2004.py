@@ -77,14 +77,19 @@ def test_browser_scorm2004_forced_sequential_navigation(
     page.goto(launch_url(course))
     wait_running(page)
     frame = content_frame(page, "content=playing")
+    # The SCO sees what the sequencer allows (adl.nav.request_valid, RTE §4.4.3).
+    assert frame.evaluate("API.GetValue('adl.nav.request_valid.continue')") == "false"
     # Reach the last page: completed and passed, committed.
     frame.evaluate("currentPage = pageArray.length - 2; doNext();")
+    assert frame.evaluate("API.GetValue('adl.nav.request_valid.continue')") == "true"
     page.click("#next-btn")  # continue: flow to the next SCO
     content_frame(page, "content=etiquette")
     wait_running(page)
     assert "current" in page.get_attribute('.toc-item[data-id="etuqiette_item"]', "class")
     assert "completed" in page.get_attribute('.toc-item[data-id="playing_item"]', "class")
     assert "disabled" not in page.get_attribute('.toc-item[data-id="etuqiette_item"]', "class")
+    frame = content_frame(page, "content=etiquette")
+    assert frame.evaluate("API.GetValue('adl.nav.request_valid.previous')") == "true"
     page.click("#exit-btn")  # suspendAll
     wait_done(page)
     assert attempt_state(client, token)["suspended"] is True
