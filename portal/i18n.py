@@ -13,6 +13,29 @@ LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
 babel = Babel()
 
 
+def N_(text: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return text
+
+
+# Messages the services raise (core.errors) that views show translated (portal/views.py).
+SERVICE_MESSAGES = (
+    N_("The session is full"),
+    N_("You are enrolled on this session already"),
+    N_("This session has taken place already"),
+    N_("Attendance has been recorded already"),
+    N_("Upload a package before publishing the course"),
+    N_("Unknown organisation unit"),
+    N_("The last admin cannot lose the admin role or be deactivated"),
+    N_("The password needs at least 8 characters"),
+    N_("The code may hold lower-case letters, digits, - and _"),
+    N_("Assign to either a person or a unit"),
+    N_("A manager assigns only to their own unit"),
+    N_("A manager assigns only to people in their own unit"),
+    N_("The trainer needs the author/trainer role"),
+)
+
+
 def select_locale() -> str:
     """The signed-in user's choice, the session's choice, or the best Accept-Language match."""
     from portal.auth import current_user

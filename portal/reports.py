@@ -27,6 +27,7 @@ from core.db import db
 from core.errors import Forbidden
 from lrs import service as lrs
 from packages.models import Course
+from portal.i18n import N_
 from portal.models import ClassroomSession, Completion, OrganisationUnit, User
 
 OUTCOMES = {
@@ -35,11 +36,6 @@ OUTCOMES = {
     "http://adlnet.gov/expapi/verbs/failed": "failed",
 }
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def N_(text: str) -> str:
-    """Mark a column label for translation; templates translate it when shown."""
-    return text
 
 
 # -- The projection -------------------------------------------------------------------
@@ -417,9 +413,9 @@ def course_learners(scope: Scope, course_id: int) -> Table:
     )
 
 
-def learners_in_scope(scope: Scope) -> list[User]:
-    """The learners whose transcripts the scope may open."""
-    stmt = select(User).order_by(User.name)
+def learners_in_scope(scope: Scope, limit: int = 50) -> list[User]:
+    """The first ``limit`` learners (by name) whose transcripts the scope may open."""
+    stmt = select(User).order_by(User.name, User.id).limit(limit)
     if not scope.all_units:
         stmt = stmt.where(User.unit_id == scope.unit_id)
     return list(db.session.scalars(stmt))

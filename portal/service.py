@@ -110,6 +110,13 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def find_user(key: str) -> User | None:
+    """A user by id (digits) or e-mail address."""
+    if key.isdigit():
+        return db.session.get(User, int(key))
+    return db.session.scalar(select(User).where(User.email == key.strip().lower()))
+
+
 def list_users(unit_id: int | None = None, query: str = "") -> list[User]:
     """Users by name; optionally only one unit's, or those whose name or e-mail match."""
     stmt = select(User).order_by(User.name, User.id)

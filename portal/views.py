@@ -27,8 +27,8 @@ from packages import service as packages
 from packages.report import PackageRefused
 from portal import bp, catalogue, classroom, learning, reports, schemas, service
 from portal.auth import current_user, has_role, login_required, role_required, sign_in, sign_out
+from portal.i18n import N_
 from portal.models import COURSE_KINDS, ROLES, UNIT_KINDS, User
-from portal.reports import N_
 
 T = TypeVar("T")
 Page = str | BaseResponse | tuple[str, int]
@@ -443,32 +443,55 @@ def _report_args() -> tuple[reports.Scope, dict[str, Any]]:
     return reports.scope_for(_user(), query["unit_id"]), query
 
 
+PAGE_ROWS = 200
+
+
 def _table_page(template: str, table: reports.Table, name: str, **context: Any) -> Page:
+    """The table as CSV (every row), or as an HTML page of PAGE_ROWS rows."""
     if request.args.get("format") == "csv":
         response = make_response(table.csv())
         response.mimetype = "text/csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    return render_template(template, table=table, **context)
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(table.rows) // PAGE_ROWS))
+    shown = reports.Table(table.columns, table.rows[(number - 1) * PAGE_ROWS : number * PAGE_ROWS])
+
+    def page_url(n: int) -> str:
+        args = {**request.args.to_dict(), "page": n}
+        return url_for(str(request.endpoint), **(request.view_args or {}), **args)
+
+    return render_template(
+        template,
+        table=shown,
+        total=len(table.rows),
+        page=number,
+        pages=pages,
+        page_url=page_url,
+        per_page=PAGE_ROWS,
+        **context,
+    )
 
 
 @bp.get("/reports")
 @role_required("manager")
 def reports_overview() -> Page:
     """Completions per course, per unit and per month, with charts."""
-    if request.args.get("learner", "").isdigit():
-        return redirect(url_for("portal.report_transcript", user_id=int(request.args["learner"])))
+    wanted = request.args.get("learner", "").strip()
+    if wanted:
+        learner = service.find_user(wanted)
+        if learner is None:
+            raise NotFound(f"No account {wanted}")
+        return redirect(url_for("portal.report_transcript", user_id=learner.id))
     scope, query = _report_args()
-    which = request.args.get("table", "course")
-    tables = {
-        "course": reports.per_course(scope, query["start"], query["end"]),
-        "unit": reports.per_unit(scope, query["start"], query["end"]),
-        "month": reports.per_month(scope, query["start"], query["end"]),
-    }
+    makers = {"course": reports.per_course, "unit": reports.per_unit, "month": reports.per_month}
     if request.args.get("format") == "csv":
-        if which not in tables:
+        which = request.args.get("table", "course")
+        if which not in makers:
             raise NotFound("No such table")
-        return _table_page("", tables[which], f"completions-per-{which}")
+        table = makers[which](scope, query["start"], query["end"])
+        return _table_page("", table, f"completions-per-{which}")
+    tables = {name: make(scope, query["start"], query["end"]) for name, make in makers.items()}
     units = service.list_units()
     if _user().role != "admin":
         units = [u for u in units if u.id == _user().unit_id]
@@ -481,7 +504,6 @@ def reports_overview() -> Page:
         month_bars=reports.bars(tables["month"], "period"),
         unit_bars=reports.bars(tables["unit"], "unit"),
         learners=reports.learners_in_scope(scope),
-        courses=[(c.id, c.title) for c, _k, _n in catalogue.authored_courses()],
     )
 
 

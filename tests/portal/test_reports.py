@@ -216,11 +216,10 @@ def test_portal_reports_transcript_and_course_learners(filled, login):
         ("Lea Social", "passed", "0.8"),
         ("Sam School", "failed", "0.3"),
     }
-    assert (
-        admin.get(f"/reports?learner={filled['sam']}")
-        .headers["Location"]
-        .endswith(f"/reports/learners/{filled['sam']}")
-    )
+    for key in (filled["sam"], "SAM@example.org"):
+        response = admin.get(f"/reports?learner={key}")
+        assert response.headers["Location"].endswith(f"/reports/learners/{filled['sam']}")
+    assert admin.get("/reports?learner=nobody@example.org").status_code == 404
 
 
 def test_portal_reports_csv_cells_cannot_be_formulas(org, xapi, login, app):
@@ -336,12 +335,57 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
     from portal.models import Completion
 
     with app.app_context():
-        db.session.add(Completion(
-            statement_id=str(uuid.uuid4()), user_id=org["lea"], actor_name="", activity_id="x",
-            course_id=org["course"], unit_id=org["social"], verb="completed",
-            stored=datetime(2019, 5, 1), period="2019-05"))
+        db.session.add(
+            Completion(
+                statement_id=str(uuid.uuid4()),
+                user_id=org["lea"],
+                actor_name="",
+                activity_id="x",
+                course_id=org["course"],
+                unit_id=org["social"],
+                verb="completed",
+                stored=datetime(2019, 5, 1),
+                period="2019-05",
+            )
+        )
         db.session.commit()
     admin = login(org["admin"])
     assert "2019-05" not in admin.get("/reports?table=month&format=csv").get_data(as_text=True)
     assert "2019-05" in admin.get("/reports?start=&table=month&format=csv").get_data(as_text=True)
     assert "2019-05" in admin.get("/reports?start=2019-01&end=2019-12").get_data(as_text=True)
+
+
+def test_portal_reports_long_tables_are_paged_in_html_but_whole_in_csv(
+    org, login, app, monkeypatch
+):
+    from portal import views
+
+    monkeypatch.setattr(views, "PAGE_ROWS", 1)
+    from datetime import datetime
+
+    from core.db import db
+    from portal.models import Completion
+
+    with app.app_context():
+        for n in range(3):
+            db.session.add(
+                Completion(
+                    statement_id=str(uuid.uuid4()),
+                    user_id=org["lea"],
+                    actor_name="",
+                    activity_id="x",
+                    course_id=org["course"],
+                    unit_id=org["social"],
+                    verb="completed",
+                    stored=datetime(2026, 1, 1 + n),
+                    period="2026-01",
+                )
+            )
+        db.session.commit()
+    admin = login(org["admin"])
+    page = admin.get(f"/reports/learners/{org['lea']}?page=2").get_data(as_text=True)
+    assert 'rel="prev"' in page
+    assert 'rel="next"' in page
+    assert "page=3" in page
+    body = admin.get(f"/reports/learners/{org['lea']}?format=csv").get_data(as_text=True)
+    assert body.count("\n") == 4

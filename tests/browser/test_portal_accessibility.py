@@ -1,0 +1,64 @@
+"""Keyboard use and the Swedish UI in Chromium, checked with axe-core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
+
+
+@pytest.fixture
+def portal(app: Any) -> Any:
+    return portal_data(app)
+
+
+def test_portal_keyboard_skip_link_and_sign_in(page: Any, live_server: Any, portal: Any) -> None:
+    portal.user("lea@example.org", name="Lea Learner")
+    page.goto(f"{live_server.url}/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    # Sign in with the keyboard only: the fields and the button in tab order.
+    page.locator("#email").focus()
+    page.keyboard.type("lea@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct horse")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("nav[aria-label='Main']")
+    # Every link and button of the page is reachable with Tab (none has tabindex=-1).
+    unreachable = page.evaluate(
+        "[...document.querySelectorAll('a[href], button, input, select, textarea')]"
+        ".filter(e => e.tabIndex < 0).length"
+    )
+    assert unreachable == 0
+
+
+def test_portal_swedish_pages_pass_axe(page: Any, live_server: Any, portal: Any) -> None:
+    axe = make_axe()
+    unit = portal.unit("social", "Socialförvaltningen")
+    portal.course("Brandskydd", category="Säkerhet")
+    portal.user("maja@example.org", role="admin", unit_id=unit, name="Maja Chef")
+    make_sign_in(live_server)(page, "maja@example.org")
+    page.get_by_label("Language").select_option("sv")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_selector("html[lang='sv']")
+    for path in (
+        "/",
+        "/catalogue",
+        "/my",
+        "/author",
+        "/manage/assignments",
+        "/reports",
+        "/admin/users",
+        "/admin/units",
+        "/admin/credentials",
+        "/settings",
+    ):
+        page.goto(live_server.url + path)
+        assert page.locator("html").get_attribute("lang") == "sv"
+        axe(page)
+    assert "Kurskatalog" in page.locator("nav").inner_text()
