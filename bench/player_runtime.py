@@ -334,9 +334,9 @@ def main() -> None:
     args.duration = min(args.duration, 900.0)
 
     service = lrs_server.Service(args.database, args.workers)
-    env = service.env()
     try:
-        service.flask("db", "upgrade")
+        service.setup()  # database (PostgreSQL: created), migrations, a credential
+        env = service.env()
         needed = args.learners + args.launches + (args.browser_runs if args.browser else 0)
         out = subprocess.run(
             [str(lrs_server.VENV_BIN / "python"), "-c", SETUP, str(needed), str(CORPUS / COURSE)],

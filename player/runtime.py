@@ -136,6 +136,8 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         )
     session, seq = body["session"], body["seq"]
     closing = bool(body.get("closing"))
+    if attempt.ended_at is not None:
+        return CommitResult(False, reason="the attempt is over")
     if session != state.session_no:
         return CommitResult(False, reason="stale session")
     if seq < state.commit_seq or (

@@ -462,6 +462,10 @@ def test_runtime_exit_all_closes_the_attempt(player: Callable[[str], Player]) ->
     p.navigate()
     assert p.navigate("exitAll").get_json()["closed"] is True
     assert p.navigate("start").get_json()["action"] == "end"
+    # A late commit (a beacon after the attempt closed) changes nothing.
+    late = p.commit({"core": {"lesson_status": "passed"}}, seq=5).get_json()
+    assert late["stored"] is False
+    assert p.attempt()["success_status"] == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -482,3 +486,28 @@ def test_runtime_navigation_requests_are_checked(
     assert response.status_code == status
     if status == 200:
         assert response.get_json().get("refused") == refused
+
+
+def test_runtime_interactions_become_answered_statements(
+    player: Callable[[str], Player], xapi: Any
+) -> None:
+    p = player(GOLF_2004)
+    p.navigate()
+    interaction = {
+        "id": "q1",
+        "type": "choice",
+        "learner_response": "b",
+        "correct_responses": [{"pattern": "b"}],
+        "result": "correct",
+    }
+    assert p.commit({"interactions": [interaction]}).status_code == 200
+    # The same commit again (a retry) stores nothing twice.
+    assert p.commit({"interactions": [interaction]}, seq=p.seq).get_json()["stored"] is False
+    registration = p.attempt()["registration"]
+    answered = [
+        s for s in statements(xapi, registration) if s["verb"]["id"].endswith("/answered")
+    ]
+    assert len(answered) == 1
+    assert answered[0]["result"]["response"] == "b"
+    assert answered[0]["result"]["success"] is True
+    assert answered[0]["context"]["registration"] == registration
