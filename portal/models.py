@@ -184,3 +184,25 @@ class Completion(db.Model):
     stored: Mapped[datetime] = mapped_column(DateTime)
     # "YYYY-MM" of ``stored`` (UTC): per-month reports group on an indexed column.
     period: Mapped[str] = mapped_column(String(7))
+
+
+class CompletionRollup(db.Model):
+    """Monthly totals of the completions projection per unit and per course.
+
+    ``dim`` "u" rows count by the learner's unit, "c" rows by course; ``ref`` is the
+    unit or course id, 0 for none.  Kept in step with ``portal_completion`` by the same
+    listener (counts added on insert, taken away when a statement is voided), so
+    reports over every unit and all years add up a few thousand rows instead of
+    scanning every completion.
+    """
+
+    __tablename__ = "portal_completion_rollup"
+
+    dim: Mapped[str] = mapped_column(String(1), primary_key=True)
+    ref: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    score_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,7 +28,13 @@ from core.errors import Forbidden
 from lrs import service as lrs
 from packages.models import Course
 from portal.i18n import N_
-from portal.models import ClassroomSession, Completion, OrganisationUnit, User
+from portal.models import (
+    ClassroomSession,
+    Completion,
+    CompletionRollup,
+    OrganisationUnit,
+    User,
+)
 
 OUTCOMES = {
     "http://adlnet.gov/expapi/verbs/completed": "completed",
@@ -190,9 +196,66 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
                     "period": stored.strftime("%Y-%m"),
                 }
             )
-        db.session.execute(insert(Completion), rows)
+        if rows:
+            db.session.execute(insert(Completion), rows)
+            _roll_up(rows, 1)
     if voided:
-        db.session.execute(delete(Completion).where(Completion.statement_id.in_(voided)))
+        gone = [
+            dict(r._mapping)
+            for r in db.session.execute(
+                select(
+                    Completion.unit_id,
+                    Completion.course_id,
+                    Completion.period,
+                    Completion.verb,
+                    Completion.score,
+                ).where(Completion.statement_id.in_(voided))
+            )
+        ]
+        if gone:
+            db.session.execute(delete(Completion).where(Completion.statement_id.in_(voided)))
+            _roll_up(gone, -1)
+
+
+def _roll_up(rows: list[dict[str, Any]], sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) rows in the monthly totals per unit and course."""
+    totals: dict[tuple[str, int, str], list[float]] = {}
+    for row in rows:
+        for dim, ref in (("u", row["unit_id"]), ("c", row["course_id"])):
+            cell = totals.setdefault((dim, ref or 0, row["period"]), [0, 0, 0, 0.0, 0])
+            cell[("completed", "passed", "failed").index(row["verb"])] += sign
+            if row["score"] is not None:
+                cell[3] += sign * row["score"]
+                cell[4] += sign
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(CompletionRollup)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["dim", "ref", "period"],
+        set_={
+            name: getattr(CompletionRollup, name) + getattr(stmt.excluded, name)
+            for name in ("completed", "passed", "failed", "score_sum", "score_count")
+        },
+    )
+    # In key order, so concurrent writers lock the same rows in the same order.
+    db.session.execute(
+        stmt,
+        [
+            {
+                "dim": d,
+                "ref": r,
+                "period": p,
+                "completed": c[0],
+                "passed": c[1],
+                "failed": c[2],
+                "score_sum": c[3],
+                "score_count": c[4],
+            }
+            for (d, r, p), c in sorted(totals.items())
+        ],
+    )
 
 
 def register_projection() -> None:
@@ -278,14 +341,48 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def per_course(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
-    """Completions, passes and failures per course."""
-    stmt: Select[Any] = (
-        select(Completion.course_id, *_counts(), func.avg(Completion.score).label("avg_score"))
-        .where(*scope.where(), *_periods(start, end))
-        .group_by(Completion.course_id)
+def _rolled(dim: str, group: Any, scope: Scope, start: str | None, end: str | None) -> Select[Any]:
+    """Sum the monthly totals of one dimension ("u" unit, "c" course), grouped by ``group``."""
+    r = CompletionRollup
+    conditions: list[Any] = [r.dim == dim]
+    if dim == "u" and not scope.all_units:
+        conditions.append(r.ref == (scope.unit_id or 0))
+    if start and PERIOD.match(start):
+        conditions.append(r.period >= start)
+    if end and PERIOD.match(end):
+        conditions.append(r.period <= end)
+    total = func.sum(r.completed) + func.sum(r.passed) + func.sum(r.failed)
+    return (
+        select(
+            group,
+            func.sum(r.completed).label("completed"),
+            func.sum(r.passed).label("passed"),
+            func.sum(r.failed).label("failed"),
+            (func.sum(r.score_sum) / func.nullif(func.sum(r.score_count), 0)).label("avg_score"),
+        )
+        .where(*conditions)
+        .group_by(group)
+        .having(total > 0)
     )
+
+
+def per_course(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
+    """Completions, passes and failures per course.
+
+    Every unit: from the monthly totals.  One unit: from the completions themselves
+    (the unit's covering index), since the totals are per unit or per course, not both.
+    """
+    if scope.all_units:
+        stmt = _rolled("c", CompletionRollup.ref.label("course_id"), scope, start, end)
+    else:
+        stmt = (
+            select(Completion.course_id, *_counts(), func.avg(Completion.score).label("avg_score"))
+            .where(*scope.where(), *_periods(start, end))
+            .group_by(Completion.course_id)
+        )
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
+    for row in rows:
+        row["course_id"] = row["course_id"] or None
     titles = _course_titles(r["course_id"] for r in rows)
     for row in rows:
         row["course"] = titles.get(row["course_id"], "")
@@ -304,14 +401,11 @@ def per_course(scope: Scope, start: str | None = None, end: str | None = None) -
 
 def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
     """Completions, passes and failures per organisation unit of the learner."""
-    stmt = (
-        select(Completion.unit_id, *_counts())
-        .where(*scope.where(), *_periods(start, end))
-        .group_by(Completion.unit_id)
-    )
+    stmt = _rolled("u", CompletionRollup.ref.label("unit_id"), scope, start, end)
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
     names = dict(db.session.execute(select(OrganisationUnit.id, OrganisationUnit.name)).all())
     for row in rows:
+        row["unit_id"] = row["unit_id"] or None
         row["unit"] = names.get(row["unit_id"], "")
     rows.sort(key=lambda r: r["unit"])
     return Table(
@@ -327,11 +421,8 @@ def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> 
 
 def per_month(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
     """Completions per month (the period of ``stored``)."""
-    stmt = (
-        select(Completion.period, *_counts())
-        .where(*scope.where(), *_periods(start, end))
-        .group_by(Completion.period)
-        .order_by(Completion.period)
+    stmt = _rolled("u", CompletionRollup.period, scope, start, end).order_by(
+        CompletionRollup.period
     )
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
     return Table(

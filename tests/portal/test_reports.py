@@ -332,6 +332,7 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
     from datetime import datetime
 
     from core.db import db
+    from portal import reports
     from portal.models import Completion
 
     with app.app_context():
@@ -347,6 +348,18 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
                 stored=datetime(2019, 5, 1),
                 period="2019-05",
             )
+        )
+        reports._roll_up(
+            [
+                {
+                    "unit_id": org["social"],
+                    "course_id": org["course"],
+                    "period": "2019-05",
+                    "verb": "completed",
+                    "score": None,
+                }
+            ],
+            1,
         )
         db.session.commit()
     admin = login(org["admin"])
@@ -389,3 +402,35 @@ def test_portal_reports_long_tables_are_paged_in_html_but_whole_in_csv(
     assert "page=3" in page
     body = admin.get(f"/reports/learners/{org['lea']}?format=csv").get_data(as_text=True)
     assert body.count("\n") == 4
+
+
+def test_portal_reports_totals_follow_voiding(org, xapi, login):
+    lea = [outcome(org, "lea", "completed"), outcome(org, "lea", "passed", score=0.5)]
+    sam = outcome(org, "sam", "completed", course="other")
+    xapi.post("statements", [*lea, sam])
+    admin = login(org["admin"])
+
+    def table(name):
+        body = admin.get(f"/reports?table={name}&format=csv").get_data(as_text=True)
+        return list(csv.DictReader(io.StringIO(body)))
+
+    def void(statement):
+        response = xapi.post(
+            "statements",
+            {
+                "actor": {"mbox": "mailto:admin@example.org"},
+                "verb": {"id": VERB + "voided"},
+                "object": {"objectType": "StatementRef", "id": statement["id"]},
+            },
+        )
+        assert response.status_code == 200
+
+    fire = next(r for r in table("course") if r["Course"] == "Fire safety")
+    assert (fire["Completions"], fire["Passed"], fire["Average score"]) == ("1", "1", "0.5")
+    void(lea[1])
+    fire = next(r for r in table("course") if r["Course"] == "Fire safety")
+    assert (fire["Completions"], fire["Passed"], fire["Average score"]) == ("1", "0", "")
+    void(sam)
+    assert [r["Course"] for r in table("course")] == ["Fire safety"]
+    assert [r["Unit"] for r in table("unit")] == ["Social services"]
+    assert sum(int(r["Completions"]) for r in table("month")) == 1
