@@ -43,6 +43,8 @@ class CommitResult:
     stored: bool
     finished: bool = False
     reason: str = ""
+    #: The tracking data (status, score, objectives) changed: navigation may have too.
+    tracking_changed: bool = False
 
 
 def scorm_version(version: PackageVersion) -> str:
@@ -164,11 +166,13 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
     if body.get("terminate") or closing:
         finish(attempt, version, state, tree, closing=closing)
         result.finished = True
+        result.tracking_changed = True
     else:
         state.cmi = tree
         status = cmi_model.status_of(version_name, tree)
         _apply_status(state, status.completion, status.success, status.score_scaled)
         if _tracking(before) != _tracking(tree):
+            result.tracking_changed = True
             service.report_to_sequencer(attempt, version, sco_id, tree)
         service.rollup(attempt, version)
     return result

@@ -165,8 +165,8 @@ def post_commit(token: str) -> Response:
     body: dict[str, Any] = {"result": "true", "errorCode": 0, "stored": result.stored}
     if result.reason:
         body["ignored"] = result.reason
-    elif len(version.launch) > 1:
-        # What the learner may do next can change with each commit (a SCO satisfied).
+    elif result.tracking_changed and len(version.launch) > 1:
+        # What the learner may do next changes with the SCO's status (a SCO satisfied).
         body["toc"] = service.toc_state(attempt, version)
         body["valid"] = service.valid_requests(attempt, version)
     return _json(body)

@@ -47,14 +47,17 @@
   }
 
   // IHttpService for scorm-again (settings.httpService): our commit format is
-  // {sco, session, seq, terminate, closing, cmi, adl, nav}.
-  function httpService() {
+  // {sco, session, seq, terminate, closing, cmi, adl, nav}. Bound to one SCO session, so
+  // a late autocommit of a previous SCO's API can never be filed under the next one.
+  function httpService(sco, session) {
     return {
       processHttpRequest: function (url, params, immediate, apiLog, listeners, metadata) {
         var seq = metadata && metadata.sequence ? metadata.sequence : state.lastSeq + 1;
-        state.lastSeq = Math.max(state.lastSeq, seq);
+        if (sco === state.sco && session === state.session) {
+          state.lastSeq = Math.max(state.lastSeq, seq);
+        }
         var body = JSON.stringify({
-          sco: state.sco, session: state.session, seq: seq, terminate: !!immediate,
+          sco: sco, session: session, seq: seq, terminate: !!immediate,
           closing: state.unloading, cmi: params && params.cmi ? params.cmi : params,
           adl: params && params.adl ? params.adl : undefined, nav: navRequest()
         });
@@ -120,7 +123,7 @@
       sendFullCommit: true,
       mastery_override: true,
       logLevel: 5,
-      httpService: httpService()
+      httpService: httpService(launch.sco, launch.session)
     };
     var api;
     if (state.kind === "scorm12") {

@@ -504,9 +504,7 @@ def test_runtime_interactions_become_answered_statements(
     # The same commit again (a retry) stores nothing twice.
     assert p.commit({"interactions": [interaction]}, seq=p.seq).get_json()["stored"] is False
     registration = p.attempt()["registration"]
-    answered = [
-        s for s in statements(xapi, registration) if s["verb"]["id"].endswith("/answered")
-    ]
+    answered = [s for s in statements(xapi, registration) if s["verb"]["id"].endswith("/answered")]
     assert len(answered) == 1
     assert answered[0]["result"]["response"] == "b"
     assert answered[0]["result"]["success"] is True
