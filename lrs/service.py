@@ -552,6 +552,12 @@ def _update_definitions(statements: list[dict[str, Any]], client: Client) -> Non
     if not todo:
         return
     ordered = sorted(todo)
+    # Insert the ones not there yet (a concurrent first insert wins, ours is ignored),
+    # then lock every row in id order and merge ours in: no merge is lost either way.
+    db.session.execute(
+        _insert_ignoring_conflicts(Activity),
+        [{"id_hash": h, "activity_id": todo[h][0], "definition": {}} for h in ordered],
+    )
     query = (
         select(Activity.id_hash, Activity.definition)
         .where(Activity.id_hash.in_(ordered))
@@ -559,21 +565,12 @@ def _update_definitions(statements: list[dict[str, Any]], client: Client) -> Non
     )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    current = {id_hash: definition for id_hash, definition in db.session.execute(query).all()}
-    new_rows = [
-        {"id_hash": h, "activity_id": todo[h][0], "definition": todo[h][1]}
-        for h in ordered
-        if h not in current
-    ]
-    if new_rows:
-        db.session.execute(_insert_ignoring_conflicts(Activity), new_rows)
-    for id_hash in ordered:
-        if id_hash in current:
-            merged = merge_definitions(current[id_hash], todo[id_hash][1])
-            if merged != current[id_hash]:
-                db.session.execute(
-                    update(Activity).where(Activity.id_hash == id_hash).values(definition=merged)
-                )
+    for id_hash, current in db.session.execute(query).all():
+        merged = merge_definitions(current, todo[id_hash][1])
+        if merged != current:
+            db.session.execute(
+                update(Activity).where(Activity.id_hash == id_hash).values(definition=merged)
+            )
     pending = db.session.info.setdefault("merged_definitions", [])
     pending.extend((h, todo[h][2]) for h in ordered)
 
