@@ -18,7 +18,7 @@ def N_(text: str) -> str:
     return text
 
 
-# Messages the services raise (core.errors) that views show translated (portal/views.py).
+# Messages the services raise (core.errors) that views show translated (portal/views/common.py).
 SERVICE_MESSAGES = (
     N_("The session is full"),
     N_("You are enrolled on this session already"),

@@ -230,7 +230,7 @@ def _roll_up(rows: list[dict[str, Any]], sign: int) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     stmt = upsert(CompletionRollup)
     stmt = stmt.on_conflict_do_update(
         index_elements=["dim", "ref", "period"],

@@ -371,7 +371,7 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
 def test_portal_reports_long_tables_are_paged_in_html_but_whole_in_csv(
     org, login, app, monkeypatch
 ):
-    from portal import views
+    from portal.views import manage as views
 
     monkeypatch.setattr(views, "PAGE_ROWS", 1)
     from datetime import datetime

@@ -1,0 +1,111 @@
+"""Admin pages: organisation units, users, LRS credentials."""
+
+from __future__ import annotations
+
+from flask import (
+    g,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from lrs.auth import SCOPES
+from portal import bp, schemas, service
+from portal.auth import role_required
+from portal.models import ROLES, UNIT_KINDS
+from portal.views.common import Page, attempt, form, render
+
+# -- Administration -------------------------------------------------------------------------------
+
+
+@bp.route("/admin/units", methods=["GET", "POST"])
+@role_required("admin")
+def admin_units() -> Page:
+    """Organisation units: list, create, rename, (de)activate."""
+    if request.method == "POST":
+        unit_id = request.form.get("unit_id")
+        if unit_id:
+            data = form(schemas.UnitUpdateSchema())
+            attempt(
+                lambda: service.update_unit(
+                    service.get_unit(int(unit_id)), data["name"], data["kind"], data["active"]
+                ),
+                _("Saved."),
+            )
+        else:
+            data = form(schemas.UnitSchema())
+            attempt(
+                lambda: service.create_unit(data["code"], data["name"], data["kind"]),
+                _("Unit created."),
+            )
+        if g.get("form_status", 200) == 200:
+            return redirect(url_for("portal.admin_units"))
+    return render("admin_units.html", units=service.list_units(), kinds=UNIT_KINDS)
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@role_required("admin")
+def admin_users() -> Page:
+    """Users: list and search, create."""
+    if request.method == "POST":
+        data = form(schemas.UserCreateSchema())
+        user = attempt(
+            lambda: service.create_user(
+                data["email"], data["name"], data["password"], data["role"], data["unit_id"]
+            ),
+            _("Account created."),
+        )
+        if user is not None:
+            return redirect(url_for("portal.admin_users"))
+    q = request.args.get("q", "")
+    return render(
+        "admin_users.html",
+        users=service.list_users(query=q),
+        q=q,
+        units=service.list_units(),
+        roles=ROLES,
+    )
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def admin_user(user_id: int) -> Page:
+    """One user: role, unit, active, and a password reset."""
+    user = service.get_user(user_id)
+    if request.method == "POST":
+        if request.form.get("action") == "password":
+            data = form(schemas.PasswordSchema())
+            attempt(lambda: service.reset_password(user, data["password"]), _("Password changed."))
+        else:
+            data = form(schemas.UserUpdateSchema())
+            attempt(lambda: service.update_user(user, **data), _("Saved."))
+        if g.get("form_status", 200) == 200:
+            return redirect(url_for("portal.admin_user", user_id=user.id))
+    return render("admin_user.html", user=user, units=service.list_units(), roles=ROLES)
+
+
+@bp.route("/admin/credentials", methods=["GET", "POST"])
+@role_required("admin")
+def admin_credentials() -> Page:
+    """LRS credentials: create with scopes (the secret is shown once), list, revoke."""
+    created = None
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            attempt(lambda: service.revoke_lrs_credential(request.form["revoke"]), _("Revoked."))
+            if g.get("form_status", 200) == 200:
+                return redirect(url_for("portal.admin_credentials"))
+        else:
+            data = form(schemas.CredentialSchema())
+            created = attempt(lambda: service.create_lrs_credential(data["name"], data["scopes"]))
+    response = make_response(
+        render(
+            "admin_credentials.html",
+            credentials=service.list_lrs_credentials(),
+            scopes=SCOPES,
+            created=created,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page may hold a secret
+    return response

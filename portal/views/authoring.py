@@ -1,0 +1,186 @@
+"""Authors' and trainers' pages: packages, course metadata, publishing, sessions, attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from core.db import db
+from core.errors import AppError
+from core.schemas import load
+from packages import service as packages
+from packages.report import PackageRefused
+from portal import bp, catalogue, classroom, schemas, service
+from portal.auth import has_role, role_required
+from portal.views.common import Page, attempt, form, launch_url, render, this_user
+
+# -- Authoring --------------------------------------------------------------------------------
+
+
+@bp.route("/author", methods=["GET", "POST"])
+@role_required("author")
+def author_courses() -> Page:
+    """The author's course list, package upload and new classroom course."""
+    report = None
+    if request.method == "POST":
+        if request.form.get("action") == "classroom":
+            data = form(schemas.CourseMetaSchema())
+            course = attempt(
+                lambda: catalogue.create_classroom_course(
+                    data["title"], data["description"], data["category"], data["unit"]
+                ),
+                _("Classroom course created."),
+            )
+            if course is not None:
+                return redirect(url_for("portal.author_course", course_id=course.id))
+        else:
+            data = form(schemas.UploadSchema())
+            report, result = _upload(
+                lambda stream, name: catalogue.upload_course(
+                    stream, name, data["title"], data["category"], data["unit"], data["publish"]
+                )
+            )
+            if result is not None:
+                return redirect(
+                    url_for("portal.author_course", course_id=result.course.id, uploaded=1)
+                )
+    return render(
+        "author_courses.html",
+        courses=catalogue.authored_courses(),
+        units=service.list_units(active_only=True),
+        report=report,
+    )
+
+
+def _upload(
+    run: Callable[[Any, str], packages.ImportResult],
+) -> tuple[Any, packages.ImportResult | None]:
+    """Import the uploaded ``file``; on refusal return the validation report to show."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        g.form_status = 400
+        flash(_("Choose a zip file to upload."), "error")
+        return None, None
+    try:
+        result = run(upload.stream, upload.filename)
+        db.session.commit()
+    except PackageRefused as exc:
+        db.session.rollback()
+        g.form_status = 400
+        flash(_("The package was refused; nothing was stored."), "error")
+        return {"errors": exc.errors, "warnings": exc.warnings}, None
+    except AppError as exc:
+        db.session.rollback()
+        g.form_status = exc.status_code
+        flash(_(exc.message), "error")
+        return None, None
+    flash(_("Package imported as version %(n)s.", n=result.version.number), "success")
+    return None, result
+
+
+@bp.route("/author/courses/<int:course_id>", methods=["GET", "POST"])
+@role_required("author")
+def author_course(course_id: int) -> Page:
+    """Edit metadata, publish or unpublish, upload a version, plan sessions, preview."""
+    course = packages.get_course(course_id)
+    kind = catalogue.course_kind(course.id)
+    report = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "metadata":
+            data = form(schemas.CourseMetaSchema())
+            attempt(
+                lambda: catalogue.update_metadata(
+                    course, data["title"], data["description"], data["category"], data["unit"]
+                ),
+                _("Saved."),
+            )
+        elif action in ("publish", "unpublish"):
+            attempt(
+                lambda: catalogue.set_published(course, action == "publish"),
+                _("Published.") if action == "publish" else _("Unpublished."),
+            )
+        elif action == "version":
+            report, _result = _upload(
+                lambda stream, name: catalogue.upload_version(course, stream, name)
+            )
+        elif action == "session":
+            data = form(schemas.SessionSchema())
+            attempt(
+                lambda: classroom.create_session(
+                    course,
+                    _to_utc(data["starts_at"]),
+                    data["place"],
+                    service.get_user(data["trainer_id"]),
+                    data["seats"],
+                ),
+                _("Session planned."),
+            )
+        if g.get("form_status", 200) == 200 and report is None:
+            return redirect(url_for("portal.author_course", course_id=course.id))
+    versions = packages.list_versions(course)
+    return render(
+        "author_course.html",
+        course=course,
+        kind=kind,
+        versions=versions,
+        report=report,
+        units=service.list_units(active_only=True),
+        launch_url=launch_url(course.id),
+        sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
+        trainers=[u for u in service.list_users() if has_role("author", u) and u.active],
+    )
+
+
+def _to_utc(local: Any) -> Any:
+    from flask_babel import to_utc
+
+    return to_utc(local).replace(tzinfo=None)
+
+
+# -- Classroom: the trainer's pages ----------------------------------------------------------
+
+
+@bp.get("/trainer")
+@role_required("author")
+def trainer_sessions() -> str:
+    """Sessions the trainer teaches."""
+    return render_template(
+        "trainer_sessions.html", sessions=classroom.sessions_for_trainer(this_user())
+    )
+
+
+@bp.route("/trainer/sessions/<int:session_id>", methods=["GET", "POST"])
+@role_required("author")
+def trainer_session(session_id: int) -> Page:
+    """The enrolled learners; record attendance, completion, pass/fail and score."""
+    user = this_user()
+    session_ = classroom.get_session(session_id)
+    classroom.check_trainer(session_, user)
+    enrolled = classroom.enrolments(session_)
+    if request.method == "POST":
+        rows = {}
+        for enrolment in enrolled:
+            prefix = f"e{enrolment.id}-"
+            raw = {
+                k[len(prefix) :]: v
+                for k, v in request.form.items()
+                if k.startswith(prefix) and v != ""
+            }
+            rows[enrolment.id] = load(schemas.AttendanceRowSchema(), raw, "attendance")
+        ids = attempt(lambda: classroom.record_attendance(session_, user, rows))
+        if ids is not None:
+            flash(_("Attendance recorded (%(n)s statements in the LRS).", n=len(ids)), "success")
+            return redirect(url_for("portal.trainer_session", session_id=session_id))
+    course = packages.get_course(session_.course_id)
+    return render("trainer_session.html", session=session_, course=course, enrolled=enrolled)

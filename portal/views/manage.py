@@ -1,0 +1,172 @@
+"""Managers' pages: assignments and reports (a manager sees only their own unit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from core.errors import NotFound
+from core.schemas import load
+from packages import service as packages
+from portal import bp, catalogue, learning, reports, schemas, service
+from portal.auth import role_required
+from portal.views.common import Page, attempt, form, render, this_user
+
+# -- Assignments (managers) ----------------------------------------------------------------------
+
+
+@bp.route("/manage/assignments", methods=["GET", "POST"])
+@role_required("manager")
+def assignments() -> Page:
+    """Assign courses to people or to the manager's unit, with a due date."""
+    user = this_user()
+    if request.method == "POST":
+        if request.form.get("delete"):
+            attempt(
+                lambda: learning.delete_assignment(user, int(request.form["delete"])),
+                _("Withdrawn."),
+            )
+        else:
+            data = form(schemas.AssignmentSchema())
+            attempt(
+                lambda: learning.create_assignment(
+                    user,
+                    data["course_id"],
+                    data["user_id"],
+                    data["unit_id"],
+                    data["due_date"],
+                    data["note"],
+                ),
+                _("Assigned."),
+            )
+        if g.get("form_status", 200) == 200:
+            return redirect(url_for("portal.assignments"))
+    unit_id = None if user.role == "admin" else (user.unit_id if user.unit_id is not None else -1)
+    people = service.list_users(unit_id=unit_id)
+    units = [
+        u
+        for u in service.list_units(active_only=True)
+        if user.role == "admin" or u.id == user.unit_id
+    ]
+    courses = [e.course for e in catalogue.search_catalogue(user)]
+    return render(
+        "assignments.html",
+        assignments=learning.assignments_by(user),
+        people=people,
+        units=units,
+        courses=courses,
+    )
+
+
+# -- Reports ---------------------------------------------------------------------------
+
+
+def _report_args() -> tuple[reports.Scope, dict[str, Any]]:
+    query = load(schemas.ReportQuerySchema(), request.args, "report filter")
+    if "start" not in request.args:
+        # The last twelve months unless asked otherwise (an empty "From" = all time).
+        query["start"] = reports.months_ago(11)
+    return reports.scope_for(this_user(), query["unit_id"]), query
+
+
+PAGE_ROWS = 200
+
+
+def _table_page(template: str, table: reports.Table, name: str, **context: Any) -> Page:
+    """The table as CSV (every row), or as an HTML page of PAGE_ROWS rows."""
+    if request.args.get("format") == "csv":
+        response = make_response(table.csv())
+        response.mimetype = "text/csv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(table.rows) // PAGE_ROWS))
+    shown = reports.Table(table.columns, table.rows[(number - 1) * PAGE_ROWS : number * PAGE_ROWS])
+
+    def page_url(n: int) -> str:
+        args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": n}
+        return url_for(str(request.endpoint), **args)
+
+    return render_template(
+        template,
+        table=shown,
+        total=len(table.rows),
+        page=number,
+        pages=pages,
+        page_url=page_url,
+        per_page=PAGE_ROWS,
+        **context,
+    )
+
+
+@bp.get("/reports")
+@role_required("manager")
+def reports_overview() -> Page:
+    """Completions per course, per unit and per month, with charts."""
+    wanted = request.args.get("learner", "").strip()
+    if wanted:
+        learner = service.find_user(wanted)
+        if learner is None:
+            raise NotFound(f"No account {wanted}")
+        return redirect(url_for("portal.report_transcript", user_id=learner.id))
+    scope, query = _report_args()
+    makers = {"course": reports.per_course, "unit": reports.per_unit, "month": reports.per_month}
+    if request.args.get("format") == "csv":
+        which = request.args.get("table", "course")
+        if which not in makers:
+            raise NotFound("No such table")
+        table = makers[which](scope, query["start"], query["end"])
+        return _table_page("", table, f"completions-per-{which}")
+    tables = {name: make(scope, query["start"], query["end"]) for name, make in makers.items()}
+    units = service.list_units()
+    if this_user().role != "admin":
+        units = [u for u in units if u.id == this_user().unit_id]
+    return render_template(
+        "reports.html",
+        tables=tables,
+        query=query,
+        units=units,
+        scope=scope,
+        month_bars=reports.bars(tables["month"], "period"),
+        unit_bars=reports.bars(tables["unit"], "unit"),
+        learners=reports.learners_in_scope(scope),
+    )
+
+
+@bp.get("/reports/learners/<int:user_id>")
+@role_required("manager")
+def report_transcript(user_id: int) -> Page:
+    """One learner's transcript."""
+    scope, _query = _report_args()
+    learner = service.get_user(user_id)
+    table = reports.transcript(scope, learner)
+    return _table_page(
+        "report_table.html",
+        table,
+        f"transcript-{learner.id}",
+        title=_("Transcript: %(name)s", name=learner.name),
+    )
+
+
+@bp.get("/reports/courses/<int:course_id>")
+@role_required("manager")
+def report_course(course_id: int) -> Page:
+    """A course's learners with status and score."""
+    scope, _query = _report_args()
+    course = packages.get_course(course_id)
+    table = reports.course_learners(scope, course.id)
+    return _table_page(
+        "report_table.html",
+        table,
+        f"course-{course.id}-learners",
+        title=_("Learners: %(title)s", title=course.title),
+    )
