@@ -485,7 +485,12 @@ def valid_requests(attempt: Attempt, version: PackageVersion) -> dict[str, bool]
     sequencer = _sequencer(attempt, version)
     if sequencer is not None:
         valid = _valid(sequencer)
-        return {"continue": bool(valid["continue"]), "previous": bool(valid["previous"])}
+        return {
+            "continue": bool(valid["continue"]),
+            "previous": bool(valid["previous"]),
+            # adlnav:hideLMSUI of the current activity (CAM §5.1.x, "presentation").
+            "hide": list(valid.get("hide_lms_ui") or []),
+        }
     order = _order(version)
     current = attempt.current_sco
     if current not in order:

@@ -91,7 +91,8 @@ def shell(token: str) -> Response | str:
         show_toc=len([t for t in toc if t["launchable"]]) > 1,
         config=config,
         runtime_js=runtime_js,
-        return_url=current_app.config.get("PORTAL_URL") or None,
+        # Back to the portal: PORTAL_URL, or this host when content is served from it.
+        return_url=current_app.config.get("PORTAL_URL") or (None if _content_origin() else "/"),
     )
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = _NO_STORE

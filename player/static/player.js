@@ -155,8 +155,12 @@
 
   function setButtons(valid) {
     valid = valid || {};
+    var hide = valid.hide || [];
     document.getElementById("prev-btn").disabled = !valid.previous;
     document.getElementById("next-btn").disabled = !valid["continue"];
+    document.getElementById("prev-btn").hidden = hide.indexOf("previous") >= 0;
+    document.getElementById("next-btn").hidden = hide.indexOf("continue") >= 0;
+    document.getElementById("exit-btn").hidden = hide.indexOf("suspendAll") >= 0;
   }
 
   function finish(result) {
