@@ -509,3 +509,22 @@ def test_runtime_interactions_become_answered_statements(
     assert answered[0]["result"]["response"] == "b"
     assert answered[0]["result"]["success"] is True
     assert answered[0]["context"]["registration"] == registration
+
+
+def test_runtime_assets_are_launched_without_the_api_and_flow_in_order(
+    player: Callable[[str], Player],
+) -> None:
+    p = player("golf_scorm12_cp_one_file_per_sco.zip")
+    first = p.navigate().get_json()
+    assert first["launch"]["api"] is False
+    assert first["valid"] == {"continue": True, "previous": False, "hide": []}
+    first_id = first["launch"]["sco"]
+    second = p.navigate("continue").get_json()
+    assert second["action"] == "launch"
+    assert second["launch"]["sco"] != first_id
+    assert second["toc"][first_id]["completed"] is True
+    back = p.navigate("previous").get_json()
+    assert back["launch"]["sco"] == first_id
+    # Item parameters (CAM: appended to the launch href) reach the content URL.
+    quiz = p.navigate("choice", "playing_quiz_item").get_json()
+    assert quiz["launch"]["url"].endswith("?questions=Playing")
