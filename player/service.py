@@ -478,7 +478,7 @@ def _valid(sequencer: Sequencer) -> dict[str, Any]:
     return cache[key]
 
 
-def valid_requests(attempt: Attempt, version: PackageVersion) -> dict[str, bool]:
+def valid_requests(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
     """Whether previous / continue make sense now (adl.nav.request_valid, RTE §4.4.3)."""
     if attempt.ended_at is not None:
         return {"continue": False, "previous": False}
