@@ -1,344 +1,46 @@
-"""Strict marshmallow schemas that validate xAPI statements (1.0.3 and 2.0.0).
-
-The schemas only *validate*: the LRS stores and returns the JSON it received, so nothing
-here relies on marshmallow's transformed output.  xAPI forbids the coercions marshmallow
-does by default ("1" -> 1, "true" -> True), so numbers, booleans and strings use the
-strict fields below; nulls are rejected everywhere except as extension values.
-
-Spec: https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md (1.0.3, "Data" below).
-2.0.0 (IEEE 9274.1.1) adds ``context.contextAgents`` / ``context.contextGroups``; a 1.0.3
-request that carries them is rejected as having additional properties.
-"""
+"""Strict marshmallow schemas, one per xAPI object (Data 2.4), built per version."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.errors import BadRequest
-from core.schemas import flatten_errors
-
-DATA = "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md"
-VERSION_1 = "1.0.3"
-VERSION_2 = "2.0.0"
-VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
-
-# -- Formatted strings (Data 2.2, 4.2-4.6) ---------------------------------------------
-
-# An IRI needs a scheme (Data 2.2 "IRL or IRI values without a scheme"); best effort
-# otherwise (Data 2.2 allows it): no whitespace or control characters.
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"]+$")
-_MAILTO = re.compile(r"^mailto:[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
-_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_MEDIA_TYPE = re.compile(r"^[\w!#$&^.+\-]+/[\w!#$&^.+\-]+\s*(?:;.*)?$", re.DOTALL)
-# Statement "version" (Data 2.4.10, Communication 3.3): any 1.0.x; 2.0.x under 2.0.0.
-_VERSION_1 = re.compile(r"^1\.0(?:\.\d+)?$")
-_VERSION_2 = re.compile(r"^2\.0\.\d+$")
-
-# RFC 5646 section 2.1 grammar (Data 4.2: "at least validate the sequence of token lengths").
-_LANGTAG = re.compile(
-    r"""^(?:
-      (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})   # language (+ extlang)
-      (?:-[a-z]{4})?                               # script
-      (?:-(?:[a-z]{2}|[0-9]{3}))?                  # region
-      (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*     # variants
-      (?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*          # extensions
-      (?:-x(?:-[a-z0-9]{1,8})+)?                   # private use
-    | x(?:-[a-z0-9]{1,8})+                         # private use only
-    | en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo
-    | i-navajo|i-pwn|i-tao|i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de
-    | art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka|zh-min|zh-min-nan|zh-xiang
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
+from lrs.schemas.fields import (
+    Const,
+    Extensions,
+    Iri,
+    LanguageMap,
+    ListOf,
+    Obj,
+    OneOf,
+    Str,
+    StrictBool,
+    StrictNumber,
+    Timestamp,
+    Uuid,
+    _Fast,
+    _regex,
 )
-
-# ISO 8601 / RFC 3339 date-times (Data 4.5).  2.0.0 requires the RFC 3339 profile with a
-# time zone; 1.0.3 also accepts the ISO basic format, +hhmm / +hh offsets and no zone
-# (then UTC).  Both reject a negative zero offset, which RFC 3339 section 4.3 reserves for
-# "unknown local offset" (conformance suite, configs/timestamps.js).
-_TS_STRICT = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+from lrs.schemas.rules import (
+    _COMPONENTS_FOR,
+    _HEX,
+    _MAILTO,
+    _MEDIA_TYPE,
+    _SHA1,
+    _VERSION_1,
+    _VERSION_2,
+    COMPONENT_LISTS,
+    INTERACTION_TYPES,
+    SIGNATURE_USAGE,
+    VERSION_1,
+    VERSION_2,
+    VOIDED,
+    _ifi_count,
+    _is_duration,
+    is_valid_language_tag,
 )
-_TS_LOOSE = re.compile(
-    r"^(\d{4})-?(\d{2})-?(\d{2})[Tt](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?"
-    r"(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$"
-)
-# ISO 8601:2004 4.4.3.2 durations (Data 4.6); weeks cannot be combined with other units.
-_DURATION = re.compile(
-    r"^P(?:(?P<w>\d+(?:[.,]\d+)?W)|(?=\d|T\d)(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?"
-    r"(?:\d+(?:[.,]\d+)?D)?(?:T(?=\d)(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?"
-    r"(?:\d+(?:[.,]\d+)?S)?)?)$"
-)
-_FRACTION = re.compile(r"[.,]\d+[A-Z]")
-
-
-def is_valid_language_tag(tag: Any) -> bool:
-    """Tell whether ``tag`` is a well-formed RFC 5646 language tag (Data 4.2)."""
-    return isinstance(tag, str) and _LANGTAG.match(tag) is not None
-
-
-def _is_iri(value: str) -> bool:
-    return _IRI.match(value) is not None
-
-
-def _fail(path: str, message: str) -> BadRequest:
-    return BadRequest(f"{path}: {message}", errors=[{"path": path, "message": message}])
-
-
-def check_uuid(value: Any, path: str) -> str:
-    """Return ``value`` if it is a UUID in standard string form (Data 4.4), else 400."""
-    if not isinstance(value, str) or not _UUID.match(value):
-        raise _fail(path, "Not a valid UUID.")
-    return value
-
-
-def check_iri(value: Any, path: str) -> str:
-    """Return ``value`` if it is an IRI with a scheme (Data 2.2, 4.3), else 400."""
-    if not isinstance(value, str) or not _is_iri(value):
-        raise _fail(path, "Not a valid IRI.")
-    return value
-
-
-def _timestamp(value: str, strict: bool) -> datetime | None:
-    match = (_TS_STRICT if strict else _TS_LOOSE).match(value)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, frac, _zulu, sign, off_h, off_m = match.groups()
-    if sign == "-" and int(off_h) == 0 and int(off_m or 0) == 0:
-        return None  # "-00:00", "-0000", "-00": unknown offset
-    try:
-        micro = int((frac or "0")[:6].ljust(6, "0"))
-        tz: timezone = UTC
-        if sign:
-            offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
-            tz = timezone(-offset if sign == "-" else offset)
-        moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tz
-        )
-    except ValueError:  # month 13, Feb 30, offset >= 24 h ...
-        return None
-    return moment.astimezone(UTC)
-
-
-def parse_timestamp(value: str, path: str, *, strict: bool = False) -> datetime:
-    """Parse an ISO 8601 timestamp (Data 4.5) into an aware UTC datetime, else 400.
-
-    ``strict`` asks for the RFC 3339 profile with a time zone (xAPI 2.0.0); otherwise the
-    1.0.3 forms are accepted too and a timestamp without zone is taken as UTC.
-    """
-    moment = _timestamp(value, strict) if isinstance(value, str) else None
-    if moment is None:
-        raise _fail(path, "Not a valid ISO 8601 timestamp with a time zone.")
-    return moment
-
-
-def _is_duration(value: str) -> bool:
-    if _DURATION.match(value) is None:
-        return False
-    # Only the lowest-order component may carry a decimal fraction (ISO 8601 4.4.3.2).
-    fraction = _FRACTION.search(value)
-    return fraction is None or fraction.end() == len(value)
-
-
-# -- Strict fields ---------------------------------------------------------------------
-
-
-class _Fast:
-    """Skip marshmallow's per-value ``And()`` of validators when a field has none.
-
-    Field validation runs for every property of every statement; building an empty
-    ``And`` each time costs about a tenth of the whole validation.
-    """
-
-    validators: list[Any]
-
-    def _validate(self, value: Any) -> None:
-        if self.validators:
-            super()._validate(value)  # type: ignore[misc]
-
-
-class Str(_Fast, fields.String):
-    """A JSON string; optional regex / predicate format check."""
-
-    def __init__(self, *, check: Any = None, what: str = "", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.check = check
-        self.what = what
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValidationError("Not a valid string.")
-        if self.check is not None and not self.check(value):
-            raise ValidationError(f"Not a valid {self.what}.")
-        return value
-
-
-def _regex(pattern: re.Pattern[str]) -> Any:
-    return lambda value: pattern.match(value) is not None
-
-
-def Iri(**kwargs: Any) -> Str:
-    """Make a field for an IRI (or IRL) string with a scheme (Data 2.2, 4.3)."""
-    return Str(check=_is_iri, what="IRI", **kwargs)
-
-
-def Uuid(**kwargs: Any) -> Str:
-    """Make a field for a UUID in standard string form (Data 4.4)."""
-    return Str(check=_regex(_UUID), what="UUID", **kwargs)
-
-
-def Timestamp(strict: bool, **kwargs: Any) -> Str:
-    """Make a field for an ISO 8601 timestamp (Data 4.5), RFC 3339 with zone if ``strict``."""
-    return Str(
-        check=lambda v: _timestamp(v, strict) is not None,
-        what="ISO 8601 timestamp with a time zone",
-        **kwargs,
-    )
-
-
-def Const(value: str, **kwargs: Any) -> Str:
-    """Make a field for an enumerated string matched exactly, case included (Data 2.2)."""
-    return Str(validate=validate.Equal(value, error=f"Must be {value!r}."), **kwargs)
-
-
-class StrictBool(_Fast, fields.Field):
-    """A JSON boolean, not "true" or 1 (Data 2.2)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if value is not True and value is not False:
-            raise ValidationError("Not a valid boolean.")
-        return value
-
-
-class StrictNumber(_Fast, fields.Field):
-    """A JSON number, not a numeric string or a boolean (Data 2.2)."""
-
-    def __init__(self, *, integer: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.integer = integer
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        kind = type(value)
-        if kind is int or (kind is float and value == value and abs(value) != float("inf")):
-            if self.integer and kind is float and not value.is_integer():
-                raise ValidationError("Not a valid integer.")
-            return value
-        raise ValidationError("Not a valid integer." if self.integer else "Not a valid number.")
-
-
-class LanguageMap(_Fast, fields.Field):
-    """``{RFC 5646 tag: string}`` (Data 4.2)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ValidationError("Not a valid language map.")
-        errors: dict[str, list[str]] = {}
-        for key, text in value.items():
-            if _LANGTAG.match(key) is None:
-                errors[key] = ["Not a valid RFC 5646 language tag."]
-            elif not isinstance(text, str):
-                errors[key] = ["Not a valid string."]
-        if errors:
-            raise ValidationError(errors)
-        return value
-
-
-class Extensions(_Fast, fields.Field):
-    """``{IRI: any JSON}``; values may be anything, null included (Data 4.1)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ValidationError("Not a valid extensions object.")
-        bad = {key: ["Extension keys must be IRIs."] for key in value if not _is_iri(key)}
-        if bad:
-            raise ValidationError(bad)
-        return value
-
-
-class ListOf(_Fast, fields.List):
-    """A JSON array (marshmallow's List also takes tuples and sets; JSON has neither)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, list):
-            raise ValidationError("Not a valid list.")
-        inner = self.inner
-        errors: dict[int, Any] = {}
-        for index, item in enumerate(value):
-            try:
-                inner.deserialize(item)
-            except ValidationError as exc:
-                errors[index] = exc.messages
-        if errors:
-            raise ValidationError(errors)
-        return value
-
-
-class Obj(_Fast, fields.Nested):
-    """A nested JSON object validated by one schema instance."""
-
-    def _deserialize(
-        self, value: Any, attr: Any, data: Any, partial: Any = None, **kwargs: Any
-    ) -> Any:
-        if not isinstance(value, dict):
-            raise ValidationError("Invalid input type.")
-        return self.schema.load(value)
-
-
-class OneOf(_Fast, fields.Field):
-    """A tagged union on ``objectType``: the tag picks the schema that validates the value.
-
-    ``default`` is the schema used when ``objectType`` is absent (None = required).
-    """
-
-    def __init__(
-        self,
-        choices: Mapping[str, Schema],
-        default: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.choices = dict(choices)
-        self.default = default
-        self.allowed = ", ".join(repr(k) for k in self.choices)
-        # As an object, an Agent or Group must say so (Data 2.4.4.2): without objectType
-        # the object is an Activity, and an IFI there deserves a clearer message.
-        self.tag_hint = "Agent" in self.choices and default == "Activity"
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ValidationError("Invalid input type.")
-        tag = value.get("objectType", self.default)
-        if self.tag_hint and "objectType" not in value and any(k in value for k in _ACTOR_KEYS):
-            raise ValidationError(
-                {"objectType": ["Required when the object is an Agent or a Group."]}
-            )
-        if tag is None:
-            raise ValidationError({"objectType": ["Missing data for required field."]})
-        schema = self.choices.get(tag) if isinstance(tag, str) else None
-        if schema is None:
-            raise ValidationError({"objectType": [f"Must be one of {self.allowed}."]})
-        return schema.load(value)
-
-
-_ACTOR_KEYS = ("mbox", "mbox_sha1sum", "openid", "account", "member")
-
-
-# -- Actors (Data 2.4.2) ---------------------------------------------------------------
-
-_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
-
-
-def _ifi_count(data: Mapping[str, Any]) -> int:
-    return sum(1 for key in _IFIS if key in data)
 
 
 class XapiSchema(Schema):
@@ -429,30 +131,6 @@ class VerbSchema(XapiSchema):
 
 
 # -- Activity (Data 2.4.4.1) -----------------------------------------------------------
-
-INTERACTION_TYPES = (
-    "true-false",
-    "choice",
-    "fill-in",
-    "long-fill-in",
-    "matching",
-    "performance",
-    "sequencing",
-    "likert",
-    "numeric",
-    "other",
-)
-COMPONENT_LISTS = ("choices", "scale", "source", "target", "steps")
-# Which component lists each interaction type uses ("Interaction Components" table).
-_COMPONENTS_FOR = {
-    "choice": {"choices"},
-    "sequencing": {"choices"},
-    "likert": {"scale"},
-    "matching": {"source", "target"},
-    "performance": {"steps"},
-}
-
-
 class InteractionComponentSchema(XapiSchema):
     """Interaction component: id + description (Data 2.4.4.1 "Interaction Components")."""
 
@@ -735,109 +413,3 @@ def _make_schemas(version: str) -> Schema:
 
 
 _STATEMENT = {VERSION_1: _make_schemas(VERSION_1), VERSION_2: _make_schemas(VERSION_2)}
-
-
-# -- Public API ------------------------------------------------------------------------
-
-_MAX_ERRORS = 50
-
-
-def _schema_for(version: str) -> Schema:
-    try:
-        return _STATEMENT[version]
-    except KeyError:
-        raise ValueError(f"unsupported xAPI version {version!r}") from None
-
-
-def _errors(data: Any, schema: Schema, prefix: str) -> list[dict[str, str]]:
-    if not isinstance(data, dict):
-        return [{"path": prefix or "$", "message": "A statement must be a JSON object."}]
-    try:
-        schema.load(data)
-    except ValidationError as exc:
-        return flatten_errors(exc.messages, prefix)
-    return []
-
-
-def _raise(rows: list[dict[str, str]], what: str) -> NoReturn:
-    rows = rows[:_MAX_ERRORS]
-    first = rows[0]
-    raise BadRequest(f"Invalid {what}: {first['path']}: {first['message']}", errors=rows)
-
-
-def validate_statement(data: Any, version: str) -> None:
-    """Validate one statement under the rules of ``version`` ("1.0.3" or "2.0.0").
-
-    Raises:
-        BadRequest: naming each bad property by path, e.g. ``object.definition.choices[1].id``.
-
-    """
-    rows = _errors(data, _schema_for(version), "")
-    if rows:
-        _raise(rows, "statement")
-
-
-def validate_statements(data: Any, version: str) -> list[dict[str, Any]]:
-    """Validate a statement or an array of statements; return them as a list.
-
-    An empty array is valid (nothing to store).  Paths are prefixed ``[i]`` for arrays.
-    Two statements with the same id in one batch are rejected (Communication 2.1.2,
-    S* in 1.0.3 and SHALL in 2.0.0).
-
-    Raises:
-        BadRequest: when any statement is invalid; the whole batch is refused.
-
-    """
-    schema = _schema_for(version)
-    if isinstance(data, dict):
-        rows = _errors(data, schema, "")
-        if rows:
-            _raise(rows, "statement")
-        return [data]
-    if not isinstance(data, list):
-        message = "Expected a statement or an array of statements."
-        _raise([{"path": "$", "message": message}], "request")
-    rows = []
-    seen: dict[str, int] = {}
-    for index, statement in enumerate(data):
-        rows.extend(_errors(statement, schema, f"[{index}]"))
-        if len(rows) >= _MAX_ERRORS:
-            break
-        ident = statement.get("id") if isinstance(statement, dict) else None
-        if isinstance(ident, str):
-            key = ident.lower()
-            if key in seen:
-                rows.append(
-                    {"path": f"[{index}].id", "message": f"Same id as statement [{seen[key]}]."}
-                )
-            seen.setdefault(key, index)
-    if rows:
-        _raise(rows, "statements")
-    return data
-
-
-def load_agent_param(raw: str, *, name: str = "agent", allow_group: bool = True) -> dict[str, Any]:
-    """Parse and validate a JSON Agent (or identified Group) query parameter (Data 2.2).
-
-    Raises:
-        BadRequest: with path ``query:<name>`` when it is not JSON or not a valid actor.
-
-    """
-    path = f"query:{name}"
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise _fail(path, "Must be a JSON Agent object.")
-    kind = value.get("objectType", "Agent")
-    schema = GROUP if allow_group and kind == "Group" else AGENT
-    try:
-        schema.load(value)
-    except ValidationError as exc:
-        rows = flatten_errors(exc.messages)
-        detail = "; ".join(f"{row['path']}: {row['message']}" for row in rows)
-        raise _fail(path, detail) from None
-    if kind == "Group" and not _ifi_count(value):
-        raise _fail(path, "A Group parameter must be an identified Group.")
-    return value
