@@ -225,6 +225,7 @@ def record_attendance(
     course = db.session.get(Course, session.course_id)
     assert course is not None  # noqa: S101  (FK)
     statements: list[dict[str, Any]] = []
+    recorded: list[tuple[Enrolment, list[str]]] = []
     for enrolment in enrolments(session):
         row = rows.get(enrolment.id)
         if row is None or enrolment.recorded_at is not None:
@@ -237,6 +238,7 @@ def record_attendance(
         if not enrolment.attended:
             continue
         learner = enrolment.user
+        first = len(statements)
         statements.append(_statement("attended", learner, trainer, session, course))
         if enrolment.completed:
             statements.append(
@@ -254,7 +256,43 @@ def record_attendance(
             statements.append(
                 _statement(enrolment.outcome, learner, trainer, session, course, result)
             )
+        recorded.append((enrolment, [s["id"] for s in statements[first:]]))
+    for enrolment, ids in recorded:
+        enrolment.statement_ids = ids
     db.session.flush()
     if not statements:
         return []
     return lrs.store_statements(statements, portal_client(), "1.0.3").ids
+
+
+def correct_attendance(session: ClassroomSession, trainer: User, enrolment_id: int) -> int:
+    """Undo a recorded enrolment so it can be recorded again; returns statements voided.
+
+    Its statements are voided in the LRS (xAPI 1.0.3 Data §2.3.2), by the trainer, so
+    every report and projection drops them; the statements themselves stay, as xAPI wants.
+    """
+    check_trainer(session, trainer)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.session_id != session.id:
+        raise NotFound("No such enrolment on this session")
+    if enrolment.recorded_at is None:
+        raise Conflict("Nothing has been recorded for this learner yet")
+    voiding = [
+        {
+            "id": str(uuid.uuid4()),
+            "actor": agent_for(trainer),
+            "verb": {"id": lrs.VOIDED_VERB, "display": {"en-US": "voided"}},
+            "object": {"objectType": "StatementRef", "id": statement_id},
+        }
+        for statement_id in enrolment.statement_ids or []
+    ]
+    enrolment.attended = None
+    enrolment.completed = False
+    enrolment.outcome = None
+    enrolment.score = None
+    enrolment.recorded_at = None
+    enrolment.statement_ids = None
+    db.session.flush()
+    if voiding:
+        lrs.store_statements(voiding, portal_client(), "1.0.3")
+    return len(voiding)

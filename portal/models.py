@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -119,6 +120,8 @@ class Enrolment(db.Model):
     # Score in per cent (0-100), where given.
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The statements the recording stored, so a correction can void exactly those.
+    statement_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     user: Mapped[User] = relationship()
     session: Mapped[ClassroomSession] = relationship()

@@ -168,7 +168,17 @@ def trainer_session(session_id: int) -> Page:
     session_ = classroom.get_session(session_id)
     classroom.check_trainer(session_, user)
     enrolled = classroom.enrolments(session_)
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("correct", "").isdigit():
+        count = attempt(
+            lambda: classroom.correct_attendance(session_, user, int(request.form["correct"]))
+        )
+        if count is not None:
+            flash(
+                _("Corrected: %(n)s statements voided; record the learner again.", n=count),
+                "success",
+            )
+            return redirect(url_for("portal.trainer_session", session_id=session_id))
+    elif request.method == "POST":
         rows = {}
         for enrolment in enrolled:
             prefix = f"e{enrolment.id}-"

@@ -161,3 +161,52 @@ def test_portal_classroom_score_out_of_range_is_refused(portal, login, room):
         {f"e{enrolment}-attended": "true", f"e{enrolment}-score": "130"},
     )
     assert response.status_code == 400
+
+
+def test_portal_classroom_correction_voids_and_allows_recording_again(portal, login, room, xapi):
+    lea_id = portal.user("lea@example.org", name="Lea")
+    post(login(lea_id), f"/sessions/{room['session']}/enrol")
+    trainer = login(room["trainer"])
+    url = f"/trainer/sessions/{room['session']}"
+    enrolment = re.search(r'name="e(\d+)-attended"', trainer.get(url).get_data(as_text=True)).group(
+        1
+    )
+    post(
+        trainer,
+        url,
+        {
+            f"e{enrolment}-attended": "true",
+            f"e{enrolment}-completed": "true",
+            f"e{enrolment}-outcome": "failed",
+            f"e{enrolment}-score": "40",
+        },
+    )
+    assert "Failed" in login(lea_id).get("/my").get_data(as_text=True)
+    # Someone else cannot correct it.
+    other = login(portal.user("other@example.org", role="author"))
+    assert post(other, url, {"correct": enrolment}).status_code == 403
+    page = trainer.get(url).get_data(as_text=True)
+    assert f'form="correct-{enrolment}"' in page
+    response = post(trainer, url, {"correct": enrolment})
+    assert response.status_code == 302
+    assert "3 statements voided" in trainer.get(url).get_data(as_text=True)
+    verbs = sorted(
+        s["verb"]["id"].rsplit("/", 1)[1] for s in xapi.get("statements").get_json()["statements"]
+    )
+    assert verbs == ["voided", "voided", "voided"]  # the voided ones are no longer returned
+    assert "Failed" not in login(lea_id).get("/my").get_data(as_text=True)
+    # Record again, this time passed.
+    post(
+        trainer,
+        url,
+        {
+            f"e{enrolment}-attended": "true",
+            f"e{enrolment}-completed": "true",
+            f"e{enrolment}-outcome": "passed",
+            f"e{enrolment}-score": "80",
+        },
+    )
+    assert "Passed" in login(lea_id).get("/my").get_data(as_text=True)
+    # Correcting what is not recorded is a conflict.
+    post(trainer, url, {"correct": enrolment})
+    assert post(trainer, url, {"correct": enrolment}).status_code == 409
