@@ -20,6 +20,7 @@ def N_(text: str) -> str:
 
 # Messages the services raise (core.errors) that views show translated (portal/views/common.py).
 SERVICE_MESSAGES = (
+    N_("This course belongs to another unit"),
     N_("Nothing has been recorded for this learner yet"),
     N_("Only the session's trainer records attendance"),
     N_("The session is full"),

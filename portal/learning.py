@@ -179,6 +179,10 @@ def create_assignment(
     if unit_id is not None:
         get_unit(unit_id)
     _check_assigner(manager, user_id, unit_id)
+    if manager.role != "admin" and course.owner_unit is not None:
+        own = manager.unit.code if manager.unit is not None else None
+        if course.owner_unit != own:
+            raise Forbidden("This course belongs to another unit")
     assignment = Assignment(
         course_id=course_id,
         user_id=user_id,

@@ -57,7 +57,12 @@ def assignments() -> Page:
         for u in service.list_units(active_only=True)
         if user.role == "admin" or u.id == user.unit_id
     ]
-    courses = [e.course for e in catalogue.search_catalogue(user)]
+    own = user.unit.code if user.unit is not None else None
+    courses = [
+        e.course
+        for e in catalogue.search_catalogue(user)
+        if user.role == "admin" or e.course.owner_unit in (None, own)
+    ]
     return render(
         "assignments.html",
         assignments=learning.assignments_by(user),

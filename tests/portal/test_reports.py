@@ -434,3 +434,21 @@ def test_portal_reports_totals_follow_voiding(org, xapi, login):
     assert [r["Course"] for r in table("course")] == ["Fire safety"]
     assert [r["Unit"] for r in table("unit")] == ["Social services"]
     assert sum(int(r["Completions"]) for r in table("month")) == 1
+
+
+def test_portal_assignments_only_of_shared_or_own_unit_courses(org, portal, login):
+    school_course = portal.course("Playground safety", unit="school")
+    social_course = portal.course("Care notes", unit="social")
+    maja = login(org["maja"])
+    page = maja.get("/manage/assignments").get_data(as_text=True)
+    assert "Care notes" in page
+    assert "Playground safety" not in page
+    data = {"unit_id": str(org["social"])}
+    assert (
+        post(maja, "/manage/assignments", {**data, "course_id": str(school_course)}).status_code
+        == 403
+    )
+    assert (
+        post(maja, "/manage/assignments", {**data, "course_id": str(social_course)}).status_code
+        == 302
+    )
