@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
 from core.db import db
@@ -315,16 +315,32 @@ def launch(user: User, course: Course) -> tuple[Attempt, str]:
 
 
 def attempt_for_token(token: str) -> Attempt:
-    """The attempt a launch token stands for; 401 when unknown or expired."""
+    """The attempt a launch token stands for, locked for this request; 401 when unknown.
+
+    Runtime calls of one attempt can overlap (a late beacon from a closed page and the
+    next page's launch, two tabs): each takes the attempt's row lock first, with a no-op
+    UPDATE that PostgreSQL holds as a row lock and SQLite as its write lock until the
+    request commits, so they run one after the other and no update is lost. The attempt
+    is loaded after the lock, so it is current.
+    """
     if not token or len(token) > 100:
         raise Unauthorized("A valid launch token is required")
-    attempt = db.session.scalar(
-        select(Attempt)
-        .join(LaunchToken, LaunchToken.attempt_id == Attempt.id)
-        .where(LaunchToken.token_hash == _hash(token), LaunchToken.expires_at > now())
+    attempt_id = db.session.scalar(
+        select(LaunchToken.attempt_id).where(
+            LaunchToken.token_hash == _hash(token), LaunchToken.expires_at > now()
+        )
     )
-    if attempt is None:
+    if attempt_id is None:
         raise Unauthorized("This launch token is unknown or has expired; launch the course again")
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id)
+        .values(updated_at=Attempt.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+    if attempt is None:
+        raise Unauthorized("This launch token's attempt no longer exists")
     return attempt
 
 

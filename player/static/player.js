@@ -49,7 +49,7 @@
   // IHttpService for scorm-again (settings.httpService): our commit format is
   // {sco, session, seq, terminate, closing, cmi, adl, nav}. Bound to one SCO session, so
   // a late autocommit of a previous SCO's API can never be filed under the next one.
-  function httpService(sco, session) {
+  function httpService(sco, session, track) {
     return {
       processHttpRequest: function (url, params, immediate, apiLog, listeners, metadata) {
         var seq = metadata && metadata.sequence ? metadata.sequence : state.lastSeq + 1;
@@ -58,7 +58,7 @@
         }
         var body = JSON.stringify({
           sco: sco, session: session, seq: seq, terminate: !!immediate,
-          closing: state.unloading, cmi: params && params.cmi ? params.cmi : params,
+          closing: state.unloading, cmi: ownSessionTime(params && params.cmi ? params.cmi : params, track),
           adl: params && params.adl ? params.adl : undefined, nav: navRequest()
         });
         if (state.unloading) {
@@ -97,6 +97,16 @@
     };
   }
 
+  // scorm-again renders its default session_time ("PT0H0M0S" / "00:00:00") into every
+  // commit. Only a value the SCO set is a reported session time; without one the server
+  // counts its own wall clock (SCORM_CHECKS.md §3.3), so the default is left out.
+  function ownSessionTime(cmi, track) {
+    if (!cmi || track.sessionTimeSet) { return cmi; }
+    var copy = JSON.parse(JSON.stringify(cmi));
+    if (copy.core) { delete copy.core.session_time; } else { delete copy.session_time; }
+    return copy;
+  }
+
   function navValid(valid) {
     valid = valid || {};
     return { "continue": valid["continue"] ? "true" : "false", previous: valid.previous ? "true" : "false" };
@@ -115,6 +125,8 @@
   }
 
   function newApi(launch, valid) {
+    var track = { sessionTimeSet: false };
+    state.track = track;
     var settings = {
       lmsCommitUrl: cfg.api + "/commit",
       autocommit: true,
@@ -123,7 +135,7 @@
       sendFullCommit: true,
       mastery_override: true,
       logLevel: 5,
-      httpService: httpService(launch.sco, launch.session)
+      httpService: httpService(launch.sco, launch.session, track)
     };
     var api;
     if (state.kind === "scorm12") {
@@ -138,6 +150,8 @@
       window.API_1484_11 = api;
       api.on("Terminate", afterTerminate);
     }
+    api.on("LMSSetValue.cmi.core.session_time", function () { track.sessionTimeSet = true; });
+    api.on("SetValue.cmi.session_time", function () { track.sessionTimeSet = true; });
     api.on("LMSInitialize", function () { state.running = true; });
     api.on("Initialize", function () { state.running = true; });
     return api;
@@ -275,7 +289,7 @@
       var cmi = state.api.renderCommitCMI(true);
       navigator.sendBeacon(cfg.api + "/commit", new Blob([JSON.stringify({
         sco: state.sco, session: state.session, seq: state.lastSeq, terminate: true,
-        closing: true, cmi: cmi && cmi.cmi ? cmi.cmi : cmi, nav: null
+        closing: true, cmi: ownSessionTime(cmi && cmi.cmi ? cmi.cmi : cmi, state.track || {}), nav: null
       })], { type: "text/plain;charset=UTF-8" }));
     } else if (state.kind === "cmi5" || state.kind === "xapi") {
       navigator.sendBeacon(cfg.api + "/navigate", new Blob([JSON.stringify({

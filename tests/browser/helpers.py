@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 
@@ -38,3 +40,13 @@ def statement_verbs(xapi: Any, registration: str) -> list[str]:
     response = xapi.get("statements", query={"registration": registration, "limit": 500})
     assert response.status_code == 200, response.get_data(as_text=True)
     return sorted(s["verb"]["id"].rsplit("/", 1)[-1] for s in response.get_json()["statements"])
+
+
+def wait_for(read: Callable[[], Any], done: Callable[[Any], bool], seconds: float = 10.0) -> Any:
+    """Poll ``read()`` until ``done`` holds (for effects outside the page, e.g. a beacon)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)

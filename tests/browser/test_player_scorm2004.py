@@ -10,6 +10,7 @@ from tests.browser.helpers import (
     content_frame,
     statement_verbs,
     wait_done,
+    wait_for,
     wait_running,
 )
 
@@ -101,3 +102,38 @@ def test_browser_scorm2004_forced_sequential_navigation(
     state = attempt_state(client, token)
     assert state["current"] == "etuqiette_item"
     assert state["scos"]["playing_item"]["success_status"] == "passed"
+
+
+def test_browser_scorm2004_closing_the_tab_keeps_the_place(
+    page: Any, browser: Any, course_from_corpus: Any, launch_url: Any, client: Any
+) -> None:
+    """pagehide without Terminate: the shell's beacon ends the session as a suspend."""
+    course = course_from_corpus(GOLF_2004)
+    url = launch_url(course)
+    token = url.rsplit("/", 1)[-1]
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(url)
+    wait_running(page)
+    frame = content_frame(page, "launchpage.html")
+    # A SCO that never terminates: drop the golf SCO's own unload handlers.
+    frame.evaluate(
+        "window.onbeforeunload = null; window.onunload = null; document.body.onunload = null;"
+        "document.body.onbeforeunload = null;"
+        "API.SetValue('cmi.suspend_data', 'closed-without-terminate');"
+        "API.SetValue('cmi.location', '7');"
+    )
+    page.close()
+    state = wait_for(lambda: attempt_state(client, token), lambda s: s["suspended"])
+    sco = next(iter(state["scos"].values()))
+    assert sco["entry"] == "resume"
+    assert sco["launches"] == 1
+    assert sco["total_seconds"] > 0  # no session_time: the server's wall clock counts
+    again = browser.new_page()
+    again.on("dialog", lambda dialog: dialog.accept())
+    again.goto(launch_url(course))
+    wait_running(again)
+    frame = content_frame(again, "launchpage.html")
+    assert frame.evaluate("API.GetValue('cmi.entry')") == "resume"
+    assert frame.evaluate("API.GetValue('cmi.suspend_data')") == "closed-without-terminate"
+    assert frame.evaluate("API.GetValue('cmi.location')") == "7"
+    again.close()
