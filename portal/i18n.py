@@ -18,6 +18,13 @@ def N_(text: str) -> str:
     return text
 
 
+ROLE_NAMES = {
+    "learner": N_("Learner"),
+    "author": N_("Author/trainer"),
+    "manager": N_("Manager"),
+    "admin": N_("Admin"),
+}
+
 # Messages the services raise (core.errors) that views show translated (portal/views/common.py).
 SERVICE_MESSAGES = (
     N_("This course belongs to another unit"),
@@ -75,3 +82,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES
