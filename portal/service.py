@@ -117,9 +117,20 @@ def find_user(key: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == key.strip().lower()))
 
 
-def list_users(unit_id: int | None = None, query: str = "") -> list[User]:
+def list_trainers() -> list[User]:
+    """Active users who may teach a session (author/trainer or above), by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role.in_(("author", "manager", "admin")))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def list_users(unit_id: int | None = None, query: str = "", limit: int | None = None) -> list[User]:
     """Users by name; optionally only one unit's, or those whose name or e-mail match."""
-    stmt = select(User).order_by(User.name, User.id)
+    stmt = select(User).order_by(User.name, User.id).limit(limit)
     if unit_id is not None:
         stmt = stmt.where(User.unit_id == unit_id)
     if query:

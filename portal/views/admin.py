@@ -20,6 +20,9 @@ from portal.views.common import Page, attempt, form, render
 # -- Administration -------------------------------------------------------------------------------
 
 
+USERS_SHOWN = 200  # a search narrows longer lists
+
+
 @bp.route("/admin/units", methods=["GET", "POST"])
 @role_required("admin")
 def admin_units() -> Page:
@@ -62,7 +65,8 @@ def admin_users() -> Page:
     q = request.args.get("q", "")
     return render(
         "admin_users.html",
-        users=service.list_users(query=q),
+        users=service.list_users(query=q, limit=USERS_SHOWN + 1),
+        shown=USERS_SHOWN,
         q=q,
         units=service.list_units(),
         roles=ROLES,

@@ -21,7 +21,7 @@ from core.schemas import load
 from packages import service as packages
 from packages.report import PackageRefused
 from portal import bp, catalogue, classroom, schemas, service
-from portal.auth import has_role, role_required
+from portal.auth import role_required
 from portal.views.common import Page, attempt, form, launch_url, render, this_user
 
 # -- Authoring --------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ def author_course(course_id: int) -> Page:
         units=service.list_units(active_only=True),
         launch_url=launch_url(course.id),
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
-        trainers=[u for u in service.list_users() if has_role("author", u) and u.active],
+        trainers=service.list_trainers(),
     )
 
 

@@ -51,7 +51,7 @@ def assignments() -> Page:
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.assignments"))
     unit_id = None if user.role == "admin" else (user.unit_id if user.unit_id is not None else -1)
-    people = service.list_users(unit_id=unit_id)
+    people = service.list_users(unit_id=unit_id, limit=2000)
     units = [
         u
         for u in service.list_units(active_only=True)

@@ -176,3 +176,16 @@ def test_portal_admin_credentials_need_a_known_scope(portal, login):
 def test_portal_admin_forms_without_csrf_are_refused(portal, login, path):
     admin = login(portal.user(role="admin"))
     assert admin.post(path, data={"name": "x", "code": "x"}).status_code == 400
+
+
+def test_portal_admin_users_long_list_asks_for_a_search(portal, login, monkeypatch):
+    from portal.views import admin as admin_views
+
+    monkeypatch.setattr(admin_views, "USERS_SHOWN", 2)
+    for n in range(3):
+        portal.user(f"p{n}@example.org")
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert "search to find others" in admin.get("/admin/users").get_data(as_text=True)
+    page = admin.get("/admin/users?q=p1@").get_data(as_text=True)
+    assert "p1@example.org" in page
+    assert "search to find others" not in page
