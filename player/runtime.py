@@ -207,8 +207,14 @@ def finish(
     tree: dict[str, Any],
     *,
     closing: bool = False,
+    suspend_all: bool = True,
 ) -> cmi_model.SessionOutcome:
-    """End the running session of a SCO: time, exit/entry, status (player.cmi)."""
+    """End the running session of a SCO: time, exit/entry, status (player.cmi).
+
+    ``closing``: the SCO did not terminate (the window closed, or the learner moved on);
+    its data is kept as with exit "suspend" unless it set another exit, and with
+    ``suspend_all`` the whole course is suspended too.
+    """
     version_name = scorm_version(version)
     tree = copy.deepcopy(tree)
     core = tree.setdefault("core", {}) if version_name == cmi_model.SCORM12 else tree
@@ -228,14 +234,14 @@ def finish(
     state.exit = outcome.exit
     state.session_finished = True
     _apply_status(state, outcome.completion, outcome.success, outcome.score_scaled)
-    if len(version.launch) == 1 or closing:
+    if len(version.launch) == 1 or (closing and suspend_all):
         # The learner's place in a one-SCO course is that SCO's (multi-SCO courses are
         # suspended as a whole by suspendAll).
         attempt.suspended = outcome.suspended
     attempt.updated_at = moment
     # The sequencer sees the SCO's last values with its exit (suspend or not), SN §4.2.
     service.report_to_sequencer(attempt, version, state.sco_id, tree)
-    if closing and not was_finished:
+    if closing and suspend_all and not was_finished:
         # Closed without Terminate: the learner's whole place is kept (suspendAll).
         sequencer = service.sequencer_for(attempt, version)
         if sequencer is not None and sequencer.navigate("suspendAll").ok:

@@ -693,9 +693,18 @@ def _navigate_scorm(
     from player import runtime
 
     running = _unfinished(attempt)
-    if kind in ("start", "close", "returned") and running is not None:
-        # The last session never ended (window closed, browser died): end it as a suspend.
-        runtime.finish(attempt, version, running, running.cmi, closing=True)
+    if running is not None and kind != "_none_":
+        # The SCO's session never ended: the window was closed (start, close) and
+        # everything is kept as with suspendAll, or the learner moved on without the SCO
+        # terminating (the LMS ends it, keeping its data for a resume).
+        runtime.finish(
+            attempt,
+            version,
+            running,
+            running.cmi,
+            closing=True,
+            suspend_all=kind in ("start", "close", "returned"),
+        )
     if kind == "close":
         return _end(attempt, version, "Closed.")
     if kind in ("start", "returned"):

@@ -528,3 +528,22 @@ def test_runtime_assets_are_launched_without_the_api_and_flow_in_order(
     # Item parameters (CAM: appended to the launch href) reach the content URL.
     quiz = p.navigate("choice", "playing_quiz_item").get_json()
     assert quiz["launch"]["url"].endswith("?questions=Playing")
+
+
+def test_runtime_moving_on_without_terminate_ends_the_session(
+    player: Callable[[str], Player],
+) -> None:
+    p = player("golf_2004v3_seq_forced_sequential.zip")
+    p.navigate()
+    first = p.launch["sco"]
+    # scorm-again sends the whole tree, with the objectives the LMS pre-populated.
+    tree = {**p.launch["cmi"], "completion_status": "completed", "success_status": "passed"}
+    assert p.commit(tree).status_code == 200
+    # The shell asks for the next SCO without the first one having terminated.
+    nxt = p.navigate("continue").get_json()
+    assert nxt["action"] == "launch", nxt
+    assert nxt["launch"]["sco"] != first
+    state = p.attempt()
+    assert state["scos"][first]["entry"] == "resume"  # its data kept for a later visit
+    assert state["scos"][first]["success_status"] == "passed"
+    assert state["suspended"] is False
