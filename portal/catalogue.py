@@ -156,19 +156,7 @@ def create_classroom_course(
     title: str, description: str, category: str | None, unit: str | None
 ) -> Course:
     """Create a classroom course (no package; its sessions are held in a room)."""
-    now = _now()
-    # packages.service creates courses only through an import, so the row is made here.
-    course = Course(
-        title=title.strip(),
-        description=description,
-        category=category,
-        owner_unit=_owner(unit),
-        published=False,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(course)
-    db.session.flush()
+    course = packages.create_course(title, description, category, _owner(unit))
     db.session.add(CourseKind(course_id=course.id, kind="classroom"))
     db.session.flush()
     return course
