@@ -8,7 +8,6 @@ sees the published shared courses and those of their own unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import BinaryIO
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -21,10 +20,6 @@ from packages.report import PackageRefused, Problem
 from portal.auth import has_role
 from portal.models import CourseKind, User
 from portal.service import unit_by_code
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
