@@ -159,18 +159,20 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         raise _problems_error(problems)
     tree = cmi_model.restore_readonly(version_name, state.launch_cmi, tree)
     before = state.cmi
-    _commit_recorded(attempt, version, state, before, tree)
+    pending = _commit_statements(attempt, version, state, before, tree)
     state.commit_seq = seq
     state.updated_at = service.now()
     result = CommitResult(True)
     if body.get("terminate") or closing:
-        finish(attempt, version, state, tree, closing=closing)
+        # One LRS write for the commit's statements and the session's end.
+        finish(attempt, version, state, tree, closing=closing, pending=pending)
         result.finished = True
         result.tracking_changed = True
     else:
         state.cmi = tree
         status = cmi_model.status_of(version_name, tree)
         _apply_status(state, status.completion, status.success, status.score_scaled)
+        _store(pending)
         if _tracking(before) != _tracking(tree):
             result.tracking_changed = True
             service.report_to_sequencer(attempt, version, sco_id, tree)
@@ -208,6 +210,7 @@ def finish(
     *,
     closing: bool = False,
     suspend_all: bool = True,
+    pending: list[dict[str, Any]] | None = None,
 ) -> cmi_model.SessionOutcome:
     """End the running session of a SCO: time, exit/entry, status (player.cmi).
 
@@ -247,7 +250,11 @@ def finish(
         if sequencer is not None and sequencer.navigate("suspendAll").ok:
             service.save_sequencer(attempt, sequencer)
     service.rollup(attempt, version)
-    _session_finished(attempt, version, state, outcome, tree, repeated=was_finished)
+    statements = list(pending or [])
+    if not was_finished:
+        # Once per session: a repeated terminate adds no second end.
+        statements += _end_statements(attempt, version, state, outcome, tree)
+    _store(statements)
     return outcome
 
 
@@ -289,27 +296,23 @@ def _session_started(
     _store(translate.statements_for_launch(_context(attempt, version, state), entry))
 
 
-def _commit_recorded(
+def _commit_statements(
     attempt: Attempt,
     version: PackageVersion,
     state: ScoState,
     before: dict[str, Any],
     after: dict[str, Any],
-) -> None:
-    """Answered / scored / completed / passed / failed for what a commit changed."""
-    _store(translate.statements_for_commit(_context(attempt, version, state), before, after))
+) -> list[dict[str, Any]]:
+    """Statements (answered, scored, completed, passed, failed) for what a commit changed."""
+    return translate.statements_for_commit(_context(attempt, version, state), before, after)
 
 
-def _session_finished(
+def _end_statements(
     attempt: Attempt,
     version: PackageVersion,
     state: ScoState,
     outcome: cmi_model.SessionOutcome,
     tree: dict[str, Any],
-    *,
-    repeated: bool,
-) -> None:
-    """Final status changes, then suspended or terminated (once per session)."""
-    if repeated:
-        return
-    _store(translate.statements_for_end(_context(attempt, version, state), outcome, tree))
+) -> list[dict[str, Any]]:
+    """Final status changes, then suspended or terminated."""
+    return translate.statements_for_end(_context(attempt, version, state), outcome, tree)

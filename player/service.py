@@ -92,10 +92,13 @@ def learner(attempt: Attempt) -> User:
 
 
 def learner_agent(attempt: Attempt) -> dict[str, Any]:
-    """The learner's xAPI Agent (portal.auth.agent_for)."""
+    """The learner's xAPI Agent (portal.auth.agent_for), once per request."""
     from portal.auth import agent_for
 
-    return agent_for(learner(attempt))
+    cache: dict[int, dict[str, Any]] = g.setdefault("player_agents", {})
+    if attempt.user_id not in cache:
+        cache[attempt.user_id] = agent_for(learner(attempt))
+    return dict(cache[attempt.user_id])
 
 
 def course_activity_id(version: PackageVersion) -> str:
