@@ -18,6 +18,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.conftest import SHARED
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -105,7 +107,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 # -- player helpers (a learner, a corpus course, a launch token) -----------------------
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "scorm"
+CORPUS = SHARED / "corpus" / "scorm"
 
 
 @pytest.fixture
