@@ -61,6 +61,13 @@ class Config:
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = as_bool(os.environ.get("SESSION_COOKIE_SECURE"))
+    # Where the portal lives, for the player's link back when CONTENT_ORIGIN is another host.
+    PORTAL_URL: str = os.environ.get("PORTAL_URL", "")
+    # The xAPI endpoint given to cmi5/xAPI content (default: this host's /xapi/).
+    LRS_ENDPOINT: str = os.environ.get("LRS_ENDPOINT", "")
+    # Lifetime of a player launch token, and how often the player commits on its own.
+    PLAYER_TOKEN_TTL: int = as_int(os.environ.get("PLAYER_TOKEN_TTL"), 12 * 3600)
+    PLAYER_AUTOCOMMIT_SECONDS: int = as_int(os.environ.get("PLAYER_AUTOCOMMIT_SECONDS"), 10)
     # Home page of the learners' xAPI accounts ({"account": {"homePage": ..., "name": user id}}).
     # Changing it changes every learner's identity in the LRS: set it once.
     AGENT_HOMEPAGE: str = os.environ.get("AGENT_HOMEPAGE", "https://kompetens.example.org")
