@@ -909,7 +909,7 @@ def main(argv: list[str] | None = None) -> int:
         doc = run(cfg, service)
     finally:
         if service is not None:
-            service.stop()
+            service.stop(drop=not cfg.keep)
             server_log = _keep_server_log(service)
             if cfg.keep:
                 print(f"# kept {service.tmpdir} (database {service.database_url})")

@@ -131,7 +131,7 @@ class Service:
             start_new_session=True,
         )
 
-    def stop(self) -> None:
+    def stop(self, drop: bool = True) -> None:
         """Stop gunicorn (TERM, then KILL after 20 s) and drop the throwaway database."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -140,7 +140,7 @@ class Service:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        if self.db_name:
+        if self.db_name and drop:
             subprocess.run(
                 [*PG_ADMIN, "-c", f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'],
                 check=False,
