@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, event, insert, select, update
+from sqlalchemy import Connection, Select, event, insert, literal, null, select, union_all, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import db
@@ -222,7 +223,11 @@ class Prepared:
 
 
 def prepare(
-    statements: Sequence[dict[str, Any]], client: Client, version: str, stored: datetime
+    statements: Sequence[dict[str, Any]],
+    client: Client,
+    version: str,
+    stored: datetime,
+    voided: set[str] | frozenset[str] = frozenset(),
 ) -> Prepared:
     """Assign id, stored, timestamp, authority and version, and build the table rows.
 
@@ -251,7 +256,7 @@ def prepare(
                 "stored": _naive(stored),
                 "verb_id": statement["verb"]["id"],
                 "object_ref": ref,
-                "voided": False,
+                "voided": statement["id"] in voided and statement["verb"]["id"] != VOIDED_VERB,
                 "credential_id": client.id or None,
                 "has_attachments": bool(statement.get("attachments")),
             }
@@ -317,17 +322,28 @@ def _check_attachments(
         )
 
 
-def _lookup_existing(ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not ids:
-        return {}
-    found: dict[str, dict[str, Any]] = {}
+def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Statements stored under these ids, and which ids a stored voiding statement targets.
+
+    One query for both: a voiding statement may arrive before the statement it voids, and
+    that statement must then be stored voided (Data §2.3.2).
+    """
+    existing: dict[str, dict[str, Any]] = {}
+    voided: set[str] = set()
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        for statement_id, data in db.session.execute(
-            select(Statement.statement_id, Statement.data).where(Statement.statement_id.in_(chunk))
-        ):
-            found[statement_id] = data
-    return found
+        stored = select(Statement.statement_id, Statement.data, literal(False)).where(
+            Statement.statement_id.in_(chunk)
+        )
+        targets = select(Statement.object_ref, null(), literal(True)).where(
+            Statement.object_ref.in_(chunk), Statement.verb_id == VOIDED_VERB
+        )
+        for statement_id, data, is_target in db.session.execute(union_all(stored, targets)):
+            if is_target:
+                voided.add(statement_id)
+            else:
+                existing[statement_id] = data
+    return existing, voided
 
 
 def store_statements(
@@ -349,7 +365,7 @@ def store_statements(
     _check_client_may_write(statements, client)
 
     explicit = [s["id"] for s in statements if "id" in s]
-    existing = _lookup_existing(explicit)
+    existing, voided_before = _lookup(explicit) if explicit else ({}, set())
     for statement_id, stored_data in existing.items():
         incoming = next(s for s in statements if s.get("id") == statement_id)
         if not statements_equivalent(incoming, stored_data):
@@ -358,7 +374,7 @@ def store_statements(
                 errors=[{"path": "id", "message": "statements are immutable"}],
             )
     fresh = [s for s in statements if s.get("id") not in existing]
-    prepared = prepare(fresh, client, version, utc_now())
+    prepared = prepare(fresh, client, version, utc_now(), voided_before)
     _check_voiding(prepared.statements)
     _insert(prepared)
     _store_attachment_data(raw.values())
@@ -406,23 +422,29 @@ def _check_voiding(statements: list[dict[str, Any]]) -> None:
             )
 
 
+# Below this many statements the plain INSERTs are cheaper than preparing COPY.
+_COPY_FROM = 10
+
+
 def _insert(prepared: Prepared) -> None:
+    """Insert the statement rows and their filter rows; then void what they void."""
     if not prepared.rows:
         return
-    result = db.session.execute(
-        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
-        prepared.rows,
-    )
-    pks = list(result.scalars())
-    filter_rows = [
-        {"kind": kind, "key_hash": hashed, "statement_pk": pk}
-        for pk, keys in zip(pks, prepared.filters, strict=True)
-        for kind, hashed in keys
-    ]
-    if filter_rows:
-        db.session.execute(insert(StatementFilter), filter_rows)
-
-    by_id = {s["id"]: pk for s, pk in zip(prepared.statements, pks, strict=True)}
+    connection = db.session.connection()
+    try:
+        if connection.dialect.name == "postgresql" and len(prepared.rows) >= _COPY_FROM:
+            pks = _copy_rows(connection, prepared)
+        else:
+            pks = _insert_rows(connection, prepared)
+    except Exception as exc:
+        # Only statement_id is unique: a concurrent request stored the same id first.
+        # (COPY raises the driver's unique_violation, SQLSTATE 23505, unwrapped.)
+        if not isinstance(exc, IntegrityError) and getattr(exc, "sqlstate", None) != "23505":
+            raise
+        raise Conflict(
+            "A statement with one of these ids was stored at the same moment; retry",
+            errors=[{"path": "id", "message": "stored concurrently"}],
+        ) from None
     refs = {
         pk: s["object"]["id"]
         for s, pk in zip(prepared.statements, pks, strict=True)
@@ -437,20 +459,69 @@ def _insert(prepared: Prepared) -> None:
                 .where(Statement.statement_id.in_(targets), Statement.verb_id != VOIDED_VERB)
                 .values(voided=True)
             )
-    # A statement voided before it arrived (the voiding statement came first).
-    already_voided = list(
-        db.session.scalars(
-            select(Statement.object_ref).where(
-                Statement.object_ref.in_(list(by_id)), Statement.verb_id == VOIDED_VERB
-            )
-        )
+
+
+def _filter_tuples(prepared: Prepared, pks: list[int]) -> list[tuple[int, int, int]]:
+    return [
+        (kind, hashed, pk)
+        for pk, keys in zip(pks, prepared.filters, strict=True)
+        for kind, hashed in keys
+    ]
+
+
+def _insert_rows(connection: Connection, prepared: Prepared) -> list[int]:
+    """INSERT ... RETURNING for the statements, a driver-level executemany for filters."""
+    result = connection.execute(
+        insert(Statement).returning(Statement.pk, sort_by_parameter_order=True),
+        prepared.rows,
     )
-    if already_voided:
-        db.session.execute(
-            update(Statement)
-            .where(Statement.statement_id.in_(already_voided), Statement.verb_id != VOIDED_VERB)
-            .values(voided=True)
+    pks = list(result.scalars())
+    filters = _filter_tuples(prepared, pks)
+    if filters:
+        marks = "?, ?, ?" if connection.dialect.paramstyle == "qmark" else "%s, %s, %s"
+        connection.exec_driver_sql(
+            f"INSERT INTO lrs_statement_filter (kind, key_hash, statement_pk) VALUES ({marks})",  # noqa: S608  (no user input)
+            filters,
         )
+    return pks
+
+
+_STATEMENT_COLUMNS = (
+    "statement_id",
+    "data",
+    "stored",
+    "verb_id",
+    "object_ref",
+    "voided",
+    "credential_id",
+    "has_attachments",
+)
+
+
+def _copy_rows(connection: Connection, prepared: Prepared) -> list[int]:
+    """PostgreSQL: take the ids from the sequence, then COPY both tables in (fastest)."""
+    from psycopg.types.json import Jsonb
+
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('lrs_statement', 'pk'))"
+            " FROM generate_series(1, %s)",
+            (len(prepared.rows),),
+        )
+        pks = [row[0] for row in cursor.fetchall()]
+        columns = ", ".join(("pk", *_STATEMENT_COLUMNS))
+        with cursor.copy(f"COPY lrs_statement ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(pks, prepared.rows, strict=True):
+                values = [row[name] for name in _STATEMENT_COLUMNS]
+                values[1] = Jsonb(values[1])
+                copy.write_row((pk, *values))
+        with cursor.copy(
+            "COPY lrs_statement_filter (kind, key_hash, statement_pk) FROM STDIN"
+        ) as copy:
+            for item in _filter_tuples(prepared, pks):
+                copy.write_row(item)
+    return pks
 
 
 def _inherit_target_filters(refs: dict[int, str], prepared: Prepared, pks: list[int]) -> None:

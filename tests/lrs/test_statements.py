@@ -569,3 +569,27 @@ def test_lrs_statements_concurrent_batches_never_fail(app, make_credential, make
     client = XapiClient(app.test_client(), auth)
     activity = client.get("activities", query={"activityId": "http://example.org/race/5"}).json
     assert set(activity["definition"]["name"]) == set(languages)
+
+
+def test_lrs_statements_large_batch_with_voiding_and_refs(xapi, make_statement):
+    """Batches big enough for the bulk path keep voiding and StatementRef filters right."""
+    target = make_statement(verb={"id": "http://adlnet.gov/expapi/verbs/failed"})
+    void = voiding(make_statement, target["id"])
+    others = [make_statement() for _ in range(12)]
+    response = xapi.post("statements", [*others, target, void])
+    assert response.status_code == 200
+    assert xapi.get("statements", query={"statementId": target["id"]}).status_code == 404
+    failed = ids_of(xapi.get("statements", query={"verb": "http://adlnet.gov/expapi/verbs/failed"}))
+    assert failed == [void["id"]]
+    # The same ids again: accepted without change, nothing stored twice.
+    again = xapi.post("statements", others)
+    assert again.status_code == 200
+    assert len(ids_of(xapi.get("statements", query={"limit": 100}))) == 13
+
+
+def test_lrs_statements_batch_after_its_voiding_statement_is_stored_voided(xapi, make_statement):
+    batch = [make_statement() for _ in range(11)]
+    xapi.post("statements", voiding(make_statement, batch[3]["id"]))
+    assert xapi.post("statements", batch).status_code == 200
+    assert xapi.get("statements", query={"statementId": batch[3]["id"]}).status_code == 404
+    assert xapi.get("statements", query={"voidedStatementId": batch[3]["id"]}).status_code == 200
