@@ -14,6 +14,8 @@ and stops it afterwards.  Scenarios (each with requests/s, statements/s, p50/p95
   state         PUT then GET /activities/state documents
   preload       batches until the run has stored --preload statements
   get-filtered  GET /statements by agent, verb, activity, registration and combinations
+                (then, with --start or --database-url, once more after VACUUM ANALYZE /
+                ANALYZE: get-filtered-analyzed)
   paging        GET /statements following ``more`` links through everything, while
                 sampling the gunicorn workers' VmRSS from /proc
 
