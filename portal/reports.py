@@ -17,15 +17,16 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, case, delete, func, insert, select
 
 from core.db import db
-from core.errors import Forbidden
+from core.errors import BadRequest, Forbidden
 from lrs import service as lrs
+from lrs.schemas import parse_timestamp
 from packages.models import Course
 from portal.i18n import N_
 from portal.models import (
@@ -112,6 +113,16 @@ def _course_by_registration(registrations: set[str]) -> dict[str, int]:
     return found
 
 
+def _completion_time(statement: dict[str, Any]) -> datetime:
+    """The statement's timestamp in naive UTC, or ``stored`` if it cannot be read."""
+    for key in ("timestamp", "stored"):
+        try:
+            return parse_timestamp(str(statement[key]), key).replace(tzinfo=None)
+        except (KeyError, BadRequest):
+            continue
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def project_statements(statements: list[dict[str, Any]]) -> None:
     """The ``on_stored`` listener: add outcome rows, delete rows of voided statements."""
     home = current_app.config["AGENT_HOMEPAGE"]
@@ -179,7 +190,10 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
             success = result.get("success")
             if success is None and verb != "completed":
                 success = verb == "passed"
-            stored = datetime.fromisoformat(s["stored"].replace("Z", "+00:00")).replace(tzinfo=None)
+            # When the learning happened (the statement's timestamp, which the LRS sets to
+            # stored when absent), not when it was recorded: a classroom session entered a
+            # week later, or an imported history, belongs to its own month.
+            stored = _completion_time(s)
             rows.append(
                 {
                     "statement_id": s["id"],
@@ -420,7 +434,7 @@ def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> 
 
 
 def per_month(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
-    """Completions per month (the period of ``stored``)."""
+    """Completions per month (the month the statement's timestamp falls in)."""
     stmt = _rolled("u", CompletionRollup.period, scope, start, end).order_by(
         CompletionRollup.period
     )

@@ -452,3 +452,13 @@ def test_portal_assignments_only_of_shared_or_own_unit_courses(org, portal, logi
         post(maja, "/manage/assignments", {**data, "course_id": str(social_course)}).status_code
         == 302
     )
+
+
+def test_portal_reports_count_a_completion_in_the_month_it_happened(org, xapi, login):
+    """A completion recorded late (or imported) counts in its own month, not the upload's."""
+    late = {**outcome(org, "lea", "passed", score=0.7), "timestamp": "2024-03-15T09:30:00+01:00"}
+    assert xapi.post("statements", late).status_code == 200
+    admin = login(org["admin"])
+    march = admin.get("/reports?start=2024-03&end=2024-03&table=month&format=csv")
+    months = list(csv.DictReader(io.StringIO(march.get_data(as_text=True))))
+    assert [(r["Month"], r["Passed"]) for r in months] == [("2024-03", "1")]
