@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from flask import current_app, g
 from sqlalchemy import func, select, update
@@ -111,11 +112,16 @@ def course_activity_id(version: PackageVersion) -> str:
     return f"{home}/courses/{version.course_id}"
 
 
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+
+
 def sco_activity_id(version: PackageVersion, sco_id: str) -> str:
     """A SCO's (or AU's) activity id."""
     if version.kind in ("cmi5", "xapi"):
         return sco_id
-    return f"{course_activity_id(version)}/sco/{sco_id}"
+    # Item identifiers are XML ids, not IRI segments: Captivate writes "chapter 1_Test".
+    # Escape only what an IRI path segment cannot hold, so ordinary ids stay as they are.
+    return f"{course_activity_id(version)}/sco/{quote(sco_id, safe=_SEGMENT_SAFE)}"
 
 
 # -- the course tree -------------------------------------------------------------------

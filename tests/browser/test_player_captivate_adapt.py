@@ -6,9 +6,9 @@ Why neither reached LMSInitialize in headless Chromium (console and network in P
   ``chapter 1_Test`` (with a space); ``player.service.sco_activity_id`` puts it into the
   SCO's activity IRI unescaped, so the "start" navigation request's statements are
   refused by the LRS (400, "[0].object.id: Not a valid IRI") and the content frame stays
-  on about:blank. With the identifier escaped, Rustici's SCORM Driver in the package finds
-  ``API`` in the parent frame and initialises in under a second. Until that fix is in,
-  the full journey is a strict xfail.
+  on about:blank. With the identifier escaped (``sco_activity_id`` now does), the SCORM
+  driver in the package finds ``API`` in the parent frame and initialises in under a
+  second.
 - Adapt: the package is incomplete. Adapt loads its course from ``course/en/course.json``,
   ``contentObjects.json``, ``articles.json``, ``blocks.json`` and ``components.json``;
   none is in the zip (nor in the source repository at the pinned commit), every request
@@ -24,8 +24,6 @@ from __future__ import annotations
 import json
 import zipfile
 from typing import Any
-
-import pytest
 
 from tests.browser.conftest import CORPUS
 from tests.browser.helpers import attempt_state, content_frame, wait_done, wait_running
@@ -55,12 +53,6 @@ def _is_navigate(response: Any) -> bool:
     return response.url.endswith("/navigate")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="player.service.sco_activity_id does not escape the SCO identifier "
-    "'chapter 1_Test' (a space): the LRS refuses the launch statements, 400 Not a valid IRI",
-)
 def test_browser_captivate_initialises_suspends_resumes_and_passes(
     page: Any, course_from_corpus: Any, launch_url: Any, client: Any
 ) -> None:
@@ -70,9 +62,7 @@ def test_browser_captivate_initialises_suspends_resumes_and_passes(
     with page.expect_response(_is_navigate) as started:
         page.goto(url)
     response = started.value
-    if not response.ok and "object.id: Not a valid IRI" not in response.text():
-        pytest.fail(f"start refused for another reason: {response.status} {response.text()}")
-    assert response.ok, response.text()  # the known failure (see the xfail reason)
+    assert response.ok, response.text()
     wait_running(page)  # the package's SCORM Driver found API in the parent and initialised
     frame = content_frame(page, "index_scorm.html")
     assert _api(frame, "LMSGetValue('cmi.core.entry')") == ["ab-initio"]
