@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,37 @@ class LiveServer:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+        self._busy = 0
+        self._changed = threading.Condition()
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, self._counting, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _counting(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """The app, counting requests in flight (see wait_idle)."""
+        with self._changed:
+            self._busy += 1
+            self._changed.notify_all()
+        try:
+            yield from self.app(environ, start_response)
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def wait_idle(self, quiet: float = 0.2, timeout: float = 10.0) -> None:
+        """Wait until no request has been in flight for ``quiet`` seconds.
+
+        A closed page still sends its pagehide beacon; the next test's table clean-up
+        must not race the request that stores it.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while time.monotonic() < deadline:
+                if self._busy == 0 and not self._changed.wait(timeout=quiet):
+                    return
+                if self._busy:
+                    self._changed.wait(timeout=0.05)
 
     def start(self) -> None:
         self.thread.start()
@@ -96,13 +125,14 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A fresh browser context and page per test (no shared cookies or storage)."""
     context = browser.new_context(viewport={"width": 1100, "height": 800})
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
     context.close()
+    live_server.wait_idle()
 
 
 # -- player helpers (a learner, a corpus course, a launch token) -----------------------
