@@ -564,7 +564,7 @@ def _insert_ignoring_conflicts(model: type[Any]) -> Any:
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     return dialect_insert(model).on_conflict_do_nothing()
 
 
@@ -610,16 +610,21 @@ def _update_definitions(statements: list[dict[str, Any]], client: Client) -> Non
     """
     if not statements or not (client.scopes & {"define", "all"}):
         return
-    incoming: dict[str, dict[str, Any]] = {}
+    # Each definition as sent is remembered once merged, so an activity is only read
+    # when one of the definitions sent for it in this batch is new to this process.
+    incoming: dict[str, tuple[str, dict[str, Any], set[tuple[str, str]]]] = {}
     for statement in statements:
         for activity_id, definition in _definitions_in(statement):
-            incoming[activity_id] = merge_definitions(incoming.get(activity_id, {}), definition)
-    todo: dict[str, tuple[str, dict[str, Any], str]] = {}
-    for activity_id, definition in incoming.items():
-        id_hash = sha256_hex(activity_id)
-        digest = sha256_hex(json.dumps(definition, sort_keys=True))
-        if (id_hash, digest) not in _merged:
-            todo[id_hash] = (activity_id, definition, digest)
+            id_hash = sha256_hex(activity_id)
+            key = (id_hash, sha256_hex(json.dumps(definition, sort_keys=True)))
+            _, merged_so_far, keys = incoming.get(id_hash, (activity_id, {}, set()))
+            keys.add(key)
+            incoming[id_hash] = (activity_id, merge_definitions(merged_so_far, definition), keys)
+    todo = {
+        id_hash: entry
+        for id_hash, entry in incoming.items()
+        if any(key not in _merged for key in entry[2])
+    }
     if not todo:
         return
     ordered = sorted(todo)
@@ -643,7 +648,7 @@ def _update_definitions(statements: list[dict[str, Any]], client: Client) -> Non
                 update(Activity).where(Activity.id_hash == id_hash).values(definition=merged)
             )
     pending = db.session.info.setdefault("merged_definitions", [])
-    pending.extend((h, todo[h][2]) for h in ordered)
+    pending.extend(key for h in ordered for key in todo[h][2])
 
 
 def put_statement(
