@@ -98,7 +98,9 @@ def create_credential(
             errors=[{"path": "scopes", "message": f"allowed: {', '.join(SCOPES)}"}],
         )
     key = secrets.token_hex(16)
-    secret = secrets.token_urlsafe(32)
+    # Hex, not base64url: a secret starting with "-" reads as an option to command-line
+    # tools (the conformance runner among them).
+    secret = secrets.token_hex(24)
     salt = secrets.token_hex(16)
     credential = Credential(
         name=name,

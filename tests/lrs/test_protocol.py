@@ -118,6 +118,8 @@ def test_lrs_credentials_cli_json_and_scopes(runner, client):
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
     assert set(created) == {"key", "secret"}
+    # Hex secrets never start with "-", which command-line tools would take for an option.
+    int(created["secret"], 16)
     whoami = client.get(
         "/xapi/extensions/whoami",
         headers={
