@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -69,14 +68,7 @@ def import_(
         db.session.rollback()
         _fail([Problem(None, None, exc.message)], as_json)
         return
-    out: dict[str, Any] = {
-        "course": result.course.id,
-        "version": result.version.number,
-        "kind": result.version.kind,
-        "edition": result.version.edition,
-        "launch": result.version.launch,
-        "warnings": [w.as_dict() for w in result.warnings],
-    }
+    out = result.as_dict()
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return

@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from flask import current_app
@@ -34,6 +34,17 @@ class ImportResult:
     course: Course
     version: PackageVersion
     warnings: list[Problem]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The documented summary (``flask packages import --json`` and the API)."""
+        return {
+            "course": self.course.id,
+            "version": self.version.number,
+            "kind": self.version.kind,
+            "edition": self.version.edition,
+            "launch": self.version.launch,
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
 
 
 def _now() -> datetime:

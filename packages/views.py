@@ -118,15 +118,7 @@ def _run_import(
     except Exception:
         db.session.rollback()
         raise
-    body = {
-        "course": result.course.id,
-        "version": result.version.number,
-        "kind": result.version.kind,
-        "edition": result.version.edition,
-        "launch": result.version.launch,
-        "warnings": [w.as_dict() for w in result.warnings],
-        "version_id": result.version.id,
-    }
+    body = {**result.as_dict(), "version_id": result.version.id}
     location = f"{bp.url_prefix}/versions/{result.version.id}"
     return body, 201, {"Location": location}
 

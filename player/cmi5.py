@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -35,7 +35,7 @@ from lrs.keys import agent_key
 from packages.models import PackageVersion
 from packages.service import content_url
 from player import service
-from player.models import Attempt, Cmi5Session
+from player.models import Attempt, Cmi5Session, ScoState
 
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
@@ -188,6 +188,17 @@ def _close_open_sessions(attempt: Attempt, version: PackageVersion) -> None:
     db.session.flush()
 
 
+def _begin_session(state: ScoState, moment: datetime) -> None:
+    """Count a new launch of a cmi5 AU or xAPI activity on its runtime state."""
+    state.launches += 1
+    state.session_no += 1
+    state.session_started_at = moment
+    state.session_finished = False
+    state.updated_at = moment
+    if state.completion_status == "not attempted":
+        state.completion_status = "incomplete"
+
+
 def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str, Any]:
     """Prepare one AU launch: session, LMS.LaunchData, ``launched``; return the launch info."""
     au = _au(version, au_id)
@@ -210,13 +221,7 @@ def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str
         abandoned=False,
     )
     db.session.add(session)
-    state.launches += 1
-    state.session_no += 1
-    state.session_started_at = moment
-    state.session_finished = False
-    state.updated_at = moment
-    if state.completion_status == "not attempted":
-        state.completion_status = "incomplete"
+    _begin_session(state, moment)
     agent = service.learner_agent(attempt)
     token_query = request.view_args.get("token") if request.view_args else None
     return_url = _absolute(f"/player/{token_query}/returned") if token_query else None
@@ -326,13 +331,7 @@ def launch_activity(attempt: Attempt, version: PackageVersion, activity_id: str)
         expires_at=service.now() + min(service.token_ttl(), timedelta(days=1)),
     )
     moment = service.now()
-    state.launches += 1
-    state.session_no += 1
-    state.session_started_at = moment
-    state.session_finished = False
-    state.updated_at = moment
-    if state.completion_status == "not attempted":
-        state.completion_status = "incomplete"
+    _begin_session(state, moment)
     basic = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
     url = _with_query(
         content_url(version, entry["href"]),
