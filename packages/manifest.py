@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
+from packages.builds import check_builds
 from packages.extract import PackageZip, ZipLimits
 from packages.report import Problem, Report
 
@@ -288,10 +289,13 @@ def parse_package(files: Collection[str], read: Reader) -> ParsedPackage:
     for other in others:
         report.warn(f"{other} is ignored: the package is imported as {kind}", other)
     if kind == "cmi5":
-        return _parse_cmi5(files, read, report)
-    if kind == "xapi":
-        return _parse_tincan(files, read, report)
-    return _parse_scorm(files, read, report)
+        parsed = _parse_cmi5(files, read, report)
+    elif kind == "xapi":
+        parsed = _parse_tincan(files, read, report)
+    else:
+        parsed = _parse_scorm(files, read, report)
+    check_builds(files, read, parsed.report)
+    return parsed
 
 
 def read_package(package: PackageZip, limits: ZipLimits | None = None) -> ParsedPackage:
