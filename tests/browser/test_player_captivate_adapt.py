@@ -9,11 +9,19 @@ Why neither reached LMSInitialize in headless Chromium (console and network in P
   on about:blank. With the identifier escaped (``sco_activity_id`` now does), the SCORM
   driver in the package finds ``API`` in the parent frame and initialises in under a
   second.
-- Adapt: the package is incomplete. Adapt loads its course from ``course/en/course.json``,
-  ``contentObjects.json``, ``articles.json``, ``blocks.json`` and ``components.json``;
-  none is in the zip (nor in the source repository at the pinned commit), every request
-  is a 404, Adapt never fires ``app:dataReady``, and its tracking extension (spoor) only
-  calls LMSInitialize on that event. Its font request to fonts.googleapis.com fails here
+- Adapt: the package is incomplete. Adapt reads ``_defaultLanguage`` ("en") from
+  ``course/config.json`` and loads its course from ``course/en/course.json``,
+  ``contentObjects.json``, ``articles.json``, ``blocks.json`` and ``components.json``.
+  Checked against the build (``adapt/js/adapt.min.js``): the folder is
+  ``"course/" + config._defaultLanguage + "/"``, and the build embeds no course data (its
+  ``_courseData`` module is an empty object). None of these files is in the zip, in any
+  folder or letter case (nor in the source repository at the pinned commit), so every
+  request is a 404, while the files it does ship (``course/config.json``, ``theme.json``,
+  ``settings.json``) are served 200 as JSON: our content serving is not at fault. Adapt
+  never fires ``app:dataReady``, and its tracking extension (spoor) only calls
+  LMSInitialize on that event, so the course cannot start in any LMS. The import says so
+  to the author (``packages.builds``: "Adapt course: course/en/course.json is missing
+  ...; the course will not start"). Its font request to fonts.googleapis.com fails here
   too but blocks nothing. The second Adapt test serves small synthetic course files
   (made up here, not Adapt content) to show the rest of the package works in our frame
   layout: it finds the API through the parent frames and initialises, suspends, resumes.
@@ -105,29 +113,51 @@ def test_browser_captivate_initialises_suspends_resumes_and_passes(
 
 
 def test_browser_adapt_package_lacks_its_course_files(
-    page: Any, course_from_corpus: Any, launch_url: Any
+    app: Any, page: Any, course_from_corpus: Any, launch_url: Any
 ) -> None:
+    from packages.service import latest_published_version
+
     with zipfile.ZipFile(CORPUS / ADAPT) as package:
-        assert not [n for n in package.namelist() if n.startswith("course/en/")]
+        names = package.namelist()
+        config = json.loads(package.read("course/config.json"))
+    assert config["_defaultLanguage"] == "en"
+    data_files = {f"{name.lower()}.json" for name in ADAPT_COURSE_FILES}
+    assert not [n for n in names if n.rsplit("/", 1)[-1].lower() in data_files]  # anywhere
     course = course_from_corpus(ADAPT)
-    missing: set[str] = set()
+    with app.app_context():  # the author was told at import
+        version = latest_published_version(course)
+        assert version is not None
+        assert any(
+            w["file"] == "course/config.json"
+            and w["message"].startswith("Adapt course: course/en/course.json is missing")
+            and "the course will not start" in w["message"]
+            for w in version.warnings
+        ), version.warnings
+
+    shipped = {f"/course/{name}.json" for name in ("config", "theme", "settings")}
     wanted = {f"/course/en/{name}.json" for name in ADAPT_COURSE_FILES}
+    answers: dict[str, tuple[int, str]] = {}
 
     def on_response(response: Any) -> None:
-        for path in wanted:
-            if response.url.endswith(path) and response.status == 404:
-                missing.add(path)
+        for path in shipped | wanted:
+            if response.url.endswith(path):
+                answers[path] = (response.status, response.headers.get("content-type", ""))
 
     page.on("response", on_response)
     page.goto(launch_url(course))
     frame = content_frame(page, "/index.html")
     # The API is where SCORM 1.2 says to look (the parent frame), ready to be initialised.
     assert frame.evaluate(f"typeof {API}.LMSInitialize") == "function"
-    while missing != wanted:  # Adapt asks for each course file; every answer is a 404
+    while not (shipped | wanted) <= set(answers):  # Adapt asks for each course file
         page.wait_for_event("response")
+    for path in shipped:  # what the package has is served, as JSON
+        status, content_type = answers[path]
+        assert status == 200, path
+        assert content_type.startswith("application/json"), (path, content_type)
+    assert {path: answers[path][0] for path in wanted} == dict.fromkeys(wanted, 404)
     # Adapt's data never became ready, so spoor never initialised the API.
-    assert page.evaluate("window.API.isNotInitialized()") is True
-    assert page.evaluate("window.kompetensPlayer.running") is False
+    assert frame.evaluate(f"{API}.isNotInitialized()") is True
+    assert frame.locator(".loading").is_visible()  # Adapt's spinner, for good
 
 
 def _synthetic_course_file(route: Any) -> None:
