@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, event, insert, literal, null, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    delete,
+    event,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +60,8 @@ def on_stored(listener: StoredListener) -> StoredListener:
 
 # Kinds of rows in lrs_statement_filter, one per query parameter (Communication §2.1.3).
 VERB, REGISTRATION, AGENT, AGENT_RELATED, ACTIVITY, ACTIVITY_RELATED = 1, 2, 3, 4, 5, 6
+_RELATED_OF = {AGENT: AGENT_RELATED, ACTIVITY: ACTIVITY_RELATED}
+_NARROW_OF = {AGENT_RELATED: AGENT, ACTIVITY_RELATED: ACTIVITY}
 
 
 def utc_now() -> datetime:
@@ -524,38 +537,58 @@ def _copy_rows(connection: Connection, prepared: Prepared) -> list[int]:
     return pks
 
 
+# How far "Filter Conditions for StatementRefs" follows a chain of references.
+_REF_DEPTH = 10
+
+
 def _inherit_target_filters(refs: dict[int, str], prepared: Prepared, pks: list[int]) -> None:
     """Give a statement that targets another statement its target's filter rows.
 
     Communication §2.1.3, "Filter Conditions for StatementRefs": a statement with a
-    StatementRef object meets a (non time/limit) filter when its target does.
+    StatementRef object meets a (non time/limit) filter when its target does.  The
+    target's keys are computed again from its data, following the target's own
+    reference (as its stored rows did), rather than read back by statement.
     """
-    target_pks: dict[str, int] = {
-        statement_id: pk
-        for statement_id, pk in db.session.execute(
-            select(Statement.statement_id, Statement.pk).where(
-                Statement.statement_id.in_(list(set(refs.values())))
-            )
-        ).all()
-    }
-    own = {pk: keys for pk, keys in zip(pks, prepared.filters, strict=True)}
+    own = dict(zip(pks, prepared.filters, strict=True))
     for pk, target in refs.items():
-        target_pk = target_pks.get(target)
-        if target_pk is None or target_pk == pk:
-            continue
-        inherited = {
+        inherited: set[tuple[int, int]] = set()
+        seen: set[str] = set()
+        next_id: str | None = target
+        while next_id is not None and next_id not in seen and len(seen) < _REF_DEPTH:
+            seen.add(next_id)
+            row = db.session.execute(
+                select(Statement.pk, Statement.data).where(Statement.statement_id == next_id)
+            ).first()
+            if row is None or row.pk == pk:
+                break
+            inherited |= filter_keys(row.data)
+            obj = row.data["object"]
+            next_id = obj.get("id") if obj.get("objectType") == "StatementRef" else None
+        # A key is held once per statement: under the narrow kind when it is in either
+        # (related queries read both kinds), as filter_keys does for a statement's own.
+        mine = own[pk]
+        missing = {
             (kind, hashed)
-            for kind, hashed in db.session.execute(
-                select(StatementFilter.kind, StatementFilter.key_hash).where(
-                    StatementFilter.statement_pk == target_pk
-                )
-            ).all()
+            for kind, hashed in inherited - mine
+            if (_NARROW_OF.get(kind), hashed) not in mine
         }
-        missing = inherited - own[pk]
+        widened = [
+            (_RELATED_OF[kind], hashed)
+            for kind, hashed in missing
+            if (_RELATED_OF.get(kind), hashed) in mine
+        ]
+        for kind, hashed in widened:
+            db.session.execute(
+                delete(StatementFilter).where(
+                    StatementFilter.kind == kind,
+                    StatementFilter.key_hash == hashed,
+                    StatementFilter.statement_pk == pk,
+                )
+            )
         if missing:
             db.session.execute(
                 insert(StatementFilter),
-                [{"kind": k, "key_hash": h, "statement_pk": pk} for k, h in missing],
+                [{"kind": k, "key_hash": h, "statement_pk": pk} for k, h in sorted(missing)],
             )
 
 

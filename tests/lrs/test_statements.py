@@ -587,6 +587,48 @@ def test_lrs_statements_large_batch_with_voiding_and_refs(xapi, make_statement):
     assert len(ids_of(xapi.get("statements", query={"limit": 100}))) == 13
 
 
+@pytest.mark.parametrize("batch_size", [1, 12])
+def test_lrs_statements_refs_follow_a_chain_of_targets(xapi, make_statement, batch_size):
+    """A StatementRef statement meets its target's filters, through a chain of refs.
+
+    Communication §2.1.3, Filter Conditions for StatementRefs.  ``batch_size`` 12 takes
+    the bulk insert path (COPY on PostgreSQL), 1 the plain one.
+    """
+    target = make_statement(
+        actor={"mbox": "mailto:bo@example.org"},
+        object={"id": "http://example.org/quiz"},
+        context={"contextActivities": {"parent": [{"id": "http://example.org/course"}]}},
+    )
+    liked = make_statement(
+        verb={"id": "http://example.org/verbs/liked"},
+        object={"objectType": "StatementRef", "id": target["id"]},
+    )
+    # Ada refers to Ada's like of Bo's statement, with Bo as instructor: Bo is a related
+    # agent of the statement itself and the narrow agent of its chain's target.
+    shared = make_statement(
+        verb={"id": "http://example.org/verbs/shared"},
+        object={"objectType": "StatementRef", "id": liked["id"]},
+        context={"instructor": {"mbox": "mailto:bo@example.org"}},
+    )
+    padding = [make_statement() for _ in range(batch_size - 1)]
+    assert xapi.post("statements", target).status_code == 200
+    assert xapi.post("statements", [liked, *padding]).status_code == 200
+    assert xapi.post("statements", shared).status_code == 200
+
+    def found(**query):
+        return ids_of(xapi.get("statements", query={"limit": 50, **query}))
+
+    bo = agent_param("mailto:bo@example.org")
+    assert found(agent=bo) == [shared["id"], liked["id"], target["id"]]
+    assert found(agent=bo, related_agents="true") == [shared["id"], liked["id"], target["id"]]
+    assert found(activity="http://example.org/quiz") == [shared["id"], liked["id"], target["id"]]
+    course = {"activity": "http://example.org/course", "related_activities": "true"}
+    assert found(**course) == [shared["id"], liked["id"], target["id"]]
+    assert found(activity="http://example.org/course") == []
+    assert found(verb="http://example.org/verbs/liked") == [shared["id"], liked["id"]]
+    assert found(verb="http://adlnet.gov/expapi/verbs/completed", limit=1) == [shared["id"]]
+
+
 def test_lrs_statements_batch_after_its_voiding_statement_is_stored_voided(xapi, make_statement):
     batch = [make_statement() for _ in range(11)]
     xapi.post("statements", voiding(make_statement, batch[3]["id"]))
