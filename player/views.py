@@ -1,8 +1,19 @@
-"""Player routes: the launch entry, the shell page, scorm-again, the runtime JSON API.
+"""Player routes: the launch entry, the player page, the runtime frame, the runtime JSON API.
 
-The shell and the runtime API live on ``CONTENT_ORIGIN`` next to the content (DESIGN.md,
-security model): requests for them on another host are redirected there. Runtime calls
-are authorised by the launch token in the URL only; no cookie is read or set.
+Three layers keep content away from the learner's portal (DESIGN.md, security model):
+
+- the player page ``/player/<token>`` (contents, previous/next/exit, status, the link back
+  to the portal) on the portal's own origin. It holds no SCORM API;
+- inside it the runtime frame ``/player/<token>/runtime`` on ``CONTENT_ORIGIN``: scorm-again's
+  ``API``/``API_1484_11`` and the SCO's frame, nothing else;
+- inside that, the content itself (``/content/...``, also on ``CONTENT_ORIGIN``), which finds
+  the API in its parent by the standard discovery, while the player page above is another
+  origin it cannot script (``top.document`` throws).
+
+The page and the runtime frame talk by ``postMessage`` only (player.js, runtime.js). With
+``CONTENT_ORIGIN`` empty (one host, the embedded default) the structure is the same but
+all three layers share one origin, so content is not isolated from the player page.
+Runtime routes are authorised by the launch token in the URL only; they read no cookie.
 """
 
 from __future__ import annotations
@@ -10,26 +21,62 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import Response, current_app, redirect, render_template, request, send_file
+from flask import Response, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale, gettext
 
 from config import BASE_DIR
 from core.db import db
-from core.errors import NotFound
+from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
 from packages.service import get_course
 from player import bp, cmi5, launch_bp, runtime, service
 from player.schemas import CommitSchema, NavigateSchema
 from portal.auth import current_user, login_required
+from portal.i18n import N_
 
 SCORM_AGAIN_DIST = BASE_DIR / "node_modules" / "scorm-again" / "dist"
 _RUNTIME_FILES = {"scorm12": "scorm12.min.js", "scorm2004": "scorm2004.min.js"}
 _NO_STORE = "no-store"
 
+# What the runtime frame may show in the player page: the server's end-of-session
+# messages (player/service.py) and the frame's own, translated by the page.
+PLAYER_MESSAGES = (
+    N_("This attempt is over. Launch the course again."),
+    N_("Closed."),
+    N_("That is not possible now."),
+    N_("Your place is saved. You can close this window."),
+    N_("You have left the course."),
+    N_("You have reached the end of the course."),
+    N_("You have finished the course."),
+    N_("Choose what to do next."),
+    N_("Welcome back. Choose what to do next."),
+    N_("Navigation failed"),
+    N_("Saving failed"),
+)
+
+
+def _origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL, or "" when it has none."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
 
 def _content_origin() -> str:
     return str(current_app.config.get("CONTENT_ORIGIN") or "").rstrip("/")
+
+
+def _own_origin() -> str:
+    return _origin_of(request.host_url)
+
+
+def _on_content_host() -> bool:
+    """Whether this request came to the CONTENT_ORIGIN host."""
+    origin = _content_origin()
+    return bool(origin) and urlsplit(origin).netloc == request.host
 
 
 def _on_content_origin() -> Response | None:
@@ -38,6 +85,35 @@ def _on_content_origin() -> Response | None:
     if origin and urlsplit(origin).netloc != request.host:
         return redirect(origin + request.full_path.rstrip("?"), 303)  # type: ignore[return-value]
     return None
+
+
+def _on_portal_origin() -> Response | None:
+    """Redirect the player page to PORTAL_URL when it was asked for on CONTENT_ORIGIN.
+
+    Without PORTAL_URL the portal's host is unknown here (a cmi5 AU in a window of its own
+    comes back through the content host): the page is then served where it was asked
+    for, and has the runtime frame on its own origin, as in the one-host setup.
+    """
+    portal = _origin_of(str(current_app.config.get("PORTAL_URL") or ""))
+    if portal and _on_content_host() and urlsplit(portal).netloc != request.host:
+        return redirect(portal + request.full_path.rstrip("?"), 303)  # type: ignore[return-value]
+    return None
+
+
+def _ui_origin(value: str | None) -> str:
+    """The player page's origin, as the runtime frame is told it (its ``ui`` parameter).
+
+    The frame posts its messages only there, accepts messages only from there, and may
+    only be framed by it (CSP ``frame-ancestors``). With PORTAL_URL set, that is the only
+    other origin allowed.
+    """
+    origin = _origin_of(value or "")
+    if not origin or (value or "").rstrip("/").lower() != origin:
+        raise BadRequest("The runtime frame needs the player page's origin (ui)")
+    portal = _origin_of(str(current_app.config.get("PORTAL_URL") or ""))
+    if portal and origin not in (portal, _own_origin()):
+        raise BadRequest("The player page is not on the portal's origin")
+    return origin
 
 
 def scorm_again_version() -> str:
@@ -49,22 +125,44 @@ def scorm_again_version() -> str:
         return "0"
 
 
+def _html(html: str) -> Response:
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = _NO_STORE
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @launch_bp.get("/courses/<int:course_id>/launch")
 @login_required
 def launch_course(course_id: int) -> Response:
-    """Create or resume the learner's attempt and open the player on the content origin."""
+    """Create or resume the learner's attempt and open the player page (portal origin)."""
     user = current_user()
     assert user is not None  # noqa: S101  (login_required)
     course = get_course(course_id)
     _attempt, token = service.launch(user, course)
     db.session.commit()
-    return redirect(f"{_content_origin()}/player/{token}", 303)  # type: ignore[return-value]
+    return redirect(url_for("player.shell", token=token), 303)  # type: ignore[return-value]
+
+
+@launch_bp.get("/courses/<int:course_id>/review")
+@login_required
+def review_course(course_id: int) -> Response:
+    """Open the learner's latest completed attempt in review mode (nothing is recorded)."""
+    user = current_user()
+    assert user is not None  # noqa: S101  (login_required)
+    _attempt, token = service.launch_review(user, get_course(course_id))
+    db.session.commit()
+    return redirect(url_for("player.shell", token=token), 303)  # type: ignore[return-value]
 
 
 @bp.get("/<string:token>")
-def shell(token: str) -> Response | str:
-    """The player shell: content frame, contents, previous/next/exit, the SCORM API."""
-    moved = _on_content_origin()
+def shell(token: str) -> Response:
+    """The player page: contents, previous/next/exit, status, and the runtime frame.
+
+    Served on the portal's origin, in the learner's language (portal.i18n); it holds no
+    SCORM API and reaches the content only through the runtime frame's messages.
+    """
+    moved = _on_portal_origin()
     if moved is not None:
         return moved
     attempt = service.attempt_for_token(token)
@@ -74,6 +172,45 @@ def shell(token: str) -> Response | str:
         for n in service.nodes(version)
         if n.visible
     ]
+    own = _own_origin()
+    # On the content host itself (no PORTAL_URL to go to), the frame stays on this origin.
+    content = _content_origin() if _content_origin() and not _on_content_host() else own
+    query = {"ui": own}
+    if request.args.get("returned") == "1":
+        query["returned"] = "1"
+    runtime_url = f"{content}{url_for('player.runtime_frame', token=token)}?{urlencode(query)}"
+    config: dict[str, Any] = {
+        "runtime": runtime_url,
+        "contentOrigin": _origin_of(content) or own,
+        "messages": {text: gettext(text) for text in PLAYER_MESSAGES},
+    }
+    portal_url = current_app.config.get("PORTAL_URL") or None
+    html = render_template(
+        "player/shell.html",
+        title=version.title or gettext("Course"),
+        lang=str(get_locale() or "en"),
+        toc=toc,
+        show_toc=len([t for t in toc if t["launchable"]]) > 1,
+        config=config,
+        # Back to the portal: PORTAL_URL, or this host, which is the portal's.
+        return_url=portal_url or url_for("portal.home"),
+    )
+    return _html(html)
+
+
+@bp.get("/<string:token>/runtime")
+def runtime_frame(token: str) -> Response:
+    """The runtime frame: scorm-again's API and the content's frame, nothing else.
+
+    Served on CONTENT_ORIGIN (the content finds the API here, in its parent). It reads no
+    cookie and shows no text of its own: everything the learner reads is in the page.
+    """
+    moved = _on_content_origin()
+    if moved is not None:
+        return moved
+    ui = _ui_origin(request.args.get("ui"))
+    attempt = service.attempt_for_token(token)
+    version = service.version_of(attempt)
     runtime_js = None
     if version.kind in _RUNTIME_FILES:
         runtime_js = f"{bp.url_prefix}/lib/{scorm_again_version()}/{_RUNTIME_FILES[version.kind]}"
@@ -82,35 +219,29 @@ def shell(token: str) -> Response | str:
         "kind": version.kind,
         "autocommitSeconds": int(current_app.config.get("PLAYER_AUTOCOMMIT_SECONDS", 10)),
         "returned": request.args.get("returned") == "1",
+        "ui": ui,
+        "page": f"{ui}{url_for('player.shell', token=token)}",
     }
     html = render_template(
-        "player/shell.html",
-        title=version.title or "Course",
-        lang="en",
-        toc=toc,
-        show_toc=len([t for t in toc if t["launchable"]]) > 1,
-        config=config,
-        runtime_js=runtime_js,
-        # Back to the portal: PORTAL_URL, or this host when content is served from it.
-        return_url=current_app.config.get("PORTAL_URL") or (None if _content_origin() else "/"),
+        "player/runtime.html", title=version.title or "", config=config, runtime_js=runtime_js
     )
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = _NO_STORE
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response = _html(html)
+    # Only the player page may frame it (CSP Level 2, frame-ancestors).
+    ancestors = "'self'" if ui == _own_origin() else ui
+    response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
     return response
 
 
 _RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Returning</title>
 <script>
-/* cmi5 returnURL (cmi5 spec §10, LMS.LaunchData): in the player's frame, tell the shell;
-   in a window of its own, go back to the player. */
+/* cmi5 returnURL (cmi5 spec §10, LMS.LaunchData): in the runtime frame's content frame,
+   tell the runtime frame (same origin: this page is on CONTENT_ORIGIN like it); in a
+   window of its own, go back to the player page. */
 (function () {
-  try {
-    if (window.parent !== window && window.parent.kompetensPlayer) {
-      window.parent.kompetensPlayer.returned();
-      return;
-    }
-  } catch (e) { /* another origin: fall through */ }
+  if (window.parent !== window) {
+    window.parent.postMessage({ kompetens: "returned" }, window.location.origin);
+    return;
+  }
   window.location.replace(%s);
 })();
 </script><p>Returning to the course…</p></html>"""
@@ -191,7 +322,7 @@ def get_attempt(token: str) -> Response:
     if version.kind in ("cmi5", "xapi") and attempt.current_sco:
         cmi5.evaluate(attempt, version, attempt.current_sco)
         service.rollup(attempt, version)
-        db.session.commit()
+    db.session.commit()  # also the token's renewed expiry (service.attempt_for_token)
     return _json(service.attempt_summary(attempt))
 
 

@@ -1,175 +1,68 @@
-/* Kompetens player shell.
+/* Kompetens player page (on the portal's origin).
  *
- * Hosts a fresh scorm-again API object per SCO launch (window.API for SCORM 1.2,
- * window.API_1484_11 for 2004: found by the content through the standard parent/opener
- * discovery), sends commits to the runtime endpoints with the attempt's launch token
- * and a (session, seq) pair, and drives navigation (TOC, previous/next, exit,
- * adl.nav.request) through the server, which owns sequencing.
+ * Shows the contents, previous/next/exit, status and the end panel, and holds no SCORM API:
+ * the course runs in the runtime frame (#runtime, on CONTENT_ORIGIN; runtime.js), which
+ * owns the API, the content frame and the server calls. The two talk by postMessage only,
+ * each checking the other's origin and window (player/views.py lists the layers):
  *
- * Commits: synchronous XHR (the SCORM API is synchronous, and a Terminate must be stored
- * before navigation is processed); on pagehide the last state goes by navigator.sendBeacon
- * as text/plain, which the server accepts.
+ *   page -> frame   {kompetens: "navigate", request, target}   a learner's request
+ *                   {kompetens: "hello"}                       "tell me everything again"
+ *   frame -> page   {kompetens: "launch", sco}                 a SCO/AU was launched
+ *                   {kompetens: "running", running}            the SCO initialised / ended
+ *                   {kompetens: "toc", toc, sco}               contents state
+ *                   {kompetens: "valid", valid}                what previous/next/exit may do
+ *                   {kompetens: "status", text}                a short status line
+ *                   {kompetens: "end", message, closed, toc}   the session ended (end panel)
+ *                   {kompetens: "open", url}                   an AU for a window of its own
+ *
+ * Everything the frame sends is data: text goes in with textContent, ids are matched
+ * against this page's own contents, and "open" only goes to the content origin. The
+ * content shares the frame's origin, so it could send these too; none of them lets it do
+ * more than it can through the SCORM API or by navigating its own frame.
  */
 (function () {
   "use strict";
 
   var cfg = JSON.parse(document.getElementById("player-config").textContent);
-  var frame = document.getElementById("content");
+  var runtime = document.getElementById("runtime");
   var shell = document.getElementById("shell");
   var done = document.getElementById("done");
   var statusEl = document.getElementById("status");
-  var state = {
-    api: null, sco: null, session: 0, lastSeq: 0, running: false, request: null,
-    unloading: false, busy: false, kind: cfg.kind, launched: false
-  };
-  window.kompetensPlayer = state; // for tests, debugging and the cmi5 return page
+  var messages = cfg.messages || {};
+  // What the runtime frame reported, for tests and debugging (the API is not here).
+  var state = { running: false, sco: null, launched: false, ended: false };
+  window.kompetensPlayer = state;
 
-  function post(path, body, keepalive) {
-    return fetch(cfg.api + path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body || {}),
-      credentials: "omit",
-      keepalive: !!keepalive
-    }).then(function (response) {
-      return response.json().then(function (json) {
-        if (!response.ok) { throw json; }
-        return json;
-      });
-    });
+  function say(text) {
+    text = typeof text === "string" ? text : "";
+    return Object.prototype.hasOwnProperty.call(messages, text) ? messages[text] : text;
   }
 
-  function show(text) { statusEl.textContent = text || ""; }
+  function show(text) { statusEl.textContent = say(text); }
 
-  function navRequest() {
-    if (!state.api || state.kind !== "scorm2004") { return null; }
-    try { return state.api.adl.nav.request || null; } catch (e) { return null; }
+  function tell(data) {
+    // Dropped by the browser unless the frame holds a document of the content origin.
+    runtime.contentWindow.postMessage(data, cfg.contentOrigin);
   }
 
-  // IHttpService for scorm-again (settings.httpService): our commit format is
-  // {sco, session, seq, terminate, closing, cmi, adl, nav}. Bound to one SCO session, so
-  // a late autocommit of a previous SCO's API can never be filed under the next one.
-  function httpService(sco, session, track) {
-    return {
-      processHttpRequest: function (url, params, immediate, apiLog, listeners, metadata) {
-        var seq = metadata && metadata.sequence ? metadata.sequence : state.lastSeq + 1;
-        if (sco === state.sco && session === state.session) {
-          state.lastSeq = Math.max(state.lastSeq, seq);
-        }
-        var body = JSON.stringify({
-          sco: sco, session: session, seq: seq, terminate: !!immediate,
-          closing: state.unloading, cmi: ownSessionTime(params && params.cmi ? params.cmi : params, track),
-          adl: params && params.adl ? params.adl : undefined, nav: navRequest()
-        });
-        if (state.unloading) {
-          var ok = navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" }));
-          return { result: ok ? "true" : "false", errorCode: ok ? 0 : 391 };
-        }
-        var xhr = new XMLHttpRequest();
-        try {
-          xhr.open("POST", url, false);
-          xhr.setRequestHeader("Content-Type", "application/json");
-          xhr.send(body);
-        } catch (e) {
-          // Browsers refuse synchronous requests while a frame is being unloaded (the SCO
-          // calls Terminate from its unload handler): send it as a keepalive fetch, and let
-          // navigation wait for it.
-          state.pending = fetch(url, {
-            method: "POST", body: body, keepalive: true, credentials: "omit",
-            headers: { "Content-Type": "text/plain;charset=UTF-8" }
-          }).catch(function () { /* the server has what it had */ });
-          return { result: "true", errorCode: 0 };
-        }
-        if (xhr.status >= 200 && xhr.status < 300) {
-          try {
-            var answer = JSON.parse(xhr.responseText);
-            if (answer.valid) { setButtons(answer.valid); updateNavValid(answer.valid); }
-            if (answer.toc) { markToc(answer.toc); }
-          } catch (e3) { /* an empty or non-JSON answer is still a success */ }
-          return { result: "true", errorCode: 0 };
-        }
-        var message = "commit refused (" + xhr.status + ")";
-        try { message = JSON.parse(xhr.responseText).message || message; } catch (e2) { /* not JSON */ }
-        show(message);
-        return { result: "false", errorCode: 391, errorMessage: message };
-      },
-      updateSettings: function () { /* nothing to keep */ }
-    };
-  }
-
-  // scorm-again renders its default session_time ("PT0H0M0S" / "00:00:00") into every
-  // commit. Only a value the SCO set is a reported session time; without one the server
-  // counts its own wall clock (SCORM_CHECKS.md §3.3), so the default is left out.
-  function ownSessionTime(cmi, track) {
-    if (!cmi || track.sessionTimeSet) { return cmi; }
-    var copy = JSON.parse(JSON.stringify(cmi));
-    if (copy.core) { delete copy.core.session_time; } else { delete copy.session_time; }
-    return copy;
-  }
-
-  function navValid(valid) {
-    valid = valid || {};
-    return { "continue": valid["continue"] ? "true" : "false", previous: valid.previous ? "true" : "false" };
-  }
-
-  // Keep adl.nav.request_valid current while the SCO runs (it is read-only to the SCO, so
-  // scorm-again's own fields are written).
-  function updateNavValid(valid) {
-    if (!state.api || state.kind !== "scorm2004" || !valid) { return; }
-    try {
-      var target = state.api.adl.nav.request_valid;
-      var flags = navValid(valid);
-      target._continue = flags["continue"];
-      target._previous = flags.previous;
-    } catch (e) { /* not fatal: the shell's own buttons are current */ }
-  }
-
-  function newApi(launch, valid) {
-    var track = { sessionTimeSet: false };
-    state.track = track;
-    var settings = {
-      lmsCommitUrl: cfg.api + "/commit",
-      autocommit: true,
-      autocommitSeconds: cfg.autocommitSeconds || 10,
-      dataCommitFormat: "json",
-      sendFullCommit: true,
-      mastery_override: true,
-      logLevel: 5,
-      httpService: httpService(launch.sco, launch.session, track)
-    };
-    var api;
-    if (state.kind === "scorm12") {
-      api = new window.Scorm12API(settings);
-      api.loadFromJSON(launch.cmi.cmi || launch.cmi, "");
-      window.API = api;
-      api.on("LMSFinish", afterTerminate);
-    } else {
-      api = new window.Scorm2004API(settings);
-      // adl.nav.request_valid.* (RTE §4.4.3) as the server's sequencer sees them now.
-      api.loadFromJSON({ cmi: launch.cmi, adl: { nav: { request_valid: navValid(valid) } } }, "");
-      window.API_1484_11 = api;
-      api.on("Terminate", afterTerminate);
-    }
-    api.on("LMSSetValue.cmi.core.session_time", function () { track.sessionTimeSet = true; });
-    api.on("SetValue.cmi.session_time", function () { track.sessionTimeSet = true; });
-    api.on("LMSInitialize", function () { state.running = true; });
-    api.on("Initialize", function () { state.running = true; });
-    return api;
+  function send(request, target) {
+    tell({ kompetens: "navigate", request: request, target: target || null });
   }
 
   function markToc(toc) {
-    if (!toc) { return; }
+    if (!toc || typeof toc !== "object") { return; }
     Array.prototype.forEach.call(document.querySelectorAll(".toc-item"), function (li) {
-      var info = toc[li.getAttribute("data-id")] || {};
-      li.classList.toggle("current", li.getAttribute("data-id") === state.sco);
+      var id = li.getAttribute("data-id");
+      var info = Object.prototype.hasOwnProperty.call(toc, id) ? toc[id] || {} : {};
+      li.classList.toggle("current", id === state.sco);
       li.classList.toggle("completed", !!info.completed);
       li.classList.toggle("disabled", !!info.disabled);
     });
   }
 
   function setButtons(valid) {
-    valid = valid || {};
-    var hide = valid.hide || [];
+    valid = valid && typeof valid === "object" ? valid : {};
+    var hide = Array.isArray(valid.hide) ? valid.hide : [];
     document.getElementById("prev-btn").disabled = !valid.previous;
     document.getElementById("next-btn").disabled = !valid["continue"];
     document.getElementById("prev-btn").hidden = hide.indexOf("previous") >= 0;
@@ -177,126 +70,69 @@
     document.getElementById("exit-btn").hidden = hide.indexOf("suspendAll") >= 0;
   }
 
-  function finish(result) {
-    state.sco = null;
-    state.running = false;
-    frame.src = "about:blank";
-    document.getElementById("done-text").textContent = result.message || "You have left the course.";
-    document.getElementById("resume-btn").hidden = !!result.closed;
-    done.hidden = false;
-    setButtons({});
-    markToc(result.toc);
-    show("");
+  function openOwnWindow(url) {
+    var target;
+    try { target = new URL(url, cfg.contentOrigin); } catch (e) { return; }
+    if (target.origin !== cfg.contentOrigin) { return; }
+    window.location.assign(target.href);
   }
 
-  function launch(result) {
-    markToc(result.toc);
-    setButtons(result.valid);
-    if (result.action !== "launch") { finish(result); return; }
-    var info = result.launch;
-    done.hidden = true;
-    state.sco = info.sco;
-    state.session = info.session;
-    state.lastSeq = 0;
-    state.running = false;
-    state.launched = true;
-    markToc(result.toc);
-    if (state.kind === "scorm12" || state.kind === "scorm2004") {
-      state.api = info.api ? newApi(info, result.valid) : null;
-      if (!info.api) { state.running = false; }
-    }
-    if (info.window === "own") {
-      window.location.assign(info.url);
-      return;
-    }
-    frame.src = info.url;
-    show("");
-  }
-
-  function navigate(request, target) {
-    if (state.busy) { return Promise.resolve(); }
-    state.busy = true;
-    return post("/navigate", { request: request, target: target || null, sco: state.sco, session: state.session })
-      .then(launch, function (error) { show(error && error.message ? error.message : "Navigation failed"); })
-      .then(function () { state.busy = false; }, function () { state.busy = false; });
-  }
-
-  function afterTerminate() {
-    state.running = false;
-    var request = state.request || navRequest() || "_none_";
-    var target = state.target;
-    state.request = null;
-    state.target = null;
-    if (state.unloading) { return; }
-    // Let the API finish its own Terminate (and a commit still in flight) first.
-    var pending = state.pending || Promise.resolve();
-    state.pending = null;
-    window.setTimeout(function () {
-      pending.then(function () { navigate(request, target); });
-    }, 0);
-  }
-
-  // A cmi5 AU in our frame exited to its returnURL (views.returned): leave it.
-  state.returned = function () {
-    window.setTimeout(function () {
-      frame.src = "about:blank";
-      navigate("returned");
-    }, 0);
+  var handlers = {
+    launch: function (data) {
+      state.sco = typeof data.sco === "string" ? data.sco : null;
+      state.launched = true;
+      state.ended = false;
+      done.hidden = true;
+      show("");
+    },
+    running: function (data) { state.running = data.running === true; },
+    toc: function (data) {
+      if (typeof data.sco === "string" || data.sco === null) { state.sco = data.sco; }
+      markToc(data.toc);
+    },
+    valid: function (data) { setButtons(data.valid); },
+    status: function (data) { show(data.text); },
+    end: function (data) {
+      state.sco = null;
+      state.running = false;
+      state.ended = true;
+      document.getElementById("done-text").textContent = say(data.message || "You have left the course.");
+      document.getElementById("resume-btn").hidden = !!data.closed;
+      done.hidden = false;
+      setButtons({});
+      markToc(data.toc);
+      show("");
+    },
+    open: function (data) { if (typeof data.url === "string") { openOwnWindow(data.url); } }
   };
 
-  // Learner navigation: ask the running SCO to end (unload its frame), then navigate.
-  function request(req, target) {
-    if (state.busy) { return; }
-    if (state.api && state.running) {
-      state.request = req;
-      state.target = target;
-      var onBlank = function () {
-        frame.removeEventListener("load", onBlank);
-        if (state.running && state.api) {
-          // The content did not terminate when unloaded: the LMS ends the session.
-          if (state.kind === "scorm12") { state.api.LMSFinish(""); } else { state.api.Terminate(""); }
-        }
-      };
-      frame.addEventListener("load", onBlank);
-      frame.src = "about:blank";
-      return;
+  window.addEventListener("message", function (event) {
+    // Only the runtime frame we made, on the origin we gave it.
+    if (event.source !== runtime.contentWindow || event.origin !== cfg.contentOrigin) { return; }
+    var data = event.data;
+    if (!data || typeof data !== "object" || typeof data.kompetens !== "string") { return; }
+    if (Object.prototype.hasOwnProperty.call(handlers, data.kompetens)) {
+      handlers[data.kompetens](data);
     }
-    frame.src = "about:blank";
-    navigate(req, target);
-  }
+  });
 
-  document.getElementById("prev-btn").addEventListener("click", function () { request("previous"); });
-  document.getElementById("next-btn").addEventListener("click", function () { request("continue"); });
-  document.getElementById("exit-btn").addEventListener("click", function () { request("suspendAll"); });
-  document.getElementById("resume-btn").addEventListener("click", function () { navigate("start"); });
+  // The frame may have spoken before this script listened: ask it to repeat.
+  tell({ kompetens: "hello" });
+  runtime.addEventListener("load", function () { tell({ kompetens: "hello" }); });
+
+  document.getElementById("prev-btn").addEventListener("click", function () { send("previous"); });
+  document.getElementById("next-btn").addEventListener("click", function () { send("continue"); });
+  document.getElementById("exit-btn").addEventListener("click", function () { send("suspendAll"); });
+  document.getElementById("resume-btn").addEventListener("click", function () { send("start"); });
   Array.prototype.forEach.call(document.querySelectorAll(".toc-link"), function (button) {
     button.addEventListener("click", function () {
       if (button.parentNode.classList.contains("disabled")) { return; }
       shell.classList.remove("toc-open");
-      request("choice", button.getAttribute("data-id"));
+      send("choice", button.getAttribute("data-id"));
     });
   });
   document.getElementById("toc-toggle").addEventListener("click", function (event) {
     var open = shell.classList.toggle("toc-open");
     event.currentTarget.setAttribute("aria-expanded", open ? "true" : "false");
   });
-
-  // Closing the tab or browser: store what the SCO has, and end the session on the server.
-  window.addEventListener("pagehide", function () {
-    if (!state.sco) { return; }
-    state.unloading = true;
-    if (state.api && state.running) {
-      var cmi = state.api.renderCommitCMI(true);
-      navigator.sendBeacon(cfg.api + "/commit", new Blob([JSON.stringify({
-        sco: state.sco, session: state.session, seq: state.lastSeq, terminate: true,
-        closing: true, cmi: ownSessionTime(cmi && cmi.cmi ? cmi.cmi : cmi, state.track || {}), nav: null
-      })], { type: "text/plain;charset=UTF-8" }));
-    } else if (state.kind === "cmi5" || state.kind === "xapi") {
-      navigator.sendBeacon(cfg.api + "/navigate", new Blob([JSON.stringify({
-        request: "close", sco: state.sco, session: state.session
-      })], { type: "text/plain;charset=UTF-8" }));
-    }
-  });
-
-  navigate(cfg.returned ? "returned" : "start", cfg.target || null);
 })();

@@ -1,0 +1,326 @@
+/* Kompetens runtime frame (on CONTENT_ORIGIN; player/views.py describes the layers).
+ *
+ * Holds a fresh scorm-again API object per SCO launch (window.API for SCORM 1.2,
+ * window.API_1484_11 for 2004: found by the content, in the frame below, through the
+ * standard parent/opener discovery), sends commits to the runtime endpoints with the
+ * attempt's launch token and a (session, seq) pair, and carries out navigation through
+ * the server, which owns sequencing. Its document holds the content frame and nothing
+ * else: the contents, buttons and texts are in the player page above, another origin,
+ * which this frame talks to by postMessage only (player.js lists the messages).
+ *
+ * Commits: synchronous XHR (the SCORM API is synchronous, and a Terminate must be stored
+ * before navigation is processed); on pagehide the last state goes by navigator.sendBeacon
+ * as text/plain, which the server accepts.
+ */
+(function () {
+  "use strict";
+
+  var cfgEl = document.getElementById("runtime-config");
+  var cfg = JSON.parse(cfgEl.textContent);
+  cfgEl.parentNode.removeChild(cfgEl);
+  if (window.parent === window) {
+    // Opened on its own (an old link, a cmi5 window coming back): go to the player page.
+    window.location.replace(cfg.page + (cfg.returned ? "?returned=1" : ""));
+    return;
+  }
+  var frame = document.getElementById("content");
+  var state = {
+    api: null, sco: null, session: 0, lastSeq: 0, running: false, request: null,
+    unloading: false, busy: false, kind: cfg.kind, launched: false
+  };
+  var shown = { valid: {}, toc: null, end: null };
+  window.kompetensPlayer = state; // for tests and debugging
+
+  function tell(kind, data) {
+    data = data || {};
+    data.kompetens = kind;
+    window.parent.postMessage(data, cfg.ui);
+  }
+
+  function setRunning(running) {
+    state.running = running;
+    tell("running", { running: running });
+  }
+
+  function post(path, body, keepalive) {
+    return fetch(cfg.api + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {}),
+      credentials: "omit",
+      keepalive: !!keepalive
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        if (!response.ok) { throw json; }
+        return json;
+      });
+    });
+  }
+
+  function show(text) { tell("status", { text: text || "" }); }
+
+  function navRequest() {
+    if (!state.api || state.kind !== "scorm2004") { return null; }
+    try { return state.api.adl.nav.request || null; } catch (e) { return null; }
+  }
+
+  // IHttpService for scorm-again (settings.httpService): our commit format is
+  // {sco, session, seq, terminate, closing, cmi, adl, nav}. Bound to one SCO session, so
+  // a late autocommit of a previous SCO's API can never be filed under the next one.
+  function httpService(sco, session, track) {
+    return {
+      processHttpRequest: function (url, params, immediate, apiLog, listeners, metadata) {
+        var seq = metadata && metadata.sequence ? metadata.sequence : state.lastSeq + 1;
+        if (sco === state.sco && session === state.session) {
+          state.lastSeq = Math.max(state.lastSeq, seq);
+        }
+        var body = JSON.stringify({
+          sco: sco, session: session, seq: seq, terminate: !!immediate,
+          closing: state.unloading, cmi: ownSessionTime(params && params.cmi ? params.cmi : params, track),
+          adl: params && params.adl ? params.adl : undefined, nav: navRequest()
+        });
+        if (state.unloading) {
+          var ok = navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" }));
+          return { result: ok ? "true" : "false", errorCode: ok ? 0 : 391 };
+        }
+        var xhr = new XMLHttpRequest();
+        try {
+          xhr.open("POST", url, false);
+          xhr.setRequestHeader("Content-Type", "application/json");
+          xhr.send(body);
+        } catch (e) {
+          // Browsers refuse synchronous requests while a frame is being unloaded (the SCO
+          // calls Terminate from its unload handler): send it as a keepalive fetch, and let
+          // navigation wait for it.
+          state.pending = fetch(url, {
+            method: "POST", body: body, keepalive: true, credentials: "omit",
+            headers: { "Content-Type": "text/plain;charset=UTF-8" }
+          }).catch(function () { /* the server has what it had */ });
+          return { result: "true", errorCode: 0 };
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          try {
+            var answer = JSON.parse(xhr.responseText);
+            if (answer.valid) { setButtons(answer.valid); updateNavValid(answer.valid); }
+            if (answer.toc) { markToc(answer.toc); }
+          } catch (e3) { /* an empty or non-JSON answer is still a success */ }
+          return { result: "true", errorCode: 0 };
+        }
+        var message = "Saving failed";
+        try { message = JSON.parse(xhr.responseText).message || message; } catch (e2) { /* not JSON */ }
+        show(message);
+        return { result: "false", errorCode: 391, errorMessage: message };
+      },
+      updateSettings: function () { /* nothing to keep */ }
+    };
+  }
+
+  // scorm-again renders its default session_time ("PT0H0M0S" / "00:00:00") into every
+  // commit. Only a value the SCO set is a reported session time; without one the server
+  // counts its own wall clock (SCORM_CHECKS.md §3.3), so the default is left out.
+  function ownSessionTime(cmi, track) {
+    if (!cmi || track.sessionTimeSet) { return cmi; }
+    var copy = JSON.parse(JSON.stringify(cmi));
+    if (copy.core) { delete copy.core.session_time; } else { delete copy.session_time; }
+    return copy;
+  }
+
+  function navValid(valid) {
+    valid = valid || {};
+    return { "continue": valid["continue"] ? "true" : "false", previous: valid.previous ? "true" : "false" };
+  }
+
+  // Keep adl.nav.request_valid current while the SCO runs (it is read-only to the SCO, so
+  // scorm-again's own fields are written).
+  function updateNavValid(valid) {
+    if (!state.api || state.kind !== "scorm2004" || !valid) { return; }
+    try {
+      var target = state.api.adl.nav.request_valid;
+      var flags = navValid(valid);
+      target._continue = flags["continue"];
+      target._previous = flags.previous;
+    } catch (e) { /* not fatal: the page's own buttons are current */ }
+  }
+
+  function newApi(launch, valid) {
+    var track = { sessionTimeSet: false };
+    state.track = track;
+    var settings = {
+      lmsCommitUrl: cfg.api + "/commit",
+      autocommit: true,
+      autocommitSeconds: cfg.autocommitSeconds || 10,
+      dataCommitFormat: "json",
+      sendFullCommit: true,
+      mastery_override: true,
+      logLevel: 5,
+      httpService: httpService(launch.sco, launch.session, track)
+    };
+    var api;
+    if (state.kind === "scorm12") {
+      api = new window.Scorm12API(settings);
+      api.loadFromJSON(launch.cmi.cmi || launch.cmi, "");
+      window.API = api;
+      api.on("LMSFinish", afterTerminate);
+    } else {
+      api = new window.Scorm2004API(settings);
+      // adl.nav.request_valid.* (RTE §4.4.3) as the server's sequencer sees them now.
+      api.loadFromJSON({ cmi: launch.cmi, adl: { nav: { request_valid: navValid(valid) } } }, "");
+      window.API_1484_11 = api;
+      api.on("Terminate", afterTerminate);
+    }
+    api.on("LMSSetValue.cmi.core.session_time", function () { track.sessionTimeSet = true; });
+    api.on("SetValue.cmi.session_time", function () { track.sessionTimeSet = true; });
+    api.on("LMSInitialize", function () { setRunning(true); });
+    api.on("Initialize", function () { setRunning(true); });
+    return api;
+  }
+
+  function markToc(toc) {
+    if (!toc) { return; }
+    shown.toc = toc;
+    tell("toc", { toc: toc, sco: state.sco });
+  }
+
+  function setButtons(valid) {
+    shown.valid = valid || {};
+    tell("valid", { valid: shown.valid });
+  }
+
+  function finish(result) {
+    state.sco = null;
+    setRunning(false);
+    frame.src = "about:blank";
+    shown.end = { message: result.message || "You have left the course.", closed: !!result.closed };
+    setButtons({});
+    if (result.toc) { shown.toc = result.toc; }
+    tell("end", { message: shown.end.message, closed: shown.end.closed, toc: result.toc || null });
+  }
+
+  function launch(result) {
+    markToc(result.toc);
+    setButtons(result.valid);
+    if (result.action !== "launch") { finish(result); return; }
+    var info = result.launch;
+    shown.end = null;
+    state.sco = info.sco;
+    state.session = info.session;
+    state.lastSeq = 0;
+    state.launched = true;
+    setRunning(false);
+    tell("launch", { sco: info.sco });
+    markToc(result.toc);
+    if (state.kind === "scorm12" || state.kind === "scorm2004") {
+      state.api = info.api ? newApi(info, result.valid) : null;
+    }
+    if (info.window === "own") {
+      // An AU for a window of its own: the page (the top window) goes there.
+      tell("open", { url: info.url });
+      return;
+    }
+    frame.src = info.url;
+    show("");
+  }
+
+  function navigate(request, target) {
+    if (state.busy) { return Promise.resolve(); }
+    state.busy = true;
+    return post("/navigate", { request: request, target: target || null, sco: state.sco, session: state.session })
+      .then(launch, function (error) { show(error && error.message ? error.message : "Navigation failed"); })
+      .then(function () { state.busy = false; }, function () { state.busy = false; });
+  }
+
+  function afterTerminate() {
+    setRunning(false);
+    var request = state.request || navRequest() || "_none_";
+    var target = state.target;
+    state.request = null;
+    state.target = null;
+    if (state.unloading) { return; }
+    // Let the API finish its own Terminate (and a commit still in flight) first.
+    var pending = state.pending || Promise.resolve();
+    state.pending = null;
+    window.setTimeout(function () {
+      pending.then(function () { navigate(request, target); });
+    }, 0);
+  }
+
+  // A cmi5 AU in our frame exited to its returnURL (views.returned): leave it.
+  function returned() {
+    window.setTimeout(function () {
+      frame.src = "about:blank";
+      navigate("returned");
+    }, 0);
+  }
+
+  // Learner navigation: ask the running SCO to end (unload its frame), then navigate.
+  function request(req, target) {
+    if (state.busy) { return; }
+    if (state.api && state.running) {
+      state.request = req;
+      state.target = target;
+      var onBlank = function () {
+        frame.removeEventListener("load", onBlank);
+        if (state.running && state.api) {
+          // The content did not terminate when unloaded: the LMS ends the session.
+          if (state.kind === "scorm12") { state.api.LMSFinish(""); } else { state.api.Terminate(""); }
+        }
+      };
+      frame.addEventListener("load", onBlank);
+      frame.src = "about:blank";
+      return;
+    }
+    frame.src = "about:blank";
+    navigate(req, target);
+  }
+
+  // Everything the page shows, again (it may have started listening after we spoke).
+  function replay() {
+    tell("valid", { valid: shown.valid });
+    if (shown.end) {
+      tell("end", { message: shown.end.message, closed: shown.end.closed, toc: shown.toc });
+      return;
+    }
+    if (state.sco) { tell("launch", { sco: state.sco }); }
+    if (shown.toc) { tell("toc", { toc: shown.toc, sco: state.sco }); }
+    tell("running", { running: state.running });
+  }
+
+  // What the page may ask for: its buttons and contents, nothing else.
+  var REQUESTS = ["start", "continue", "previous", "choice", "suspendAll"];
+
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data !== "object") { return; }
+    if (event.source === window.parent && event.origin === cfg.ui) {
+      // The player page: a learner's request, or a hello after it started listening.
+      if (data.kompetens === "hello") { replay(); return; }
+      if (data.kompetens === "navigate" && REQUESTS.indexOf(data.request) >= 0) {
+        request(data.request, typeof data.target === "string" ? data.target : null);
+      }
+      return;
+    }
+    if (event.source === frame.contentWindow && event.origin === window.location.origin &&
+        data.kompetens === "returned") {
+      returned(); // the cmi5 return page (views.returned), in our content frame
+    }
+  });
+
+  // Closing the tab or browser: store what the SCO has, and end the session on the server.
+  window.addEventListener("pagehide", function () {
+    if (!state.sco) { return; }
+    state.unloading = true;
+    if (state.api && state.running) {
+      var cmi = state.api.renderCommitCMI(true);
+      navigator.sendBeacon(cfg.api + "/commit", new Blob([JSON.stringify({
+        sco: state.sco, session: state.session, seq: state.lastSeq, terminate: true,
+        closing: true, cmi: ownSessionTime(cmi && cmi.cmi ? cmi.cmi : cmi, state.track || {}), nav: null
+      })], { type: "text/plain;charset=UTF-8" }));
+    } else if (state.kind === "cmi5" || state.kind === "xapi") {
+      navigator.sendBeacon(cfg.api + "/navigate", new Blob([JSON.stringify({
+        request: "close", sco: state.sco, session: state.session
+      })], { type: "text/plain;charset=UTF-8" }));
+    }
+  });
+
+  navigate(cfg.returned ? "returned" : "start", null);
+})();
