@@ -190,24 +190,45 @@ def test_runtime_session_cookie_is_not_needed_nor_set(player: Callable[[str], Pl
 
 def test_runtime_shell_page_has_frame_and_runtime(player: Callable[[str], Player]) -> None:
     p = player(GOLF_12)
-    response = p.client.get(f"/player/{p.token}")
+    page = p.client.get(f"/player/{p.token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # The player page holds the runtime frame, not the SCORM API (player/views.py).
+    assert 'id="runtime"' in html
+    assert "scorm12.min.js" not in html
+    assert f"/player/api/{p.token}" not in html
+    assert page.headers["Cache-Control"] == "no-store"
+    response = p.client.get(f"/player/{p.token}/runtime?ui=http://localhost")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'id="content"' in html
     assert "scorm12.min.js" in html
     assert f"/player/api/{p.token}" in html
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert p.client.get(f"/player/{p.token}/runtime").status_code == 400
 
 
 def test_runtime_shell_moves_to_content_origin(app: Flask, player: Callable[[str], Player]) -> None:
     p = player(GOLF_12)
     app.config["CONTENT_ORIGIN"] = "http://content.example"
     try:
-        response = p.client.get(f"/player/{p.token}")
+        page = p.client.get(f"/player/{p.token}")
+        response = p.client.get(f"/player/{p.token}/runtime?ui=http://localhost")
+        framed = p.client.get(
+            f"/player/{p.token}/runtime?ui=http://localhost", base_url="http://content.example"
+        )
     finally:
         app.config["CONTENT_ORIGIN"] = ""
+    # The page stays on the portal's origin and frames the runtime on the content origin.
+    assert page.status_code == 200
+    assert f"http://content.example/player/{p.token}/runtime?ui=" in page.get_data(as_text=True)
     assert response.status_code == 303
-    assert response.headers["Location"] == f"http://content.example/player/{p.token}"
+    assert response.headers["Location"] == (
+        f"http://content.example/player/{p.token}/runtime?ui=http://localhost"
+    )
+    assert framed.status_code == 200
+    assert framed.headers["Content-Security-Policy"] == "frame-ancestors http://localhost"
 
 
 def test_runtime_scorm_again_is_served_with_caching(client: FlaskClient) -> None:
