@@ -28,6 +28,7 @@ from flask import current_app, request
 from sqlalchemy import select
 
 from core.db import db
+from core.errors import BadRequest, Conflict
 from lrs import auth as lrs_auth
 from lrs import documents
 from lrs import service as lrs_service
@@ -199,15 +200,25 @@ def _begin_session(state: ScoState, moment: datetime) -> None:
         state.completion_status = "incomplete"
 
 
-def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str, Any]:
-    """Prepare one AU launch: session, LMS.LaunchData, ``launched``; return the launch info."""
+def launch_au(
+    attempt: Attempt, version: PackageVersion, au_id: str, *, review: bool = False
+) -> dict[str, Any]:
+    """Prepare one AU launch: session, LMS.LaunchData, ``launched``; return the launch info.
+
+    ``review``: launchMode "Review" (cmi5 §10.2.2): the AU shows the learner's results
+    and must not send completed, passed or failed; the LMS does not evaluate moveOn and
+    leaves the AU's runtime state and the attempt's other sessions alone.
+    """
     au = _au(version, au_id)
-    _close_open_sessions(attempt, version)
-    state = service.sco_state(attempt, au_id)
-    assert state is not None  # noqa: S101  (create=True)
+    if review:
+        state = service.sco_state(attempt, au_id, create=False)
+    else:
+        _close_open_sessions(attempt, version)
+        state = service.sco_state(attempt, au_id)
+        assert state is not None  # noqa: S101  (create=True)
     fetch_token = secrets.token_urlsafe(32)
     session_id = str(uuid.uuid4())
-    mode = "Normal"
+    mode = "Review" if review else "Normal"
     move_on = str(au.get("moveOn") or "NotApplicable")
     moment = service.now()
     session = Cmi5Session(
@@ -221,7 +232,8 @@ def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str
         abandoned=False,
     )
     db.session.add(session)
-    _begin_session(state, moment)
+    if state is not None and not review:
+        _begin_session(state, moment)
     agent = service.learner_agent(attempt)
     token_query = request.view_args.get("token") if request.view_args else None
     return_url = _absolute(f"/player/{token_query}/returned") if token_query else None
@@ -266,7 +278,7 @@ def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str
             )
         ]
     )
-    if move_on == "NotApplicable":
+    if move_on == "NotApplicable" and not review:
         _satisfy(attempt, version, au, session_id)
     fetch_url = _absolute(f"/player/cmi5/fetch/{fetch_token}")
     url = _with_query(
@@ -282,7 +294,7 @@ def launch_au(attempt: Attempt, version: PackageVersion, au_id: str) -> dict[str
     own = (au.get("launchMethod") or "AnyWindow") == "OwnWindow"
     db.session.flush()
     return {
-        "session": state.session_no,
+        "session": max(1, state.session_no) if state is not None else 1,
         "session_id": session_id,
         "url": url,
         "api": False,
@@ -301,7 +313,8 @@ def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
         # §8.2.3: the fetch URL may be used once; the AU gets error-code 1 after that.
         return {"error-code": "1", "error-text": "This fetch URL has been used already"}, 401
     attempt = db.session.get(Attempt, session.attempt_id)
-    if attempt is None or attempt.ended_at is not None:
+    # A closed attempt may still be reviewed (launchMode "Review"), never changed.
+    if attempt is None or (attempt.ended_at is not None and session.launch_mode != "Review"):
         return {"error-code": "3", "error-text": "The attempt is over"}, 401
     credential, secret = lrs_auth.create_credential(
         f"cmi5 session {session.session_id}",
@@ -317,11 +330,16 @@ def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
     return {"auth-token": token}, 200
 
 
-def launch_activity(attempt: Attempt, version: PackageVersion, activity_id: str) -> dict[str, Any]:
-    """An xAPI (tincan.xml) launch: endpoint, auth, actor, registration, activity_id."""
+def launch_activity(
+    attempt: Attempt, version: PackageVersion, activity_id: str, *, review: bool = False
+) -> dict[str, Any]:
+    """An xAPI (tincan.xml) launch: endpoint, auth, actor, registration, activity_id.
+
+    ``review``: the launch convention has no mode, so the activity runs as usual; only
+    the activity's runtime state (launches, session) is left alone.
+    """
     entry = service.launch_entry(version, activity_id)
-    state = service.sco_state(attempt, activity_id)
-    assert state is not None  # noqa: S101  (create=True)
+    state = service.sco_state(attempt, activity_id, create=not review)
     agent = service.learner_agent(attempt)
     credential, secret = lrs_auth.create_credential(
         f"xapi launch {attempt.registration}",
@@ -331,7 +349,8 @@ def launch_activity(attempt: Attempt, version: PackageVersion, activity_id: str)
         expires_at=service.now() + min(service.token_ttl(), timedelta(days=1)),
     )
     moment = service.now()
-    _begin_session(state, moment)
+    if state is not None and not review:
+        _begin_session(state, moment)
     basic = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
     url = _with_query(
         content_url(version, entry["href"]),
@@ -344,7 +363,8 @@ def launch_activity(attempt: Attempt, version: PackageVersion, activity_id: str)
         },
     )
     db.session.flush()
-    return {"session": state.session_no, "url": url, "api": False, "window": "frame"}
+    session = max(1, state.session_no) if state is not None else 1
+    return {"session": session, "url": url, "api": False, "window": "frame"}
 
 
 # -- results ---------------------------------------------------------------------------
@@ -383,9 +403,24 @@ def _met(move_on: str, completed: bool, passed: bool) -> bool:
 
 def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
     """Read the AU's completed/passed/failed statements; record status; satisfy moveOn."""
+    if service.in_review(attempt):
+        return
     state = service.sco_state(attempt, au_id)
     assert state is not None  # noqa: S101  (create=True)
-    seen = _session_statements(attempt, au_id, None, {COMPLETED, PASSED, FAILED})
+    # What an AU sent in a Review session does not count (cmi5 §10.2.2: it must not
+    # send completed/passed/failed there, and the LMS does not evaluate moveOn).
+    reviewed = set(
+        db.session.scalars(
+            select(Cmi5Session.session_id).where(
+                Cmi5Session.attempt_id == attempt.id, Cmi5Session.launch_mode == "Review"
+            )
+        )
+    )
+    seen = [
+        s
+        for s in _session_statements(attempt, au_id, None, {COMPLETED, PASSED, FAILED})
+        if ((s.get("context") or {}).get("extensions") or {}).get(SESSION_EXT) not in reviewed
+    ]
     verbs = {s["verb"]["id"] for s in seen}
     completed = COMPLETED in verbs
     passed = PASSED in verbs
@@ -492,6 +527,78 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
     state.completion_status = "completed"
     state.success_status = "passed"
     _satisfy(attempt, version, au, None)
+
+
+def waived_reasons(attempt: Attempt) -> dict[str, str]:
+    """AU id → reason of the ``waived`` statements in the attempt's registration."""
+    rows = lrs_service.query_statements(
+        lrs_service.StatementQuery(
+            registration=attempt.registration, verb=VERBS["waived"][0], limit=500
+        ),
+        service.lms_client(),
+        500,
+    )
+    return {
+        r.data["object"]["id"]: str(
+            ((r.data.get("result") or {}).get("extensions") or {}).get(REASON_EXT) or ""
+        )
+        for r in rows.statements
+    }
+
+
+def au_overview(attempt: Attempt) -> list[dict[str, Any]]:
+    """Each AU of a cmi5 attempt: title, stored status, satisfied, waived (and why)."""
+    version = service.version_of(attempt)
+    if version.kind != "cmi5":
+        return []
+    satisfied = _satisfied_ids(attempt)
+    waived = waived_reasons(attempt)
+    by_id = {s.sco_id: s for s in attempt.scos}
+    rows = []
+    for node in service.nodes(version):
+        if not node.launchable:
+            continue
+        state = by_id.get(node.id)
+        rows.append(
+            {
+                "id": node.id,
+                "title": node.title,
+                "move_on": str(node.data.get("moveOn") or "NotApplicable"),
+                "completion_status": state.completion_status if state else "not attempted",
+                "success_status": state.success_status if state else "unknown",
+                "score_scaled": state.score_scaled if state else None,
+                "satisfied": node.id in satisfied,
+                "waived": waived.get(node.id),
+            }
+        )
+    return rows
+
+
+def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
+    """Waive one AU of a cmi5 attempt for the learner, then re-evaluate moveOn and roll up.
+
+    cmi5 §9.3.8: the LMS may decide an AU's requirements were met another way, and must
+    not send ``waived`` twice for an AU in a registration; §9.5.4.1 lists the reasons.
+    """
+    version = service.version_of(attempt)
+    if version.kind != "cmi5":
+        raise Conflict("Only the AUs of a cmi5 course can be waived")
+    if reason not in WAIVE_REASONS:
+        raise BadRequest(
+            f"Not a cmi5 waive reason: {reason!r}",
+            errors=[{"path": "reason", "message": f"one of {', '.join(WAIVE_REASONS)}"}],
+        )
+    if not any(n.id == au_id and n.launchable for n in service.nodes(version)):
+        raise BadRequest(
+            f"No AU {au_id!r} in this course", errors=[{"path": "au_id", "message": "unknown AU"}]
+        )
+    if au_id in waived_reasons(attempt):
+        raise Conflict("This AU has been waived already")
+    if au_id in _satisfied_ids(attempt):
+        raise Conflict("This AU is satisfied already; there is nothing to waive")
+    waive(attempt, version, au_id, reason)
+    service.rollup(attempt, version)
+    db.session.flush()
 
 
 def end_session(

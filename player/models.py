@@ -116,7 +116,13 @@ class LaunchToken(Model):
         ForeignKey("player_attempt.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Sliding: each runtime call pushes it to now + PLAYER_TOKEN_TTL (service.attempt_for_token).
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+    # "normal", or "review": the learner looks at an attempt again and nothing they do
+    # changes its tracking data (SCORM 2004 RTE §4.2.13 cmi.mode, 1.2 cmi.core.lesson_mode).
+    mode: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
+    # Where a review session is (a review never moves the attempt's own current_sco).
+    review_sco: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     attempt: Mapped[Attempt] = relationship()
 

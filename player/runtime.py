@@ -119,6 +119,40 @@ def start_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dic
     return {"session": state.session_no, "cmi": tree, "entry": entry_value}
 
 
+def review_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
+    """The CMI data of a review launch: the stored values, mode review, no-credit.
+
+    SCORM 2004 RTE §4.2.13 (cmi.mode "review": the SCO was completed and is shown again,
+    the LMS does not change the tracking data), §4.2.4 (cmi.credit "no-credit"); SCORM
+    1.2 RTE §3.4.4 (cmi.core.lesson_mode, cmi.core.credit). Nothing is stored: the
+    session and its commits are dropped (commit), so the SCO's record stays as it was.
+    """
+    entry = service.launch_entry(version, sco_id)
+    state = service.sco_state(attempt, sco_id, create=False)
+    session = max(1, state.session_no) if state is not None else 1
+    if not service.has_api(entry):
+        return {"session": session, "cmi": {}, "entry": ""}
+    user = service.learner(attempt)
+    previous = state.cmi if state is not None and state.launches else None
+    # The stored data of the SCO's attempt is shown again: its place after a suspend
+    # ("resume"), otherwise the same attempt continued ("", RTE §4.2.8).
+    entry_value = "ab-initio"
+    if previous is not None:
+        entry_value = "resume" if state is not None and state.entry == "resume" else ""
+    tree = cmi_model.initial_cmi(
+        scorm_version(version),
+        learner_id=str(user.id),
+        learner_name=_learner_name(user.name),
+        item=service.item_data(version, sco_id),
+        entry=entry_value,
+        previous=previous,
+        mode="review",
+        credit="no-credit",
+        sequencing_collection=(version.manifest or {}).get("sequencing_collection"),
+    )
+    return {"session": session, "cmi": tree, "entry": entry_value}
+
+
 def _problems_error(problems: list[cmi_model.CmiProblem]) -> BadRequest:
     first = problems[0]
     return BadRequest(
@@ -129,6 +163,9 @@ def _problems_error(problems: list[cmi_model.CmiProblem]) -> BadRequest:
 
 def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> CommitResult:
     """Store one commit of the running SCO (see the module docstring for the format)."""
+    if service.in_review(attempt):
+        # Review mode: the LMS keeps the tracking data as it was (RTE §4.2.13).
+        return CommitResult(False, reason="review mode: nothing is stored")
     sco_id = body["sco"]
     state = service.sco_state(attempt, sco_id, create=False)
     if state is None or state.session_no == 0:

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import current_app, g
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
 
 from core.db import db
@@ -39,8 +39,10 @@ from player.models import Attempt, LaunchToken, ScoState
 from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
 from portal.models import User
 
-# Launch tokens live long enough for a long sitting; each runtime call may extend it.
+# Launch tokens live long enough for a long sitting; each runtime call extends it.
 DEFAULT_TOKEN_TTL = timedelta(hours=12)
+# A token's expiry moves at most this often (see attempt_for_token).
+TOKEN_RENEW_STEP = timedelta(minutes=1)
 XAPI_VERSION = "1.0.3"
 ENDED_STATUSES = ("completed", "passed", "failed")
 
@@ -301,8 +303,8 @@ def start_attempt(user: User, course: Course) -> Attempt:
     return attempt
 
 
-def issue_token(attempt: Attempt) -> str:
-    """A new launch token for an attempt; only its hash is stored."""
+def issue_token(attempt: Attempt, mode: str = "normal") -> str:
+    """A new launch token for an attempt (``mode`` "review": see launch_review)."""
     token = secrets.token_urlsafe(32)
     moment = now()
     db.session.add(
@@ -311,6 +313,7 @@ def issue_token(attempt: Attempt) -> str:
             attempt_id=attempt.id,
             created_at=moment,
             expires_at=moment + token_ttl(),
+            mode=mode,
         )
     )
     db.session.flush()
@@ -331,26 +334,211 @@ def attempt_for_token(token: str) -> Attempt:
     UPDATE that PostgreSQL holds as a row lock and SQLite as its write lock until the
     request commits, so they run one after the other and no update is lost. The attempt
     is loaded after the lock, so it is current.
+
+    The token's expiry slides: a token in use stays valid PLAYER_TOKEN_TTL after its
+    last runtime call, so a learner who is still working is never cut off.
     """
     if not token or len(token) > 100:
         raise Unauthorized("A valid launch token is required")
-    attempt_id = db.session.scalar(
-        select(LaunchToken.attempt_id).where(
-            LaunchToken.token_hash == _hash(token), LaunchToken.expires_at > now()
-        )
-    )
-    if attempt_id is None:
+    moment = now()
+    row = db.session.execute(
+        select(
+            LaunchToken.id, LaunchToken.attempt_id, LaunchToken.expires_at, LaunchToken.mode
+        ).where(LaunchToken.token_hash == _hash(token), LaunchToken.expires_at > moment)
+    ).first()
+    if row is None:
         raise Unauthorized("This launch token is unknown or has expired; launch the course again")
     db.session.execute(
         update(Attempt)
-        .where(Attempt.id == attempt_id)
+        .where(Attempt.id == row.attempt_id)
         .values(updated_at=Attempt.updated_at)
         .execution_options(synchronize_session=False)
     )
-    attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+    attempt = db.session.get(Attempt, row.attempt_id, populate_existing=True)
     if attempt is None:
         raise Unauthorized("This launch token's attempt no longer exists")
+    ttl = token_ttl()
+    renewed = moment + ttl
+    # A SCO commits every few seconds (PLAYER_AUTOCOMMIT_SECONDS and every SetValue
+    # burst): moving the expiry on each call would add a row write to each of them. The
+    # expiry only has to stay ahead of the learner, so it moves once the old value is
+    # more than a step (a minute, less for a very short TTL) behind now + TTL.
+    if renewed - row.expires_at >= min(TOKEN_RENEW_STEP, ttl / 2):
+        db.session.execute(
+            update(LaunchToken)
+            .where(LaunchToken.id == row.id)
+            .values(expires_at=renewed)
+            .execution_options(synchronize_session=False)
+        )
+    if row.mode == "review":
+        g.setdefault("player_review", {})[attempt.id] = row.id
     return attempt
+
+
+# -- review mode -------------------------------------------------------------------------
+#
+# A learner may open an attempt again to look at it (SCORM 2004 RTE §4.2.13 cmi.mode
+# "review", cmi.credit "no-credit"; SCORM 1.2 RTE §3.4.4 cmi.core.lesson_mode; cmi5
+# §10 launchMode "Review"). In review the LMS changes none of the attempt's tracking
+# data: commits are acknowledged and dropped, navigation keeps its place on the review
+# token, the attempt's status, score, time, current SCO and sequencing stay as they were,
+# and no statement but cmi5's own "launched" is written.
+
+_REVIEWABLE_COMPLETION = ("completed", "passed")
+_REVIEWABLE_SUCCESS = ("passed", "failed")
+
+
+def in_review(attempt: Attempt) -> bool:
+    """True when this request came with a review token for ``attempt``."""
+    return attempt.id in g.get("player_review", {})
+
+
+def _reviewable() -> Any:
+    """The condition on Attempt: the course or any of its SCOs/AUs has an outcome."""
+    finished_scos = select(ScoState.attempt_id).where(
+        or_(
+            ScoState.completion_status.in_(_REVIEWABLE_COMPLETION),
+            ScoState.success_status.in_(_REVIEWABLE_SUCCESS),
+        )
+    )
+    return or_(
+        Attempt.completion_status.in_(_REVIEWABLE_COMPLETION),
+        Attempt.success_status.in_(_REVIEWABLE_SUCCESS),
+        Attempt.id.in_(finished_scos),
+    )
+
+
+def review_attempt(user: User, course: Course) -> Attempt | None:
+    """The learner's latest attempt at a course with something to review."""
+    return db.session.scalar(
+        select(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.course_id == course.id, _reviewable())
+        .order_by(Attempt.number.desc())
+        .limit(1)
+    )
+
+
+def reviewable_courses(user: User) -> set[int]:
+    """The courses in which the learner has an attempt to review (portal, My learning)."""
+    return set(
+        db.session.scalars(
+            select(Attempt.course_id).where(Attempt.user_id == user.id, _reviewable()).distinct()
+        )
+    )
+
+
+def launch_review(user: User, course: Course) -> tuple[Attempt, str]:
+    """A review token for the learner's latest completed attempt (Conflict if none)."""
+    attempt = review_attempt(user, course)
+    if attempt is None:
+        raise Conflict("There is nothing to review in this course yet")
+    return attempt, issue_token(attempt, mode="review")
+
+
+def _review_token(attempt: Attempt) -> LaunchToken:
+    token = db.session.get(LaunchToken, g.player_review[attempt.id])
+    if token is None:
+        raise Unauthorized("This launch token no longer exists")
+    return token
+
+
+def _navigate_review(
+    attempt: Attempt, version: PackageVersion, kind: str, target: str | None
+) -> dict[str, Any]:
+    """Navigation in review: any item, in any order; only the review token's place moves."""
+    token = _review_token(attempt)
+    order = _order(version)
+    current = token.review_sco if token.review_sco in order else None
+    chosen: str | None = None
+    if kind == "start":
+        chosen = target if target in order else current or (order[0] if order else None)
+    elif kind in ("continue", "previous"):
+        index = (order.index(current) if current else -1) + (1 if kind == "continue" else -1)
+        chosen = order[index] if 0 <= index < len(order) else None
+    elif kind in _TARGETED:
+        if target not in order:
+            raise BadRequest(
+                f"No launchable item {target!r} in this course",
+                errors=[{"path": "target", "message": "unknown item"}],
+            )
+        chosen = target
+    if chosen is None:
+        message = {
+            "close": "Closed.",
+            "continue": "You have reached the end of the course.",
+            "returned": "Welcome back. Choose what to do next.",
+            "_none_": "Choose what to do next.",
+        }.get(kind, "You have left the review.")
+        if kind in ("exit", "exitAll", "abandon", "abandonAll", "suspendAll"):
+            token.review_sco = None
+        db.session.flush()
+        return _review_end(attempt, version, token, message)
+    token.review_sco = chosen
+    db.session.flush()
+    return {
+        "action": "launch",
+        "launch": _review_launch(attempt, version, chosen),
+        "toc": _review_toc(attempt, version),
+        "valid": _review_valid(version, chosen),
+        "review": True,
+    }
+
+
+def _review_launch(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
+    """Describe a review launch of one SCO/AU (nothing about the attempt is changed)."""
+    from player import cmi5, runtime
+
+    entry = launch_entry(version, sco_id)
+    info: dict[str, Any] = {"sco": sco_id, "title": entry.get("title") or sco_id, "review": True}
+    if version.kind in ("scorm12", "scorm2004"):
+        from packages.service import content_url
+
+        info.update(
+            runtime.review_session(attempt, version, sco_id),
+            api=has_api(entry),
+            url=content_url(version, entry["href"]),
+            window="frame",
+        )
+    elif version.kind == "cmi5":
+        info.update(cmi5.launch_au(attempt, version, sco_id, review=True))
+    else:
+        info.update(cmi5.launch_activity(attempt, version, sco_id, review=True))
+    return info
+
+
+def _review_toc(attempt: Attempt, version: PackageVersion) -> dict[str, dict[str, Any]]:
+    """The stored completion of each entry; nothing is disabled in review."""
+    by_id = {s.sco_id: s for s in attempt.scos}
+    return {
+        node.id: {
+            "completed": node.id in by_id
+            and by_id[node.id].completion_status in _REVIEWABLE_COMPLETION,
+            "disabled": False,
+        }
+        for node in nodes(version)
+    }
+
+
+def _review_valid(version: PackageVersion, current: str | None) -> dict[str, Any]:
+    order = _order(version)
+    if current not in order:
+        return {"continue": bool(order), "previous": False}
+    index = order.index(current)
+    return {"continue": index < len(order) - 1, "previous": index > 0}
+
+
+def _review_end(
+    attempt: Attempt, version: PackageVersion, token: LaunchToken, message: str
+) -> dict[str, Any]:
+    return {
+        "action": "end",
+        "message": message,
+        "closed": False,
+        "attempt": attempt_summary(attempt),
+        "toc": _review_toc(attempt, version),
+        "valid": _review_valid(version, token.review_sco),
+        "review": True,
+    }
 
 
 def version_of(attempt: Attempt) -> PackageVersion:
@@ -658,6 +846,8 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
 
 def rollup(attempt: Attempt, version: PackageVersion) -> None:
     """Roll SCO/AU status up into the attempt (sequencing rollup where it applies)."""
+    if in_review(attempt):
+        return
     simple_rollup(attempt, version)
     sequencer = _sequencer(attempt, version)
     if sequencer is not None and version.kind == "scorm2004" and not sequencer.tree.simple:
@@ -681,6 +871,8 @@ def navigate(attempt: Attempt, request: str, target: str | None = None) -> dict[
     """Carry out a navigation request and say what the shell shows next."""
     version = version_of(attempt)
     kind, target = parse_nav_request(request, target)
+    if in_review(attempt):
+        return _navigate_review(attempt, version, kind, target)
     if attempt.ended_at is not None:
         return _end(attempt, version, "This attempt is over. Launch the course again.")
     sequencer = _sequencer(attempt, version)

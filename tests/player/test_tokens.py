@@ -1,0 +1,89 @@
+"""Launch tokens slide: a token in use stays valid PLAYER_TOKEN_TTL after its last call."""
+
+# ruff: noqa: F811  (the fixtures imported from test_runtime are parameters here)
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+
+from tests.player.test_runtime import (  # noqa: F401  (fixtures)
+    GOLF_12,
+    Player,
+    launch,
+    make_course,
+    make_learner,
+    player,
+)
+
+TTL = 300  # seconds; the token moves at most once a minute
+
+
+class Clock:
+    """The player's clock (player.service.now), moved by the test."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 3, 2, 9, 0, 0)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def at(self, seconds: float) -> None:
+        self.moment = datetime(2026, 3, 2, 9, 0, 0) + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from player import service
+
+    fake = Clock()
+    monkeypatch.setattr(service, "now", fake)
+    monkeypatch.setitem(app.config, "PLAYER_TOKEN_TTL", TTL)
+    return fake
+
+
+@pytest.fixture
+def p(clock: Clock, player: Callable[[str], Player]) -> Player:
+    made = player(GOLF_12)  # launched at 0 s: valid until 300 s
+    assert made.navigate().status_code == 200
+    return made
+
+
+def test_tokens_unused_token_expires_after_the_ttl(clock: Clock, p: Player) -> None:
+    clock.at(TTL - 1)
+    assert p.client.get(p.base + "/attempt").status_code == 200
+    clock.at(2 * TTL)
+    assert p.client.get(p.base + "/attempt").status_code == 401
+
+
+@pytest.mark.parametrize("call", ["commit", "navigate", "attempt"])
+def test_tokens_each_runtime_call_renews_the_token(clock: Clock, p: Player, call: str) -> None:
+    clock.at(250)
+    if call == "commit":
+        assert p.commit({"core": {"lesson_location": "p2"}}).status_code == 200
+    elif call == "navigate":
+        assert p.navigate("start").status_code == 200
+    else:
+        assert p.client.get(p.base + "/attempt").status_code == 200
+    clock.at(250 + TTL - 1)  # past the first expiry (300 s), within the renewed one
+    assert p.client.get(p.base + "/attempt").status_code == 200
+    clock.at(250 + TTL - 1 + TTL + 1)
+    assert p.client.get(p.base + "/attempt").status_code == 401
+
+
+def test_tokens_a_learner_working_all_day_is_not_cut_off(clock: Clock, p: Player) -> None:
+    for minute in range(1, 12 * 60, 3):  # a commit every three minutes, twelve hours long
+        clock.at(minute * 60)
+        response = p.commit({"core": {"lesson_location": f"m{minute}"}})
+        assert response.status_code == 200, minute
+
+
+def test_tokens_renewal_is_written_at_most_once_a_minute(clock: Clock, p: Player) -> None:
+    clock.at(100)
+    p.commit({"core": {"lesson_location": "a"}})  # renewed: valid until 400 s
+    clock.at(130)
+    p.commit({"core": {"lesson_location": "b"}})  # 30 s later: not written again
+    clock.at(420)  # would be valid (until 430 s) had the second call moved it
+    assert p.client.get(p.base + "/attempt").status_code == 401
