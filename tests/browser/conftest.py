@@ -111,6 +111,21 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture
+def split_origin(app: Flask, live_server: LiveServer) -> Iterator[str]:
+    """Content on another origin: ``CONTENT_ORIGIN=http://localhost:PORT`` for this test.
+
+    The portal and the player page stay at ``http://127.0.0.1:PORT``; the runtime frame,
+    ``/content`` and ``/player/api`` move to ``localhost``: two origins, one server, as in
+    development (README, security). Yields the content origin.
+    """
+    origin = live_server.url.replace("127.0.0.1", "localhost")
+    app.config["CONTENT_ORIGIN"] = origin
+    yield origin
+    live_server.wait_idle()
+    app.config["CONTENT_ORIGIN"] = ""
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless Chromium (the system build) driven by Playwright's sync API."""

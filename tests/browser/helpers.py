@@ -28,6 +28,11 @@ def content_frame(page: Any, url_part: str) -> Any:
     raise AssertionError(f"no frame with {url_part!r}: {[f.url for f in page.frames]}")
 
 
+def runtime_frame(page: Any) -> Any:
+    """The player's runtime frame (scorm-again's API, the content frame), once loaded."""
+    return content_frame(page, "/runtime?")
+
+
 def attempt_state(client: Any, token: str) -> dict[str, Any]:
     """The attempt summary the runtime API reports."""
     response = client.get(f"/player/api/{token}/attempt")

@@ -33,8 +33,13 @@ import json
 import zipfile
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import CORPUS
 from tests.browser.helpers import attempt_state, content_frame, wait_done, wait_running
+
+# Content, the runtime frame and /player/api on another origin than the player page.
+pytestmark = pytest.mark.usefixtures("split_origin")
 
 CAPTIVATE = "captivate_scorm12_chapter1.zip"
 ADAPT = "adapt_scorm12_gowning_course.zip"

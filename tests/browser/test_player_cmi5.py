@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browser.helpers import attempt_state, content_frame, statement_verbs, wait_done
+
+# Content, the runtime frame and /player/api on another origin than the player page.
+pytestmark = pytest.mark.usefixtures("split_origin")
 
 CATAPULT = "cmi5_catapult_pre_post_test_framed.zip"
 PRE = "https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-preposttest/block1/pre"

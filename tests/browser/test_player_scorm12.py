@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browser.helpers import (
     attempt_state,
     content_frame,
@@ -13,6 +15,13 @@ from tests.browser.helpers import (
 )
 
 GOLF_12 = "golf_scorm12_runtime_basic_calls.zip"
+
+
+@pytest.fixture(params=["one origin", "two origins"], autouse=True)
+def origins(request: pytest.FixtureRequest) -> None:
+    """Both setups: everything on one origin (the default), content on another."""
+    if request.param == "two origins":
+        request.getfixturevalue("split_origin")
 
 
 def test_browser_scorm12_bookmark_suspend_resume_and_pass(

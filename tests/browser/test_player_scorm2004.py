@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.browser.helpers import (
     attempt_state,
     content_frame,
@@ -13,6 +15,9 @@ from tests.browser.helpers import (
     wait_for,
     wait_running,
 )
+
+# Content, the runtime frame and /player/api on another origin than the player page.
+pytestmark = pytest.mark.usefixtures("split_origin")
 
 GOLF_2004 = "golf_2004v3_runtime_basic_calls.zip"
 FORCED = "golf_2004v3_seq_forced_sequential.zip"
