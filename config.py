@@ -52,7 +52,8 @@ class Config:
     )
     # Accept a zip whose only content is the package zip (as some tools export).
     PACKAGE_ZIP_ALLOW_NESTED: bool = as_bool(os.environ.get("PACKAGE_ZIP_ALLOW_NESTED"), True)
-    # Origin that serves uploaded content and the player shell (DESIGN.md, security model).
+    # Origin that serves uploaded content and the player's runtime frame (DESIGN.md, security
+    # model); the player page stays on the portal's origin. Empty: all on one host.
     CONTENT_ORIGIN: str = os.environ.get("CONTENT_ORIGIN", "")
     # Browser clients of the LRS: "*" or a space separated list of origins.
     XAPI_CORS_ORIGINS: str = os.environ.get("XAPI_CORS_ORIGINS", "*")

@@ -1,9 +1,10 @@
 """Player: launching content, the SCORM runtime, attempts, sequencing, cmi5 and xAPI launch.
 
-Two blueprints: ``bp`` under ``/player`` (the shell page, scorm-again, the runtime JSON
-API and the cmi5 fetch URL), served on ``CONTENT_ORIGIN`` like the content itself, and
-``launch_bp`` with the portal's launch entry ``/courses/<id>/launch`` (DESIGN.md,
-security model).
+Two blueprints: ``bp`` under ``/player`` and ``launch_bp`` with the portal's launch entry
+``/courses/<id>/launch``. Under ``/player``, the player page ``/player/<token>`` is served
+on the portal's origin; the runtime frame (scorm-again), the runtime JSON API and the cmi5
+fetch URL on ``CONTENT_ORIGIN`` like the content itself (DESIGN.md, security model;
+player/views.py describes the layers).
 """
 
 from __future__ import annotations
