@@ -259,6 +259,14 @@ def open_attempt(user: User, course: Course) -> Attempt | None:
     )
 
 
+def get_attempt(attempt_id: int) -> Attempt:
+    """An attempt by id, or NotFound."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound(f"No attempt {attempt_id}")
+    return attempt
+
+
 def list_attempts(user: User, course: Course) -> list[Attempt]:
     """A learner's attempts at a course, newest first."""
     return list(

@@ -43,6 +43,10 @@ SERVICE_MESSAGES = (
     N_("A manager assigns only to their own unit"),
     N_("A manager assigns only to people in their own unit"),
     N_("The trainer needs the author/trainer role"),
+    # player.cmi5.waive_au
+    N_("Only the AUs of a cmi5 course can be waived"),
+    N_("This AU has been waived already"),
+    N_("This AU is satisfied already; there is nothing to waive"),
 )
 
 

@@ -27,7 +27,7 @@ from core.db import db
 from core.errors import BadRequest, Forbidden
 from lrs import service as lrs
 from lrs.schemas import parse_timestamp
-from packages.models import Course
+from packages.models import Course, PackageVersion
 from portal.i18n import N_
 from portal.models import (
     ClassroomSession,
@@ -450,10 +450,15 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
     )
 
 
-def transcript(scope: Scope, learner: User) -> Table:
-    """Everything a learner completed, passed or failed (within the scope), newest first."""
+def check_learner(scope: Scope, learner: User) -> None:
+    """Forbidden unless the scope covers the learner (a manager: their own unit)."""
     if not scope.all_units and learner.unit_id != scope.unit_id:
         raise Forbidden("This learner is not in your unit")
+
+
+def transcript(scope: Scope, learner: User) -> Table:
+    """Everything a learner completed, passed or failed (within the scope), newest first."""
+    check_learner(scope, learner)
     stmt = (
         select(Completion)
         .where(Completion.user_id == learner.id, *scope.where())
@@ -543,3 +548,60 @@ def _course_titles(ids: Iterable[int | None]) -> dict[int | None, str]:
 def bars(table: Table, label_key: str, value_key: str = "completed") -> list[tuple[str, int]]:
     """(label, value) pairs for a bar chart."""
     return [(str(r.get(label_key) or ""), int(r.get(value_key) or 0)) for r in table.rows]
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One e-learning attempt, for the managers' attempt lists."""
+
+    id: int
+    number: int
+    course_id: int
+    course: str
+    kind: str
+    learner_id: int
+    learner: str
+    completion_status: str
+    success_status: str
+    score: float | None
+    started: datetime
+    ended: datetime | None
+
+
+def attempts_in_scope(
+    scope: Scope, *, user_id: int | None = None, course_id: int | None = None, limit: int = 500
+) -> list[AttemptRow]:
+    """E-learning attempts (newest first) of learners the scope covers."""
+    from player.models import Attempt
+
+    stmt = (
+        select(Attempt, Course.title, PackageVersion.kind, User.name)
+        .join(Course, Course.id == Attempt.course_id)
+        .join(PackageVersion, PackageVersion.id == Attempt.version_id)
+        .join(User, User.id == Attempt.user_id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+        .limit(limit)
+    )
+    if user_id is not None:
+        stmt = stmt.where(Attempt.user_id == user_id)
+    if course_id is not None:
+        stmt = stmt.where(Attempt.course_id == course_id)
+    if not scope.all_units:
+        stmt = stmt.where(User.unit_id == scope.unit_id)
+    return [
+        AttemptRow(
+            a.id,
+            a.number,
+            a.course_id,
+            title,
+            kind,
+            a.user_id,
+            name,
+            a.completion_status,
+            a.success_status,
+            a.score_scaled,
+            a.started_at,
+            a.ended_at,
+        )
+        for a, title, kind, name in db.session.execute(stmt)
+    ]

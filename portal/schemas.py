@@ -157,3 +157,15 @@ class ReportQuerySchema(FormSchema):
     end = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
     unit_id = fields.Integer(load_default=None)
     format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv")))
+
+
+class WaiveSchema(FormSchema):
+    """Waive one AU of a learner's cmi5 attempt (cmi5 §9.3.8, reasons §9.5.4.1)."""
+
+    au_id = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
+        ),
+    )

@@ -63,6 +63,11 @@ def launch_url(course_id: int) -> str:
     return f"/courses/{course_id}/launch"
 
 
+def review_url(course_id: int) -> str:
+    """The player's review entry (player/views.py, GET /courses/<id>/review)."""
+    return f"/courses/{course_id}/review"
+
+
 _TITLES = {
     400: N_("The form could not be used"),
     403: N_("Not allowed"),

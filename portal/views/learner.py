@@ -15,10 +15,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.db import db
 from core.schemas import load
+from player import service as player
 from portal import bp, catalogue, classroom, learning, schemas, service
 from portal.auth import current_user, has_role, login_required, sign_in, sign_out
 from portal.models import COURSE_KINDS
-from portal.views.common import Page, attempt, form, launch_url, render, this_user
+from portal.views.common import Page, attempt, form, launch_url, render, review_url, this_user
 
 # -- Sign-in, home, settings ------------------------------------------------------------
 
@@ -173,4 +174,7 @@ def my_learning() -> str:
         completed=learning.completed(user),
         assigned=learning.assigned(user),
         launch_url=launch_url,
+        # Courses with an attempt to look at again, in review mode (nothing is recorded).
+        reviewable=player.reviewable_courses(user),
+        review_url=review_url,
     )

@@ -17,8 +17,13 @@ from flask_babel import gettext as _
 from core.errors import NotFound
 from core.schemas import load
 from packages import service as packages
+from player import cmi5 as player_cmi5
+from player import service as player
+from player.models import Attempt
 from portal import bp, catalogue, learning, reports, schemas, service
 from portal.auth import role_required
+from portal.i18n import N_
+from portal.models import User
 from portal.views.common import Page, attempt, form, render, this_user
 
 # -- Assignments (managers) ----------------------------------------------------------------------
@@ -159,6 +164,12 @@ def report_transcript(user_id: int) -> Page:
         table,
         f"transcript-{learner.id}",
         title=_("Transcript: %(name)s", name=learner.name),
+        links=[
+            (
+                url_for("portal.report_learner_attempts", user_id=learner.id),
+                _("E-learning attempts"),
+            )
+        ],
     )
 
 
@@ -174,4 +185,85 @@ def report_course(course_id: int) -> Page:
         table,
         f"course-{course.id}-learners",
         title=_("Learners: %(title)s", title=course.title),
+        links=[
+            (
+                url_for("portal.report_course_attempts", course_id=course.id),
+                _("E-learning attempts"),
+            )
+        ],
     )
+
+
+# -- Attempts and waiving cmi5 AUs (managers for their unit, admins) ---------------------
+
+
+@bp.get("/reports/learners/<int:user_id>/attempts")
+@role_required("manager")
+def report_learner_attempts(user_id: int) -> Page:
+    """A learner's e-learning attempts, each opening its AUs (waive one there)."""
+    scope = reports.scope_for(this_user())
+    learner = service.get_user(user_id)
+    reports.check_learner(scope, learner)
+    return render_template(
+        "attempts.html",
+        title=_("E-learning attempts: %(name)s", name=learner.name),
+        attempts=reports.attempts_in_scope(scope, user_id=learner.id),
+        show_learner=False,
+    )
+
+
+@bp.get("/reports/courses/<int:course_id>/attempts")
+@role_required("manager")
+def report_course_attempts(course_id: int) -> Page:
+    """The attempts at a course by learners in the manager's unit (all for an admin)."""
+    scope = reports.scope_for(this_user())
+    course = packages.get_course(course_id)
+    return render_template(
+        "attempts.html",
+        title=_("E-learning attempts: %(name)s", name=course.title),
+        attempts=reports.attempts_in_scope(scope, course_id=course.id),
+        show_learner=True,
+    )
+
+
+def _attempt_in_scope(attempt_id: int) -> tuple[Attempt, User]:
+    """The attempt and its learner, if the signed-in manager may see them (else 403/404)."""
+    found = player.get_attempt(attempt_id)
+    learner = service.get_user(found.user_id)
+    reports.check_learner(reports.scope_for(this_user()), learner)
+    return found, learner
+
+
+@bp.get("/reports/attempts/<int:attempt_id>")
+@role_required("manager")
+def report_attempt(attempt_id: int) -> Page:
+    """One attempt: its status and, for cmi5, each AU with a form to waive it."""
+    found, learner = _attempt_in_scope(attempt_id)
+    course = packages.get_course(found.course_id)
+    return render(
+        "attempt.html",
+        attempt=found,
+        learner=learner,
+        course=course,
+        aus=player_cmi5.au_overview(found),
+        reasons=WAIVE_REASONS,
+    )
+
+
+# cmi5 §9.5.4.1: the reason is sent as is; the page shows it in the user's language.
+WAIVE_REASONS = {
+    "Tested Out": N_("Tested out"),
+    "Equivalent AU": N_("Equivalent AU"),
+    "Equivalent Outside Activity": N_("Equivalent outside activity"),
+    "Administrative": N_("Administrative"),
+}
+
+
+@bp.post("/reports/attempts/<int:attempt_id>/waive")
+@role_required("manager")
+def post_waive(attempt_id: int) -> Page:
+    """Waive one AU of the attempt (cmi5 §9.3.8); moveOn is evaluated again."""
+    found, _learner = _attempt_in_scope(attempt_id)
+    data = form(schemas.WaiveSchema())
+    attempt(lambda: player_cmi5.waive_au(found, data["au_id"], data["reason"]), _("Waived."))
+    return redirect(url_for("portal.report_attempt", attempt_id=attempt_id))
