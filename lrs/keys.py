@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 
@@ -25,8 +26,12 @@ def agent_key(agent: dict[str, Any]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def key_hash(value: str) -> int:
-    """A signed 64-bit hash of a key (fits BIGINT on both databases)."""
+    """A signed 64-bit hash of a key (fits BIGINT on both databases).
+
+    Cached: the same verbs, courses, registrations and authorities come again and again.
+    """
     digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 

@@ -10,7 +10,7 @@ Spec: xAPI 1.0.3 Data §2 (statements), Communication §2.1 (statement resource)
 
 from __future__ import annotations
 
-import json
+import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +21,9 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
+    String,
+    any_,
+    bindparam,
     delete,
     event,
     insert,
@@ -343,13 +346,18 @@ def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """
     existing: dict[str, dict[str, Any]] = {}
     voided: set[str] = set()
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
+        # PostgreSQL: one array parameter, so the query text (and its parsing and plan)
+        # is the same for every batch size; SQLite: a plain IN list.
+        wanted = _any_of(chunk) if on_postgresql else chunk
         stored = select(Statement.statement_id, Statement.data, literal(False)).where(
-            Statement.statement_id.in_(chunk)
+            Statement.statement_id == wanted if on_postgresql else Statement.statement_id.in_(chunk)
         )
         targets = select(Statement.object_ref, null(), literal(True)).where(
-            Statement.object_ref.in_(chunk), Statement.verb_id == VOIDED_VERB
+            Statement.object_ref == wanted if on_postgresql else Statement.object_ref.in_(chunk),
+            Statement.verb_id == VOIDED_VERB,
         )
         for statement_id, data, is_target in db.session.execute(union_all(stored, targets)):
             if is_target:
@@ -357,6 +365,13 @@ def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
             else:
                 existing[statement_id] = data
     return existing, voided
+
+
+def _any_of(values: list[str]) -> Any:
+    """``= ANY(:array)`` for PostgreSQL."""
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return any_(bindparam("ids", values, type_=ARRAY(String)))
 
 
 def store_statements(
@@ -608,11 +623,11 @@ def _store_attachment_data(raw: Iterable[RawAttachment]) -> None:
         db.session.execute(_insert_ignoring_conflicts(Attachment), list(rows.values()))
 
 
-# (activity id hash, definition digest) pairs known to be merged into the canonical
+# (activity id, definition digest) pairs known to be merged into the canonical
 # definition already: most statements repeat the definition they sent before, and this
 # spares them the read.  Per process, bounded, filled only after a commit.
 _MERGED_LIMIT = 100_000
-_merged: OrderedDict[tuple[str, str], None] = OrderedDict()
+_merged: OrderedDict[tuple[str, bytes], None] = OrderedDict()
 
 
 @event.listens_for(Session, "after_commit")
@@ -634,6 +649,14 @@ def _forget_pending(session: Session) -> None:
     session.info.pop("merged_definitions", None)
 
 
+def _definition_digest(definition: dict[str, Any]) -> bytes:
+    """A digest of a definition as sent, for the cache of merged definitions.
+
+    Key order counts: a reordered copy is only a cache miss, which costs one read.
+    """
+    return hashlib.blake2b(repr(definition).encode(), digest_size=16).digest()
+
+
 def _update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
     """Merge activity definitions into the canonical ones (Data §2.4.4.1, Communication §2.5).
 
@@ -643,45 +666,59 @@ def _update_definitions(statements: list[dict[str, Any]], client: Client) -> Non
     """
     if not statements or not (client.scopes & {"define", "all"}):
         return
-    # Each definition as sent is remembered once merged, so an activity is only read
+    # Each definition as sent is remembered once merged, so an activity is only written
     # when one of the definitions sent for it in this batch is new to this process.
-    incoming: dict[str, tuple[str, dict[str, Any], set[tuple[str, str]]]] = {}
+    sent: dict[str, list[tuple[tuple[str, bytes], dict[str, Any]]]] = {}
     for statement in statements:
         for activity_id, definition in _definitions_in(statement):
-            id_hash = sha256_hex(activity_id)
-            key = (id_hash, sha256_hex(json.dumps(definition, sort_keys=True)))
-            _, merged_so_far, keys = incoming.get(id_hash, (activity_id, {}, set()))
-            keys.add(key)
-            incoming[id_hash] = (activity_id, merge_definitions(merged_so_far, definition), keys)
-    todo = {
-        id_hash: entry
-        for id_hash, entry in incoming.items()
-        if any(key not in _merged for key in entry[2])
-    }
-    if not todo:
+            key = (activity_id, _definition_digest(definition))
+            sent.setdefault(activity_id, []).append((key, definition))
+    incoming: dict[str, tuple[dict[str, Any], set[tuple[str, bytes]]]] = {}
+    for activity_id, items in sent.items():
+        if all(key in _merged for key, _ in items):
+            continue
+        merged_so_far: dict[str, Any] = {}
+        for _, definition in items:  # in order: the newest value wins (merge_definitions)
+            merged_so_far = merge_definitions(merged_so_far, definition)
+        incoming[activity_id] = (merged_so_far, {key for key, _ in items})
+    if not incoming:
         return
+    todo = {sha256_hex(activity_id): activity_id for activity_id in incoming}
     ordered = sorted(todo)
-    # Insert the ones not there yet (a concurrent first insert wins, ours is ignored),
-    # then lock every row in id order and merge ours in: no merge is lost either way.
-    db.session.execute(
-        _insert_ignoring_conflicts(Activity),
-        [{"id_hash": h, "activity_id": todo[h][0], "definition": {}} for h in ordered],
+    # New activities are inserted with their definition; the ones there already (or
+    # inserted by a concurrent request first) are locked in id order and merged into.
+    inserted = set(
+        db.session.scalars(
+            _insert_ignoring_conflicts(Activity).returning(Activity.id_hash),
+            [
+                {"id_hash": h, "activity_id": todo[h], "definition": incoming[todo[h]][0]}
+                for h in ordered
+            ],
+        )
     )
-    query = (
-        select(Activity.id_hash, Activity.definition)
-        .where(Activity.id_hash.in_(ordered))
-        .order_by(Activity.id_hash)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    for id_hash, current in db.session.execute(query).all():
-        merged = merge_definitions(current, todo[id_hash][1])
-        if merged != current:
-            db.session.execute(
-                update(Activity).where(Activity.id_hash == id_hash).values(definition=merged)
+    existing = [h for h in ordered if h not in inserted]
+    if existing:
+        query = (
+            select(Activity.id_hash, Activity.definition)
+            .where(Activity.id_hash.in_(existing))
+            .order_by(Activity.id_hash)
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        changed = []
+        for id_hash, current in db.session.execute(query).all():
+            merged = merge_definitions(current, incoming[todo[id_hash]][0])
+            if merged != current:
+                changed.append({"b_id_hash": id_hash, "definition": merged})
+        if changed:
+            db.session.connection().execute(
+                update(Activity.__table__)  # type: ignore[arg-type]
+                .where(Activity.__table__.c.id_hash == bindparam("b_id_hash"))
+                .values(definition=bindparam("definition")),
+                changed,
             )
     pending = db.session.info.setdefault("merged_definitions", [])
-    pending.extend(key for h in ordered for key in todo[h][2])
+    pending.extend(key for _, keys in incoming.values() for key in keys)
 
 
 def put_statement(
