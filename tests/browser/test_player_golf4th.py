@@ -31,6 +31,9 @@ from tests.browser.helpers import (
     wait_running,
 )
 
+# Content, the runtime frame and /player/api on another origin than the player page.
+pytestmark = pytest.mark.usefixtures("split_origin")
+
 GOLF_4TH = "golf_2004v4_seq_posttest_rollup_4thed.zip"
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 CDN = "https://ajax.googleapis.com/"
