@@ -19,17 +19,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Select,
+    SmallInteger,
     String,
     any_,
     bindparam,
     delete,
     event,
+    exists,
+    func,
     insert,
     literal,
     null,
     select,
+    true,
     union_all,
     update,
 )
@@ -392,19 +397,28 @@ def store_statements(
     _check_attachments(statements, raw, version)
     _check_client_may_write(statements, client)
 
-    explicit = [s["id"] for s in statements if "id" in s]
-    existing, voided_before = _lookup(explicit) if explicit else ({}, set())
-    for statement_id, stored_data in existing.items():
-        incoming = next(s for s in statements if s.get("id") == statement_id)
-        if not statements_equivalent(incoming, stored_data):
-            raise Conflict(
-                f"Statement {statement_id} exists already with different content",
-                errors=[{"path": "id", "message": "statements are immutable"}],
-            )
-    fresh = [s for s in statements if s.get("id") not in existing]
-    prepared = prepare(fresh, client, version, utc_now(), voided_before)
-    _check_voiding(prepared.statements)
-    _insert(prepared)
+    if len(statements) == 1:
+        # One statement (a PUT, most POSTs from content): insert first, look only if its
+        # id turns out to be stored already; one round trip on PostgreSQL.
+        prepared = prepare(statements, client, version, utc_now())
+        _check_voiding(prepared.statements)
+        pk = _insert_one(prepared)
+        if pk is None:
+            existing = _check_same_as_stored(statements)
+            if not existing:  # (deleted again in between: cannot happen through the API)
+                raise Conflict("The statement changed while it was stored; retry")
+            prepared = Prepared([], [], [], prepared.stored)
+        else:
+            existing = {}
+            _after_insert(prepared, [pk])
+    else:
+        explicit = [s["id"] for s in statements if "id" in s]
+        existing, voided_before = _lookup(explicit) if explicit else ({}, set())
+        _check_same_as_stored(statements, existing)
+        fresh = [s for s in statements if s.get("id") not in existing]
+        prepared = prepare(fresh, client, version, utc_now(), voided_before)
+        _check_voiding(prepared.statements)
+        _insert(prepared)
     _store_attachment_data(raw.values())
     _update_definitions(prepared.statements, client)
     for listener in _listeners:
@@ -412,6 +426,25 @@ def store_statements(
     assigned = iter(prepared.statements)
     ids = [s["id"] if s.get("id") in existing else next(assigned)["id"] for s in statements]
     return StoreResult(ids, [s["id"] for s in prepared.statements])
+
+
+def _check_same_as_stored(
+    statements: Sequence[dict[str, Any]], existing: dict[str, dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """A statement sent again must equal the stored one (Data §2.3.1): else 409 Conflict.
+
+    ``existing`` are the stored statements by id (looked up here when not given).
+    """
+    if existing is None:
+        existing, _ = _lookup([s["id"] for s in statements if "id" in s])
+    for statement_id, stored_data in existing.items():
+        incoming = next(s for s in statements if s.get("id") == statement_id)
+        if not statements_equivalent(incoming, stored_data):
+            raise Conflict(
+                f"Statement {statement_id} exists already with different content",
+                errors=[{"path": "id", "message": "statements are immutable"}],
+            )
+    return existing
 
 
 def _check_client_may_write(statements: Sequence[dict[str, Any]], client: Client) -> None:
@@ -473,6 +506,11 @@ def _insert(prepared: Prepared) -> None:
             "A statement with one of these ids was stored at the same moment; retry",
             errors=[{"path": "id", "message": "stored concurrently"}],
         ) from None
+    _after_insert(prepared, pks)
+
+
+def _after_insert(prepared: Prepared, pks: list[int]) -> None:
+    """StatementRef filters and voiding for statements just inserted."""
     refs = {
         pk: s["object"]["id"]
         for s, pk in zip(prepared.statements, pks, strict=True)
@@ -487,6 +525,51 @@ def _insert(prepared: Prepared) -> None:
                 .where(Statement.statement_id.in_(targets), Statement.verb_id != VOIDED_VERB)
                 .values(voided=True)
             )
+
+
+def _insert_one(prepared: Prepared) -> int | None:
+    """Insert one statement unless its id is stored already; its pk, or None.
+
+    Whether a voiding statement stored earlier targets it (Data §2.3.2) is decided in
+    the same INSERT.  On PostgreSQL the filter rows go in the same statement too.
+    """
+    table = Statement.__table__
+    row = prepared.rows[0]
+    voided: Any = literal(False)
+    if row["verb_id"] != VOIDED_VERB:
+        voided = exists().where(
+            table.c.object_ref == row["statement_id"], table.c.verb_id == VOIDED_VERB
+        )
+    values = [
+        voided if name == "voided" else literal(row[name], table.c[name].type)
+        for name in _STATEMENT_COLUMNS
+    ]
+    # (SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
+    dialect = db.session.get_bind().dialect.name
+    statement = (
+        _dialect_insert(table)
+        .from_select(list(_STATEMENT_COLUMNS), select(*values).where(true()))
+        .on_conflict_do_nothing(index_elements=["statement_id"])
+        .returning(table.c.pk)
+    )
+    keys = sorted(prepared.filters[0])
+    if dialect != "postgresql":
+        pk = db.session.execute(statement).scalar()
+        if pk is not None:
+            _insert_filter_tuples(db.session.connection(), [(k, h, pk) for k, h in keys])
+        return pk
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    new = statement.cte("new")
+    filters = insert(StatementFilter).from_select(
+        ["kind", "key_hash", "statement_pk"],
+        select(
+            func.unnest(literal([k for k, _ in keys], ARRAY(SmallInteger))),
+            func.unnest(literal([h for _, h in keys], ARRAY(BigInteger))),
+            new.c.pk,
+        ),
+    )
+    return db.session.execute(select(new.c.pk).add_cte(filters.cte("filters"))).scalar()
 
 
 def _filter_tuples(prepared: Prepared, pks: list[int]) -> list[tuple[int, int, int]]:
@@ -504,14 +587,18 @@ def _insert_rows(connection: Connection, prepared: Prepared) -> list[int]:
         prepared.rows,
     )
     pks = list(result.scalars())
-    filters = _filter_tuples(prepared, pks)
+    _insert_filter_tuples(connection, _filter_tuples(prepared, pks))
+    return pks
+
+
+def _insert_filter_tuples(connection: Connection, filters: list[tuple[int, int, int]]) -> None:
+    """A driver-level executemany: no SQLAlchemy statement per row."""
     if filters:
         marks = "?, ?, ?" if connection.dialect.paramstyle == "qmark" else "%s, %s, %s"
         connection.exec_driver_sql(
             f"INSERT INTO lrs_statement_filter (kind, key_hash, statement_pk) VALUES ({marks})",  # noqa: S608  (no user input)
             filters,
         )
-    return pks
 
 
 _STATEMENT_COLUMNS = (
@@ -607,13 +694,18 @@ def _inherit_target_filters(refs: dict[int, str], prepared: Prepared, pks: list[
             )
 
 
-def _insert_ignoring_conflicts(model: type[Any]) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, for rows another transaction may add at once."""
+def _dialect_insert(target: Any) -> Any:
+    """The database's own INSERT construct (for ON CONFLICT)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    return dialect_insert(model).on_conflict_do_nothing()
+    return dialect_insert(target)
+
+
+def _insert_ignoring_conflicts(model: type[Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, for rows another transaction may add at once."""
+    return _dialect_insert(model).on_conflict_do_nothing()
 
 
 def _store_attachment_data(raw: Iterable[RawAttachment]) -> None:
