@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from sqlalchemy import select, update
 
 from core.db import db
@@ -70,6 +70,21 @@ class Client:
     def can(self, need: str) -> bool:
         """True when one of the client's scopes allows ``need``."""
         return bool(self.scopes & NEEDS[need])
+
+
+# A learner-bound credential (one the player gives a cmi5 AU or xAPI activity: agent,
+# registration and an expiry) lives like the launch token it came with: PLAYER_TOKEN_TTL,
+# at most a day, after its last request. Its expiry moves at most once a step, so an AU
+# that sends a statement every few seconds does not add a write to each request.
+LEARNER_CREDENTIAL_MAX_TTL = timedelta(days=1)
+RENEW_STEP = timedelta(minutes=1)
+
+
+def learner_credential_ttl() -> timedelta:
+    """How long a learner-bound credential stays valid after its creation or last use."""
+    seconds = current_app.config.get("PLAYER_TOKEN_TTL")
+    ttl = timedelta(seconds=int(seconds)) if seconds else timedelta(hours=12)
+    return min(ttl, LEARNER_CREDENTIAL_MAX_TTL)
 
 
 def _hash_secret(salt: str, secret: str) -> str:
@@ -174,6 +189,8 @@ def authenticate(header: str | None = None) -> Client:
         credential.expires_at is not None and credential.expires_at <= now
     ):
         raise Unauthorized("This credential is revoked or expired", headers=challenge)
+    if credential.expires_at is not None and credential.agent is not None:
+        _renew(credential.id, credential.expires_at, now)
     return Client(
         id=credential.id,
         scopes=frozenset(credential.scopes),
@@ -182,6 +199,26 @@ def authenticate(header: str | None = None) -> Client:
         registration=credential.registration,
         preferred_version=credential.preferred_version,
     )
+
+
+def _renew(credential_id: int, expires_at: datetime, now: datetime) -> None:
+    """Slide a learner-bound credential's expiry: valid for the TTL after this request.
+
+    Written only when the stored expiry is more than a step (a minute, less for a very
+    short TTL) behind, and outside the request's transaction like ``remember_version``:
+    reads (an AU's state and statements GETs) commit nothing, and they count as use too.
+    The guard on the old value makes overlapping requests write it once.
+    """
+    ttl = learner_credential_ttl()
+    renewed = now + ttl
+    if renewed - expires_at < min(RENEW_STEP, ttl / 2):
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Credential)
+            .where(Credential.id == credential_id, Credential.expires_at < renewed)
+            .values(expires_at=renewed)
+        )
 
 
 def remember_version(client: Client, version: str) -> None:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -58,9 +58,10 @@ COMPLETED, PASSED, FAILED, TERMINATED = (
 )
 TYPE_COURSE = "https://w3id.org/xapi/cmi5/activitytype/course"
 TYPE_BLOCK = "https://w3id.org/xapi/cmi5/activitytype/block"
-# Credentials for content live as long as a launch token (and at most a day).
 # cmi5 §9.5.4.1 (result extension "reason" of a waived statement).
 WAIVE_REASONS = ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
+# Credentials for content live as long as a launch token (and at most a day), sliding
+# like it: each LRS request keeps one valid that long again (lrs.auth).
 CREDENTIAL_SCOPES = ["statements/write", "statements/read/mine", "state", "profile"]
 
 
@@ -321,7 +322,7 @@ def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
         CREDENTIAL_SCOPES,
         agent=service.learner_agent(attempt),
         registration=attempt.registration,
-        expires_at=service.now() + service.token_ttl(),
+        expires_at=service.now() + lrs_auth.learner_credential_ttl(),
     )
     session.fetched_at = service.now()
     session.credential_id = credential.id
@@ -346,7 +347,7 @@ def launch_activity(
         CREDENTIAL_SCOPES,
         agent=agent,
         registration=attempt.registration,
-        expires_at=service.now() + min(service.token_ttl(), timedelta(days=1)),
+        expires_at=service.now() + lrs_auth.learner_credential_ttl(),
     )
     moment = service.now()
     if state is not None and not review:
