@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -77,6 +78,9 @@ class ScoState(Model):
     # The tree the LMS handed the running session (read-only values are checked against
     # it, and restored from it, on every commit: player.cmi.check_readonly).
     launch_cmi: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The adl.data entries the LMS handed the running session (player.cmi.initial_adl_data):
+    # a store is written only when a commit changes it from what was sent.
+    launch_adl: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     # cmi.entry / cmi.core.entry of the session that is running or starts next.
     entry: Mapped[str] = mapped_column(String(20), default="ab-initio")
     # Each launch of the SCO is a session; commits carry (session, seq), and anything
@@ -99,6 +103,35 @@ class ScoState(Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     attempt: Mapped[Attempt] = relationship(back_populates="scos")
+
+
+class SharedData(Model):
+    """One SCORM 2004 4th-ed. shared data bucket (``adl.data``) of a learner.
+
+    Buckets are named by the ``targetID`` of the items' ``adlcp:map`` (CAM §3.4.1.x,
+    ``adlcp:data``). ``scope`` is ``"system"`` when the organization's
+    ``adlcp:sharedDataGlobalToSystem`` is true (the default: one bucket per learner and
+    targetID, whatever the course), else ``"attempt:<id>"`` with ``attempt_id`` set, so the
+    bucket lives and dies with that attempt. A bucket exists once a SCO wrote it; an
+    unwritten one is "not initialized" (RTE adl.data.n.store, error 403).
+    """
+
+    __tablename__ = "player_shared_data"
+    __table_args__ = (
+        UniqueConstraint("user_id", "scope", "target_hash", name="uq_shared_data_bucket"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(40))
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("player_attempt.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    # SHA-256 of target_id: targetIDs are URIs of any length, too long for a unique index.
+    target_hash: Mapped[str] = mapped_column(String(64))
+    target_id: Mapped[str] = mapped_column(Text)
+    store: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class LaunchToken(Model):

@@ -1,7 +1,9 @@
 """The SCORM runtime on the server: SCO sessions, commits, finish and statements.
 
 The browser runs scorm-again (player/static/player.js). Every commit it sends is
-``{"sco", "session", "seq", "terminate", "closing", "cmi", "nav"}``:
+``{"sco", "session", "seq", "terminate", "closing", "cmi", "adl", "nav"}`` (``adl``: the
+SCORM 2004 4th-ed. shared data ``adl.data``, whose changed stores are saved to the
+learner's buckets, player.service.write_shared_data):
 
 - ``session`` numbers the launches of a SCO in an attempt and ``seq`` the commits of a
   session (scorm-again's commit sequence). A commit of an older session, or with a
@@ -103,11 +105,13 @@ def start_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dic
         previous=previous,
         sequencing_collection=(version.manifest or {}).get("sequencing_collection"),
     )
+    adl_data = _adl_data(attempt, version, item)
     state.session_no += 1
     state.commit_seq = 0
     state.session_started_at = moment
     state.session_finished = False
     state.launch_cmi = tree
+    state.launch_adl = adl_data
     state.cmi = copy.deepcopy(tree)
     state.base_seconds = state.total_seconds
     state.launches += 1
@@ -116,7 +120,35 @@ def start_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dic
     attempt.current_sco = sco_id
     attempt.updated_at = moment
     _session_started(attempt, version, state, entry=entry_value)
-    return {"session": state.session_no, "cmi": tree, "entry": entry_value}
+    return {"session": state.session_no, "cmi": tree, "adl_data": adl_data, "entry": entry_value}
+
+
+def _adl_data(
+    attempt: Attempt, version: PackageVersion, item: dict[str, Any], *, review: bool = False
+) -> list[dict[str, Any]]:
+    """The SCO's ``adl.data`` entries (SCORM 2004 4th ed. shared data, player.cmi).
+
+    One per ``adlcp:map`` of the item, with the store of its bucket when the map may read
+    it. The shell configures scorm-again with them (``adl.configureSharedDataMaps`` and
+    ``restoreSharedDataSnapshot``), which answers the SCO's GetValue/SetValue with the RTE
+    errors (403 not initialized, 404 not writable, 405 not readable). In review nothing is
+    writable: the LMS keeps the learner's data as it was (RTE §4.2.13).
+    """
+    if version.kind != "scorm2004":
+        return []
+    maps = cmi_model.shared_data_maps(item)
+    if not maps:
+        return []
+    buckets = service.shared_data(
+        attempt.user_id,
+        service.shared_data_scope(attempt, version),
+        [m.target_id for m in maps],
+    )
+    entries = cmi_model.initial_adl_data(maps, buckets)
+    if review:
+        for entry in entries:
+            entry["write"] = False
+    return entries
 
 
 def review_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
@@ -150,7 +182,8 @@ def review_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
         credit="no-credit",
         sequencing_collection=(version.manifest or {}).get("sequencing_collection"),
     )
-    return {"session": session, "cmi": tree, "entry": entry_value}
+    adl_data = _adl_data(attempt, version, service.item_data(version, sco_id), review=True)
+    return {"session": session, "cmi": tree, "adl_data": adl_data, "entry": entry_value}
 
 
 def _problems_error(problems: list[cmi_model.CmiProblem]) -> BadRequest:
@@ -192,9 +225,14 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         raise BadRequest(f"cmi: {exc}", errors=[{"path": "cmi", "message": str(exc)}]) from None
     problems = cmi_model.validate_cmi(version_name, tree)
     problems += cmi_model.check_readonly(version_name, state.launch_cmi, tree)
+    adl_problems, shared_writes = cmi_model.check_adl_data(
+        state.launch_adl or [], body.get("adl") if version_name == cmi_model.SCORM2004 else None
+    )
+    problems += adl_problems
     if problems:
         raise _problems_error(problems)
     tree = cmi_model.restore_readonly(version_name, state.launch_cmi, tree)
+    _write_shared_data(attempt, version, state, shared_writes)
     before = state.cmi
     pending = _commit_statements(attempt, version, state, before, tree)
     state.commit_seq = seq
@@ -215,6 +253,24 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
             service.report_to_sequencer(attempt, version, sco_id, tree)
         service.rollup(attempt, version)
     return result
+
+
+def _write_shared_data(
+    attempt: Attempt, version: PackageVersion, state: ScoState, writes: dict[str, str]
+) -> None:
+    """Save the stores a commit changed; later commits of the session compare with them."""
+    if not writes:
+        return
+    service.write_shared_data(
+        attempt.user_id, service.shared_data_scope(attempt, version), attempt.id, writes
+    )
+    sent = []
+    for entry in state.launch_adl or []:
+        entry = dict(entry)
+        if entry["id"] in writes:
+            entry["store"] = writes[entry["id"]]
+        sent.append(entry)
+    state.launch_adl = sent
 
 
 _TRACKED = ("completion_status", "success_status", "score", "progress_measure", "objectives")

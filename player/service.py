@@ -35,7 +35,7 @@ from lrs import service as lrs_service
 from lrs.auth import Client
 from packages.models import Course, PackageVersion
 from packages.service import latest_published_version
-from player.models import Attempt, LaunchToken, ScoState
+from player.models import Attempt, LaunchToken, ScoState, SharedData
 from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
 from portal.models import User
 
@@ -242,6 +242,77 @@ def item_data(version: PackageVersion, sco_id: str) -> dict[str, Any]:
 def has_api(entry: dict[str, Any]) -> bool:
     """True for SCOs (assets are launched without the API; SCORM CAM §3.4.1.12)."""
     return entry.get("type") == "sco"
+
+
+# -- shared data (SCORM 2004 4th ed. adl.data) -------------------------------------------
+
+
+def shared_data_scope(attempt: Attempt, version: PackageVersion) -> str:
+    """Where the attempt's shared data buckets live (CAM §3.4.1.x, organization).
+
+    ``adlcp:sharedDataGlobalToSystem`` true (the default): ``"system"``, one bucket per
+    learner and targetID across every course; false: ``"attempt:<id>"``, buckets seen only
+    by this attempt of this course.
+    """
+    org = organization(version) or {}
+    if org.get("shared_data_global_to_system", True) is False:
+        return f"attempt:{attempt.id}"
+    return "system"
+
+
+def _target_hash(target: str) -> str:
+    return hashlib.sha256(target.encode()).hexdigest()
+
+
+def shared_data(user_id: int, scope: str, targets: list[str]) -> dict[str, str]:
+    """The written buckets among ``targets``: ``{targetID: store}``."""
+    if not targets:
+        return {}
+    rows = db.session.scalars(
+        select(SharedData)
+        .where(
+            SharedData.user_id == user_id,
+            SharedData.scope == scope,
+            SharedData.target_hash.in_([_target_hash(t) for t in targets]),
+        )
+        # Written by an upsert (write_shared_data), which the identity map does not see.
+        .execution_options(populate_existing=True)
+    )
+    return {row.target_id: row.store for row in rows if row.target_id in targets}
+
+
+def write_shared_data(
+    user_id: int, scope: str, attempt_id: int | None, stores: dict[str, str]
+) -> None:
+    """Write buckets (insert or update in one statement, so two sessions cannot collide)."""
+    if not stores:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    moment = now()
+    stmt = upsert(SharedData)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "scope", "target_hash"],
+        set_={"store": stmt.excluded.store, "updated_at": stmt.excluded.updated_at},
+    )
+    # In key order, so concurrent writers lock the same rows in the same order.
+    db.session.execute(
+        stmt,
+        [
+            {
+                "user_id": user_id,
+                "scope": scope,
+                "attempt_id": attempt_id if scope != "system" else None,
+                "target_hash": _target_hash(target),
+                "target_id": target,
+                "store": store,
+                "updated_at": moment,
+            }
+            for target, store in sorted(stores.items(), key=lambda kv: _target_hash(kv[0]))
+        ],
+    )
 
 
 # -- attempts and tokens ---------------------------------------------------------------
@@ -804,6 +875,7 @@ def launch_payload(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
         info.update(
             session=started["session"],
             cmi=started["cmi"],
+            adl_data=started.get("adl_data") or [],
             entry=started["entry"],
             api=has_api(entry),
             url=content_url(version, entry["href"]),

@@ -142,6 +142,19 @@
     } catch (e) { /* not fatal: the page's own buttons are current */ }
   }
 
+  // adl.data (SCORM 2004 4th ed. shared data): the SCO's maps and the stores it may read,
+  // as the server sent them (player/runtime.py _adl_data); scorm-again answers GetValue and
+  // SetValue with the RTE's errors, and its commits carry the stores under "adl".
+  function sharedData(api, entries) {
+    if (!entries || !entries.length) { return; }
+    var stores = {};
+    api.adl.configureSharedDataMaps(entries.map(function (entry) {
+      if (typeof entry.store === "string") { stores[entry.id] = entry.store; }
+      return { targetID: entry.id, readSharedData: !!entry.read, writeSharedData: !!entry.write };
+    }));
+    api.restoreSharedDataSnapshot(stores);
+  }
+
   function newApi(launch, valid) {
     var track = { sessionTimeSet: false };
     state.track = track;
@@ -165,6 +178,7 @@
       api = new window.Scorm2004API(settings);
       // adl.nav.request_valid.* (RTE §4.4.3) as the server's sequencer sees them now.
       api.loadFromJSON({ cmi: launch.cmi, adl: { nav: { request_valid: navValid(valid) } } }, "");
+      sharedData(api, launch.adl_data);
       window.API_1484_11 = api;
       api.on("Terminate", afterTerminate);
     }
@@ -313,7 +327,8 @@
       var cmi = state.api.renderCommitCMI(true);
       navigator.sendBeacon(cfg.api + "/commit", new Blob([JSON.stringify({
         sco: state.sco, session: state.session, seq: state.lastSeq, terminate: true,
-        closing: true, cmi: ownSessionTime(cmi && cmi.cmi ? cmi.cmi : cmi, state.track || {}), nav: null
+        closing: true, cmi: ownSessionTime(cmi && cmi.cmi ? cmi.cmi : cmi, state.track || {}),
+        adl: cmi && cmi.adl ? cmi.adl : undefined, nav: null
       })], { type: "text/plain;charset=UTF-8" }));
     } else if (state.kind === "cmi5" || state.kind === "xapi") {
       navigator.sendBeacon(cfg.api + "/navigate", new Blob([JSON.stringify({

@@ -175,11 +175,6 @@ def _verb(name: str) -> str:
     return f"http://adlnet.gov/expapi/verbs/{name}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adl.data (SCORM 2004 4th-ed. shared data, adlcp:data/adlcp:map) is not implemented "
-    "in the player: adl.data._count is 0, so the golf notes are silently not kept",
-)
 def test_browser_golf4th_notes_are_shared_between_scos(
     cdn_page: tuple[Any, list[str]], course_from_corpus: Any, launch_url: Any
 ) -> None:
