@@ -52,9 +52,50 @@ PLAYER_MESSAGES = (
     N_("You have finished the course."),
     N_("Choose what to do next."),
     N_("Welcome back. Choose what to do next."),
+    N_("You have left the review."),
     N_("Navigation failed"),
     N_("Saving failed"),
+    # Any other status the frame reports (a server error's text, a browser's) is shown as:
+    N_("Something went wrong. If it happens again, launch the course again."),
+    # A refused navigation request, in the learner's words (REFUSALS below).
+    N_("You cannot go back from here."),
+    N_("That part of the course is not available now."),
+    N_("Finish the part you are in first."),
+    N_("There is nothing to resume."),
+    N_("Choose where to go in the contents."),
 )
+
+# A refused navigation request comes back with its SN exception code (``refused``,
+# player/sequencing/errors.py) and the code's text, written for developers ("choiceExit
+# is false on ..."). The learner is shown one of a few plain messages instead; the SN
+# text stays in the answer as ``detail``. Codes not listed: "That is not possible now."
+_REFUSAL_GROUPS = {
+    "You cannot go back from here.": (
+        "NB.2.1-5", "NB.2.1-6", "SB.2.1-3", "SB.2.1-4", "SB.2.4-2",
+    ),
+    "That part of the course is not available now.": (
+        "NB.2.1-10", "NB.2.1-11", "SB.2.2-2", "SB.2.4-1", "SB.2.9-1", "SB.2.9-2", "SB.2.9-3",
+        "SB.2.9-4", "SB.2.9-6", "SB.2.9-8", "SB.2.13-1", "DB.1.1-3",
+    ),
+    "Finish the part you are in first.": (
+        "NB.2.1-8", "SB.2.9-7", "SB.2.10-2", "SB.2.11-2", "DB.2-1",
+    ),
+    "There is nothing to resume.": ("NB.2.1-3", "SB.2.6-2", "TB.2.3-3"),
+    "Choose where to go in the contents.": (
+        "NB.2.1-4", "SB.2.1-2", "SB.2.2-1", "SB.2.5-3", "SB.2.7-2", "SB.2.8-2", "SB.2.9-9",
+        "SB.2.10-3", "DB.1.1-1",
+    ),
+}  # fmt: skip
+REFUSALS = {code: text for text, codes in _REFUSAL_GROUPS.items() for code in codes}
+REFUSED = "That is not possible now."
+
+
+def learner_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A navigation answer with a refusal's message in the learner's words (REFUSALS)."""
+    code = result.get("refused")
+    if not code:
+        return result
+    return {**result, "message": REFUSALS.get(str(code), REFUSED), "detail": result.get("message")}
 
 
 def _origin_of(url: str) -> str:
@@ -179,6 +220,7 @@ def shell(token: str) -> Response:
     if request.args.get("returned") == "1":
         query["returned"] = "1"
     runtime_url = f"{content}{url_for('player.runtime_frame', token=token)}?{urlencode(query)}"
+    review = service.in_review(attempt)
     config: dict[str, Any] = {
         "runtime": runtime_url,
         "contentOrigin": _origin_of(content) or own,
@@ -192,6 +234,7 @@ def shell(token: str) -> Response:
         toc=toc,
         show_toc=len([t for t in toc if t["launchable"]]) > 1,
         config=config,
+        review=review,
         # Back to the portal: PORTAL_URL, or this host, which is the portal's.
         return_url=portal_url or url_for("portal.home"),
     )
@@ -311,7 +354,7 @@ def post_navigate(token: str) -> Response:
     data = load(NavigateSchema(), _body(), "navigation request")
     result = service.navigate(attempt, data["request"], data["target"])
     db.session.commit()
-    return _json(result)
+    return _json(learner_result(result))
 
 
 @bp.get("/api/<string:token>/attempt")
