@@ -16,14 +16,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Connection,
     Select,
     SmallInteger,
     String,
+    and_,
     any_,
     bindparam,
     delete,
@@ -533,43 +536,62 @@ def _insert_one(prepared: Prepared) -> int | None:
     Whether a voiding statement stored earlier targets it (Data §2.3.2) is decided in
     the same INSERT.  On PostgreSQL the filter rows go in the same statement too.
     """
-    table = Statement.__table__
     row = prepared.rows[0]
-    voided: Any = literal(False)
-    if row["verb_id"] != VOIDED_VERB:
-        voided = exists().where(
-            table.c.object_ref == row["statement_id"], table.c.verb_id == VOIDED_VERB
-        )
+    keys = sorted(prepared.filters[0])
+    dialect = db.session.get_bind().dialect.name
+    params = {
+        **{name: row[name] for name in _STATEMENT_COLUMNS},
+        "may_be_voided": row["verb_id"] != VOIDED_VERB,
+        "kinds": [k for k, _ in keys],
+        "hashes": [h for _, h in keys],
+    }
+    pk: int | None = db.session.execute(_insert_one_statement(dialect), params).scalar()
+    if pk is not None and dialect != "postgresql":
+        _insert_filter_tuples(db.session.connection(), [(k, h, pk) for k, h in keys])
+    return pk
+
+
+@cache
+def _insert_one_statement(dialect: str) -> Any:
+    """The statement behind ``_insert_one``, built once per dialect.
+
+    (Building a statement like this one costs more than running it.)
+    """
+    table: Any = Statement.__table__
+    voided = and_(
+        bindparam("may_be_voided", type_=Boolean),
+        exists().where(
+            table.c.object_ref == bindparam("statement_id"), table.c.verb_id == VOIDED_VERB
+        ),
+    )
     values = [
-        voided if name == "voided" else literal(row[name], table.c[name].type)
+        voided if name == "voided" else bindparam(name, type_=table.c[name].type)
         for name in _STATEMENT_COLUMNS
     ]
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     # (SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
-    dialect = db.session.get_bind().dialect.name
     statement = (
-        _dialect_insert(table)
+        dialect_insert(table)
         .from_select(list(_STATEMENT_COLUMNS), select(*values).where(true()))
         .on_conflict_do_nothing(index_elements=["statement_id"])
         .returning(table.c.pk)
     )
-    keys = sorted(prepared.filters[0])
     if dialect != "postgresql":
-        pk = db.session.execute(statement).scalar()
-        if pk is not None:
-            _insert_filter_tuples(db.session.connection(), [(k, h, pk) for k, h in keys])
-        return pk
-    from sqlalchemy.dialects.postgresql import ARRAY
-
+        return statement
     new = statement.cte("new")
     filters = insert(StatementFilter).from_select(
         ["kind", "key_hash", "statement_pk"],
         select(
-            func.unnest(literal([k for k, _ in keys], ARRAY(SmallInteger))),
-            func.unnest(literal([h for _, h in keys], ARRAY(BigInteger))),
+            func.unnest(bindparam("kinds", type_=ARRAY(SmallInteger))),
+            func.unnest(bindparam("hashes", type_=ARRAY(BigInteger))),
             new.c.pk,
         ),
     )
-    return db.session.execute(select(new.c.pk).add_cte(filters.cte("filters"))).scalar()
+    return select(new.c.pk).add_cte(filters.cte("filters"))
 
 
 def _filter_tuples(prepared: Prepared, pks: list[int]) -> list[tuple[int, int, int]]:
