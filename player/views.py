@@ -55,8 +55,7 @@ PLAYER_MESSAGES = (
     N_("You have left the review."),
     N_("Navigation failed"),
     N_("Saving failed"),
-    # Any other status the frame reports (a server error's text, a browser's) is shown as:
-    N_("Something went wrong. If it happens again, launch the course again."),
+    N_("Your session has expired. Launch the course again."),
     # A refused navigation request, in the learner's words (REFUSALS below).
     N_("You cannot go back from here."),
     N_("That part of the course is not available now."),

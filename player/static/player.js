@@ -33,23 +33,12 @@
   var state = { running: false, sco: null, launched: false, ended: false };
   window.kompetensPlayer = state;
 
-  function known(text) { return Object.prototype.hasOwnProperty.call(messages, text); }
-
   function say(text) {
     text = typeof text === "string" ? text : "";
-    return known(text) ? messages[text] : text;
+    return Object.prototype.hasOwnProperty.call(messages, text) ? messages[text] : text;
   }
 
-  // The status line shows the frame's own and the server's known messages, translated;
-  // anything else (a server error's or the browser's text, in English) as a plain one.
-  function show(text) {
-    text = typeof text === "string" ? text : "";
-    if (text && !known(text)) {
-      if (window.console) { window.console.warn("Kompetens player:", text); }
-      text = "Something went wrong. If it happens again, launch the course again.";
-    }
-    statusEl.textContent = say(text);
-  }
+  function show(text) { statusEl.textContent = say(text); }
 
   function tell(data) {
     // Dropped by the browser unless the frame holds a document of the content origin.

@@ -59,6 +59,14 @@
 
   function show(text) { tell("status", { text: text || "" }); }
 
+  // What the learner reads about a failed server call: one of the messages the page
+  // translates (player/views.py PLAYER_MESSAGES), never the server's or the browser's own
+  // English text, which goes to the console. 401: the launch token is unknown or expired.
+  function failed(status, detail, fallback) {
+    if (detail && window.console) { window.console.warn("Kompetens player:", detail); }
+    return status === 401 ? "Your session has expired. Launch the course again." : fallback;
+  }
+
   function navRequest() {
     if (!state.api || state.kind !== "scorm2004") { return null; }
     try { return state.api.adl.nav.request || null; } catch (e) { return null; }
@@ -108,7 +116,7 @@
         }
         var message = "Saving failed";
         try { message = JSON.parse(xhr.responseText).message || message; } catch (e2) { /* not JSON */ }
-        show(message);
+        show(failed(xhr.status, message, "Saving failed"));
         return { result: "false", errorCode: 391, errorMessage: message };
       },
       updateSettings: function () { /* nothing to keep */ }
@@ -239,7 +247,10 @@
     if (state.busy) { return Promise.resolve(); }
     state.busy = true;
     return post("/navigate", { request: request, target: target || null, sco: state.sco, session: state.session })
-      .then(launch, function (error) { show(error && error.message ? error.message : "Navigation failed"); })
+      .then(launch, function (error) {
+        error = error || {};
+        show(failed(error.status, error.message, "Navigation failed"));
+      })
       .then(function () { state.busy = false; }, function () { state.busy = false; });
   }
 

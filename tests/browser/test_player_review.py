@@ -118,4 +118,4 @@ def test_player_server_error_shown_as_a_translated_message(
         db.session.commit()
     page.click("#next-btn")
     page.wait_for_function("document.getElementById('status').textContent !== ''")
-    assert page.inner_text("#status") == ("Något gick fel. Om det händer igen, starta kursen igen.")
+    assert page.inner_text("#status") == ("Din session har gått ut. Starta kursen igen.")
