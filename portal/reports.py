@@ -18,10 +18,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, case, delete, func, insert, select
+from sqlalchemy import Select, case, delete, func, insert, literal, select, union_all
 
 from core.db import db
 from core.errors import BadRequest, Forbidden
@@ -90,26 +91,29 @@ def _is_outcome(statement: dict[str, Any]) -> bool:
 
 
 def _course_by_registration(registrations: set[str]) -> dict[str, int]:
+    """The course of each registration: a classroom session's, else a player attempt's.
+
+    One query for both (it runs for every outcome statement stored).
+    """
     if not registrations:
         return {}
-    found = {
-        r: c
-        for r, c in db.session.execute(
-            select(ClassroomSession.registration, ClassroomSession.course_id).where(
-                ClassroomSession.registration.in_(registrations)
-            )
-        )
-    }
+    queries = [
+        select(
+            ClassroomSession.registration, ClassroomSession.course_id, literal(0).label("src")
+        ).where(ClassroomSession.registration.in_(registrations))
+    ]
     attempts = db.metadata.tables.get("player_attempt")
     if attempts is not None:
-        rest = registrations - set(found)
-        if rest:
-            for r, c in db.session.execute(
-                select(attempts.c.registration, attempts.c.course_id).where(
-                    attempts.c.registration.in_(rest)
-                )
-            ):
-                found[r] = c
+        queries.append(
+            select(attempts.c.registration, attempts.c.course_id, literal(1)).where(
+                attempts.c.registration.in_(registrations)
+            )
+        )
+    found: dict[str, int] = {}
+    for registration, course_id, _ in sorted(
+        db.session.execute(union_all(*queries)).all(), key=lambda r: -r[2]
+    ):
+        found[registration] = course_id  # sessions (src 0) last, so they win
     return found
 
 
@@ -231,6 +235,23 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
             _roll_up(gone, -1)
 
 
+@cache
+def _rollup_upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(CompletionRollup)
+    return stmt.on_conflict_do_update(
+        index_elements=["dim", "ref", "period"],
+        set_={
+            name: getattr(CompletionRollup, name) + getattr(stmt.excluded, name)
+            for name in ("completed", "passed", "failed", "score_sum", "score_count")
+        },
+    )
+
+
 def _roll_up(rows: list[dict[str, Any]], sign: int) -> None:
     """Add (sign 1) or take away (sign -1) rows in the monthly totals per unit and course."""
     totals: dict[tuple[str, int, str], list[float]] = {}
@@ -241,18 +262,7 @@ def _roll_up(rows: list[dict[str, Any]], sign: int) -> None:
             if row["score"] is not None:
                 cell[3] += sign * row["score"]
                 cell[4] += sign
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(CompletionRollup)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["dim", "ref", "period"],
-        set_={
-            name: getattr(CompletionRollup, name) + getattr(stmt.excluded, name)
-            for name in ("completed", "passed", "failed", "score_sum", "score_count")
-        },
-    )
+    stmt = _rollup_upsert(db.session.get_bind().dialect.name)
     # In key order, so concurrent writers lock the same rows in the same order.
     db.session.execute(
         stmt,
