@@ -897,6 +897,29 @@ def _filter_subquery(kinds: tuple[int, ...], key: str) -> Select[int]:
     return query.where(StatementFilter.kind.in_(kinds))
 
 
+def _matching(stmt: Select[Any], kinds: tuple[int, ...], key: str) -> Select[Any]:
+    """Statements with ``key`` under one of ``kinds`` (a narrow kind and its related one).
+
+    PostgreSQL: two kinds are joined as a UNION ALL of their two index ranges, which
+    the planner merges in statement order and stops reading after ``limit`` rows; with
+    ``kind IN (…)`` it read and sorted every row of the key first (a popular course's
+    ``related_activities`` query took 40-70 ms at 1M statements).  A statement holds a
+    key under one kind only (``filter_keys``), so the union has no duplicates.
+    """
+    if len(kinds) == 1 or db.session.get_bind().dialect.name != "postgresql":
+        return stmt.where(Statement.pk.in_(_filter_subquery(kinds, key)))
+    hashed = key_hash(key)
+    ranges = union_all(
+        *(
+            select(StatementFilter.statement_pk).where(
+                StatementFilter.kind == kind, StatementFilter.key_hash == hashed
+            )
+            for kind in kinds
+        )
+    ).subquery()
+    return stmt.join(ranges, ranges.c.statement_pk == Statement.pk)
+
+
 def query_statements(query: StatementQuery, client: Client, max_limit: int) -> Page:
     """Run a statement query; newest first unless ``ascending``; voided never returned."""
     limit = min(query.limit or max_limit, max_limit)
@@ -909,12 +932,12 @@ def query_statements(query: StatementQuery, client: Client, max_limit: int) -> P
                 errors=[{"path": "query:agent", "message": "no inverse functional identifier"}],
             )
         kinds = (AGENT, AGENT_RELATED) if query.related_agents else (AGENT,)
-        stmt = stmt.where(Statement.pk.in_(_filter_subquery(kinds, key)))
+        stmt = _matching(stmt, kinds, key)
     if query.verb is not None:
         stmt = stmt.where(Statement.pk.in_(_filter_subquery((VERB,), query.verb)))
     if query.activity is not None:
         kinds = (ACTIVITY, ACTIVITY_RELATED) if query.related_activities else (ACTIVITY,)
-        stmt = stmt.where(Statement.pk.in_(_filter_subquery(kinds, query.activity)))
+        stmt = _matching(stmt, kinds, query.activity)
     if query.registration is not None:
         stmt = stmt.where(Statement.pk.in_(_filter_subquery((REGISTRATION,), query.registration)))
     if query.since is not None:

@@ -22,6 +22,16 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade():
+    # A statement holds each key under one kind: the narrow one (agent 3, activity 5)
+    # when it has both, as related queries read both.  StatementRef statements stored
+    # before this revision could hold both; queries now rely on there being one.
+    op.execute(
+        'DELETE FROM lrs_statement_filter WHERE kind IN (4, 6) AND EXISTS ('
+        ' SELECT 1 FROM lrs_statement_filter AS narrow'
+        ' WHERE narrow.kind = lrs_statement_filter.kind - 1'
+        ' AND narrow.key_hash = lrs_statement_filter.key_hash'
+        ' AND narrow.statement_pk = lrs_statement_filter.statement_pk)'
+    )
     with op.batch_alter_table('lrs_statement', schema=None) as batch_op:
         batch_op.drop_index('ix_lrs_statement_object_ref')
         batch_op.create_index(
