@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from itertools import product
 from typing import Any
 
 from sqlalchemy import (
@@ -42,7 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -897,33 +898,12 @@ def _filter_subquery(kinds: tuple[int, ...], key: str) -> Select[int]:
     return query.where(StatementFilter.kind.in_(kinds))
 
 
-def _matching(stmt: Select[Any], kinds: tuple[int, ...], key: str) -> Select[Any]:
-    """Statements with ``key`` under one of ``kinds`` (a narrow kind and its related one).
-
-    PostgreSQL: two kinds are joined as a UNION ALL of their two index ranges, which
-    the planner merges in statement order and stops reading after ``limit`` rows; with
-    ``kind IN (…)`` it read and sorted every row of the key first (a popular course's
-    ``related_activities`` query took 40-70 ms at 1M statements).  A statement holds a
-    key under one kind only (``filter_keys``), so the union has no duplicates.
-    """
-    if len(kinds) == 1 or db.session.get_bind().dialect.name != "postgresql":
-        return stmt.where(Statement.pk.in_(_filter_subquery(kinds, key)))
-    hashed = key_hash(key)
-    ranges = union_all(
-        *(
-            select(StatementFilter.statement_pk).where(
-                StatementFilter.kind == kind, StatementFilter.key_hash == hashed
-            )
-            for kind in kinds
-        )
-    ).subquery()
-    return stmt.join(ranges, ranges.c.statement_pk == Statement.pk)
-
-
 def query_statements(query: StatementQuery, client: Client, max_limit: int) -> Page:
     """Run a statement query; newest first unless ``ascending``; voided never returned."""
     limit = min(query.limit or max_limit, max_limit)
-    stmt = select(Statement).where(Statement.voided.is_(False))
+    conditions: list[Any] = [Statement.voided.is_(False)]
+    # (kinds, key) per filter parameter; related_* give two kinds (narrow, related).
+    keyed: list[tuple[tuple[int, ...], str]] = []
     if query.agent is not None:
         key = agent_key(query.agent)
         if key is None:
@@ -931,29 +911,27 @@ def query_statements(query: StatementQuery, client: Client, max_limit: int) -> P
                 "The agent parameter needs an identified Agent or Group",
                 errors=[{"path": "query:agent", "message": "no inverse functional identifier"}],
             )
-        kinds = (AGENT, AGENT_RELATED) if query.related_agents else (AGENT,)
-        stmt = _matching(stmt, kinds, key)
+        keyed.append(((AGENT, AGENT_RELATED) if query.related_agents else (AGENT,), key))
     if query.verb is not None:
-        stmt = stmt.where(Statement.pk.in_(_filter_subquery((VERB,), query.verb)))
+        keyed.append(((VERB,), query.verb))
     if query.activity is not None:
         kinds = (ACTIVITY, ACTIVITY_RELATED) if query.related_activities else (ACTIVITY,)
-        stmt = _matching(stmt, kinds, query.activity)
+        keyed.append((kinds, query.activity))
     if query.registration is not None:
-        stmt = stmt.where(Statement.pk.in_(_filter_subquery((REGISTRATION,), query.registration)))
+        keyed.append(((REGISTRATION,), query.registration))
     if query.since is not None:
-        stmt = stmt.where(Statement.stored > _naive(query.since))
+        conditions.append(Statement.stored > _naive(query.since))
     if query.until is not None:
-        stmt = stmt.where(Statement.stored <= _naive(query.until))
+        conditions.append(Statement.stored <= _naive(query.until))
     if client.reads_only_own:
-        stmt = stmt.where(Statement.credential_id == client.id)
+        conditions.append(Statement.credential_id == client.id)
     if query.max_pk is not None:
-        stmt = stmt.where(Statement.pk <= query.max_pk)
+        conditions.append(Statement.pk <= query.max_pk)
     if query.after_pk is not None:
-        stmt = stmt.where(
+        conditions.append(
             Statement.pk > query.after_pk if query.ascending else Statement.pk < query.after_pk
         )
-    stmt = stmt.order_by(Statement.pk.asc() if query.ascending else Statement.pk.desc())
-    rows = list(db.session.scalars(stmt.limit(limit + 1)))
+    rows = list(db.session.scalars(_statement_query(conditions, keyed, query.ascending, limit + 1)))
     has_more = len(rows) > limit
     rows = rows[:limit]
     max_pk = query.max_pk
@@ -963,6 +941,49 @@ def query_statements(query: StatementQuery, client: Client, max_limit: int) -> P
         elif rows:
             max_pk = rows[0].pk
     return Page(rows, has_more, max_pk)
+
+
+def _statement_query(
+    conditions: list[Any],
+    keyed: list[tuple[tuple[int, ...], str]],
+    ascending: bool,
+    limit: int,
+) -> Select[Any]:
+    """The newest (oldest) ``limit`` statements meeting the conditions and filter keys.
+
+    Each key is ``pk IN (its filter rows)``, which the database walks in pk order and
+    stops after ``limit`` matches.  A related_* parameter has two kinds, and
+    ``kind IN (narrow, related)`` cannot be walked in pk order: PostgreSQL read and
+    sorted every row of the key first (40-70 ms for a popular course at 1M
+    statements).  There, every combination of single kinds is its own such query,
+    limited, and the few rows are merged; a statement holds a key under one kind only
+    (``filter_keys``), so no row comes twice.  SQLite plans ``IN`` well and keeps one
+    query.
+    """
+
+    def ordered(stmt: Select[Any], pk: Any) -> Select[Any]:
+        return stmt.order_by(pk.asc() if ascending else pk.desc()).limit(limit)
+
+    def where_keys(kinds_of: Iterable[tuple[int, ...]]) -> list[Any]:
+        return [
+            Statement.pk.in_(_filter_subquery(kinds, key))
+            for kinds, (_, key) in zip(kinds_of, keyed, strict=True)
+        ]
+
+    # One tuple of single kinds per combination, e.g. ((3,), (1,), (6,)).
+    combinations = list(product(*([(kind,) for kind in kinds] for kinds, _ in keyed)))
+    if len(combinations) == 1 or db.session.get_bind().dialect.name != "postgresql":
+        every = [kinds for kinds, _ in keyed]
+        return ordered(select(Statement).where(*conditions, *where_keys(every)), Statement.pk)
+    branches = [
+        ordered(
+            select(Statement).where(*conditions, *where_keys(combination)),
+            Statement.pk,
+        )
+        for combination in combinations
+    ]
+    merged = aliased(Statement, union_all(*branches).subquery())
+    return ordered(select(merged), merged.pk)
 
 
 def get_statement(statement_id: str, client: Client, voided: bool = False) -> Statement:

@@ -289,6 +289,50 @@ def test_lrs_statements_more_pages_stably_while_new_ones_arrive(xapi, make_state
     assert seen == [s["id"] for s in reversed(batch)]
 
 
+@pytest.mark.parametrize("ascending", [False, True])
+def test_lrs_statements_related_filters_page_in_order(xapi, make_statement, ascending):
+    """related_agents with related_activities, paged with ``more``: every match once, in order.
+
+    Each statement matches through a different pair (actor or instructor; object or
+    parent), which PostgreSQL answers as one query per pair (lrs.service._statement_query).
+    """
+    bo, course = "mailto:bo@example.org", "http://example.org/course"
+    parent = {"contextActivities": {"parent": [{"id": course}]}}
+    teaches = {"instructor": {"mbox": bo}}
+    matching = [
+        make_statement(actor={"mbox": bo}, object={"id": course}),
+        make_statement(actor={"mbox": bo}, context=parent),
+        make_statement(context={**teaches, **parent}),
+        make_statement(context=teaches, object={"id": course}),
+        make_statement(actor={"mbox": bo}, context=parent),
+    ]
+    others = [
+        make_statement(actor={"mbox": bo}),
+        make_statement(context=parent),
+        make_statement(context=teaches),
+    ]
+    for statement in [matching[0], others[0], *matching[1:3], others[1], *matching[3:], others[2]]:
+        assert xapi.post("statements", statement).status_code == 200
+    query = {
+        "agent": agent_param(bo),
+        "related_agents": "true",
+        "activity": course,
+        "related_activities": "true",
+        "limit": 2,
+        "ascending": str(ascending).lower(),
+    }
+    seen: list[str] = []
+    page = xapi.get("statements", query=query)
+    while True:
+        assert page.status_code == 200
+        seen.extend(ids_of(page))
+        if not page.json["more"]:
+            break
+        page = xapi.get(page.json["more"])
+    expected = [s["id"] for s in matching]
+    assert seen == (expected if ascending else expected[::-1])
+
+
 def test_lrs_statements_more_link_keeps_filters(xapi, corpus):
     page = xapi.get(
         "statements", query={"agent": agent_param("mailto:ada@example.org"), "limit": 1}
