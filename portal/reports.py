@@ -215,7 +215,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
                 }
             )
         if rows:
-            db.session.execute(insert(Completion), rows)
+            db.session.execute(insert(Completion.__table__), rows)  # Core: no ORM bulk path
             _roll_up(rows, 1)
     if voided:
         gone = [
