@@ -18,7 +18,7 @@ from werkzeug.http import http_date
 from core.db import db
 from core.errors import BadRequest
 from core.schemas import parse_json
-from lrs import bp, multipart, schemas, service, xapi_version
+from lrs import bp, multipart, queries, schemas, service, xapi_version
 from lrs.auth import require
 from lrs.formats import to_canonical, to_ids
 from lrs.models import Statement
@@ -150,7 +150,7 @@ def _render(statements: list[Statement], fmt: str) -> list[dict[str, Any]]:
     activity_ids: set[str] = set()
     for s in statements:
         _collect_activity_ids(s.data, activity_ids)
-    definitions = service.canonical_definitions(activity_ids)
+    definitions = queries.canonical_definitions(activity_ids)
     languages = _languages()
     return [to_canonical(s.data, languages, definitions.get) for s in statements]
 
@@ -171,7 +171,7 @@ def _respond(body: Any, statements: list[Statement], with_attachments: bool) -> 
     newest: datetime | None = max((s.stored for s in statements), default=None)
     if with_attachments:
         parts = [({"Content-Type": "application/json"}, json.dumps(body).encode())]
-        for attachment in service.attachments_for(statements):
+        for attachment in queries.attachments_for(statements):
             parts.append(
                 (
                     {
@@ -194,7 +194,7 @@ def _respond(body: Any, statements: list[Statement], with_attachments: bool) -> 
 # -- "more" links: the whole continuation lives in the link (Data §2.5) -----------------------
 
 
-def _encode_more(params: dict[str, str], page: service.Page, last_pk: int) -> str:
+def _encode_more(params: dict[str, str], page: queries.Page, last_pk: int) -> str:
     state = {"p": params, "a": last_pk, "m": page.max_pk}
     token = base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
     return "/xapi/statements?more=" + token.rstrip("=")
@@ -212,8 +212,8 @@ def _decode_more(token: str) -> tuple[dict[str, str], int, int | None]:
         ) from None
 
 
-def _parse_query(params: dict[str, str]) -> service.StatementQuery:
-    query = service.StatementQuery()
+def _parse_query(params: dict[str, str]) -> queries.StatementQuery:
+    query = queries.StatementQuery()
     if "agent" in params:
         query.agent = schemas.load_agent_param(params["agent"], name="agent", allow_group=True)
     if "verb" in params:
@@ -312,12 +312,12 @@ def get_statements() -> Response:
             )
         name = single[0]
         statement_id = schemas.check_uuid(params[name], f"query:{name}")
-        statement = service.get_statement(statement_id, client, voided=name == "voidedStatementId")
+        statement = queries.get_statement(statement_id, client, voided=name == "voidedStatementId")
         return _respond(_render([statement], fmt)[0], [statement], with_attachments)
 
     query = _parse_query(params)
     query.after_pk, query.max_pk = after_pk, max_pk
-    page = service.query_statements(query, client, current_app.config["XAPI_MAX_LIMIT"])
+    page = queries.query_statements(query, client, current_app.config["XAPI_MAX_LIMIT"])
     more = _encode_more(params, page, page.statements[-1].pk) if page.has_more else ""
     body = {"statements": _render(page.statements, fmt), "more": more}
     return _respond(body, page.statements, with_attachments)

@@ -31,6 +31,7 @@ from core.db import db
 from core.errors import BadRequest, Conflict
 from lrs import auth as lrs_auth
 from lrs import documents
+from lrs import queries as lrs_queries
 from lrs import service as lrs_service
 from lrs.keys import agent_key
 from packages.models import PackageVersion
@@ -377,10 +378,10 @@ def _session_statements(
     """The learner's statements about an activity in this registration with these verbs."""
     found: list[dict[str, Any]] = []
     for verb in verbs:
-        query = lrs_service.StatementQuery(
+        query = lrs_queries.StatementQuery(
             registration=attempt.registration, activity=activity_id, verb=verb, limit=100
         )
-        page = lrs_service.query_statements(query, service.lms_client(), 100)
+        page = lrs_queries.query_statements(query, service.lms_client(), 100)
         for row in page.statements:
             data = row.data
             if session_id is not None:
@@ -444,8 +445,8 @@ def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
 
 
 def _satisfied_ids(attempt: Attempt) -> set[str]:
-    rows = lrs_service.query_statements(
-        lrs_service.StatementQuery(
+    rows = lrs_queries.query_statements(
+        lrs_queries.StatementQuery(
             registration=attempt.registration, verb=VERBS["satisfied"][0], limit=500
         ),
         service.lms_client(),
@@ -532,8 +533,8 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
 
 def waived_reasons(attempt: Attempt) -> dict[str, str]:
     """AU id → reason of the ``waived`` statements in the attempt's registration."""
-    rows = lrs_service.query_statements(
-        lrs_service.StatementQuery(
+    rows = lrs_queries.query_statements(
+        lrs_queries.StatementQuery(
             registration=attempt.registration, verb=VERBS["waived"][0], limit=500
         ),
         service.lms_client(),

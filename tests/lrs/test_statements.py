@@ -294,7 +294,7 @@ def test_lrs_statements_related_filters_page_in_order(xapi, make_statement, asce
     """related_agents with related_activities, paged with ``more``: every match once, in order.
 
     Each statement matches through a different pair (actor or instructor; object or
-    parent), which PostgreSQL answers as one query per pair (lrs.service._statement_query).
+    parent), which PostgreSQL answers as one query per pair (lrs.queries._statement_query).
     """
     bo, course = "mailto:bo@example.org", "http://example.org/course"
     parent = {"contextActivities": {"parent": [{"id": course}]}}
