@@ -24,6 +24,19 @@ else:
     Model = db.Model
 
 
+def dialect_insert(target: Any, dialect: str | None = None) -> Any:
+    """The database's own INSERT construct, the one with ON CONFLICT clauses.
+
+    ``dialect`` names the database ("postgresql", else SQLite); by default the
+    session's.
+    """
+    if (dialect or db.session.get_bind().dialect.name) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(target)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Let several gunicorn workers share one SQLite file (WAL, busy timeout)."""

@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import db
+from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict, Forbidden
 from lrs import schemas
 from lrs.auth import Client
@@ -568,20 +568,17 @@ def _insert_one_statement(dialect: str) -> Any:
         voided if name == "voided" else bindparam(name, type_=table.c[name].type)
         for name in _STATEMENT_COLUMNS
     ]
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
     # (SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
     statement = (
-        dialect_insert(table)
+        dialect_insert(table, dialect)
         .from_select(list(_STATEMENT_COLUMNS), select(*values).where(true()))
         .on_conflict_do_nothing(index_elements=["statement_id"])
         .returning(table.c.pk)
     )
     if dialect != "postgresql":
         return statement
+    from sqlalchemy.dialects.postgresql import ARRAY
+
     new = statement.cte("new")
     filters = insert(StatementFilter).from_select(
         ["kind", "key_hash", "statement_pk"],
@@ -716,18 +713,9 @@ def _inherit_target_filters(refs: dict[int, str], prepared: Prepared, pks: list[
             )
 
 
-def _dialect_insert(target: Any) -> Any:
-    """The database's own INSERT construct (for ON CONFLICT)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    return dialect_insert(target)
-
-
 def _insert_ignoring_conflicts(model: type[Any]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING, for rows another transaction may add at once."""
-    return _dialect_insert(model).on_conflict_do_nothing()
+    return dialect_insert(model).on_conflict_do_nothing()
 
 
 def _store_attachment_data(raw: Iterable[RawAttachment]) -> None:

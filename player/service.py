@@ -29,7 +29,7 @@ from flask import current_app, g
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
 
-from core.db import db
+from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict, NotFound, Unauthorized
 from lrs import service as lrs_service
 from lrs.auth import Client
@@ -287,12 +287,8 @@ def write_shared_data(
     """Write buckets (insert or update in one statement, so two sessions cannot collide)."""
     if not stores:
         return
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     moment = now()
-    stmt = upsert(SharedData)
+    stmt = dialect_insert(SharedData)
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "scope", "target_hash"],
         set_={"store": stmt.excluded.store, "updated_at": stmt.excluded.updated_at},

@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, case, delete, func, insert, literal, select, union_all
 
-from core.db import db
+from core.db import db, dialect_insert
 from core.errors import BadRequest, Forbidden
 from lrs import service as lrs
 from lrs.schemas import parse_timestamp
@@ -238,11 +238,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
 @cache
 def _rollup_upsert(dialect: str) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(CompletionRollup)
+    stmt = dialect_insert(CompletionRollup, dialect)
     return stmt.on_conflict_do_update(
         index_elements=["dim", "ref", "period"],
         set_={
