@@ -11,6 +11,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from config import BASE_DIR, Config
+from core import jsoncodec
 from core.db import db
 from core.errors import register_error_handlers
 
@@ -40,8 +41,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance_path.mkdir(parents=True, exist_ok=True)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = jsoncodec.FastJSONProvider(app)
+    # JSON columns (statements, definitions) read and written with orjson as well.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "json_serializer": jsoncodec.dumps,
+        "json_deserializer": jsoncodec.loads,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
 
     db.init_app(app)
     migrate.init_app(app, db)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -58,8 +60,38 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# A number that may be too large for a float (an exponent of three digits, or 309 digits).
+_HUGE_NUMBER = re.compile(r"[eE]\+?0*[1-9]\d{2}|\d{309}")
+
+
+# A \\u escape of a surrogate: paired ones make one character, a lone one is checked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _without_lone_surrogates(value: Any) -> None:
+    """Refuse strings with an unpaired surrogate (RFC 8259 §8.2: not Unicode text).
+
+    Neither UTF-8 nor PostgreSQL's jsonb can hold one, so it would fail at storage.
+    """
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds an unpaired surrogate (\\uD800-\\uDFFF)") from None
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:24]} is too large")
+    return value
+
+
 def parse_json(raw: bytes, path: str = "body") -> Any:
-    """Parse a request body as strict JSON: UTF-8, no duplicate keys, no NaN/Infinity."""
+    """Parse a request body as strict JSON: UTF-8, no duplicate keys, no NaN/Infinity.
+
+    A number too large for a float is refused too: Python would read it as infinity,
+    which no JSON (nor PostgreSQL's jsonb) can hold.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -68,9 +100,16 @@ def parse_json(raw: bytes, path: str = "body") -> Any:
             errors=[{"path": path, "message": "invalid UTF-8"}],
         ) from None
     try:
-        return json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        # The float check only where a huge number may be: it costs a call per number.
+        value = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite if _HUGE_NUMBER.search(text) else None,
         )
+        if _SURROGATE_ESCAPE.search(text):
+            _without_lone_surrogates(value)
+        return value
     except ValueError as exc:
         raise BadRequest(
             f"The {path} is not valid JSON: {exc}",

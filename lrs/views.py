@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 from werkzeug.http import http_date
 
+from core import jsoncodec
 from core.db import db
 from core.errors import BadRequest
 from core.schemas import parse_json
@@ -170,7 +171,7 @@ def _collect_activity_ids(value: Any, out: set[str]) -> None:
 def _respond(body: Any, statements: list[Statement], with_attachments: bool) -> Response:
     newest: datetime | None = max((s.stored for s in statements), default=None)
     if with_attachments:
-        parts = [({"Content-Type": "application/json"}, json.dumps(body).encode())]
+        parts = [({"Content-Type": "application/json"}, jsoncodec.dumps_bytes(body))]
         for attachment in queries.attachments_for(statements):
             parts.append(
                 (
