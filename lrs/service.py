@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import jsoncodec
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict, Forbidden
 from lrs import schemas
@@ -354,32 +355,36 @@ def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
     """
     existing: dict[str, dict[str, Any]] = {}
     voided: set[str] = set()
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
-        # PostgreSQL: one array parameter, so the query text (and its parsing and plan)
-        # is the same for every batch size; SQLite: a plain IN list.
-        wanted = _any_of(chunk) if on_postgresql else chunk
-        stored = select(Statement.statement_id, Statement.data, literal(False)).where(
-            Statement.statement_id == wanted if on_postgresql else Statement.statement_id.in_(chunk)
-        )
-        targets = select(Statement.object_ref, null(), literal(True)).where(
-            Statement.object_ref == wanted if on_postgresql else Statement.object_ref.in_(chunk),
-            Statement.verb_id == VOIDED_VERB,
-        )
-        for statement_id, data, is_target in db.session.execute(union_all(stored, targets)):
-            if is_target:
-                voided.add(statement_id)
-            else:
-                existing[statement_id] = data
+    dialect = db.session.get_bind().dialect.name
+    # All the ids in one parameter (PostgreSQL: an array; SQLite: a JSON array), so the
+    # query is built and compiled once, whatever the batch size.
+    wanted = ids if dialect == "postgresql" else jsoncodec.dumps(ids)
+    rows = db.session.execute(_lookup_query(dialect), {"ids": wanted})
+    for statement_id, data, is_target in rows:
+        if is_target:
+            voided.add(statement_id)
+        else:
+            existing[statement_id] = data
     return existing, voided
 
 
-def _any_of(values: list[str]) -> Any:
-    """``= ANY(:array)`` for PostgreSQL."""
-    from sqlalchemy.dialects.postgresql import ARRAY
+@cache
+def _lookup_query(dialect: str) -> Any:
+    """The query behind ``_lookup``, built once per dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
 
-    return any_(bindparam("ids", values, type_=ARRAY(String)))
+        ids: Any = any_(bindparam("ids", type_=ARRAY(String)))
+        by_id, by_ref = Statement.statement_id == ids, Statement.object_ref == ids
+    else:
+        each = func.json_each(bindparam("ids", type_=String)).table_valued("value")
+        listed = select(each.c.value)
+        by_id, by_ref = Statement.statement_id.in_(listed), Statement.object_ref.in_(listed)
+    stored = select(Statement.statement_id, Statement.data, literal(False)).where(by_id)
+    targets = select(Statement.object_ref, null(), literal(True)).where(
+        by_ref, Statement.verb_id == VOIDED_VERB
+    )
+    return union_all(stored, targets)
 
 
 def store_statements(
@@ -648,7 +653,7 @@ def _copy_rows(connection: Connection, prepared: Prepared) -> list[int]:
         with cursor.copy(f"COPY lrs_statement ({columns}) FROM STDIN") as copy:
             for pk, row in zip(pks, prepared.rows, strict=True):
                 values = [row[name] for name in _STATEMENT_COLUMNS]
-                values[1] = Jsonb(values[1])
+                values[1] = Jsonb(values[1], dumps=jsoncodec.dumps_bytes)
                 copy.write_row((pk, *values))
         with cursor.copy(
             "COPY lrs_statement_filter (kind, key_hash, statement_pk) FROM STDIN"
@@ -756,7 +761,7 @@ def _definition_digest(definition: dict[str, Any]) -> bytes:
 
     Key order counts: a reordered copy is only a cache miss, which costs one read.
     """
-    return hashlib.blake2b(repr(definition).encode(), digest_size=16).digest()
+    return hashlib.blake2b(jsoncodec.dumps_bytes(definition), digest_size=16).digest()
 
 
 def _update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
