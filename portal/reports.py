@@ -22,7 +22,19 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Forbidden
@@ -90,31 +102,54 @@ def _is_outcome(statement: dict[str, Any]) -> bool:
     )
 
 
-def _course_by_registration(registrations: set[str]) -> dict[str, int]:
-    """The course of each registration: a classroom session's, else a player attempt's.
+# (registration, verb, user id, actor name) of the outcome rows a registration has.
+OutcomeKey = tuple[str, str, int | None, str]
 
-    One query for both (it runs for every outcome statement stored).
+
+def _registration_facts(registrations: set[str]) -> tuple[dict[str, int], set[OutcomeKey]]:
+    """Each registration's course, and the outcome rows it has already.
+
+    The course is a classroom session's, else a player attempt's.  One query for both
+    answers: it runs for every outcome statement stored.
     """
     if not registrations:
-        return {}
+        return {}, set()
+    no_int, no_text = null().cast(Integer), null().cast(String)
     queries = [
         select(
-            ClassroomSession.registration, ClassroomSession.course_id, literal(0).label("src")
-        ).where(ClassroomSession.registration.in_(registrations))
+            ClassroomSession.registration,
+            ClassroomSession.course_id,
+            literal(0).label("src"),
+            no_text.label("verb"),
+            no_int.label("user_id"),
+            no_text.label("actor_name"),
+        ).where(ClassroomSession.registration.in_(registrations)),
+        select(
+            Completion.registration,
+            no_int,
+            literal(2),
+            Completion.verb,
+            Completion.user_id,
+            Completion.actor_name,
+        ).where(Completion.registration.in_(registrations)),
     ]
     attempts = db.metadata.tables.get("player_attempt")
     if attempts is not None:
         queries.append(
-            select(attempts.c.registration, attempts.c.course_id, literal(1)).where(
-                attempts.c.registration.in_(registrations)
-            )
+            select(
+                attempts.c.registration, attempts.c.course_id, literal(1), no_text, no_int, no_text
+            ).where(attempts.c.registration.in_(registrations))
         )
-    found: dict[str, int] = {}
-    for registration, course_id, _ in sorted(
+    courses: dict[str, int] = {}
+    seen: set[OutcomeKey] = set()
+    for registration, course_id, src, verb, user_id, actor_name in sorted(
         db.session.execute(union_all(*queries)).all(), key=lambda r: -r[2]
     ):
-        found[registration] = course_id  # sessions (src 0) last, so they win
-    return found
+        if src == 2:
+            seen.add((registration, verb, user_id, actor_name))
+        else:
+            courses[registration] = course_id  # sessions (src 0) last, so they win
+    return courses, seen
 
 
 def _completion_time(statement: dict[str, Any]) -> datetime:
@@ -149,23 +184,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
         registrations = {
             str(r) for s in outcomes if (r := (s.get("context") or {}).get("registration"))
         }
-        by_registration = _course_by_registration(registrations)
-        # One row per learner, registration and verb: a multi-SCO attempt completes once.
-        seen = (
-            {
-                (r, v, u, n)
-                for r, v, u, n in db.session.execute(
-                    select(
-                        Completion.registration,
-                        Completion.verb,
-                        Completion.user_id,
-                        Completion.actor_name,
-                    ).where(Completion.registration.in_(registrations))
-                )
-            }
-            if registrations
-            else set()
-        )
+        by_registration, seen = _registration_facts(registrations)
         rows = []
         for s in outcomes:
             registration = (s.get("context") or {}).get("registration")

@@ -316,6 +316,27 @@ def test_portal_projection_skips_objectives_and_counts_an_attempt_once(org, xapi
     assert rows(app) == [(org["lea"], org["course"], org["social"], "completed", None)]
 
 
+def test_portal_projection_counts_an_attempt_once_across_requests(org, xapi, app):
+    """The second SCO's completion arrives in a later request: the stored row is found."""
+    registration = str(uuid.uuid4())
+    sco = f"{org['home']}/xapi/activities/course/{org['course']}/sco/"
+    for n in ("a", "b"):
+        statement = outcome(org, "lea", "completed")
+        statement["object"]["id"] = sco + n
+        statement["context"] = {
+            "registration": registration,
+            "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]},
+        }
+        assert xapi.post("statements", statement).status_code == 200
+    passed = outcome(org, "lea", "passed")
+    passed["context"] = {"registration": registration}
+    assert xapi.post("statements", passed).status_code == 200
+    assert sorted(rows(app)) == [
+        (org["lea"], org["course"], org["social"], "completed", None),
+        (org["lea"], org["course"], org["social"], "passed", None),
+    ]
+
+
 @pytest.mark.parametrize(
     ("today", "n", "expected"),
     [((2026, 3, 5), 11, "2025-04"), ((2026, 12, 31), 11, "2026-01"), ((2026, 1, 1), 0, "2026-01")],
