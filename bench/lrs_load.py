@@ -40,6 +40,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,7 @@ ALL_SCENARIOS = [
     "warm",
     "whoami",
     "post-single",
+    "alternating",
     "put",
     "post-batch",
     "batch-conc",
@@ -372,6 +374,61 @@ def run_clients(
     return result
 
 
+def run_alternating(
+    cfg: argparse.Namespace, workers: list[int], streams: Iterator[int]
+) -> dict[str, Any]:
+    """whoami and post-single in turns (``--rounds`` of each, ``--seconds`` for each kind).
+
+    The machine's speed drifts by a third within minutes here, so the two scenarios run
+    back to back once can see different machines; in short turns both see the same
+    drift, and the ratio of their summed rates compares like with like.
+    """
+    turn = cfg.seconds / cfg.rounds
+    totals = {name: {"requests": 0, "seconds": 0.0, "cpu_s": 0.0} for name in KINDS}
+    rounds = []
+    for _ in range(cfg.rounds):
+        rates = {}
+        for name in KINDS:
+            cpu0 = lrs_server.process_jiffies(workers)
+            r = run_clients(cfg, name, cfg.clients, cfg.requests, turn, next(streams))
+            cpu_s = (lrs_server.process_jiffies(workers) - cpu0) / os.sysconf("SC_CLK_TCK")
+            if r["non_2xx"] or r["errors"]:
+                raise SystemExit(f"alternating: {name} had failures: {r['statuses']}")
+            for key, value in (("requests", r["requests"]), ("seconds", r["seconds"])):
+                totals[name][key] += value
+            totals[name]["cpu_s"] += cpu_s
+            rates[name] = r["requests_per_s"]
+        rounds.append(round(rates["post-single"] / rates["whoami"], 3))
+    rate = {n: t["requests"] / t["seconds"] for n, t in totals.items()}
+    per_cpu = {n: t["requests"] / t["cpu_s"] for n, t in totals.items() if t["cpu_s"]}
+    requests = sum(t["requests"] for t in totals.values())
+    wall = sum(t["seconds"] for t in totals.values())
+    return {
+        "scenario": "alternating",
+        "clients": cfg.clients,
+        "requests": requests,
+        "statements": totals["post-single"]["requests"],
+        "seconds": wall,
+        "requests_per_s": requests / wall,
+        "statements_per_s": totals["post-single"]["requests"] / wall,
+        "p50_ms": 0.0,
+        "p95_ms": 0.0,
+        "p99_ms": 0.0,
+        "non_2xx": 0,
+        "errors": 0,
+        "whoami_requests_per_s": round(rate["whoami"], 1),
+        "post_single_requests_per_s": round(rate["post-single"], 1),
+        "ratio": round(rate["post-single"] / rate["whoami"], 3),
+        "ratio_per_worker_cpu_s": round(per_cpu["post-single"] / per_cpu["whoami"], 3)
+        if len(per_cpu) == 2
+        else None,
+        "round_ratios": rounds,
+    }
+
+
+KINDS = ("whoami", "post-single")
+
+
 # -- paging with worker memory sampling ------------------------------------------------
 
 
@@ -602,6 +659,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--seconds", type=float, default=15.0, help="time bound of each scenario")
     p.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="turns of whoami and post-single in the scenario 'alternating'",
+    )
+    p.add_argument(
         "--warm",
         type=int,
         default=20000,
@@ -803,6 +866,8 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
             cfg, "post-single", cfg.clients, cfg.requests, cfg.seconds, next(streams)
         ),
     )
+    if "whoami" in results and "skipped" not in results["whoami"]:
+        step("alternating", lambda: run_alternating(cfg, workers, streams))
     step(
         "put",
         lambda: run_clients(cfg, "put", cfg.clients, cfg.requests, cfg.seconds, next(streams)),

@@ -126,6 +126,17 @@ def evaluate(
                 cost_ratio >= TARGET_SINGLE_VS_TRIVIAL,
                 f"{cost_single:.0f} vs {cost_whoami:.0f} requests per worker CPU-second",
             )
+    alternating = results.get("alternating")
+    if alternating and alternating.get("ratio"):
+        add(
+            "single POST / trivial, in alternating turns",
+            alternating["ratio"],
+            f">= {TARGET_SINGLE_VS_TRIVIAL}",
+            alternating["ratio"] >= TARGET_SINGLE_VS_TRIVIAL,
+            f"{alternating['post_single_requests_per_s']:.0f} vs "
+            f"{alternating['whoami_requests_per_s']:.0f} req/s; per worker CPU-s "
+            f"{alternating['ratio_per_worker_cpu_s']}; turns {alternating['round_ratios']}",
+        )
     for name in ("post-batch", "batch-conc"):
         r = results.get(name)
         if r and r.get("requests"):
