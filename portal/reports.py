@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    bindparam,
     case,
     delete,
     func,
@@ -114,6 +115,32 @@ def _registration_facts(registrations: set[str]) -> tuple[dict[str, int], set[Ou
     """
     if not registrations:
         return {}, set()
+    courses: dict[str, int] = {}
+    seen: set[OutcomeKey] = set()
+    found = db.session.execute(_registration_facts_query(), {"registrations": list(registrations)})
+    for registration, course_id, src, verb, user_id, actor_name in sorted(
+        found.all(), key=lambda r: -r[2]
+    ):
+        if src == 2:
+            seen.add((registration, verb, user_id, actor_name))
+        else:
+            courses[registration] = course_id  # sessions (src 0) last, so they win
+    return courses, seen
+
+
+@cache
+def _units_query() -> Any:
+    """Learners' units by user id (built once, as the query below)."""
+    return select(User.id, User.unit_id).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _registration_facts_query() -> Any:
+    """The union behind ``_registration_facts``, built once.
+
+    (Building and hashing it anew for each statement cost more than running it.)
+    """
+    wanted = bindparam("registrations", expanding=True)
     no_int, no_text = null().cast(Integer), null().cast(String)
     queries = [
         select(
@@ -123,7 +150,7 @@ def _registration_facts(registrations: set[str]) -> tuple[dict[str, int], set[Ou
             no_text.label("verb"),
             no_int.label("user_id"),
             no_text.label("actor_name"),
-        ).where(ClassroomSession.registration.in_(registrations)),
+        ).where(ClassroomSession.registration.in_(wanted)),
         select(
             Completion.registration,
             no_int,
@@ -131,25 +158,16 @@ def _registration_facts(registrations: set[str]) -> tuple[dict[str, int], set[Ou
             Completion.verb,
             Completion.user_id,
             Completion.actor_name,
-        ).where(Completion.registration.in_(registrations)),
+        ).where(Completion.registration.in_(wanted)),
     ]
     attempts = db.metadata.tables.get("player_attempt")
     if attempts is not None:
         queries.append(
             select(
                 attempts.c.registration, attempts.c.course_id, literal(1), no_text, no_int, no_text
-            ).where(attempts.c.registration.in_(registrations))
+            ).where(attempts.c.registration.in_(wanted))
         )
-    courses: dict[str, int] = {}
-    seen: set[OutcomeKey] = set()
-    for registration, course_id, src, verb, user_id, actor_name in sorted(
-        db.session.execute(union_all(*queries)).all(), key=lambda r: -r[2]
-    ):
-        if src == 2:
-            seen.add((registration, verb, user_id, actor_name))
-        else:
-            courses[registration] = course_id  # sessions (src 0) last, so they win
-    return courses, seen
+    return union_all(*queries)
 
 
 def _completion_time(statement: dict[str, Any]) -> datetime:
@@ -175,9 +193,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
     if outcomes:
         user_ids = {u for s in outcomes if (u := _user_id(s["actor"], home)) is not None}
         units = (
-            dict(
-                db.session.execute(select(User.id, User.unit_id).where(User.id.in_(user_ids))).all()
-            )
+            dict(db.session.execute(_units_query(), {"ids": list(user_ids)}).all())
             if user_ids
             else {}
         )
