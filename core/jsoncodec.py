@@ -12,15 +12,16 @@ Lone surrogates, which orjson refuses too, are refused in request bodies
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
-# A run of 20 digits may be an integer orjson would read as a float (beyond 2**64).
-_LONG_NUMBER = re.compile(r"\d{20}")
-_LONG_NUMBER_BYTES = re.compile(rb"\d{20}")
+# A run of 20 digits may be an integer orjson would read as a float (beyond 2**64).  Found
+# by mapping every digit to "0" (bytes.translate, a C table lookup): a regular
+# expression searching for it cost more than orjson's parse of the whole statement.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_TWENTY_DIGITS = b"0" * 20
 
 
 def dumps_bytes(value: Any) -> bytes:
@@ -41,10 +42,8 @@ def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """Read JSON text as ``json.loads`` would, integers of any size kept exact."""
     if isinstance(text, memoryview):
         text = bytes(text)
-    if isinstance(text, str):
-        if _LONG_NUMBER.search(text):
-            return json.loads(text)
-    elif _LONG_NUMBER_BYTES.search(text):
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if _TWENTY_DIGITS in raw.translate(_DIGITS_TO_ZERO):
         return json.loads(text)
     try:
         return orjson.loads(text)
