@@ -297,20 +297,22 @@ def test_portal_assignments_need_the_manager_role(portal, login):
     assert login(portal.user(role="author")).get("/manage/assignments").status_code == 403
 
 
+def sco_completed(org, registration: str, sco: str) -> dict:
+    """Lea's completion of one SCO of the course, in one registration (a player attempt)."""
+    statement = outcome(org, "lea", "completed")
+    statement["object"]["id"] = f"{org['home']}/xapi/activities/course/{org['course']}/sco/{sco}"
+    statement["context"] = {
+        "registration": registration,
+        "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]},
+    }
+    return statement
+
+
 def test_portal_projection_skips_objectives_and_counts_an_attempt_once(org, xapi, app):
     registration = str(uuid.uuid4())
-    sco = f"{org['home']}/xapi/activities/course/{org['course']}/sco/"
-    batch = []
-    for n in ("a", "b"):
-        statement = outcome(org, "lea", "completed")
-        statement["object"]["id"] = sco + n
-        statement["context"] = {
-            "registration": registration,
-            "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]},
-        }
-        batch.append(statement)
+    batch = [sco_completed(org, registration, n) for n in ("a", "b")]
     objective = outcome(org, "lea", "passed")
-    objective["object"]["id"] = sco + "a/objectives/obj1"
+    objective["object"]["id"] = batch[0]["object"]["id"] + "/objectives/obj1"
     batch.append(objective)
     assert xapi.post("statements", batch).status_code == 200
     assert rows(app) == [(org["lea"], org["course"], org["social"], "completed", None)]
@@ -319,15 +321,8 @@ def test_portal_projection_skips_objectives_and_counts_an_attempt_once(org, xapi
 def test_portal_projection_counts_an_attempt_once_across_requests(org, xapi, app):
     """The second SCO's completion arrives in a later request: the stored row is found."""
     registration = str(uuid.uuid4())
-    sco = f"{org['home']}/xapi/activities/course/{org['course']}/sco/"
     for n in ("a", "b"):
-        statement = outcome(org, "lea", "completed")
-        statement["object"]["id"] = sco + n
-        statement["context"] = {
-            "registration": registration,
-            "contextActivities": {"grouping": [{"id": f"{org['home']}/courses/{org['course']}"}]},
-        }
-        assert xapi.post("statements", statement).status_code == 200
+        assert xapi.post("statements", sco_completed(org, registration, n)).status_code == 200
     passed = outcome(org, "lea", "passed")
     passed["context"] = {"registration": registration}
     assert xapi.post("statements", passed).status_code == 200
