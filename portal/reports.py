@@ -140,7 +140,7 @@ def _registration_facts_query() -> Any:
 
     (Building and hashing it anew for each statement cost more than running it.)
     """
-    wanted = bindparam("registrations", expanding=True)
+    wanted: Any = bindparam("registrations", expanding=True)
     no_int, no_text = null().cast(Integer), null().cast(String)
     queries = [
         select(
