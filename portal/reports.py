@@ -200,6 +200,7 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
         registrations = {
             str(r) for s in outcomes if (r := (s.get("context") or {}).get("registration"))
         }
+        # One row per learner, registration and verb: a multi-SCO attempt completes once.
         by_registration, seen = _registration_facts(registrations)
         rows = []
         for s in outcomes:
