@@ -52,9 +52,15 @@ class Config:
     )
     # Accept a zip whose only content is the package zip (as some tools export).
     PACKAGE_ZIP_ALLOW_NESTED: bool = as_bool(os.environ.get("PACKAGE_ZIP_ALLOW_NESTED"), True)
-    # Origin that serves uploaded content and the player's runtime frame (DESIGN.md, security
-    # model); the player page stays on the portal's origin. Empty: all on one host.
+    # Origin that serves uploaded content and the player's runtime frame (core/origins.py);
+    # the player page stays on the portal's origin. Needs PORTAL_URL.
     CONTENT_ORIGIN: str = os.environ.get("CONTENT_ORIGIN", "")
+    # Without CONTENT_ORIGIN: a second port of this server that is the content origin
+    # (``make run`` listens on PORT and CONTENT_PORT). 0 and no CONTENT_ORIGIN: one origin
+    # for everything, content not isolated (tests, development only).
+    CONTENT_PORT: int = as_int(os.environ.get("CONTENT_PORT"), 0)
+    # The portal's port when CONTENT_PORT is used (where the content port sends portal pages).
+    PORT: int = as_int(os.environ.get("PORT"), 5000)
     # Browser clients of the LRS: "*" or a space separated list of origins.
     XAPI_CORS_ORIGINS: str = os.environ.get("XAPI_CORS_ORIGINS", "*")
     # Largest number of statements one GET returns (clients may ask for fewer).
@@ -62,7 +68,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = as_bool(os.environ.get("SESSION_COOKIE_SECURE"))
-    # Where the portal lives, for the player's link back when CONTENT_ORIGIN is another host.
+    # Where the portal lives (required with CONTENT_ORIGIN): the player's link back, and where
+    # the content origin sends pages that only the portal serves.
     PORTAL_URL: str = os.environ.get("PORTAL_URL", "")
     # The xAPI endpoint given to cmi5/xAPI content (default: this host's /xapi/).
     LRS_ENDPOINT: str = os.environ.get("LRS_ENDPOINT", "")

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from config import BASE_DIR, Config
-from core import jsoncodec
+from core import jsoncodec, origins
 from core.db import db
 from core.errors import register_error_handlers
 
@@ -62,4 +62,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     packages.init_app(app)
     portal.init_app(app)
     player.init_app(app)
+    origins.init_app(app)
     return app

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from core import origins
 from core.errors import AppError, BadRequest
 from lrs.auth import authenticate, remember_version
 
@@ -217,5 +218,7 @@ def init_app(app: Flask) -> None:
     from lrs import cli, document_views, views  # noqa: F401  (register routes on bp)
 
     app.register_blueprint(bp)
+    # Content calls the LRS from the content origin (HTTP Basic, no cookies).
+    origins.allow_on_content_host(app, bp.name)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     app.cli.add_command(cli.credentials)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from core import origins
+
 bp = Blueprint("packages", __name__, url_prefix="/api/packages")
 content_bp = Blueprint("content", __name__, url_prefix="/content")
 
@@ -20,4 +22,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(content_bp)
+    origins.allow_on_content_host(app, content_bp.name)
     app.cli.add_command(packages_cli)

@@ -250,9 +250,11 @@ def find_file(version_id: int, path: str) -> PackageFile | None:
 
 
 def find_content_file(key: str, path: str) -> PackageFile | None:
-    """Return the file at ``path`` of the version named by ``key`` (its id or its content hash)."""
-    if key.isdigit():
-        return find_file(int(key), path)
+    """Return the file at ``path`` of the version whose content hash is ``key``.
+
+    Never by version id: ids can be counted, hashes cannot (content URLs are the only
+    key to an unpublished course's files).
+    """
     if len(key) != 64 or key.strip("0123456789abcdef"):
         return None
     return db.session.scalar(

@@ -8,20 +8,19 @@ directory, so nothing outside the package can be reached.
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Response, current_app, redirect, request, send_file
 
+from core import origins
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from core.schemas import load
-from packages import bp, content_bp, service
+from packages import bp, content_bp, service, serving
 from packages.report import PackageRefused
 from packages.schemas import (
     CourseSchema,
@@ -33,7 +32,8 @@ from packages.schemas import (
 from portal.models import User
 from portal.service import authenticate_user
 
-UPLOAD_ROLES = ("author", "admin")
+# Uploads, edits and every read of the API (manifests and drafts are authors' business).
+AUTHOR_ROLES = ("author", "admin")
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
 _CHUNK = 1024 * 1024
 _AUTH_HEADERS = {"WWW-Authenticate": 'Basic realm="Kompetens", charset="UTF-8"'}
@@ -66,7 +66,7 @@ def _user(*roles: str) -> User:
 
 def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Run an upload (multipart ``file`` or a raw zip body) through the import service."""
-    _user(*UPLOAD_ROLES)
+    _user(*AUTHOR_ROLES)
     if course_id is not None:
         service.get_course(course_id)
     upload = request.files.get("file")
@@ -138,7 +138,7 @@ def post_version(course_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 @bp.get("/courses")
 def get_courses() -> dict[str, Any]:
     """List courses (optionally ``?unit=`` for one unit's and the shared ones)."""
-    _user()
+    _user(*AUTHOR_ROLES)
     courses = service.list_courses(request.args.get("unit"))
     return {"courses": CourseSchema(many=True).dump(courses)}
 
@@ -146,7 +146,7 @@ def get_courses() -> dict[str, Any]:
 @bp.get("/courses/<int:course_id>")
 def get_course(course_id: int) -> dict[str, Any]:
     """Show a course with its versions and the version new attempts get."""
-    _user()
+    _user(*AUTHOR_ROLES)
     course = service.get_course(course_id)
     latest = service.latest_published_version(course)
     body: dict[str, Any] = CourseSchema().dump(course)
@@ -158,7 +158,7 @@ def get_course(course_id: int) -> dict[str, Any]:
 @bp.patch("/courses/<int:course_id>")
 def patch_course(course_id: int) -> dict[str, Any]:
     """Edit a course's metadata or publish it."""
-    _user(*UPLOAD_ROLES)
+    _user(*AUTHOR_ROLES)
     changes = load(CourseUpdateSchema(), request.get_json(silent=True), "course")
     service.check_owner_unit(changes.get("owner_unit"))
     course = service.update_course(service.get_course(course_id), **changes)
@@ -169,7 +169,7 @@ def patch_course(course_id: int) -> dict[str, Any]:
 @bp.get("/courses/<int:course_id>/versions")
 def get_versions(course_id: int) -> dict[str, Any]:
     """List a course's versions, oldest first."""
-    _user()
+    _user(*AUTHOR_ROLES)
     course = service.get_course(course_id)
     return {"versions": VersionSchema(many=True).dump(service.list_versions(course))}
 
@@ -177,7 +177,7 @@ def get_versions(course_id: int) -> dict[str, Any]:
 @bp.get("/versions/<int:version_id>")
 def get_version(version_id: int) -> dict[str, Any]:
     """One version with its parsed manifest and launch URLs on the content origin."""
-    _user()
+    _user(*AUTHOR_ROLES)
     version = service.get_version(version_id)
     body: dict[str, Any] = VersionDetailSchema().dump(version)
     body["launch"] = [
@@ -188,49 +188,43 @@ def get_version(version_id: int) -> dict[str, Any]:
 
 # -- content files ----------------------------------------------------------------------
 
-# Types browsers need right for content to work, whatever the host's mime.types says.
-_TYPES = {
-    ".html": "text/html", ".htm": "text/html", ".js": "text/javascript",
-    ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json",
-    ".xml": "application/xml", ".xsd": "application/xml", ".svg": "image/svg+xml",
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-    ".webp": "image/webp", ".ico": "image/x-icon", ".mp4": "video/mp4", ".m4v": "video/mp4",
-    ".webm": "video/webm", ".ogv": "video/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
-    ".ogg": "audio/ogg", ".wav": "audio/wav", ".vtt": "text/vtt", ".woff": "font/woff",
-    ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf", ".pdf": "application/pdf",
-    ".txt": "text/plain", ".swf": "application/x-shockwave-flash", ".wasm": "application/wasm",
-}  # fmt: skip
-_IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def content_type(path: str) -> str:
-    """Return the Content-Type for a package file (no charset: old content declares its own)."""
-    ext = os.path.splitext(path)[1].lower()
-    return _TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
-
 
 @content_bp.get("/<string:key>/<path:path>")
 def get_content(key: str, path: str) -> Response:
-    """Serve a file of a version (``key`` = version id or content hash), with Range support."""
-    origin = current_app.config.get("CONTENT_ORIGIN") or ""
-    if origin and urlsplit(origin).netloc != request.host:
-        # Untrusted content never runs on the portal's origin (DESIGN.md, security model).
-        return redirect(origin.rstrip("/") + request.full_path.rstrip("?"), 308)  # type: ignore[return-value]
+    """Serve a file of a version (``key`` = its content hash), with Range support.
+
+    Only on the content origin (core/origins.py); asked for on the portal's, the request
+    is sent there. ``key`` is the version's content hash, never its id: content URLs
+    cannot be counted through, so an unpublished course is reachable only by someone
+    who was given its URL (its author, a learner it was launched for).
+    """
+    if origins.isolated() and not origins.on_content_host():
+        target = origins.content_origin() + request.full_path.rstrip("?")
+        return redirect(target, 308)  # type: ignore[return-value]
     found = service.find_content_file(key, path)
     if found is None:
         raise NotFound(f"No file {path!r} in package {key!r}")
     storage = service.get_storage()
     local = storage.local_path(found.sha256)
     source: Any = str(local) if local is not None else storage.open(found.sha256)
+    mimetype = serving.content_type(path)
     response = send_file(
-        source,
-        mimetype=content_type(path),
-        conditional=True,
-        etag=found.sha256,
-        max_age=31536000,
+        source, mimetype=mimetype, conditional=True, etag=found.sha256, max_age=31536000
     )
-    response.headers["Content-Type"] = content_type(path)
-    response.headers["Cache-Control"] = _IMMUTABLE
+    response.headers["Content-Type"] = mimetype
+    response.headers["Cache-Control"] = serving.IMMUTABLE
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Accept-Ranges"] = "bytes"
+    # The policy depends on how the file was asked for (Fetch Metadata): a browser cache
+    # must not answer a page load with a frame load's copy.
+    response.vary.update(("Sec-Fetch-Dest", "Sec-Fetch-Site"))
+    own = origins.own_origin()
+    portal = origins.portal_origin()
+    ancestors = "'self'" if portal in ("", own) else f"'self' {portal}"
+    response.headers["Content-Security-Policy"] = serving.content_policy(
+        request.headers.get("Sec-Fetch-Dest"),
+        request.headers.get("Sec-Fetch-Site"),
+        origins.isolated(),
+        ancestors,
+    )
     return response

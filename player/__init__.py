@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from core import origins
+
 bp = Blueprint(
     "player",
     __name__,
@@ -29,3 +31,21 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(launch_bp)
+    # The runtime frame, its scripts and JSON API, and the cmi5 fetch and return URLs
+    # live on the content origin; the player page and the launch entries do not.
+    origins.allow_on_content_host(
+        app,
+        *(
+            f"{bp.name}.{name}"
+            for name in (
+                "runtime_frame",
+                "returned",
+                "scorm_again",
+                "static",
+                "post_commit",
+                "post_navigate",
+                "get_attempt",
+                "post_cmi5_fetch",
+            )
+        ),
+    )

@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext
 
 from config import BASE_DIR
+from core import origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
@@ -97,46 +98,11 @@ def learner_result(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "message": REFUSALS.get(str(code), REFUSED), "detail": result.get("message")}
 
 
-def _origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of an absolute URL, or "" when it has none."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _content_origin() -> str:
-    return str(current_app.config.get("CONTENT_ORIGIN") or "").rstrip("/")
-
-
-def _own_origin() -> str:
-    return _origin_of(request.host_url)
-
-
-def _on_content_host() -> bool:
-    """Whether this request came to the CONTENT_ORIGIN host."""
-    origin = _content_origin()
-    return bool(origin) and urlsplit(origin).netloc == request.host
-
-
 def _on_content_origin() -> Response | None:
-    """Redirect to CONTENT_ORIGIN when this request came to another host."""
-    origin = _content_origin()
-    if origin and urlsplit(origin).netloc != request.host:
-        return redirect(origin + request.full_path.rstrip("?"), 303)  # type: ignore[return-value]
-    return None
-
-
-def _on_portal_origin() -> Response | None:
-    """Redirect the player page to PORTAL_URL when it was asked for on CONTENT_ORIGIN.
-
-    Without PORTAL_URL the portal's host is unknown here (a cmi5 AU in a window of its own
-    comes back through the content host): the page is then served where it was asked
-    for, and has the runtime frame on its own origin, as in the one-host setup.
-    """
-    portal = _origin_of(str(current_app.config.get("PORTAL_URL") or ""))
-    if portal and _on_content_host() and urlsplit(portal).netloc != request.host:
-        return redirect(portal + request.full_path.rstrip("?"), 303)  # type: ignore[return-value]
+    """Send a runtime-frame request that came to the portal's origin to the content origin."""
+    if origins.isolated() and not origins.on_content_host():
+        target = origins.content_origin() + request.full_path.rstrip("?")
+        return redirect(target, 303)  # type: ignore[return-value]
     return None
 
 
@@ -144,14 +110,12 @@ def _ui_origin(value: str | None) -> str:
     """The player page's origin, as the runtime frame is told it (its ``ui`` parameter).
 
     The frame posts its messages only there, accepts messages only from there, and may
-    only be framed by it (CSP ``frame-ancestors``). With PORTAL_URL set, that is the only
-    other origin allowed.
+    only be framed by it (CSP ``frame-ancestors``): it must be the portal's origin.
     """
-    origin = _origin_of(value or "")
+    origin = origins.origin_of(value or "")
     if not origin or (value or "").rstrip("/").lower() != origin:
         raise BadRequest("The runtime frame needs the player page's origin (ui)")
-    portal = _origin_of(str(current_app.config.get("PORTAL_URL") or ""))
-    if portal and origin not in (portal, _own_origin()):
+    if origin != origins.portal_origin():
         raise BadRequest("The player page is not on the portal's origin")
     return origin
 
@@ -202,9 +166,6 @@ def shell(token: str) -> Response:
     Served on the portal's origin, in the learner's language (portal.i18n); it holds no
     SCORM API and reaches the content only through the runtime frame's messages.
     """
-    moved = _on_portal_origin()
-    if moved is not None:
-        return moved
     attempt = service.attempt_for_token(token)
     version = service.version_of(attempt)
     toc = [
@@ -212,9 +173,8 @@ def shell(token: str) -> Response:
         for n in service.nodes(version)
         if n.visible
     ]
-    own = _own_origin()
-    # On the content host itself (no PORTAL_URL to go to), the frame stays on this origin.
-    content = _content_origin() if _content_origin() and not _on_content_host() else own
+    own = origins.own_origin()
+    content = origins.content_origin() or own
     query = {"ui": own}
     if request.args.get("returned") == "1":
         query["returned"] = "1"
@@ -222,10 +182,9 @@ def shell(token: str) -> Response:
     review = service.in_review(attempt)
     config: dict[str, Any] = {
         "runtime": runtime_url,
-        "contentOrigin": _origin_of(content) or own,
+        "contentOrigin": content,
         "messages": {text: gettext(text) for text in PLAYER_MESSAGES},
     }
-    portal_url = current_app.config.get("PORTAL_URL") or None
     html = render_template(
         "player/shell.html",
         title=version.title or gettext("Course"),
@@ -234,10 +193,17 @@ def shell(token: str) -> Response:
         show_toc=len([t for t in toc if t["launchable"]]) > 1,
         config=config,
         review=review,
-        # Back to the portal: PORTAL_URL, or this host, which is the portal's.
-        return_url=portal_url or url_for("portal.home"),
+        return_url=url_for("portal.home"),
     )
-    return _html(html)
+    response = _html(html)
+    # The page frames the runtime frame (content origin) and nothing else, and no other
+    # site may frame the page itself.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'; frame-src {content}; frame-ancestors 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
 
 
 @bp.get("/<string:token>/runtime")
@@ -269,7 +235,7 @@ def runtime_frame(token: str) -> Response:
     )
     response = _html(html)
     # Only the player page may frame it (CSP Level 2, frame-ancestors).
-    ancestors = "'self'" if ui == _own_origin() else ui
+    ancestors = "'self'" if ui == origins.own_origin() else ui
     response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
     return response
 
@@ -293,7 +259,7 @@ _RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Retur
 def returned(token: str) -> Response:
     """Where a cmi5 AU goes when it exits (its ``returnURL``)."""
     service.attempt_for_token(token)
-    target = json.dumps(f"{bp.url_prefix}/{token}?returned=1")
+    target = json.dumps(f"{origins.portal_origin()}{bp.url_prefix}/{token}?returned=1")
     response = Response(_RETURNED % target, mimetype="text/html")
     response.headers["Cache-Control"] = _NO_STORE
     return response

@@ -120,10 +120,28 @@ def split_origin(app: Flask, live_server: LiveServer) -> Iterator[str]:
     development (README, security). Yields the content origin.
     """
     origin = live_server.url.replace("127.0.0.1", "localhost")
-    app.config["CONTENT_ORIGIN"] = origin
+    app.config.update(CONTENT_ORIGIN=origin, PORTAL_URL=live_server.url)
     yield origin
     live_server.wait_idle()
-    app.config["CONTENT_ORIGIN"] = ""
+    app.config.update(CONTENT_ORIGIN="", PORTAL_URL="")
+
+
+@pytest.fixture
+def content_port(app: Flask, live_server: LiveServer) -> Iterator[str]:
+    """What ``make run`` sets up: content on a second port of the same server.
+
+    The portal stays at ``http://127.0.0.1:PORT``; a second server for the same app
+    answers ``CONTENT_PORT``, which core/origins.py makes the content origin (at
+    ``localhost``, the loopback twin). Yields the content origin.
+    """
+    second = LiveServer(app)
+    second.start()
+    app.config.update(CONTENT_PORT=second.server.server_port, PORT=live_server.server.server_port)
+    yield f"http://localhost:{second.server.server_port}"
+    second.wait_idle()
+    live_server.wait_idle()
+    app.config.update(CONTENT_PORT=0, PORT=5000)
+    second.stop()
 
 
 @pytest.fixture(scope="session")

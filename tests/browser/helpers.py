@@ -7,9 +7,26 @@ from collections.abc import Callable
 from typing import Any
 
 
+def wait_true(target: Any, expression: str, seconds: float = 15.0) -> Any:
+    """Wait until ``expression`` is truthy in a page or frame; return its value.
+
+    Not ``wait_for_function``: Playwright compiles that predicate with ``eval`` inside the
+    page, which the player page's Content-Security-Policy (rightly) refuses; ``evaluate``
+    goes through the DevTools protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        value = target.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{expression!r} stayed false for {seconds} s")
+        time.sleep(0.05)
+
+
 def wait_running(page: Any) -> None:
     """Wait until the SCO in the content frame has initialised the API."""
-    page.wait_for_function("window.kompetensPlayer && window.kompetensPlayer.running === true")
+    wait_true(page, "window.kompetensPlayer && window.kompetensPlayer.running === true")
 
 
 def wait_done(page: Any) -> None:

@@ -20,6 +20,7 @@ from tests.browser.helpers import (
     runtime_frame,
     wait_done,
     wait_running,
+    wait_true,
 )
 
 HOSTILE = "hostile_scorm2004_parent_dom_access.zip"
@@ -91,7 +92,7 @@ def test_player_hostile_sco_cannot_reach_the_player_page(
     # runtime frame's own, sent after it, is shown.)
     sco.evaluate("top.postMessage({kompetens: 'end', message: 'from the SCO'}, '*')")
     runtime_frame(page).evaluate("parent.postMessage({kompetens: 'status', text: 'ok'}, '*')")
-    page.wait_for_function("document.getElementById('status').textContent === 'ok'")
+    wait_true(page, "document.getElementById('status').textContent === 'ok'")
     assert page.is_hidden("#done")
 
     sco.click("text=Complete Lesson")  # five SetValue, Commit, Terminate, alert

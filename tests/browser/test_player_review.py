@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.helpers import wait_running
+from tests.browser.helpers import wait_running, wait_true
 
 GOLF_12 = "golf_scorm12_runtime_basic_calls.zip"
 BANNER = {
@@ -117,5 +117,5 @@ def test_player_server_error_shown_as_a_translated_message(
             token.expires_at = datetime(2020, 1, 1)
         db.session.commit()
     page.click("#next-btn")
-    page.wait_for_function("document.getElementById('status').textContent !== ''")
+    wait_true(page, "document.getElementById('status').textContent !== ''")
     assert page.inner_text("#status") == ("Din session har gått ut. Starta kursen igen.")

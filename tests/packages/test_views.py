@@ -115,12 +115,34 @@ def test_packages_api_upload_needs_author(client, make_user, who, status):
         assert response.get_json()["error"] == "Forbidden"
 
 
-def test_packages_api_learner_may_read(client, author, make_user):
-    upload(client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"}))
-    learner = {"Authorization": make_user("learner")}
-    courses = client.get(f"{API}/courses", headers=learner).get_json()["courses"]
-    assert [c["title"] for c in courses] == ["Fire safety"]
-    assert client.get(f"{API}/courses").status_code == 401
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("learner", 403), ("manager", 403), ("author", 200), ("admin", 200), (None, 401)],
+)
+def test_packages_api_reads_need_an_author(client, author, make_user, role, status):
+    # A learner listing the API saw unpublished and other units' courses with their
+    # manifests: every read needs an author's role, like the writes.
+    body = upload(
+        client, author, zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})
+    ).get_json()
+    headers = {}
+    if role == "author":
+        headers = author
+    elif role:
+        headers = {"Authorization": make_user(role)}
+    for url in (
+        f"{API}/courses",
+        f"{API}/courses/{body['course']}",
+        f"{API}/courses/{body['course']}/versions",
+        f"{API}/versions/{body['version_id']}",
+    ):
+        response = client.get(url, headers=headers)
+        assert response.status_code == status, url
+        if status == 200:
+            assert "Fire safety" in response.get_data(as_text=True)
+        else:
+            assert "imsmanifest" not in response.get_data(as_text=True)
+            assert "Fire safety" not in response.get_data(as_text=True)
 
 
 def test_packages_api_version_detail_has_manifest_and_urls(client, author, app):

@@ -211,15 +211,20 @@ def test_runtime_shell_page_has_frame_and_runtime(player: Callable[[str], Player
 
 def test_runtime_shell_moves_to_content_origin(app: Flask, player: Callable[[str], Player]) -> None:
     p = player(GOLF_12)
-    app.config["CONTENT_ORIGIN"] = "http://content.example"
+    app.config.update(CONTENT_ORIGIN="http://content.example", PORTAL_URL="http://localhost")
     try:
         page = p.client.get(f"/player/{p.token}")
         response = p.client.get(f"/player/{p.token}/runtime?ui=http://localhost")
         framed = p.client.get(
             f"/player/{p.token}/runtime?ui=http://localhost", base_url="http://content.example"
         )
+        # A page other than the portal's may not frame the runtime.
+        foreign = p.client.get(
+            f"/player/{p.token}/runtime?ui=http://evil.example", base_url="http://content.example"
+        )
     finally:
-        app.config["CONTENT_ORIGIN"] = ""
+        app.config.update(CONTENT_ORIGIN="", PORTAL_URL="")
+    assert foreign.status_code == 400
     # The page stays on the portal's origin and frames the runtime on the content origin.
     assert page.status_code == 200
     assert f"http://content.example/player/{p.token}/runtime?ui=" in page.get_data(as_text=True)
