@@ -4,6 +4,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 FLASK   := $(BIN)/flask --app wsgi
 PORT    ?= 5000
+# Uploaded content is served on a second port: another origin than the portal's
+# (core/origins.py). CONTENT_PORT=0 serves everything on PORT (content not isolated).
+CONTENT_PORT ?= 5001
 WORKERS ?= 2
 
 .PHONY: run test setup setup-test migrate bench clean
@@ -33,7 +36,7 @@ setup: $(VENV)/.installed $(NPM_STAMP)
 	$(FLASK) bootstrap
 
 run: setup
-	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	PORT=$(PORT) CONTENT_PORT=$(CONTENT_PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 setup-test: $(VENV)/.installed $(NPM_STAMP) /usr/bin/chromium
 

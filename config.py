@@ -39,6 +39,9 @@ class Config:
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
+    # A request body is read whole before the app runs (core/bodies.py); a client that
+    # sends less than 16 KiB in this many seconds meanwhile is dropped with 408.
+    REQUEST_BODY_IDLE_TIMEOUT: int = as_int(os.environ.get("REQUEST_BODY_IDLE_TIMEOUT"), 30)
     # Course package uploads (packages/extract.py): zip-bomb limits, checked before anything
     # is stored.  Total uncompressed size, number of files, and the largest compression
     # ratio of one entry (entries under PACKAGE_ZIP_RATIO_MIN_SIZE bytes are not ratio-checked).
@@ -61,6 +64,9 @@ class Config:
     CONTENT_PORT: int = as_int(os.environ.get("CONTENT_PORT"), 0)
     # The portal's port when CONTENT_PORT is used (where the content port sends portal pages).
     PORT: int = as_int(os.environ.get("PORT"), 5000)
+    # gunicorn.conf.py: the address both ports are bound to, and how many worker processes.
+    HOST: str = os.environ.get("HOST", "0.0.0.0")  # noqa: S104  (a server: all interfaces)
+    WORKERS: int = as_int(os.environ.get("WORKERS"), 2)
     # Browser clients of the LRS: "*" or a space separated list of origins.
     XAPI_CORS_ORIGINS: str = os.environ.get("XAPI_CORS_ORIGINS", "*")
     # Largest number of statements one GET returns (clients may ask for fewer).

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from config import BASE_DIR, Config
-from core import jsoncodec, origins
+from core import bodies, jsoncodec, origins
 from core.db import db
 from core.errors import register_error_handlers
 
@@ -63,4 +63,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     portal.init_app(app)
     player.init_app(app)
     origins.init_app(app)
+    # Outermost: bodies are read whole before any area's middleware or view runs.
+    app.wsgi_app = bodies.BufferedBodies(  # type: ignore[method-assign]
+        app.wsgi_app,
+        int(app.config["MAX_CONTENT_LENGTH"]),
+        float(app.config["REQUEST_BODY_IDLE_TIMEOUT"]),
+    )
     return app
