@@ -59,6 +59,12 @@ class Client:
     agent: dict[str, Any] | None = None
     registration: str | None = None
     preferred_version: str | None = None
+    # A learner-bound credential's bounds (lrs/learner_scope.py).
+    activity_roots: tuple[str, ...] = ()
+    session_id: str | None = None
+    # Its results count in reports without a launch behind them: the LMS's own writes,
+    # and credentials an admin trusts (Credential.trusted; portal/reports.py).
+    trusted: bool = False
 
     @property
     def reads_only_own(self) -> bool:
@@ -102,8 +108,17 @@ def create_credential(
     agent: dict[str, Any] | None = None,
     registration: str | None = None,
     expires_at: datetime | None = None,
+    activity_roots: list[str] | None = None,
+    session_id: str | None = None,
+    trusted: bool = False,
 ) -> tuple[Credential, str]:
-    """Create a credential; returns it and the secret, which is never stored in clear."""
+    """Create a credential; returns it and the secret, which is never stored in clear.
+
+    ``agent``, ``registration``, ``activity_roots`` and ``session_id`` bind it to one
+    launch (lrs/learner_scope.py); ``trusted``: its results count in reports.
+    """
+    if agent is not None and not activity_roots:
+        raise ValueError("a learner-bound credential needs the activities it may report on")
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise BadRequest(
@@ -131,6 +146,9 @@ def create_credential(
         },
         agent=agent,
         registration=registration,
+        activity_roots=activity_roots,
+        session_id=session_id,
+        trusted=trusted,
         created_at=_now(),
         expires_at=expires_at,
     )
@@ -198,6 +216,9 @@ def authenticate(header: str | None = None) -> Client:
         agent=credential.agent,
         registration=credential.registration,
         preferred_version=credential.preferred_version,
+        activity_roots=tuple(credential.activity_roots or ()),
+        session_id=credential.session_id,
+        trusted=credential.trusted,
     )
 
 

@@ -19,7 +19,7 @@ from werkzeug.http import parse_etags
 
 from core.db import db
 from core.errors import BadRequest, Forbidden
-from lrs import SUPPORTED_VERSIONS, bp, xapi_version
+from lrs import SUPPORTED_VERSIONS, bp, learner_scope, xapi_version
 from lrs.auth import Client, require
 from lrs.documents import (
     DEFAULT_CONTENT_TYPE,
@@ -249,6 +249,7 @@ def _get(resource: _Resource) -> Response:
 def _put(resource: _Resource) -> Response:
     client = require(resource.write_need)
     target = _target(resource, client, single=True, listing=False)
+    learner_scope.check_document_write(client, target.doc_set, target.doc_id)
     precondition = _precondition()
     content, content_type = _body()
     put_document(
@@ -266,6 +267,7 @@ def _put(resource: _Resource) -> Response:
 def _post(resource: _Resource) -> Response:
     client = require(resource.write_need)
     target = _target(resource, client, single=True, listing=False)
+    learner_scope.check_document_write(client, target.doc_set, target.doc_id)
     precondition = _precondition()
     content, content_type = _body()
     post_document(target.doc_set, _doc_id(target), content, content_type, precondition)
@@ -277,6 +279,7 @@ def _delete(resource: _Resource) -> Response:
     client = require(resource.write_need)
     # Only State has "delete all" (Communication §2.3); profiles need their profileId.
     target = _target(resource, client, single=resource.kind is not Kind.STATE, listing=False)
+    learner_scope.check_document_write(client, target.doc_set, target.doc_id)
     precondition = _precondition()
     if target.doc_id is None:
         if precondition.given:

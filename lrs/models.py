@@ -22,6 +22,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -47,9 +48,16 @@ class Credential(Model):
     secret_hash: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     authority: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # A learner-bound credential (player launches) may only act as this agent.
+    # A learner-bound credential (player launches) may only act as this agent, in this
+    # registration, about these activities and what lies under them (lrs/learner_scope.py)
+    # and, for a cmi5 AU, in this session.
     agent: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    activity_roots: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # An admin trusts this client's results: its completed/passed/failed statements count
+    # in reports without a launch of ours behind them (portal/reports.py).
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The xAPI version this client last spoke: answers a request that names none.
     preferred_version: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -45,8 +45,8 @@ from sqlalchemy.orm import Session
 
 from core import jsoncodec
 from core.db import db, dialect_insert
-from core.errors import BadRequest, Conflict, Forbidden
-from lrs import schemas
+from core.errors import BadRequest, Conflict
+from lrs import learner_scope, schemas
 from lrs.auth import Client
 from lrs.formats import merge_definitions
 from lrs.keys import agent_key, key_hash, sha256_hex
@@ -56,14 +56,15 @@ from lrs.signature import statements_equivalent, verify_signature
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 
-# Listeners called with every stored batch, in the same transaction, so projections
-# (report tables) stay in step with the LRS whoever wrote the statements.
-StoredListener = Callable[[list[dict[str, Any]]], None]
+# Listeners called with every stored batch and the client that stored it, in the same
+# transaction, so projections (report tables) stay in step with the LRS whoever wrote
+# the statements, and can tell whose word a result is (a launch's, a trusted source's).
+StoredListener = Callable[[list[dict[str, Any]], Client], None]
 _listeners: list[StoredListener] = []
 
 
 def on_stored(listener: StoredListener) -> StoredListener:
-    """Register ``listener(statements)`` to run after each batch is stored (before commit)."""
+    """Register ``listener(statements, client)`` to run after each batch is stored."""
     if listener not in _listeners:
         _listeners.append(listener)
     return listener
@@ -403,7 +404,7 @@ def store_statements(
         statements = schemas.validate_statements(list(statements), version)
     raw = {a.sha2: a for a in attachments}
     _check_attachments(statements, raw, version)
-    _check_client_may_write(statements, client)
+    learner_scope.check_statements(statements, client)
 
     if len(statements) == 1:
         # One statement (a PUT, most POSTs from content): insert first, look only if its
@@ -421,7 +422,7 @@ def store_statements(
             _after_insert(prepared, [pk])
         _store_attachment_data(raw.values())
         _update_definitions(prepared.statements, client)
-        _notify(prepared.statements)
+        _notify(prepared.statements, client)
     else:
         explicit = [s["id"] for s in statements if "id" in s]
         existing, voided_before = _lookup(explicit) if explicit else ({}, set())
@@ -435,9 +436,9 @@ def store_statements(
     return StoreResult(ids, [s["id"] for s in prepared.statements])
 
 
-def _notify(statements: list[dict[str, Any]]) -> None:
+def _notify(statements: list[dict[str, Any]], client: Client) -> None:
     for listener in _listeners:
-        listener(statements)
+        listener(statements, client)
 
 
 def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Client) -> None:
@@ -455,9 +456,9 @@ def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Clien
     if db.session.get_bind().dialect.name == "postgresql":
         _insert(prepared)
         _store_attachment_data(raw)
-        _notify(prepared.statements)
+        _notify(prepared.statements, client)
     else:
-        _notify(prepared.statements)
+        _notify(prepared.statements, client)
         _insert(prepared)
         _store_attachment_data(raw)
 
@@ -479,19 +480,6 @@ def _check_same_as_stored(
                 errors=[{"path": "id", "message": "statements are immutable"}],
             )
     return existing
-
-
-def _check_client_may_write(statements: Sequence[dict[str, Any]], client: Client) -> None:
-    """A learner-bound credential (a player launch) may only record its own learner."""
-    if client.agent is None:
-        return
-    own = agent_key(client.agent)
-    for index, statement in enumerate(statements):
-        if agent_key(statement["actor"]) != own:
-            raise Forbidden(
-                "This credential may only record statements about its own learner",
-                errors=[{"path": f"[{index}].actor", "message": "not the launched learner"}],
-            )
 
 
 def _check_voiding(statements: list[dict[str, Any]]) -> None:

@@ -217,6 +217,17 @@ def latest_published_version(course: Course | int) -> PackageVersion | None:
     )
 
 
+def latest_version(course: Course | int) -> PackageVersion | None:
+    """Return the newest version, published or not (what an author previews)."""
+    course_id = course if isinstance(course, int) else course.id
+    return db.session.scalar(
+        select(PackageVersion)
+        .where(PackageVersion.course_id == course_id)
+        .order_by(PackageVersion.number.desc())
+        .limit(1)
+    )
+
+
 def list_courses(owner_unit: str | None = None) -> list[Course]:
     """All courses, newest first; with ``owner_unit``, that unit's and the shared ones."""
     query = select(Course).order_by(Course.id.desc())

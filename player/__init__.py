@@ -1,9 +1,10 @@
 """Player: launching content, the SCORM runtime, attempts, sequencing, cmi5 and xAPI launch.
 
-Two blueprints: ``bp`` under ``/player`` and ``launch_bp`` with the portal's launch entry
-``/courses/<id>/launch``. Under ``/player``, the player page ``/player/<token>`` is served
-on the portal's origin; the runtime frame (scorm-again), the runtime JSON API and the cmi5
-fetch URL on ``CONTENT_ORIGIN`` like the content itself (DESIGN.md, security model;
+One blueprint, ``bp`` under ``/player``; the launch entries (``/courses/<id>/launch``,
+``review``, ``preview``), which decide who may take a course, are the portal's
+(portal/views/launch.py) and call ``player.service``. The player page ``/player/<token>``
+is served on the portal's origin; the runtime frame (scorm-again), the runtime JSON API
+and the cmi5 fetch URL on the content origin like the content itself (core/origins.py;
 player/views.py describes the layers).
 """
 
@@ -21,7 +22,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-launch_bp = Blueprint("player_launch", __name__)
 
 
 def init_app(app: Flask) -> None:
@@ -30,9 +30,8 @@ def init_app(app: Flask) -> None:
     import player.views  # noqa: F401  (tables for the migrations; routes)
 
     app.register_blueprint(bp)
-    app.register_blueprint(launch_bp)
     # The runtime frame, its scripts and JSON API, and the cmi5 fetch and return URLs
-    # live on the content origin; the player page and the launch entries do not.
+    # live on the content origin; the player page does not.
     origins.allow_on_content_host(
         app,
         *(

@@ -318,12 +318,15 @@ def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
     # A closed attempt may still be reviewed (launchMode "Review"), never changed.
     if attempt is None or (attempt.ended_at is not None and session.launch_mode != "Review"):
         return {"error-code": "3", "error-text": "The attempt is over"}, 401
+    # Bound to this AU's session: its learner, registration, activity and session id.
     credential, secret = lrs_auth.create_credential(
         f"cmi5 session {session.session_id}",
         CREDENTIAL_SCOPES,
         agent=service.learner_agent(attempt),
         registration=attempt.registration,
         expires_at=service.now() + lrs_auth.learner_credential_ttl(),
+        activity_roots=[session.au_id],
+        session_id=session.session_id,
     )
     session.fetched_at = service.now()
     session.credential_id = credential.id
@@ -343,12 +346,17 @@ def launch_activity(
     entry = service.launch_entry(version, activity_id)
     state = service.sco_state(attempt, activity_id, create=not review)
     agent = service.learner_agent(attempt)
+    # Bound to the learner, the registration and the package's own activities.
+    declared = [
+        str(a["id"]) for a in (version.manifest or {}).get("activities") or () if a.get("id")
+    ]
     credential, secret = lrs_auth.create_credential(
         f"xapi launch {attempt.registration}",
         CREDENTIAL_SCOPES,
         agent=agent,
         registration=attempt.registration,
         expires_at=service.now() + lrs_auth.learner_credential_ttl(),
+        activity_roots=[activity_id, *(a for a in declared if a != activity_id)],
     )
     moment = service.now()
     if state is not None and not review:

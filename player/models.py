@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,10 @@ class Attempt(Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # None while the attempt is open; a closed attempt is never resumed.
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # An author's preview (GET /courses/<id>/preview): plays like any attempt, on the
+    # newest version even unpublished, but is never a learner's attempt: not resumed by
+    # a launch, not in My learning, and its results count in no report.
+    preview: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     scos: Mapped[list[ScoState]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", order_by="ScoState.id"

@@ -34,7 +34,7 @@ from core.errors import BadRequest, Conflict, NotFound, Unauthorized
 from lrs import service as lrs_service
 from lrs.auth import Client
 from packages.models import Course, PackageVersion
-from packages.service import latest_published_version
+from packages.service import latest_published_version, latest_version
 from player.models import Attempt, LaunchToken, ScoState, SharedData
 from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
 from portal.models import User
@@ -76,7 +76,7 @@ def lms_agent() -> dict[str, Any]:
 
 def lms_client() -> Client:
     """An all-scope client for the LMS's own writes through ``lrs.service``."""
-    return Client(id=0, scopes=frozenset({"all"}), authority=lms_agent())
+    return Client(id=0, scopes=frozenset({"all"}), authority=lms_agent(), trusted=True)
 
 
 def store_statements(statements: list[dict[str, Any]]) -> list[str]:
@@ -314,12 +314,15 @@ def write_shared_data(
 # -- attempts and tokens ---------------------------------------------------------------
 
 
-def open_attempt(user: User, course: Course) -> Attempt | None:
-    """The learner's open attempt at a course, if any."""
+def open_attempt(user: User, course: Course, preview: bool = False) -> Attempt | None:
+    """The learner's open attempt at a course (or the author's open preview), if any."""
     return db.session.scalar(
         select(Attempt)
         .where(
-            Attempt.user_id == user.id, Attempt.course_id == course.id, Attempt.ended_at.is_(None)
+            Attempt.user_id == user.id,
+            Attempt.course_id == course.id,
+            Attempt.ended_at.is_(None),
+            Attempt.preview.is_(preview),
         )
         .order_by(Attempt.number.desc())
         .limit(1)
@@ -345,9 +348,12 @@ def list_attempts(user: User, course: Course) -> list[Attempt]:
     )
 
 
-def start_attempt(user: User, course: Course) -> Attempt:
-    """Start a new attempt on the newest published version (Conflict if there is none)."""
-    version = latest_published_version(course)
+def start_attempt(user: User, course: Course, preview: bool = False) -> Attempt:
+    """Start a new attempt on the newest published version (Conflict if there is none).
+
+    A ``preview`` starts on the newest version, published or not.
+    """
+    version = latest_version(course) if preview else latest_published_version(course)
     if version is None:
         raise Conflict("This course has no published version to launch")
     number = (
@@ -372,6 +378,7 @@ def start_attempt(user: User, course: Course) -> Attempt:
         suspended=False,
         started_at=moment,
         updated_at=moment,
+        preview=preview,
     )
     db.session.add(attempt)
     db.session.flush()
@@ -396,8 +403,26 @@ def issue_token(attempt: Attempt, mode: str = "normal") -> str:
 
 
 def launch(user: User, course: Course) -> tuple[Attempt, str]:
-    """Resume the learner's open attempt or start a new one; return it with a launch token."""
+    """Resume the learner's open attempt or start a new one; return it with a launch token.
+
+    The caller has checked that the learner may take the course (portal, catalogue).
+    """
     attempt = open_attempt(user, course) or start_attempt(user, course)
+    return attempt, issue_token(attempt)
+
+
+def launch_preview(user: User, course: Course) -> tuple[Attempt, str]:
+    """An author's preview of the newest version: resumed while that version is newest.
+
+    A newer upload ends the open preview, so a preview always shows what was uploaded
+    last.
+    """
+    attempt = open_attempt(user, course, preview=True)
+    newest = latest_version(course)
+    if attempt is not None and newest is not None and attempt.version_id != newest.id:
+        end_attempt(attempt)
+        attempt = None
+    attempt = attempt or start_attempt(user, course, preview=True)
     return attempt, issue_token(attempt)
 
 
@@ -487,7 +512,12 @@ def review_attempt(user: User, course: Course) -> Attempt | None:
     """The learner's latest attempt at a course with something to review."""
     return db.session.scalar(
         select(Attempt)
-        .where(Attempt.user_id == user.id, Attempt.course_id == course.id, _reviewable())
+        .where(
+            Attempt.user_id == user.id,
+            Attempt.course_id == course.id,
+            Attempt.preview.is_(False),
+            _reviewable(),
+        )
         .order_by(Attempt.number.desc())
         .limit(1)
     )
@@ -497,7 +527,9 @@ def reviewable_courses(user: User) -> set[int]:
     """The courses in which the learner has an attempt to review (portal, My learning)."""
     return set(
         db.session.scalars(
-            select(Attempt.course_id).where(Attempt.user_id == user.id, _reviewable()).distinct()
+            select(Attempt.course_id)
+            .where(Attempt.user_id == user.id, Attempt.preview.is_(False), _reviewable())
+            .distinct()
         )
     )
 

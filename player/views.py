@@ -31,10 +31,8 @@ from core import origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
-from packages.service import get_course
-from player import bp, cmi5, launch_bp, runtime, service
+from player import bp, cmi5, runtime, service
 from player.schemas import CommitSchema, NavigateSchema
-from portal.auth import current_user, login_required
 from portal.i18n import N_
 
 SCORM_AGAIN_DIST = BASE_DIR / "node_modules" / "scorm-again" / "dist"
@@ -134,29 +132,6 @@ def _html(html: str) -> Response:
     response.headers["Cache-Control"] = _NO_STORE
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-@launch_bp.get("/courses/<int:course_id>/launch")
-@login_required
-def launch_course(course_id: int) -> Response:
-    """Create or resume the learner's attempt and open the player page (portal origin)."""
-    user = current_user()
-    assert user is not None  # noqa: S101  (login_required)
-    course = get_course(course_id)
-    _attempt, token = service.launch(user, course)
-    db.session.commit()
-    return redirect(url_for("player.shell", token=token), 303)  # type: ignore[return-value]
-
-
-@launch_bp.get("/courses/<int:course_id>/review")
-@login_required
-def review_course(course_id: int) -> Response:
-    """Open the learner's latest completed attempt in review mode (nothing is recorded)."""
-    user = current_user()
-    assert user is not None  # noqa: S101  (login_required)
-    _attempt, token = service.launch_review(user, get_course(course_id))
-    db.session.commit()
-    return redirect(url_for("player.shell", token=token), 303)  # type: ignore[return-value]
 
 
 @bp.get("/<string:token>")

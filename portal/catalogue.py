@@ -108,6 +108,36 @@ def visible_course(user: User, course_id: int) -> Course:
     return course
 
 
+def is_published(course_id: int) -> bool:
+    """Whether the course exists and is published."""
+    course = db.session.get(Course, course_id)
+    return course is not None and course.published
+
+
+def launchable_course(user: User, course_id: int) -> Course:
+    """A course ``user`` may launch or review as a learner, else NotFound.
+
+    Published, of the catalogue they see (visible_course), and e-learning: a classroom
+    course has no package to play. Authors too, so that their attempts are real ones;
+    their drafts they preview (previewable_course).
+    """
+    course = db.session.get(Course, course_id)
+    if course is None or not course.published:
+        raise NotFound(f"No course {course_id}")
+    course = visible_course(user, course_id)
+    if course_kind(course.id) != "elearning":
+        raise NotFound(f"Course {course_id} has nothing to launch")
+    return course
+
+
+def previewable_course(course_id: int) -> Course:
+    """An e-learning course an author may preview (any, published or not), else NotFound."""
+    course = db.session.get(Course, course_id)
+    if course is None or course_kind(course.id) != "elearning":
+        raise NotFound(f"No e-learning course {course_id}")
+    return course
+
+
 # -- Authoring ------------------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ def portal_client() -> Client:
         "name": "Kompetens portal",
         "account": {"homePage": current_app.config["AGENT_HOMEPAGE"], "name": "portal"},
     }
-    return Client(id=0, scopes=frozenset({"statements/write"}), authority=authority)
+    return Client(id=0, scopes=frozenset({"statements/write"}), authority=authority, trusted=True)
 
 
 def create_session(

@@ -66,6 +66,7 @@ def in_progress(user: User) -> list[InProgress]:
             )
             .join(Course, Course.id == attempts.c.course_id)
             .where(attempts.c.user_id == user.id, attempts.c.ended_at.is_(None))
+            .where(attempts.c.preview.is_(False))  # an author's preview is not learning
             .where(attempts.c.completion_status != "completed")
             .order_by(attempts.c.updated_at.desc())
         )

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -40,6 +40,7 @@ from sqlalchemy import (
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Forbidden
 from lrs import service as lrs
+from lrs.auth import Client
 from lrs.schemas import parse_timestamp
 from packages.models import Course, PackageVersion
 from portal.i18n import N_
@@ -105,27 +106,46 @@ def _is_outcome(statement: dict[str, Any]) -> bool:
 
 # (registration, verb, user id, actor name) of the outcome rows a registration has.
 OutcomeKey = tuple[str, str, int | None, str]
+# Kinds of row in the union below.
+_SESSION, _ATTEMPT, _OUTCOME, _PREVIEW = 0, 1, 2, 3
 
 
-def _registration_facts(registrations: set[str]) -> tuple[dict[str, int], set[OutcomeKey]]:
-    """Each registration's course, and the outcome rows it has already.
+@dataclass
+class RegistrationFacts:
+    """What the registrations of a batch's outcomes stand for.
 
-    The course is a classroom session's, else a player attempt's.  One query for both
-    answers: it runs for every outcome statement stored.
+    ``courses``: the course of a classroom session or a learner's attempt;
+    ``learners``: an attempt's learner; ``previews``: registrations of authors' previews
+    (they count for nobody); ``seen``: the outcome rows the registrations have already.
     """
+
+    courses: dict[str, int] = field(default_factory=dict)
+    learners: dict[str, int] = field(default_factory=dict)
+    previews: set[str] = field(default_factory=set)
+    seen: set[OutcomeKey] = field(default_factory=set)
+
+
+def _registration_facts(registrations: set[str]) -> RegistrationFacts:
+    """Each registration's session or attempt, and the outcome rows it has already.
+
+    One query for all of it: it runs for every outcome statement stored.
+    """
+    facts = RegistrationFacts()
     if not registrations:
-        return {}, set()
-    courses: dict[str, int] = {}
-    seen: set[OutcomeKey] = set()
+        return facts
     found = db.session.execute(_registration_facts_query(), {"registrations": list(registrations)})
     for registration, course_id, src, verb, user_id, actor_name in sorted(
         found.all(), key=lambda r: -r[2]
     ):
-        if src == 2:
-            seen.add((registration, verb, user_id, actor_name))
+        if src == _OUTCOME:
+            facts.seen.add((registration, verb, user_id, actor_name))
+        elif src == _PREVIEW:
+            facts.previews.add(registration)
         else:
-            courses[registration] = course_id  # sessions (src 0) last, so they win
-    return courses, seen
+            facts.courses[registration] = course_id  # sessions (src 0) last, so they win
+            if src == _ATTEMPT:
+                facts.learners[registration] = user_id
+    return facts
 
 
 @cache
@@ -146,7 +166,7 @@ def _registration_facts_query() -> Any:
         select(
             ClassroomSession.registration,
             ClassroomSession.course_id,
-            literal(0).label("src"),
+            literal(_SESSION).label("src"),
             no_text.label("verb"),
             no_int.label("user_id"),
             no_text.label("actor_name"),
@@ -154,7 +174,7 @@ def _registration_facts_query() -> Any:
         select(
             Completion.registration,
             no_int,
-            literal(2),
+            literal(_OUTCOME),
             Completion.verb,
             Completion.user_id,
             Completion.actor_name,
@@ -162,12 +182,43 @@ def _registration_facts_query() -> Any:
     ]
     attempts = db.metadata.tables.get("player_attempt")
     if attempts is not None:
+        kind = case((attempts.c.preview.is_(True), _PREVIEW), else_=_ATTEMPT)
         queries.append(
             select(
-                attempts.c.registration, attempts.c.course_id, literal(1), no_text, no_int, no_text
+                attempts.c.registration,
+                attempts.c.course_id,
+                kind,
+                no_text,
+                attempts.c.user_id,
+                no_text,
             ).where(attempts.c.registration.in_(wanted))
         )
     return union_all(*queries)
+
+
+def counts(
+    statement: dict[str, Any], client: Client, facts: RegistrationFacts, user_id: int | None
+) -> bool:
+    """Whether an outcome statement counts in reports (whose word it is, and for whom).
+
+    A learner's result counts when it was earned in a launch of ours: stored under the
+    registration of a real attempt (not an author's preview) of that very learner, by the
+    LMS or by the credential that attempt's launch handed out (a cmi5 AU's, an xAPI
+    activity's; lrs/learner_scope.py keeps those to their launch). Anything else, such as
+    a result with no registration, or one of a classroom session, counts only from a
+    trusted client: the LMS itself, or a credential an admin trusts for results.
+    """
+    registration = str((statement.get("context") or {}).get("registration") or "").lower()
+    if registration in facts.previews:
+        return False
+    if client.trusted:
+        return True
+    learner = facts.learners.get(registration)
+    return (
+        learner is not None
+        and learner == user_id
+        and (client.registration or "").lower() == registration
+    )
 
 
 def _completion_time(statement: dict[str, Any]) -> datetime:
@@ -180,8 +231,12 @@ def _completion_time(statement: dict[str, Any]) -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def project_statements(statements: list[dict[str, Any]]) -> None:
-    """The ``on_stored`` listener: add outcome rows, delete rows of voided statements."""
+def project_statements(statements: list[dict[str, Any]], client: Client) -> None:
+    """The ``on_stored`` listener: add outcome rows, delete rows of voided statements.
+
+    Only outcomes that ``counts`` are added: a learner cannot pass a course by posting
+    ``passed`` with a credential of some other launch.
+    """
     home = current_app.config["AGENT_HOMEPAGE"]
     course_prefix = home.rstrip("/") + "/courses/"
     outcomes = [s for s in statements if _is_outcome(s)]
@@ -201,14 +256,19 @@ def project_statements(statements: list[dict[str, Any]]) -> None:
             str(r) for s in outcomes if (r := (s.get("context") or {}).get("registration"))
         }
         # One row per learner, registration and verb: a multi-SCO attempt completes once.
-        by_registration, seen = _registration_facts(registrations)
+        facts = _registration_facts({r.lower() for r in registrations})
+        by_registration, seen = facts.courses, facts.seen
         rows = []
         for s in outcomes:
             registration = (s.get("context") or {}).get("registration")
+            if registration:
+                registration = str(registration).lower()
             verb = OUTCOMES[s["verb"]["id"]]
             user_id = _user_id(s["actor"], home)
             if user_id is not None and user_id not in units:
                 user_id = None  # an account id of no existing user
+            if not counts(s, client, facts, user_id):
+                continue
             actor_name = str(s["actor"].get("name") or "")[:300]
             if registration:
                 key = (str(registration), verb, user_id, actor_name)
@@ -621,6 +681,7 @@ def attempts_in_scope(
         .join(Course, Course.id == Attempt.course_id)
         .join(PackageVersion, PackageVersion.id == Attempt.version_id)
         .join(User, User.id == Attempt.user_id)
+        .where(Attempt.preview.is_(False))
         .order_by(Attempt.started_at.desc(), Attempt.id.desc())
         .limit(limit)
     )

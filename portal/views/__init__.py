@@ -3,6 +3,6 @@
 Thin: parse the form with a schema, call a service function, commit once.
 """
 
-from portal.views import admin, authoring, common, learner, manage
+from portal.views import admin, authoring, common, launch, learner, manage
 
-__all__ = ["admin", "authoring", "common", "learner", "manage"]
+__all__ = ["admin", "authoring", "common", "launch", "learner", "manage"]

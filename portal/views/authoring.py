@@ -22,7 +22,7 @@ from packages import service as packages
 from packages.report import PackageRefused
 from portal import bp, catalogue, classroom, schemas, service
 from portal.auth import role_required
-from portal.views.common import Page, attempt, form, launch_url, render, this_user
+from portal.views.common import Page, attempt, form, preview_url, render, this_user
 
 # -- Authoring --------------------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ def author_course(course_id: int) -> Page:
         versions=versions,
         report=report,
         units=service.list_units(active_only=True),
-        launch_url=launch_url(course.id),
+        preview_url=preview_url(course.id),
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
         trainers=service.list_trainers(),
     )

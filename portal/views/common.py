@@ -59,12 +59,17 @@ def render(template: str, **context: Any) -> tuple[str, int]:
 
 
 def launch_url(course_id: int) -> str:
-    """The player's launch entry (player/views.py, GET /courses/<id>/launch)."""
+    """The launch entry (portal/views/launch.py, GET /courses/<id>/launch)."""
     return f"/courses/{course_id}/launch"
 
 
+def preview_url(course_id: int) -> str:
+    """An author's preview (portal/views/launch.py): counts for nobody."""
+    return f"/courses/{course_id}/preview"
+
+
 def review_url(course_id: int) -> str:
-    """The player's review entry (player/views.py, GET /courses/<id>/review)."""
+    """The review entry (portal/views/launch.py, GET /courses/<id>/review)."""
     return f"/courses/{course_id}/review"
 
 

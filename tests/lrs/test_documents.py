@@ -729,7 +729,7 @@ def test_lrs_document_needs_credentials(client, resource):
 
 @pytest.mark.parametrize("resource", [STATE, AGENT_PROFILE], ids=lambda r: r.name)
 def test_lrs_document_learner_bound_credential_sees_only_its_agent(make_xapi, resource):
-    api = make_xapi(["state", "profile"], "1.0.3", agent=AGENT)
+    api = make_xapi(["state", "profile"], "1.0.3", agent=AGENT, activity_roots=[ACTIVITY])
     assert put_raw(api, resource, b"{}").status_code == 204
     other = put_raw(api, resource, b"{}", agent=json.dumps(OTHER_AGENT))
     assert other.status_code == 403

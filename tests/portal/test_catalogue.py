@@ -109,7 +109,7 @@ def test_portal_authoring_upload_publish_and_find_in_catalogue(portal, login):
     )
     page = author.get(course_url).get_data(as_text=True)
     assert "GDPR basics" in page
-    assert f"/courses/{course_id}/launch" in page
+    assert f"/courses/{course_id}/preview" in page  # the author previews (counts for nobody)
     response = post(
         author,
         course_url,

@@ -144,7 +144,7 @@ def test_content_origin_needs_portal_url(tmp_path):
     # Without the portal's address the content host could not send pages there.
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "CONTENT_ORIGIN": CONTENT}
     env.pop("PORTAL_URL", None)
-    done = subprocess.run(  # noqa: S603  (our own CLI)
+    done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
         env=env,
         capture_output=True,

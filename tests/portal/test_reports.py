@@ -14,6 +14,15 @@ VERB = "http://adlnet.gov/expapi/verbs/"
 
 
 @pytest.fixture
+def xapi(make_xapi):
+    """A source of results an admin trusts (an HR system, another LMS): its outcomes count.
+
+    Untrusted clients' results count only inside a launch of ours (test_result_trust.py).
+    """
+    return make_xapi(["all"], trusted=True)
+
+
+@pytest.fixture
 def org(portal, app):
     social = portal.unit("social", "Social services")
     school = portal.unit("school", "Schools")
