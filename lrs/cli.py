@@ -28,8 +28,16 @@ def credentials() -> None:
     help="An xAPI scope; repeat for several (default: statements/write, statements/read/mine).",
 )
 @click.option("--authority-email", help="mbox of the authority agent (default: an account agent).")
+@click.option(
+    "--trusted",
+    is_flag=True,
+    help="Its completed/passed/failed statements count in reports (a source of results "
+    "the organisation trusts, such as another LMS); others count only inside a launch.",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"key", "secret"} as JSON.')
-def create(name: str, scopes: tuple[str, ...], authority_email: str | None, as_json: bool) -> None:
+def create(
+    name: str, scopes: tuple[str, ...], authority_email: str | None, trusted: bool, as_json: bool
+) -> None:
     """Create a credential; the secret is shown once."""
     chosen = list(scopes) or ["statements/write", "statements/read/mine"]
     authority = (
@@ -38,7 +46,7 @@ def create(name: str, scopes: tuple[str, ...], authority_email: str | None, as_j
         else None
     )
     try:
-        credential, secret = auth.create_credential(name, chosen, authority)
+        credential, secret = auth.create_credential(name, chosen, authority, trusted=trusted)
         db.session.commit()
     except AppError as exc:
         db.session.rollback()
@@ -50,6 +58,8 @@ def create(name: str, scopes: tuple[str, ...], authority_email: str | None, as_j
         click.echo(f"key:    {credential.key}")
         click.echo(f"secret: {secret}   (shown once)")
         click.echo(f"scopes: {' '.join(credential.scopes)}")
+        if credential.trusted:
+            click.echo("trusted: its results count in reports")
 
 
 @credentials.command("list")
@@ -61,6 +71,7 @@ def list_(as_json: bool) -> None:
             "key": c.key,
             "name": c.name,
             "scopes": c.scopes,
+            "trusted": c.trusted,
             "created": c.created_at.isoformat(timespec="seconds"),
             "revoked": c.revoked_at.isoformat(timespec="seconds") if c.revoked_at else None,
         }

@@ -190,3 +190,26 @@ def test_trust_a_real_attempts_registration_is_not_enough(
     forged = _passed(params, params["activity_id"])
     assert make_xapi(["all"]).post("statements", forged).status_code == 200
     assert completions(app) == []
+
+
+def test_trust_is_given_by_an_admin_from_the_cli(
+    app: Flask, runner: Any, client: FlaskClient, make_learner: Callable[..., int]
+) -> None:
+    from tests.conftest import basic
+
+    learner = make_learner()
+    home = app.config["AGENT_HOMEPAGE"]
+    made = runner.invoke(
+        args=["credentials", "create", "hr-system", "--scope", "all", "--trusted", "--json"]
+    )
+    assert made.exit_code == 0, made.output
+    key, secret = (json.loads(made.output)[k] for k in ("key", "secret"))
+    listed = json.loads(runner.invoke(args=["credentials", "list", "--json"]).output)
+    assert [c["trusted"] for c in listed if c["key"] == key] == [True]
+    statement = {
+        "actor": {"objectType": "Agent", "account": {"homePage": home, "name": str(learner)}},
+        "verb": {"id": VERB + "completed"},
+        "object": {"objectType": "Activity", "id": f"{home}/courses/3"},
+    }
+    assert XapiClient(client, basic(key, secret)).post("statements", statement).status_code == 200
+    assert completions(app) == [(learner, 3, "completed")]
