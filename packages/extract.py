@@ -5,8 +5,8 @@ the inner zip in a temporary file that is removed on ``close()``.  Entries are r
 streams so memory does not grow with package size.
 
 Refused: zip-slip (``..``) and absolute paths, symlinks, encrypted entries, duplicate
-names, and zip bombs (total uncompressed size, number of files, per-entry compression
-ratio; all limits come from ``ZipLimits``).  ``__MACOSX/`` and ``.DS_Store`` entries are
+names, and zip bombs (total uncompressed size, number of files, the compression ratio
+of each entry and of the whole zip; all limits come from ``ZipLimits``).  ``__MACOSX/`` and ``.DS_Store`` entries are
 ignored.  ZIP64 archives are accepted: cmi5 requires it (CATAPULT LTS case 102-zip64 is in
 the "must import" range), and the size limits apply to them as to any zip.
 """
@@ -167,6 +167,7 @@ def _scan(archive: zipfile.ZipFile, limits: ZipLimits, label: str) -> dict[str, 
     report = Report()
     files: dict[str, zipfile.ZipInfo] = {}
     total = 0
+    compressed = 0
     for info in archive.infolist():
         name = _normalise(info.filename)
         if name is None:
@@ -195,7 +196,18 @@ def _scan(archive: zipfile.ZipFile, limits: ZipLimits, label: str) -> dict[str, 
                 )
                 continue
         total += info.file_size
+        compressed += info.compress_size
         files[name] = info
+    # Many entries each too small (or too little compressed) to be refused alone can still
+    # make a bomb together (100 MB from a 116 KB upload): the whole zip's ratio is bounded
+    # by the same limit.
+    ratio = total / max(compressed, 1)
+    if total >= limits.ratio_min_size and ratio > limits.max_ratio:
+        report.error(
+            f"The zip expands {ratio:.0f} times as a whole (limit {limits.max_ratio:.0f}); "
+            "refused as a possible zip bomb",
+            label,
+        )
     if len(files) > limits.max_files:
         report.error(f"The zip holds {len(files)} files; the limit is {limits.max_files}", label)
     if total > limits.max_total_size:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from core.db import db
+from packages.models import PackageVersion
 from tests.conftest import basic
 from tests.packages.conftest import CORPUS, MANIFEST_12, zip_bytes
 
@@ -209,3 +213,23 @@ def test_packages_api_unknown_unit_refused(client, author):
     assert response.status_code == 400
     assert response.get_json()["errors"] == [{"path": "owner_unit", "message": "unknown unit"}]
     assert client.get(f"{API}/courses", headers=author).get_json() == {"courses": []}
+
+
+def test_packages_api_refuses_a_bomb_of_many_small_entries(client, author, app):
+    # 200 entries of 500 KB of zeros: each under the size from which one entry's ratio is
+    # checked (1 MiB), together 100 MB from an upload of about 100 KB.
+    entries = {"imsmanifest.xml": MANIFEST_12, "index.html": "x"}
+    entries |= {f"media/pad{i:03}.bin": b"\0" * 500_000 for i in range(200)}
+    data = zip_bytes(entries)
+    assert len(data) < 200_000
+
+    def stored() -> int:
+        return sum(len(files) for _root, _dirs, files in os.walk(app.config["STORAGE_PATH"]))
+
+    before = stored()
+    response = upload(client, author, data)
+    assert response.status_code == 400
+    assert "as a whole" in response.get_json()["message"]
+    with app.app_context():
+        assert db.session.query(PackageVersion).count() == 0
+    assert stored() == before
