@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     wait_done,
     wait_running,
 )
+from tests.conftest import signed_in
 
 HOSTILE = "hostile_scorm2004_parent_dom_access.zip"
 PASSWORD = "correct horse battery"  # conftest.learner_id
@@ -143,8 +144,7 @@ def test_player_page_in_the_learners_language(
         db.session.commit()
     course = course_from_corpus(HOSTILE)
     token = launch_url(course).rsplit("/", 1)[-1]
-    with client.session_transaction() as session:
-        session["user_id"] = learner_id
+    signed_in(client, learner_id)
     html = client.get(f"/player/{token}").get_data(as_text=True)
     for text in texts:
         assert text in html
