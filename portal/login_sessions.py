@@ -84,7 +84,7 @@ def user_of(session_id: str) -> User | None:
     if row is None:
         return None
     user, last_seen = row
-    if now - last_seen >= min(TOUCH_STEP, idle / 2):
+    if now - last_seen >= min(TOUCH_STEP, idle / 2) and not _holds_sqlite_write_lock():
         # Outside the request's transaction, guarded on the old value: reads count as
         # use, and overlapping requests write it once.
         with db.engine.begin() as connection:
@@ -94,6 +94,19 @@ def user_of(session_id: str) -> User | None:
                 .values(last_seen_at=now)
             )
     return user
+
+
+def _holds_sqlite_write_lock() -> bool:
+    """True when this request has written to SQLite and not committed yet.
+
+    A second connection's write would then wait for this one's lock until it timed
+    out; the touch is skipped instead (the next request makes it). Python's sqlite3
+    opens a transaction only before a write, so ``in_transaction`` means exactly that.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return bool(getattr(connection.connection.dbapi_connection, "in_transaction", False))
 
 
 def end(session_id: str) -> None:

@@ -212,3 +212,38 @@ def test_portal_password_change_needs_the_csrf_token(app, lea):
     )
     assert response.status_code == 400
     assert sign_in(app.test_client(), EMAIL, PASSWORD).status_code == 302
+
+
+def test_portal_session_first_looked_up_after_a_write_does_not_wait_for_itself(app, lea):
+    """A request that wrote before its first session lookup (an error page of a view
+    without login_required, say) must not wait on its own uncommitted write: on SQLite
+    the last-seen update from another connection would wait for this one's lock."""
+    from sqlalchemy import update
+
+    from core import create_app
+    from portal.auth import current_user
+    from portal.models import User
+
+    other = create_app(
+        {
+            key: app.config[key]
+            for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH")
+        }
+    )
+
+    @other.get("/_write_then_look_up")
+    def write_then_look_up() -> str:
+        db.session.execute(update(User).where(User.id == lea).values(locale="sv"))
+        user = current_user()
+        db.session.commit()
+        return user.email if user else "-"
+
+    try:
+        browser = other.test_client()
+        assert sign_in(browser, EMAIL, PASSWORD).status_code == 302
+        _age_sessions(app, lea, last_seen_at=timedelta(minutes=5))
+        assert browser.get("/_write_then_look_up").get_data(as_text=True) == EMAIL
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
