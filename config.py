@@ -73,7 +73,26 @@ class Config:
     XAPI_MAX_LIMIT: int = as_int(os.environ.get("XAPI_MAX_LIMIT"), 500)
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
+    # The cookie is Secure whenever the request came over HTTPS (core/proxy.py); True
+    # makes it Secure always.
     SESSION_COOKIE_SECURE: bool = as_bool(os.environ.get("SESSION_COOKIE_SECURE"))
+    # A portal sign-in ends after this many seconds without a request, and this many
+    # after it began however much it is used (portal/login_sessions.py).
+    SESSION_IDLE_SECONDS: int = as_int(os.environ.get("SESSION_IDLE_SECONDS"), 2 * 3600)
+    SESSION_LIFETIME_SECONDS: int = as_int(os.environ.get("SESSION_LIFETIME_SECONDS"), 12 * 3600)
+    # Flask's cookie lifetime (default 31 days): the cookie goes with the session.
+    PERMANENT_SESSION_LIFETIME: int = SESSION_LIFETIME_SECONDS
+    # Failed sign-ins (portal form and the packages API's Basic auth) one client address
+    # may make in SIGNIN_RATE_WINDOW seconds before it is answered 429; IPv6 clients count
+    # per /64 network (portal/ratelimit.py). Accounts lock on their own (LOCKOUT_*).
+    SIGNIN_RATE_LIMIT: int = as_int(os.environ.get("SIGNIN_RATE_LIMIT"), 30)
+    SIGNIN_RATE_WINDOW: int = as_int(os.environ.get("SIGNIN_RATE_WINDOW"), 15 * 60)
+    # Reverse proxies whose X-Forwarded-For/-Proto/-Host/-Port headers are believed:
+    # addresses or networks, separated by commas or spaces (e.g. "127.0.0.1 10.0.0.0/8").
+    # Empty: none, and those headers are ignored (core/proxy.py).
+    TRUSTED_PROXIES: str = os.environ.get("TRUSTED_PROXIES", "")
+    # How many proxies in a row add to those headers (the last PROXY_HOPS values count).
+    PROXY_HOPS: int = as_int(os.environ.get("PROXY_HOPS"), 1)
     # Where the portal lives (required with CONTENT_ORIGIN): the player's link back, and where
     # the content origin sends pages that only the portal serves.
     PORTAL_URL: str = os.environ.get("PORTAL_URL", "")

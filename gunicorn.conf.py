@@ -18,6 +18,8 @@ workers = Config.WORKERS
 worker_class = "gevent"
 worker_connections = 1000
 accesslog = "-"
+# Launch tokens, xAPI ``auth=`` and other secrets in request lines are redacted.
+logger_class = "core.accesslog.RedactingLogger"
 
 
 def when_ready(server: object) -> None:

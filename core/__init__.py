@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from config import BASE_DIR, Config
-from core import bodies, jsoncodec, origins
+from core import bodies, files, jsoncodec, origins, proxy
 from core.db import db
 from core.errors import register_error_handlers
 
@@ -22,8 +22,8 @@ def _instance_secret(instance_path: Path) -> str:
     """Generate the secret key once and keep it under ``instance/`` (never hard-coded)."""
     path = instance_path / "secret_key"
     if path.exists():
+        files.private(path)
         return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     path.touch(mode=0o600)
     path.write_text(key)
@@ -36,11 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
-    instance_path = Path(app.config["INSTANCE_PATH"])
+    instance_path = files.private_dir(Path(app.config["INSTANCE_PATH"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance_path)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        instance_path.mkdir(parents=True, exist_ok=True)
     app.json = jsoncodec.FastJSONProvider(app)
     # JSON columns (statements, definitions) read and written with orjson as well.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -52,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     register_error_handlers(app)
+    # Forwarded headers from trusted proxies only; the cookie's Secure flag by scheme.
+    proxy.init_app(app)
 
     import lrs
     import packages

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from core import files
 
 
 class Base(DeclarativeBase):
@@ -55,4 +58,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # only as pages are read) keeps those index pages in memory between requests.
     cursor.execute("PRAGMA wal_autocheckpoint=16000")
     cursor.execute("PRAGMA cache_size=-65536")
+    # The database holds password hashes and every learner's records: 0600, and its WAL
+    # and shared-memory index too (SQLite creates those with the database's mode, but
+    # the first connection made all three under the umask).
+    for _seq, name, filename in cursor.execute("PRAGMA database_list").fetchall():
+        if name == "main" and filename:
+            for suffix in ("", "-wal", "-shm"):
+                files.private(Path(filename + suffix))
     cursor.close()

@@ -6,9 +6,10 @@ streams so memory does not grow with package size.
 
 Refused: zip-slip (``..``) and absolute paths, symlinks, encrypted entries, duplicate
 names, and zip bombs (total uncompressed size, number of files, the compression ratio
-of each entry and of the whole zip; all limits come from ``ZipLimits``).  ``__MACOSX/`` and ``.DS_Store`` entries are
-ignored.  ZIP64 archives are accepted: cmi5 requires it (CATAPULT LTS case 102-zip64 is in
-the "must import" range), and the size limits apply to them as to any zip.
+of each entry and of the whole zip; all limits come from ``ZipLimits``).  ``__MACOSX/``
+and ``.DS_Store`` entries are ignored.  ZIP64 archives are accepted: cmi5 requires it
+(CATAPULT LTS case 102-zip64 is in the "must import" range), and the size limits apply to
+them as to any zip.
 """
 
 from __future__ import annotations

@@ -129,7 +129,8 @@ class LocalStorage:
             staged.temp_path.unlink(missing_ok=True)
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(staged.temp_path, 0o644)
+        # Owner only: stored files include unpublished courses; the app serves them itself.
+        os.chmod(staged.temp_path, 0o600)
         os.replace(staged.temp_path, target)
         return True
 

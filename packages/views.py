@@ -30,6 +30,7 @@ from packages.schemas import (
     VersionSchema,
 )
 from portal.models import User
+from portal.ratelimit import this_client
 from portal.service import authenticate_user
 
 # Uploads, edits and every read of the API (manifests and drafts are authors' business).
@@ -43,7 +44,8 @@ def _user(*roles: str) -> User:
     """Return the portal account named by HTTP Basic credentials, with one of ``roles``.
 
     The check is the portal's sign-in check (password hash, inactive accounts, lockout
-    after LOCKOUT_ATTEMPTS failures), so the API is no way around the lockout.
+    after LOCKOUT_ATTEMPTS failures, the per-client limit), so the API is no way around
+    the lockout.
     """
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
@@ -55,6 +57,7 @@ def _user(*roles: str) -> User:
         auth.password,
         int(current_app.config["LOCKOUT_ATTEMPTS"]),
         int(current_app.config["LOCKOUT_MINUTES"]),
+        client=this_client(),  # the portal's per-client limit on failed sign-ins (429)
     )
     db.session.commit()  # keep the failure count (or its reset) whatever happens next
     if user is None:

@@ -18,14 +18,13 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def init_app(app: Flask) -> None:
-    """Register the portal's pages, CSRF check, template helpers and CLI commands."""
+    """Register the portal's pages (and their CSRF check), template helpers and CLI commands."""
     from portal import auth, cli, i18n, reports, views  # noqa: F401  (views registers routes)
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     i18n.init_app(app)
-    bp.before_request(auth.check_csrf)
     app.register_blueprint(bp)
     app.jinja_env.globals["csrf_token"] = auth.csrf_token
     app.jinja_env.globals["current_user"] = auth.current_user

@@ -1,7 +1,8 @@
 """Portal sign-in: the session's user, ``login_required``, roles, CSRF and the xAPI agent.
 
 Portal pages use the (HttpOnly, SameSite) session cookie; the LRS and the player's
-runtime never do (DESIGN.md, security model).
+runtime never do (DESIGN.md, security model). The cookie holds a session id that counts
+only while its server-side record lives (portal/login_sessions.py), and the CSRF token.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from flask import current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
 
-from core.db import db
 from core.errors import BadRequest, Forbidden
+from portal import bp, login_sessions
 from portal.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,27 +27,35 @@ ROLE_RANK = {"learner": 0, "author": 1, "manager": 2, "admin": 3}
 def current_user() -> User | None:
     """The signed-in user of this request, or None."""
     if "current_user" not in g:
-        user_id = session.get("user_id")
-        user = None
-        if user_id is not None:
-            user = db.session.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
-        g.current_user = user
+        session_id = session.get("sid")
+        g.current_user = login_sessions.user_of(session_id) if isinstance(session_id, str) else None
     return cast(User | None, g.current_user)
 
 
 def sign_in(user: User) -> None:
-    """Start a fresh session for ``user`` (a new session id prevents fixation)."""
+    """Start a fresh session for ``user`` (a new session id prevents fixation).
+
+    The caller commits (the session's record is a row).
+    """
+    _end_session()
     session.clear()
-    session["user_id"] = user.id
+    session["sid"] = login_sessions.start(user.id)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     g.current_user = user
 
 
 def sign_out() -> None:
-    """End the session."""
+    """End the session: its record goes, so no copy of the cookie works any more."""
+    _end_session()
     session.clear()
     g.current_user = None
+
+
+def _end_session() -> None:
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        login_sessions.end(session_id)
 
 
 def login_required(view: F) -> F:
@@ -95,6 +103,7 @@ def csrf_token() -> str:
     return str(token)
 
 
+@bp.before_request
 def check_csrf() -> None:
     """Refuse a state-changing portal request without the session's CSRF token."""
     if request.method in ("GET", "HEAD", "OPTIONS") or current_app.config.get("CSRF_DISABLED"):

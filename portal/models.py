@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db
+from core.db import Model, db
 
 ROLES = ("learner", "author", "manager", "admin")
 UNIT_KINDS = ("department", "company")
@@ -63,6 +63,40 @@ class User(db.Model):
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     unit: Mapped[OrganisationUnit | None] = relationship()
+
+
+class LoginSession(Model):
+    """One signed-in browser: the session cookie holds a random id, this row says it counts.
+
+    Deleting the row ends the session at once, whatever copies of the cookie exist
+    (sign-out, a password change or reset, deactivation; portal/login_sessions.py).
+    """
+
+    __tablename__ = "portal_login_session"
+
+    # SHA-256 (hex) of the id in the cookie: the table alone lets nobody in.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins of one client address in its current window (portal/ratelimit.py).
+
+    In the database, not in a worker's memory, so the limit holds across gunicorn
+    workers and nodes.
+    """
+
+    __tablename__ = "portal_signin_throttle"
+
+    # An IP address, or an IPv6 /64 network ("2001:db8:1:2::/64").
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # When the window began: the first failure after the previous window ended.
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CourseKind(db.Model):

@@ -66,6 +66,14 @@ class PasswordSchema(FormSchema):
     password = fields.String(required=True, validate=validate.Length(min=8, max=200))
 
 
+class PasswordChangeSchema(FormSchema):
+    """A user's own password change; the service checks the values (and says what is wrong)."""
+
+    current_password = fields.String(load_default="")
+    password = fields.String(load_default="")
+    password_again = fields.String(load_default="")
+
+
 class CredentialSchema(FormSchema):
     """A new LRS credential: a name and its scopes."""
 

@@ -5,18 +5,25 @@ Functions ``flush()`` but never ``commit()``; the view or CLI command commits on
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
 from lrs import auth as lrs_auth
 from lrs.models import Credential
+from portal import login_sessions, ratelimit
+from portal.i18n import N_
 from portal.models import ROLES, UNIT_KINDS, OrganisationUnit, User
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD = 8
 
@@ -73,30 +80,110 @@ def count_admins() -> int:
 
 
 def authenticate_user(
-    email: str, password: str, max_failures: int, lock_minutes: int
+    email: str,
+    password: str,
+    max_failures: int,
+    lock_minutes: int,
+    client: str | None = None,
 ) -> User | None:
     """Check a sign-in; count failures and lock the account after ``max_failures`` in a row.
 
     Returns the user on success, None otherwise (the caller shows one message for a
-    wrong e-mail, a wrong password and a locked account, so none of them leaks).
+    wrong e-mail, a wrong password and a locked account, so none of them leaks). Every
+    path checks exactly one password hash of the same cost: an unknown, inactive or
+    locked account is checked against a dummy hash, so the time taken does not tell
+    whether an account exists. With ``client`` (ratelimit.client_key), that client's
+    failed sign-ins are limited too: TooManyRequests before any check once it is over.
     """
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active:
-        return None
+    if client is not None:
+        ratelimit.check(client)
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
     now = _now()
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        db.session.flush()
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.flush()
-    return user
+    usable = (
+        user
+        if user is not None
+        and user.active
+        and (user.locked_until is None or user.locked_until <= now)
+        else None
+    )
+    matched = check_password_hash(usable.password_hash if usable else _dummy_hash(), password)
+    if usable is not None and matched and _clear_failures(usable, now):
+        return usable
+    _count_failure(email, user, now, max_failures, lock_minutes)
+    if client is not None:
+        ratelimit.record_failure(client)
+    return None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, by the method and cost of new passwords' hashes."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _usable_account(now: datetime) -> ColumnElement[bool]:
+    """Active and not locked, in SQL: the condition sign-in writes are guarded on."""
+    return and_(User.active.is_(True), or_(User.locked_until.is_(None), User.locked_until <= now))
+
+
+def _count_failure(
+    email: str, user: User | None, now: datetime, max_failures: int, lock_minutes: int
+) -> None:
+    """Count a failed sign-in in one statement, locking the account at ``max_failures``.
+
+    ``failed_logins + 1`` is evaluated by the database on the row it updates, so
+    concurrent failures count one each (a read-modify-write in Python lost them). For
+    an unknown, inactive or locked account it updates nothing, at the same cost.
+    """
+    reached = User.failed_logins + 1 >= max_failures
+    locked = db.session.execute(
+        update(User)
+        .where(User.email == email, _usable_account(now))
+        .values(
+            failed_logins=case((reached, 0), else_=User.failed_logins + 1),
+            locked_until=case(
+                (reached, now + timedelta(minutes=lock_minutes)), else_=User.locked_until
+            ),
+        )
+        .returning(User.id, User.locked_until)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if locked is not None and locked.locked_until is not None:
+        log.warning("portal account %s locked after %s failed sign-ins", locked.id, max_failures)
+    if user is not None:
+        db.session.expire(user, ["failed_logins", "locked_until"])
+
+
+def _clear_failures(user: User, now: datetime) -> bool:
+    """Reset the failure count on success; False if the account was locked meanwhile."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user.id, _usable_account(now))
+        .values(failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def change_password(user: User, current: str, new: str, again: str) -> User:
+    """The user's own change: the current password, then the new one twice.
+
+    Every check comes before any change. Ends all the user's sessions; the caller
+    starts a new one for the browser that made the change.
+    """
+    if not check_password_hash(user.password_hash, current):
+        raise BadRequest(
+            N_("The current password is wrong"),
+            errors=[{"path": "current_password", "message": "wrong"}],
+        )
+    if new != again:
+        raise BadRequest(
+            N_("The two new passwords differ"),
+            errors=[{"path": "password_again", "message": "differs"}],
+        )
+    return reset_password(user, new)
 
 
 # -- Users (admin pages) ---------------------------------------------------------------
@@ -160,16 +247,20 @@ def update_user(user: User, **changes: Any) -> User:
         raise Conflict("The last admin cannot lose the admin role or be deactivated")
     for name, value in changes.items():
         setattr(user, name, value)
+    if changes.get("active") is False:
+        # Ended now, not just refused while inactive: reactivating revives no cookie.
+        login_sessions.end_all(user.id)
     db.session.flush()
     return user
 
 
 def reset_password(user: User, password: str) -> User:
-    """Set a new password (by an admin) and lift any lockout."""
+    """Set a new password, lift any lockout and end every session of the user."""
     _check_password(password)
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    login_sessions.end_all(user.id)
     db.session.flush()
     return user
 

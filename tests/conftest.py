@@ -108,6 +108,23 @@ def make_credential(app: Flask) -> Callable[..., tuple[str, str]]:
     return make
 
 
+def signed_in(client: FlaskClient, user_id: int, csrf: str = "test-csrf-token") -> FlaskClient:
+    """Give ``client`` a portal session of the user, as signing in does; the CSRF token is ``csrf``.
+
+    The session is a server-side record (portal/login_sessions.py): a cookie holding
+    only a user id signs nobody in.
+    """
+    from portal import login_sessions
+
+    with client.application.app_context():
+        session_id = login_sessions.start(user_id)
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["sid"] = session_id
+        session["csrf"] = csrf
+    return client
+
+
 def basic(key: str, secret: str) -> str:
     """An HTTP Basic Authorization header value."""
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
 from flask import (
     current_app,
+    flash,
+    g,
     redirect,
     render_template,
     request,
@@ -11,40 +17,68 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from core.db import db
+from core.errors import AppError
 from core.schemas import load
 from player import service as player
-from portal import bp, catalogue, classroom, learning, schemas, service
+from portal import bp, catalogue, classroom, learning, ratelimit, schemas, service
 from portal.auth import current_user, has_role, login_required, sign_in, sign_out
-from portal.models import COURSE_KINDS
+from portal.models import COURSE_KINDS, User
 from portal.views.common import Page, attempt, form, launch_url, render, review_url, this_user
 
 # -- Sign-in, home, settings ------------------------------------------------------------
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("portal.home")
+    """Follow only a path on this site after sign-in or a language switch (no open redirect).
+
+    Nothing is cleaned up and then followed: browsers drop tab, CR and LF from a URL and
+    read a backslash as a slash (WHATWG URL Standard, "basic URL parser"), so a value
+    holding any control or format character or a backslash, in its own or in its
+    percent-decoded form, is refused, as is one with a scheme or host, or one starting
+    with ``//``. Refused values lead to the start page.
+    """
+    home_page = url_for("portal.home")
+    if not target:
+        return home_page
+    for value in (target, unquote(target)):
+        if any(c == "\\" or (unicodedata.category(c)[0] in "CZ" and c != " ") for c in value):
+            return home_page
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+            return home_page
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Page:
+def login() -> Page | tuple[str, int, dict[str, str]]:
     """Sign in with e-mail and password."""
     error = None
     if request.method == "POST":
-        user = service.authenticate_user(
-            request.form.get("email", ""),
-            request.form.get("password", ""),
-            current_app.config["LOCKOUT_ATTEMPTS"],
-            current_app.config["LOCKOUT_MINUTES"],
-        )
-        db.session.commit()
+        try:
+            user = service.authenticate_user(
+                request.form.get("email", ""),
+                request.form.get("password", ""),
+                current_app.config["LOCKOUT_ATTEMPTS"],
+                current_app.config["LOCKOUT_MINUTES"],
+                client=ratelimit.this_client(),
+            )
+        except ratelimit.TooManyRequests as exc:
+            minutes = math.ceil(exc.retry_after / 60)
+            error = ngettext(
+                "Too many failed sign-ins from your network. Try again in %(num)d minute.",
+                "Too many failed sign-ins from your network. Try again in %(num)d minutes.",
+                minutes,
+            )
+            headers = {"Retry-After": str(exc.retry_after)}
+            return render_template("login.html", error=error), 429, headers
         if user is not None:
             sign_in(user)
+        db.session.commit()  # the failure counts, or the new session
+        if user is not None:
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong e-mail or password, or the account is locked for a while.")
     status = 401 if error else 200
@@ -55,6 +89,7 @@ def login() -> Page:
 def logout() -> BaseResponse:
     """Sign out."""
     sign_out()
+    db.session.commit()
     return redirect(url_for("portal.login"))
 
 
@@ -75,14 +110,45 @@ def home() -> str:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> Page:
-    """The user's language (or the browser's)."""
+    """The user's language (or the browser's), and their password."""
     user = this_user()
     if request.method == "POST":
-        data = form(schemas.SettingsSchema())
-        if attempt(lambda: service.update_user(user, locale=data["locale"])) is not None:
-            session["locale"] = data["locale"]
-            return redirect(url_for("portal.settings"))
+        if request.form.get("action") == "password":
+            if _change_password(user):
+                return redirect(url_for("portal.settings"))
+        else:
+            data = form(schemas.SettingsSchema())
+            if attempt(lambda: service.update_user(user, locale=data["locale"])) is not None:
+                session["locale"] = data["locale"]
+                return redirect(url_for("portal.settings"))
     return render("settings.html", user=user)
+
+
+def _change_password(user: User) -> bool:
+    """Change the user's own password; their other sessions end, this one starts anew.
+
+    A wrong current password counts as a failed sign-in of this client (a stolen session
+    cannot guess it without limit).
+    """
+    data = form(schemas.PasswordChangeSchema())
+    client = ratelimit.this_client()
+    try:
+        ratelimit.check(client)
+        service.change_password(
+            user, data["current_password"], data["password"], data["password_again"]
+        )
+    except AppError as exc:
+        db.session.rollback()
+        if exc.errors and exc.errors[0]["path"] == "current_password":
+            ratelimit.record_failure(client)
+            db.session.commit()
+        g.form_status = exc.status_code
+        flash(_(exc.message), "error")
+        return False
+    sign_in(user)
+    db.session.commit()
+    flash(_("Your password has been changed, and you are signed out everywhere else."), "success")
+    return True
 
 
 @bp.post("/language")

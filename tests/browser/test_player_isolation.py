@@ -22,6 +22,7 @@ from tests.browser.helpers import (
     wait_running,
     wait_true,
 )
+from tests.conftest import signed_in
 
 HOSTILE = "hostile_scorm2004_parent_dom_access.zip"
 PASSWORD = "correct horse battery"  # conftest.learner_id
@@ -144,8 +145,7 @@ def test_player_page_in_the_learners_language(
         db.session.commit()
     course = course_from_corpus(HOSTILE)
     token = launch_url(course).rsplit("/", 1)[-1]
-    with client.session_transaction() as session:
-        session["user_id"] = learner_id
+    signed_in(client, learner_id)
     html = client.get(f"/player/{token}").get_data(as_text=True)
     for text in texts:
         assert text in html

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core.db import db
-from tests.conftest import XapiClient
+from tests.conftest import XapiClient, signed_in
 from tests.player.test_runtime import (  # noqa: F401  (fixtures)
     Player,
     launch,
@@ -97,8 +97,7 @@ def test_launch_entry_redirects_to_the_player_page_on_the_portal_origin(
 ) -> None:
     course = make_course("golf_scorm12_runtime_basic_calls.zip")
     user_id = make_learner()
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
+    signed_in(client, user_id)
     app.config["CONTENT_ORIGIN"] = "http://content.example"
     try:
         first = client.get(f"/courses/{course}/launch")

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import XapiClient
+from tests.conftest import XapiClient, signed_in
 from tests.player.test_launch import CATAPULT, PRE, au_client, au_statement, launch_data
 from tests.player.test_runtime import (  # noqa: F401  (fixtures)
     GOLF_12,
@@ -25,12 +25,6 @@ from tests.player.test_runtime import (  # noqa: F401  (fixtures)
 )
 
 CONTENT = "https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-preposttest/block1/content"
-
-
-def signed_in(client: FlaskClient, user_id: int) -> FlaskClient:
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
-    return client
 
 
 def review(client: FlaskClient, course_id: int) -> Player:

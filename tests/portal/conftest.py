@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core.db import db
+from tests.conftest import signed_in
 
 CSRF = "test-csrf-token"
 
@@ -139,14 +141,10 @@ def portal(app: Flask) -> Portal:
 
 @pytest.fixture
 def login(app: Flask) -> Callable[[int], FlaskClient]:
-    """A new test client signed in as the user (session set directly; CSRF token known)."""
+    """A new test client signed in as the user (session made directly; CSRF token known)."""
 
     def make(user_id: int) -> FlaskClient:
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["user_id"] = user_id
-            session["csrf"] = CSRF
-        return client
+        return signed_in(app.test_client(), user_id, CSRF)
 
     return make
 
@@ -154,3 +152,29 @@ def login(app: Flask) -> Callable[[int], FlaskClient]:
 def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kwargs: Any):
     """POST a form with the CSRF token."""
     return client.post(url, data={"csrf_token": CSRF, **(data or {})}, **kwargs)
+
+
+def csrf_from(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form the page at ``path`` shows this client."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def sign_in(
+    client: FlaskClient,
+    email: str,
+    password: str,
+    next_url: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Sign in through the login form, as a browser does."""
+    token = csrf_from(client)
+    query = {"next": next_url} if next_url is not None else None
+    return client.post(
+        "/login",
+        query_string=query,
+        data={"email": email, "password": password, "csrf_token": token},
+        **kwargs,
+    )

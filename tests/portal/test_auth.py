@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from core.db import db
 from portal import service
+from tests.portal.conftest import sign_in
 
 
 @pytest.fixture
@@ -21,17 +20,6 @@ def make_user(app):
             return user.id
 
     return make
-
-
-def csrf_from(client, path: str = "/login") -> str:
-    page = client.get(path)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-
-
-def sign_in(client, email: str, password: str, next_url: str | None = None):
-    token = csrf_from(client)
-    url = "/login" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
 
 
 def test_portal_login_starts_a_session(client, make_user):
@@ -65,14 +53,76 @@ def test_portal_login_without_csrf_token_is_refused(client, make_user):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize(
-    ("next_url", "expected"),
-    [("/courses", "/courses"), ("//evil.example.org/", "/"), ("https://evil.example.org/", "/")],
-)
-def test_portal_login_redirects_only_within_the_site(client, make_user, next_url, expected):
+# Values of ``next`` as the view receives them (the query string decoded once). Browsers
+# drop tab, CR and LF from URLs and read a backslash as a slash (WHATWG URL, "special"
+# schemes), so each of these leaves the site or could; none is cleaned up and followed.
+HOSTILE_NEXT = [
+    "//evil.example.org/",
+    "https://evil.example.org/",
+    "///evil.example.org",
+    "////evil.example.org",
+    "/\t/evil.example.org",
+    "/\n/evil.example.org",
+    "/\r/evil.example.org",
+    "\t//evil.example.org",
+    "/\x00/evil.example.org",
+    "/\\evil.example.org",
+    "\\\\evil.example.org",
+    "\\/evil.example.org",
+    "/\\/evil.example.org",
+    "https:evil.example.org",
+    "http:/evil.example.org",
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    " /evil.example.org",
+    "evil.example.org",
+    "/%09/evil.example.org",
+    "/%0a/evil.example.org",
+    "/%5Cevil.example.org",
+    "/%5C%5Cevil.example.org",
+    "%2F%2Fevil.example.org",
+    "/%2F/evil.example.org",
+    "/\u200b/evil.example.org",
+    "/\u2028/evil.example.org",
+]
+SAFE_NEXT = ["/catalogue", "/catalogue?q=fire&kind=elearning", "/my#done", "/courses/3/launch"]
+
+
+@pytest.mark.parametrize("next_url", HOSTILE_NEXT)
+def test_portal_login_refuses_to_redirect_off_site(client, make_user, next_url):
     make_user()
     response = sign_in(client, "learner@example.org", "correct horse", next_url)
-    assert response.headers["Location"] == expected
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("next_url", HOSTILE_NEXT)
+def test_portal_language_switch_refuses_to_redirect_off_site(client, next_url):
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    response = client.post("/language", data={"locale": "sv", "next": next_url, "csrf_token": "t"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("next_url", SAFE_NEXT)
+def test_portal_login_follows_a_same_site_path(client, make_user, next_url):
+    make_user()
+    response = sign_in(client, "learner@example.org", "correct horse", next_url)
+    assert response.headers["Location"] == next_url
+
+
+def test_portal_login_raw_query_with_a_tab_is_refused(client, make_user):
+    """The reported URL, exactly as a browser sends it."""
+    make_user()
+    from tests.portal.conftest import csrf_from
+
+    token = csrf_from(client)
+    response = client.post(
+        "/login?next=/%09/evil.example",
+        data={"email": "learner@example.org", "password": "correct horse", "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
 
 
 def test_portal_session_cookie_is_httponly_and_samesite(client, make_user):

@@ -38,6 +38,19 @@ def two_ports(app: Flask):
     app.config.update(CONTENT_PORT=0, PORT=5000)
 
 
+def _sign_in(app: Flask, client, user_id: int, base_url: str) -> None:
+    """A portal session for ``user_id`` on ``base_url``'s host, as signing in gives."""
+    from core.db import db
+    from portal import login_sessions
+
+    with app.app_context():
+        session_id = login_sessions.start(user_id)
+        db.session.commit()
+    with client.session_transaction(base_url=base_url) as session:
+        session["sid"] = session_id
+        session["csrf"] = CSRF
+
+
 @pytest.mark.parametrize(
     "path", ["/login", "/", "/admin/users", "/catalogue", "/my", "/author", "/reports?unit=1"]
 )
@@ -61,9 +74,7 @@ def test_content_host_refuses_sign_in_and_forms(app, client, portal: Portal, two
     assert "Set-Cookie" not in signed_in.headers
     # The admin's own session cookie, sent to the content host (as a browser would, were
     # the two hosts to share cookies), with the right CSRF token: nothing happens there.
-    with client.session_transaction(base_url=PORTAL) as session:
-        session["user_id"] = admin
-        session["csrf"] = CSRF
+    _sign_in(app, client, admin, PORTAL)
     cookie = client.get_cookie("session", domain="lms.example")
     assert cookie is not None
     made_admin = post(
@@ -81,14 +92,12 @@ def test_content_host_refuses_sign_in_and_forms(app, client, portal: Portal, two
         assert db.session.get(User, learner).role == "learner"
 
 
-def test_content_host_reads_no_portal_cookie(app, portal: Portal, login, two_ports):
+def test_content_host_reads_no_portal_cookie(app, portal: Portal, two_ports):
     admin = portal.user("admin@example.org", role="admin")
-    client = login(admin)
+    client = app.test_client()
     # The cookie is the portal's (127.0.0.1); cookies do not tell ports apart, so the
     # browser sends it to the content port as well.
-    with client.session_transaction(base_url="http://127.0.0.1:5000") as session:
-        session["user_id"] = admin
-        session["csrf"] = CSRF
+    _sign_in(app, client, admin, "http://127.0.0.1:5000")
     cookie = client.get_cookie("session", domain="127.0.0.1")
     assert cookie is not None
     headers = {"Cookie": f"session={cookie.value}"}
