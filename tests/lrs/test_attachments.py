@@ -163,3 +163,36 @@ def test_lrs_attachment_length_without_part_header_follows_the_conformance_suite
     data = DATA.hex().encode()
     statement_ = make_statement(attachments=[attachment_for(data, length=len(DATA))])
     assert _post(xapi, statement_, [(data, part_headers(data))]).status_code == 200
+
+
+# -- multipart/mixed answers (Communication 1.5.2, RFC 2046 5.1.1) ------------------------
+
+
+def test_lrs_attachment_answer_boundary_is_an_unquoted_token(xapi, make_statement):
+    statement_ = make_statement(attachments=[attachment_for(DATA)])
+    assert _post(xapi, statement_, [(DATA, part_headers(DATA))]).status_code == 200
+    got = xapi.get("statements", query={"statementId": statement_["id"], "attachments": "true"})
+    content_type = got.headers["Content-Type"]
+    # TinCanJS 0.50 (src/LRS.js _processGetStatementResult) takes everything after
+    # "boundary=" as the boundary.
+    boundary = content_type.split("boundary=")[1]
+    assert '"' not in boundary
+    assert b"--" + boundary.encode() + b"\r\n" in got.data
+    assert got.data.rstrip().endswith(b"--" + boundary.encode() + b"--")
+    assert DATA in got.data
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        'multipart/mixed; boundary="xyzBOUNDARYxyz"',
+        "multipart/mixed; boundary=xyzBOUNDARYxyz",
+        'multipart/mixed;boundary="xyzBOUNDARYxyz"; charset=utf-8',
+    ],
+)
+def test_lrs_attachment_request_boundary_quoted_or_not(xapi, make_statement, content_type):
+    statement_ = make_statement(attachments=[attachment_for(DATA)])
+    body, _ = multipart_body(json.dumps(statement_).encode(), [(DATA, part_headers(DATA))])
+    response = xapi.request("POST", "statements", data=body, headers={"Content-Type": content_type})
+    assert response.status_code == 200, response.json
+    assert DATA in _served(xapi, statement_["id"])
