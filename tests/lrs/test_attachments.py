@@ -46,13 +46,14 @@ def test_lrs_attachment_part_not_matching_its_hash_is_400_and_stores_nothing(
     xapi, make_statement, version
 ):
     xapi.version = version
-    claimed = hashlib.sha256(DATA).hexdigest()
     forged = make_statement(attachments=[attachment_for(DATA)])
     # The part claims DATA's hash but carries other bytes.
     response = _post(xapi, forged, [(OTHER, part_headers(DATA))])
     assert response.status_code == 400, response.json
     assert _paths(response) == ["[0].attachments[0].sha2"]
-    assert "does not match" in response.json["errors"][0]["message"]
+    message = response.json["errors"][0]["message"]
+    assert "does not match" in message
+    assert hashlib.sha256(OTHER).hexdigest() in message
     assert xapi.get("statements", query={"statementId": forged["id"]}).status_code == 404
     # A later, honest statement with that hash gets its own bytes, not the forged ones.
     honest = make_statement(attachments=[attachment_for(DATA)])
