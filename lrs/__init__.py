@@ -116,18 +116,43 @@ def _answered_version() -> str:
 def _after(response: Response) -> Response:
     response.headers["X-Experience-API-Version"] = _answered_version()
     response.headers["X-Experience-API-Consistent-Through"] = _utc_now_iso()
-    origin = request.headers.get("Origin")
+    _cors(response)
+    return response
+
+
+def _cors(response: Response) -> None:
+    """CORS for browser xAPI content (https://fetch.spec.whatwg.org/#http-cors-protocol).
+
+    The LRS authenticates with the Authorization header its clients set themselves, never
+    with cookies, so browser content needs no credentialed requests: TinCanJS 0.50 never
+    sets ``withCredentials`` (RusticiSoftware/TinCanJS src/Environment/Browser.js only
+    tests that it exists), cmi5.js 3.2 calls ``fetch`` with ``mode: "cors"`` and no
+    ``credentials`` option (RusticiSoftware/cmi5.js src/index.js), and xAPIWrapper leaves
+    ``withCredentials`` false unless configured (adlnet/xAPIWrapper src/xapiwrapper.js;
+    only its xAPILaunch flow, src/xapi-launch.js, turns it on).  So "*" answers
+    ``Access-Control-Allow-Origin: *``, which browsers never combine with credentials:
+    no page can make the user's browser send cookies or remembered Basic credentials.
+    Credentials are allowed only to origins listed one by one (XAPI_CORS_ORIGINS), for
+    content that does turn ``withCredentials`` on.
+    """
     allowed = current_app.config["XAPI_CORS_ORIGINS"].split()
-    if origin and ("*" in allowed or origin in allowed):
+    origin = request.headers.get("Origin")
+    if not origin or not allowed:
+        return
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        # The answer depends on the Origin: caches must keep one per origin.
+        response.vary.add("Origin")
+        if origin not in allowed:
+            return
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
-        response.vary.add("Origin")
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
-            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
-            response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
 
 
 # -- Alternate request syntax (xAPI 1.0.3 Communication §1.3) -------------------------
