@@ -57,6 +57,11 @@ class Config:
     CONTENT_ORIGIN: str = os.environ.get("CONTENT_ORIGIN", "")
     # Browser clients of the LRS: "*" or a space separated list of origins.
     XAPI_CORS_ORIGINS: str = os.environ.get("XAPI_CORS_ORIGINS", "*")
+    # Largest form body of the 1.0.3 alternate request syntax (POST ...?method=PUT), which
+    # is read before any view runs and carries no attachments; never above MAX_CONTENT_LENGTH.
+    XAPI_ALTERNATE_MAX_LENGTH: int = as_int(
+        os.environ.get("XAPI_ALTERNATE_MAX_LENGTH"), 16 * 1024 * 1024
+    )
     # Largest number of statements one GET returns (clients may ask for fewer).
     XAPI_MAX_LIMIT: int = as_int(os.environ.get("XAPI_MAX_LIMIT"), 500)
     SESSION_COOKIE_HTTPONLY: bool = True

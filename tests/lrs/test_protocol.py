@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 import pytest
 
@@ -89,47 +88,6 @@ def test_lrs_cors_listed_origins_only(app, xapi, client, monkeypatch):
         assert "Access-Control-Allow-Origin" not in other.headers
         assert "Access-Control-Allow-Credentials" not in other.headers
         assert "Origin" in other.headers["Vary"]
-
-
-def alternate(
-    client, method: str, auth: str, version: str, content: str | None = None, **params: str
-):
-    form = {"Authorization": auth, "X-Experience-API-Version": version, **params}
-    if content is not None:
-        form["content"] = content
-        form["Content-Type"] = "application/json"
-    return client.post(
-        f"/xapi/statements?method={method}",
-        data=urlencode(form),
-        content_type="application/x-www-form-urlencoded",
-    )
-
-
-def test_lrs_alternate_syntax_put_and_get_under_1_0_3(client, make_credential, make_statement):
-    auth = basic(*make_credential(["all"]))
-    statement = make_statement()
-    statement_id = statement.pop("id")
-    put = alternate(client, "PUT", auth, "1.0.3", json.dumps(statement), statementId=statement_id)
-    assert put.status_code == 204
-    got = alternate(client, "GET", auth, "1.0.3", statementId=statement_id)
-    assert got.status_code == 200
-    assert got.json["id"] == statement_id
-
-
-def test_lrs_alternate_syntax_refused_under_2_0_0(client, make_credential):
-    auth = basic(*make_credential(["all"]))
-    response = alternate(client, "GET", auth, "2.0.0")
-    assert response.status_code == 400
-
-
-def test_lrs_alternate_syntax_rejects_extra_query_parameters(client, make_credential):
-    auth = basic(*make_credential(["all"]))
-    response = client.post(
-        "/xapi/statements?method=GET&limit=1",
-        data=urlencode({"Authorization": auth, "X-Experience-API-Version": "1.0.3"}),
-        content_type="application/x-www-form-urlencoded",
-    )
-    assert response.status_code == 400
 
 
 def test_lrs_credentials_cli_json_and_scopes(runner, client):
