@@ -183,7 +183,9 @@ def _encode_more(params: dict[str, str], page: queries.Page, last_pk: int) -> st
 def _decode_more(token: str) -> tuple[dict[str, str], int, int | None]:
     try:
         padded = token + "=" * (-len(token) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        raw = base64.urlsafe_b64decode(padded.encode())
+        jsoncodec.check_depth(raw)  # (a ValueError: only a forged link is that deep)
+        state = json.loads(raw)
         params = {str(k): str(v) for k, v in state["p"].items()}
         return params, int(state["a"]), None if state["m"] is None else int(state["m"])
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
