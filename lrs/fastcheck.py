@@ -24,7 +24,6 @@ from typing import Any
 from lrs.schemas.rules import (
     _COMPONENTS_FOR,
     _HEX,
-    _IRI,
     _LANGTAG,
     _MAILTO,
     _MEDIA_TYPE,
@@ -40,6 +39,7 @@ from lrs.schemas.rules import (
     VOIDED,
     _ifi_count,
     _is_duration,
+    _is_iri,
     _timestamp,
     is_valid_language_tag,
 )
@@ -57,7 +57,7 @@ def _memo(predicate: Callable[[str], bool], size: int) -> Callable[[str], bool]:
     return lru_cache(maxsize=size)(predicate)
 
 
-_iri = _memo(lambda value: _IRI.match(value) is not None, 16384)
+_iri = _memo(_is_iri, 16384)
 _langtag = _memo(lambda value: _LANGTAG.match(value) is not None, 1024)
 _duration = _memo(_is_duration, 1024)
 _uuid = _UUID.match
