@@ -39,8 +39,9 @@ class Config:
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
-    # A request body is read whole before the app runs (core/bodies.py); a client that
-    # sends less than 16 KiB in this many seconds meanwhile is dropped with 408.
+    # Request bodies up to 1 MiB are read whole before the app runs, larger ones as the
+    # view reads them (core/bodies.py); a client that sends less than 16 KiB in this many
+    # seconds meanwhile is dropped with 408.
     REQUEST_BODY_IDLE_TIMEOUT: int = as_int(os.environ.get("REQUEST_BODY_IDLE_TIMEOUT"), 30)
     # Course package uploads (packages/extract.py): zip-bomb limits, checked before anything
     # is stored.  Total uncompressed size, number of files, and the largest compression
@@ -69,6 +70,11 @@ class Config:
     WORKERS: int = as_int(os.environ.get("WORKERS"), 2)
     # Browser clients of the LRS: "*" or a space separated list of origins.
     XAPI_CORS_ORIGINS: str = os.environ.get("XAPI_CORS_ORIGINS", "*")
+    # Largest form body of the 1.0.3 alternate request syntax (POST ...?method=PUT), which
+    # is read before any view runs and carries no attachments; never above MAX_CONTENT_LENGTH.
+    XAPI_ALTERNATE_MAX_LENGTH: int = as_int(
+        os.environ.get("XAPI_ALTERNATE_MAX_LENGTH"), 16 * 1024 * 1024
+    )
     # Largest number of statements one GET returns (clients may ask for fewer).
     XAPI_MAX_LIMIT: int = as_int(os.environ.get("XAPI_MAX_LIMIT"), 500)
     SESSION_COOKIE_HTTPONLY: bool = True

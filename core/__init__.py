@@ -52,6 +52,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     # Forwarded headers from trusted proxies only; the cookie's Secure flag by scheme.
     proxy.init_app(app)
+    # Small bodies read before the app runs, every read timed (areas' middleware, such
+    # as the LRS's alternate syntax with its own cap, wraps this).
+    app.wsgi_app = bodies.BufferedBodies(  # type: ignore[method-assign]
+        app.wsgi_app, float(app.config["REQUEST_BODY_IDLE_TIMEOUT"])
+    )
 
     import lrs
     import packages
@@ -63,10 +68,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     portal.init_app(app)
     player.init_app(app)
     origins.init_app(app)
-    # Outermost: bodies are read whole before any area's middleware or view runs.
-    app.wsgi_app = bodies.BufferedBodies(  # type: ignore[method-assign]
-        app.wsgi_app,
-        int(app.config["MAX_CONTENT_LENGTH"]),
-        float(app.config["REQUEST_BODY_IDLE_TIMEOUT"]),
-    )
     return app

@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from core.errors import BadRequest
+from core.jsoncodec import JSONTooDeep, check_depth
 
 
 def flatten_errors(messages: Any, path: str = "") -> list[dict[str, str]]:
@@ -86,11 +87,17 @@ def _finite(text: str) -> float:
     return value
 
 
+def too_deep(path: str, exc: JSONTooDeep) -> BadRequest:
+    """The 400 for JSON nested deeper than ``core.jsoncodec.MAX_DEPTH``, at ``path``."""
+    return BadRequest(f"The {path} {exc}", errors=[{"path": path, "message": str(exc)}])
+
+
 def parse_json(raw: bytes, path: str = "body") -> Any:
     """Parse a request body as strict JSON: UTF-8, no duplicate keys, no NaN/Infinity.
 
     A number too large for a float is refused too: Python would read it as infinity,
-    which no JSON (nor PostgreSQL's jsonb) can hold.
+    which no JSON (nor PostgreSQL's jsonb) can hold.  So is JSON nested deeper than
+    ``core.jsoncodec.MAX_DEPTH`` (a RecursionError in the parser or in a walker later).
     """
     try:
         text = raw.decode("utf-8")
@@ -99,6 +106,10 @@ def parse_json(raw: bytes, path: str = "body") -> Any:
             f"The {path} is not valid UTF-8 (byte {exc.start})",
             errors=[{"path": path, "message": "invalid UTF-8"}],
         ) from None
+    try:
+        check_depth(raw)
+    except JSONTooDeep as exc:
+        raise too_deep(path, exc) from None
     try:
         # The float check only where a huge number may be: it costs a call per number.
         value = json.loads(

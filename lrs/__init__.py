@@ -8,17 +8,14 @@ request before Flask sees it.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from core import origins
 from core.errors import AppError, BadRequest
+from lrs.alternate import ALTERNATE, REFUSAL, AlternateSyntaxMiddleware
 from lrs.auth import authenticate, remember_version
 
 bp = Blueprint("lrs", __name__, url_prefix="/xapi")
@@ -69,11 +66,11 @@ def _utc_now_iso() -> str:
 
 @bp.before_request
 def _before() -> Response | None:
-    environ_error = request.environ.get("kompetens.alt_error")
     if request.method == "OPTIONS":
         return Response(status=204)
-    if environ_error:
-        raise BadRequest(environ_error, errors=[{"path": "query:method", "message": environ_error}])
+    refusal = request.environ.get(REFUSAL)
+    if refusal is not None:
+        raise refusal
     header = request.headers.get("X-Experience-API-Version")
     if request.endpoint == "lrs.get_about":
         # /about must answer whatever version the client speaks (Communication §2.8).
@@ -83,7 +80,7 @@ def _before() -> Response | None:
             g.xapi_version = None
         return None
     g.xapi_version = negotiate_version(header)
-    if request.environ.get("kompetens.alt_syntax") and g.xapi_version != VERSION_1:
+    if request.environ.get(ALTERNATE) and g.xapi_version != VERSION_1:
         raise BadRequest(
             "The alternate request syntax (method=) exists only in xAPI 1.0.x",
             errors=[{"path": "query:method", "message": "not allowed in 2.0.0"}],
@@ -117,100 +114,43 @@ def _answered_version() -> str:
 def _after(response: Response) -> Response:
     response.headers["X-Experience-API-Version"] = _answered_version()
     response.headers["X-Experience-API-Consistent-Through"] = _utc_now_iso()
-    origin = request.headers.get("Origin")
-    allowed = current_app.config["XAPI_CORS_ORIGINS"].split()
-    if origin and ("*" in allowed or origin in allowed):
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Credentials"] = "true"
-        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
-        response.vary.add("Origin")
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
-            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
-            response.headers["Access-Control-Max-Age"] = "86400"
+    _cors(response)
     return response
 
 
-# -- Alternate request syntax (xAPI 1.0.3 Communication §1.3) -------------------------
+def _cors(response: Response) -> None:
+    """CORS for browser xAPI content (https://fetch.spec.whatwg.org/#http-cors-protocol).
 
-_HEADER_FIELDS = {
-    "authorization": "HTTP_AUTHORIZATION",
-    "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
-    "content-type": "CONTENT_TYPE",
-    "content-length": "CONTENT_LENGTH",
-    "if-match": "HTTP_IF_MATCH",
-    "if-none-match": "HTTP_IF_NONE_MATCH",
-}
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-class AlternateSyntaxMiddleware:
-    """Rewrite ``POST /xapi/...?method=PUT`` form requests into the request they stand for."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self.app = app
-
-    def __call__(  # noqa: D102  (the WSGI protocol)
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        query = environ.get("QUERY_STRING", "")
-        if (
-            environ.get("PATH_INFO", "").startswith("/xapi/")
-            and "method=" in query
-            and environ.get("REQUEST_METHOD") == "POST"
-        ):
-            self._rewrite(environ, parse_qsl(query, keep_blank_values=True))
-        return self.app(environ, start_response)
-
-    @staticmethod
-    def _rewrite(environ: dict[str, Any], params: list[tuple[str, str]]) -> None:
-        names = [name for name, _ in params]
-        if "method" not in names:
+    The LRS authenticates with the Authorization header its clients set themselves, never
+    with cookies, so browser content needs no credentialed requests: TinCanJS 0.50 never
+    sets ``withCredentials`` (RusticiSoftware/TinCanJS src/Environment/Browser.js only
+    tests that it exists), cmi5.js 3.2 calls ``fetch`` with ``mode: "cors"`` and no
+    ``credentials`` option (RusticiSoftware/cmi5.js src/index.js), and xAPIWrapper leaves
+    ``withCredentials`` false unless configured (adlnet/xAPIWrapper src/xapiwrapper.js;
+    only its xAPILaunch flow, src/xapi-launch.js, turns it on).  So "*" answers
+    ``Access-Control-Allow-Origin: *``, which browsers never combine with credentials:
+    no page can make the user's browser send cookies or remembered Basic credentials.
+    Credentials are allowed only to origins listed one by one (XAPI_CORS_ORIGINS), for
+    content that does turn ``withCredentials`` on.
+    """
+    allowed = current_app.config["XAPI_CORS_ORIGINS"].split()
+    origin = request.headers.get("Origin")
+    if not origin or not allowed:
+        return
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        # The answer depends on the Origin: caches must keep one per origin.
+        response.vary.add("Origin")
+        if origin not in allowed:
             return
-        environ["kompetens.alt_syntax"] = True
-        method = dict(params)["method"].upper()
-        if names != ["method"]:
-            environ["kompetens.alt_error"] = (
-                "With the alternate request syntax, parameters other than method "
-                "go in the form body"
-            )
-            return
-        if method not in {"GET", "PUT", "POST", "DELETE", "HEAD"}:
-            environ["kompetens.alt_error"] = f"Unsupported method {method!r}"
-            return
-        content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-        if content_type != "application/x-www-form-urlencoded":
-            environ["kompetens.alt_error"] = (
-                "The alternate request syntax needs an application/x-www-form-urlencoded body"
-            )
-            return
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        raw = environ["wsgi.input"].read(length) if length else b""
-        try:
-            fields = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-        except UnicodeDecodeError:
-            environ["kompetens.alt_error"] = "The form body is not valid UTF-8"
-            return
-        query: list[tuple[str, str]] = []
-        content = ""
-        environ["CONTENT_TYPE"] = "application/json"
-        for name, value in fields:
-            lower = name.lower()
-            if lower in _HEADER_FIELDS:
-                environ[_HEADER_FIELDS[lower]] = value
-            elif name == "content":
-                content = value
-            else:
-                query.append((name, value))
-        body = content.encode("utf-8")
-        environ["REQUEST_METHOD"] = method
-        environ["QUERY_STRING"] = urlencode(query)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        environ["wsgi.input"] = io.BytesIO(body)
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
 
 
 def init_app(app: Flask) -> None:
@@ -220,5 +160,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # Content calls the LRS from the content origin (HTTP Basic, no cookies).
     origins.allow_on_content_host(app, bp.name)
-    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, app)  # type: ignore[method-assign]
     app.cli.add_command(cli.credentials)

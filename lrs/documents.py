@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound, PreconditionFailed
+from core.jsoncodec import JSONTooDeep, check_depth
+from core.schemas import too_deep
 from lrs.keys import sha256_hex
 from lrs.models import Activity, Document
 
@@ -128,11 +130,12 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_json(content: bytes) -> Any:
-    """Parse a JSON document; raise ValueError if it is not strict JSON."""
-    try:
-        return json.loads(content, parse_constant=_reject_constant)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+    """Parse a JSON document; raise ValueError if it is not strict JSON.
+
+    JSONTooDeep (a ValueError) when it nests deeper than ``core.jsoncodec.MAX_DEPTH``.
+    """
+    check_depth(content)
+    return json.loads(content, parse_constant=_reject_constant)
 
 
 def _now() -> datetime:
@@ -365,6 +368,8 @@ def delete_documents(doc_set: DocumentSet) -> int:
 def _require_json(content: bytes, what: str) -> Any:
     try:
         return parse_json(content)
+    except JSONTooDeep as exc:
+        raise too_deep("body", exc) from None
     except ValueError:
         raise BadRequest(
             f"The {what} is declared application/json but is not valid JSON",

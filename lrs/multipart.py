@@ -91,7 +91,14 @@ def parse(body: bytes, content_type: str) -> list[Part]:
 
 
 def build(parts: Iterable[tuple[dict[str, str], bytes]]) -> tuple[bytes, str]:
-    """Build a multipart/mixed body; returns it and its Content-Type header value."""
+    """Build a multipart/mixed body; returns it and its Content-Type header value.
+
+    The boundary is sent unquoted: quotes are legal (RFC 2045 §5.1), but TinCanJS 0.50
+    takes everything after "boundary=" as the boundary (src/LRS.js,
+    ``_processGetStatementResult``) and cannot read the answer then.  So the boundary is
+    made of characters that are both RFC 2046 §5.1.1 ``bchars`` and an RFC 2045 ``token``
+    (letters, digits and "-"), which needs no quotes.
+    """
     boundary = "kompetens-" + secrets.token_hex(16)
     out = bytearray()
     for headers, payload in parts:
@@ -100,4 +107,4 @@ def build(parts: Iterable[tuple[dict[str, str], bytes]]) -> tuple[bytes, str]:
             out += f"{name}: {value}\r\n".encode()
         out += b"\r\n" + payload + b"\r\n"
     out += b"--" + boundary.encode() + b"--\r\n"
-    return bytes(out), f'multipart/mixed; boundary="{boundary}"'
+    return bytes(out), f"multipart/mixed; boundary={boundary}"

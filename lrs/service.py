@@ -47,11 +47,13 @@ from core import jsoncodec
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict
 from lrs import learner_scope, schemas
+from lrs.attachments import RawAttachment
+from lrs.attachments import check_attachments as _check_attachments
 from lrs.auth import Client
 from lrs.formats import merge_definitions
 from lrs.keys import agent_key, key_hash, sha256_hex
 from lrs.models import Activity, Attachment, Statement, StatementFilter
-from lrs.signature import statements_equivalent, verify_signature
+from lrs.signature import statements_equivalent
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
@@ -295,57 +297,11 @@ def prepare(
 
 
 @dataclass
-class RawAttachment:
-    """One attachment part from a multipart request."""
-
-    sha2: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
 class StoreResult:
     """Ids of a stored batch, in request order; ``new`` are the ones actually inserted."""
 
     ids: list[str]
     new: list[str] = field(default_factory=list)
-
-
-def _check_attachments(
-    statements: Sequence[dict[str, Any]],
-    raw: dict[str, RawAttachment],
-    version: str,
-) -> None:
-    """Every attachment needs a fileUrl or a raw part; every raw part needs a statement.
-
-    Communication §1.5.2; signed statements are checked per Data §2.6.
-    """
-    used: set[str] = set()
-    for index, statement in enumerate(statements):
-        for position, attachment in enumerate(statement.get("attachments") or ()):
-            sha2 = attachment["sha2"]
-            path = f"[{index}].attachments[{position}]"
-            if sha2 in raw:
-                used.add(sha2)
-            elif "fileUrl" not in attachment:
-                raise BadRequest(
-                    "An attachment has neither a fileUrl nor a matching multipart part",
-                    errors=[{"path": path + ".sha2", "message": "no part with this hash"}],
-                )
-            if attachment["usageType"] == SIGNATURE_USAGE:
-                # (Its contentType is checked by the schema.)
-                if sha2 not in raw:
-                    raise BadRequest(
-                        "A signature attachment must be sent as a multipart part",
-                        errors=[{"path": path, "message": "signature data missing"}],
-                    )
-                verify_signature(statement, raw[sha2].data, version)
-    extra = set(raw) - used
-    if extra:
-        raise BadRequest(
-            "A multipart part matches no attachment of any statement",
-            errors=[{"path": "body", "message": f"unused part {sorted(extra)[0]}"}],
-        )
 
 
 def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from core.errors import BadRequest
+from core.jsoncodec import JSONTooDeep, check_depth
 from lrs.schemas import VERSION_2, parse_timestamp
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -58,7 +59,10 @@ def _reject_constant(name: str) -> Any:
 
 def _json(raw: bytes, what: str) -> Any:
     try:
+        check_depth(raw)
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except JSONTooDeep as exc:
+        raise _bad(f"the JWS {what} {exc}") from None
     except (UnicodeDecodeError, ValueError):
         raise _bad(f"the JWS {what} is not valid JSON") from None
 

@@ -20,6 +20,7 @@ from core.db import db
 from core.errors import BadRequest
 from core.schemas import parse_json
 from lrs import bp, multipart, queries, schemas, service, xapi_version
+from lrs.attachments import RawAttachment, raw_attachments
 from lrs.auth import require
 from lrs.formats import to_canonical, to_ids
 from lrs.models import Statement
@@ -92,7 +93,7 @@ def _format_param(params: dict[str, str]) -> str:
 # -- Reading request bodies -------------------------------------------------------------
 
 
-def read_statement_body() -> tuple[Any, list[service.RawAttachment]]:
+def read_statement_body() -> tuple[Any, list[RawAttachment]]:
     """The statement(s) and raw attachments of a PUT/POST (Communication §1.5)."""
     content_type = request.headers.get("Content-Type", "")
     media = content_type.split(";")[0].strip().lower()
@@ -107,29 +108,7 @@ def read_statement_body() -> tuple[Any, list[service.RawAttachment]]:
                 "The first part of a multipart/mixed body must be application/json",
                 errors=[{"path": "body[0]", "message": f"Content-Type {first.content_type!r}"}],
             )
-        attachments = []
-        for index, part in enumerate(parts[1:], start=1):
-            sha2 = part.headers.get("x-experience-api-hash")
-            if not sha2:
-                raise BadRequest(
-                    "Every attachment part needs an X-Experience-API-Hash header",
-                    errors=[{"path": f"body[{index}]", "message": "X-Experience-API-Hash missing"}],
-                )
-            if part.headers.get("content-transfer-encoding", "").lower() != "binary":
-                raise BadRequest(
-                    "Every attachment part needs Content-Transfer-Encoding: binary",
-                    errors=[
-                        {"path": f"body[{index}]", "message": "Content-Transfer-Encoding missing"}
-                    ],
-                )
-            attachments.append(
-                service.RawAttachment(
-                    sha2=sha2,
-                    content_type=part.headers.get("content-type", "application/octet-stream"),
-                    data=part.body,
-                )
-            )
-        return parse_json(first.body, "body[0]"), attachments
+        return parse_json(first.body, "body[0]"), raw_attachments(parts)
     raise BadRequest(
         "Statements are sent as application/json or multipart/mixed",
         errors=[{"path": "header:Content-Type", "message": f"unsupported {media or 'none'}"}],
@@ -204,7 +183,9 @@ def _encode_more(params: dict[str, str], page: queries.Page, last_pk: int) -> st
 def _decode_more(token: str) -> tuple[dict[str, str], int, int | None]:
     try:
         padded = token + "=" * (-len(token) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        raw = base64.urlsafe_b64decode(padded.encode())
+        jsoncodec.check_depth(raw)  # (a ValueError: only a forged link is that deep)
+        state = json.loads(raw)
         params = {str(k): str(v) for k, v in state["p"].items()}
         return params, int(state["a"]), None if state["m"] is None else int(state["m"])
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):

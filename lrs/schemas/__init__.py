@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 from marshmallow import Schema, ValidationError
 
 from core.errors import BadRequest
+from core.jsoncodec import JSONTooDeep, check_depth
 from core.schemas import flatten_errors
 
 # A module reference: lrs.fastcheck imports lrs.schemas.rules, hence this package.
@@ -233,7 +234,10 @@ def load_agent_param(raw: str, *, name: str = "agent", allow_group: bool = True)
     """
     path = f"query:{name}"
     try:
+        check_depth(raw)
         value = json.loads(raw) if isinstance(raw, str) else None
+    except JSONTooDeep as exc:
+        raise _fail(path, f"The JSON {exc}.") from None
     except ValueError:
         value = None
     if not isinstance(value, dict):

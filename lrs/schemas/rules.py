@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from core.errors import BadRequest
+from lrs.schemas.iri import is_iri
 
 DATA = "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md"
 VERSION_1 = "1.0.3"
@@ -23,9 +24,6 @@ SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 
 # -- Formatted strings (Data 2.2, 4.2-4.6) ---------------------------------------------
 
-# An IRI needs a scheme (Data 2.2 "IRL or IRI values without a scheme"); best effort
-# otherwise (Data 2.2 allows it): no whitespace or control characters.
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"]+$")
 _MAILTO = re.compile(r"^mailto:[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -79,7 +77,12 @@ def is_valid_language_tag(tag: Any) -> bool:
 
 
 def _is_iri(value: str) -> bool:
-    return _IRI.match(value) is not None
+    """Tell whether ``value`` is an RFC 3987 IRI, scheme included (``lrs.schemas.iri``).
+
+    Verb ids, activity ids and types, extension keys, usageTypes... are IRIs (Data 2.2,
+    4.1); one without a scheme is refused (Data 2.2).
+    """
+    return is_iri(value)
 
 
 def _fail(path: str, message: str) -> BadRequest:
@@ -94,7 +97,7 @@ def check_uuid(value: Any, path: str) -> str:
 
 
 def check_iri(value: Any, path: str) -> str:
-    """Return ``value`` if it is an IRI with a scheme (Data 2.2, 4.3), else 400."""
+    """Return ``value`` if it is an RFC 3987 IRI (Data 2.2, 4.3), else 400."""
     if not isinstance(value, str) or not _is_iri(value):
         raise _fail(path, "Not a valid IRI.")
     return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 import pytest
 
@@ -38,68 +37,57 @@ def test_lrs_version_header_negotiation(make_xapi, sent, status, answered):
         assert response.json["errors"][0]["path"] == "header:X-Experience-API-Version"
 
 
+PREFLIGHT = {
+    "Access-Control-Request-Method": "PUT",
+    "Access-Control-Request-Headers": "authorization, x-experience-api-version",
+}
+CONTENT = "https://content.example.org"
+
+
 def test_lrs_cors_preflight_needs_no_credentials(client):
-    response = client.options(
-        "/xapi/statements",
-        headers={
-            "Origin": "https://content.example.org",
-            "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "authorization, x-experience-api-version",
-        },
-    )
+    response = client.options("/xapi/statements", headers={"Origin": CONTENT, **PREFLIGHT})
     assert response.status_code == 204
-    assert response.headers["Access-Control-Allow-Origin"] == "https://content.example.org"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "X-Experience-API-Version" in response.headers["Access-Control-Allow-Headers"]
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
     assert "PUT" in response.headers["Access-Control-Allow-Methods"]
 
 
 def test_lrs_cors_exposes_xapi_headers(xapi):
-    response = xapi.get("statements", headers={"Origin": "https://content.example.org"})
+    response = xapi.get("statements", headers={"Origin": CONTENT})
     assert response.status_code == 200
     exposed = response.headers["Access-Control-Expose-Headers"]
     assert "X-Experience-API-Consistent-Through" in exposed
     assert "ETag" in exposed
 
 
-def alternate(
-    client, method: str, auth: str, version: str, content: str | None = None, **params: str
-):
-    form = {"Authorization": auth, "X-Experience-API-Version": version, **params}
-    if content is not None:
-        form["content"] = content
-        form["Content-Type"] = "application/json"
-    return client.post(
-        f"/xapi/statements?method={method}",
-        data=urlencode(form),
-        content_type="application/x-www-form-urlencoded",
-    )
+@pytest.mark.parametrize("origin", [CONTENT, "https://evil.example.net", "null"])
+def test_lrs_cors_wildcard_never_allows_credentials(xapi, client, origin):
+    # The LRS authenticates with the Authorization header, never cookies: with "*" any
+    # page may call it with its own credentials, none may ride on the user's.
+    for response in (
+        xapi.get("statements", headers={"Origin": origin}),
+        client.options("/xapi/statements", headers={"Origin": origin, **PREFLIGHT}),
+        client.get("/xapi/statements", headers={"Origin": origin}),  # a 401 is readable too
+    ):
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response.headers
 
 
-def test_lrs_alternate_syntax_put_and_get_under_1_0_3(client, make_credential, make_statement):
-    auth = basic(*make_credential(["all"]))
-    statement = make_statement()
-    statement_id = statement.pop("id")
-    put = alternate(client, "PUT", auth, "1.0.3", json.dumps(statement), statementId=statement_id)
-    assert put.status_code == 204
-    got = alternate(client, "GET", auth, "1.0.3", statementId=statement_id)
-    assert got.status_code == 200
-    assert got.json["id"] == statement_id
-
-
-def test_lrs_alternate_syntax_refused_under_2_0_0(client, make_credential):
-    auth = basic(*make_credential(["all"]))
-    response = alternate(client, "GET", auth, "2.0.0")
-    assert response.status_code == 400
-
-
-def test_lrs_alternate_syntax_rejects_extra_query_parameters(client, make_credential):
-    auth = basic(*make_credential(["all"]))
-    response = client.post(
-        "/xapi/statements?method=GET&limit=1",
-        data=urlencode({"Authorization": auth, "X-Experience-API-Version": "1.0.3"}),
-        content_type="application/x-www-form-urlencoded",
-    )
-    assert response.status_code == 400
+def test_lrs_cors_listed_origins_only(app, xapi, client, monkeypatch):
+    monkeypatch.setitem(app.config, "XAPI_CORS_ORIGINS", f"{CONTENT} https://lms.example.org")
+    listed = xapi.get("statements", headers={"Origin": CONTENT})
+    assert listed.headers["Access-Control-Allow-Origin"] == CONTENT
+    # Listed origins may send credentials (xAPIWrapper's withCredentials option).
+    assert listed.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in listed.headers["Vary"]
+    preflight = client.options("/xapi/statements", headers={"Origin": CONTENT, **PREFLIGHT})
+    assert preflight.headers["Access-Control-Allow-Origin"] == CONTENT
+    for origin in ("https://evil.example.net", "https://content.example.org.evil.net", "null"):
+        other = xapi.get("statements", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in other.headers
+        assert "Access-Control-Allow-Credentials" not in other.headers
+        assert "Origin" in other.headers["Vary"]
 
 
 def test_lrs_credentials_cli_json_and_scopes(runner, client):

@@ -101,9 +101,13 @@ def post_signed(
     received: dict[str, Any],
     signature: bytes,
     content_type: str = "application/octet-stream",
+    claimed_sha2: str | None = None,
 ) -> Any:
-    """POST ``received`` with ``signature`` attached the way the conformance suite does."""
-    sha2 = hashlib.sha256(signature).hexdigest()
+    """POST ``received`` with ``signature`` attached the way the conformance suite does.
+
+    ``claimed_sha2`` replaces the signature's hash, in the statement and the part header.
+    """
+    sha2 = claimed_sha2 or hashlib.sha256(signature).hexdigest()
     body = dict(received)
     body["attachments"] = [
         {
@@ -251,6 +255,19 @@ def test_lrs_signature_content_type_not_octet_stream_rejected(xapi, pki, version
     assert [e["path"].endswith("attachments[0].contentType") for e in response.json["errors"]] == [
         True
     ]
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_lrs_signature_part_not_matching_its_hash_is_400(xapi, pki, version):
+    xapi.version = version
+    signed = statement()
+    signature = jws(pki["key"], signed)
+    received = copy.deepcopy(signed)
+    body_attachment_hash = hashlib.sha256(b"something else").hexdigest()
+    response = post_signed(xapi, received, signature, claimed_sha2=body_attachment_hash)
+    assert response.status_code == 400, response.json
+    assert [row["path"] for row in response.json["errors"]] == ["[0].attachments[0].sha2"]
+    assert xapi.get("statements", query={"statementId": signed["id"]}).status_code == 404
 
 
 # -- The comparison rules themselves (Data 2.3.1) ----------------------------------------
