@@ -37,9 +37,7 @@ class BodyTimeout(AppError):
     title = "Request Timeout"
 
     def __init__(self) -> None:
-        super().__init__(
-            "The request body did not arrive in time", headers={"Connection": "close"}
-        )
+        super().__init__("The request body did not arrive in time", headers={"Connection": "close"})
 
 
 def _idle_deadline(seconds: float) -> Callable[[], AbstractContextManager[Any]]:
