@@ -12,9 +12,11 @@ import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import origins
 from core.errors import AppError, BadRequest
+from lrs import clock
 from lrs.alternate import ALTERNATE, REFUSAL, AlternateSyntaxMiddleware
 from lrs.auth import authenticate, remember_version
 
@@ -60,8 +62,9 @@ def xapi_version() -> str:
     return str(g.get("xapi_version") or VERSION_2)
 
 
-def _utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+_STATEMENTS_ENDPOINTS = frozenset(
+    {"lrs.get_statements", "lrs.post_statements", "lrs.put_statement"}
+)
 
 
 @bp.before_request
@@ -85,6 +88,9 @@ def _before() -> Response | None:
             "The alternate request syntax (method=) exists only in xAPI 1.0.x",
             errors=[{"path": "query:method", "message": "not allowed in 2.0.0"}],
         )
+    if request.endpoint == "lrs.get_statements":
+        # Before the query: whatever it claims is committed, the query will see.
+        g.consistent_through = clock.consistent_through()
     return None
 
 
@@ -110,10 +116,26 @@ def _answered_version() -> str:
     return VERSION_2
 
 
+def _consistent_through() -> str:
+    """Statements resource: the clock's value (lrs/clock.py); a GET read it before querying.
+
+    Other resources have no ``stored`` to be consistent with: now.
+    """
+    moment = g.get("consistent_through")
+    if moment is None and request.endpoint in _STATEMENTS_ENDPOINTS:
+        try:
+            moment = clock.consistent_through()
+        except SQLAlchemyError:  # the answer is an error already; say nothing wrong
+            moment = None
+    if moment is None:
+        moment = datetime.now(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @bp.after_request
 def _after(response: Response) -> Response:
     response.headers["X-Experience-API-Version"] = _answered_version()
-    response.headers["X-Experience-API-Consistent-Through"] = _utc_now_iso()
+    response.headers["X-Experience-API-Consistent-Through"] = _consistent_through()
     _cors(response)
     return response
 

@@ -162,3 +162,18 @@ class Document(Model):
     __table_args__ = (
         Index("uq_lrs_document_identity", "set_key", "registration", "doc_hash", unique=True),
     )
+
+
+class StoredClock(Model):
+    """The last ``stored`` the LRS gave, in milliseconds since the epoch (one row, id 1).
+
+    Every batch takes its ``stored`` from here, one millisecond past the last one at
+    least, under this row's lock until its transaction commits (lrs/clock.py): so
+    ``stored`` grows in the order statements become visible, and a client that polls
+    with ``since`` never misses one.
+    """
+
+    __tablename__ = "lrs_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stored_ms: Mapped[int] = mapped_column(BigInteger)

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from core import jsoncodec
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict
-from lrs import learner_scope, schemas
+from lrs import clock, learner_scope, schemas
 from lrs.attachments import RawAttachment
 from lrs.attachments import check_attachments as _check_attachments
 from lrs.auth import Client
@@ -365,7 +365,7 @@ def store_statements(
     if len(statements) == 1:
         # One statement (a PUT, most POSTs from content): insert first, look only if its
         # id turns out to be stored already; one round trip on PostgreSQL.
-        prepared = prepare(statements, client, version, utc_now())
+        prepared = prepare(statements, client, version, clock.next_stored())
         _check_voiding(prepared.statements)
         pk = _insert_one(prepared)
         if pk is None:
@@ -384,7 +384,7 @@ def store_statements(
         existing, voided_before = _lookup(explicit) if explicit else ({}, set())
         _check_same_as_stored(statements, existing)
         fresh = [s for s in statements if s.get("id") not in existing]
-        prepared = prepare(fresh, client, version, utc_now(), voided_before)
+        prepared = prepare(fresh, client, version, clock.next_stored(), voided_before)
         _check_voiding(prepared.statements)
         _store_batch(prepared, raw.values(), client)
     assigned = iter(prepared.statements)
