@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
+from core import headers
+
 log = logging.getLogger(__name__)
 
 
@@ -121,7 +123,8 @@ def error_response(
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Register the handlers once, for the whole app."""
+    """Register the handlers once, for the whole app (and the security headers)."""
+    headers.init_app(app)
 
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError) -> Response:
