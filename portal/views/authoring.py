@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from core.db import db
-from core.errors import AppError
+from core.errors import AppError, Conflict, NotFound
 from core.schemas import load
 from packages import service as packages
 from packages.report import PackageRefused
@@ -169,16 +169,15 @@ def trainer_session(session_id: int) -> Page:
     classroom.check_trainer(session_, user)
     enrolled = classroom.enrolments(session_)
     if request.method == "POST" and request.form.get("correct", "").isdigit():
-        count = attempt(
-            lambda: classroom.correct_attendance(session_, user, int(request.form["correct"]))
+        # Voiding takes two steps: a form that posts "correct" only leads to the
+        # confirmation page, which says what will be voided.
+        target = url_for(
+            "portal.correct_attendance",
+            session_id=session_id,
+            enrolment_id=int(request.form["correct"]),
         )
-        if count is not None:
-            flash(
-                _("Corrected: %(n)s statements voided; record the learner again.", n=count),
-                "success",
-            )
-            return redirect(url_for("portal.trainer_session", session_id=session_id))
-    elif request.method == "POST":
+        return redirect(target, 303)
+    if request.method == "POST":
         rows = {}
         for enrolment in enrolled:
             prefix = f"e{enrolment.id}-"
@@ -194,3 +193,35 @@ def trainer_session(session_id: int) -> Page:
             return redirect(url_for("portal.trainer_session", session_id=session_id))
     course = packages.get_course(session_.course_id)
     return render("trainer_session.html", session=session_, course=course, enrolled=enrolled)
+
+
+@bp.route("/trainer/sessions/<int:session_id>/correct/<int:enrolment_id>", methods=["GET", "POST"])
+@role_required("author")
+def correct_attendance(session_id: int, enrolment_id: int) -> Page:
+    """Void what was recorded for one learner, once the trainer has confirmed it.
+
+    GET says what will be voided; only a POST with ``confirm=1`` (and the CSRF token)
+    voids it. Anything else voids nothing.
+    """
+    user = this_user()
+    session_ = classroom.get_session(session_id)
+    classroom.check_trainer(session_, user)
+    found = [e for e in classroom.enrolments(session_) if e.id == enrolment_id]
+    if not found:
+        raise NotFound("No such enrolment on this session")
+    enrolment = found[0]
+    if enrolment.recorded_at is None:
+        raise Conflict("Nothing has been recorded for this learner yet")
+    if request.method == "POST" and request.form.get("confirm") != "1":
+        g.form_status = 400
+        flash(_("Nothing was voided: confirm with the button below."), "error")
+    elif request.method == "POST":
+        count = attempt(lambda: classroom.correct_attendance(session_, user, enrolment.id))
+        if count is not None:
+            flash(
+                _("Corrected: %(n)s statements voided; record the learner again.", n=count),
+                "success",
+            )
+            return redirect(url_for("portal.trainer_session", session_id=session_id))
+    course = packages.get_course(session_.course_id)
+    return render("trainer_correct.html", session=session_, course=course, enrolment=enrolment)
