@@ -10,24 +10,15 @@ and no personal data may be on it.
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, render_template
 from flask.blueprints import BlueprintSetupState
-from flask.sessions import NullSession
 
+from core import origins
 from core.db import db
 from core.errors import set_html_renderer
 from portal import bp
 from portal.i18n import error_texts, service_message
-
-
-def _on_content_host() -> bool:
-    """Whether this request came to the content origin (where no session is kept)."""
-    origin = str(current_app.config.get("CONTENT_ORIGIN") or "")
-    if origin and urlsplit(origin).netloc == request.host:
-        return True
-    return isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
 
 
 def render_error_page(status: int, message: str | None, errors: list[dict[str, Any]]) -> str:
@@ -48,7 +39,7 @@ def render_error_page(status: int, message: str | None, errors: list[dict[str, A
         title=title,
         message=text,
         detail=detail if detail != text else None,
-        plain=_on_content_host(),
+        plain=origins.on_content_host(),
     )
 
 

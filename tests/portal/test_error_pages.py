@@ -223,14 +223,22 @@ def test_portal_error_pages_fall_back_when_the_page_cannot_be_drawn(raising, cli
     assert "template broke" not in page
 
 
+@pytest.mark.parametrize(
+    ("settings", "base_url"),
+    [
+        ({"CONTENT_ORIGIN": "http://content.test", "PORTAL_URL": ""}, "http://content.test"),
+        ({"CONTENT_PORT": 5001}, "http://localhost:5001"),
+    ],
+)
 def test_portal_error_pages_on_the_content_host_hold_no_csrf_token_or_user(
-    portal, login, app, monkeypatch
+    portal, login, app, monkeypatch, settings, base_url
 ):
-    # Content runs on CONTENT_ORIGIN: its scripts may read any page of that origin, so an
-    # error page there must not carry the session's CSRF token nor the user's name.
-    monkeypatch.setitem(app.config, "CONTENT_ORIGIN", "http://content.test")
+    # Content runs on the content origin: its scripts may read any page of that origin,
+    # so an error page there must not carry the session's CSRF token nor the user's name.
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
     client = login(portal.user(name="Lea Learner"))
-    response = client.get("/no/such/page", base_url="http://content.test", headers=EN)
+    response = client.post("/no/such/page", base_url=base_url, headers=EN)
     assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert "Page not found" in page
