@@ -52,8 +52,18 @@ def policy() -> str:
 
 
 def add_security_headers(response: Response) -> Response:
-    """Give an HTML response without a policy of its own the portal's headers."""
-    if response.mimetype != "text/html" or "Content-Security-Policy" in response.headers:
+    """Give an HTML response without a policy of its own the portal's headers.
+
+    Answers that are no page (204, 304, redirects; Flask's default type is text/html
+    even for them) are left as they are.
+    """
+    status = response.status_code
+    if (
+        response.mimetype != "text/html"
+        or "Content-Security-Policy" in response.headers
+        or status in (204, 304)
+        or 300 <= status < 400
+    ):
         return response
     response.headers["Content-Security-Policy"] = policy()
     for name, value in _HEADERS.items():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Response, render_template_string
 
-from tests.portal.conftest import CSRF
+from tests.portal.conftest import CSRF, post
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "portal" / "templates"
 
@@ -155,3 +155,30 @@ def test_portal_headers_stylesheet_is_served(client):
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     assert "visually-hidden" in response.get_data(as_text=True)
+
+
+def test_portal_headers_not_on_answers_that_are_no_page(portal, login):
+    response = post(login(portal.user()), "/logout")
+    assert response.status_code == 302
+    assert "Content-Security-Policy" not in response.headers
+
+
+def test_portal_headers_cmi5_return_page_has_its_own_policy(portal, app, client):
+    # The cmi5 returnURL page runs one inline script, inside the player's frames: the
+    # portal's policy would refuse both, so it brings its own, with this response's nonce.
+    from core.db import db
+    from packages.service import get_course
+    from player import service
+    from portal.models import User
+
+    course = portal.course("Fire safety")
+    learner = portal.user()
+    with app.app_context():
+        _attempt, token = service.launch(db.session.get(User, learner), get_course(course))
+        db.session.commit()
+    response = client.get(f"/player/{token}/returned")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r'<script nonce="([^"]+)">', response.get_data(as_text=True)).group(1)
+    assert f"script-src 'nonce-{nonce}'" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert "'unsafe-inline'" not in policy
