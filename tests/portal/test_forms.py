@@ -446,3 +446,19 @@ def _validator_messages(validator: Any) -> dict[str, str]:
         except ValidationError as exc:
             return {"regexp": str(exc.messages[0])}
     return {}
+
+
+def test_portal_forms_every_field_has_a_label():
+    """A refused form names fields by label, never by their raw name (``unit_id``)."""
+    from marshmallow import Schema
+
+    from portal import schemas
+
+    for schema_class in vars(schemas).values():
+        if (
+            isinstance(schema_class, type)
+            and issubclass(schema_class, Schema)
+            and schema_class.__module__ == schemas.__name__
+        ):
+            for name, field in schema_class().fields.items():
+                assert field.metadata.get("label"), (schema_class.__name__, name)
