@@ -99,9 +99,9 @@ class PasswordSchema(FormSchema):
 class PasswordChangeSchema(FormSchema):
     """A user's own password change; the service checks the values (and says what is wrong)."""
 
-    current_password = fields.String(load_default="")
-    password = fields.String(load_default="")
-    password_again = fields.String(load_default="")
+    current_password = fields.String(load_default="", metadata=label(N_("Current password")))
+    password = fields.String(load_default="", metadata=label(N_("New password")))
+    password_again = fields.String(load_default="", metadata=label(N_("The new password again")))
 
 
 class CredentialSchema(FormSchema):

@@ -462,3 +462,28 @@ def test_portal_forms_every_field_has_a_label():
         ):
             for name, field in schema_class().fields.items():
                 assert field.metadata.get("label"), (schema_class.__name__, name)
+
+
+@pytest.mark.parametrize(
+    ("sent", "field_id", "message"),
+    [
+        ({"current_password": "wrong one"}, "current_password", "Det nuvarande lösenordet"),
+        ({"password_again": "another one"}, "password_again", "De två nya lösenorden"),
+        ({"password": "shrt123", "password_again": "shrt123"}, "new_password", "minst 8"),
+    ],
+)
+def test_portal_forms_password_change_marks_its_field(portal, login, sent, field_id, message):
+    client = login(portal.user(password="correct horse"))
+    form = {
+        "action": "password",
+        "current_password": "correct horse",
+        "password": "a brand new one",
+        "password_again": "a brand new one",
+        **sent,
+    }
+    response = post(client, "/settings", form, headers=SV)
+    assert response.status_code == 400
+    doc = parse(response)
+    assert_invalid(doc, field_id, message)
+    assert value_of(doc, field_id) in (None, "")  # passwords are typed again
+    assert_valid(doc, "locale")  # the language form is not marked
