@@ -1,16 +1,21 @@
 """One exception hierarchy and the handlers that turn it into responses.
 
 Every area raises these; nothing else builds error responses.  JSON for the LRS and
-API calls, plain HTML for portal pages.  A 500 never echoes the exception text.
+API calls; HTML pages otherwise, drawn by the renderer a higher layer registers with
+``set_html_renderer`` (the portal: its layout, in the user's language), or a bare page
+when there is none.  A 500 never echoes the exception text.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template_string, request
+from flask import Flask, Response, current_app, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
+
+from core import headers
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +87,13 @@ class PayloadTooLarge(AppError):
     title = "Payload Too Large"
 
 
+class TooManyRequests(AppError):
+    """429: slow down (RFC 6585 §4); ``headers`` may carry Retry-After."""
+
+    status_code = 429
+    title = "Too Many Requests"
+
+
 def wants_json() -> bool:
     """True for LRS and API calls, and for clients that prefer JSON over HTML."""
     path = request.path
@@ -99,11 +111,39 @@ _HTML = """<!doctype html><html lang="en"><meta charset="utf-8">
 </ul>{% endif %}
 </main></html>"""
 
+# Draws an HTML error page: (status, message or None, field errors) -> the page.  The
+# message is None where it is a generic one (werkzeug's English descriptions).
+HtmlRenderer = Callable[[int, str | None, list[dict[str, Any]]], str]
+_RENDERER = "kompetens.error_html"
+
+
+def set_html_renderer(app: Flask, renderer: HtmlRenderer) -> None:
+    """Let a higher layer (the portal) draw the HTML error pages; core never imports it."""
+    app.extensions[_RENDERER] = renderer
+
+
+def _html_page(
+    status: int, title: str, message: str, errors: list[dict[str, Any]], specific: bool
+) -> str:
+    """The registered renderer's page, or the bare page when there is none or it fails."""
+    renderer: HtmlRenderer | None = current_app.extensions.get(_RENDERER)
+    if renderer is not None:
+        try:
+            return renderer(status, message if specific else None, errors)
+        except Exception:
+            # The page must still be answered (the database may be why we are here).
+            log.exception("the error page for %s could not be drawn", status)
+    return render_template_string(_HTML, status=status, title=title, message=message, errors=errors)
+
 
 def error_response(
-    status: int, title: str, message: str, errors: list[dict[str, Any]] | None = None
+    status: int,
+    title: str,
+    message: str,
+    errors: list[dict[str, Any]] | None = None,
+    specific: bool = True,
 ) -> Response:
-    """Build the JSON or HTML error response."""
+    """Build the JSON or HTML error response (``specific``: the message is not generic)."""
     if wants_json():
         body: dict[str, Any] = {"status": status, "error": title, "message": message}
         if errors:
@@ -111,17 +151,15 @@ def error_response(
         response = jsonify(body)
     else:
         response = Response(
-            render_template_string(
-                _HTML, status=status, title=title, message=message, errors=errors or []
-            ),
-            mimetype="text/html",
+            _html_page(status, title, message, errors or [], specific), mimetype="text/html"
         )
     response.status_code = status
     return response
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Register the handlers once, for the whole app."""
+    """Register the handlers once, for the whole app (and the security headers)."""
+    headers.init_app(app)
 
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError) -> Response:
@@ -132,7 +170,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        response = error_response(status, exc.name, exc.description or exc.name)
+        response = error_response(status, exc.name, exc.description or exc.name, specific=False)
         if status == 405 and exc.response is None:
             allowed = getattr(exc, "valid_methods", None)
             if allowed:
@@ -144,4 +182,6 @@ def register_error_handlers(app: Flask) -> None:
         if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(500, "Internal Server Error", "An unexpected error occurred.")
+        return error_response(
+            500, "Internal Server Error", "An unexpected error occurred.", specific=False
+        )

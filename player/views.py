@@ -27,7 +27,7 @@ from flask import Response, current_app, redirect, render_template, request, sen
 from flask_babel import get_locale, gettext
 
 from config import BASE_DIR
-from core import origins
+from core import headers, origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
@@ -216,7 +216,7 @@ def runtime_frame(token: str) -> Response:
 
 
 _RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Returning</title>
-<script>
+<script nonce="%(nonce)s">
 /* cmi5 returnURL (cmi5 spec §10, LMS.LaunchData): in the runtime frame's content frame,
    tell the runtime frame (same origin: this page is on CONTENT_ORIGIN like it); in a
    window of its own, go back to the player page. */
@@ -225,7 +225,7 @@ _RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Retur
     window.parent.postMessage({ kompetens: "returned" }, window.location.origin);
     return;
   }
-  window.location.replace(%s);
+  window.location.replace(%(target)s);
 })();
 </script><p>Returning to the course…</p></html>"""
 
@@ -235,8 +235,15 @@ def returned(token: str) -> Response:
     """Where a cmi5 AU goes when it exits (its ``returnURL``)."""
     service.attempt_for_token(token)
     target = json.dumps(f"{origins.portal_origin()}{bp.url_prefix}/{token}?returned=1")
-    response = Response(_RETURNED % target, mimetype="text/html")
+    nonce = headers.csp_nonce()
+    response = Response(_RETURNED % {"nonce": nonce, "target": target}, mimetype="text/html")
     response.headers["Cache-Control"] = _NO_STORE
+    # Its own policy (the portal's, core/headers.py, refuses its script and its frame):
+    # this one script, framed only inside the player (the runtime frame, the player page).
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; base-uri 'none'; "
+        f"frame-ancestors 'self' {origins.portal_origin()}".rstrip()
+    )
     return response
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask, request, session
-from flask_babel import Babel, format_decimal, format_percent, get_locale
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_decimal, format_percent, get_locale, gettext
 
 LOCALES = ("sv", "en")
 LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
@@ -47,7 +48,151 @@ SERVICE_MESSAGES = (
     N_("Only the AUs of a cmi5 course can be waived"),
     N_("This AU has been waived already"),
     N_("This AU is satisfied already; there is nothing to waive"),
+    # portal.auth.check_csrf
+    N_("The form has expired or did not come from this site; reload the page and try again"),
 )
+
+# The error pages (portal/views/errors.py): a title and what to do, per HTTP status.
+_ERROR_TEXTS = {
+    400: (
+        N_("The request could not be used"),
+        N_("Something in what was sent was not right. Go back, check it and try again."),
+    ),
+    401: (N_("Sign-in needed"), N_("Sign in to see this page.")),
+    403: (N_("Not allowed"), N_("Your account does not have access to this page.")),
+    404: (
+        N_("Page not found"),
+        N_(
+            "There is nothing at this address. It may have been moved or removed, "
+            "or the address may be mistyped."
+        ),
+    ),
+    405: (
+        N_("Not possible"),
+        N_("This address cannot be used that way. Go back and use the page's buttons."),
+    ),
+    409: (
+        N_("Conflict"),
+        N_("This contradicts what is already saved. Reload the page and try again."),
+    ),
+    412: (
+        N_("Changed in the meantime"),
+        N_("Someone changed this in the meantime. Reload the page and try again."),
+    ),
+    413: (
+        N_("Too large"),
+        N_("What you sent is larger than the %(limit)s the service accepts."),
+    ),
+    429: (
+        N_("Too many requests"),
+        N_("Too many attempts in a short time. Wait a moment and try again."),
+    ),
+    500: (
+        N_("Something went wrong"),
+        N_(
+            "An unexpected error occurred. Try again in a moment; "
+            "if it happens again, contact support."
+        ),
+    ),
+}
+
+
+def _size(limit: int) -> str:
+    """A byte count as "512 MB" or "4 KB" (binary units, as MAX_CONTENT_LENGTH is set)."""
+    if limit >= 1024 * 1024:
+        return f"{number(round(limit / (1024 * 1024)))} MB"
+    return f"{number(max(1, round(limit / 1024)))} KB"
+
+
+def error_texts(status: int) -> tuple[str, str]:
+    """The translated title and message of an error page for ``status``."""
+    fallback = 500 if status >= 500 else 400
+    title, text = _ERROR_TEXTS.get(status, _ERROR_TEXTS[fallback])
+    if status == 413:
+        limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+        return gettext(title), gettext(text, limit=_size(limit))
+    return gettext(title), gettext(text)
+
+
+def status_message(status: int) -> str:
+    """The translated message of an error page, for a refusal without its own text."""
+    return error_texts(status)[1]
+
+
+def service_message(text: str) -> str | None:
+    """A service's message in the user's language; None when Swedish is asked and missing.
+
+    Messages built with values (``f"No course {id}"``) have no translation; in English
+    they are shown as they are, in Swedish the caller shows a generic text instead.
+    """
+    translated = gettext(text)
+    if translated != text or str(get_locale() or "en").startswith("en"):
+        return translated
+    return None
+
+
+# marshmallow's messages (marshmallow 4: fields' error_messages and validators' defaults)
+# as the portal shows them.  {name} is marshmallow's placeholder; our text gets it as
+# %(name)s.  More specific patterns first.
+_FIELD_MESSAGES = (
+    ("Missing data for required field.", N_("Fill in this field.")),
+    ("Field may not be null.", N_("Fill in this field.")),
+    ("Not a valid string.", N_("Enter text.")),
+    ("Not a valid utf-8 string.", N_("Enter text.")),
+    ("Not a valid integer.", N_("Enter a whole number.")),
+    ("Not a valid number.", N_("Enter a number.")),
+    ("Number too large.", N_("The number is too large.")),
+    ("Special numeric values (nan or infinity) are not permitted.", N_("Enter a number.")),
+    ("Not a valid boolean.", N_("Choose yes or no.")),
+    ("Not a valid email address.", N_("Enter an e-mail address, such as name@example.org.")),
+    ("Not a valid date.", N_("Enter a date as YYYY-MM-DD.")),
+    ("Not a valid datetime.", N_("Enter a date and a time.")),
+    ("Not a valid list.", N_("Choose from the list.")),
+    ("Must be one of: {choices}.", N_("Choose one of the options.")),
+    ("Length must be between {min} and {max}.", N_("Use %(min)s to %(max)s characters.")),
+    ("Length must be {equal}.", N_("Use exactly %(equal)s characters.")),
+    ("Shorter than minimum length {min}.", N_("Use at least %(min)s characters.")),
+    ("Longer than maximum length {max}.", N_("Use at most %(max)s characters.")),
+    (
+        "Must be greater than or equal to {min} and less than or equal to {max}.",
+        N_("Enter a number from %(min)s to %(max)s."),
+    ),
+    ("Must be greater than or equal to {min}.", N_("Enter %(min)s or more.")),
+    ("Must be less than or equal to {max}.", N_("Enter %(max)s or less.")),
+    ("String does not match expected pattern.", N_("The value is not in the expected form.")),
+    ('"{input}" cannot be formatted as a {what}.', N_("The value is not valid.")),
+    ("Not a valid {what}.", N_("The value is not valid.")),
+    ("Invalid value.", N_("The value is not valid.")),
+    ("Invalid input.", N_("The value is not valid.")),
+    ("Invalid input type.", N_("The value is not valid.")),
+    ("Invalid type.", N_("The value is not valid.")),
+    ("Unknown field.", N_("This field is not part of the form.")),
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    escaped = re.escape(template)
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", escaped))
+
+
+_FIELD_PATTERNS = tuple((_pattern(template), text) for template, text in _FIELD_MESSAGES)
+
+
+def _shown(value: str) -> str:
+    """A number in a message in the user's locale ("10 000"); other values as they are."""
+    try:
+        return number(int(value)) if value.lstrip("-").isdigit() else number(float(value))
+    except ValueError:
+        return value
+
+
+def field_message(text: str) -> str:
+    """A form field's error message in the user's language (marshmallow's, or ours)."""
+    for pattern, message in _FIELD_PATTERNS:
+        found = pattern.fullmatch(text)
+        if found:
+            return gettext(message, **{k: _shown(v) for k, v in found.groupdict().items()})
+    return service_message(text) or gettext("The value is not valid.")
 
 
 def select_locale() -> str:

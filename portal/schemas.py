@@ -1,4 +1,8 @@
-"""marshmallow schemas for the portal's forms (HTML form fields arrive as strings)."""
+"""marshmallow schemas for the portal's forms (HTML form fields arrive as strings).
+
+Each field names its label (``metadata={"label": ...}``, the form's own wording): a
+refused form shows it beside the message (views/common.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,13 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from lrs.auth import SCOPES
+from portal.i18n import N_
 from portal.models import COURSE_KINDS, ROLES, UNIT_KINDS
+
+
+def label(text: str) -> dict[str, str]:
+    """A field's metadata: its label, translated where it is shown."""
+    return {"label": text}
 
 
 class FormSchema(Schema):
@@ -28,60 +38,84 @@ class FormSchema(Schema):
 class UnitSchema(FormSchema):
     """A new organisation unit."""
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(load_default="department", validate=validate.OneOf(UNIT_KINDS))
+    code = fields.String(
+        required=True, validate=validate.Length(min=1, max=50), metadata=label(N_("Code"))
+    )
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
+    )
+    kind = fields.String(
+        load_default="department", validate=validate.OneOf(UNIT_KINDS), metadata=label(N_("Kind"))
+    )
 
 
 class UnitUpdateSchema(FormSchema):
     """A unit's new name, kind and active flag."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(load_default="department", validate=validate.OneOf(UNIT_KINDS))
-    active = fields.Boolean(load_default=False)
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
+    )
+    kind = fields.String(
+        load_default="department", validate=validate.OneOf(UNIT_KINDS), metadata=label(N_("Kind"))
+    )
+    active = fields.Boolean(load_default=False, metadata=label(N_("Active")))
 
 
 class UserCreateSchema(FormSchema):
     """A new account (admin page)."""
 
-    email = fields.Email(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
-    role = fields.String(load_default="learner", validate=validate.OneOf(ROLES))
-    unit_id = fields.Integer(load_default=None, allow_none=True)
+    email = fields.Email(required=True, metadata=label(N_("E-mail")))
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
+    )
+    password = fields.String(
+        required=True, validate=validate.Length(min=8, max=200), metadata=label(N_("Password"))
+    )
+    role = fields.String(
+        load_default="learner", validate=validate.OneOf(ROLES), metadata=label(N_("Role"))
+    )
+    unit_id = fields.Integer(load_default=None, allow_none=True, metadata=label(N_("Unit")))
 
 
 class UserUpdateSchema(FormSchema):
     """An account's name, role, unit and active flag."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    unit_id = fields.Integer(load_default=None, allow_none=True)
-    active = fields.Boolean(load_default=False)
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
+    )
+    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata=label(N_("Role")))
+    unit_id = fields.Integer(load_default=None, allow_none=True, metadata=label(N_("Unit")))
+    active = fields.Boolean(load_default=False, metadata=label(N_("Active")))
 
 
 class PasswordSchema(FormSchema):
     """A new password set by an admin."""
 
-    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+    password = fields.String(
+        required=True, validate=validate.Length(min=8, max=200), metadata=label(N_("Password"))
+    )
 
 
 class PasswordChangeSchema(FormSchema):
     """A user's own password change; the service checks the values (and says what is wrong)."""
 
-    current_password = fields.String(load_default="")
-    password = fields.String(load_default="")
-    password_again = fields.String(load_default="")
+    current_password = fields.String(load_default="", metadata=label(N_("Current password")))
+    password = fields.String(load_default="", metadata=label(N_("New password")))
+    password_again = fields.String(load_default="", metadata=label(N_("The new password again")))
 
 
 class CredentialSchema(FormSchema):
     """A new LRS credential: a name and its scopes."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
+    )
     scopes = fields.List(
         fields.String(validate=validate.OneOf(SCOPES)),
         required=True,
-        validate=validate.Length(min=1),
+        validate=validate.Length(min=1, error=N_("Choose at least one scope.")),
+        error_messages={"required": N_("Choose at least one scope.")},
+        metadata=label(N_("Scopes")),
     )
 
     @pre_load
@@ -95,85 +129,124 @@ class SettingsSchema(FormSchema):
     """The user's language (blank: the browser's)."""
 
     locale = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(("sv", "en"))
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(("sv", "en")),
+        metadata=label(N_("Language")),
     )
 
 
 class CatalogueQuerySchema(FormSchema):
     """Catalogue search and filters."""
 
-    q = fields.String(load_default="")
-    category = fields.String(load_default=None)
-    unit = fields.String(load_default=None)  # a unit code, or "shared"
-    kind = fields.String(load_default=None, validate=validate.OneOf(COURSE_KINDS))
+    q = fields.String(load_default="", metadata=label(N_("Search")))
+    category = fields.String(load_default=None, metadata=label(N_("Category")))
+    # A unit code, or "shared".
+    unit = fields.String(load_default=None, metadata=label(N_("Organisation unit")))
+    kind = fields.String(
+        load_default=None, validate=validate.OneOf(COURSE_KINDS), metadata=label(N_("Kind"))
+    )
 
 
 class CourseMetaSchema(FormSchema):
     """A course's title, description, category and owning unit code."""
 
-    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    description = fields.String(load_default="")
-    category = fields.String(load_default=None, validate=validate.Length(max=200))
-    unit = fields.String(load_default=None)  # a unit code; missing = whole organisation
+    title = fields.String(
+        required=True, validate=validate.Length(min=1, max=500), metadata=label(N_("Title"))
+    )
+    description = fields.String(load_default="", metadata=label(N_("Description")))
+    category = fields.String(
+        load_default=None, validate=validate.Length(max=200), metadata=label(N_("Category"))
+    )
+    # A unit code; missing = the whole organisation.
+    unit = fields.String(load_default=None, metadata=label(N_("Owned by")))
 
 
 class UploadSchema(FormSchema):
     """Options of a package upload."""
 
-    title = fields.String(load_default=None, validate=validate.Length(max=500))
-    category = fields.String(load_default=None, validate=validate.Length(max=200))
-    unit = fields.String(load_default=None)
-    publish = fields.Boolean(load_default=False)
+    title = fields.String(
+        load_default=None, validate=validate.Length(max=500), metadata=label(N_("Title"))
+    )
+    category = fields.String(
+        load_default=None, validate=validate.Length(max=200), metadata=label(N_("Category"))
+    )
+    unit = fields.String(load_default=None, metadata=label(N_("Owned by")))
+    publish = fields.Boolean(load_default=False, metadata=label(N_("Publish at once")))
 
 
 class SessionSchema(FormSchema):
     """A classroom session (local date and time)."""
 
-    starts_at = fields.NaiveDateTime(required=True, format="%Y-%m-%dT%H:%M")
-    place = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    trainer_id = fields.Integer(required=True)
-    seats = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    starts_at = fields.NaiveDateTime(
+        required=True, format="%Y-%m-%dT%H:%M", metadata=label(N_("Date and time"))
+    )
+    place = fields.String(
+        required=True, validate=validate.Length(min=1, max=300), metadata=label(N_("Place"))
+    )
+    trainer_id = fields.Integer(required=True, metadata=label(N_("Trainer")))
+    seats = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=10000), metadata=label(N_("Seats"))
+    )
 
 
 class AttendanceRowSchema(Schema):
     """What the trainer recorded for one enrolment."""
 
-    attended = fields.Boolean(load_default=False)
-    completed = fields.Boolean(load_default=False)
+    attended = fields.Boolean(load_default=False, metadata=label(N_("Attended")))
+    completed = fields.Boolean(load_default=False, metadata=label(N_("Completed")))
     outcome = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(("passed", "failed"))
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(("passed", "failed")),
+        metadata=label(N_("Result")),
     )
     score = fields.Float(
-        load_default=None, allow_none=True, validate=validate.Range(min=0, max=100)
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100),
+        metadata=label(N_("Score (per cent)")),
     )
 
 
 class AssignmentSchema(FormSchema):
     """A course assigned to a person or a unit."""
 
-    course_id = fields.Integer(required=True)
-    user_id = fields.Integer(load_default=None)
-    unit_id = fields.Integer(load_default=None)
-    due_date = fields.Date(load_default=None)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    course_id = fields.Integer(required=True, metadata=label(N_("Course")))
+    user_id = fields.Integer(load_default=None, metadata=label(N_("Person")))
+    unit_id = fields.Integer(load_default=None, metadata=label(N_("Unit")))
+    due_date = fields.Date(load_default=None, metadata=label(N_("Due date")))
+    note = fields.String(
+        load_default="", validate=validate.Length(max=2000), metadata=label(N_("Note"))
+    )
+
+
+_MONTH = validate.Regexp(
+    r"^\d{4}-(0[1-9]|1[0-2])$", error=N_("Enter a month as YYYY-MM, such as 2025-03.")
+)
 
 
 class ReportQuerySchema(FormSchema):
     """Report filters: months (YYYY-MM), unit, and HTML or CSV."""
 
-    start = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
-    end = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
-    unit_id = fields.Integer(load_default=None)
-    format = fields.String(load_default="html", validate=validate.OneOf(("html", "csv")))
+    start = fields.String(load_default=None, validate=_MONTH, metadata=label(N_("From month")))
+    end = fields.String(load_default=None, validate=_MONTH, metadata=label(N_("To month")))
+    unit_id = fields.Integer(load_default=None, metadata=label(N_("Organisation unit")))
+    format = fields.String(
+        load_default="html", validate=validate.OneOf(("html", "csv")), metadata=label(N_("Format"))
+    )
 
 
 class WaiveSchema(FormSchema):
     """Waive one AU of a learner's cmi5 attempt (cmi5 §9.3.8, reasons §9.5.4.1)."""
 
-    au_id = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    au_id = fields.String(
+        required=True, validate=validate.Length(min=1, max=255), metadata=label(N_("AU"))
+    )
     reason = fields.String(
         required=True,
         validate=validate.OneOf(
             ("Tested Out", "Equivalent AU", "Equivalent Outside Activity", "Administrative")
         ),
+        metadata=label(N_("Reason")),
     )

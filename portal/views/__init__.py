@@ -1,8 +1,9 @@
 """Portal pages, one module per audience; all register their routes on ``portal.bp``.
 
-Thin: parse the form with a schema, call a service function, commit once.
+Thin: parse the form with a schema, call a service function, commit once.  ``errors``
+draws every HTML error page of the app (registered with core.errors).
 """
 
-from portal.views import admin, authoring, common, launch, learner, manage
+from portal.views import admin, authoring, common, errors, launch, learner, manage
 
-__all__ = ["admin", "authoring", "common", "launch", "learner", "manage"]
+__all__ = ["admin", "authoring", "common", "errors", "launch", "learner", "manage"]

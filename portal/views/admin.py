@@ -15,7 +15,7 @@ from lrs.auth import SCOPES
 from portal import bp, schemas, service
 from portal.auth import role_required
 from portal.models import ROLES, UNIT_KINDS
-from portal.views.common import Page, attempt, form, render
+from portal.views.common import Page, attempt, render, submit
 
 # -- Administration -------------------------------------------------------------------------------
 
@@ -28,19 +28,17 @@ USERS_SHOWN = 200  # a search narrows longer lists
 def admin_units() -> Page:
     """Organisation units: list, create, rename, (de)activate."""
     if request.method == "POST":
-        unit_id = request.form.get("unit_id")
-        if unit_id:
-            data = form(schemas.UnitUpdateSchema())
-            attempt(
-                lambda: service.update_unit(
-                    service.get_unit(int(unit_id)), data["name"], data["kind"], data["active"]
-                ),
+        if request.form.get("unit_id"):
+            unit = service.get_unit(request.form.get("unit_id", -1, type=int))
+            submit(
+                schemas.UnitUpdateSchema(),
+                lambda data: service.update_unit(unit, data["name"], data["kind"], data["active"]),
                 _("Saved."),
             )
         else:
-            data = form(schemas.UnitSchema())
-            attempt(
-                lambda: service.create_unit(data["code"], data["name"], data["kind"]),
+            submit(
+                schemas.UnitSchema(),
+                lambda data: service.create_unit(data["code"], data["name"], data["kind"]),
                 _("Unit created."),
             )
         if g.get("form_status", 200) == 200:
@@ -53,9 +51,9 @@ def admin_units() -> Page:
 def admin_users() -> Page:
     """Users: list and search, create."""
     if request.method == "POST":
-        data = form(schemas.UserCreateSchema())
-        user = attempt(
-            lambda: service.create_user(
+        user = submit(
+            schemas.UserCreateSchema(),
+            lambda data: service.create_user(
                 data["email"], data["name"], data["password"], data["role"], data["unit_id"]
             ),
             _("Account created."),
@@ -80,11 +78,17 @@ def admin_user(user_id: int) -> Page:
     user = service.get_user(user_id)
     if request.method == "POST":
         if request.form.get("action") == "password":
-            data = form(schemas.PasswordSchema())
-            attempt(lambda: service.reset_password(user, data["password"]), _("Password changed."))
+            submit(
+                schemas.PasswordSchema(),
+                lambda data: service.reset_password(user, data["password"]),
+                _("Password changed."),
+            )
         else:
-            data = form(schemas.UserUpdateSchema())
-            attempt(lambda: service.update_user(user, **data), _("Saved."))
+            submit(
+                schemas.UserUpdateSchema(),
+                lambda data: service.update_user(user, **data),
+                _("Saved."),
+            )
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.admin_user", user_id=user.id))
     return render("admin_user.html", user=user, units=service.list_units(), roles=ROLES)
@@ -101,8 +105,10 @@ def admin_credentials() -> Page:
             if g.get("form_status", 200) == 200:
                 return redirect(url_for("portal.admin_credentials"))
         else:
-            data = form(schemas.CredentialSchema())
-            created = attempt(lambda: service.create_lrs_credential(data["name"], data["scopes"]))
+            created = submit(
+                schemas.CredentialSchema(),
+                lambda data: service.create_lrs_credential(data["name"], data["scopes"]),
+            )
     response = make_response(
         render(
             "admin_credentials.html",

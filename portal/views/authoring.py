@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -14,15 +15,25 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from marshmallow import Schema
 
 from core.db import db
-from core.errors import AppError
-from core.schemas import load
+from core.errors import AppError, Conflict, NotFound
 from packages import service as packages
 from packages.report import PackageRefused
 from portal import bp, catalogue, classroom, schemas, service
 from portal.auth import role_required
-from portal.views.common import Page, attempt, form, preview_url, render, this_user
+from portal.views.common import (
+    Page,
+    attempt,
+    form_data,
+    preview_url,
+    refuse,
+    render,
+    show_refusal,
+    submit,
+    this_user,
+)
 
 # -- Authoring --------------------------------------------------------------------------------
 
@@ -34,21 +45,21 @@ def author_courses() -> Page:
     report = None
     if request.method == "POST":
         if request.form.get("action") == "classroom":
-            data = form(schemas.CourseMetaSchema())
-            course = attempt(
-                lambda: catalogue.create_classroom_course(
+            course = submit(
+                schemas.CourseMetaSchema(),
+                lambda data: catalogue.create_classroom_course(
                     data["title"], data["description"], data["category"], data["unit"]
                 ),
                 _("Classroom course created."),
             )
             if course is not None:
                 return redirect(url_for("portal.author_course", course_id=course.id))
-        else:
-            data = form(schemas.UploadSchema())
+        elif (data := form_data(schemas.UploadSchema())) is not None:
             report, result = _upload(
                 lambda stream, name: catalogue.upload_course(
                     stream, name, data["title"], data["category"], data["unit"], data["publish"]
-                )
+                ),
+                schemas.UploadSchema(),
             )
             if result is not None:
                 return redirect(
@@ -63,13 +74,13 @@ def author_courses() -> Page:
 
 
 def _upload(
-    run: Callable[[Any, str], packages.ImportResult],
+    run: Callable[[Any, str], packages.ImportResult], schema: Schema | None = None
 ) -> tuple[Any, packages.ImportResult | None]:
     """Import the uploaded ``file``; on refusal return the validation report to show."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        g.form_status = 400
-        flash(_("Choose a zip file to upload."), "error")
+        message = _("Choose a zip file to upload.")
+        refuse(None, [{"path": "file", "message": message}], label=lambda _name: _("Package"))
         return None, None
     try:
         result = run(upload.stream, upload.filename)
@@ -81,8 +92,7 @@ def _upload(
         return {"errors": exc.errors, "warnings": exc.warnings}, None
     except AppError as exc:
         db.session.rollback()
-        g.form_status = exc.status_code
-        flash(_(exc.message), "error")
+        show_refusal(exc, schema)
         return None, None
     flash(_("Package imported as version %(n)s.", n=result.version.number), "success")
     return None, result
@@ -98,9 +108,9 @@ def author_course(course_id: int) -> Page:
     if request.method == "POST":
         action = request.form.get("action")
         if action == "metadata":
-            data = form(schemas.CourseMetaSchema())
-            attempt(
-                lambda: catalogue.update_metadata(
+            submit(
+                schemas.CourseMetaSchema(),
+                lambda data: catalogue.update_metadata(
                     course, data["title"], data["description"], data["category"], data["unit"]
                 ),
                 _("Saved."),
@@ -115,9 +125,9 @@ def author_course(course_id: int) -> Page:
                 lambda stream, name: catalogue.upload_version(course, stream, name)
             )
         elif action == "session":
-            data = form(schemas.SessionSchema())
-            attempt(
-                lambda: classroom.create_session(
+            submit(
+                schemas.SessionSchema(),
+                lambda data: classroom.create_session(
                     course,
                     _to_utc(data["starts_at"]),
                     data["place"],
@@ -169,28 +179,72 @@ def trainer_session(session_id: int) -> Page:
     classroom.check_trainer(session_, user)
     enrolled = classroom.enrolments(session_)
     if request.method == "POST" and request.form.get("correct", "").isdigit():
-        count = attempt(
-            lambda: classroom.correct_attendance(session_, user, int(request.form["correct"]))
+        # Voiding takes two steps: a form that posts "correct" only leads to the
+        # confirmation page, which says what will be voided.
+        target = url_for(
+            "portal.correct_attendance",
+            session_id=session_id,
+            enrolment_id=int(request.form["correct"]),
         )
-        if count is not None:
-            flash(
-                _("Corrected: %(n)s statements voided; record the learner again.", n=count),
-                "success",
-            )
-            return redirect(url_for("portal.trainer_session", session_id=session_id))
-    elif request.method == "POST":
-        rows = {}
-        for enrolment in enrolled:
-            prefix = f"e{enrolment.id}-"
-            raw = {
-                k[len(prefix) :]: v
-                for k, v in request.form.items()
-                if k.startswith(prefix) and v != ""
-            }
-            rows[enrolment.id] = load(schemas.AttendanceRowSchema(), raw, "attendance")
+        return redirect(target, 303)
+    if request.method == "POST" and (rows := _attendance_rows(enrolled)) is not None:
         ids = attempt(lambda: classroom.record_attendance(session_, user, rows))
         if ids is not None:
             flash(_("Attendance recorded (%(n)s statements in the LRS).", n=len(ids)), "success")
             return redirect(url_for("portal.trainer_session", session_id=session_id))
     course = packages.get_course(session_.course_id)
     return render("trainer_session.html", session=session_, course=course, enrolled=enrolled)
+
+
+def _attendance_rows(enrolled: list[Any]) -> dict[int, dict[str, Any]] | None:
+    """Each enrolment's row of the attendance form (``e<id>-score``...); None if refused."""
+    rows = {}
+    for enrolment in enrolled:
+        prefix = f"e{enrolment.id}-"
+        raw = {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)}
+        rows[enrolment.id] = form_data(
+            schemas.AttendanceRowSchema(),
+            {k: v for k, v in raw.items() if v != ""},
+            prefix,
+            functools.partial(_row_label, name=enrolment.user.name),
+        )
+    if any(row is None for row in rows.values()):
+        return None
+    return rows
+
+
+def _row_label(field: str, name: str) -> str:
+    """A field of one learner's row, as the summary of problems names it."""
+    return _("%(field)s, %(name)s", field=field, name=name)
+
+
+@bp.route("/trainer/sessions/<int:session_id>/correct/<int:enrolment_id>", methods=["GET", "POST"])
+@role_required("author")
+def correct_attendance(session_id: int, enrolment_id: int) -> Page:
+    """Void what was recorded for one learner, once the trainer has confirmed it.
+
+    GET says what will be voided; only a POST with ``confirm=1`` (and the CSRF token)
+    voids it. Anything else voids nothing.
+    """
+    user = this_user()
+    session_ = classroom.get_session(session_id)
+    classroom.check_trainer(session_, user)
+    found = [e for e in classroom.enrolments(session_) if e.id == enrolment_id]
+    if not found:
+        raise NotFound("No such enrolment on this session")
+    enrolment = found[0]
+    if enrolment.recorded_at is None:
+        raise Conflict("Nothing has been recorded for this learner yet")
+    if request.method == "POST" and request.form.get("confirm") != "1":
+        g.form_status = 400
+        flash(_("Nothing was voided: confirm with the button below."), "error")
+    elif request.method == "POST":
+        count = attempt(lambda: classroom.correct_attendance(session_, user, enrolment.id))
+        if count is not None:
+            flash(
+                _("Corrected: %(n)s statements voided; record the learner again.", n=count),
+                "success",
+            )
+            return redirect(url_for("portal.trainer_session", session_id=session_id))
+    course = packages.get_course(session_.course_id)
+    return render("trainer_correct.html", session=session_, course=course, enrolment=enrolment)

@@ -9,7 +9,6 @@ from urllib.parse import unquote, urlsplit
 from flask import (
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -22,12 +21,22 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from core.db import db
 from core.errors import AppError
-from core.schemas import load
 from player import service as player
 from portal import bp, catalogue, classroom, learning, ratelimit, schemas, service
 from portal.auth import current_user, has_role, login_required, sign_in, sign_out
 from portal.models import COURSE_KINDS, User
-from portal.views.common import Page, attempt, form, launch_url, render, review_url, this_user
+from portal.views.common import (
+    Page,
+    attempt,
+    form,
+    form_data,
+    launch_url,
+    render,
+    review_url,
+    show_refusal,
+    submit,
+    this_user,
+)
 
 # -- Sign-in, home, settings ------------------------------------------------------------
 
@@ -117,9 +126,12 @@ def settings() -> Page:
             if _change_password(user):
                 return redirect(url_for("portal.settings"))
         else:
-            data = form(schemas.SettingsSchema())
-            if attempt(lambda: service.update_user(user, locale=data["locale"])) is not None:
-                session["locale"] = data["locale"]
+            changed = submit(
+                schemas.SettingsSchema(),
+                lambda data: service.update_user(user, locale=data["locale"]),
+            )
+            if changed is not None:
+                session["locale"] = changed.locale
                 return redirect(url_for("portal.settings"))
     return render("settings.html", user=user)
 
@@ -130,7 +142,10 @@ def _change_password(user: User) -> bool:
     A wrong current password counts as a failed sign-in of this client (a stolen session
     cannot guess it without limit).
     """
-    data = form(schemas.PasswordChangeSchema())
+    schema = schemas.PasswordChangeSchema()
+    data = form_data(schema)
+    if data is None:
+        return False
     client = ratelimit.this_client()
     try:
         ratelimit.check(client)
@@ -142,8 +157,7 @@ def _change_password(user: User) -> bool:
         if exc.errors and exc.errors[0]["path"] == "current_password":
             ratelimit.record_failure(client)
             db.session.commit()
-        g.form_status = exc.status_code
-        flash(_(exc.message), "error")
+        show_refusal(exc, schema)  # at the field it names, in the user's language
         return False
     sign_in(user)
     db.session.commit()
@@ -168,17 +182,18 @@ def language() -> BaseResponse:
 
 @bp.get("/catalogue")
 @login_required
-def get_catalogue() -> str:
+def get_catalogue() -> Page:
     """Published courses the user may take, with search and filters."""
     user = this_user()
-    query = load(schemas.CatalogueQuerySchema(), request.args, "search")
+    schema = schemas.CatalogueQuerySchema()
+    query = form_data(schema, request.args) or schema.load({})  # refused: all, and the form
     entries = catalogue.search_catalogue(
         user, query["q"], query["category"], query["unit"], query["kind"]
     )
     units = service.list_units(active_only=True)
     if not has_role("author", user):
         units = [u for u in units if u.id == user.unit_id]
-    return render_template(
+    return render(
         "catalogue.html",
         entries=entries,
         query=query,

@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 
 from core.errors import NotFound
-from core.schemas import load
 from packages import service as packages
 from player import cmi5 as player_cmi5
 from player import service as player
@@ -24,7 +23,16 @@ from portal import bp, catalogue, learning, reports, schemas, service
 from portal.auth import role_required
 from portal.i18n import N_
 from portal.models import User
-from portal.views.common import Page, attempt, form, render, this_user
+from portal.views.common import (
+    Page,
+    attempt,
+    form_data,
+    problems,
+    refuse,
+    render,
+    submit,
+    this_user,
+)
 
 # -- Assignments (managers) ----------------------------------------------------------------------
 
@@ -41,9 +49,9 @@ def assignments() -> Page:
                 _("Withdrawn."),
             )
         else:
-            data = form(schemas.AssignmentSchema())
-            attempt(
-                lambda: learning.create_assignment(
+            submit(
+                schemas.AssignmentSchema(),
+                lambda data: learning.create_assignment(
                     user,
                     data["course_id"],
                     data["user_id"],
@@ -81,8 +89,12 @@ def assignments() -> Page:
 
 
 def _report_args() -> tuple[reports.Scope, dict[str, Any]]:
-    query = load(schemas.ReportQuerySchema(), request.args, "report filter")
-    if "start" not in request.args:
+    """The report filter; a refused one shows the reports with the defaults (and 400)."""
+    schema = schemas.ReportQuerySchema()
+    query = form_data(schema, request.args)
+    if query is None:
+        query = schema.load({})
+    if "start" not in request.args or "start" in problems().messages:
         # The last twelve months unless asked otherwise (an empty "From" = all time).
         query["start"] = reports.months_ago(11)
     return reports.scope_for(this_user(), query["unit_id"]), query
@@ -92,8 +104,11 @@ PAGE_ROWS = 200
 
 
 def _table_page(template: str, table: reports.Table, name: str, **context: Any) -> Page:
-    """The table as CSV (every row), or as an HTML page of PAGE_ROWS rows."""
-    if request.args.get("format") == "csv":
+    """The table as CSV (every row), or as an HTML page of PAGE_ROWS rows.
+
+    With a refused filter it is the page (with the problem), never a CSV of other rows.
+    """
+    if request.args.get("format") == "csv" and not problems().messages:
         response = make_response(table.csv())
         response.mimetype = "text/csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -106,7 +121,7 @@ def _table_page(template: str, table: reports.Table, name: str, **context: Any) 
         args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": n}
         return url_for(str(request.endpoint), **args)
 
-    return render_template(
+    return render(
         template,
         table=shown,
         total=len(table.rows),
@@ -125,12 +140,17 @@ def reports_overview() -> Page:
     wanted = request.args.get("learner", "").strip()
     if wanted:
         learner = service.find_user(wanted)
-        if learner is None:
-            raise NotFound(f"No account {wanted}")
-        return redirect(url_for("portal.report_transcript", user_id=learner.id))
+        if learner is not None:
+            return redirect(url_for("portal.report_transcript", user_id=learner.id))
+        refuse(
+            None,
+            [{"path": "learner", "message": _("There is no account with this e-mail address.")}],
+            404,
+            label=lambda _name: _("Learner's e-mail address"),
+        )
     scope, query = _report_args()
     makers = {"course": reports.per_course, "unit": reports.per_unit, "month": reports.per_month}
-    if request.args.get("format") == "csv":
+    if request.args.get("format") == "csv" and not problems().messages:
         which = request.args.get("table", "course")
         if which not in makers:
             raise NotFound("No such table")
@@ -140,7 +160,7 @@ def reports_overview() -> Page:
     units = service.list_units()
     if this_user().role != "admin":
         units = [u for u in units if u.id == this_user().unit_id]
-    return render_template(
+    return render(
         "reports.html",
         tables=tables,
         query=query,
@@ -238,13 +258,15 @@ def _attempt_in_scope(attempt_id: int) -> tuple[Attempt, User]:
 @role_required("manager")
 def report_attempt(attempt_id: int) -> Page:
     """One attempt: its status and, for cmi5, each AU with a form to waive it."""
-    found, learner = _attempt_in_scope(attempt_id)
-    course = packages.get_course(found.course_id)
+    return _attempt_page(*_attempt_in_scope(attempt_id))
+
+
+def _attempt_page(found: Attempt, learner: User) -> Page:
     return render(
         "attempt.html",
         attempt=found,
         learner=learner,
-        course=course,
+        course=packages.get_course(found.course_id),
         aus=player_cmi5.au_overview(found),
         reasons=WAIVE_REASONS,
     )
@@ -263,7 +285,12 @@ WAIVE_REASONS = {
 @role_required("manager")
 def post_waive(attempt_id: int) -> Page:
     """Waive one AU of the attempt (cmi5 §9.3.8); moveOn is evaluated again."""
-    found, _learner = _attempt_in_scope(attempt_id)
-    data = form(schemas.WaiveSchema())
-    attempt(lambda: player_cmi5.waive_au(found, data["au_id"], data["reason"]), _("Waived."))
+    found, learner = _attempt_in_scope(attempt_id)
+    submit(
+        schemas.WaiveSchema(),
+        lambda data: player_cmi5.waive_au(found, data["au_id"], data["reason"]),
+        _("Waived."),
+    )
+    if g.get("form_status", 200) != 200:
+        return _attempt_page(found, learner)  # refused: the page again, with the problem
     return redirect(url_for("portal.report_attempt", attempt_id=attempt_id))

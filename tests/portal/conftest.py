@@ -178,3 +178,19 @@ def sign_in(
         data={"email": email, "password": password, "csrf_token": token},
         **kwargs,
     )
+
+
+@pytest.fixture
+def swap_view(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str, Callable[..., Any]], None]:
+    """Answer an endpoint with another view for one test.
+
+    Routes cannot be added to the suite's app once it has served a request (nor a second
+    app be built: the blueprints are module-level), so a test borrows an endpoint.
+    """
+
+    def swap(endpoint: str, view: Callable[..., Any]) -> None:
+        monkeypatch.setitem(app.view_functions, endpoint, view)
+
+    return swap
