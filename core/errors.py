@@ -16,6 +16,7 @@ from flask import Flask, Response, current_app, jsonify, render_template_string,
 from werkzeug.exceptions import HTTPException
 
 from core import headers
+from core.accesslog import redact
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(exc: Exception) -> Response:
         if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        # The path may hold a launch token: logged without it.
+        log.exception("unexpected error on %s %s", request.method, redact(request.path))
         return error_response(
             500, "Internal Server Error", "An unexpected error occurred.", specific=False
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,22 @@ def test_portal_error_pages_500_never_shows_the_exception(raising, client):
     assert "Something went wrong" in page
     assert "RuntimeError" not in page
     assert "secret-detail" not in page
+
+
+def test_portal_error_pages_500_log_has_no_launch_token(
+    swap_view, app, monkeypatch, client, caplog
+):
+    # The error log is read by more people than the learners whose attempts it names.
+    monkeypatch.setitem(app.config, "PROPAGATE_UNEXPECTED", False)
+    # (Alembic's logging set-up, run by the suite's migrations, disables older loggers.)
+    monkeypatch.setattr(logging.getLogger("core.errors"), "disabled", False)
+    swap_view("player.shell", lambda token: _boom())
+    token = "Zx9-secret_launch_token_0123456789abcdefghijklmnop"
+    response = client.get(f"/player/{token}")
+    assert response.status_code == 500
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "unexpected error on GET /player/" in logged
+    assert token not in logged
 
 
 def test_portal_error_pages_bare_page_without_a_portal(tmp_path: Path):
