@@ -278,6 +278,11 @@ def post_commit(token: str) -> Response:
     result = runtime.commit(attempt, version, data)
     db.session.commit()
     body: dict[str, Any] = {"result": "true", "errorCode": 0, "stored": result.stored}
+    if result.refused:
+        # Left out; the rest of the commit was stored (player.cmi_salvage).
+        body["refused"] = [
+            {"path": r.path, "code": r.code, "message": r.message} for r in result.refused
+        ]
     if result.reason:
         body["ignored"] = result.reason
     elif result.tracking_changed and len(version.launch) > 1:
