@@ -33,7 +33,7 @@ from typing import Any
 from core.errors import BadRequest, Conflict
 from packages.models import PackageVersion
 from player import cmi as cmi_model
-from player import cmi_salvage, refusals, service, translate
+from player import cmi_rules, cmi_salvage, ownership, refusals, service, translate
 from player.models import Attempt, ScoState
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,18 @@ def scorm_version(version: PackageVersion) -> str:
             "This course is not a SCORM course",
             errors=[{"path": "kind", "message": version.kind}],
         ) from None
+
+
+def browser_rules(version: PackageVersion) -> dict[str, Any] | None:
+    """The value rules the runtime frame applies at SetValue (None: not a SCORM course).
+
+    The same table the server checks commits with (player.cmi_rules), for the version's
+    SCORM edition, so the browser refuses to the SCO what the server would refuse.
+    """
+    name = SCORM_VERSION.get(version.kind)
+    if name is None:
+        return None
+    return cmi_rules.ruleset(name, version.edition).for_browser()
 
 
 def _learner_name(name: str) -> str:
@@ -226,6 +238,7 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
     if service.in_review(attempt):
         # Review mode: the LMS keeps the tracking data as it was (RTE §4.2.13).
         return CommitResult(False, reason="review mode: nothing is stored")
+    ownership.check(attempt)  # 409 when another launch took the attempt over
     sco_id = body["sco"]
     state = service.sco_state(attempt, sco_id, create=False)
     if state is None or state.session_no == 0:

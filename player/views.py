@@ -31,7 +31,7 @@ from core import origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
-from player import bp, cmi5, runtime, service
+from player import bp, cmi5, ownership, runtime, service
 from player.schemas import CommitSchema, NavigateSchema
 from portal.i18n import N_
 
@@ -61,6 +61,14 @@ PLAYER_MESSAGES = (
     N_("Finish the part you are in first."),
     N_("There is nothing to resume."),
     N_("Choose where to go in the contents."),
+    # Saving (player/static/saving.js) and two windows on one course (player/ownership.py).
+    N_("Your latest work is not saved yet. Keep this page open: we keep trying to save it."),
+    N_("Your work is saved."),
+    N_(
+        "This course is open in another window or tab, so nothing more is saved here. "
+        "What you did up to now is saved."
+    ),
+    N_("Continue in the other window, or choose Continue to work here."),
 )
 
 # A refused navigation request comes back with its SN exception code (``refused``,
@@ -200,6 +208,8 @@ def runtime_frame(token: str) -> Response:
     config: dict[str, Any] = {
         "api": f"{bp.url_prefix}/api/{token}",
         "kind": version.kind,
+        # The value rules SetValue applies (player/static/rules.js): the server's own.
+        "rules": runtime.browser_rules(version),
         "autocommitSeconds": int(current_app.config.get("PLAYER_AUTOCOMMIT_SECONDS", 10)),
         "returned": request.args.get("returned") == "1",
         "ui": ui,
@@ -312,6 +322,19 @@ def get_attempt(token: str) -> Response:
         service.rollup(attempt, version)
     db.session.commit()  # also the token's renewed expiry (service.attempt_for_token)
     return _json(service.attempt_summary(attempt))
+
+
+@bp.get("/api/<string:token>/owner")
+def get_owner(token: str) -> Response:
+    """200 while this launch owns its attempt, 409 ``taken-over`` once another took it.
+
+    The runtime frame asks when its page becomes visible again and now and then while
+    content runs (a cmi5 AU makes no runtime calls of its own): player.ownership.
+    """
+    attempt = service.attempt_for_token(token, lock=False)
+    ownership.check(attempt)
+    db.session.commit()  # the token's renewed expiry
+    return _json({"owner": True})
 
 
 @bp.post("/cmi5/fetch/<string:fetch_token>")
