@@ -56,7 +56,7 @@ def check(attempt: Attempt) -> None:
 
 
 def claim(attempt: Attempt) -> None:
-    """This launch starts the attempt and owns it from now on; the previous owner is out."""
+    """Make the request's launch the attempt's owner (it starts it); the previous one is out."""
     token = _token_id(attempt)
     if service.in_review(attempt) or token is None or attempt.owner_token_id == token:
         return

@@ -48,9 +48,7 @@ def _text(value: Any) -> str:
 
 
 def _digest(sco_id: str, refusal: Refusal) -> str:
-    key = "\x1f".join(
-        (sco_id, pattern_of(refusal.path), str(refusal.code), _text(refusal.value))
-    )
+    key = "\x1f".join((sco_id, pattern_of(refusal.path), str(refusal.code), _text(refusal.value)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 

@@ -290,7 +290,6 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
     return result
 
 
-
 def _write_shared_data(
     attempt: Attempt, version: PackageVersion, state: ScoState, writes: dict[str, str]
 ) -> None:

@@ -31,8 +31,10 @@ from core import origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
-from player import bp, cmi5, ownership, runtime, service
+from packages.service import get_course, list_versions
+from player import bp, cmi5, ownership, refusals, runtime, service
 from player.schemas import CommitSchema, NavigateSchema
+from portal.auth import role_required
 from portal.i18n import N_
 
 SCORM_AGAIN_DIST = BASE_DIR / "node_modules" / "scorm-again" / "dist"
@@ -322,6 +324,39 @@ def get_attempt(token: str) -> Response:
         service.rollup(attempt, version)
     db.session.commit()  # also the token's renewed expiry (service.attempt_for_token)
     return _json(service.attempt_summary(attempt))
+
+
+# The SCORM errors a refused value can get, in the author's words (player/refusals.py).
+REFUSAL_NAMES = {
+    201: N_("Not allowed here"),
+    351: N_("Not allowed here"),
+    401: N_("Unknown element"),
+    403: N_("Read-only element"),
+    404: N_("Read-only element"),
+    405: N_("Wrong kind of value"),
+    406: N_("Wrong kind of value"),
+    407: N_("Value out of range"),
+    408: N_("Set before the value it depends on"),
+}
+
+
+@bp.get("/courses/<int:course_id>/refused")
+@role_required("author")
+def refused_values(course_id: int) -> str:
+    """The values a course's versions tried to save and the player refused (authors).
+
+    A page of the portal's origin, read-only (GET, no form): per version, SCO and element,
+    the value (shortened), the SCORM error and how many sessions it happened in.
+    """
+    course = get_course(course_id)
+    versions = list_versions(course)
+    return render_template(
+        "player/refused.html",
+        course=course,
+        rows=refusals.for_versions([v.id for v in versions]),
+        numbers={v.id: v.number for v in versions},
+        names={code: gettext(name) for code, name in REFUSAL_NAMES.items()},
+    )
 
 
 @bp.get("/api/<string:token>/owner")

@@ -112,9 +112,25 @@ def test_takeover_review_tokens_neither_own_nor_are_refused(
 
         attempt = service.get_attempt(p.attempt()["id"])
         user = db.session.get(User, attempt.user_id)
+        assert user is not None
         _a, token = service.launch_review(user, get_course(attempt.course_id))
         db.session.commit()
     review = Player(p.client, token)
     assert review.navigate().status_code == 200
     assert owner(p).status_code == 200
     assert p.commit({"location": "9"}, seq=99).status_code == 200
+
+
+def test_takeover_owner_check_is_served_on_the_content_origin(
+    app: Any, player: Callable[[str], Player]
+) -> None:
+    """The runtime frame asks from the content origin, like its other runtime calls."""
+    p = player(GOLF_2004)
+    p.navigate()
+    app.config.update(CONTENT_ORIGIN="http://content.example", PORTAL_URL="http://localhost")
+    try:
+        response = p.client.get(p.base + "/owner", base_url="http://content.example")
+    finally:
+        app.config.update(CONTENT_ORIGIN="", PORTAL_URL="")
+    assert response.status_code == 200
+    assert response.get_json() == {"owner": True}
