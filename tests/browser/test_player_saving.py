@@ -171,3 +171,72 @@ def test_browser_saving_fails_the_learner_is_told_and_nothing_is_lost(
     frame = open_sco(page, launch_url(course))
     assert frame.evaluate("sco.get('cmi.location')") == "p5"
     assert frame.evaluate("sco.get('cmi.suspend_data')") == "offline work"
+
+
+@pytest.mark.parametrize("failure", ["abort", "503"])
+def test_browser_closing_while_saving_fails_keeps_the_latest_state(
+    app: Flask, page: Any, browser: Any, launch_url: Any, client: Any, failure: str
+) -> None:
+    """The pagehide beacon carries the latest full state, queued commits included."""
+    course = import_course(app, scorm_zip(edition="4th", title="Closed while offline"))
+    url = launch_url(course)
+    token = url.rsplit("/", 1)[-1]
+    frame = open_sco(page, url)
+    attempts: list[int] = []
+
+    def broken(route: Any) -> None:
+        attempts.append(1)
+        if failure == "abort":
+            route.abort("connectionreset")
+        else:
+            route.fulfill(status=503, body="{}", content_type="application/json")
+
+    page.route(COMMITS, broken)
+    answers(frame, [("cmi.location", "p8"), ("cmi.suspend_data", "written offline")])
+    assert frame.evaluate("sco.commit()") == "true"
+    wait_true(page, "document.getElementById('save-alert').textContent !== ''")
+    wait_for(lambda: len(attempts), lambda n: n >= 2)  # the next try is seconds away
+    page.unroute(COMMITS)
+    page.close()
+    state = wait_for(lambda: attempt_state(client, token), lambda s: s["suspended"])
+    assert state["suspended"] is True
+    again = browser.new_page()
+    frame = open_sco(again, launch_url(course))
+    assert frame.evaluate("sco.get('cmi.suspend_data')") == "written offline"
+    assert frame.evaluate("sco.get('cmi.location')") == "p8"
+    again.close()
+
+
+def test_browser_scorm12_lmssetvalue_refuses_by_the_same_rules(
+    app: Flask, page: Any, launch_url: Any
+) -> None:
+    """scorm-again's 1.2 API accepts "0:00:12" as a session time; the 1.2 book (and the
+    server) want 2-4 digits of hours, so the SCO is told at LMSSetValue, and the commit
+    (which the server answered 400 as a whole before) is stored."""
+    course = import_course(app, scorm_zip(version="1.2", title="Old course"))
+    url = launch_url(course)
+    frame = open_sco(page, url)
+    told = answers(
+        frame,
+        [
+            ("cmi.core.session_time", "0:00:12"),  # one digit of hours: scorm-again takes it
+            ("cmi.interactions.0.id", "\t"),  # white space only: scorm-again takes it too
+            ("cmi.core.lesson_status", "unknown"),  # a 2004 word: both refuse
+            ("cmi.interactions.0.id", "Question 1"),  # 1.2 identifiers: as scorm-again
+            ("cmi.core.lesson_location", "page 3"),
+            ("cmi.core.exit", "suspend"),
+        ],
+    )
+    assert told == [
+        ["false", "405"],
+        ["false", "405"],
+        ["false", "405"],
+        ["true", "0"],
+        ["true", "0"],
+        ["true", "0"],
+    ]
+    assert frame.evaluate("sco.terminate()") == "true"
+    wait_done(page)
+    frame = open_sco(page, launch_url(course))
+    assert frame.evaluate("sco.get('cmi.core.lesson_location')") == "page 3"
+    assert frame.evaluate("sco.get('cmi.interactions._count')") == "1"
