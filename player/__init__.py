@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
                 "post_commit",
                 "post_navigate",
                 "get_attempt",
+                "get_owner",
                 "post_cmi5_fetch",
             )
         ),

@@ -37,6 +37,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from player import cmi_rules
+
 SCORM12 = "1.2"
 SCORM2004 = "2004"
 VERSIONS = (SCORM12, SCORM2004)
@@ -297,7 +299,7 @@ def normalise_commit(body: Any) -> dict[str, Any]:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DECIMAL = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
 _LANG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
-_URN = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$", re.IGNORECASE)
+_SHORT_ID = cmi_rules.ruleset(SCORM2004).types["short_identifier"]
 
 
 def _number(value: Any) -> float | None:
@@ -324,12 +326,8 @@ def _text(value: Any) -> str:
 
 
 def _is_identifier(value: str, limit: int) -> bool:
-    """long/short_identifier_type (2004 RTE §4.1): no whitespace; ``urn:`` needs NID:NSS."""
-    if not value or len(value) > limit or any(c.isspace() for c in value):
-        return False
-    if _CONTROL.search(value):
-        return False
-    return not value.lower().startswith("urn:") or bool(_URN.match(value))
+    """short_identifier_type (2004 RTE §4.1; player.cmi_rules): no white space, URN form."""
+    return bool(value) and len(value) <= limit and re.fullmatch(_SHORT_ID, value) is not None
 
 
 def _strip_lang(value: str) -> str | None:
@@ -346,119 +344,73 @@ def _strip_lang(value: str) -> str | None:
 
 
 class _Checker:
-    """Collects problems for one tree; the rules per element live in the methods below."""
+    """Collects problems for one tree.
 
-    def __init__(self, version: str, text_cap: int, array_cap: int) -> None:
+    The value rules come from player.cmi_rules; the structure (arrays, dependencies,
+    unique ids, response formats) from the code below.
+    """
+
+    def __init__(
+        self, version: str, text_cap: int, array_cap: int, edition: str | None = None
+    ) -> None:
         self.version = version
+        self.rules = cmi_rules.ruleset(version, edition)
         self.text_cap = text_cap
         self.array_cap = array_cap
         self.problems: list[CmiProblem] = []
-        v12 = version == SCORM12
-        #: 1.2 reports type and range alike as 405 (ADL 1.2 CTS); 2004 has 406 / 407.
-        self.type_code = 405 if v12 else 406
-        self.range_code = 405 if v12 else 407
+        self.type_code = self.rules.type_code
         self.undefined_code = 401
         #: An array index past ``_count``: 1.2 answers 201 (invalid argument), 2004 351.
-        self.set_failure_code = 201 if v12 else 351
+        self.set_failure_code = 201 if version == SCORM12 else 351
 
     def add(self, path: str, code: int, message: str) -> None:
         self.problems.append(CmiProblem(path, code, message))
 
-    # leaves
-    def string(self, path: str, value: Any, spm: int, *, cap: int | None = None) -> str | None:
+    def leaf(self, path: str, value: Any) -> str | None:
+        """Check one element's value by its rule; return it as text when it passes."""
+        problem = self.rules.check(path, value, text_cap=self.text_cap)
+        if problem is not None:
+            self.add(path, *problem)
+            return None
+        return None if value is None else _text(value)
+
+    def string(self, path: str, value: Any, spm: int) -> str | None:
+        """A characterstring outside the CMI tables (``adl.data.n.store``)."""
         if value is None:
             return None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             self.add(path, self.type_code, "must be a string")
             return None
         text = _text(value)
-        limit = max(cap if cap is not None else self.text_cap, spm)
+        limit = max(self.text_cap, spm)
         if len(text) > limit:
-            self.add(
-                path,
-                self.type_code,
-                f"{len(text)} characters is over the hard cap of {limit} (SPM {spm})",
-            )
+            self.add(path, self.type_code, f"{len(text)} characters is over the cap of {limit}")
             return None
         return text
 
-    def vocab(self, path: str, value: Any, allowed: Iterable[str]) -> None:
-        text = self.string(path, value, 255)
-        if text is not None and text not in allowed:
-            self.add(path, self.type_code, f"{text!r} is not one of {', '.join(allowed)}")
-
-    def decimal(
-        self,
-        path: str,
-        value: Any,
-        low: float | None = None,
-        high: float | None = None,
-        *,
-        blank: bool = True,
-    ) -> None:
+    def required_id(self, path: str, value: Any) -> None:
+        """An array entry's id must be set (its value is checked with the entry's group)."""
         if _is_blank(value):
-            if not blank:
-                self.add(path, self.type_code, "must not be empty")
-            return
-        number = _number(value)
-        if number is None:
-            self.add(path, self.type_code, f"{value!r} is not a decimal number")
-        elif (low is not None and number < low) or (high is not None and number > high):
-            self.add(path, self.range_code, f"{number} is outside {low}..{high}")
-
-    def integer(self, path: str, value: Any, low: int, high: int) -> None:
-        if _is_blank(value):
-            return
-        text = _text(value)
-        if not re.fullmatch(r"-?\d+", text):
-            self.add(path, self.type_code, f"{value!r} is not an integer")
-        elif not low <= int(text) <= high:
-            self.add(path, self.range_code, f"{text} is outside {low}..{high}")
-
-    def timespan(self, path: str, value: Any) -> None:
-        if _is_blank(value):
-            return
-        try:
-            _time_seconds(self.version, _text(value))
-        except ValueError as exc:
-            self.add(path, self.type_code, str(exc))
-
-    def timestamp(self, path: str, value: Any) -> None:
-        if _is_blank(value):
-            return
-        pattern = _TIME_12 if self.version == SCORM12 else _ISO_TIME
-        if not isinstance(value, str) or not pattern.match(value):
-            what = "HH:MM:SS(.SS)" if self.version == SCORM12 else "an ISO 8601 time (1970-2038)"
-            self.add(path, self.type_code, f"{value!r} is not {what}")
-
-    def identifier(self, path: str, value: Any, spm: int, *, required: bool = False) -> None:
-        if _is_blank(value):
-            if required:
-                self.add(path, self.type_code, "identifier must not be empty")
-            return
-        text = self.string(path, value, spm)
-        if text is None:
-            return
-        if self.version == SCORM12:
-            # CMIIdentifier: scorm-again accepts printable ASCII and spaces; be as lenient,
-            # refusing only control characters and all-whitespace.
-            if not text.strip() or _CONTROL.search(text):
-                self.add(path, self.type_code, f"{text!r} is not a CMIIdentifier")
-        elif not _is_identifier(text, max(self.text_cap, spm)):
-            self.add(path, self.type_code, f"{text!r} is not a long_identifier_type")
-
-    def localized(self, path: str, value: Any, spm: int) -> None:
-        text = self.string(path, value, spm)
-        if text is not None and self.version == SCORM2004 and _strip_lang(text) is None:
-            self.add(path, self.type_code, f"{text[:40]!r} has a malformed {{lang=}} delimiter")
+            self.add(path, self.type_code, "identifier must not be empty")
 
     def group(self, path: str, value: Any) -> dict[str, Any]:
-        """A parent element (``cmi.core``, ``cmi.learner_preference``...): an object."""
+        """A parent element (``cmi.core``, an array entry...): an object, its leaves checked.
+
+        Names the version does not define are 401; keywords (``_count``...) are skipped.
+        """
         if value is None or value == "":
             return {}
         if not isinstance(value, dict):
             self.add(path, self.type_code, "must be an object")
             return {}
+        children = self.rules.children(path)
+        for key, child in value.items():
+            if key.startswith("_"):
+                continue  # _version, _count, _children: keywords, not data
+            if key not in children:
+                self.add(f"{path}.{key}", self.undefined_code, "undefined data model element")
+            elif self.rules.rule(f"{path}.{key}") is not None:
+                self.leaf(f"{path}.{key}", child)
         return value
 
     def array(self, path: str, value: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -491,13 +443,9 @@ class _Checker:
                 entries.append((index, item))
         return entries
 
-    def known(self, path: str, node: Mapping[str, Any], keys: Iterable[str]) -> None:
-        allowed = set(keys)
-        for key in node:
-            if key.startswith("_"):
-                continue  # _version, _count, _children: keywords, not data
-            if key not in allowed:
-                self.add(f"{path}.{key}", self.undefined_code, "undefined data model element")
+    def entries(self, path: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
+        """An array's entries as groups (their leaves checked): ``(path, entry)``."""
+        return [(f"{path}.{i}", self.group(f"{path}.{i}", e)) for i, e in self.array(path, value)]
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -505,163 +453,26 @@ def _obj(value: Any) -> dict[str, Any]:
 
 
 _LESSON_STATUS = ("passed", "completed", "failed", "incomplete", "browsed", "not attempted")
-_RESULT_12 = ("correct", "wrong", "unanticipated", "neutral")
-_RESULT_2004 = ("correct", "incorrect", "unanticipated", "neutral")
-_TYPES_12 = (
-    "true-false",
-    "choice",
-    "fill-in",
-    "matching",
-    "performance",
-    "sequencing",
-    "likert",
-    "numeric",
-)
-_TYPES_2004 = (*_TYPES_12, "long-fill-in", "other")
 _TIME_LIMIT_ACTIONS = ("exit,message", "exit,no message", "continue,message", "continue,no message")
 _COMPLETION = ("completed", "incomplete", "not attempted", "unknown")
 _SUCCESS = ("passed", "failed", "unknown")
 
 
-def _check_score(c: _Checker, path: str, score: Any) -> None:
-    if score is None:
-        return
-    if not isinstance(score, dict):
-        c.add(path, c.type_code, "must be an object")
-        return
-    if c.version == SCORM12:
-        c.known(path, score, ("raw", "min", "max"))
-        # CMIDecimal 0..100 or blank (1.2 RTE §3.4.2; scorm-again score_range "0#100").
-        for key in ("raw", "min", "max"):
-            c.decimal(f"{path}.{key}", score.get(key), 0, 100)
-    else:
-        c.known(path, score, ("scaled", "raw", "min", "max"))
-        c.decimal(f"{path}.scaled", score.get("scaled"), -1, 1)  # RTE §4.2.20.1
-        for key in ("raw", "min", "max"):
-            c.decimal(f"{path}.{key}", score.get(key))
-
-
 def _validate_12(c: _Checker, cmi: Mapping[str, Any]) -> None:
-    c.known(
-        "cmi",
-        cmi,
-        (
-            "core",
-            "suspend_data",
-            "launch_data",
-            "comments",
-            "comments_from_lms",
-            "objectives",
-            "student_data",
-            "student_preference",
-            "interactions",
-        ),
-    )
+    """SCORM 1.2 RTE §3.4.2: every element's value, the arrays and their ids."""
+    c.group("cmi", cmi)
     core = c.group("cmi.core", cmi.get("core"))
-    c.known(
-        "cmi.core",
-        core,
-        (
-            "student_id",
-            "student_name",
-            "lesson_location",
-            "credit",
-            "lesson_status",
-            "entry",
-            "score",
-            "total_time",
-            "lesson_mode",
-            "exit",
-            "session_time",
-        ),
-    )
-    # student_id / learner_id come from the LMS (check_readonly guards them); any string.
-    c.string("cmi.core.student_id", core.get("student_id"), 255)
-    c.string("cmi.core.student_name", core.get("student_name"), 255)
-    c.string("cmi.core.lesson_location", core.get("lesson_location"), 255)
-    c.vocab("cmi.core.credit", core.get("credit") or "credit", ("credit", "no-credit"))
-    c.vocab("cmi.core.lesson_status", core.get("lesson_status") or "not attempted", _LESSON_STATUS)
-    c.vocab("cmi.core.entry", core.get("entry") or "", ("ab-initio", "resume", ""))
-    _check_score(c, "cmi.core.score", core.get("score"))
-    c.timespan("cmi.core.total_time", core.get("total_time"))
-    c.vocab(
-        "cmi.core.lesson_mode", core.get("lesson_mode") or "normal", ("browse", "normal", "review")
-    )
-    c.vocab("cmi.core.exit", core.get("exit") or "", ("time-out", "suspend", "logout", ""))
-    c.timespan("cmi.core.session_time", core.get("session_time"))
-    c.string("cmi.suspend_data", cmi.get("suspend_data"), 4096)
-    c.string("cmi.launch_data", cmi.get("launch_data"), 4096)
-    c.string("cmi.comments", cmi.get("comments"), 4096)
-    c.string("cmi.comments_from_lms", cmi.get("comments_from_lms"), 4096)
-
-    data = c.group("cmi.student_data", cmi.get("student_data"))
-    c.known("cmi.student_data", data, ("mastery_score", "max_time_allowed", "time_limit_action"))
-    c.decimal("cmi.student_data.mastery_score", data.get("mastery_score"), 0, 100)
-    c.timespan("cmi.student_data.max_time_allowed", data.get("max_time_allowed"))
-    if data.get("time_limit_action"):
-        c.vocab(
-            "cmi.student_data.time_limit_action", data["time_limit_action"], _TIME_LIMIT_ACTIONS
-        )
-
-    pref = c.group("cmi.student_preference", cmi.get("student_preference"))
-    c.known("cmi.student_preference", pref, ("audio", "language", "speed", "text"))
-    c.integer("cmi.student_preference.audio", pref.get("audio"), -1, 100)
-    c.string("cmi.student_preference.language", pref.get("language"), 255)
-    c.integer("cmi.student_preference.speed", pref.get("speed"), -100, 100)
-    c.integer("cmi.student_preference.text", pref.get("text"), -1, 1)
-
-    for i, obj in c.array("cmi.objectives", cmi.get("objectives")):
-        path = f"cmi.objectives.{i}"
-        c.known(path, obj, ("id", "score", "status"))
-        c.identifier(f"{path}.id", obj.get("id"), 255, required=True)
-        _check_score(c, f"{path}.score", obj.get("score"))
-        if obj.get("status"):
-            c.vocab(f"{path}.status", obj["status"], _LESSON_STATUS)
-
-    for i, item in c.array("cmi.interactions", cmi.get("interactions")):
-        path = f"cmi.interactions.{i}"
-        c.known(
-            path,
-            item,
-            (
-                "id",
-                "objectives",
-                "time",
-                "type",
-                "correct_responses",
-                "weighting",
-                "student_response",
-                "result",
-                "latency",
-            ),
-        )
-        c.identifier(f"{path}.id", item.get("id"), 255, required=True)
-        for j, ref in c.array(f"{path}.objectives", item.get("objectives")):
-            c.known(f"{path}.objectives.{j}", ref, ("id",))
-            c.identifier(f"{path}.objectives.{j}.id", ref.get("id"), 255, required=True)
-        c.timestamp(f"{path}.time", item.get("time"))
-        if item.get("type"):
-            c.vocab(f"{path}.type", item["type"], _TYPES_12)
-        for j, resp in c.array(f"{path}.correct_responses", item.get("correct_responses")):
-            c.known(f"{path}.correct_responses.{j}", resp, ("pattern",))
-            c.string(f"{path}.correct_responses.{j}.pattern", resp.get("pattern"), 255)
-        c.decimal(f"{path}.weighting", item.get("weighting"))
-        c.string(f"{path}.student_response", item.get("student_response"), 255)
-        _check_result(c, f"{path}.result", item.get("result"), _RESULT_12)
-        c.timespan(f"{path}.latency", item.get("latency"))
-
-
-def _check_result(c: _Checker, path: str, value: Any, vocabulary: tuple[str, ...]) -> None:
-    """Interaction result: a vocabulary word or a decimal (1.2 "wrong", 2004 "incorrect")."""
-    if _is_blank(value) or _number(value) is not None:
-        return
-    if value not in vocabulary:
-        hint = ""
-        if value == "wrong" and "incorrect" in vocabulary:
-            hint = " (SCORM 1.2's 'wrong' is 'incorrect' in 2004)"
-        elif value == "incorrect" and "wrong" in vocabulary:
-            hint = " (SCORM 2004's 'incorrect' is 'wrong' in 1.2)"
-        c.add(path, c.type_code, f"{value!r} is not one of {', '.join(vocabulary)}{hint}")
+    c.group("cmi.core.score", core.get("score"))
+    c.group("cmi.student_data", cmi.get("student_data"))
+    c.group("cmi.student_preference", cmi.get("student_preference"))
+    for path, obj in c.entries("cmi.objectives", cmi.get("objectives")):
+        c.required_id(f"{path}.id", obj.get("id"))
+        c.group(f"{path}.score", obj.get("score"))
+    for path, item in c.entries("cmi.interactions", cmi.get("interactions")):
+        c.required_id(f"{path}.id", item.get("id"))
+        for ref_path, ref in c.entries(f"{path}.objectives", item.get("objectives")):
+            c.required_id(f"{ref_path}.id", ref.get("id"))
+        c.entries(f"{path}.correct_responses", item.get("correct_responses"))
 
 
 # 2004 RTE §4.2.9.1 / §4.2.9.2: learner_response and correct_responses.n.pattern formats.
@@ -743,97 +554,14 @@ def response_problem(kind: str, value: str, *, pattern: bool = False) -> str | N
 
 
 def _validate_2004(c: _Checker, cmi: Mapping[str, Any]) -> None:
-    c.known(
-        "cmi",
-        cmi,
-        (
-            "comments_from_learner",
-            "comments_from_lms",
-            "completion_status",
-            "completion_threshold",
-            "credit",
-            "entry",
-            "exit",
-            "interactions",
-            "launch_data",
-            "learner_id",
-            "learner_name",
-            "learner_preference",
-            "location",
-            "max_time_allowed",
-            "mode",
-            "objectives",
-            "progress_measure",
-            "scaled_passing_score",
-            "score",
-            "session_time",
-            "success_status",
-            "suspend_data",
-            "time_limit_action",
-            "total_time",
-        ),
-    )
+    """SCORM 2004 RTE §4.2: every element's value, the arrays, their ids and dependencies."""
+    c.group("cmi", cmi)
     for name in ("comments_from_learner", "comments_from_lms"):
-        for i, com in c.array(f"cmi.{name}", cmi.get(name)):
-            path = f"cmi.{name}.{i}"
-            c.known(path, com, ("comment", "location", "timestamp"))
-            c.localized(f"{path}.comment", com.get("comment"), 4000)
-            c.string(f"{path}.location", com.get("location"), 250)
-            c.timestamp(f"{path}.timestamp", com.get("timestamp"))
-    c.vocab("cmi.completion_status", cmi.get("completion_status") or "unknown", _COMPLETION)
-    c.decimal("cmi.completion_threshold", cmi.get("completion_threshold"), 0, 1)
-    c.vocab("cmi.credit", cmi.get("credit") or "credit", ("credit", "no-credit"))
-    c.vocab("cmi.entry", cmi.get("entry") or "", ("ab-initio", "resume", ""))
-    # "logout" is deprecated in 4th edition but still legal (RTE §4.2.8).
-    c.vocab("cmi.exit", cmi.get("exit") or "", ("time-out", "suspend", "logout", "normal", ""))
-    c.string("cmi.launch_data", cmi.get("launch_data"), 4000)
-    c.string("cmi.learner_id", cmi.get("learner_id"), 4000)
-    c.localized("cmi.learner_name", cmi.get("learner_name"), 250)
-    pref = c.group("cmi.learner_preference", cmi.get("learner_preference"))
-    c.known(
-        "cmi.learner_preference",
-        pref,
-        ("audio_level", "language", "delivery_speed", "audio_captioning"),
-    )
-    c.decimal("cmi.learner_preference.audio_level", pref.get("audio_level"), 0)
-    language = pref.get("language")
-    if language and (not isinstance(language, str) or not _LANG.match(language)):
-        c.add("cmi.learner_preference.language", 406, f"{language!r} is not a language tag")
-    c.decimal("cmi.learner_preference.delivery_speed", pref.get("delivery_speed"), 0)
-    if not _is_blank(pref.get("audio_captioning")):
-        c.vocab(
-            "cmi.learner_preference.audio_captioning",
-            _text(pref["audio_captioning"]),
-            ("-1", "0", "1"),
-        )
-    c.string("cmi.location", cmi.get("location"), 1000)
-    c.timespan("cmi.max_time_allowed", cmi.get("max_time_allowed"))
-    c.vocab("cmi.mode", cmi.get("mode") or "normal", ("browse", "normal", "review"))
-    c.decimal("cmi.progress_measure", cmi.get("progress_measure"), 0, 1)
-    c.decimal("cmi.scaled_passing_score", cmi.get("scaled_passing_score"), -1, 1)
-    _check_score(c, "cmi.score", cmi.get("score"))
-    c.timespan("cmi.session_time", cmi.get("session_time"))
-    c.vocab("cmi.success_status", cmi.get("success_status") or "unknown", _SUCCESS)
-    c.string("cmi.suspend_data", cmi.get("suspend_data"), 64000)
-    if cmi.get("time_limit_action"):
-        c.vocab("cmi.time_limit_action", cmi["time_limit_action"], _TIME_LIMIT_ACTIONS)
-    c.timespan("cmi.total_time", cmi.get("total_time"))
-
+        c.entries(f"cmi.{name}", cmi.get(name))
+    c.group("cmi.learner_preference", cmi.get("learner_preference"))
+    c.group("cmi.score", cmi.get("score"))
     seen: dict[str, int] = {}
-    for i, obj in c.array("cmi.objectives", cmi.get("objectives")):
-        path = f"cmi.objectives.{i}"
-        c.known(
-            path,
-            obj,
-            (
-                "id",
-                "score",
-                "success_status",
-                "completion_status",
-                "progress_measure",
-                "description",
-            ),
-        )
+    for i, (path, obj) in enumerate(c.entries("cmi.objectives", cmi.get("objectives"))):
         ident = obj.get("id")
         if _is_blank(ident):
             # Any other value set without an id: dependency not established (RTE §4.2.17).
@@ -842,24 +570,15 @@ def _validate_2004(c: _Checker, cmi: Mapping[str, Any]) -> None:
             ]
             if touched:
                 c.add(f"{path}.{touched[0]}", 408, "objective data set before its id")
+        elif _text(ident) in seen:
+            # Objective ids are unique within cmi.objectives (RTE §4.2.17 / §4.1.5).
+            first = seen[_text(ident)]
+            c.add(f"{path}.id", 351, f"duplicate objective id {ident!r} (also at {first})")
         else:
-            c.identifier(f"{path}.id", ident, 4000, required=True)
-            if ident in seen:
-                # Objective ids are unique within cmi.objectives (RTE §4.2.17 / §4.1.5).
-                c.add(
-                    f"{path}.id", 351, f"duplicate objective id {ident!r} (also at {seen[ident]})"
-                )
             seen[_text(ident)] = i
-        _check_score(c, f"{path}.score", obj.get("score"))
-        if obj.get("success_status"):
-            c.vocab(f"{path}.success_status", obj["success_status"], _SUCCESS)
-        if obj.get("completion_status"):
-            c.vocab(f"{path}.completion_status", obj["completion_status"], _COMPLETION)
-        c.decimal(f"{path}.progress_measure", obj.get("progress_measure"), 0, 1)
-        c.localized(f"{path}.description", obj.get("description"), 250)
-
-    for i, item in c.array("cmi.interactions", cmi.get("interactions")):
-        _validate_interaction_2004(c, f"cmi.interactions.{i}", item)
+        c.group(f"{path}.score", obj.get("score"))
+    for path, item in c.entries("cmi.interactions", cmi.get("interactions")):
+        _validate_interaction_2004(c, path, item)
 
 
 def _is_default_objective_value(key: str, value: Any) -> bool:
@@ -870,23 +589,14 @@ def _is_default_objective_value(key: str, value: Any) -> bool:
     return _is_blank(value)
 
 
+def _valid_text(c: _Checker, path: str, value: Any) -> str | None:
+    """The value as text when its element rule holds (the problem is reported once)."""
+    if _is_blank(value) or c.rules.check(path, value, text_cap=c.text_cap) is not None:
+        return None
+    return _text(value)
+
+
 def _validate_interaction_2004(c: _Checker, path: str, item: Mapping[str, Any]) -> None:
-    c.known(
-        path,
-        item,
-        (
-            "id",
-            "type",
-            "objectives",
-            "timestamp",
-            "correct_responses",
-            "weighting",
-            "learner_response",
-            "result",
-            "latency",
-            "description",
-        ),
-    )
     ident = item.get("id")
     if _is_blank(ident):
         touched = [k for k, v in item.items() if k != "id" and v not in ("", None, {}, [])]
@@ -894,52 +604,39 @@ def _validate_interaction_2004(c: _Checker, path: str, item: Mapping[str, Any]) 
             # RTE §4.2.9: the id must be set before any other interaction element.
             c.add(f"{path}.{touched[0]}", 408, "interaction data set before its id")
         return
-    c.identifier(f"{path}.id", ident, 4000, required=True)
-    kind = item.get("type") or ""
-    if kind:
-        c.vocab(f"{path}.type", kind, _TYPES_2004)
     refs: set[str] = set()
-    for j, ref in c.array(f"{path}.objectives", item.get("objectives")):
-        c.known(f"{path}.objectives.{j}", ref, ("id",))
-        c.identifier(f"{path}.objectives.{j}.id", ref.get("id"), 4000, required=True)
-        if ref.get("id") in refs:
-            c.add(f"{path}.objectives.{j}.id", 351, "duplicate interaction objective id")
+    for ref_path, ref in c.entries(f"{path}.objectives", item.get("objectives")):
+        c.required_id(f"{ref_path}.id", ref.get("id"))
+        if _text(ref.get("id")) in refs:
+            c.add(f"{ref_path}.id", 351, "duplicate interaction objective id")
         refs.add(_text(ref.get("id")))
-    c.timestamp(f"{path}.timestamp", item.get("timestamp"))
-    c.decimal(f"{path}.weighting", item.get("weighting"))
-    _check_result(c, f"{path}.result", item.get("result"), _RESULT_2004)
-    c.timespan(f"{path}.latency", item.get("latency"))
-    c.localized(f"{path}.description", item.get("description"), 250)
-
-    patterns = c.array(f"{path}.correct_responses", item.get("correct_responses"))
+    patterns = c.entries(f"{path}.correct_responses", item.get("correct_responses"))
     response = item.get("learner_response")
-    if (patterns or not _is_blank(response)) and not kind:
+    kind = _valid_text(c, f"{path}.type", item.get("type")) or ""
+    if (patterns or not _is_blank(response)) and _is_blank(item.get("type")):
         # learner_response and correct_responses need the type (RTE §4.2.9, 408).
         where = "learner_response" if not _is_blank(response) else "correct_responses"
         c.add(f"{path}.{where}", 408, "set before the interaction type")
         return
-    if kind not in _TYPES_2004:
+    if not kind:
         return
     if kind in _SINGLE_PATTERN and len(patterns) > 1:
         c.add(f"{path}.correct_responses", 351, f"a {kind} interaction has one correct pattern")
     seen: set[str] = set()
-    for j, resp in patterns:
-        ppath = f"{path}.correct_responses.{j}.pattern"
-        c.known(f"{path}.correct_responses.{j}", resp, ("pattern",))
-        text = c.string(ppath, resp.get("pattern"), 4000)
+    for ppath, resp in patterns:
+        text = _valid_text(c, f"{ppath}.pattern", resp.get("pattern"))
         if text is None:
             continue
         why = response_problem(kind, text, pattern=True)
         if why:
-            c.add(ppath, 406, why)
+            c.add(f"{ppath}.pattern", 406, why)
         if kind == "choice" and text in seen:
-            c.add(ppath, 351, "duplicate choice pattern")
+            c.add(f"{ppath}.pattern", 351, "duplicate choice pattern")
         seen.add(text)
-    if not _is_blank(response):
-        text = c.string(f"{path}.learner_response", response, 4000)
-        why = response_problem(kind, text) if text is not None else None
-        if why:
-            c.add(f"{path}.learner_response", 406, why)
+    text = _valid_text(c, f"{path}.learner_response", response)
+    why = response_problem(kind, text) if text is not None else None
+    if why:
+        c.add(f"{path}.learner_response", 406, why)
 
 
 def validate_cmi(
@@ -948,20 +645,24 @@ def validate_cmi(
     *,
     text_cap: int = DEFAULT_TEXT_CAP,
     array_cap: int = DEFAULT_ARRAY_CAP,
+    edition: str | None = None,
 ) -> list[CmiProblem]:
     """Every rule a committed CMI tree breaks, with the version's SCORM error code.
 
-    Checks types, ranges, vocabularies, sizes, arrays (gaps, duplicates, ids before
-    data) and learner_response formats; read-only values are compared separately by
-    :func:`check_readonly`. Codes: 1.2 — 401 undefined element, 405 type or range (ADL
-    1.2 CTS reports out-of-range as 405), 201 array gap or too many entries; 2004 — 401,
-    406 type mismatch, 407 out of range, 408 dependency not established, 351 general set
-    failure (duplicate objective id, array gap, too many patterns or entries).
+    The value of each element is checked by the version's and edition's rules
+    (player.cmi_rules, the same the browser applies at SetValue); here also the arrays
+    (gaps, duplicate ids, ids before data) and learner_response formats. Read-only values
+    are compared separately by :func:`check_readonly`. Codes: 1.2 — 401 undefined
+    element, 405 type or range (ADL 1.2 CTS reports out-of-range as 405), 201 array gap or
+    too many entries; 2004 — 401, 406 type mismatch, 407 out of range, 408 dependency not
+    established, 351 general set failure (duplicate objective id, array gap, too many
+    patterns or entries).
 
     Strings over their SPM are accepted up to ``text_cap`` characters (SCORM_CHECKS §3.2).
+    ``edition``: "2nd", "3rd" or "4th" for 2004 (default 4th: its rules are the strictest).
     """
     _require_version(version)
-    c = _Checker(version, text_cap, array_cap)
+    c = _Checker(version, text_cap, array_cap, edition)
     tree = cmi.get("cmi", cmi) if isinstance(cmi.get("cmi"), Mapping) else cmi
     if version == SCORM12:
         _validate_12(c, tree)
@@ -1672,7 +1373,9 @@ def check_adl_data(
             continue
         known = sent[index]
         if "id" in entry and not _same(entry.get("id"), known["id"]):
+            # Not this entry's bucket: its store is not written (the rest of the commit is).
             c.add(f"{path}.id", 404, f"read-only: sent {known['id']!r}, got {entry.get('id')!r}")
+            continue
         store = c.string(f"{path}.store", entry.get("store"), SHARED_DATA_SPM)
         if store is None:
             continue

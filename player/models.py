@@ -61,6 +61,10 @@ class Attempt(Model):
     # newest version even unpublished, but is never a learner's attempt: not resumed by
     # a launch, not in My learning, and its results count in no report.
     preview: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The launch token whose player page owns the attempt: the one that started it last
+    # (player.service.claim). Runtime calls of the attempt's other tokens are refused
+    # with 409 "taken over", so two tabs never overwrite each other's data.
+    owner_token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     scos: Mapped[list[ScoState]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", order_by="ScoState.id"
@@ -106,6 +110,9 @@ class ScoState(Model):
     exit: Mapped[str] = mapped_column(String(20), default="")
     launches: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The refused values (player.refusals digests) already counted in this session, so a
+    # value the SCO sends with every commit is counted once per session.
+    refused: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     attempt: Mapped[Attempt] = relationship(back_populates="scos")
 
@@ -192,3 +199,30 @@ class Cmi5Session(Model):
     # When the AU's terminated statement was seen, or the LMS abandoned the session.
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RefusedValue(Model):
+    """A value a course tried to store and the player refused, for the course's authors.
+
+    One row per package version, SCO, element, error code and value (truncated), with the
+    number of sessions it happened in. ``source`` is "browser" (refused at SetValue, the
+    SCO was told) or "server" (found in a commit and left out, the rest was stored).
+    """
+
+    __tablename__ = "player_refused_value"
+    __table_args__ = (UniqueConstraint("version_id", "digest", name="uq_refused_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("package_version.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    sco_id: Mapped[str] = mapped_column(String(255))
+    element: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(Text)
+    code: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)

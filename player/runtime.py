@@ -16,21 +16,24 @@ learner's buckets, player.service.write_shared_data):
   session ends as if suspended (SCORM_CHECKS.md §3.6, "terminate-on-close keeps
   suspend_data"), unless the SCO itself set another exit.
 
-Each value is validated (player.cmi.validate_cmi, check_readonly) before anything is
-stored; a bad value is a 400 naming the element.
+Each value is validated (player.cmi.validate_cmi by the rules of the package's SCORM
+edition, player.cmi_rules; check_readonly) before anything is stored. A refused element
+is left out and everything else in the commit is stored (player.cmi_salvage): the answer
+is 200 with the refused elements listed, and the refusal is kept for the course's authors
+(player.refusals). A malformed body (not a CMI tree at all) is a 400.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import BadRequest, Conflict
 from packages.models import PackageVersion
 from player import cmi as cmi_model
-from player import service, translate
+from player import cmi_rules, cmi_salvage, ownership, refusals, service, translate
 from player.models import Attempt, ScoState
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,8 @@ class CommitResult:
     reason: str = ""
     #: The tracking data (status, score, objectives) changed: navigation may have too.
     tracking_changed: bool = False
+    #: Elements left out of the commit (the rest was stored: player.cmi_salvage).
+    refused: list[refusals.Refusal] = field(default_factory=list)
 
 
 def scorm_version(version: PackageVersion) -> str:
@@ -58,6 +63,18 @@ def scorm_version(version: PackageVersion) -> str:
             "This course is not a SCORM course",
             errors=[{"path": "kind", "message": version.kind}],
         ) from None
+
+
+def browser_rules(version: PackageVersion) -> dict[str, Any] | None:
+    """The value rules the runtime frame applies at SetValue (None: not a SCORM course).
+
+    The same table the server checks commits with (player.cmi_rules), for the version's
+    SCORM edition, so the browser refuses to the SCO what the server would refuse.
+    """
+    name = SCORM_VERSION.get(version.kind)
+    if name is None:
+        return None
+    return cmi_rules.ruleset(name, version.edition).for_browser()
 
 
 def _learner_name(name: str) -> str:
@@ -116,6 +133,7 @@ def start_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dic
     state.base_seconds = state.total_seconds
     state.launches += 1
     state.exit = ""
+    state.refused = None  # refusals are counted once per session (player.refusals)
     state.updated_at = moment
     attempt.current_sco = sco_id
     attempt.updated_at = moment
@@ -186,12 +204,33 @@ def review_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
     return {"session": session, "cmi": tree, "adl_data": adl_data, "entry": entry_value}
 
 
-def _problems_error(problems: list[cmi_model.CmiProblem]) -> BadRequest:
-    first = problems[0]
-    return BadRequest(
-        f"{first.path}: {first.message} (SCORM error {first.code})",
-        errors=[{"path": p.path, "message": p.message, "code": str(p.code)} for p in problems[:50]],
-    )
+def _refusals(
+    version: PackageVersion, state: ScoState, body: dict[str, Any], tree: dict[str, Any]
+) -> tuple[dict[str, Any], list[refusals.Refusal], dict[str, str]]:
+    """The commit's tree without its refused elements, the refusals, the shared data writes.
+
+    Checked by the version's and edition's rules (player.cmi_rules, which the browser
+    applies at SetValue too) and against the read-only values the session was given.
+    """
+    version_name = scorm_version(version)
+
+    def check(candidate: dict[str, Any]) -> list[cmi_model.CmiProblem]:
+        problems = cmi_model.validate_cmi(version_name, candidate, edition=version.edition)
+        return problems + cmi_model.check_readonly(version_name, state.launch_cmi, candidate)
+
+    kept, refused = cmi_salvage.salvage(check, tree, state.cmi or {})
+    adl = body.get("adl") if version_name == cmi_model.SCORM2004 else None
+    adl_problems, shared_writes = cmi_model.check_adl_data(state.launch_adl or [], adl)
+    found = [
+        refusals.Refusal(p.path, p.code, p.message, cmi_salvage.value_at(tree, p.path))
+        for p in refused
+    ]
+    found += [refusals.Refusal(p.path, p.code, p.message, None) for p in adl_problems]
+    reported = [
+        refusals.Refusal(r["element"], r["code"], r["message"], r["value"], source="browser")
+        for r in body.get("refused") or []
+    ]
+    return kept, found + reported, shared_writes
 
 
 def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> CommitResult:
@@ -199,6 +238,7 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
     if service.in_review(attempt):
         # Review mode: the LMS keeps the tracking data as it was (RTE §4.2.13).
         return CommitResult(False, reason="review mode: nothing is stored")
+    ownership.check(attempt)  # 409 when another launch took the attempt over
     sco_id = body["sco"]
     state = service.sco_state(attempt, sco_id, create=False)
     if state is None or state.session_no == 0:
@@ -223,21 +263,16 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         tree = cmi_model.normalise_commit({"cmi": body.get("cmi") or {}})
     except ValueError as exc:
         raise BadRequest(f"cmi: {exc}", errors=[{"path": "cmi", "message": str(exc)}]) from None
-    problems = cmi_model.validate_cmi(version_name, tree)
-    problems += cmi_model.check_readonly(version_name, state.launch_cmi, tree)
-    adl_problems, shared_writes = cmi_model.check_adl_data(
-        state.launch_adl or [], body.get("adl") if version_name == cmi_model.SCORM2004 else None
-    )
-    problems += adl_problems
-    if problems:
-        raise _problems_error(problems)
+    tree, refused, shared_writes = _refusals(version, state, body, tree)
+    if refused:
+        refusals.record(version, state, refused)
     tree = cmi_model.restore_readonly(version_name, state.launch_cmi, tree)
     _write_shared_data(attempt, version, state, shared_writes)
     before = state.cmi
     pending = _commit_statements(attempt, version, state, before, tree)
     state.commit_seq = seq
     state.updated_at = service.now()
-    result = CommitResult(True)
+    result = CommitResult(True, refused=[r for r in refused if r.source == "server"])
     if body.get("terminate") or closing:
         # One LRS write for the commit's statements and the session's end.
         finish(attempt, version, state, tree, closing=closing, pending=pending)

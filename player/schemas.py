@@ -25,6 +25,18 @@ NAV_REQUESTS = (
 )
 
 
+class RefusedSchema(Schema):
+    """A value the runtime frame refused at SetValue (player/static/rules.js)."""
+
+    class Meta:  # noqa: D106  (marshmallow options)
+        unknown = RAISE
+
+    element = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    value = fields.String(required=True, validate=validate.Length(max=4000))
+    code = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=999))
+    message = fields.String(load_default="", validate=validate.Length(max=500))
+
+
 class CommitSchema(Schema):
     """One commit of the running SCO (player/static/player.js, ``httpService``)."""
 
@@ -39,6 +51,10 @@ class CommitSchema(Schema):
     cmi = fields.Dict(keys=fields.String(), load_default=dict)
     adl = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
     nav = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    # Values refused at SetValue since the last commit, for the course's authors.
+    refused = fields.List(
+        fields.Nested(RefusedSchema), load_default=list, validate=validate.Length(max=20)
+    )
 
 
 class NavigateSchema(Schema):

@@ -426,7 +426,7 @@ def launch_preview(user: User, course: Course) -> tuple[Attempt, str]:
     return attempt, issue_token(attempt)
 
 
-def attempt_for_token(token: str) -> Attempt:
+def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     """The attempt a launch token stands for, locked for this request; 401 when unknown.
 
     Runtime calls of one attempt can overlap (a late beacon from a closed page and the
@@ -437,6 +437,8 @@ def attempt_for_token(token: str) -> Attempt:
 
     The token's expiry slides: a token in use stays valid PLAYER_TOKEN_TTL after its
     last runtime call, so a learner who is still working is never cut off.
+
+    ``lock=False``: a read that changes nothing of the attempt (player.ownership's check).
     """
     if not token or len(token) > 100:
         raise Unauthorized("A valid launch token is required")
@@ -448,12 +450,13 @@ def attempt_for_token(token: str) -> Attempt:
     ).first()
     if row is None:
         raise Unauthorized("This launch token is unknown or has expired; launch the course again")
-    db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == row.attempt_id)
-        .values(updated_at=Attempt.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    if lock:
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == row.attempt_id)
+            .values(updated_at=Attempt.updated_at)
+            .execution_options(synchronize_session=False)
+        )
     attempt = db.session.get(Attempt, row.attempt_id, populate_existing=True)
     if attempt is None:
         raise Unauthorized("This launch token's attempt no longer exists")
@@ -472,6 +475,7 @@ def attempt_for_token(token: str) -> Attempt:
         )
     if row.mode == "review":
         g.setdefault("player_review", {})[attempt.id] = row.id
+    g.setdefault("player_tokens", {})[attempt.id] = row.id  # player.ownership
     return attempt
 
 
@@ -977,10 +981,18 @@ def _leave_current(attempt: Attempt, version: PackageVersion, closing: bool = Fa
 
 def navigate(attempt: Attempt, request: str, target: str | None = None) -> dict[str, Any]:
     """Carry out a navigation request and say what the shell shows next."""
+    from player import ownership
+
     version = version_of(attempt)
     kind, target = parse_nav_request(request, target)
     if in_review(attempt):
         return _navigate_review(attempt, version, kind, target)
+    # "start" (a player page opening) takes the attempt over; any other request of a
+    # launch that was taken over is refused (player.ownership).
+    if kind == "start":
+        ownership.claim(attempt)
+    else:
+        ownership.check(attempt)
     if attempt.ended_at is not None:
         return _end(attempt, version, "This attempt is over. Launch the course again.")
     sequencer = _sequencer(attempt, version)

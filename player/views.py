@@ -31,8 +31,10 @@ from core import headers, origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.schemas import load, parse_json
-from player import bp, cmi5, runtime, service
+from packages.service import get_course, list_versions
+from player import bp, cmi5, ownership, refusals, runtime, service
 from player.schemas import CommitSchema, NavigateSchema
+from portal.auth import role_required
 from portal.i18n import N_
 
 SCORM_AGAIN_DIST = BASE_DIR / "node_modules" / "scorm-again" / "dist"
@@ -61,6 +63,14 @@ PLAYER_MESSAGES = (
     N_("Finish the part you are in first."),
     N_("There is nothing to resume."),
     N_("Choose where to go in the contents."),
+    # Saving (player/static/saving.js) and two windows on one course (player/ownership.py).
+    N_("Your latest work is not saved yet. Keep this page open: we keep trying to save it."),
+    N_("Your work is saved."),
+    N_(
+        "This course is open in another window or tab, so nothing more is saved here. "
+        "What you did up to now is saved."
+    ),
+    N_("Continue in the other window, or choose Continue to work here."),
 )
 
 # A refused navigation request comes back with its SN exception code (``refused``,
@@ -200,6 +210,8 @@ def runtime_frame(token: str) -> Response:
     config: dict[str, Any] = {
         "api": f"{bp.url_prefix}/api/{token}",
         "kind": version.kind,
+        # The value rules SetValue applies (player/static/rules.js): the server's own.
+        "rules": runtime.browser_rules(version),
         "autocommitSeconds": int(current_app.config.get("PLAYER_AUTOCOMMIT_SECONDS", 10)),
         "returned": request.args.get("returned") == "1",
         "ui": ui,
@@ -285,6 +297,11 @@ def post_commit(token: str) -> Response:
     result = runtime.commit(attempt, version, data)
     db.session.commit()
     body: dict[str, Any] = {"result": "true", "errorCode": 0, "stored": result.stored}
+    if result.refused:
+        # Left out; the rest of the commit was stored (player.cmi_salvage).
+        body["refused"] = [
+            {"path": r.path, "code": r.code, "message": r.message} for r in result.refused
+        ]
     if result.reason:
         body["ignored"] = result.reason
     elif result.tracking_changed and len(version.launch) > 1:
@@ -314,6 +331,52 @@ def get_attempt(token: str) -> Response:
         service.rollup(attempt, version)
     db.session.commit()  # also the token's renewed expiry (service.attempt_for_token)
     return _json(service.attempt_summary(attempt))
+
+
+# The SCORM errors a refused value can get, in the author's words (player/refusals.py).
+REFUSAL_NAMES = {
+    201: N_("Not allowed here"),
+    351: N_("Not allowed here"),
+    401: N_("Unknown element"),
+    403: N_("Read-only element"),
+    404: N_("Read-only element"),
+    405: N_("Wrong kind of value"),
+    406: N_("Wrong kind of value"),
+    407: N_("Value out of range"),
+    408: N_("Set before the value it depends on"),
+}
+
+
+@bp.get("/courses/<int:course_id>/refused")
+@role_required("author")
+def refused_values(course_id: int) -> str:
+    """The values a course's versions tried to save and the player refused (authors).
+
+    A page of the portal's origin, read-only (GET, no form): per version, SCO and element,
+    the value (shortened), the SCORM error and how many sessions it happened in.
+    """
+    course = get_course(course_id)
+    versions = list_versions(course)
+    return render_template(
+        "player/refused.html",
+        course=course,
+        rows=refusals.for_versions([v.id for v in versions]),
+        numbers={v.id: v.number for v in versions},
+        names={code: gettext(name) for code, name in REFUSAL_NAMES.items()},
+    )
+
+
+@bp.get("/api/<string:token>/owner")
+def get_owner(token: str) -> Response:
+    """200 while this launch owns its attempt, 409 ``taken-over`` once another took it.
+
+    The runtime frame asks when its page becomes visible again and now and then while
+    content runs (a cmi5 AU makes no runtime calls of its own): player.ownership.
+    """
+    attempt = service.attempt_for_token(token, lock=False)
+    ownership.check(attempt)
+    db.session.commit()  # the token's renewed expiry
+    return _json({"owner": True})
 
 
 @bp.post("/cmi5/fetch/<string:fetch_token>")

@@ -13,6 +13,8 @@
  *                   {kompetens: "valid", valid}                what previous/next/exit may do
  *                   {kompetens: "status", text}                a short status line
  *                   {kompetens: "end", message, closed, toc}   the session ended (end panel)
+ *                   {kompetens: "saving", state}               saving failed / saved again /
+ *                                                              expired / taken over (alert)
  *                   {kompetens: "open", url}                   an AU for a window of its own
  *
  * Everything the frame sends is data: text goes in with textContent, ids are matched
@@ -30,7 +32,14 @@
   var statusEl = document.getElementById("status");
   var messages = cfg.messages || {};
   // What the runtime frame reported, for tests and debugging (the API is not here).
-  var state = { running: false, sco: null, launched: false, ended: false };
+  var state = { running: false, sco: null, launched: false, ended: false, saving: null };
+  // What the alert says for each saving state (player/static/saving.js).
+  var SAVING = {
+    failed: "Your latest work is not saved yet. Keep this page open: we keep trying to save it.",
+    expired: "Your session has expired. Launch the course again.",
+    "taken-over": "This course is open in another window or tab, so nothing more is saved here. " +
+      "What you did up to now is saved."
+  };
   window.kompetensPlayer = state;
 
   function say(text) {
@@ -103,7 +112,14 @@
       markToc(data.toc);
       show("");
     },
-    open: function (data) { if (typeof data.url === "string") { openOwnWindow(data.url); } }
+    open: function (data) { if (typeof data.url === "string") { openOwnWindow(data.url); } },
+    saving: function (data) {
+      var value = Object.prototype.hasOwnProperty.call(SAVING, data.state) ? data.state : "saved";
+      var before = state.saving;
+      state.saving = value;
+      document.getElementById("save-alert").textContent = value === "saved" ? "" : say(SAVING[value]);
+      if (value === "saved" && before === "failed") { show("Your work is saved."); }
+    }
   };
 
   window.addEventListener("message", function (event) {

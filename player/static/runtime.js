@@ -9,8 +9,12 @@
  * which this frame talks to by postMessage only (player.js lists the messages).
  *
  * Commits: synchronous XHR (the SCORM API is synchronous, and a Terminate must be stored
- * before navigation is processed); on pagehide the last state goes by navigator.sendBeacon
- * as text/plain, which the server accepts.
+ * before navigation is processed), kept and sent again until stored when that fails
+ * (saving.js; the page shows an alert meanwhile); on pagehide the last state goes by
+ * navigator.sendBeacon as text/plain, which the server accepts. Values the rules refuse
+ * (rules.js, the server's own table) are refused at SetValue and reported to the author.
+ * When another window launches the course, the server answers 409 "taken-over": this
+ * frame stops saving, unloads the content and the page says why (player/ownership.py).
  */
 (function () {
   "use strict";
@@ -24,11 +28,14 @@
     return;
   }
   var frame = document.getElementById("content");
+  var OWNER_CHECK_MS = 30000;
   var state = {
     api: null, sco: null, session: 0, lastSeq: 0, running: false, request: null,
-    unloading: false, busy: false, kind: cfg.kind, launched: false
+    unloading: false, busy: false, kind: cfg.kind, launched: false, takenOver: false,
+    refused: []
   };
-  var shown = { valid: {}, toc: null, end: null };
+  var shown = { valid: {}, toc: null, end: null, saving: null };
+  var saver = null;
   window.kompetensPlayer = state; // for tests and debugging
 
   function tell(kind, data) {
@@ -72,9 +79,46 @@
     try { return state.api.adl.nav.request || null; } catch (e) { return null; }
   }
 
+  // What the server answered to a stored commit: what the learner may do next, and the
+  // elements it left out (the rest was stored: player/cmi_salvage.py), for developers.
+  function stored(answer) {
+    if (answer.valid) { setButtons(answer.valid); updateNavValid(answer.valid); }
+    if (answer.toc) { markToc(answer.toc); }
+    if (answer.refused && window.console) { window.console.warn("Kompetens player: left out", answer.refused); }
+  }
+
+  // The page's alert about saving: "failed" (kept, retrying), "saved" (all stored again),
+  // "expired" (the launch token) or "taken-over" (another window launched the course).
+  function savingState(value) {
+    shown.saving = value;
+    tell("saving", { state: value });
+    if (value === "taken-over") { takenOver(); }
+  }
+
+  function newSaver() {
+    saver = new window.KompetensSaving.Saver({
+      url: cfg.api + "/commit", onState: savingState, onAnswer: stored
+    });
+  }
+
+  // A value refused at SetValue (rules.js, or scorm-again's own check): the SCO got the
+  // SCORM error; the course's author sees it (player/refusals.py). Every commit of the
+  // session carries the list (at most 20), which the server counts once per session.
+  function noteRefused(element, value, refusal) {
+    var text = String(value);
+    var entry = {
+      element: String(element).slice(0, 255), value: text.length > 200 ? text.slice(0, 200) + "…" : text,
+      code: refusal.code, message: String(refusal.message || "").slice(0, 500)
+    };
+    var known = state.refused.some(function (r) {
+      return r.element === entry.element && r.value === entry.value && r.code === entry.code;
+    });
+    if (!known && state.refused.length < 20) { state.refused.push(entry); }
+  }
+
   // IHttpService for scorm-again (settings.httpService): our commit format is
-  // {sco, session, seq, terminate, closing, cmi, adl, nav}. Bound to one SCO session, so
-  // a late autocommit of a previous SCO's API can never be filed under the next one.
+  // {sco, session, seq, terminate, closing, cmi, adl, nav, refused}. Bound to one SCO
+  // session, so a late autocommit of a previous SCO's API can never be filed under the next.
   function httpService(sco, session, track) {
     return {
       processHttpRequest: function (url, params, immediate, apiLog, listeners, metadata) {
@@ -82,42 +126,26 @@
         if (sco === state.sco && session === state.session) {
           state.lastSeq = Math.max(state.lastSeq, seq);
         }
-        var body = JSON.stringify({
+        var body = {
           sco: sco, session: session, seq: seq, terminate: !!immediate,
           closing: state.unloading, cmi: ownSessionTime(params && params.cmi ? params.cmi : params, track),
-          adl: params && params.adl ? params.adl : undefined, nav: navRequest()
-        });
+          adl: params && params.adl ? params.adl : undefined, nav: navRequest(),
+          refused: state.refused.slice()
+        };
+        if (saver.stopped) { return { result: "false", errorCode: 391 }; }
         if (state.unloading) {
-          var ok = navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" }));
+          var ok = navigator.sendBeacon(url, new Blob([JSON.stringify(body)], { type: "text/plain;charset=UTF-8" }));
           return { result: ok ? "true" : "false", errorCode: ok ? 0 : 391 };
         }
-        var xhr = new XMLHttpRequest();
-        try {
-          xhr.open("POST", url, false);
-          xhr.setRequestHeader("Content-Type", "application/json");
-          xhr.send(body);
-        } catch (e) {
+        var answer = saver.send(body);
+        if (answer === null) {
           // Browsers refuse synchronous requests while a frame is being unloaded (the SCO
-          // calls Terminate from its unload handler): send it as a keepalive fetch, and let
-          // navigation wait for it.
-          state.pending = fetch(url, {
-            method: "POST", body: body, keepalive: true, credentials: "omit",
-            headers: { "Content-Type": "text/plain;charset=UTF-8" }
-          }).catch(function () { /* the server has what it had */ });
+          // calls Terminate from its unload handler): send it as a keepalive fetch (kept
+          // for a resend if it fails), and let navigation wait for it.
+          state.pending = saver.sendLater(body);
           return { result: "true", errorCode: 0 };
         }
-        if (xhr.status >= 200 && xhr.status < 300) {
-          try {
-            var answer = JSON.parse(xhr.responseText);
-            if (answer.valid) { setButtons(answer.valid); updateNavValid(answer.valid); }
-            if (answer.toc) { markToc(answer.toc); }
-          } catch (e3) { /* an empty or non-JSON answer is still a success */ }
-          return { result: "true", errorCode: 0 };
-        }
-        var message = "Saving failed";
-        try { message = JSON.parse(xhr.responseText).message || message; } catch (e2) { /* not JSON */ }
-        show(failed(xhr.status, message, "Saving failed"));
-        return { result: "false", errorCode: 391, errorMessage: message };
+        return answer;
       },
       updateSettings: function () { /* nothing to keep */ }
     };
@@ -177,6 +205,7 @@
       httpService: httpService(launch.sco, launch.session, track)
     };
     var api;
+    state.refused = [];
     if (state.kind === "scorm12") {
       api = new window.Scorm12API(settings);
       api.loadFromJSON(launch.cmi.cmi || launch.cmi, "");
@@ -189,6 +218,9 @@
       sharedData(api, launch.adl_data);
       window.API_1484_11 = api;
       api.on("Terminate", afterTerminate);
+    }
+    if (window.KompetensRules && cfg.rules) {
+      window.KompetensRules.guard(api, state.kind === "scorm12" ? "LMSSetValue" : "SetValue", cfg.rules, noteRefused);
     }
     api.on("LMSSetValue.cmi.core.session_time", function () { track.sessionTimeSet = true; });
     api.on("SetValue.cmi.session_time", function () { track.sessionTimeSet = true; });
@@ -243,16 +275,62 @@
     show("");
   }
 
-  function navigate(request, target) {
-    if (state.busy) { return Promise.resolve(); }
-    state.busy = true;
-    return post("/navigate", { request: request, target: target || null, sco: state.sco, session: state.session })
-      .then(launch, function (error) {
-        error = error || {};
-        show(failed(error.status, error.message, "Navigation failed"));
-      })
-      .then(function () { state.busy = false; }, function () { state.busy = false; });
+  function isTakenOver(error) {
+    var errors = error && error.errors;
+    return error && error.status === 409 && errors && errors.length && errors[0].reason === "taken-over";
   }
+
+  // Navigation waits until every commit is stored (a Terminate before what follows it).
+  function navigate(request, target) {
+    if (state.busy || state.takenOver) { return Promise.resolve(); }
+    state.busy = true;
+    return saver.drained().then(function () {
+      return post("/navigate", { request: request, target: target || null, sco: state.sco, session: state.session });
+    }).then(launch, function (error) {
+      error = error || {};
+      if (isTakenOver(error)) { savingState("taken-over"); return; }
+      if (error.status === 401) { savingState("expired"); }
+      show(failed(error.status, error.message, "Navigation failed"));
+    }).then(function () { state.busy = false; }, function () { state.busy = false; });
+  }
+
+  // Another window launched the course: stop here, unload the content, tell the page.
+  // The page's Continue (a "start") takes the attempt back (player/ownership.py).
+  function takenOver() {
+    if (state.takenOver) { return; }
+    state.takenOver = true;
+    if (saver) { saver.stop("taken-over"); }
+    state.sco = null;
+    state.busy = false;
+    setRunning(false);
+    frame.src = "about:blank";
+    shown.end = { message: "Continue in the other window, or choose Continue to work here.", closed: false };
+    setButtons({});
+    tell("end", { message: shown.end.message, closed: false, toc: shown.toc });
+  }
+
+  function resumeHere() {
+    state.takenOver = false;
+    newSaver();
+    savingState("saved");
+    navigate("start", null);
+  }
+
+  // Does this launch still own the attempt? Asked when the page is shown again and now
+  // and then while it is visible (a cmi5 AU makes no runtime calls of its own).
+  function checkOwner() {
+    if (state.takenOver || !state.launched || document.visibilityState !== "visible") { return; }
+    fetch(cfg.api + "/owner", { credentials: "omit", cache: "no-store" }).then(function (response) {
+      if (response.status === 401) { savingState("expired"); return; }
+      if (response.status !== 409) { return; }
+      return response.json().then(function (body) {
+        body.status = 409;
+        if (isTakenOver(body)) { savingState("taken-over"); }
+      });
+    }).catch(function () { /* offline: the next commit will tell */ });
+  }
+  document.addEventListener("visibilitychange", checkOwner);
+  window.setInterval(checkOwner, OWNER_CHECK_MS);
 
   function afterTerminate() {
     setRunning(false);
@@ -279,6 +357,10 @@
 
   // Learner navigation: ask the running SCO to end (unload its frame), then navigate.
   function request(req, target) {
+    if (state.takenOver) {
+      if (req === "start") { resumeHere(); }
+      return;
+    }
     if (state.busy) { return; }
     if (state.api && state.running) {
       state.request = req;
@@ -308,6 +390,7 @@
     if (state.sco) { tell("launch", { sco: state.sco }); }
     if (shown.toc) { tell("toc", { toc: shown.toc, sco: state.sco }); }
     tell("running", { running: state.running });
+    if (shown.saving) { tell("saving", { state: shown.saving }); }
   }
 
   // What the page may ask for: its buttons and contents, nothing else.
@@ -331,16 +414,27 @@
   });
 
   // Closing the tab or browser: store what the SCO has, and end the session on the server.
+  // The beacon carries the latest full state, so commits still waiting in the queue
+  // (saving failed) are covered by it; a Terminate still queued is sent as it is.
   window.addEventListener("pagehide", function () {
-    if (!state.sco) { return; }
+    if (state.takenOver || saver.stopped) { return; }
+    var beacon = function (path, text) {
+      navigator.sendBeacon(cfg.api + path, new Blob([text], { type: "text/plain;charset=UTF-8" }));
+    };
+    if (!state.sco) {
+      if (saver.pending()) { beacon("/commit", saver.latest()); }
+      return;
+    }
     state.unloading = true;
     if (state.api && state.running) {
       var cmi = state.api.renderCommitCMI(true);
-      navigator.sendBeacon(cfg.api + "/commit", new Blob([JSON.stringify({
+      beacon("/commit", JSON.stringify({
         sco: state.sco, session: state.session, seq: state.lastSeq, terminate: true,
         closing: true, cmi: ownSessionTime(cmi && cmi.cmi ? cmi.cmi : cmi, state.track || {}),
-        adl: cmi && cmi.adl ? cmi.adl : undefined, nav: null
-      })], { type: "text/plain;charset=UTF-8" }));
+        adl: cmi && cmi.adl ? cmi.adl : undefined, nav: null, refused: state.refused.slice()
+      }));
+    } else if (saver.pending()) {
+      beacon("/commit", saver.latest());
     } else if (state.kind === "cmi5" || state.kind === "xapi") {
       navigator.sendBeacon(cfg.api + "/navigate", new Blob([JSON.stringify({
         request: "close", sco: state.sco, session: state.session
@@ -348,5 +442,6 @@
     }
   });
 
+  newSaver();
   navigate(cfg.returned ? "returned" : "start", null);
 })();

@@ -117,5 +117,7 @@ def test_player_server_error_shown_as_a_translated_message(
             token.expires_at = datetime(2020, 1, 1)
         db.session.commit()
     page.click("#next-btn")
-    wait_true(page, "document.getElementById('status').textContent !== ''")
-    assert page.inner_text("#status") == ("Din session har gått ut. Starta kursen igen.")
+    # Said in the page's alert (role=alert), where it cannot be missed.
+    wait_true(page, "document.getElementById('save-alert').textContent !== ''")
+    assert page.inner_text("#save-alert") == ("Din session har gått ut. Starta kursen igen.")
+    assert page.get_attribute("#save-alert", "role") == "alert"

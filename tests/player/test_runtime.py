@@ -265,24 +265,37 @@ def test_runtime_start_gives_initial_cmi(player: Callable[[str], Player]) -> Non
     assert "/content/" in launch["url"]
 
 
-def test_runtime_commit_bad_value_is_400_naming_the_element(
+def test_runtime_commit_bad_value_is_left_out_naming_the_element(
     player: Callable[[str], Player],
 ) -> None:
     p = player(GOLF_12)
     p.navigate()
-    response = p.commit({"core": {"lesson_status": "done"}})
-    assert response.status_code == 400
+    response = p.commit({"core": {"lesson_status": "done", "lesson_location": "p2"}})
+    assert response.status_code == 200
     body = response.get_json()
-    assert "cmi.core.lesson_status" in body["message"]
-    assert body["errors"][0]["path"] == "cmi.core.lesson_status"
+    assert body["stored"] is True
+    assert body["refused"] == [
+        {
+            "path": "cmi.core.lesson_status",
+            "code": 405,
+            "message": "'done' is not one of 'passed', 'completed', 'failed', 'incomplete', "
+            "'browsed', 'not attempted'",
+        }
+    ]
 
 
 def test_runtime_commit_read_only_change_is_refused(player: Callable[[str], Player]) -> None:
     p = player(GOLF_2004)
     p.navigate()
-    response = p.commit({"learner_id": "somebody-else"})
-    assert response.status_code == 400
-    assert response.get_json()["errors"][0]["path"] == "cmi.learner_id"
+    response = p.commit(
+        {"learner_id": "somebody-else", "location": "p2", "exit": "suspend"}, terminate=True
+    )
+    assert response.status_code == 200
+    assert response.get_json()["refused"][0]["path"] == "cmi.learner_id"
+    again = Player(p.client, p.token)
+    again.navigate()
+    assert again.launch["cmi"]["learner_id"] != "somebody-else"
+    assert again.launch["cmi"]["location"] == "p2"
 
 
 @pytest.mark.parametrize(

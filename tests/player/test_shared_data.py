@@ -206,44 +206,50 @@ def test_shared_data_only_changed_stores_count_as_writes(
     response = p.commit({}, adl={"data": {"0": {"id": NOTES, "store": "notes"}}})
     assert response.status_code == 200, response.get_data(as_text=True)
     response = p.commit({}, adl={"data": {"0": {"id": NOTES, "store": "changed"}}})
-    assert response.status_code == 400
-    assert response.get_json()["errors"][0] == {
-        "path": "adl.data.0.store",
-        "message": "read-only: the map has writeSharedData false",
-        "code": "404",
-    }
+    # Left out (the rest of the commit is stored) and listed in the answer.
+    assert response.status_code == 200
+    assert response.get_json()["refused"] == [
+        {
+            "path": "adl.data.0.store",
+            "message": "read-only: the map has writeSharedData false",
+            "code": 404,
+        }
+    ]
 
 
 @pytest.mark.parametrize(
-    ("adl", "path", "code"),
+    ("adl", "path", "code", "kept"),
     [
-        (data(None, "fixed"), "adl.data.1.store", "404"),  # writeSharedData defaults to false
-        ({"data": {"0": {"id": "urn:example:other", "store": "x"}}}, "adl.data.0.id", "404"),
-        ({"data": {"3": {"id": "urn:example:more", "store": "x"}}}, "adl.data.3", "351"),
-        (data("x" * 65537), "adl.data.0.store", "406"),  # over the hard cap (SPM 64000)
-        ({"data": {"0": {"id": NOTES, "store": {"a": 1}}}}, "adl.data.0.store", "406"),
-        ({"data": "notes"}, "adl.data", "406"),
+        (data("kept?", "fixed"), "adl.data.1.store", 404, True),  # writeSharedData is false
+        ({"data": {"0": {"id": "urn:example:other", "store": "x"}}}, "adl.data.0.id", 404, False),
+        ({"data": {"3": {"id": "urn:example:more", "store": "x"}}}, "adl.data.3", 351, True),
+        (data("x" * 65537), "adl.data.0.store", 406, False),  # over the hard cap (SPM 64000)
+        ({"data": {"0": {"id": NOTES, "store": {"a": 1}}}}, "adl.data.0.store", 406, False),
+        ({"data": "notes"}, "adl.data", 406, False),
     ],
 )
-def test_shared_data_refused_commits_store_nothing(
+def test_shared_data_refused_stores_are_left_out_and_the_rest_kept(
     make_course: Callable[..., int],
     make_learner: Callable[[str], int],
     open_player: Callable[[int, int], Player],
     adl: dict[str, Any],
     path: str,
-    code: str,
+    code: int,
+    kept: bool,
 ) -> None:
     p = open_player(make_learner("a@example.org"), make_course())
     start(p, "writer")
     ok = {"data": {"0": {"id": NOTES, "store": "kept?"}}}
     response = p.commit(
-        {}, adl={"data": {**ok["data"], **adl["data"]}} if isinstance(adl["data"], dict) else adl
+        {"location": "page 3"},
+        adl={"data": {**ok["data"], **adl["data"]}} if isinstance(adl["data"], dict) else adl,
     )
-    assert response.status_code == 400, response.get_data(as_text=True)
-    errors = response.get_json()["errors"]
-    assert {"path": path, "code": code} in [{"path": e["path"], "code": e["code"]} for e in errors]
+    assert response.status_code == 200, response.get_data(as_text=True)
+    refused = response.get_json()["refused"]
+    assert {"path": path, "code": code} in [{"path": e["path"], "code": e["code"]} for e in refused]
     leave(p)
-    assert "store" not in start(p, "reader")[0]
+    # The valid store of the same commit was written; the refused one was not.
+    assert start(p, "reader")[0].get("store") == ("kept?" if kept else None)
 
 
 def test_shared_data_store_at_the_spm_is_kept(
