@@ -117,6 +117,8 @@ class CredentialSchema(FormSchema):
         error_messages={"required": N_("Choose at least one scope.")},
         metadata=label(N_("Scopes")),
     )
+    # Its completed/passed/failed statements count in reports (lrs_credential.trusted).
+    trusted = fields.Boolean(load_default=False, metadata=label(N_("Its results count in reports")))
 
     @pre_load
     def _one_scope_is_a_list(self, data: Any, **_: Any) -> Any:

@@ -323,9 +323,14 @@ def update_unit(unit: OrganisationUnit, name: str, kind: str, active: bool) -> O
 # -- LRS credentials (admin pages; lrs.auth does the work) ---------------------------------
 
 
-def create_lrs_credential(name: str, scopes: list[str]) -> tuple[Credential, str]:
-    """Create an LRS key/secret with ``scopes``; the secret is returned once, never stored."""
-    return lrs_auth.create_credential(name.strip(), scopes)
+def create_lrs_credential(
+    name: str, scopes: list[str], trusted: bool = False
+) -> tuple[Credential, str]:
+    """Create an LRS key/secret with ``scopes``; the secret is returned once, never stored.
+
+    ``trusted``: its results count in reports without a launch of ours behind them.
+    """
+    return lrs_auth.create_credential(name.strip(), scopes, trusted=trusted)
 
 
 def list_lrs_credentials() -> list[Credential]:

@@ -107,7 +107,9 @@ def admin_credentials() -> Page:
         else:
             created = submit(
                 schemas.CredentialSchema(),
-                lambda data: service.create_lrs_credential(data["name"], data["scopes"]),
+                lambda data: service.create_lrs_credential(
+                    data["name"], data["scopes"], data["trusted"]
+                ),
             )
     response = make_response(
         render(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from core.db import db
 from tests.conftest import basic
 from tests.portal.conftest import post
 
@@ -189,3 +191,21 @@ def test_portal_admin_users_long_list_asks_for_a_search(portal, login, monkeypat
     page = admin.get("/admin/users?q=p1@").get_data(as_text=True)
     assert "p1@example.org" in page
     assert "search to find others" not in page
+
+
+def test_portal_admin_credentials_trusted_for_results(portal, login, app):
+    # Only an admin's choice makes a credential's results count (portal/reports.py).
+    admin = login(portal.user(role="admin"))
+    post(admin, "/admin/credentials", {"name": "Other LMS", "scopes": ["statements/write"]})
+    post(
+        admin,
+        "/admin/credentials",
+        {"name": "HR system", "scopes": ["statements/write"], "trusted": "y"},
+    )
+    from lrs.models import Credential
+
+    with app.app_context():
+        trusted = {c.name: c.trusted for c in db.session.scalars(select(Credential))}
+    assert trusted == {"Other LMS": False, "HR system": True}
+    listing = admin.get("/admin/credentials").get_data(as_text=True)
+    assert "Results count" in listing
