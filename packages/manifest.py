@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
+from core.iri import is_iri
 from packages.builds import check_builds
 from packages.extract import PackageZip, ZipLimits
 from packages.report import Problem, Report
@@ -788,6 +789,14 @@ def _parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedP
             )
         else:
             ids[ident] = el.sourceline
+        if not is_iri(ident):
+            # cmi5 §3.0: IRIs are fully qualified; the LRS refuses statements about any other.
+            report.error(
+                f"The {what} id {ident!r} is not an IRI (RFC 3987), so no statement about "
+                "it could be recorded",
+                name,
+                el.sourceline,
+            )
         return ident
 
     course_el = _kid(root, "course")
@@ -967,6 +976,13 @@ def _parse_tincan(files: Collection[str], read: Reader, report: Report) -> Parse
         ident = act.get("id") or ""
         if not ident:
             report.error("<activity> without an id", name, act.sourceline)
+        elif not is_iri(ident):
+            report.error(
+                f"The activity id {ident!r} is not an IRI (RFC 3987), so no statement about "
+                "it could be recorded",
+                name,
+                act.sourceline,
+            )
         activities.append(
             {
                 "id": ident,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from core.errors import BadRequest
-from lrs.schemas.iri import is_iri
+from core.iri import is_iri
 
 DATA = "https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md"
 VERSION_1 = "1.0.3"
@@ -77,7 +77,7 @@ def is_valid_language_tag(tag: Any) -> bool:
 
 
 def _is_iri(value: str) -> bool:
-    """Tell whether ``value`` is an RFC 3987 IRI, scheme included (``lrs.schemas.iri``).
+    """Tell whether ``value`` is an RFC 3987 IRI, scheme included (``core.iri``).
 
     Verb ids, activity ids and types, extension keys, usageTypes... are IRIs (Data 2.2,
     4.1); one without a scheme is refused (Data 2.2).

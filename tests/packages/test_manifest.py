@@ -324,6 +324,9 @@ def test_packages_manifest_cmi5_structure():
         (("profiles/cmi5/v1/CourseStructure.xsd", "example.org/other"), "13.2.0.0-1"),
         (("<url>", "<launchUrl>x</launchUrl><url>"), "<launchUrl> is not allowed in <au>"),
         (("<title><langstring>Remote</langstring></title>", ""), "<au> has no <title>"),
+        # Ids become statements' IRIs: the LRS would refuse every statement about these.
+        (('id="urn:au1"', 'id="au one"'), "The au id 'au one' is not an IRI"),
+        (('id="urn:c"', 'id="http://[::1/c"'), "The course id 'http://[::1/c' is not an IRI"),
     ],
 )
 def test_packages_manifest_cmi5_errors(change, fragment):
@@ -364,6 +367,8 @@ def test_packages_manifest_tincan():
         }
     )
     assert "no activity with a <launch>" in messages(result)[0]
+    result = parse({"tincan.xml": tincan.replace("http://x/q", "question 1"), "start.html": ""})
+    assert "The activity id 'question 1' is not an IRI" in messages(result)[0]
 
 
 def test_packages_manifest_cmi5_wins_over_imsmanifest():

@@ -1,5 +1,8 @@
 """IRIs as RFC 3987 §2.2 defines them, as one regular expression built from its ABNF.
 
+Used by the LRS (every IRI of a statement) and by package import (cmi5 and xAPI
+activity ids, which become statements' IRIs). Pure: no Flask.
+
 https://www.rfc-editor.org/rfc/rfc3987#section-2.2 (which takes ``scheme``, ``port``,
 ``IP-literal``, ``IPv4address``, ``pct-encoded``, ``unreserved`` and ``sub-delims`` from
 RFC 3986 §3 and Appendix A).  xAPI values are IRIs, never relative references, so the
