@@ -104,14 +104,23 @@ def learner_agent(attempt: Attempt) -> dict[str, Any]:
     return dict(cache[attempt.user_id])
 
 
+def catalogue_activity_id(course_id: int) -> str:
+    """The catalogue course's activity id, ``{AGENT_HOMEPAGE}/courses/<id>``.
+
+    What the LMS records a course's result about (player/outcome.py), as the portal does
+    for classroom courses (portal.classroom.course_iri); reports map it back.
+    """
+    home = str(current_app.config["AGENT_HOMEPAGE"]).rstrip("/")
+    return f"{home}/courses/{course_id}"
+
+
 def course_activity_id(version: PackageVersion) -> str:
-    """The course's activity id: the cmi5 course id, else one under AGENT_HOMEPAGE."""
+    """The course's activity id: the cmi5 course id, else the catalogue course's."""
     if version.kind == "cmi5":
         ident = (version.manifest.get("course") or {}).get("id")
         if ident:
             return str(ident)
-    home = str(current_app.config["AGENT_HOMEPAGE"]).rstrip("/")
-    return f"{home}/courses/{version.course_id}"
+    return catalogue_activity_id(version.course_id)
 
 
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
@@ -890,8 +899,13 @@ def _end(attempt: Attempt, version: PackageVersion, message: str) -> dict[str, A
     }
 
 
-def launch_payload(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
-    """Start a session of one SCO/AU/activity and describe it for the shell."""
+def launch_payload(
+    attempt: Attempt, version: PackageVersion, sco_id: str, unloaded: str | None = None
+) -> dict[str, Any]:
+    """Start a session of one SCO/AU/activity and describe it for the shell.
+
+    ``unloaded``: a cmi5 session the player unloaded to come here (cmi5.launch_au).
+    """
     from player import cmi5, runtime
 
     entry = launch_entry(version, sco_id)
@@ -910,7 +924,9 @@ def launch_payload(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
             window="frame",
         )
     elif version.kind == "cmi5":
-        info.update(cmi5.launch_au(attempt, version, sco_id))
+        info.update(cmi5.launch_au(attempt, version, sco_id, unloaded=unloaded))
+        # The launch decided earlier sessions and may have satisfied AUs (NotApplicable).
+        rollup(attempt, version)
     else:
         info.update(cmi5.launch_activity(attempt, version, sco_id))
     attempt.current_sco = sco_id
@@ -953,10 +969,22 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
 
 
 def rollup(attempt: Attempt, version: PackageVersion) -> None:
-    """Roll SCO/AU status up into the attempt (sequencing rollup where it applies)."""
+    """Roll SCO/AU status up into the attempt, and record the course's result.
+
+    SCORM 2004 sequencing rollup where it applies, the course's ``satisfied`` for cmi5
+    (cmi5 §9.3.9), else every SCO/activity (simple_rollup). A SCORM or xAPI course that
+    becomes completed, passed or failed gets its result written (player/outcome.py;
+    cmi5 writes it with the course's ``satisfied``).
+    """
     if in_review(attempt):
         return
+    from player import cmi5, outcome
+
+    before = (attempt.completion_status, attempt.success_status)
     simple_rollup(attempt, version)
+    if version.kind == "cmi5":
+        cmi5.course_rollup(attempt, version)
+        return
     sequencer = _sequencer(attempt, version)
     if sequencer is not None and version.kind == "scorm2004" and not sequencer.tree.simple:
         # Rollup rules decide the course status (SN §4.6); the simple mean stays for score.
@@ -965,6 +993,7 @@ def rollup(attempt: Attempt, version: PackageVersion) -> None:
         attempt.success_status = success
         if measure is not None:
             attempt.score_scaled = measure
+    outcome.record_rollup(attempt, version, before)
 
 
 def _leave_current(attempt: Attempt, version: PackageVersion, closing: bool = False) -> None:
@@ -1085,6 +1114,9 @@ def _navigate_simple(
             rollup(attempt, version)
         chosen = target if target in order else (running if running in order else None)
         return launch_payload(attempt, version, chosen or _first_unfinished(attempt, order))
+    # The AU the player unloaded for this request may still be sending its last
+    # statements ("terminated" among them): its session is decided at the next launch.
+    unloaded = cmi5_open_session(attempt, version, current)
     _leave_current(attempt, version)
     rollup(attempt, version)
     if kind in ("continue", "previous"):
@@ -1092,7 +1124,7 @@ def _navigate_simple(
             1 if kind == "continue" else -1
         )
         if 0 <= index < len(order):
-            return launch_payload(attempt, version, order[index])
+            return launch_payload(attempt, version, order[index], unloaded)
         return _end(attempt, version, "You have reached the end of the course.")
     if kind in _TARGETED:
         if target not in order:
@@ -1100,7 +1132,7 @@ def _navigate_simple(
                 f"No launchable item {target!r} in this course",
                 errors=[{"path": "target", "message": "unknown item"}],
             )
-        return launch_payload(attempt, version, str(target))
+        return launch_payload(attempt, version, str(target), unloaded)
     if kind == "suspendAll":
         attempt.suspended = True
         attempt.updated_at = now()
@@ -1110,6 +1142,15 @@ def _navigate_simple(
         end_attempt(attempt)
         return _end(attempt, version, "You have left the course.")
     return _end(attempt, version, "Choose what to do next.")
+
+
+def cmi5_open_session(attempt: Attempt, version: PackageVersion, au_id: str | None) -> str | None:
+    """The running session of a cmi5 AU (None for other kinds, or when none runs)."""
+    if version.kind != "cmi5":
+        return None
+    from player import cmi5
+
+    return cmi5.open_session(attempt, au_id)
 
 
 def _single_ended(attempt: Attempt, version: PackageVersion) -> bool:
