@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -638,9 +639,10 @@ def _review_toc(attempt: Attempt, version: PackageVersion) -> dict[str, dict[str
 def _review_valid(version: PackageVersion, current: str | None) -> dict[str, Any]:
     order = _order(version)
     if current not in order:
-        return {"continue": bool(order), "previous": False}
+        return {"continue": bool(order), "previous": False, "offer": _offer(bool(order), False)}
     index = order.index(current)
-    return {"continue": index < len(order) - 1, "previous": index > 0}
+    later, earlier = index < len(order) - 1, index > 0
+    return {"continue": later, "previous": earlier, "offer": _offer(later, earlier)}
 
 
 def _review_end(
@@ -799,33 +801,65 @@ def toc_state(attempt: Attempt, version: PackageVersion) -> dict[str, dict[str, 
 
 
 def _valid(sequencer: Sequencer) -> dict[str, Any]:
-    """``Sequencer.valid_requests()``, once per request and state."""
+    """``Sequencer.valid_requests()`` and what Next/Previous deliver, once per state."""
     key = json.dumps(sequencer.state.to_json(), sort_keys=True, default=str)
     cache: dict[str, dict[str, Any]] = g.setdefault("player_valid", {})
     if key not in cache:
-        cache[key] = sequencer.valid_requests()
+        valid = sequencer.valid_requests()
+        valid["delivers"] = {
+            request: bool(valid[request]) and _delivers(sequencer, request)
+            for request in ("continue", "previous")
+        }
+        cache[key] = valid
     return cache[key]
 
 
+def _delivers(sequencer: Sequencer, request: str) -> bool:
+    """Whether ``request`` would deliver an activity (tried on a copy of the state).
+
+    A continue from the last activity is valid in SCORM 2004 (SN §4.7, SB.2.7: the
+    sequencing session ends), but a button that says "Next" must lead somewhere.
+    """
+    probe = Sequencer(
+        sequencer.tree,
+        SequencingState.from_json(sequencer.state.to_json()),
+        random.Random(0),  # noqa: S311 - a look-ahead, not security
+    )
+    return probe.navigate(request).activity is not None
+
+
 def valid_requests(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
-    """Whether previous / continue make sense now (adl.nav.request_valid, RTE §4.4.3)."""
+    """What the learner's navigation may do now.
+
+    ``continue``/``previous``: the requests' validity for ``adl.nav.request_valid``
+    (RTE §4.4.3), as the SN defines it; ``offer``: whether the player's Next/Previous
+    buttons lead to a SCO/AU, the course's own navigation and no more: none in a
+    one-SCO course, no Next from the last; ``hide``: adlnav:hideLMSUI of the current
+    activity (CAM §5.1.x, "presentation").
+    """
     if attempt.ended_at is not None:
-        return {"continue": False, "previous": False}
+        return {"continue": False, "previous": False, "offer": _offer(False, False)}
     sequencer = _sequencer(attempt, version)
     if sequencer is not None:
         valid = _valid(sequencer)
         return {
             "continue": bool(valid["continue"]),
             "previous": bool(valid["previous"]),
-            # adlnav:hideLMSUI of the current activity (CAM §5.1.x, "presentation").
+            "offer": _offer(valid["delivers"]["continue"], valid["delivers"]["previous"]),
             "hide": list(valid.get("hide_lms_ui") or []),
         }
     order = _order(version)
     current = attempt.current_sco
     if current not in order:
-        return {"continue": bool(order), "previous": False}
+        first = bool(order) and len(order) > 1
+        return {"continue": bool(order), "previous": False, "offer": _offer(first, False)}
     index = order.index(current)
-    return {"continue": index < len(order) - 1, "previous": index > 0}
+    later, earlier = index < len(order) - 1, index > 0
+    return {"continue": later, "previous": earlier, "offer": _offer(later, earlier)}
+
+
+def _offer(continue_: bool, previous: bool) -> dict[str, bool]:
+    return {"continue": continue_, "previous": previous}
 
 
 def _sequencer(attempt: Attempt, version: PackageVersion) -> Sequencer | None:
@@ -1061,16 +1095,17 @@ def _navigate_scorm(
     if not result.ok:
         if kind == "_none_":
             return _none(attempt, version)
+        if kind == "suspendAll":
+            # "Save and exit" always saves: the SCO's session has ended with its data
+            # kept (above), and the attempt is suspended even where the sequencer has
+            # nothing to suspend (no current activity, its session over).
+            return _suspend(attempt, version)
         return {
             **_end(attempt, version, result.message or "That is not possible now."),
             "refused": result.exception,
         }
     if kind == "suspendAll":
-        attempt.suspended = True
-        attempt.updated_at = now()
-        rollup(attempt, version)
-        db.session.flush()
-        return _end(attempt, version, "Your place is saved. You can close this window.")
+        return _suspend(attempt, version)
     if result.activity:
         return launch_payload(attempt, version, result.activity)
     rollup(attempt, version)
@@ -1082,6 +1117,15 @@ def _navigate_scorm(
     if result.ended:
         return _end(attempt, version, "You have reached the end of the course.")
     return _none(attempt, version)
+
+
+def _suspend(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
+    """Suspend the attempt: the next launch resumes it where the learner left."""
+    attempt.suspended = True
+    attempt.updated_at = now()
+    rollup(attempt, version)
+    db.session.flush()
+    return _end(attempt, version, "Your place is saved. You can close this window.")
 
 
 def _none(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
@@ -1134,10 +1178,7 @@ def _navigate_simple(
             )
         return launch_payload(attempt, version, str(target), unloaded)
     if kind == "suspendAll":
-        attempt.suspended = True
-        attempt.updated_at = now()
-        db.session.flush()
-        return _end(attempt, version, "Your place is saved. You can close this window.")
+        return _suspend(attempt, version)
     if kind in ("exitAll", "abandonAll") or attempt.completion_status == "completed":
         end_attempt(attempt)
         return _end(attempt, version, "You have left the course.")
