@@ -164,7 +164,11 @@ def _duration(seconds: float) -> str:
 
 
 def _close_open_sessions(
-    attempt: Attempt, version: PackageVersion, unloaded: str | None = None
+    attempt: Attempt,
+    version: PackageVersion,
+    unloaded: str | None = None,
+    *,
+    abandon: bool = True,
 ) -> None:
     """Sessions without ``terminated`` are abandoned (cmi5 §9.3.6), checked at a new launch.
 
@@ -173,6 +177,7 @@ def _close_open_sessions(
     the session the player unloaded for this very launch (the learner's Next, Previous
     or a choice in the contents). Its AU sends ``terminated`` while it unloads, which may
     reach the LRS after this request; it is decided at the next launch instead.
+    ``abandon`` False: only end (and evaluate) the sessions that terminated.
     """
     open_sessions = db.session.scalars(
         select(Cmi5Session).where(
@@ -185,7 +190,7 @@ def _close_open_sessions(
             if session.launch_mode == "Normal":
                 evaluate(attempt, version, session.au_id)
             continue
-        if session.session_id == unloaded:
+        if session.session_id == unloaded or not abandon:
             continue
         service.store_statements(
             [
@@ -749,11 +754,17 @@ def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
 def end_session(
     attempt: Attempt, version: PackageVersion, au_id: str, *, closing: bool = False
 ) -> None:
-    """The learner left an AU (or an xAPI activity): record what its statements say."""
+    """The learner left an AU (or an xAPI activity): record what its statements say.
+
+    AUs left earlier whose sessions have terminated since are evaluated too: what an AU
+    sends as the player unloads it may come after the request that left it.
+    """
     state = service.sco_state(attempt, au_id, create=False)
     if state is None:
         return
     evaluate(attempt, version, au_id)
+    if version.kind == "cmi5" and not service.in_review(attempt):
+        _close_open_sessions(attempt, version, abandon=False)
     if not state.session_finished and state.session_started_at is not None:
         state.total_seconds += max(0.0, (service.now() - state.session_started_at).total_seconds())
         state.wall_seconds = state.total_seconds

@@ -229,3 +229,34 @@ def test_course_results_scorm_single_sco_course_result_and_score(
     assert "Golf" in shown["done"]
     assert "85%" in shown["done"]
     assert "Golf" not in shown["progress"]
+
+
+def test_course_results_what_an_unloaded_au_sends_late_still_counts(
+    app: Flask, client: FlaskClient, lea: FlaskClient, xapi: XapiClient
+) -> None:
+    """An AU that reports its completion as it unloads: counted when the learner leaves."""
+    course = upload(app, cmi5_zip(), "Eight AUs")
+    p = launch(lea, client, course)
+    p.navigate("start")
+    first = p.launch
+    au, params = au_client(p, client)
+    session = first["session_id"]
+    assert au.post("statements", au_statement(params, "initialized", session)).status_code == 200
+    p.navigate("continue")  # the player unloads the first AU ...
+    for verb, result in (
+        ("completed", {"completion": True, "duration": "PT5S"}),
+        ("passed", {"success": True, "duration": "PT5S"}),
+        ("terminated", {"duration": "PT5S"}),
+    ):  # ... which sends these as it goes, after the navigation request
+        late = au_statement(params, verb, session, result=result)
+        assert au.post("statements", late).status_code == 200
+    # The learner saves and exits from the second AU: the first one is done.
+    p.navigate("suspendAll")
+    state = p.attempt()
+    assert state["scos"][EIGHT_AUS[0].id]["completion_status"] == "completed"
+    satisfied = [
+        s["object"]["id"]
+        for s in statements(xapi, state["registration"])
+        if s["verb"]["id"].endswith("/satisfied")
+    ]
+    assert EIGHT_AUS[0].id in satisfied
