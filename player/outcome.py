@@ -93,10 +93,7 @@ def record_rollup(attempt: Attempt, version: PackageVersion, before: tuple[str, 
         verbs.append(success)
     if not verbs:
         return
-    context = {
-        "registration": attempt.registration,
-        "contextActivities": {"grouping": [{"id": service.course_activity_id(version)}]},
-    }
+    context = {"registration": attempt.registration}
     result = _result(completion == "completed", success, attempt.score_scaled)
     service.store_statements(
         [_statement(attempt, version, verb, result, context) for verb in verbs]

@@ -216,7 +216,7 @@ def test_course_results_scorm_multi_sco_course_is_not_completed_by_its_first_sco
 
 
 def test_course_results_scorm_single_sco_course_result_and_score(
-    app: Flask, client: FlaskClient, lea: FlaskClient
+    app: Flask, client: FlaskClient, lea: FlaskClient, xapi: XapiClient
 ) -> None:
     course = upload(app, slides_zip("1.2", title="Golf"), "Golf")
     p = launch(lea, client, course)
@@ -225,6 +225,20 @@ def test_course_results_scorm_single_sco_course_result_and_score(
     committed = p.commit({"core": {"lesson_status": "passed", "score": score}}, terminate=True)
     assert committed.status_code == 200
     assert outcomes(app) == [("completed", 0.85), ("passed", 0.85)]
+    # The LMS's word about the catalogue course, beside the SCO's own statements.
+    home = app.config["AGENT_HOMEPAGE"].rstrip("/")
+    about_course = [
+        s
+        for s in statements(xapi, p.attempt()["registration"])
+        if s["object"]["id"] == f"{home}/courses/{course}"
+    ]
+    assert sorted(s["verb"]["id"].rsplit("/", 1)[-1] for s in about_course) == [
+        "completed",
+        "passed",
+    ]
+    passed = next(s for s in about_course if s["verb"]["id"].endswith("/passed"))
+    assert passed["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/course"
+    assert passed["result"] == {"completion": True, "success": True, "score": {"scaled": 0.85}}
     shown = my_learning(lea)
     assert "Golf" in shown["done"]
     assert "85%" in shown["done"]
