@@ -34,9 +34,10 @@ from lrs import documents
 from lrs import queries as lrs_queries
 from lrs import service as lrs_service
 from lrs.keys import agent_key
+from lrs.models import Credential, Statement
 from packages.models import PackageVersion
 from packages.service import content_url
-from player import service
+from player import outcome, service
 from player.models import Attempt, Cmi5Session, ScoState
 
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
@@ -162,8 +163,22 @@ def _duration(seconds: float) -> str:
 # -- launch ---------------------------------------------------------------------------
 
 
-def _close_open_sessions(attempt: Attempt, version: PackageVersion) -> None:
-    """Sessions without ``terminated`` are abandoned (cmi5 §9.3.5), checked at a new launch."""
+def _close_open_sessions(
+    attempt: Attempt,
+    version: PackageVersion,
+    unloaded: str | None = None,
+    *,
+    abandon: bool = True,
+) -> None:
+    """Sessions without ``terminated`` are abandoned (cmi5 §9.3.6), checked at a new launch.
+
+    A session that did terminate is never abandoned (§9.3.8), and its AU is evaluated
+    again: its last statements may have come after the learner left it. ``unloaded``:
+    the session the player unloaded for this very launch (the learner's Next, Previous
+    or a choice in the contents). Its AU sends ``terminated`` while it unloads, which may
+    reach the LRS after this request; it is decided at the next launch instead.
+    ``abandon`` False: only end (and evaluate) the sessions that terminated.
+    """
     open_sessions = db.session.scalars(
         select(Cmi5Session).where(
             Cmi5Session.attempt_id == attempt.id, Cmi5Session.ended_at.is_(None)
@@ -172,8 +187,11 @@ def _close_open_sessions(attempt: Attempt, version: PackageVersion) -> None:
     for session in list(open_sessions):
         if _session_statements(attempt, session.au_id, session.session_id, {TERMINATED}):
             session.ended_at = service.now()
+            if session.launch_mode == "Normal":
+                evaluate(attempt, version, session.au_id)
             continue
-        seconds = (service.now() - session.launched_at).total_seconds()
+        if session.session_id == unloaded or not abandon:
+            continue
         service.store_statements(
             [
                 _statement(
@@ -182,13 +200,41 @@ def _close_open_sessions(attempt: Attempt, version: PackageVersion) -> None:
                     "abandoned",
                     _au_object(_au(version, session.au_id)),
                     session.session_id,
-                    result={"duration": _duration(seconds)},
+                    result={"duration": _duration(_session_seconds(attempt, session))},
                 )
             ]
         )
         session.ended_at = service.now()
         session.abandoned = True
     db.session.flush()
+
+
+def open_session(attempt: Attempt, au_id: str | None) -> str | None:
+    """The id of the AU's session that has not ended (the one the learner is in), if any."""
+    if not au_id:
+        return None
+    return db.session.scalar(
+        select(Cmi5Session.session_id)
+        .where(
+            Cmi5Session.attempt_id == attempt.id,
+            Cmi5Session.au_id == au_id,
+            Cmi5Session.ended_at.is_(None),
+            Cmi5Session.launch_mode == "Normal",
+        )
+        .order_by(Cmi5Session.launched_at.desc(), Cmi5Session.id.desc())
+        .limit(1)
+    )
+
+
+def _session_seconds(attempt: Attempt, session: Cmi5Session) -> float:
+    """An abandoned session's length: from ``launched`` to the AU's last statement in it.
+
+    cmi5 §9.5.4.2 (the duration of "abandoned" without a better measure of the LMS's).
+    The session is decided at a later launch, so the time until then is not its length.
+    """
+    rows = _session_rows(attempt, session.au_id, session.session_id, None)
+    last = max((row.stored for row in rows), default=session.launched_at)
+    return max(0.0, (last - session.launched_at).total_seconds())
 
 
 def _begin_session(state: ScoState, moment: datetime) -> None:
@@ -203,19 +249,25 @@ def _begin_session(state: ScoState, moment: datetime) -> None:
 
 
 def launch_au(
-    attempt: Attempt, version: PackageVersion, au_id: str, *, review: bool = False
+    attempt: Attempt,
+    version: PackageVersion,
+    au_id: str,
+    *,
+    review: bool = False,
+    unloaded: str | None = None,
 ) -> dict[str, Any]:
     """Prepare one AU launch: session, LMS.LaunchData, ``launched``; return the launch info.
 
     ``review``: launchMode "Review" (cmi5 §10.2.2): the AU shows the learner's results
     and must not send completed, passed or failed; the LMS does not evaluate moveOn and
-    leaves the AU's runtime state and the attempt's other sessions alone.
+    leaves the AU's runtime state and the attempt's other sessions alone. ``unloaded``:
+    the session the player just unloaded to come here (``_close_open_sessions``).
     """
     au = _au(version, au_id)
     if review:
         state = service.sco_state(attempt, au_id, create=False)
     else:
-        _close_open_sessions(attempt, version)
+        _close_open_sessions(attempt, version, unloaded)
         state = service.sco_state(attempt, au_id)
         assert state is not None  # noqa: S101  (create=True)
     fetch_token = secrets.token_urlsafe(32)
@@ -380,24 +432,30 @@ def launch_activity(
 # -- results ---------------------------------------------------------------------------
 
 
+def _session_rows(
+    attempt: Attempt, activity_id: str, session_id: str | None, verbs: set[str] | None
+) -> list[Statement]:
+    """The stored statements about an activity in this registration (any verb if None)."""
+    found = []
+    for verb in sorted(verbs) if verbs is not None else [None]:
+        query = lrs_queries.StatementQuery(
+            registration=attempt.registration, activity=activity_id, verb=verb, limit=500
+        )
+        page = lrs_queries.query_statements(query, service.lms_client(), 500)
+        for row in page.statements:
+            if session_id is not None:
+                ext = (row.data.get("context") or {}).get("extensions") or {}
+                if ext.get(SESSION_EXT) != session_id:
+                    continue
+            found.append(row)
+    return found
+
+
 def _session_statements(
     attempt: Attempt, activity_id: str, session_id: str | None, verbs: set[str]
 ) -> list[dict[str, Any]]:
     """The learner's statements about an activity in this registration with these verbs."""
-    found: list[dict[str, Any]] = []
-    for verb in verbs:
-        query = lrs_queries.StatementQuery(
-            registration=attempt.registration, activity=activity_id, verb=verb, limit=100
-        )
-        page = lrs_queries.query_statements(query, service.lms_client(), 100)
-        for row in page.statements:
-            data = row.data
-            if session_id is not None:
-                ext = (data.get("context") or {}).get("extensions") or {}
-                if ext.get(SESSION_EXT) != session_id:
-                    continue
-            found.append(data)
-    return found
+    return [row.data for row in _session_rows(attempt, activity_id, session_id, verbs)]
 
 
 def _met(move_on: str, completed: bool, passed: bool) -> bool:
@@ -412,7 +470,11 @@ def _met(move_on: str, completed: bool, passed: bool) -> bool:
 
 
 def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
-    """Read the AU's completed/passed/failed statements; record status; satisfy moveOn."""
+    """Read the AU's completed/passed/failed statements; record status; satisfy moveOn.
+
+    Only what the launch reported counts (``_earned``); the score is the latest one
+    reported (cmi5 §9.5.1: with passed or failed), so a pass after a fail shows.
+    """
     if service.in_review(attempt):
         return
     state = service.sco_state(attempt, au_id)
@@ -426,12 +488,15 @@ def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
             )
         )
     )
-    seen = [
-        s
-        for s in _session_statements(attempt, au_id, None, {COMPLETED, PASSED, FAILED})
-        if ((s.get("context") or {}).get("extensions") or {}).get(SESSION_EXT) not in reviewed
+    rows = [
+        row
+        for row in _earned(
+            attempt, _session_rows(attempt, au_id, None, {COMPLETED, PASSED, FAILED})
+        )
+        if ((row.data.get("context") or {}).get("extensions") or {}).get(SESSION_EXT)
+        not in reviewed
     ]
-    verbs = {s["verb"]["id"] for s in seen}
+    verbs = {row.data["verb"]["id"] for row in rows}
     completed = COMPLETED in verbs
     passed = PASSED in verbs
     if completed or passed:
@@ -440,8 +505,8 @@ def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
         state.success_status = "passed"
     elif FAILED in verbs:
         state.success_status = "failed"
-    for statement in seen:
-        scaled = ((statement.get("result") or {}).get("score") or {}).get("scaled")
+    for row in sorted(rows, key=lambda r: r.stored):
+        scaled = ((row.data.get("result") or {}).get("score") or {}).get("scaled")
         if isinstance(scaled, (int, float)):
             state.score_scaled = float(scaled)
     if version.kind == "xapi":
@@ -449,7 +514,54 @@ def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
     au = _au(version, au_id)
     move_on = str(au.get("moveOn") or "NotApplicable")
     if _met(move_on, completed, passed):
-        _satisfy(attempt, version, au, None)
+        _satisfy(attempt, version, au, _last_session(attempt, au_id))
+
+
+def _earned(attempt: Attempt, rows: list[Statement]) -> list[Statement]:
+    """The statements the launch itself reported: by the LMS or a credential of the attempt.
+
+    The player gives each cmi5 AU or xAPI activity launch a credential bound to the
+    attempt's registration (``fetch``, ``launch_activity``); lrs/learner_scope.py keeps it
+    to that launch. A statement some other client wrote in the registration (one that
+    learned it, with ``statements/write``) satisfies nothing.
+    """
+    lms = service.lms_agent()
+    keys = {
+        str(account.get("name"))
+        for row in rows
+        if isinstance(account := (row.data.get("authority") or {}).get("account"), dict)
+    }
+    bound = (
+        set(
+            db.session.scalars(
+                select(Credential.key).where(
+                    Credential.key.in_(keys), Credential.registration == attempt.registration
+                )
+            )
+        )
+        if keys
+        else set()
+    )
+    return [
+        row
+        for row in rows
+        if row.data.get("authority") == lms
+        or str(((row.data.get("authority") or {}).get("account") or {}).get("name")) in bound
+    ]
+
+
+def _last_session(attempt: Attempt, au_id: str) -> str | None:
+    """The id of the AU's latest session in Normal mode (satisfied is sent in it, §9.3.9)."""
+    return db.session.scalar(
+        select(Cmi5Session.session_id)
+        .where(
+            Cmi5Session.attempt_id == attempt.id,
+            Cmi5Session.au_id == au_id,
+            Cmi5Session.launch_mode == "Normal",
+        )
+        .order_by(Cmi5Session.launched_at.desc(), Cmi5Session.id.desc())
+        .limit(1)
+    )
 
 
 def _satisfied_ids(attempt: Attempt) -> set[str]:
@@ -466,7 +578,14 @@ def _satisfied_ids(attempt: Attempt) -> set[str]:
 def _satisfy(
     attempt: Attempt, version: PackageVersion, au: dict[str, Any], session_id: str | None
 ) -> None:
-    """``satisfied`` for the AU, then every block and the course whose AUs all are (§9.3.9)."""
+    """``satisfied`` for the AU, then every block and the course whose AUs all are (§9.3.9).
+
+    An AU whose moveOn is NotApplicable is met without a launch (§9.6.1). ``session_id``:
+    the AU session that met the criteria; None outside one, which gets a session id of
+    its own (§9.3.9). With the course's ``satisfied`` goes the course's result
+    (player/outcome.py), which My learning and the reports count.
+    """
+    session_id = session_id or str(uuid.uuid4())
     done = _satisfied_ids(attempt)
     statements = []
     if au["id"] not in done:
@@ -495,28 +614,49 @@ def _satisfy(
                     done.add(child["id"])
                 all_done = all_done and ok
             else:
-                all_done = all_done and child["id"] in done
+                met = child["id"] in done or child.get("moveOn") == "NotApplicable"
+                all_done = all_done and met
         return all_done
 
     if walk((version.manifest or {}).get("children") or []) and _course_id(version) not in done:
-        statements.append(
-            _statement(
-                attempt,
-                version,
-                "satisfied",
-                {
-                    "objectType": "Activity",
-                    "id": _course_id(version),
-                    "definition": {"type": TYPE_COURSE},
-                },
-                session_id,
-            )
+        course = _statement(
+            attempt,
+            version,
+            "satisfied",
+            {
+                "objectType": "Activity",
+                "id": _course_id(version),
+                "definition": {"type": TYPE_COURSE},
+            },
+            session_id,
         )
+        statements.append(course)
+        statements.extend(outcome.cmi5_course_statements(attempt, version, course["context"]))
     service.store_statements(statements)
 
 
+def course_rollup(attempt: Attempt, version: PackageVersion) -> None:
+    """The attempt's status from the course's ``satisfied`` (cmi5 §9.3.9), after simple_rollup.
+
+    Completed only when the course is satisfied (every AU, not each); passed then when
+    an AU had to be passed; the score as player/outcome.py defines it.
+    """
+    satisfied = _course_id(version) in _satisfied_ids(attempt)
+    if satisfied:
+        attempt.completion_status = "completed"
+        attempt.success_status = "passed" if outcome.must_pass(version) else "unknown"
+    elif attempt.completion_status == "completed":
+        attempt.completion_status = "incomplete"
+    score = outcome.cmi5_score(attempt, version)
+    if score is not None:
+        attempt.score_scaled = score
+
+
 def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) -> None:
-    """Waive an AU (cmi5 §9.3.8): ``waived`` with success and completion, then moveOn."""
+    """Waive an AU (cmi5 §9.3.7): ``waived`` with success and completion, then moveOn.
+
+    ``waived`` gets a session id of its own, which no other statement uses (§9.3.7).
+    """
     au = _au(version, au_id)
     if reason not in WAIVE_REASONS:
         raise ValueError(f"not a cmi5 waive reason: {reason!r}")
@@ -527,7 +667,7 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
                 version,
                 "waived",
                 _au_object(au),
-                None,
+                str(uuid.uuid4()),
                 result={"success": True, "completion": True, "extensions": {REASON_EXT: reason}},
             )
         ]
@@ -614,11 +754,17 @@ def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
 def end_session(
     attempt: Attempt, version: PackageVersion, au_id: str, *, closing: bool = False
 ) -> None:
-    """The learner left an AU (or an xAPI activity): record what its statements say."""
+    """The learner left an AU (or an xAPI activity): record what its statements say.
+
+    AUs left earlier whose sessions have terminated since are evaluated too: what an AU
+    sends as the player unloads it may come after the request that left it.
+    """
     state = service.sco_state(attempt, au_id, create=False)
     if state is None:
         return
     evaluate(attempt, version, au_id)
+    if version.kind == "cmi5" and not service.in_review(attempt):
+        _close_open_sessions(attempt, version, abandon=False)
     if not state.session_finished and state.session_started_at is not None:
         state.total_seconds += max(0.0, (service.now() - state.session_started_at).total_seconds())
         state.wall_seconds = state.total_seconds

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -104,14 +105,23 @@ def learner_agent(attempt: Attempt) -> dict[str, Any]:
     return dict(cache[attempt.user_id])
 
 
+def catalogue_activity_id(course_id: int) -> str:
+    """The catalogue course's activity id, ``{AGENT_HOMEPAGE}/courses/<id>``.
+
+    What the LMS records a course's result about (player/outcome.py), as the portal does
+    for classroom courses (portal.classroom.course_iri); reports map it back.
+    """
+    home = str(current_app.config["AGENT_HOMEPAGE"]).rstrip("/")
+    return f"{home}/courses/{course_id}"
+
+
 def course_activity_id(version: PackageVersion) -> str:
-    """The course's activity id: the cmi5 course id, else one under AGENT_HOMEPAGE."""
+    """The course's activity id: the cmi5 course id, else the catalogue course's."""
     if version.kind == "cmi5":
         ident = (version.manifest.get("course") or {}).get("id")
         if ident:
             return str(ident)
-    home = str(current_app.config["AGENT_HOMEPAGE"]).rstrip("/")
-    return f"{home}/courses/{version.course_id}"
+    return catalogue_activity_id(version.course_id)
 
 
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
@@ -633,9 +643,10 @@ def _review_toc(attempt: Attempt, version: PackageVersion) -> dict[str, dict[str
 def _review_valid(version: PackageVersion, current: str | None) -> dict[str, Any]:
     order = _order(version)
     if current not in order:
-        return {"continue": bool(order), "previous": False}
+        return {"continue": bool(order), "previous": False, "offer": _offer(bool(order), False)}
     index = order.index(current)
-    return {"continue": index < len(order) - 1, "previous": index > 0}
+    later, earlier = index < len(order) - 1, index > 0
+    return {"continue": later, "previous": earlier, "offer": _offer(later, earlier)}
 
 
 def _review_end(
@@ -794,33 +805,65 @@ def toc_state(attempt: Attempt, version: PackageVersion) -> dict[str, dict[str, 
 
 
 def _valid(sequencer: Sequencer) -> dict[str, Any]:
-    """``Sequencer.valid_requests()``, once per request and state."""
+    """``Sequencer.valid_requests()`` and what Next/Previous deliver, once per state."""
     key = json.dumps(sequencer.state.to_json(), sort_keys=True, default=str)
     cache: dict[str, dict[str, Any]] = g.setdefault("player_valid", {})
     if key not in cache:
-        cache[key] = sequencer.valid_requests()
+        valid = sequencer.valid_requests()
+        valid["delivers"] = {
+            request: bool(valid[request]) and _delivers(sequencer, request)
+            for request in ("continue", "previous")
+        }
+        cache[key] = valid
     return cache[key]
 
 
+def _delivers(sequencer: Sequencer, request: str) -> bool:
+    """Whether ``request`` would deliver an activity (tried on a copy of the state).
+
+    A continue from the last activity is valid in SCORM 2004 (SN §4.7, SB.2.7: the
+    sequencing session ends), but a button that says "Next" must lead somewhere.
+    """
+    probe = Sequencer(
+        sequencer.tree,
+        SequencingState.from_json(sequencer.state.to_json()),
+        random.Random(0),  # noqa: S311 - a look-ahead, not security
+    )
+    return probe.navigate(request).activity is not None
+
+
 def valid_requests(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
-    """Whether previous / continue make sense now (adl.nav.request_valid, RTE §4.4.3)."""
+    """What the learner's navigation may do now.
+
+    ``continue``/``previous``: the requests' validity for ``adl.nav.request_valid``
+    (RTE §4.4.3), as the SN defines it; ``offer``: whether the player's Next/Previous
+    buttons lead to a SCO/AU, the course's own navigation and no more: none in a
+    one-SCO course, no Next from the last; ``hide``: adlnav:hideLMSUI of the current
+    activity (CAM §5.1.x, "presentation").
+    """
     if attempt.ended_at is not None:
-        return {"continue": False, "previous": False}
+        return {"continue": False, "previous": False, "offer": _offer(False, False)}
     sequencer = _sequencer(attempt, version)
     if sequencer is not None:
         valid = _valid(sequencer)
         return {
             "continue": bool(valid["continue"]),
             "previous": bool(valid["previous"]),
-            # adlnav:hideLMSUI of the current activity (CAM §5.1.x, "presentation").
+            "offer": _offer(valid["delivers"]["continue"], valid["delivers"]["previous"]),
             "hide": list(valid.get("hide_lms_ui") or []),
         }
     order = _order(version)
     current = attempt.current_sco
     if current not in order:
-        return {"continue": bool(order), "previous": False}
+        first = bool(order) and len(order) > 1
+        return {"continue": bool(order), "previous": False, "offer": _offer(first, False)}
     index = order.index(current)
-    return {"continue": index < len(order) - 1, "previous": index > 0}
+    later, earlier = index < len(order) - 1, index > 0
+    return {"continue": later, "previous": earlier, "offer": _offer(later, earlier)}
+
+
+def _offer(continue_: bool, previous: bool) -> dict[str, bool]:
+    return {"continue": continue_, "previous": previous}
 
 
 def _sequencer(attempt: Attempt, version: PackageVersion) -> Sequencer | None:
@@ -894,8 +937,13 @@ def _end(attempt: Attempt, version: PackageVersion, message: str) -> dict[str, A
     }
 
 
-def launch_payload(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
-    """Start a session of one SCO/AU/activity and describe it for the shell."""
+def launch_payload(
+    attempt: Attempt, version: PackageVersion, sco_id: str, unloaded: str | None = None
+) -> dict[str, Any]:
+    """Start a session of one SCO/AU/activity and describe it for the shell.
+
+    ``unloaded``: a cmi5 session the player unloaded to come here (cmi5.launch_au).
+    """
     from player import cmi5, runtime
 
     entry = launch_entry(version, sco_id)
@@ -914,7 +962,9 @@ def launch_payload(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
             window="frame",
         )
     elif version.kind == "cmi5":
-        info.update(cmi5.launch_au(attempt, version, sco_id))
+        info.update(cmi5.launch_au(attempt, version, sco_id, unloaded=unloaded))
+        # The launch decided earlier sessions and may have satisfied AUs (NotApplicable).
+        rollup(attempt, version)
     else:
         info.update(cmi5.launch_activity(attempt, version, sco_id))
     attempt.current_sco = sco_id
@@ -957,10 +1007,22 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
 
 
 def rollup(attempt: Attempt, version: PackageVersion) -> None:
-    """Roll SCO/AU status up into the attempt (sequencing rollup where it applies)."""
+    """Roll SCO/AU status up into the attempt, and record the course's result.
+
+    SCORM 2004 sequencing rollup where it applies, the course's ``satisfied`` for cmi5
+    (cmi5 §9.3.9), else every SCO/activity (simple_rollup). A SCORM or xAPI course that
+    becomes completed, passed or failed gets its result written (player/outcome.py;
+    cmi5 writes it with the course's ``satisfied``).
+    """
     if in_review(attempt):
         return
+    from player import cmi5, outcome
+
+    before = (attempt.completion_status, attempt.success_status)
     simple_rollup(attempt, version)
+    if version.kind == "cmi5":
+        cmi5.course_rollup(attempt, version)
+        return
     sequencer = _sequencer(attempt, version)
     if sequencer is not None and version.kind == "scorm2004" and not sequencer.tree.simple:
         # Rollup rules decide the course status (SN §4.6); the simple mean stays for score.
@@ -969,6 +1031,7 @@ def rollup(attempt: Attempt, version: PackageVersion) -> None:
         attempt.success_status = success
         if measure is not None:
             attempt.score_scaled = measure
+    outcome.record_rollup(attempt, version, before)
 
 
 def _leave_current(attempt: Attempt, version: PackageVersion, closing: bool = False) -> None:
@@ -1044,16 +1107,17 @@ def _navigate_scorm(
     if not result.ok:
         if kind == "_none_":
             return _none(attempt, version)
+        if kind == "suspendAll":
+            # "Save and exit" always saves: the SCO's session has ended with its data
+            # kept (above), and the attempt is suspended even where the sequencer has
+            # nothing to suspend (no current activity, its session over).
+            return _suspend(attempt, version)
         return {
             **_end(attempt, version, result.message or "That is not possible now."),
             "refused": result.exception,
         }
     if kind == "suspendAll":
-        attempt.suspended = True
-        attempt.updated_at = now()
-        rollup(attempt, version)
-        db.session.flush()
-        return _end(attempt, version, "Your place is saved. You can close this window.")
+        return _suspend(attempt, version)
     if result.activity:
         return launch_payload(attempt, version, result.activity)
     rollup(attempt, version)
@@ -1065,6 +1129,15 @@ def _navigate_scorm(
     if result.ended:
         return _end(attempt, version, "You have reached the end of the course.")
     return _none(attempt, version)
+
+
+def _suspend(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
+    """Suspend the attempt: the next launch resumes it where the learner left."""
+    attempt.suspended = True
+    attempt.updated_at = now()
+    rollup(attempt, version)
+    db.session.flush()
+    return _end(attempt, version, "Your place is saved. You can close this window.")
 
 
 def _none(attempt: Attempt, version: PackageVersion) -> dict[str, Any]:
@@ -1097,6 +1170,9 @@ def _navigate_simple(
             rollup(attempt, version)
         chosen = target if target in order else (running if running in order else None)
         return launch_payload(attempt, version, chosen or _first_unfinished(attempt, order))
+    # The AU the player unloaded for this request may still be sending its last
+    # statements ("terminated" among them): its session is decided at the next launch.
+    unloaded = cmi5_open_session(attempt, version, current)
     _leave_current(attempt, version)
     rollup(attempt, version)
     if kind in ("continue", "previous"):
@@ -1104,7 +1180,7 @@ def _navigate_simple(
             1 if kind == "continue" else -1
         )
         if 0 <= index < len(order):
-            return launch_payload(attempt, version, order[index])
+            return launch_payload(attempt, version, order[index], unloaded)
         return _end(attempt, version, "You have reached the end of the course.")
     if kind in _TARGETED:
         if target not in order:
@@ -1112,16 +1188,22 @@ def _navigate_simple(
                 f"No launchable item {target!r} in this course",
                 errors=[{"path": "target", "message": "unknown item"}],
             )
-        return launch_payload(attempt, version, str(target))
+        return launch_payload(attempt, version, str(target), unloaded)
     if kind == "suspendAll":
-        attempt.suspended = True
-        attempt.updated_at = now()
-        db.session.flush()
-        return _end(attempt, version, "Your place is saved. You can close this window.")
+        return _suspend(attempt, version)
     if kind in ("exitAll", "abandonAll") or attempt.completion_status == "completed":
         end_attempt(attempt)
         return _end(attempt, version, "You have left the course.")
     return _end(attempt, version, "Choose what to do next.")
+
+
+def cmi5_open_session(attempt: Attempt, version: PackageVersion, au_id: str | None) -> str | None:
+    """The running session of a cmi5 AU (None for other kinds, or when none runs)."""
+    if version.kind != "cmi5":
+        return None
+    from player import cmi5
+
+    return cmi5.open_session(attempt, au_id)
 
 
 def _single_ended(attempt: Attempt, version: PackageVersion) -> bool:

@@ -161,7 +161,11 @@ def _statement(
 
 
 def _score(status: Status) -> dict[str, float] | None:
-    """Build the xAPI score (Data 2.4.5.1), dropping min/max that would make it invalid."""
+    """Build the xAPI score (Data 2.4.5.1), dropping min/max that would make it invalid.
+
+    Only a raw or scaled score the SCO reported makes a score: Rise and Captivate set
+    ``score.min``/``score.max`` before any result, and bounds alone say nothing.
+    """
     score: dict[str, float] = {}
     if status.score_scaled is not None and -1 <= status.score_scaled <= 1:
         score["scaled"] = status.score_scaled
@@ -175,7 +179,7 @@ def _score(status: Status) -> dict[str, float] | None:
         score["min"] = low
     elif high is not None and low is None and (status.score_raw or 0) <= high:
         score["max"] = high
-    return score or None
+    return score if "raw" in score or "scaled" in score else None
 
 
 def _status_result(status: Status) -> dict[str, Any]:

@@ -169,6 +169,8 @@ def shell(token: str) -> Response:
         "runtime": runtime_url,
         "contentOrigin": content,
         "messages": {text: gettext(text) for text in PLAYER_MESSAGES},
+        # One SCO/AU: no Next or Previous, there is nowhere to go (player.js).
+        "single": len(version.launch) == 1,
     }
     html = render_template(
         "player/shell.html",

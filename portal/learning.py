@@ -51,12 +51,28 @@ class Assigned:
     overdue: bool
 
 
+# A course's outcome that closes it for the learner (a failed one may be tried again).
+_DONE = ("completed", "passed")
+# Within one registration, the outcome My learning names (the most telling one first).
+_RANK = {"passed": 0, "failed": 1, "completed": 2}
+
+
 def in_progress(user: User) -> list[InProgress]:
-    """Open attempts (newest first), then upcoming classroom sessions the user enrolled on."""
+    """Courses the learner is in: open attempts (newest first), then upcoming sessions.
+
+    An attempt is in progress until the course's result (player/outcome.py) says it is
+    completed or passed, whatever its SCOs or AUs say; a session until its attendance
+    is recorded.
+    """
     items: list[InProgress] = []
     # The player's table exists once the player area is registered (player/models.py).
     attempts = db.metadata.tables.get("player_attempt")
     if attempts is not None:
+        done = select(Completion.id).where(
+            Completion.registration == attempts.c.registration,
+            Completion.user_id == user.id,
+            Completion.verb.in_(_DONE),
+        )
         stmt = (
             select(
                 attempts.c.course_id,
@@ -67,7 +83,7 @@ def in_progress(user: User) -> list[InProgress]:
             .join(Course, Course.id == attempts.c.course_id)
             .where(attempts.c.user_id == user.id, attempts.c.ended_at.is_(None))
             .where(attempts.c.preview.is_(False))  # an author's preview is not learning
-            .where(attempts.c.completion_status != "completed")
+            .where(~done.exists())
             .order_by(attempts.c.updated_at.desc())
         )
         seen: set[int] = set()
@@ -88,28 +104,40 @@ def in_progress(user: User) -> list[InProgress]:
 
 
 def completed(user: User) -> list[Done]:
-    """The user's outcomes from the LRS projection, newest first (one row per course)."""
+    """The learner's course results from the LRS projection, newest first, one per course.
+
+    A course the learner is in again (``in_progress``) is listed there only: My learning
+    shows each course once. A course's row is its latest result: the registration (an
+    attempt, a classroom session) with the newest outcome, named by its most telling
+    outcome (passed, then failed, then completed), with that registration's score; an
+    outcome without a registration stands alone.
+    """
+    busy = {item.course_id for item in in_progress(user)}
     rows = db.session.execute(
         select(Completion, Course.title)
         .outerjoin(Course, Course.id == Completion.course_id)
         .where(Completion.user_id == user.id)
         .order_by(Completion.stored.desc(), Completion.id.desc())
     )
-    done: dict[Any, Done] = {}
+    # Newest first: each course's first registration is its latest result.
+    latest: dict[Any, Any] = {}
+    outcomes: dict[Any, list[tuple[Completion, str | None]]] = {}
     for completion, title in rows:
-        key = completion.course_id or completion.activity_id
-        current = done.get(key)
-        if current is None:
-            done[key] = Done(
-                completion.course_id,
-                title or completion.activity_id,
-                completion.stored,
-                completion.verb,
-                completion.score,
-            )
-        elif current.score is None and completion.score is not None:
-            current.score = completion.score
-    return list(done.values())
+        course = completion.course_id or completion.activity_id
+        if completion.course_id in busy:
+            continue
+        group = completion.registration or completion.statement_id
+        latest.setdefault(course, group)
+        if latest[course] == group:
+            outcomes.setdefault(course, []).append((completion, title))
+    done = []
+    for found in outcomes.values():
+        ranked = sorted(found, key=lambda pair: _RANK.get(pair[0].verb, 9))
+        first, name = ranked[0]
+        score = next((c.score for c, _t in ranked if c.score is not None), None)
+        when = max(c.stored for c, _t in found)
+        done.append(Done(first.course_id, name or first.activity_id, when, first.verb, score))
+    return done
 
 
 def assigned(user: User) -> list[Assigned]:

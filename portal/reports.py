@@ -201,24 +201,32 @@ def counts(
 ) -> bool:
     """Whether an outcome statement counts in reports (whose word it is, and for whom).
 
-    A learner's result counts when it was earned in a launch of ours: stored under the
-    registration of a real attempt (not an author's preview) of that very learner, by the
-    LMS or by the credential that attempt's launch handed out (a cmi5 AU's, an xAPI
-    activity's; lrs/learner_scope.py keeps those to their launch). Anything else, such as
-    a result with no registration, or one of a classroom session, counts only from a
-    trusted client: the LMS itself, or a credential an admin trusts for results.
+    In a registration of ours, a learner's attempt or a classroom session, only the
+    course's result counts: what the LMS (player/outcome.py) or the portal
+    (portal/classroom.py) records about the catalogue course, for that attempt's own
+    learner. The completed/passed/failed of a SCO or an AU is a part of the course, not
+    the course: a multi-SCO course is not completed by its first SCO, nor a cmi5 course
+    by its first AU. What a launch's credential reports counts only through the
+    player's rollup, which reads nothing but that launch's own statements
+    (player/cmi5.py ``_earned``). An author's preview counts for nobody. Anything else,
+    such as a result with no registration, counts only from a trusted client: the LMS
+    itself, or a credential an admin trusts for results.
     """
     registration = str((statement.get("context") or {}).get("registration") or "").lower()
-    if registration in facts.previews:
+    if registration in facts.previews or not client.trusted:
         return False
-    if client.trusted:
+    course_id = facts.courses.get(registration)
+    if course_id is None:
         return True
+    if str(statement["object"].get("id", "")) != _course_iri(course_id):
+        return False
     learner = facts.learners.get(registration)
-    return (
-        learner is not None
-        and learner == user_id
-        and (client.registration or "").lower() == registration
-    )
+    return learner is None or learner == user_id
+
+
+def _course_iri(course_id: int) -> str:
+    """The catalogue course's activity id (player.service.catalogue_activity_id)."""
+    return f"{str(current_app.config['AGENT_HOMEPAGE']).rstrip('/')}/courses/{course_id}"
 
 
 def _completion_time(statement: dict[str, Any]) -> datetime:

@@ -72,10 +72,13 @@
   function setButtons(valid) {
     valid = valid && typeof valid === "object" ? valid : {};
     var hide = Array.isArray(valid.hide) ? valid.hide : [];
-    document.getElementById("prev-btn").disabled = !valid.previous;
-    document.getElementById("next-btn").disabled = !valid["continue"];
-    document.getElementById("prev-btn").hidden = hide.indexOf("previous") >= 0;
-    document.getElementById("next-btn").hidden = hide.indexOf("continue") >= 0;
+    // Next/Previous only where they lead to a SCO/AU ("offer", player/service.py), and
+    // none at all in a course of one SCO/AU (cfg.single).
+    var offer = valid.offer && typeof valid.offer === "object" ? valid.offer : {};
+    document.getElementById("prev-btn").disabled = !offer.previous;
+    document.getElementById("next-btn").disabled = !offer["continue"];
+    document.getElementById("prev-btn").hidden = !!cfg.single || hide.indexOf("previous") >= 0;
+    document.getElementById("next-btn").hidden = !!cfg.single || hide.indexOf("continue") >= 0;
     document.getElementById("exit-btn").hidden = hide.indexOf("suspendAll") >= 0;
   }
 
@@ -92,6 +95,7 @@
       state.launched = true;
       state.ended = false;
       done.hidden = true;
+      document.getElementById("exit-btn").disabled = false;
       show("");
     },
     running: function (data) { state.running = data.running === true; },
@@ -107,6 +111,8 @@
       state.ended = true;
       document.getElementById("done-text").textContent = say(data.message || "You have left the course.");
       document.getElementById("resume-btn").hidden = !!data.closed;
+      // A closed attempt has nothing left to save.
+      document.getElementById("exit-btn").disabled = !!data.closed;
       done.hidden = false;
       setButtons({});
       markToc(data.toc);

@@ -240,10 +240,21 @@
     tell("valid", { valid: shown.valid });
   }
 
+  // The content frame moves without a history entry of its own (location.replace, not
+  // src): the browser's Back then leaves the player for the page before it, instead of
+  // stepping through the frame's SCOs and blank pages.
+  function load(url) {
+    try {
+      frame.contentWindow.location.replace(url);
+    } catch (e) {
+      frame.src = url;
+    }
+  }
+
   function finish(result) {
     state.sco = null;
     setRunning(false);
-    frame.src = "about:blank";
+    load("about:blank");
     shown.end = { message: result.message || "You have left the course.", closed: !!result.closed };
     setButtons({});
     if (result.toc) { shown.toc = result.toc; }
@@ -271,7 +282,7 @@
       tell("open", { url: info.url });
       return;
     }
-    frame.src = info.url;
+    load(info.url);
     show("");
   }
 
@@ -350,7 +361,7 @@
   // A cmi5 AU in our frame exited to its returnURL (views.returned): leave it.
   function returned() {
     window.setTimeout(function () {
-      frame.src = "about:blank";
+      load("about:blank");
       navigate("returned");
     }, 0);
   }
@@ -373,10 +384,20 @@
         }
       };
       frame.addEventListener("load", onBlank);
-      frame.src = "about:blank";
+      load("about:blank");
       return;
     }
-    frame.src = "about:blank";
+    if (state.sco && (state.kind === "cmi5" || state.kind === "xapi")) {
+      // Unload the AU first: it sends its last statements ("terminated") as it goes.
+      var onUnloaded = function () {
+        frame.removeEventListener("load", onUnloaded);
+        navigate(req, target);
+      };
+      frame.addEventListener("load", onUnloaded);
+      load("about:blank");
+      return;
+    }
+    load("about:blank");
     navigate(req, target);
   }
 

@@ -23,6 +23,13 @@ def _player(token: str) -> BaseResponse:
     return redirect(url_for("player.shell", token=token), 303)
 
 
+@bp.get("/courses/<int:course_id>")
+@login_required
+def course_page(course_id: int) -> BaseResponse:
+    """``/courses/<id>`` is the course's page in the catalogue (a link people guess)."""
+    return redirect(url_for("portal.get_course", course_id=course_id), 308)
+
+
 @bp.get("/courses/<int:course_id>/launch")
 @login_required
 def launch_course(course_id: int) -> BaseResponse:

@@ -82,13 +82,15 @@ def test_trust_xapi_launch_cannot_pass_other_courses(app: Flask, tincan: Any) ->
     person = {**_passed(params, ""), "object": {"objectType": "Agent", "mbox": "mailto:x@y.z"}}
     assert content.post("statements", person).status_code == 403
     assert completions(app) == []
-    # What it was launched for, and what lies under it, it may report: that counts.
+    # What it was launched for, and what lies under it, it may report: that counts,
+    # as the course's result the player records when it rolls the attempt up.
     slide = _passed(params, params["activity_id"] + "/slide-3")
     slide["verb"] = {"id": VERB + "experienced"}
     assert content.post("statements", slide).status_code == 200
     own = _passed(params, params["activity_id"])
     assert content.post("statements", own).status_code == 200
-    assert [row[2] for row in completions(app)] == ["passed"]
+    _p.attempt()
+    assert [row[2] for row in completions(app)] == ["completed", "passed"]
 
 
 def test_trust_xapi_launch_voids_only_its_own(
@@ -186,9 +188,13 @@ def test_trust_a_real_attempts_registration_is_not_enough(
 ) -> None:
     # An untrusted client that learned a real attempt's registration (statements/read)
     # cannot pass that attempt for its learner.
-    _p, _content, params = tincan
+    p, _content, params = tincan
     forged = _passed(params, params["activity_id"])
     assert make_xapi(["all"]).post("statements", forged).status_code == 200
+    assert completions(app) == []
+    # Nor through the player's rollup, which reads only what the launch reported.
+    assert p.attempt()["completion_status"] != "completed"
+    assert p.navigate("exit").status_code == 200
     assert completions(app) == []
 
 

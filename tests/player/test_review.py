@@ -232,7 +232,11 @@ def test_review_navigation_moves_only_the_review_place(
     assert r.navigate().get_json()["launch"]["sco"] == PRE
     nxt = r.navigate("continue").get_json()
     assert nxt["launch"]["sco"] == CONTENT
-    assert nxt["valid"] == {"continue": True, "previous": True}
+    assert nxt["valid"] == {
+        "continue": True,
+        "previous": True,
+        "offer": {"continue": True, "previous": True},
+    }
     assert all(not entry["disabled"] for entry in nxt["toc"].values())
     assert r.navigate("previous").get_json()["launch"]["sco"] == PRE
     assert r.attempt() == before

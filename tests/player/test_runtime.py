@@ -556,7 +556,12 @@ def test_runtime_assets_are_launched_without_the_api_and_flow_in_order(
     p = player("golf_scorm12_cp_one_file_per_sco.zip")
     first = p.navigate().get_json()
     assert first["launch"]["api"] is False
-    assert first["valid"] == {"continue": True, "previous": False, "hide": []}
+    assert first["valid"] == {
+        "continue": True,
+        "previous": False,
+        "offer": {"continue": True, "previous": False},
+        "hide": [],
+    }
     first_id = first["launch"]["sco"]
     second = p.navigate("continue").get_json()
     assert second["action"] == "launch"

@@ -556,3 +556,22 @@ def test_player_translate_score_12(score: dict[str, str], expected: dict[str, fl
 def test_player_translate_tolerates_odd_trees(tree: dict[str, Any]) -> None:
     statements = statements_for_commit(context(SCORM2004), {}, tree)
     assert_valid(statements)
+
+
+@pytest.mark.parametrize(
+    ("version", "tree"),
+    [
+        # Rise and Captivate (SCORM 1.2) write the bounds first, before any score.
+        (SCORM12, {"core": {"score": {"raw": "", "min": "0", "max": "100"}}}),
+        (SCORM12, {"core": {"score": {"max": "100"}, "lesson_status": "completed"}}),
+        (SCORM2004, {"score": {"min": "0", "max": "100"}, "completion_status": "completed"}),
+    ],
+)
+def test_player_translate_bounds_without_a_score_send_no_score(
+    version: str, tree: dict[str, Any]
+) -> None:
+    """Only a raw or scaled score the SCO reported is a score; bounds alone are not."""
+    statements = statements_for_commit(context(version), {}, tree)
+    assert "scored" not in verbs(statements)
+    assert all("score" not in (s.get("result") or {}) for s in statements)
+    assert_valid(statements)
