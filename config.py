@@ -83,14 +83,14 @@ class Config:
     # makes it Secure always.
     SESSION_COOKIE_SECURE: bool = as_bool(os.environ.get("SESSION_COOKIE_SECURE"))
     # A portal sign-in ends after this many seconds without a request, and this many
-    # after it began however much it is used (portal/login_sessions.py).
+    # after it began however much it is used (accounts/login_sessions.py).
     SESSION_IDLE_SECONDS: int = as_int(os.environ.get("SESSION_IDLE_SECONDS"), 2 * 3600)
     SESSION_LIFETIME_SECONDS: int = as_int(os.environ.get("SESSION_LIFETIME_SECONDS"), 12 * 3600)
     # Flask's cookie lifetime (default 31 days): the cookie goes with the session.
     PERMANENT_SESSION_LIFETIME: int = SESSION_LIFETIME_SECONDS
     # Failed sign-ins (portal form and the packages API's Basic auth) one client address
     # may make in SIGNIN_RATE_WINDOW seconds before it is answered 429; IPv6 clients count
-    # per /64 network (portal/ratelimit.py). Accounts lock on their own (LOCKOUT_*).
+    # per /64 network (accounts/ratelimit.py). Accounts lock on their own (LOCKOUT_*).
     SIGNIN_RATE_LIMIT: int = as_int(os.environ.get("SIGNIN_RATE_LIMIT"), 30)
     SIGNIN_RATE_WINDOW: int = as_int(os.environ.get("SIGNIN_RATE_WINDOW"), 15 * 60)
     # Reverse proxies whose X-Forwarded-For/-Proto/-Host/-Port headers are believed:

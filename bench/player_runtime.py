@@ -58,7 +58,7 @@ from core import create_app
 from core.db import db
 from packages import service as packages
 from player import service
-from portal.models import User
+from accounts.models import User
 
 count, path = int(sys.argv[1]), sys.argv[2]
 app = create_app()

@@ -154,9 +154,9 @@ def timed(fn: Any, repeat: int) -> dict[str, float]:
 
 
 def measure(repeat: int, years: int) -> list[dict[str, Any]]:
+    from accounts.models import User
     from core.db import db
     from portal import reports
-    from portal.models import User
 
     everyone = reports.Scope(None, True)
     unit = reports.Scope(7, False)
@@ -194,8 +194,8 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
 
 def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
     """Whole HTTP requests to the report pages (queries, rendering, CSV), as the UI makes them."""
+    from accounts import login_sessions, service
     from core.db import db
-    from portal import login_sessions, service
 
     with app.app_context():
         admin = service.create_user("bench-admin@example.org", "Admin", "bench password", "admin")

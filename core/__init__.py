@@ -58,11 +58,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app, float(app.config["REQUEST_BODY_IDLE_TIMEOUT"])
     )
 
+    import accounts
     import lrs
     import packages
     import player
     import portal
 
+    accounts.init_app(app)
     lrs.init_app(app)
     packages.init_app(app)
     portal.init_app(app)

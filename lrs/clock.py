@@ -38,7 +38,7 @@ def _advance(dialect: str) -> Any:
         now_ms: Any = cast(
             func.floor(func.extract("epoch", func.clock_timestamp()) * 1000), BigInteger
         )
-        larger = func.greatest
+        larger: Any = func.greatest
     else:  # SQLite: julianday('now') has millisecond precision
         now_ms = cast((func.julianday("now") - 2440587.5) * 86400000, BigInteger)
         larger = func.max

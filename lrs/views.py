@@ -21,7 +21,7 @@ from core.errors import BadRequest
 from core.schemas import parse_json
 from lrs import bp, multipart, queries, schemas, service, xapi_version
 from lrs.attachments import RawAttachment, raw_attachments
-from lrs.auth import require
+from lrs.auth import current_client, require
 from lrs.formats import to_canonical, to_ids
 from lrs.models import Statement
 
@@ -308,7 +308,5 @@ def get_statements() -> Response:
 @bp.route("/extensions/whoami", methods=["GET"])
 def get_whoami() -> Response:
     """The calling credential's scopes and authority (a cheap authenticated endpoint)."""
-    from lrs.auth import current_client
-
     client = current_client()
     return jsonify({"scopes": sorted(client.scopes), "authority": client.authority})

@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from core.db import db
+from core.db import Model
 
 
-class Course(db.Model):
+class Course(Model):
     """A course in the catalogue; its content comes from its package versions."""
 
     __tablename__ = "package_course"
@@ -41,7 +41,7 @@ class Course(db.Model):
     )
 
 
-class PackageVersion(db.Model):
+class PackageVersion(Model):
     """One uploaded package of a course; never changed after import."""
 
     __tablename__ = "package_version"
@@ -71,7 +71,7 @@ class PackageVersion(db.Model):
     files: WriteOnlyMapped[PackageFile] = relationship(passive_deletes=True)
 
 
-class PackageFile(db.Model):
+class PackageFile(Model):
     """The file map of a version: package path to content hash in storage."""
 
     __tablename__ = "package_file"

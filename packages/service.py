@@ -18,6 +18,7 @@ from urllib.parse import quote
 from flask import current_app
 from sqlalchemy import func, insert, select
 
+from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
 from packages.extract import ZipLimits, open_package
@@ -174,8 +175,6 @@ def import_package(
 
 def check_owner_unit(code: str | None) -> None:
     """Raise BadRequest unless ``code`` is None (whole organisation) or a portal unit's code."""
-    from portal.service import unit_by_code
-
     if code is not None and unit_by_code(code) is None:
         raise BadRequest(
             f"No organisation unit with code {code!r}",

@@ -16,6 +16,9 @@ from typing import Any
 
 from flask import Response, current_app, redirect, request, send_file
 
+from accounts.models import User
+from accounts.ratelimit import this_client
+from accounts.service import authenticate_user
 from core import origins
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -29,9 +32,6 @@ from packages.schemas import (
     VersionDetailSchema,
     VersionSchema,
 )
-from portal.models import User
-from portal.ratelimit import this_client
-from portal.service import authenticate_user
 
 # Uploads, edits and every read of the API (manifests and drafts are authors' business).
 AUTHOR_ROLES = ("author", "admin")

@@ -30,15 +30,17 @@ from flask import current_app, g
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import defer
 
+from accounts.auth import agent_for
+from accounts.models import User
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict, NotFound, Unauthorized
 from lrs import service as lrs_service
 from lrs.auth import Client
 from packages.models import Course, PackageVersion
-from packages.service import latest_published_version, latest_version
+from packages.service import content_url, latest_published_version, latest_version
 from player.models import Attempt, LaunchToken, ScoState, SharedData
+from player.schemas import NAV_REQUESTS
 from player.sequencing import ActivityTree, Sequencer, SequencingState, build_tree
-from portal.models import User
 
 # Launch tokens live long enough for a long sitting; each runtime call extends it.
 DEFAULT_TOKEN_TTL = timedelta(hours=12)
@@ -96,9 +98,7 @@ def learner(attempt: Attempt) -> User:
 
 
 def learner_agent(attempt: Attempt) -> dict[str, Any]:
-    """The learner's xAPI Agent (portal.auth.agent_for), once per request."""
-    from portal.auth import agent_for
-
+    """The learner's xAPI Agent (accounts.auth.agent_for), once per request."""
     cache: dict[int, dict[str, Any]] = g.setdefault("player_agents", {})
     if attempt.user_id not in cache:
         cache[attempt.user_id] = agent_for(learner(attempt))
@@ -612,8 +612,6 @@ def _review_launch(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
     entry = launch_entry(version, sco_id)
     info: dict[str, Any] = {"sco": sco_id, "title": entry.get("title") or sco_id, "review": True}
     if version.kind in ("scorm12", "scorm2004"):
-        from packages.service import content_url
-
         info.update(
             runtime.review_session(attempt, version, sco_id),
             api=has_api(entry),
@@ -756,8 +754,6 @@ _TARGETED = ("choice", "jump")
 
 def parse_nav_request(request: str, target: str | None) -> tuple[str, str | None]:
     """Split ``{target=ID}choice`` / ``{target=ID}jump`` (2004 RTE §4.4.2) into parts."""
-    from player.schemas import NAV_REQUESTS
-
     value = request.strip()
     if value.startswith("{target="):
         close = value.find("}")
@@ -950,7 +946,6 @@ def launch_payload(
     info: dict[str, Any] = {"sco": sco_id, "title": entry.get("title") or sco_id}
     if version.kind in ("scorm12", "scorm2004"):
         started = runtime.start_session(attempt, version, sco_id)
-        from packages.service import content_url
 
         info.update(
             session=started["session"],

@@ -26,16 +26,16 @@ from urllib.parse import urlencode
 from flask import Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext
 
+from accounts.auth import role_required
 from config import BASE_DIR
 from core import headers, origins
 from core.db import db
 from core.errors import BadRequest, NotFound
+from core.i18n import N_
 from core.schemas import load, parse_json
 from packages.service import get_course, list_versions
 from player import bp, cmi5, ownership, refusals, runtime, service
 from player.schemas import CommitSchema, NavigateSchema
-from portal.auth import role_required
-from portal.i18n import N_
 
 SCORM_AGAIN_DIST = BASE_DIR / "node_modules" / "scorm-again" / "dist"
 _RUNTIME_FILES = {"scorm12": "scorm12.min.js", "scorm2004": "scorm2004.min.js"}

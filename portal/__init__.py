@@ -1,4 +1,4 @@
-"""Portal: accounts, catalogue, my learning, authoring and reports (HTML pages)."""
+"""Portal: sign-in pages, catalogue, my learning, authoring, reports and admin (HTML pages)."""
 
 from __future__ import annotations
 
@@ -19,16 +19,16 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 def init_app(app: Flask) -> None:
     """Register the portal's pages (and their CSRF check), template helpers and CLI commands."""
-    from portal import auth, cli, i18n, reports, views  # noqa: F401  (views registers routes)
+    from accounts import auth
+    from portal import cli, csrf, i18n, reports, views  # noqa: F401  (views registers routes)
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     i18n.init_app(app)
     app.register_blueprint(bp)
-    app.jinja_env.globals["csrf_token"] = auth.csrf_token
+    app.jinja_env.globals["csrf_token"] = csrf.csrf_token
     app.jinja_env.globals["current_user"] = auth.current_user
     app.jinja_env.globals["has_role"] = auth.has_role
-    app.cli.add_command(cli.users)
     app.cli.add_command(cli.bootstrap)
     reports.register_projection()

@@ -12,14 +12,15 @@ from typing import BinaryIO
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from accounts.auth import has_role
+from accounts.models import OrganisationUnit, User
+from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
 from packages import service as packages
 from packages.models import Course, PackageVersion
 from packages.report import PackageRefused, Problem
-from portal.auth import has_role
-from portal.models import CourseKind, User
-from portal.service import unit_by_code
+from portal.models import CourseKind
 
 
 @dataclass
@@ -59,8 +60,6 @@ def search_catalogue(
     published_only: bool = True,
 ) -> list[CatalogueEntry]:
     """Courses ``user`` may see, filtered by text, category, unit code ("shared") and kind."""
-    from portal.models import OrganisationUnit
-
     kind_col = func.coalesce(CourseKind.kind, "elearning")
     stmt = (
         select(Course, kind_col, OrganisationUnit.name)

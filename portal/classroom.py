@@ -15,13 +15,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from accounts.auth import agent_for, has_role
+from accounts.models import User
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from lrs import service as lrs
 from lrs.auth import Client
 from packages.models import Course
-from portal.auth import agent_for, has_role
-from portal.models import ClassroomSession, Enrolment, User
+from portal.models import ClassroomSession, Enrolment
 
 VERBS = {
     "attended": "http://adlnet.gov/expapi/verbs/attended",

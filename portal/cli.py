@@ -1,4 +1,4 @@
-"""``flask users ...`` and ``flask bootstrap``: secrets are printed once, never stored."""
+"""``flask bootstrap``: the first admin and LRS credential; secrets printed once, never stored."""
 
 from __future__ import annotations
 
@@ -7,59 +7,14 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
+from accounts import service
 from core.db import db
-from core.errors import AppError
 from lrs import auth
-from portal import service
 
 ADMIN_EMAIL = "admin@example.org"
 CLI = ".venv/bin/flask --app wsgi"
-
-
-@click.group(cls=AppGroup)
-def users() -> None:
-    """Portal accounts."""
-
-
-@users.command("create-admin")
-@click.argument("email")
-@click.option("--name", default="Administrator")
-@click.option("--password", help="Default: a random one, printed once.")
-def create_admin(email: str, name: str, password: str | None) -> None:
-    """Create an admin account."""
-    chosen = password
-    password = password or secrets.token_urlsafe(12)
-    try:
-        service.create_user(email, name, password, role="admin")
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    click.echo(f"admin {email} created" + ("" if chosen else f"; password: {password}"))
-
-
-@users.command("reset-password")
-@click.argument("email")
-@click.option("--password", help="Default: a random one, printed once.")
-def reset_password(email: str, password: str | None) -> None:
-    """Set a new password for an account, lift its lockout and end its sessions."""
-    user = service.find_user(email)
-    if user is None:
-        raise click.ClickException(f"No account {email}")
-    chosen = password
-    password = password or secrets.token_urlsafe(12)
-    try:
-        service.reset_password(user, password)
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
-    if chosen:
-        click.echo(f"{user.email}: password changed; their sessions are ended")
-    else:
-        click.echo(f"{user.email}: new password: {password}  (shown once; sessions ended)")
 
 
 @click.command("bootstrap")

@@ -8,15 +8,13 @@ from typing import Any
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_decimal, format_percent, get_locale, gettext
 
+from accounts.auth import current_user
+from core.i18n import N_
+
 LOCALES = ("sv", "en")
 LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
 
 babel = Babel()
-
-
-def N_(text: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return text
 
 
 ROLE_NAMES = {
@@ -48,7 +46,7 @@ SERVICE_MESSAGES = (
     N_("Only the AUs of a cmi5 course can be waived"),
     N_("This AU has been waived already"),
     N_("This AU is satisfied already; there is nothing to waive"),
-    # portal.auth.check_csrf
+    # accounts.auth.check_csrf
     N_("The form has expired or did not come from this site; reload the page and try again"),
 )
 
@@ -197,8 +195,6 @@ def field_message(text: str) -> str:
 
 def select_locale() -> str:
     """The signed-in user's choice, the session's choice, or the best Accept-Language match."""
-    from portal.auth import current_user
-
     user = current_user() if request else None
     if user is not None and user.locale in LOCALES:
         return str(user.locale)

@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from accounts.models import OrganisationUnit, User
+from accounts.service import get_unit, get_user
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound
 from packages.models import Course
-from portal.models import Assignment, ClassroomSession, Completion, Enrolment, User
-from portal.service import get_unit, get_user
+from portal.models import Assignment, ClassroomSession, Completion, Enrolment
 
 
 def _now() -> datetime:
@@ -228,8 +229,6 @@ def create_assignment(
 
 def assignments_by(manager: User) -> list[tuple[Assignment, str, str]]:
     """Assignments a manager may see (their unit's, or all for admins) with course and target."""
-    from portal.models import OrganisationUnit
-
     stmt = (
         select(Assignment, Course.title, func.coalesce(User.name, OrganisationUnit.name))
         .join(Course, Course.id == Assignment.course_id)

@@ -1,4 +1,4 @@
-"""Portal tables: accounts, units, course kinds, sessions, assignments, completions.
+"""Portal tables: course kinds, classroom sessions, enrolments, assignments, completions.
 
 The completions table is the projection of the LRS the reports read (portal/reports.py).
 """
@@ -22,84 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Model, db
+from accounts.models import OrganisationUnit, User  # noqa: F401  (relationships below)
+from core.db import Model
 
-ROLES = ("learner", "author", "manager", "admin")
-UNIT_KINDS = ("department", "company")
 COURSE_KINDS = ("elearning", "classroom")
 
 
-class OrganisationUnit(db.Model):
-    """A department or municipal company; courses and users belong to one (or none)."""
-
-    __tablename__ = "portal_unit"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Short stable key, also stored in package_course.owner_unit for the unit's courses.
-    code: Mapped[str] = mapped_column(String(50), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="department")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-
-class User(db.Model):
-    """A person who signs in to the portal."""
-
-    __tablename__ = "portal_user"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="learner")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    unit_id: Mapped[int | None] = mapped_column(
-        ForeignKey("portal_unit.id", ondelete="SET NULL"), nullable=True, index=True
-    )
-    # "sv" or "en"; None follows the browser's Accept-Language.
-    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
-
-    unit: Mapped[OrganisationUnit | None] = relationship()
-
-
-class LoginSession(Model):
-    """One signed-in browser: the session cookie holds a random id, this row says it counts.
-
-    Deleting the row ends the session at once, whatever copies of the cookie exist
-    (sign-out, a password change or reset, deactivation; portal/login_sessions.py).
-    """
-
-    __tablename__ = "portal_login_session"
-
-    # SHA-256 (hex) of the id in the cookie: the table alone lets nobody in.
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class SignInThrottle(Model):
-    """Failed sign-ins of one client address in its current window (portal/ratelimit.py).
-
-    In the database, not in a worker's memory, so the limit holds across gunicorn
-    workers and nodes.
-    """
-
-    __tablename__ = "portal_signin_throttle"
-
-    # An IP address, or an IPv6 /64 network ("2001:db8:1:2::/64").
-    client: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # When the window began: the first failure after the previous window ended.
-    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class CourseKind(db.Model):
+class CourseKind(Model):
     """Whether a catalogue course is e-learning (a package) or classroom training.
 
     Courses without a row are e-learning (every package import creates one).
@@ -113,7 +42,7 @@ class CourseKind(db.Model):
     kind: Mapped[str] = mapped_column(String(20), default="elearning", index=True)
 
 
-class ClassroomSession(db.Model):
+class ClassroomSession(Model):
     """One occasion of a classroom course: when, where, who teaches, how many seats."""
 
     __tablename__ = "portal_session"
@@ -133,7 +62,7 @@ class ClassroomSession(db.Model):
     trainer: Mapped[User] = relationship()
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """A learner's seat on a session, and what the trainer recorded for them."""
 
     __tablename__ = "portal_enrolment"
@@ -161,7 +90,7 @@ class Enrolment(db.Model):
     session: Mapped[ClassroomSession] = relationship()
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A course a manager assigned to one user or to a whole unit, with a due date."""
 
     __tablename__ = "portal_assignment"
@@ -184,7 +113,7 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class Completion(db.Model):
+class Completion(Model):
     """Projection of the LRS for reports: one row per completed/passed/failed statement.
 
     Kept in step by an ``lrs.service.on_stored`` listener in the same transaction;
@@ -223,7 +152,7 @@ class Completion(db.Model):
     period: Mapped[str] = mapped_column(String(7))
 
 
-class CompletionRollup(db.Model):
+class CompletionRollup(Model):
     """Monthly totals of the completions projection per unit and per course.
 
     ``dim`` "u" rows count by the learner's unit, "c" rows by course; ``ref`` is the

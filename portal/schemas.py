@@ -10,9 +10,10 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
+from accounts.models import ROLES, UNIT_KINDS
 from lrs.auth import SCOPES
 from portal.i18n import N_
-from portal.models import COURSE_KINDS, ROLES, UNIT_KINDS
+from portal.models import COURSE_KINDS
 
 
 def label(text: str) -> dict[str, str]:

@@ -111,10 +111,10 @@ def make_credential(app: Flask) -> Callable[..., tuple[str, str]]:
 def signed_in(client: FlaskClient, user_id: int, csrf: str = "test-csrf-token") -> FlaskClient:
     """Give ``client`` a portal session of the user, as signing in does; the CSRF token is ``csrf``.
 
-    The session is a server-side record (portal/login_sessions.py): a cookie holding
+    The session is a server-side record (accounts/login_sessions.py): a cookie holding
     only a user id signs nobody in.
     """
-    from portal import login_sessions
+    from accounts import login_sessions
 
     with client.application.app_context():
         session_id = login_sessions.start(user_id)

@@ -11,10 +11,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from accounts import service
+from accounts.auth import role_required
+from accounts.models import ROLES, UNIT_KINDS
 from lrs.auth import SCOPES
-from portal import bp, schemas, service
-from portal.auth import role_required
-from portal.models import ROLES, UNIT_KINDS
+from portal import bp, credentials, schemas
 from portal.views.common import Page, attempt, render, submit
 
 # -- Administration -------------------------------------------------------------------------------
@@ -101,20 +102,21 @@ def admin_credentials() -> Page:
     created = None
     if request.method == "POST":
         if request.form.get("revoke"):
-            attempt(lambda: service.revoke_lrs_credential(request.form["revoke"]), _("Revoked."))
+            key = request.form["revoke"]
+            attempt(lambda: credentials.revoke_lrs_credential(key), _("Revoked."))
             if g.get("form_status", 200) == 200:
                 return redirect(url_for("portal.admin_credentials"))
         else:
             created = submit(
                 schemas.CredentialSchema(),
-                lambda data: service.create_lrs_credential(
+                lambda data: credentials.create_lrs_credential(
                     data["name"], data["scopes"], data["trusted"]
                 ),
             )
     response = make_response(
         render(
             "admin_credentials.html",
-            credentials=service.list_lrs_credentials(),
+            credentials=credentials.list_lrs_credentials(),
             scopes=SCOPES,
             created=created,
         )

@@ -15,14 +15,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import to_utc
 from marshmallow import Schema
 
+from accounts import service
+from accounts.auth import role_required
 from core.db import db
 from core.errors import AppError, Conflict, NotFound
 from packages import service as packages
 from packages.report import PackageRefused
-from portal import bp, catalogue, classroom, schemas, service
-from portal.auth import role_required
+from portal import bp, catalogue, classroom, schemas
 from portal.views.common import (
     Page,
     attempt,
@@ -153,7 +155,6 @@ def author_course(course_id: int) -> Page:
 
 
 def _to_utc(local: Any) -> Any:
-    from flask_babel import to_utc
 
     return to_utc(local).replace(tzinfo=None)
 

@@ -24,13 +24,13 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
+from accounts.auth import current_user
+from accounts.models import User
 from core.db import db
 from core.errors import AppError
 from core.schemas import flatten_errors, load
 from portal import bp
-from portal.auth import current_user
 from portal.i18n import field_message, service_message, status_message
-from portal.models import User
 
 T = TypeVar("T")
 Page = str | BaseResponse | tuple[str, int]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from flask import redirect, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from accounts.auth import has_role, login_required, role_required
 from core.db import db
 from player import service as player
 from portal import bp, catalogue
-from portal.auth import has_role, login_required, role_required
 from portal.views.common import this_user
 
 

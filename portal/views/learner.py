@@ -19,12 +19,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
+from accounts import ratelimit, service
+from accounts.auth import current_user, has_role, login_required, sign_in, sign_out
+from accounts.models import User
 from core.db import db
 from core.errors import AppError
 from player import service as player
-from portal import bp, catalogue, classroom, learning, ratelimit, schemas, service
-from portal.auth import current_user, has_role, login_required, sign_in, sign_out
-from portal.models import COURSE_KINDS, User
+from portal import bp, catalogue, classroom, learning, schemas
+from portal.models import COURSE_KINDS
 from portal.views.common import (
     Page,
     attempt,

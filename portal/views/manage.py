@@ -14,15 +14,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from accounts import service
+from accounts.auth import role_required
+from accounts.models import User
 from core.errors import NotFound
 from packages import service as packages
 from player import cmi5 as player_cmi5
 from player import service as player
 from player.models import Attempt
-from portal import bp, catalogue, learning, reports, schemas, service
-from portal.auth import role_required
+from portal import bp, catalogue, learning, reports, schemas
 from portal.i18n import N_
-from portal.models import User
 from portal.views.common import (
     Page,
     attempt,

@@ -180,8 +180,8 @@ def learner_id(app: Flask) -> int:
 
     from werkzeug.security import generate_password_hash
 
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
 
     with app.app_context():
         user = User(
@@ -216,10 +216,10 @@ def course_from_corpus(app: Flask) -> Any:
 @pytest.fixture
 def launch_url(app: Flask, live_server: LiveServer, learner_id: int) -> Any:
     """Create or resume the learner's attempt; return the player URL on the live server."""
+    from accounts.models import User
     from core.db import db
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     def make(course_id: int) -> str:
         with app.app_context():

@@ -58,8 +58,8 @@ def _upload_attack(app: Any, learner: int) -> str:
 
 
 def _role(app: Any, user_id: int) -> str:
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
 
     with app.app_context():
         user = db.session.get(User, user_id)

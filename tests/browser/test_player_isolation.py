@@ -135,8 +135,8 @@ def test_player_page_in_the_learners_language(
     locale: str,
     texts: list[str],
 ) -> None:
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
 
     with app.app_context():
         user = db.session.get(User, learner_id)

@@ -17,8 +17,8 @@ from tests.player.test_refused_page import refuse_a_value
 def test_refused_page_passes_axe(
     app: Any, page: Any, live_server: Any, client: Any, locale: str, heading: str
 ) -> None:
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
 
     portal = portal_data(app)
     course = portal.course("Brandskydd")

@@ -22,8 +22,8 @@ BANNER = {
 
 
 def set_locale(app: Flask, user_id: int, locale: str) -> None:
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
 
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -34,10 +34,10 @@ def set_locale(app: Flask, user_id: int, locale: str) -> None:
 
 def review_url(app: Flask, live_server: Any, learner_id: int, course_id: int) -> str:
     """A review launch of the learner's attempt, completed here (as the service sees it)."""
+    from accounts.models import User
     from core.db import db
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     with app.test_request_context("/"):
         user = db.session.get(User, learner_id)

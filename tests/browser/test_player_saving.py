@@ -130,8 +130,8 @@ def test_browser_saving_fails_the_learner_is_told_and_nothing_is_lost(
     locale: str,
     alert: str,
 ) -> None:
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
     from tests.browser.conftest_portal import make_sign_in
 
     make_sign_in(live_server)(page, "grace@example.org", "correct horse battery")

@@ -85,8 +85,8 @@ def test_browser_two_tabs_cmi5_first_tab_is_told_in_swedish(
     client: Any,
     xapi: Any,
 ) -> None:
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
     from tests.browser.conftest_portal import make_sign_in
 
     make_sign_in(live_server)(page, "grace@example.org", "correct horse battery")

@@ -75,8 +75,8 @@ def make_user(app):
 
     from werkzeug.security import generate_password_hash
 
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
     from tests.conftest import basic
 
     def make(role: str = "author", email: str | None = None, active: bool = True) -> str:
@@ -103,8 +103,8 @@ def make_user(app):
 @pytest.fixture
 def make_unit(app):
     """Create portal organisation units with these codes."""
+    from accounts.service import create_unit
     from core.db import db
-    from portal.service import create_unit
 
     def make(*codes: str) -> None:
         with app.app_context():

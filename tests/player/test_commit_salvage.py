@@ -43,7 +43,7 @@ def tree_of(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 @pytest.fixture
 def learner(app: Flask) -> int:
-    from portal.models import User
+    from accounts.models import User
 
     with app.app_context():
         user = User(
@@ -78,9 +78,9 @@ class Session:
         self.relaunch()
 
     def relaunch(self) -> dict[str, Any]:
+        from accounts.models import User
         from packages.service import get_course
         from player import service
-        from portal.models import User
 
         with self.app.test_request_context("/"):
             user = db.session.get(User, self.learner)

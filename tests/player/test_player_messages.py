@@ -32,7 +32,7 @@ BANNER = {
 
 
 def set_locale(app: Flask, user_id: int, locale: str) -> None:
-    from portal.models import User
+    from accounts.models import User
 
     with app.app_context():
         user = db.session.get(User, user_id)

@@ -16,9 +16,9 @@ from tests.portal.conftest import Portal, login, portal  # noqa: F401  (fixtures
 
 def refuse_a_value(app: Flask, client: FlaskClient, learner: int, course: int) -> None:
     """A learner's SCO commits a value SCORM 1.2 does not allow (and a valid one)."""
+    from accounts.models import User
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     with app.test_request_context("/"):
         user = db.session.get(User, learner)
@@ -81,7 +81,7 @@ def test_refused_page_unknown_course_is_404(
 def test_refused_page_in_swedish_and_empty(
     app: Flask, portal: Portal, login: Callable[[int], FlaskClient]
 ) -> None:
-    from portal.models import User
+    from accounts.models import User
 
     author = portal.user("author@example.org", role="author")
     with app.app_context():

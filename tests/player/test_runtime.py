@@ -25,7 +25,7 @@ VERB = "http://adlnet.gov/expapi/verbs/"
 @pytest.fixture
 def make_learner(app: Flask) -> Callable[..., int]:
     """Create a portal account; return its id."""
-    from portal.models import User
+    from accounts.models import User
 
     def make(email: str = "learner@example.org", name: str = "Ada Lovelace") -> int:
         with app.app_context():
@@ -62,9 +62,9 @@ def make_course(app: Flask) -> Callable[[str], int]:
 @pytest.fixture
 def launch(app: Flask) -> Callable[[int, int], str]:
     """Launch (or resume) a course for a learner through the service; return the token."""
+    from accounts.models import User
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     def run(user_id: int, course_id: int) -> str:
         with app.test_request_context("/"):

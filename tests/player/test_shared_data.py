@@ -96,7 +96,7 @@ def make_course(app: Flask, tmp_path: Path) -> Callable[..., int]:
 @pytest.fixture
 def make_learner(app: Flask) -> Callable[[str], int]:
     """Create a portal account; return its id."""
-    from portal.models import User
+    from accounts.models import User
 
     def make(email: str = "learner@example.org") -> int:
         with app.app_context():
@@ -118,9 +118,9 @@ def make_learner(app: Flask) -> Callable[[str], int]:
 @pytest.fixture
 def open_player(app: Flask, client: FlaskClient) -> Callable[[int, int], Player]:
     """Launch (or resume) a course for a learner; return the shell-side helper."""
+    from accounts.models import User
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     def run(user_id: int, course_id: int) -> Player:
         with app.test_request_context("/"):

@@ -100,9 +100,9 @@ def test_takeover_review_tokens_neither_own_nor_are_refused(
     player: Callable[[str], Player],
     xapi: XapiClient,
 ) -> None:
+    from accounts.models import User
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     p = player(GOLF_2004)
     p.navigate()

@@ -56,7 +56,7 @@ class Portal:
         self.app = app
 
     def unit(self, code: str = "social", name: str | None = None) -> int:
-        from portal import service
+        from accounts import service
 
         with self.app.app_context():
             unit = service.create_unit(code, name or code.title())
@@ -73,7 +73,7 @@ class Portal:
     ) -> int:
         from werkzeug.security import generate_password_hash
 
-        from portal.models import User
+        from accounts.models import User
 
         with self.app.app_context():
             user = User(
@@ -119,8 +119,9 @@ class Portal:
     def session(self, course_id: int, trainer_id: int, seats: int = 10, days: int = 7) -> int:
         from datetime import timedelta
 
+        from accounts import service
         from packages import service as packages
-        from portal import classroom, service
+        from portal import classroom
 
         with self.app.app_context():
             s = classroom.create_session(

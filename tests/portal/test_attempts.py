@@ -32,9 +32,9 @@ def import_course(app: Flask, name: str) -> int:
 
 def start_attempt(app: Flask, user_id: int, course_id: int) -> dict[str, Any]:
     """The learner launches the course (an attempt and its registration)."""
+    from accounts.models import User
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     with app.test_request_context("/"):
         user = db.session.get(User, user_id)

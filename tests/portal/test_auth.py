@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from accounts import service
 from core.db import db
-from portal import service
 from tests.portal.conftest import sign_in
 
 

@@ -65,7 +65,7 @@ def test_portal_cli_reset_password_prints_a_new_one_once(app, runner, portal, cl
     with app.app_context():
         from sqlalchemy import update
 
-        from portal.models import User
+        from accounts.models import User
 
         db.session.execute(update(User).values(failed_logins=3))
         db.session.commit()

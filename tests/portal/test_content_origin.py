@@ -40,8 +40,8 @@ def two_ports(app: Flask):
 
 def _sign_in(app: Flask, client, user_id: int, base_url: str) -> None:
     """A portal session for ``user_id`` on ``base_url``'s host, as signing in gives."""
+    from accounts import login_sessions
     from core.db import db
-    from portal import login_sessions
 
     with app.app_context():
         session_id = login_sessions.start(user_id)
@@ -85,8 +85,8 @@ def test_content_host_refuses_sign_in_and_forms(app, client, portal: Portal, two
         headers={"Cookie": f"session={cookie.value}"},
     )
     assert made_admin.status_code == 404
+    from accounts.models import User
     from core.db import db
-    from portal.models import User
 
     with app.app_context():
         assert db.session.get(User, learner).role == "learner"

@@ -42,7 +42,7 @@ def courses(portal: Portal) -> dict[str, int]:
 def test_launch_learner_cannot_reach_courses_outside_their_catalogue(
     app, portal: Portal, login, courses, path, which
 ):
-    from portal import service
+    from accounts import service
 
     with app.app_context():
         social = service.unit_by_code("social")
@@ -57,7 +57,7 @@ def test_launch_learner_cannot_reach_courses_outside_their_catalogue(
 
 @pytest.mark.parametrize("which", ["shared", "mine"])
 def test_launch_learner_starts_their_catalogues_courses(app, portal: Portal, login, courses, which):
-    from portal import service
+    from accounts import service
 
     with app.app_context():
         unit_id = service.unit_by_code("social").id  # type: ignore[union-attr]

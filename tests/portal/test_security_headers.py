@@ -93,10 +93,10 @@ def test_portal_headers_leave_a_responses_own_policy_alone(swap_view, client):
 
 
 def test_portal_headers_runtime_frame_keeps_its_own_policy(portal, app, client):
+    from accounts.models import User
     from core.db import db
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     course = portal.course("Fire safety")
     learner = portal.user()
@@ -166,10 +166,10 @@ def test_portal_headers_not_on_answers_that_are_no_page(portal, login):
 def test_portal_headers_cmi5_return_page_has_its_own_policy(portal, app, client):
     # The cmi5 returnURL page runs one inline script, inside the player's frames: the
     # portal's policy would refuse both, so it brings its own, with this response's nonce.
+    from accounts.models import User
     from core.db import db
     from packages.service import get_course
     from player import service
-    from portal.models import User
 
     course = portal.course("Fire safety")
     learner = portal.user()

@@ -90,7 +90,7 @@ def test_portal_session_other_sign_ins_survive_one_sign_out(app, lea):
 
 
 def _age_sessions(app, user_id: int, **ages: timedelta) -> None:
-    from portal.models import LoginSession
+    from accounts.models import LoginSession
 
     now = datetime.now(UTC).replace(tzinfo=None)
     with app.app_context():
@@ -113,7 +113,7 @@ def test_portal_session_use_keeps_it_alive_within_the_idle_timeout(app, lea):
     # Nearly idle for too long: this request counts as use and starts the idle time again.
     _age_sessions(app, lea, last_seen_at=idle - timedelta(seconds=5))
     assert is_signed_in(browser)
-    from portal.models import LoginSession
+    from accounts.models import LoginSession
 
     with app.app_context():
         row = db.session.query(LoginSession).filter_by(user_id=lea).one()
@@ -220,9 +220,9 @@ def test_portal_session_first_looked_up_after_a_write_does_not_wait_for_itself(a
     the last-seen update from another connection would wait for this one's lock."""
     from sqlalchemy import update
 
+    from accounts.auth import current_user
+    from accounts.models import User
     from core import create_app
-    from portal.auth import current_user
-    from portal.models import User
 
     other = create_app(
         {

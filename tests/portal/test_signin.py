@@ -18,10 +18,10 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from accounts import service
+from accounts.models import User
 from core import create_app
 from core.db import db
-from portal import service
-from portal.models import User
 from tests.conftest import basic
 from tests.portal.conftest import sign_in
 
@@ -234,7 +234,7 @@ def test_portal_signin_client_limit_holds_across_workers(app, lea, limit):
 
 
 def test_portal_signin_client_limit_ends_with_its_window(app, client, lea, limit):
-    from portal.models import SignInThrottle
+    from accounts.models import SignInThrottle
 
     _spray(client, limit)
     assert sign_in(client, EMAIL, PASSWORD).status_code == 429

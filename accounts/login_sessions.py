@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
+from accounts.models import LoginSession, User
 from core.db import db
-from portal.models import LoginSession, User
 
 # ``last_seen_at`` is written at most this often per session (less for a short idle
 # timeout), so page views do not each write a row.

@@ -1,4 +1,4 @@
-"""Accounts and organisation units: the Python API the CLI and pages use.
+"""People and organisation units: the Python API the CLI, the portal and SCIM use.
 
 Functions ``flush()`` but never ``commit()``; the view or CLI command commits once.
 """
@@ -15,13 +15,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts import login_sessions, ratelimit
+from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
-from lrs import auth as lrs_auth
-from lrs.models import Credential
-from portal import login_sessions, ratelimit
-from portal.i18n import N_
-from portal.models import ROLES, UNIT_KINDS, OrganisationUnit, User
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -318,26 +316,3 @@ def update_unit(unit: OrganisationUnit, name: str, kind: str, active: bool) -> O
     unit.name, unit.kind, unit.active = name.strip(), kind, active
     db.session.flush()
     return unit
-
-
-# -- LRS credentials (admin pages; lrs.auth does the work) ---------------------------------
-
-
-def create_lrs_credential(
-    name: str, scopes: list[str], trusted: bool = False
-) -> tuple[Credential, str]:
-    """Create an LRS key/secret with ``scopes``; the secret is returned once, never stored.
-
-    ``trusted``: its results count in reports without a launch of ours behind them.
-    """
-    return lrs_auth.create_credential(name.strip(), scopes, trusted=trusted)
-
-
-def list_lrs_credentials() -> list[Credential]:
-    """Credentials an admin manages: the named ones, not the player's per-launch ones."""
-    return [c for c in lrs_auth.list_credentials() if c.agent is None]
-
-
-def revoke_lrs_credential(key: str) -> Credential:
-    """Revoke a credential; later requests with it are refused."""
-    return lrs_auth.revoke_credential(key)

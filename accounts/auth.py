@@ -1,23 +1,23 @@
-"""Portal sign-in: the session's user, ``login_required``, roles, CSRF and the xAPI agent.
+"""Sign-in: the session's user, ``login_required``, roles, and a person's xAPI agent.
 
 Portal pages use the (HttpOnly, SameSite) session cookie; the LRS and the player's
 runtime never do (DESIGN.md, security model). The cookie holds a session id that counts
-only while its server-side record lives (portal/login_sessions.py), and the CSRF token.
+only while its server-side record lives (accounts/login_sessions.py), and the CSRF token
+(portal/csrf.py).
 """
 
 from __future__ import annotations
 
 import functools
-import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from core.errors import BadRequest, Forbidden
-from portal import bp, login_sessions
-from portal.models import User
+from accounts import login_sessions
+from accounts.models import User
+from core.errors import Forbidden
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,29 +92,6 @@ def has_role(role: str, user: User | None = None) -> bool:
     """True when ``user`` (default: the signed-in one) has ``role`` or a higher one."""
     user = user if user is not None else current_user()
     return user is not None and ROLE_RANK.get(user.role, -1) >= ROLE_RANK[role]
-
-
-def csrf_token() -> str:
-    """The session's CSRF token (created on first use), for hidden form fields."""
-    token = session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return str(token)
-
-
-@bp.before_request
-def check_csrf() -> None:
-    """Refuse a state-changing portal request without the session's CSRF token."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or current_app.config.get("CSRF_DISABLED"):
-        return
-    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    expected = session.get("csrf") or ""
-    if not expected or not hmac.compare_digest(str(sent), str(expected)):
-        raise BadRequest(
-            "The form has expired or did not come from this site; reload the page and try again",
-            errors=[{"path": "csrf_token", "message": "missing or wrong"}],
-        )
 
 
 def agent_for(user: User) -> dict[str, Any]:

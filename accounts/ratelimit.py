@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, request
 from sqlalchemy import case, delete, select
 
+from accounts.models import SignInThrottle
 from core.db import db, dialect_insert
 from core.errors import AppError
-from portal.i18n import N_
-from portal.models import SignInThrottle
+from core.i18n import N_
 
 # Rows of ended windows removed at a time.
 PURGE_BATCH = 1000

@@ -1,0 +1,87 @@
+"""Accounts: people, the organisation's units, sign-in sessions and sign-in throttling.
+
+Table names keep their ``portal_`` prefix (they were the portal's first). The portal,
+the player and the LRS's learner identity (``accounts.auth.agent_for``) build on these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Model
+
+ROLES = ("learner", "author", "manager", "admin")
+UNIT_KINDS = ("department", "company")
+
+
+class OrganisationUnit(Model):
+    """A department or municipal company; courses and users belong to one (or none)."""
+
+    __tablename__ = "portal_unit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Short stable key, also stored in package_course.owner_unit for the unit's courses.
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="department")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Model):
+    """A person who signs in to the portal."""
+
+    __tablename__ = "portal_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="learner")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_unit.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # "sv" or "en"; None follows the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
+
+    unit: Mapped[OrganisationUnit | None] = relationship()
+
+
+class LoginSession(Model):
+    """One signed-in browser: the session cookie holds a random id, this row says it counts.
+
+    Deleting the row ends the session at once, whatever copies of the cookie exist
+    (sign-out, a password change or reset, deactivation; accounts/login_sessions.py).
+    """
+
+    __tablename__ = "portal_login_session"
+
+    # SHA-256 (hex) of the id in the cookie: the table alone lets nobody in.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins of one client address in its current window (accounts/ratelimit.py).
+
+    In the database, not in a worker's memory, so the limit holds across gunicorn
+    workers and nodes.
+    """
+
+    __tablename__ = "portal_signin_throttle"
+
+    # An IP address, or an IPv6 /64 network ("2001:db8:1:2::/64").
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # When the window began: the first failure after the previous window ended.
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
