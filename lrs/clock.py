@@ -13,19 +13,19 @@ least one millisecond past the last value given (``stored`` has millisecond prec
 in an upsert that holds the row's lock until the transaction commits. Writers thus pass
 the row one after another, each later one with a larger ``stored``, and it is the
 database's clock, so several app nodes agree. Readers take Consistent-Through from the
-row *before* they query: every statement stored at or before that value is committed
-and visible to the query that follows, and every statement still to commit will get a
-larger value. (An idle LRS keeps answering the time of its last write: correct, if
-cautious.)
+clock *before* they query: when no write holds the row, now (a later write takes a later
+``stored``); when one does, the last ``stored`` committed (every statement stored at or
+before it is visible to the query that follows; the write in flight gets a larger one).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, func, literal_column, select
+from sqlalchemy import BigInteger, cast, func, literal_column, select, text
 
 from core.db import db, dialect_insert
 from lrs.models import StoredClock
@@ -61,9 +61,61 @@ def next_stored() -> datetime:
 
 
 def consistent_through() -> datetime:
-    """The latest ``stored`` known committed (read before querying statements)."""
-    ms = db.session.scalar(select(StoredClock.stored_ms).where(StoredClock.id == 1))
-    if ms is None:
-        # Nothing stored since the table was emptied: nothing to miss either.
-        return datetime.now(UTC)
-    return _moment(int(ms))
+    """Consistent-Through for a statements query about to run (xAPI Communication §2.1.3).
+
+    No statement write in flight: now (by the database's clock), since any write still
+    to come takes a later ``stored``. A write in flight holds the clock row with a
+    ``stored`` not yet visible, so then: the last ``stored`` known committed.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        in_flight, now_ms, last_ms = db.session.execute(_pg_probe()).one()
+    else:
+        in_flight, now_ms = _sqlite_write_in_flight(), None
+        last_ms = db.session.scalar(select(StoredClock.stored_ms).where(StoredClock.id == 1))
+    if not in_flight or last_ms is None:
+        return _moment(int(now_ms)) if now_ms is not None else datetime.now(UTC)
+    return _moment(int(last_ms))
+
+
+@cache
+def _pg_probe() -> Any:
+    """Whether another transaction holds the clock row; the database's now; the last value.
+
+    A transaction that has written lrs_clock and not committed keeps its
+    RowExclusiveLock on the table, which pg_locks shows.
+    """
+    holder: Any = (
+        select(literal_column("1"))
+        .select_from(text("pg_locks"))
+        .where(
+            text(
+                "relation = 'lrs_clock'::regclass AND mode = 'RowExclusiveLock' "
+                "AND pid <> pg_backend_pid()"
+            )
+        )
+    )
+    now_ms = cast(func.floor(func.extract("epoch", func.clock_timestamp()) * 1000), BigInteger)
+    last = select(StoredClock.stored_ms).where(StoredClock.id == 1).scalar_subquery()
+    return select(holder.exists(), now_ms, last)
+
+
+def _sqlite_write_in_flight() -> bool:
+    """Whether another connection holds SQLite's write lock (a write not yet committed).
+
+    SQLite has one write lock for the database: asking for it without waiting tells.
+    (Any writer counts, not only statements: Consistent-Through is then cautious.)
+    """
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        cursor.execute("ROLLBACK")
+        return False
+    finally:
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+        connection.close()

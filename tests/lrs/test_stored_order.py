@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
+from core.db import db
 from tests.conftest import XapiClient, basic
 
 VERB = {"id": "http://adlnet.gov/expapi/verbs/experienced"}
@@ -86,3 +87,29 @@ def test_lrs_stored_grows_with_commit_order_and_since_misses_nothing(
     assert len(stored) == len(written)
     assert stored == sorted(stored)
     assert len(set(stored)) == len(threads) * 12
+
+
+def test_lrs_consistent_through_waits_for_a_write_in_flight(
+    app: Flask, make_credential: Any
+) -> None:
+    from lrs import clock
+
+    xapi = XapiClient(app.test_client(), basic(*make_credential(["all"])))
+    assert xapi.post("statements", _statement(1)).status_code == 200
+    first = _when(xapi.get("statements").get_json()["statements"][0]["stored"])
+    # Idle: Consistent-Through is now (clients waiting for it to pass a time get there).
+    before = datetime.now(UTC) - timedelta(milliseconds=5)
+    idle = _when(xapi.get("statements").headers["X-Experience-API-Consistent-Through"])
+    assert idle >= before
+    # A write holds the clock with a stored value not yet visible: Consistent-Through
+    # stays at the last committed one, so nothing stored before it can still appear.
+    with app.app_context(), db.engine.connect() as other:
+        held = other.begin()
+        dialect = other.dialect.name
+        pending = other.execute(clock._advance(dialect)).scalar_one()
+        answer = xapi.get("statements")
+        assert answer.status_code == 200
+        through = _when(answer.headers["X-Experience-API-Consistent-Through"])
+        held.rollback()
+    assert through == first
+    assert int(pending) / 1000 > first.timestamp()
