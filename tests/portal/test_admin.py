@@ -221,9 +221,7 @@ def _signs_in(app, email: str, password: str) -> bool:
     client = app.test_client()
     with client.session_transaction() as s:
         s["csrf"] = "t"
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": "t"}
-    )
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": "t"})
     return response.status_code == 302
 
 
@@ -266,5 +264,9 @@ def test_portal_admin_units_code_rule_is_shown_and_case_is_one_code(portal, logi
     admin = login(portal.user(role="admin"))
     page = admin.get("/admin/units", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Versaler, gemener, siffror" in page
-    assert post(admin, "/admin/units", {"form": "new", "code": "SOC", "name": "A"}).status_code == 302
-    assert post(admin, "/admin/units", {"form": "new", "code": "soc", "name": "B"}).status_code == 409
+    assert (
+        post(admin, "/admin/units", {"form": "new", "code": "SOC", "name": "A"}).status_code == 302
+    )
+    assert (
+        post(admin, "/admin/units", {"form": "new", "code": "soc", "name": "B"}).status_code == 409
+    )
