@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from player.sequencing.errors import SequencingError
 from player.sequencing.model import Activity
+from player.sequencing.result import NavResult
 
 if TYPE_CHECKING:
-    from player.sequencing.sequencer import NavResult, Sequencer
+    # Only a type: the sequencer calls this module with itself.
+    from player.sequencing.sequencer import Sequencer
 
 
 def _launchable(seq: Sequencer) -> list[Activity]:
@@ -114,8 +117,6 @@ def _unary(seq: Sequencer, tokens: list[tuple[str, str]]) -> tuple[bool, list[tu
 
 def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResult:
     """Navigation for SCORM 1.2 (see the module docstring)."""
-    from player.sequencing.sequencer import NavResult, SequencingError
-
     items = _launchable(seq)
     state = seq.state
     cur = seq.tree[state.current] if state.current and state.current in seq.tree else None
