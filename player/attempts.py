@@ -202,7 +202,7 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
 
 
 def issue_token(attempt: Attempt, mode: str = "normal") -> str:
-    """A new launch token for an attempt (``mode`` "review": see launch_review)."""
+    """A new launch token for an attempt (``mode`` "review": player.review.launch_review)."""
     token = secrets.token_urlsafe(32)
     moment = now()
     db.session.add(

@@ -168,9 +168,9 @@ def _adl_data(
     maps = cmi_model.shared_data_maps(item)
     if not maps:
         return []
-    buckets = shared_data.shared_data(
+    buckets = shared_data.read(
         attempt.user_id,
-        shared_data.shared_data_scope(attempt, version),
+        shared_data.scope(attempt, version),
         [m.target_id for m in maps],
     )
     entries = cmi_model.initial_adl_data(maps, buckets)
@@ -307,9 +307,7 @@ def _write_shared_data(
     """Save the stores a commit changed; later commits of the session compare with them."""
     if not writes:
         return
-    shared_data.write_shared_data(
-        attempt.user_id, shared_data.shared_data_scope(attempt, version), attempt.id, writes
-    )
+    shared_data.write(attempt.user_id, shared_data.scope(attempt, version), attempt.id, writes)
     sent = []
     for entry in state.launch_adl or []:
         entry = dict(entry)

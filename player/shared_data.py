@@ -16,7 +16,7 @@ from player import attempts, course_tree
 from player.models import Attempt, SharedData
 
 
-def shared_data_scope(attempt: Attempt, version: PackageVersion) -> str:
+def scope(attempt: Attempt, version: PackageVersion) -> str:
     """Where the attempt's shared data buckets live (CAM §3.4.1.x, organization).
 
     ``adlcp:sharedDataGlobalToSystem`` true (the default): ``"system"``, one bucket per
@@ -33,7 +33,7 @@ def _target_hash(target: str) -> str:
     return hashlib.sha256(target.encode()).hexdigest()
 
 
-def shared_data(user_id: int, scope: str, targets: list[str]) -> dict[str, str]:
+def read(user_id: int, scope: str, targets: list[str]) -> dict[str, str]:
     """The written buckets among ``targets``: ``{targetID: store}``."""
     if not targets:
         return {}
@@ -44,15 +44,13 @@ def shared_data(user_id: int, scope: str, targets: list[str]) -> dict[str, str]:
             SharedData.scope == scope,
             SharedData.target_hash.in_([_target_hash(t) for t in targets]),
         )
-        # Written by an upsert (write_shared_data), which the identity map does not see.
+        # Written by an upsert (write), which the identity map does not see.
         .execution_options(populate_existing=True)
     )
     return {row.target_id: row.store for row in rows if row.target_id in targets}
 
 
-def write_shared_data(
-    user_id: int, scope: str, attempt_id: int | None, stores: dict[str, str]
-) -> None:
+def write(user_id: int, scope: str, attempt_id: int | None, stores: dict[str, str]) -> None:
     """Write buckets (insert or update in one statement, so two sessions cannot collide)."""
     if not stores:
         return
