@@ -1,6 +1,7 @@
 """Attempts and their launch tokens.
 
-Service functions ``flush()`` but never ``commit()``; the view commits once.
+These functions ``flush()`` but never ``commit()``, like every player module; the view
+commits once.
 
 Attempts (SCORM 2004 RTE §4.2.7 entry / §4.2.8 exit; SCORM 1.2 RTE §3.4.4):
 - a learner has at most one open attempt per course; launching resumes it, on the
