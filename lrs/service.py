@@ -134,6 +134,7 @@ def store_statements(
 
 
 def _notify(statements: list[dict[str, Any]], client: Client) -> None:
+    """Tell the receivers of ``statements_stored`` (the portal's projection)."""
     statements_stored.send(client, statements=statements)
 
 
@@ -142,10 +143,10 @@ def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Clien
 
     The order is chosen for each database's locks.  SQLite has one write lock for the
     whole database, held from a transaction's first write to its commit, so the work of
-    the definitions and the listeners (reads, Python) goes before any write and the
-    statements last: the lock is held for the writes alone, and the other worker waits
-    less.  PostgreSQL locks rows, so there the listeners' totals rows, which concurrent
-    batches share, are written last and held briefly.  (A batch that fails rolls back
+    the definitions and the signal's receivers (reads, Python) goes before any write and
+    the statements last: the lock is held for the writes alone, and the other worker
+    waits less.  PostgreSQL locks rows, so there the receivers' totals rows, which
+    concurrent batches share, are written last and held briefly.  (A batch that fails rolls back
     whatever went first.)
     """
     update_definitions(prepared.statements, client)
