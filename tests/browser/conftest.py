@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, require_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -202,6 +202,8 @@ def course_from_corpus(app: Flask) -> Any:
     """Import a corpus package as a published course; return its id."""
     from core.db import db
     from packages import service as packages
+
+    require_corpus()
 
     def make(name: str) -> int:
         with app.app_context():

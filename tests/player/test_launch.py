@@ -118,6 +118,7 @@ def test_launch_entry_redirects_to_the_player_page_on_the_portal_origin(
         assert db.session.query(Attempt).count() == 1
 
 
+@pytest.mark.corpus
 def test_launch_new_attempts_take_the_newest_published_version(
     app: Flask,
     make_learner: Callable[..., int],

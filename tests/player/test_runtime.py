@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from core.db import db
-from tests.conftest import SHARED
+from tests.conftest import SHARED, require_corpus
 
 CORPUS = SHARED / "corpus" / "scorm"
 GOLF_12 = "golf_scorm12_runtime_basic_calls.zip"
@@ -48,6 +48,8 @@ def make_learner(app: Flask) -> Callable[..., int]:
 def make_course(app: Flask) -> Callable[[str], int]:
     """Import a corpus package as a published course; return the course id."""
     from packages import service as packages
+
+    require_corpus()
 
     def make(name: str) -> int:
         with app.app_context():

@@ -320,6 +320,7 @@ def test_shared_data_scoped_buckets_of_one_attempt_are_its_own(
     assert start(second, "reader")[0]["store"] == "second"
 
 
+@pytest.mark.corpus
 def test_shared_data_scorm12_commits_ignore_adl(
     app: Flask,
     make_learner: Callable[[str], int],

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from core.db import db
-from tests.conftest import basic
+from tests.conftest import basic, match
 from tests.portal.conftest import post
 
 
@@ -37,7 +35,7 @@ def test_portal_admin_units_create_and_rename(portal, login):
     assert response.status_code == 302
     page = admin.get("/admin/units").get_data(as_text=True)
     assert "Socialförvaltningen" in page
-    unit_id = re.search(r'name="unit_id" value="(\d+)"', page).group(1)
+    unit_id = match(r'name="unit_id" value="(\d+)"', page).group(1)
     post(admin, "/admin/units", {"unit_id": unit_id, "name": "Social services", "kind": "company"})
     assert "Social services" in admin.get("/admin/units").get_data(as_text=True)
 
@@ -111,7 +109,7 @@ def test_portal_admin_user_role_unit_and_deactivation(portal, login):
     )
     assert response.status_code == 302  # "active" unchecked: deactivated
     page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
-    assert re.search(r'value="manager"\s+selected', page)
+    assert match(r'value="manager"\s+selected', page)
     # A deactivated account's session no longer counts.
     assert lea_client.get("/").status_code == 302
 
@@ -157,8 +155,8 @@ def test_portal_admin_credentials_create_shows_secret_once_and_revoke(portal, lo
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
-    key = re.search(r'id="new-key">([^<]+)<', page).group(1)
-    secret = re.search(r'id="new-secret">([^<]+)<', page).group(1)
+    key = match(r'id="new-key">([^<]+)<', page).group(1)
+    secret = match(r'id="new-secret">([^<]+)<', page).group(1)
     headers = {"Authorization": basic(key, secret), "X-Experience-API-Version": "1.0.3"}
     assert client.get("/xapi/statements", headers=headers).status_code == 200
     listing = admin.get("/admin/credentials").get_data(as_text=True)

@@ -394,8 +394,8 @@ def test_portal_forms_every_marshmallow_message_of_a_form_is_translated(app):
     """Each message a portal form schema can produce has a Swedish text of our own."""
     from marshmallow import Schema
 
-    from portal.i18n import field_message
     from portal import schemas
+    from portal.i18n import field_message
 
     with app.test_request_context(headers=SV):
         for schema_class in vars(schemas).values():
@@ -429,9 +429,9 @@ def _validator_messages(validator: Any) -> dict[str, str]:
         return {f"length{n}": text for n, text in enumerate(found)}
     if isinstance(validator, validate.Range):
         found = []
-        for value in (-(10**9), 10**9):
+        for number in (-(10**9), 10**9):
             try:
-                validator(value)
+                validator(number)
             except ValidationError as exc:
                 found.append(str(exc.messages[0]))
         return {f"range{n}": text for n, text in enumerate(found)}

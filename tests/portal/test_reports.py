@@ -236,7 +236,7 @@ def test_portal_reports_csv_cells_cannot_be_formulas(org, xapi, login, app):
     from packages.models import Course
 
     with app.app_context():
-        db.session.get(Course, org["course"]).title = '=HYPERLINK("x")'
+        db.session.get_one(Course, org["course"]).title = '=HYPERLINK("x")'
         db.session.commit()
     xapi.post("statements", outcome(org, "lea", "completed"))
     body = login(org["admin"]).get("/reports?table=course&format=csv").get_data(as_text=True)
