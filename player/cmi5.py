@@ -30,9 +30,9 @@ from sqlalchemy import select
 from core.db import db
 from core.errors import BadRequest, Conflict
 from lrs import auth as lrs_auth
+from lrs import clock as lrs_service  # format_timestamp, utc_now (were in lrs.service)
 from lrs import documents
 from lrs import queries as lrs_queries
-from lrs import service as lrs_service
 from lrs.keys import agent_key
 from lrs.models import Credential, Statement
 from packages.models import PackageVersion

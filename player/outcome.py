@@ -2,7 +2,7 @@
 
 My learning and the reports count a course by what the LMS says about the catalogue
 course (``{AGENT_HOMEPAGE}/courses/<id>``, type course, in the attempt's registration;
-portal/reports.py), never by the statements of its SCOs or AUs, which are its parts:
+portal/projection.py), never by the statements of its SCOs or AUs, which are its parts:
 a multi-SCO course is not completed by its first SCO, nor a cmi5 course by its first AU.
 
 - SCORM 1.2 and 2004 (one SCO or many) and xAPI packages: when the attempt's rolled-up
@@ -33,7 +33,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from lrs import service as lrs_service
+from lrs import clock
 from packages.models import PackageVersion
 from player import course_tree, lms
 from player.models import Attempt
@@ -64,7 +64,7 @@ def _statement(
         },
         "result": result,
         "context": context,
-        "timestamp": lrs_service.format_timestamp(lrs_service.utc_now()),
+        "timestamp": clock.format_timestamp(clock.utc_now()),
     }
 
 

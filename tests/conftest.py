@@ -119,7 +119,7 @@ def _clean_tables(app: Flask) -> Iterator[None]:
                 # locks; PostgreSQL then picks the clean-up as the deadlock victim.
                 if attempt == 4:
                     raise
-    from lrs.service import forget_merged_definitions
+    from lrs.definitions import forget_merged_definitions
 
     forget_merged_definitions()
 

@@ -20,7 +20,7 @@ PURE = [
     "core/iri.py",
     "core/i18n.py",
     "packages/extract.py",
-    "packages/manifest.py",
+    "packages/manifest",
     "packages/serving.py",
     "player/cmi_rules.py",
     "player/cmi_salvage.py",

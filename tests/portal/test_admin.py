@@ -192,7 +192,7 @@ def test_portal_admin_users_long_list_asks_for_a_search(portal, login, monkeypat
 
 
 def test_portal_admin_credentials_trusted_for_results(portal, login, app):
-    # Only an admin's choice makes a credential's results count (portal/reports.py).
+    # Only an admin's choice makes a credential's results count (portal/projection.py).
     admin = login(portal.user(role="admin"))
     post(admin, "/admin/credentials", {"name": "Other LMS", "scopes": ["statements/write"]})
     post(

@@ -357,7 +357,7 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
     from datetime import datetime
 
     from core.db import db
-    from portal import reports
+    from portal import projection
     from portal.models import Completion
 
     with app.app_context():
@@ -374,7 +374,7 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
                 period="2019-05",
             )
         )
-        reports._roll_up(
+        projection._roll_up(
             [
                 {
                     "unit_id": org["social"],
