@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import login_sessions, ratelimit
+from accounts import login_sessions, ratelimit, signals
 from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
@@ -52,12 +52,13 @@ def create_user(
     if role not in ROLES:
         raise BadRequest(f"Unknown role {role!r}", errors=[{"path": "role", "message": "invalid"}])
     _check_password(password)
-    if db.session.scalar(select(User).where(User.email == email)) is not None:
+    if db.session.scalar(select(User).where(User.email == email)) is not None or user_named(email):
         raise Conflict(f"An account for {email} exists already")
     if unit_id is not None:
         get_unit(unit_id)
     user = User(
         email=email,
+        user_name=email,
         name=name,
         password_hash=generate_password_hash(password),
         role=role,
@@ -243,13 +244,25 @@ def update_user(user: User, **changes: Any) -> User:
     )
     if user.role == "admin" and user.active and demoted and count_admins() <= 1:
         raise Conflict("The last admin cannot lose the admin role or be deactivated")
+    was_active = user.active
     for name, value in changes.items():
         setattr(user, name, value)
     if changes.get("active") is False:
         # Ended now, not just refused while inactive: reactivating revives no cookie.
         login_sessions.end_all(user.id)
     db.session.flush()
+    if was_active and not user.active:
+        signals.deactivated.send(user)
     return user
+
+
+def user_named(user_name: str) -> User | None:
+    """The (not deleted) user with this userName, compared case-insensitively."""
+    return db.session.scalar(
+        select(User).where(
+            func.lower(User.user_name) == user_name.strip().lower(), User.deleted_at.is_(None)
+        )
+    )
 
 
 def reset_password(user: User, password: str) -> User:
