@@ -17,9 +17,11 @@ bp = Blueprint("scim", __name__, url_prefix="/scim/v2")
 
 def init_app(app: Flask) -> None:
     """Register the SCIM blueprint, its error format and the ``scim`` CLI."""
-    from accounts.scim import cli, errors, views  # noqa: F401  (routes on bp)
+    from accounts.scim import cli, errors, roles, views  # noqa: F401  (routes on bp)
     from core.errors import set_error_formatter
 
+    # A wrong SCIM_GROUP_ROLES is found now, not at the first group change.
+    roles.parse(str(app.config.get("SCIM_GROUP_ROLES") or ""))
     app.register_blueprint(bp)
     set_error_formatter(app, bp.url_prefix or "/scim/v2", errors.answer)
     app.cli.add_command(cli.scim)

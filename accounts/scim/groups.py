@@ -13,7 +13,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 
 from accounts.models import Group, GroupMember, User
-from accounts.scim import values
+from accounts.scim import roles, values
 from accounts.scim.attributes import normalise
 from accounts.scim.discovery import GROUP, base_url
 from accounts.scim.errors import InvalidValue
@@ -86,26 +86,36 @@ def create(body: dict[str, Any]) -> Group:
     db.session.add(group)
     db.session.flush()
     _set_members(group, members)
+    if roles.is_mapped(name):
+        roles.apply(members)
     return group
 
 
 def replace(group: Group, body: dict[str, Any]) -> Group:
     """PUT /Groups/{id}: name, externalId and the whole member list as the body says."""
     name, external_id, members = _fields(normalise("Group", body))
+    before = _member_rows(group)
     changed = _set_members(group, members)
+    renamed = name != group.display_name
+    old_name = group.display_name
     group.display_name = name
     group.external_id = external_id
     if changed:
         # The row itself may be unchanged: touched, so the version still moves.
         group.updated_at = _now()
     db.session.flush()
+    if (changed or renamed) and roles.is_mapped(name, old_name):
+        roles.apply(before | set(members))
     return group
 
 
 def delete(group: Group) -> None:
     """DELETE /Groups/{id}."""
+    members = _member_rows(group)
     db.session.delete(group)
     db.session.flush()
+    if roles.is_mapped(group.display_name):
+        roles.apply(members)
 
 
 def _fields(document: dict[str, Any]) -> tuple[str, str | None, list[int]]:
@@ -126,11 +136,15 @@ def _fields(document: dict[str, Any]) -> tuple[str, str | None, list[int]]:
     return name, values.text(document, "externalId", 255), ids
 
 
-def _set_members(group: Group, wanted: list[int]) -> bool:
-    """Make the member rows the wanted people; True when anything changed."""
-    current = set(
+def _member_rows(group: Group) -> set[int]:
+    return set(
         db.session.scalars(select(GroupMember.user_id).where(GroupMember.group_id == group.id))
     )
+
+
+def _set_members(group: Group, wanted: list[int]) -> bool:
+    """Make the member rows the wanted people; True when anything changed."""
+    current = _member_rows(group)
     gone = current - set(wanted)
     new = [i for i in wanted if i not in current]
     if gone:
