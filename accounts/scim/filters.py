@@ -29,6 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from accounts.models import Group, GroupMember, User
 from accounts.scim.attributes import core_of
 from accounts.scim.errors import InvalidFilter
+from accounts.scim.values import has_control, resource_id
 
 # How a column compares: "text" (case-insensitive), "exact" (case-exact text), "bool",
 # "id" (a resource id: digits).
@@ -40,7 +41,7 @@ def _member(op: CompareOperator, value: Any) -> ColumnElement[bool]:
     """``members.value eq "12"``: the group has that member."""
     if op != CompareOperator.eq:
         raise InvalidFilter("members can only be compared with eq")
-    user_id = _as_id(value)
+    user_id = resource_id(value)
     if user_id is None:
         return false()
     return exists().where(GroupMember.group_id == Group.id, GroupMember.user_id == user_id)
@@ -80,11 +81,6 @@ def condition(resource_type: str, expression: str) -> ColumnElement[bool]:
     except (SCIMException, ValueError) as exc:
         raise InvalidFilter(f"Not a valid filter: {exc}") from exc
     return _Translator(resource_type).node(tree, None)
-
-
-def _as_id(value: Any) -> int | None:
-    text = str(value)
-    return int(text) if text.isdigit() and len(text) < 18 else None
 
 
 class _Translator:
@@ -144,6 +140,8 @@ class _Translator:
             return _identifier(column, op, value)
         if not isinstance(value, str):
             raise InvalidFilter(f"{tree.attr_path} is compared with a string")
+        if has_control(value):
+            raise InvalidFilter("A filter value holds a control character")
         return _text(column, op, value, kind == "exact")
 
 
@@ -157,7 +155,7 @@ def _boolean(column: InstrumentedAttribute[Any], op: CompareOperator, value: Any
 def _identifier(column: InstrumentedAttribute[Any], op: CompareOperator, value: Any) -> Any:
     if op not in (CompareOperator.eq, CompareOperator.ne):
         raise InvalidFilter("An id is compared with eq or ne")
-    number = _as_id(value)
+    number = resource_id(value)
     equal = column == number if number is not None else false()
     if op == CompareOperator.eq:
         return equal

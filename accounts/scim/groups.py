@@ -33,7 +33,8 @@ def location(group_id: int) -> str:
 
 def get(resource_id: str) -> Group:
     """A Group by SCIM id, or NotFound."""
-    group = db.session.get(Group, int(resource_id)) if resource_id.isdigit() else None
+    number = values.resource_id(resource_id)
+    group = db.session.get(Group, number) if number is not None else None
     if group is None:
         raise NotFound(f"No Group {resource_id}")
     return group
@@ -128,7 +129,8 @@ def _fields(document: dict[str, Any]) -> tuple[str, str | None, list[int]]:
     ids: list[int] = []
     for member in members:
         value = str(member.get("value") or "")
-        user = db.session.get(User, int(value)) if value.isdigit() and len(value) < 18 else None
+        number = values.resource_id(value)
+        user = db.session.get(User, number) if number is not None else None
         if user is None or user.deleted_at is not None:
             raise InvalidValue(f"members: no User {value}")
         if user.id not in ids:

@@ -64,7 +64,8 @@ def query(parameters: dict[str, Any]) -> Query:
     count = _integer(given.get("count", MAX_RESULTS), "count")
     return Query(
         filter=expression or None,
-        start_index=max(start, 1),
+        # Past the largest id there is nothing; the cap keeps the offset a SQL integer.
+        start_index=min(max(start, 1), 2**31),
         count=min(max(count, 0), MAX_RESULTS),
         attributes=_names(given.get("attributes"), "attributes"),
         excluded=_names(given.get("excludedattributes"), "excludedAttributes"),

@@ -37,7 +37,8 @@ def location(user_id: int) -> str:
 
 def get(resource_id: str) -> User:
     """A User by SCIM id; NotFound for a deleted one or an unknown id."""
-    user = db.session.get(User, int(resource_id)) if resource_id.isdigit() else None
+    number = values.resource_id(resource_id)
+    user = db.session.get(User, number) if number is not None else None
     if user is None or user.deleted_at is not None:
         raise NotFound(f"No User {resource_id}")
     return user

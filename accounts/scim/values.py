@@ -7,6 +7,26 @@ from typing import Any
 
 from accounts.scim.errors import InvalidValue
 
+# The largest id a resource can have (the id columns are 32-bit integers).
+MAX_ID = 2**31 - 1
+# C0 control characters other than tab and line breaks: nobody's name holds them, and
+# PostgreSQL refuses NUL in text.
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+
+
+def resource_id(value: Any) -> int | None:
+    """A resource id given as text ("12"), or None when it cannot be one."""
+    text_ = str(value)
+    if not text_.isascii() or not text_.isdigit() or len(text_) > 10:
+        return None
+    number = int(text_)
+    return number if 0 < number <= MAX_ID else None
+
+
+def has_control(value: str) -> bool:
+    """Whether a string holds a control character that is never stored."""
+    return any(c in _CONTROL for c in value)
+
 
 def text(document: dict[str, Any], name: str, limit: int, label: str | None = None) -> str | None:
     """A string attribute (None when unassigned), at most ``limit`` characters."""
@@ -15,6 +35,8 @@ def text(document: dict[str, Any], name: str, limit: int, label: str | None = No
         return None
     if not isinstance(value, str):
         raise InvalidValue(f"{label or name} is a string")
+    if has_control(value):
+        raise InvalidValue(f"{label or name} holds a control character")
     value = value.strip()
     if len(value) > limit:
         raise InvalidValue(f"{label or name} is longer than {limit} characters")
