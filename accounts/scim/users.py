@@ -185,6 +185,9 @@ def _email(document: dict[str, Any], user: User | None) -> dict[str, Any]:
 
 
 def _manager(enterprise: dict[str, Any], user: User | None) -> int | None:
+    if isinstance(enterprise.get("manager"), str | int):
+        # Entra ID sends the manager's id alone as the value of ...:manager.
+        enterprise = {**enterprise, "manager": {"value": str(enterprise["manager"])}}
     manager = values.complex_value(enterprise, "manager")
     if not manager:
         return None

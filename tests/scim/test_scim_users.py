@@ -294,3 +294,16 @@ def test_scim_users_last_admin_cannot_be_deactivated(scim: ScimClient, app: Flas
     op = [{"op": "replace", "path": "active", "value": False}]
     assert_error(scim.patch(f"Users/{admin_id}", op), 409)
     assert _get(scim, str(admin_id))["active"] is True
+
+
+def test_scim_users_manager_as_entra_sends_it(scim: ScimClient, make_user: MakeUser) -> None:
+    boss = make_user("boss", displayName="Boss")
+    user = make_user("ann")
+    path = f"{ENTERPRISE}:manager"
+    set_manager = {"op": "Replace", "path": path, "value": boss["id"]}
+    assert scim.patch(f"Users/{user['id']}", [set_manager]).status_code == 200
+    assert _get(scim, user["id"])[ENTERPRISE]["manager"]["value"] == boss["id"]
+    assert scim.patch(f"Users/{user['id']}", [{"op": "Remove", "path": path}]).status_code == 200
+    assert ENTERPRISE not in _get(scim, user["id"])
+    myself = {"op": "Replace", "path": path, "value": user["id"]}
+    assert_error(scim.patch(f"Users/{user['id']}", [myself]), 400, "invalidValue")
