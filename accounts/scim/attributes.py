@@ -45,7 +45,7 @@ def _sub_definitions(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def core_of(resource_type: str) -> tuple[str, list[str]]:
     """The core schema URN and the extension URNs of a resource type."""
     kind = RESOURCE_TYPES[resource_type]
-    return str(kind["schema"]), list(kind["extensions"])  # type: ignore[call-overload]
+    return kind.schema, list(kind.extensions)
 
 
 def resolve(

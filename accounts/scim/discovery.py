@@ -10,7 +10,7 @@ in the portal is shown by name and is active or not.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import request
 
@@ -117,9 +117,17 @@ SCHEMAS: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
     GROUP: ("Group", "A group of people.", GROUP_ATTRIBUTES),
 }
 
+class Kind(NamedTuple):
+    """A resource type: where it lives, its core schema and its extensions."""
+
+    endpoint: str
+    schema: str
+    extensions: tuple[str, ...]
+
+
 RESOURCE_TYPES = {
-    "User": {"endpoint": "/Users", "schema": USER, "extensions": [ENTERPRISE]},
-    "Group": {"endpoint": "/Groups", "schema": GROUP, "extensions": []},
+    "User": Kind("/Users", USER, (ENTERPRISE,)),
+    "Group": Kind("/Groups", GROUP, ()),
 }
 
 
@@ -158,15 +166,14 @@ def service_provider_config() -> dict[str, Any]:
 def resource_type(name: str) -> dict[str, Any]:
     """One ResourceType (RFC 7643 §6)."""
     kind = RESOURCE_TYPES[name]
-    extensions: list[str] = kind["extensions"]  # type: ignore[assignment]
     return {
         "schemas": [RESOURCE_TYPE],
         "id": name,
         "name": name,
-        "endpoint": kind["endpoint"],
-        "description": SCHEMAS[str(kind["schema"])][1],
-        "schema": kind["schema"],
-        "schemaExtensions": [{"schema": urn, "required": False} for urn in extensions],
+        "endpoint": kind.endpoint,
+        "description": SCHEMAS[kind.schema][1],
+        "schema": kind.schema,
+        "schemaExtensions": [{"schema": urn, "required": False} for urn in kind.extensions],
         "meta": _meta("ResourceType", f"ResourceTypes/{name}"),
     }
 
