@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import login_sessions, ratelimit, signals
+from accounts import login_sessions, ratelimit, signals, units
 from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
@@ -214,11 +214,18 @@ def list_trainers() -> list[User]:
     )
 
 
-def list_users(unit_id: int | None = None, query: str = "", limit: int | None = None) -> list[User]:
-    """Users by name; optionally only one unit's, or those whose name or e-mail match."""
+def list_users(
+    unit_id: int | None = None,
+    query: str = "",
+    limit: int | None = None,
+    unit_ids: list[int] | None = None,
+) -> list[User]:
+    """Users by name; optionally only some units', or those whose name or e-mail match."""
     stmt = select(User).order_by(User.name, User.id).limit(limit)
     if unit_id is not None:
         stmt = stmt.where(User.unit_id == unit_id)
+    if unit_ids is not None:
+        stmt = stmt.where(User.unit_id.in_(unit_ids))
     if query:
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(func.lower(User.name).like(like) | User.email.like(like))
@@ -276,9 +283,20 @@ def reset_password(user: User, password: str) -> User:
     return user
 
 
+def unlock(user: User) -> User:
+    """Lift a lockout after failed sign-ins; the password stays as it is."""
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    log.info("account %s unlocked", user.id)
+    return user
+
+
 # -- Organisation units ------------------------------------------------------------------
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+# What organisations' own codes look like ("SOC-IFO", "KS1234", "utb_2.1"): letters,
+# digits, "-", "_" and "."; kept as typed, but "SOC" and "soc" cannot both exist.
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
 
 
 def get_unit(unit_id: int) -> OrganisationUnit:
@@ -304,21 +322,26 @@ def list_units(active_only: bool = False) -> list[OrganisationUnit]:
     return list(db.session.scalars(stmt))
 
 
-def create_unit(code: str, name: str, kind: str = "department") -> OrganisationUnit:
-    """Create a department or municipal company; ``code`` is its short, stable key."""
-    code = code.strip().lower()
+def create_unit(
+    code: str, name: str, kind: str = "department", parent_id: int | None = None
+) -> OrganisationUnit:
+    """Create a unit (below ``parent_id``, or at the top); ``code`` is its stable key."""
+    code = code.strip()
     if not _CODE.match(code):
         raise BadRequest(
-            "The code may hold lower-case letters, digits, - and _",
+            "The code may hold letters A-Z, digits, - _ and . and begins with a letter or digit",
             errors=[{"path": "code", "message": "invalid"}],
         )
     if kind not in UNIT_KINDS:
         raise BadRequest("Unknown unit kind", errors=[{"path": "kind", "message": "invalid"}])
-    if unit_by_code(code) is not None:
+    same = select(OrganisationUnit.code).where(func.lower(OrganisationUnit.code) == code.lower())
+    if db.session.scalar(same) is not None:
         raise Conflict(f"A unit with code {code} exists already")
     unit = OrganisationUnit(code=code, name=name.strip(), kind=kind, active=True)
     db.session.add(unit)
     db.session.flush()
+    if parent_id is not None:
+        units.move(unit, parent_id)
     return unit
 
 

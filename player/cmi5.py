@@ -30,14 +30,15 @@ from sqlalchemy import select
 from core.db import db
 from core.errors import BadRequest, Conflict
 from lrs import auth as lrs_auth
+from lrs import clock as lrs_service  # format_timestamp, utc_now (were in lrs.service)
 from lrs import documents
 from lrs import queries as lrs_queries
-from lrs import service as lrs_service
 from lrs.keys import agent_key
 from lrs.models import Credential, Statement
 from packages.models import PackageVersion
 from packages.service import content_url
-from player import outcome, service
+from player import attempts, course_tree, outcome
+from player import lms as player_lms
 from player.models import Attempt, Cmi5Session, ScoState
 
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
@@ -94,14 +95,14 @@ def _absolute(url: str) -> str:
 
 
 def _au(version: PackageVersion, au_id: str) -> dict[str, Any]:
-    data = service.item_data(version, au_id)
+    data = course_tree.item_data(version, au_id)
     if data.get("type") != "au":
-        data = {**service.launch_entry(version, au_id), "id": au_id}
+        data = {**course_tree.launch_entry(version, au_id), "id": au_id}
     return data
 
 
 def _course_id(version: PackageVersion) -> str:
-    return service.course_activity_id(version)
+    return course_tree.course_activity_id(version)
 
 
 def _verb(name: str) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def _statement(
 ) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "id": str(uuid.uuid4()),
-        "actor": service.learner_agent(attempt),
+        "actor": player_lms.learner_agent(attempt),
         "verb": _verb(verb),
         "object": obj,
         "context": _context(attempt, version, session_id, **extensions),
@@ -186,13 +187,13 @@ def _close_open_sessions(
     )
     for session in list(open_sessions):
         if _session_statements(attempt, session.au_id, session.session_id, {TERMINATED}):
-            session.ended_at = service.now()
+            session.ended_at = attempts.now()
             if session.launch_mode == "Normal":
                 evaluate(attempt, version, session.au_id)
             continue
         if session.session_id == unloaded or not abandon:
             continue
-        service.store_statements(
+        player_lms.store_statements(
             [
                 _statement(
                     attempt,
@@ -204,7 +205,7 @@ def _close_open_sessions(
                 )
             ]
         )
-        session.ended_at = service.now()
+        session.ended_at = attempts.now()
         session.abandoned = True
     db.session.flush()
 
@@ -265,16 +266,16 @@ def launch_au(
     """
     au = _au(version, au_id)
     if review:
-        state = service.sco_state(attempt, au_id, create=False)
+        state = attempts.sco_state(attempt, au_id, create=False)
     else:
         _close_open_sessions(attempt, version, unloaded)
-        state = service.sco_state(attempt, au_id)
+        state = attempts.sco_state(attempt, au_id)
         assert state is not None  # noqa: S101  (create=True)
     fetch_token = secrets.token_urlsafe(32)
     session_id = str(uuid.uuid4())
     mode = "Review" if review else "Normal"
     move_on = str(au.get("moveOn") or "NotApplicable")
-    moment = service.now()
+    moment = attempts.now()
     session = Cmi5Session(
         attempt_id=attempt.id,
         au_id=au_id,
@@ -288,7 +289,7 @@ def launch_au(
     db.session.add(session)
     if state is not None and not review:
         _begin_session(state, moment)
-    agent = service.learner_agent(attempt)
+    agent = player_lms.learner_agent(attempt)
     token_query = request.view_args.get("token") if request.view_args else None
     return_url = _absolute(f"/player/{token_query}/returned") if token_query else None
     launch_data: dict[str, Any] = {
@@ -317,7 +318,7 @@ def launch_au(
     )
     href = au.get("url") or au.get("href") or ""
     launch_url = content_url(version, href)
-    service.store_statements(
+    player_lms.store_statements(
         [
             _statement(
                 attempt,
@@ -374,13 +375,13 @@ def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
     credential, secret = lrs_auth.create_credential(
         f"cmi5 session {session.session_id}",
         CREDENTIAL_SCOPES,
-        agent=service.learner_agent(attempt),
+        agent=player_lms.learner_agent(attempt),
         registration=attempt.registration,
-        expires_at=service.now() + lrs_auth.learner_credential_ttl(),
+        expires_at=attempts.now() + lrs_auth.learner_credential_ttl(),
         activity_roots=[session.au_id],
         session_id=session.session_id,
     )
-    session.fetched_at = service.now()
+    session.fetched_at = attempts.now()
     session.credential_id = credential.id
     db.session.flush()
     token = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
@@ -395,9 +396,9 @@ def launch_activity(
     ``review``: the launch convention has no mode, so the activity runs as usual; only
     the activity's runtime state (launches, session) is left alone.
     """
-    entry = service.launch_entry(version, activity_id)
-    state = service.sco_state(attempt, activity_id, create=not review)
-    agent = service.learner_agent(attempt)
+    entry = course_tree.launch_entry(version, activity_id)
+    state = attempts.sco_state(attempt, activity_id, create=not review)
+    agent = player_lms.learner_agent(attempt)
     # Bound to the learner, the registration and the package's own activities.
     declared = [
         str(a["id"]) for a in (version.manifest or {}).get("activities") or () if a.get("id")
@@ -407,10 +408,10 @@ def launch_activity(
         CREDENTIAL_SCOPES,
         agent=agent,
         registration=attempt.registration,
-        expires_at=service.now() + lrs_auth.learner_credential_ttl(),
+        expires_at=attempts.now() + lrs_auth.learner_credential_ttl(),
         activity_roots=[activity_id, *(a for a in declared if a != activity_id)],
     )
-    moment = service.now()
+    moment = attempts.now()
     if state is not None and not review:
         _begin_session(state, moment)
     basic = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
@@ -441,7 +442,7 @@ def _session_rows(
         query = lrs_queries.StatementQuery(
             registration=attempt.registration, activity=activity_id, verb=verb, limit=500
         )
-        page = lrs_queries.query_statements(query, service.lms_client(), 500)
+        page = lrs_queries.query_statements(query, player_lms.lms_client(), 500)
         for row in page.statements:
             if session_id is not None:
                 ext = (row.data.get("context") or {}).get("extensions") or {}
@@ -475,9 +476,9 @@ def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
     Only what the launch reported counts (``_earned``); the score is the latest one
     reported (cmi5 §9.5.1: with passed or failed), so a pass after a fail shows.
     """
-    if service.in_review(attempt):
+    if attempts.in_review(attempt):
         return
-    state = service.sco_state(attempt, au_id)
+    state = attempts.sco_state(attempt, au_id)
     assert state is not None  # noqa: S101  (create=True)
     # What an AU sent in a Review session does not count (cmi5 §10.2.2: it must not
     # send completed/passed/failed there, and the LMS does not evaluate moveOn).
@@ -525,7 +526,7 @@ def _earned(attempt: Attempt, rows: list[Statement]) -> list[Statement]:
     to that launch. A statement some other client wrote in the registration (one that
     learned it, with ``statements/write``) satisfies nothing.
     """
-    lms = service.lms_agent()
+    lms = player_lms.lms_agent()
     keys = {
         str(account.get("name"))
         for row in rows
@@ -569,7 +570,7 @@ def _satisfied_ids(attempt: Attempt) -> set[str]:
         lrs_queries.StatementQuery(
             registration=attempt.registration, verb=VERBS["satisfied"][0], limit=500
         ),
-        service.lms_client(),
+        player_lms.lms_client(),
         500,
     )
     return {r.data["object"]["id"] for r in rows.statements}
@@ -632,7 +633,7 @@ def _satisfy(
         )
         statements.append(course)
         statements.extend(outcome.cmi5_course_statements(attempt, version, course["context"]))
-    service.store_statements(statements)
+    player_lms.store_statements(statements)
 
 
 def course_rollup(attempt: Attempt, version: PackageVersion) -> None:
@@ -660,7 +661,7 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
     au = _au(version, au_id)
     if reason not in WAIVE_REASONS:
         raise ValueError(f"not a cmi5 waive reason: {reason!r}")
-    service.store_statements(
+    player_lms.store_statements(
         [
             _statement(
                 attempt,
@@ -672,7 +673,7 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
             )
         ]
     )
-    state = service.sco_state(attempt, au_id)
+    state = attempts.sco_state(attempt, au_id)
     assert state is not None  # noqa: S101
     state.completion_status = "completed"
     state.success_status = "passed"
@@ -685,7 +686,7 @@ def waived_reasons(attempt: Attempt) -> dict[str, str]:
         lrs_queries.StatementQuery(
             registration=attempt.registration, verb=VERBS["waived"][0], limit=500
         ),
-        service.lms_client(),
+        player_lms.lms_client(),
         500,
     )
     return {
@@ -698,14 +699,14 @@ def waived_reasons(attempt: Attempt) -> dict[str, str]:
 
 def au_overview(attempt: Attempt) -> list[dict[str, Any]]:
     """Each AU of a cmi5 attempt: title, stored status, satisfied, waived (and why)."""
-    version = service.version_of(attempt)
+    version = attempts.version_of(attempt)
     if version.kind != "cmi5":
         return []
     satisfied = _satisfied_ids(attempt)
     waived = waived_reasons(attempt)
     by_id = {s.sco_id: s for s in attempt.scos}
     rows = []
-    for node in service.nodes(version):
+    for node in course_tree.nodes(version):
         if not node.launchable:
             continue
         state = by_id.get(node.id)
@@ -725,12 +726,13 @@ def au_overview(attempt: Attempt) -> list[dict[str, Any]]:
 
 
 def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
-    """Waive one AU of a cmi5 attempt for the learner, then re-evaluate moveOn and roll up.
+    """Waive one AU of a cmi5 attempt for the learner and re-evaluate moveOn.
 
     cmi5 §9.3.8: the LMS may decide an AU's requirements were met another way, and must
     not send ``waived`` twice for an AU in a registration; §9.5.4.1 lists the reasons.
+    The caller rolls the attempt up (player.rollup.waive_au).
     """
-    version = service.version_of(attempt)
+    version = attempts.version_of(attempt)
     if version.kind != "cmi5":
         raise Conflict("Only the AUs of a cmi5 course can be waived")
     if reason not in WAIVE_REASONS:
@@ -738,7 +740,7 @@ def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
             f"Not a cmi5 waive reason: {reason!r}",
             errors=[{"path": "reason", "message": f"one of {', '.join(WAIVE_REASONS)}"}],
         )
-    if not any(n.id == au_id and n.launchable for n in service.nodes(version)):
+    if not any(n.id == au_id and n.launchable for n in course_tree.nodes(version)):
         raise BadRequest(
             f"No AU {au_id!r} in this course", errors=[{"path": "au_id", "message": "unknown AU"}]
         )
@@ -747,8 +749,6 @@ def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
     if au_id in _satisfied_ids(attempt):
         raise Conflict("This AU is satisfied already; there is nothing to waive")
     waive(attempt, version, au_id, reason)
-    service.rollup(attempt, version)
-    db.session.flush()
 
 
 def end_session(
@@ -759,15 +759,15 @@ def end_session(
     AUs left earlier whose sessions have terminated since are evaluated too: what an AU
     sends as the player unloads it may come after the request that left it.
     """
-    state = service.sco_state(attempt, au_id, create=False)
+    state = attempts.sco_state(attempt, au_id, create=False)
     if state is None:
         return
     evaluate(attempt, version, au_id)
-    if version.kind == "cmi5" and not service.in_review(attempt):
+    if version.kind == "cmi5" and not attempts.in_review(attempt):
         _close_open_sessions(attempt, version, abandon=False)
     if not state.session_finished and state.session_started_at is not None:
-        state.total_seconds += max(0.0, (service.now() - state.session_started_at).total_seconds())
+        state.total_seconds += max(0.0, (attempts.now() - state.session_started_at).total_seconds())
         state.wall_seconds = state.total_seconds
     state.session_finished = True
-    state.updated_at = service.now()
+    state.updated_at = attempts.now()
     db.session.flush()

@@ -21,6 +21,8 @@ from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from lrs import service as lrs
 from lrs.auth import Client
+from lrs.clock import format_timestamp
+from lrs.voiding import VOIDED_VERB
 from packages.models import Course
 from portal.models import ClassroomSession, Enrolment
 
@@ -207,7 +209,7 @@ def _statement(
             },
         },
         "context": context,
-        "timestamp": lrs.format_timestamp(datetime.now(UTC)),
+        "timestamp": format_timestamp(datetime.now(UTC)),
     }
     if result:
         statement["result"] = result
@@ -282,7 +284,7 @@ def correct_attendance(session: ClassroomSession, trainer: User, enrolment_id: i
         {
             "id": str(uuid.uuid4()),
             "actor": agent_for(trainer),
-            "verb": {"id": lrs.VOIDED_VERB, "display": {"en-US": "voided"}},
+            "verb": {"id": VOIDED_VERB, "display": {"en-US": "voided"}},
             "object": {"objectType": "StatementRef", "id": statement_id},
         }
         for statement_id in enrolment.statement_ids or []

@@ -1,7 +1,7 @@
 """accounts: SCIM provisioning (userName, externalId, names, title, manager, versions), groups, tokens
 
 Revision ID: d5a8e3b7c1f9
-Revises: c4e7a1d09b3f
+Revises: d1a2b3c4e5f6
 Create Date: 2026-12-07 02:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd5a8e3b7c1f9'
-down_revision = 'c4e7a1d09b3f'
+down_revision = 'd1a2b3c4e5f6'
 branch_labels = None
 depends_on = None
 

@@ -66,13 +66,13 @@ def launch(app: Flask) -> Callable[[int, int], str]:
     """Launch (or resume) a course for a learner through the service; return the token."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     def run(user_id: int, course_id: int) -> str:
         with app.test_request_context("/"):
             user = db.session.get(User, user_id)
             assert user is not None
-            _attempt, token = service.launch(user, get_course(course_id))
+            _attempt, token = attempts.launch(user, get_course(course_id))
             db.session.commit()
             return token
 
@@ -470,7 +470,9 @@ def test_runtime_session_time_missing_uses_wall_clock(
     p.navigate()
     with app.app_context():
         state = db.session.query(ScoState).one()
-        state.session_started_at = state.session_started_at - timedelta(seconds=42)
+        started = state.session_started_at
+        assert started is not None
+        state.session_started_at = started - timedelta(seconds=42)
         db.session.commit()
     p.commit({"exit": "suspend"}, terminate=True)
     assert p.attempt()["total_seconds"] == pytest.approx(42, abs=2)

@@ -120,13 +120,13 @@ def open_player(app: Flask, client: FlaskClient) -> Callable[[int, int], Player]
     """Launch (or resume) a course for a learner; return the shell-side helper."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     def run(user_id: int, course_id: int) -> Player:
         with app.test_request_context("/"):
             user = db.session.get(User, user_id)
             assert user is not None
-            _attempt, token = service.launch(user, get_course(course_id))
+            _attempt, token = attempts.launch(user, get_course(course_id))
             db.session.commit()
         return Player(client, token)
 
@@ -150,7 +150,7 @@ def start(p: Player, sco: str) -> list[dict[str, Any]]:
 
 
 def leave(p: Player, adl: dict[str, Any] | None = None) -> None:
-    body = {"adl": adl} if adl is not None else {}
+    body: dict[str, Any] = {"adl": adl} if adl is not None else {}
     response = p.commit({"exit": "suspend"}, terminate=True, **body)
     assert response.status_code == 200, response.get_data(as_text=True)
 

@@ -43,7 +43,7 @@ def test_portal_admin_units_create_and_rename(portal, login):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"code": "Bad Code!", "name": "X"}, "lower-case"),
+        ({"code": "Bad Code!", "name": "X"}, "letters A-Z"),
         ({"code": "", "name": "X"}, "code"),
         ({"code": "ok", "name": "X", "kind": "planet"}, "kind"),
     ],
@@ -192,7 +192,7 @@ def test_portal_admin_users_long_list_asks_for_a_search(portal, login, monkeypat
 
 
 def test_portal_admin_credentials_trusted_for_results(portal, login, app):
-    # Only an admin's choice makes a credential's results count (portal/reports.py).
+    # Only an admin's choice makes a credential's results count (portal/projection.py).
     admin = login(portal.user(role="admin"))
     post(admin, "/admin/credentials", {"name": "Other LMS", "scopes": ["statements/write"]})
     post(
@@ -207,3 +207,66 @@ def test_portal_admin_credentials_trusted_for_results(portal, login, app):
     assert trusted == {"Other LMS": False, "HR system": True}
     listing = admin.get("/admin/credentials").get_data(as_text=True)
     assert "Results count" in listing
+
+
+def _lock_out(app, email: str) -> None:
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    for _ in range(app.config["LOCKOUT_ATTEMPTS"]):
+        client.post("/login", data={"email": email, "password": "wrong", "csrf_token": "t"})
+
+
+def _signs_in(app, email: str, password: str) -> bool:
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": "t"})
+    return response.status_code == 302
+
+
+def test_portal_admin_unlocks_a_locked_account_with_one_button(portal, login, app):
+    lea = portal.user("lea@example.org", password="correct horse")
+    admin = login(portal.user("boss@example.org", role="admin"))
+    _lock_out(app, "lea@example.org")
+    assert not _signs_in(app, "lea@example.org", "correct horse")
+    page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
+    assert 'name="action" value="unlock"' in page
+    response = post(admin, f"/admin/users/{lea}", {"action": "unlock"})
+    assert response.status_code == 302
+    # The same password works again: unlocking sets no password and needs none.
+    assert _signs_in(app, "lea@example.org", "correct horse")
+    page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
+    assert 'value="unlock"' not in page
+
+
+def test_portal_admin_unlock_needs_an_admin_and_csrf(portal, login, app):
+    lea = portal.user("lea@example.org", password="correct horse")
+    _lock_out(app, "lea@example.org")
+    for role in ("learner", "author", "manager"):
+        other = login(portal.user(f"{role}@example.org", role=role))
+        assert post(other, f"/admin/users/{lea}", {"action": "unlock"}).status_code == 403
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert admin.post(f"/admin/users/{lea}", data={"action": "unlock"}).status_code == 400
+    assert not _signs_in(app, "lea@example.org", "correct horse")
+
+
+@pytest.mark.parametrize("code", ["SOC-IFO", "KS1234", "bolag-7", "Utb_2.1"])
+def test_portal_admin_units_accept_the_codes_organisations_use(portal, login, code):
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/units", {"form": "new", "code": code, "name": "Enhet"})
+    assert response.status_code == 302
+    page = admin.get("/admin/units").get_data(as_text=True)
+    assert f"<td>{code}</td>" in page
+
+
+def test_portal_admin_units_code_rule_is_shown_and_case_is_one_code(portal, login):
+    admin = login(portal.user(role="admin"))
+    page = admin.get("/admin/units", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Versaler, gemener, siffror" in page
+    assert (
+        post(admin, "/admin/units", {"form": "new", "code": "SOC", "name": "A"}).status_code == 302
+    )
+    assert (
+        post(admin, "/admin/units", {"form": "new", "code": "soc", "name": "B"}).status_code == 409
+    )

@@ -35,12 +35,12 @@ def start_attempt(app: Flask, user_id: int, course_id: int) -> dict[str, Any]:
     """The learner launches the course (an attempt and its registration)."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     with app.test_request_context("/"):
         user = db.session.get(User, user_id)
         assert user is not None
-        attempt, _token = service.launch(user, get_course(course_id))
+        attempt, _token = attempts.launch(user, get_course(course_id))
         db.session.commit()
         return {"id": attempt.id, "registration": attempt.registration}
 

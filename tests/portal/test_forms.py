@@ -127,7 +127,7 @@ def test_portal_forms_admin_units_service_error_is_at_its_field(admin):
     )
     assert response.status_code == 400
     doc = parse(response)
-    assert_invalid(doc, "code", "lower-case")
+    assert_invalid(doc, "code", "letters A-Z")
     assert value_of(doc, "code") == "Bad Code!"
     assert value_of(doc, "name") == "X"
 

@@ -97,12 +97,12 @@ def test_portal_headers_runtime_frame_keeps_its_own_policy(portal, app, client):
     from accounts.models import User
     from core.db import db
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     course = portal.course("Fire safety")
     learner = portal.user()
     with app.app_context():
-        _attempt, token = service.launch(db.session.get_one(User, learner), get_course(course))
+        _attempt, token = attempts.launch(db.session.get_one(User, learner), get_course(course))
         db.session.commit()
     response = client.get(f"/player/{token}/runtime?ui=http://localhost")
     assert response.status_code == 200
@@ -170,12 +170,12 @@ def test_portal_headers_cmi5_return_page_has_its_own_policy(portal, app, client)
     from accounts.models import User
     from core.db import db
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     course = portal.course("Fire safety")
     learner = portal.user()
     with app.app_context():
-        _attempt, token = service.launch(db.session.get_one(User, learner), get_course(course))
+        _attempt, token = attempts.launch(db.session.get_one(User, learner), get_course(course))
         db.session.commit()
     response = client.get(f"/player/{token}/returned")
     policy = response.headers["Content-Security-Policy"]

@@ -47,13 +47,13 @@ def mid_course(
     """Launch the course for a person; the AU fetched its credential and reads its state."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     def start(user_id: int) -> tuple[Player, XapiClient, dict[str, str]]:
         with app.test_request_context("/"):
             user = db.session.get(User, user_id)
             assert user is not None
-            _attempt, token = service.launch(user, get_course(cmi5_course))
+            _attempt, token = attempts.launch(user, get_course(cmi5_course))
             db.session.commit()
         player = Player(client, token)
         assert player.navigate().status_code == 200
