@@ -110,6 +110,9 @@ class Config:
     # Home page of the learners' xAPI accounts ({"account": {"homePage": ..., "name": user id}}).
     # Changing it changes every learner's identity in the LRS: set it once.
     AGENT_HOMEPAGE: str = os.environ.get("AGENT_HOMEPAGE", "https://kompetens.example.org")
+    # Roles given by SCIM group membership: "Group name=role,..." (accounts/scim/roles.py),
+    # e.g. "Kompetens-admins=admin,Kompetens-authors=author". Empty: groups give no role.
+    SCIM_GROUP_ROLES: str = os.environ.get("SCIM_GROUP_ROLES", "")
     # Failed sign-ins in a row before an account is locked for LOCKOUT_MINUTES.
     LOCKOUT_ATTEMPTS: int = as_int(os.environ.get("LOCKOUT_ATTEMPTS"), 5)
     LOCKOUT_MINUTES: int = as_int(os.environ.get("LOCKOUT_MINUTES"), 15)

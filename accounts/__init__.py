@@ -10,7 +10,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the accounts area (tables for the migrations, the ``users`` CLI)."""
-    from accounts import cli, models  # noqa: F401  (tables for the migrations)
+    """Register the accounts area (tables for the migrations, the ``users`` CLI, SCIM)."""
+    from accounts import cli, models, scim  # noqa: F401  (tables for the migrations)
 
     app.cli.add_command(cli.users)
+    scim.init_app(app)

@@ -46,7 +46,7 @@ def record(
     action: str,
     target_type: str,
     target_id: object = None,
-    target_name: str = "",
+    target_name: str | None = "",
     *,
     actor: User | None = None,
     actor_name: str | None = None,
@@ -64,11 +64,11 @@ def record(
     event = AuditEvent(
         at=_now(),
         actor_id=actor.id if actor is not None else None,
-        actor_name=(actor.email if actor is not None else actor_name or "system")[:255],
+        actor_name=((actor.email or actor.user_name) if actor else actor_name or "system")[:255],
         action=action,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id)[:64],
-        target_name=target_name[:255],
+        target_name=(target_name or "")[:255],
         details=details or {},
         client=request.remote_addr if has_request_context() else None,
     )

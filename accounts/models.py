@@ -6,11 +6,23 @@ the player and the LRS's learner identity (``accounts.auth.agent_for``) build on
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session, relationship
 
 from core.db import Model
 
@@ -39,20 +51,59 @@ class OrganisationUnit(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+def _email_as_user_name(context: Any) -> str | None:
+    """An account made without a userName (in the portal) signs in by its e-mail address."""
+    return context.get_current_parameters().get("email")  # type: ignore[no-any-return]
+
+
 class User(Model):
-    """A person who signs in to the portal."""
+    """A person who signs in to the portal, also provisioned by SCIM (accounts/scim/)."""
 
     __tablename__ = "portal_user"
+    __table_args__ = (
+        # userName is unique and compared case-insensitively (RFC 7643 §4.1.1, "caseExact"
+        # false); a deleted (SCIM DELETE) person's name may be given to someone new.
+        Index(
+            "uq_portal_user_user_name",
+            func.lower(text("user_name")),
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True)
+    # The primary e-mail address, where sign-in looks people up. None: a provisioned
+    # person without one (they sign in by SSO), or a deleted one (the address is freed).
+    email: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    # SCIM's emails[].type of that address ("work", ...), as the client sent it.
+    email_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    email_primary: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The unique sign-in name of the identity provider (SCIM userName); the e-mail
+    # address for accounts made in the portal.
+    user_name: Mapped[str] = mapped_column(String(255), default=_email_as_user_name)
+    # The provisioning client's own id of the person (SCIM externalId; Entra ID's objectId).
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    # Shown everywhere; SCIM displayName.
     name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    family_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    employee_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="learner")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Grows with every change of the row: the SCIM ETag (meta.version) and lastModified.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Deleted by the provisioning client: inactive, out of SCIM's answers; records stay.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("portal_unit.id", ondelete="SET NULL"), nullable=True, index=True
     )
@@ -60,6 +111,33 @@ class User(Model):
     locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     unit: Mapped[OrganisationUnit | None] = relationship()
+    manager: Mapped[User | None] = relationship(remote_side=[id])
+
+
+class Group(Model):
+    """A group of people, as the identity provider keeps it (SCIM Groups)."""
+
+    __tablename__ = "accounts_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class GroupMember(Model):
+    """One person in one group."""
+
+    __tablename__ = "accounts_group_member"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts_group.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class LoginSession(Model):
@@ -94,6 +172,33 @@ class SignInThrottle(Model):
     # When the window began: the first failure after the previous window ended.
     window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScimToken(Model):
+    """A provisioning client's bearer token (``flask scim token create``); stored hashed."""
+
+    __tablename__ = "accounts_scim_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # SHA-256 (hex) of the token: the table alone lets nobody in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@event.listens_for(User, "before_update")
+@event.listens_for(Group, "before_update")
+def _next_version(_mapper: Mapper[Any], _connection: Connection, target: User | Group) -> None:
+    """Every change of a person or group gives it a new SCIM version (RFC 7644 §3.14)."""
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        target.version = (target.version or 0) + 1
+        target.updated_at = _now()
 
 
 class AuditEvent(Model):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import audit, login_sessions, ratelimit, units
+from accounts import audit, login_sessions, ratelimit, signals, units
 from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
@@ -59,12 +59,13 @@ def create_user(
         raise BadRequest(f"Unknown role {role!r}", errors=[{"path": "role", "message": "invalid"}])
     if password_hash is None:
         _check_password(password)
-    if db.session.scalar(select(User).where(User.email == email)) is not None:
+    if db.session.scalar(select(User).where(User.email == email)) is not None or user_named(email):
         raise Conflict(f"An account for {email} exists already")
     if unit_id is not None:
         get_unit(unit_id)
     user = User(
         email=email,
+        user_name=email,
         name=name,
         password_hash=password_hash or generate_password_hash(password),
         role=role,
@@ -259,6 +260,7 @@ def update_user(user: User, **changes: Any) -> User:
     if user.role == "admin" and user.active and demoted and count_admins() <= 1:
         raise Conflict("The last admin cannot lose the admin role or be deactivated")
     changed = {k: [getattr(user, k), v] for k, v in changes.items() if getattr(user, k) != v}
+    was_active = user.active
     for name, value in changes.items():
         setattr(user, name, value)
     if changes.get("active") is False:
@@ -266,6 +268,8 @@ def update_user(user: User, **changes: Any) -> User:
         login_sessions.end_all(user.id)
     db.session.flush()
     _audit_changes(user, changed)
+    if was_active and not user.active:
+        signals.deactivated.send(user)
     return user
 
 
@@ -273,10 +277,19 @@ def _audit_changes(user: User, changed: dict[str, list[Any]]) -> None:
     """Log role, unit and name changes and (de)activation; a language choice is not."""
     shown = {k: v for k, v in changed.items() if k in ("name", "role", "unit_id")}
     if shown:
-        audit.record("user.changed", "user", user.id, user.email, details=shown)
+        audit.record("user.changed", "user", user.id, user.email or user.user_name, details=shown)
     if "active" in changed:
         action = "user.activated" if user.active else "user.deactivated"
-        audit.record(action, "user", user.id, user.email)
+        audit.record(action, "user", user.id, user.email or user.user_name)
+
+
+def user_named(user_name: str) -> User | None:
+    """The (not deleted) user with this userName, compared case-insensitively."""
+    return db.session.scalar(
+        select(User).where(
+            func.lower(User.user_name) == user_name.strip().lower(), User.deleted_at.is_(None)
+        )
+    )
 
 
 def reset_password(user: User, password: str) -> User:

@@ -137,14 +137,39 @@ def _html_page(
     return render_template_string(_HTML, status=status, title=title, message=message, errors=errors)
 
 
+# Builds the error body of a protocol with its own format (SCIM's error JSON) for the
+# paths under a prefix: (status, message, the AppError or None) -> the response.
+ErrorFormatter = Callable[[int, str, "AppError | None"], Response]
+_FORMATTERS = "kompetens.error_formatters"
+
+
+def set_error_formatter(app: Flask, prefix: str, formatter: ErrorFormatter) -> None:
+    """Let an area answer errors under ``prefix`` in its protocol's format."""
+    app.extensions.setdefault(_FORMATTERS, {})[prefix] = formatter
+
+
+def _formatter() -> ErrorFormatter | None:
+    formatters: dict[str, ErrorFormatter] = current_app.extensions.get(_FORMATTERS, {})
+    for prefix, formatter in formatters.items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return formatter
+    return None
+
+
 def error_response(
     status: int,
     title: str,
     message: str,
     errors: list[dict[str, Any]] | None = None,
     specific: bool = True,
+    exc: AppError | None = None,
 ) -> Response:
     """Build the JSON or HTML error response (``specific``: the message is not generic)."""
+    formatter = _formatter()
+    if formatter is not None:
+        response = formatter(status, message, exc)
+        response.status_code = status
+        return response
     if wants_json():
         body: dict[str, Any] = {"status": status, "error": title, "message": message}
         if errors:
@@ -164,7 +189,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError) -> Response:
-        response = error_response(exc.status_code, exc.title, exc.message, exc.errors)
+        response = error_response(exc.status_code, exc.title, exc.message, exc.errors, exc=exc)
         response.headers.update(exc.headers)
         return response
 

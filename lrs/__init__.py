@@ -177,7 +177,11 @@ def _cors(response: Response) -> None:
 
 def init_app(app: Flask) -> None:
     """Wire the LRS views, CLI and the alternate-syntax rewrite into the app."""
-    from lrs import cli, document_views, views  # noqa: F401  (register routes on bp)
+    from accounts import signals
+    from lrs import cli, deactivation, document_views, views  # noqa: F401  (routes on bp)
+
+    # A deactivated person's launch credentials stop at once (accounts/signals.py).
+    signals.deactivated.connect(deactivation.revoke_learner_credentials)
 
     app.register_blueprint(bp)
     # Content calls the LRS from the content origin (HTTP Basic, no cookies).

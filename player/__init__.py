@@ -28,6 +28,11 @@ def init_app(app: Flask) -> None:
     """Register the player area (models for the migrations, blueprints)."""
     import player.models
     import player.views  # noqa: F401  (tables for the migrations; routes)
+    from accounts import signals
+    from player import deactivation
+
+    # A deactivated person's launch tokens end at once (accounts/signals.py).
+    signals.deactivated.connect(deactivation.end_launches)
 
     app.register_blueprint(bp)
     # The runtime frame, its scripts and JSON API, and the cmi5 fetch and return URLs

@@ -322,7 +322,7 @@ def course_learners(scope: Scope, course_id: int) -> Table:
     for row in rows:
         user = users.get(row["user_id"])
         row["learner"] = user.name if user else row["actor_name"]
-        row["email"] = user.email if user else ""
+        row["email"] = (user.email or "") if user else ""
         row["status"] = "passed" if row["passed"] else "failed" if row["failed"] else "completed"
     rows.sort(key=lambda r: r["learner"])
     return Table(

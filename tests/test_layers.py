@@ -39,7 +39,7 @@ PLAYER = [
     ["rollup"],
     ["cmi5"],
     ["outcome", "ownership", "refusals", "shared_data"],
-    ["attempts", "course_tree", "lms"],
+    ["attempts", "course_tree", "deactivation", "lms"],
     ["models", "schemas", "cmi", "cmi_rules", "cmi_salvage", "translate", "sequencing"],
 ]
 WEB_OR_DB = {"flask", "flask_babel", "flask_sqlalchemy", "werkzeug", "sqlalchemy", "core.db"}

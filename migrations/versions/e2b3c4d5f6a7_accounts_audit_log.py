@@ -1,7 +1,7 @@
 """accounts: the audit log (who did what to whom)
 
 Revision ID: e2b3c4d5f6a7
-Revises: d1a2b3c4e5f6
+Revises: d5a8e3b7c1f9
 Create Date: 2026-12-07 02:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e2b3c4d5f6a7'
-down_revision = 'd1a2b3c4e5f6'
+down_revision = 'd5a8e3b7c1f9'
 branch_labels = None
 depends_on = None
 

@@ -236,7 +236,7 @@ def test_portal_session_first_looked_up_after_a_write_does_not_wait_for_itself(a
         db.session.execute(update(User).where(User.id == lea).values(locale="sv"))
         user = current_user()
         db.session.commit()
-        return user.email if user else "-"
+        return (user.email or "-") if user else "-"
 
     try:
         browser = other.test_client()

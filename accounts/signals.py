@@ -1,0 +1,15 @@
+"""Named signals other areas subscribe to (blinker), so accounts never imports them.
+
+``deactivated`` is sent with the ``User`` whose account was just deactivated (the admin
+page, SCIM ``active: false`` or DELETE), inside the request's transaction: receivers
+end what the person could still use (launch tokens: player; learner-bound LRS
+credentials: lrs) and flush; the caller's commit makes it all take effect at once.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+deactivated = _signals.signal("deactivated")
