@@ -22,7 +22,7 @@ PURE = [
     "packages/extract.py",
     "packages/manifest.py",
     "packages/serving.py",
-    "player/cmi_rules.py",
+    "player/cmi",
     "player/translate.py",
     "player/sequencing",
 ]

@@ -14,7 +14,6 @@ from player.cmi import (
     check_readonly,
     finish_session,
     format_iso_duration,
-    format_scorm12_time,
     initial_cmi,
     normalise_commit,
     parse_iso_duration,
@@ -23,6 +22,7 @@ from player.cmi import (
     status_of,
     validate_cmi,
 )
+from player.cmi.times import format_scorm12_time
 
 
 @pytest.fixture(autouse=True)

@@ -394,8 +394,8 @@ def test_portal_forms_every_marshmallow_message_of_a_form_is_translated(app):
     """Each message a portal form schema can produce has a Swedish text of our own."""
     from marshmallow import Schema
 
-    from portal.i18n import field_message
     from portal import schemas
+    from portal.i18n import field_message
 
     with app.test_request_context(headers=SV):
         for schema_class in vars(schemas).values():
