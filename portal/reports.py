@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from accounts.models import OrganisationUnit, User
+from core import vocabulary
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Forbidden
 from lrs import service as lrs
@@ -48,11 +49,7 @@ from player.models import Attempt
 from portal.i18n import N_
 from portal.models import ClassroomSession, Completion, CompletionRollup
 
-OUTCOMES = {
-    "http://adlnet.gov/expapi/verbs/completed": "completed",
-    "http://adlnet.gov/expapi/verbs/passed": "passed",
-    "http://adlnet.gov/expapi/verbs/failed": "failed",
-}
+OUTCOMES = vocabulary.OUTCOME_VERBS
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -78,13 +75,6 @@ def _activity_ids(statement: dict[str, Any]) -> list[str]:
     return ids
 
 
-_PARTS = (
-    "http://adlnet.gov/expapi/activities/objective",
-    "http://adlnet.gov/expapi/activities/interaction",
-    "http://adlnet.gov/expapi/activities/cmi.interaction",
-)
-
-
 def _is_outcome(statement: dict[str, Any]) -> bool:
     """Tell whether a statement is a course or lesson outcome (completed/passed/failed).
 
@@ -94,10 +84,7 @@ def _is_outcome(statement: dict[str, Any]) -> bool:
     obj = statement["object"]
     if statement["verb"]["id"] not in OUTCOMES or obj.get("objectType", "Activity") != "Activity":
         return False
-    kind = (obj.get("definition") or {}).get("type")
-    return (
-        kind not in _PARTS and "/objectives/" not in obj["id"] and "/interactions/" not in obj["id"]
-    )
+    return not vocabulary.is_part(obj)
 
 
 # (registration, verb, user id, actor name) of the outcome rows a registration has.
@@ -214,15 +201,11 @@ def counts(
     course_id = facts.courses.get(registration)
     if course_id is None:
         return True
-    if str(statement["object"].get("id", "")) != _course_iri(course_id):
+    home = str(current_app.config["AGENT_HOMEPAGE"])
+    if str(statement["object"].get("id", "")) != vocabulary.course_iri(home, course_id):
         return False
     learner = facts.learners.get(registration)
     return learner is None or learner == user_id
-
-
-def _course_iri(course_id: int) -> str:
-    """The catalogue course's activity id (player.service.catalogue_activity_id)."""
-    return f"{str(current_app.config['AGENT_HOMEPAGE']).rstrip('/')}/courses/{course_id}"
 
 
 def _completion_time(statement: dict[str, Any]) -> datetime:
@@ -242,7 +225,6 @@ def project_statements(statements: list[dict[str, Any]], client: Client) -> None
     ``passed`` with a credential of some other launch.
     """
     home = current_app.config["AGENT_HOMEPAGE"]
-    course_prefix = home.rstrip("/") + "/courses/"
     outcomes = [s for s in statements if _is_outcome(s)]
     voided = [
         s["object"]["id"]
@@ -282,13 +264,8 @@ def project_statements(statements: list[dict[str, Any]], client: Client) -> None
             course_id = by_registration.get(str(registration)) if registration else None
             if course_id is None:
                 for activity_id in _activity_ids(s):
-                    tail = (
-                        activity_id[len(course_prefix) :]
-                        if activity_id.startswith(course_prefix)
-                        else ""
-                    )
-                    if tail.isdigit():
-                        course_id = int(tail)
+                    course_id = vocabulary.course_id_of(home, activity_id)
+                    if course_id is not None:
                         break
             result = s.get("result") or {}
             success = result.get("success")

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ORDER = ["core", "accounts", "lrs", "packages", "player", "portal"]
 PURE = [
     "core/iri.py",
+    "core/vocabulary.py",
     "core/i18n.py",
     "packages/extract.py",
     "packages/manifest.py",
