@@ -72,23 +72,11 @@ def finish_session(
     core = tree.setdefault("core", {}) if version == SCORM12 else tree
     if not isinstance(core, dict):
         core = tree["core"] = {}
-    reported = core.get("session_time")
-    try:
-        session = time_seconds(version, str(reported)) if not is_blank(reported) else None
-    except ValueError:
-        session = None
+    session = _seconds_or_none(version, core.get("session_time"))
     session_reported = session is not None
     if session is None:
         session = float(wallclock_seconds)
-    try:
-        before = (
-            time_seconds(version, str(core.get("total_time") or ""))
-            if core.get("total_time")
-            else 0.0
-        )
-    except ValueError:
-        before = 0.0
-    total = before + session
+    total = (_seconds_or_none(version, core.get("total_time")) or 0.0) + session
     exit_value = core.get("exit") or ""
     suspended = exit_value == "suspend"
     status = evaluate(version, tree, finishing=True)
@@ -120,3 +108,13 @@ def finish_session(
         lesson_status=status.lesson_status,
         cmi=tree,
     )
+
+
+def _seconds_or_none(version: str, value: Any) -> float | None:
+    """Seconds in a duration the SCO (or the LMS) set; None when blank or malformed."""
+    if is_blank(value):
+        return None
+    try:
+        return time_seconds(version, str(value))
+    except ValueError:
+        return None
