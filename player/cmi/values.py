@@ -68,6 +68,8 @@ def as_object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# The state vocabularies: 1.2 RTE §3.4.2 (cmi.core.lesson_status, time_limit_action),
+# 2004 RTE §4.2.3 completion_status and §4.2.22 success_status.
 LESSON_STATUS = ("passed", "completed", "failed", "incomplete", "browsed", "not attempted")
 TIME_LIMIT_ACTIONS = ("exit,message", "exit,no message", "continue,message", "continue,no message")
 COMPLETION = ("completed", "incomplete", "not attempted", "unknown")

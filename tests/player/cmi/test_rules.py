@@ -14,7 +14,7 @@ import pytest
 from player.cmi import SCORM12, SCORM2004, validate_cmi
 from player.cmi.rules import pattern_of, ruleset
 
-RULES_JS = Path(__file__).resolve().parents[2] / "player" / "static" / "rules.js"
+RULES_JS = Path(__file__).resolve().parents[3] / "player" / "static" / "rules.js"
 
 # What authoring tools write, by element: accepted in every edition.
 WRITTEN_BY_TOOLS: list[tuple[str, str]] = [
