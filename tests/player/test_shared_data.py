@@ -150,7 +150,7 @@ def start(p: Player, sco: str) -> list[dict[str, Any]]:
 
 
 def leave(p: Player, adl: dict[str, Any] | None = None) -> None:
-    body = {"adl": adl} if adl is not None else {}
+    body: dict[str, Any] = {"adl": adl} if adl is not None else {}
     response = p.commit({"exit": "suspend"}, terminate=True, **body)
     assert response.status_code == 200, response.get_data(as_text=True)
 

@@ -49,7 +49,7 @@ def test_player_cmi_finish_session_time_source(
 
 @pytest.mark.parametrize("version", [SCORM12, SCORM2004])
 def test_player_cmi_sessions_sum_then_new_attempt_restarts(version: str) -> None:
-    def session(previous: dict[str, Any] | None, entry: str, seconds: int, exit_: str) -> Any:
+    def session(previous: dict[str, Any] | None, entry: str, seconds: float, exit_: str) -> Any:
         sent = initial_cmi(
             version, learner_id="u1", learner_name="J", item={}, entry=entry, previous=previous
         )
