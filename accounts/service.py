@@ -263,9 +263,20 @@ def reset_password(user: User, password: str) -> User:
     return user
 
 
+def unlock(user: User) -> User:
+    """Lift a lockout after failed sign-ins; the password stays as it is."""
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    log.info("account %s unlocked", user.id)
+    return user
+
+
 # -- Organisation units ------------------------------------------------------------------
 
-_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+# What organisations' own codes look like ("SOC-IFO", "KS1234", "utb_2.1"): letters,
+# digits, "-", "_" and "."; kept as typed, but "SOC" and "soc" cannot both exist.
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
 
 
 def get_unit(unit_id: int) -> OrganisationUnit:
@@ -293,15 +304,16 @@ def list_units(active_only: bool = False) -> list[OrganisationUnit]:
 
 def create_unit(code: str, name: str, kind: str = "department") -> OrganisationUnit:
     """Create a department or municipal company; ``code`` is its short, stable key."""
-    code = code.strip().lower()
+    code = code.strip()
     if not _CODE.match(code):
         raise BadRequest(
-            "The code may hold lower-case letters, digits, - and _",
+            "The code may hold letters A-Z, digits, - _ and . and begins with a letter or digit",
             errors=[{"path": "code", "message": "invalid"}],
         )
     if kind not in UNIT_KINDS:
         raise BadRequest("Unknown unit kind", errors=[{"path": "kind", "message": "invalid"}])
-    if unit_by_code(code) is not None:
+    same = select(OrganisationUnit.code).where(func.lower(OrganisationUnit.code) == code.lower())
+    if db.session.scalar(same) is not None:
         raise Conflict(f"A unit with code {code} exists already")
     unit = OrganisationUnit(code=code, name=name.strip(), kind=kind, active=True)
     db.session.add(unit)

@@ -4,12 +4,12 @@ Run by ``lrs_load.py`` as a subprocess whose environment (``DATABASE_URL``,
 ``INSTANCE_PATH``) points at the database under test, so ``config.Config`` reads it at
 import, and the engine is the app's own (same pool, same SQLite pragmas).
 
-Rows come from the LRS's row builder (``lrs.service.build_rows`` if present, else
-``lrs.service.prepare``), built before the clock starts; the timed part is only what
-``lrs.service._insert`` does for plain statements: one transaction per batch, one
-``INSERT ... RETURNING pk`` of the statement rows (insertmanyvalues) and one executemany
-of the filter rows.  No HTTP, no validation, no ORM session, no activity-definition
-merge: the most the database can take through SQLAlchemy for the same rows.
+Rows come from the LRS's row builder (``lrs.rows.prepare``), built before the clock
+starts; the timed part is only what ``lrs.inserting.insert_prepared`` does for plain
+statements: one transaction per batch, one ``INSERT ... RETURNING pk`` of the statement
+rows (insertmanyvalues) and one executemany of the filter rows.  No HTTP, no validation,
+no ORM session, no activity-definition merge: the most the database can take through
+SQLAlchemy for the same rows.
 
 Prints one JSON object on stdout.
 """
@@ -32,12 +32,9 @@ import lrs_data
 
 
 def _builder() -> tuple[str, Any]:
-    from lrs import service
+    from lrs import rows
 
-    for name in ("build_rows", "prepare"):
-        if hasattr(service, name):
-            return name, getattr(service, name)
-    raise SystemExit("lrs.service has neither build_rows nor prepare")
+    return "prepare", rows.prepare
 
 
 def _split(built: Any) -> tuple[list[dict[str, Any]], list[set[tuple[int, int]]]]:
@@ -74,7 +71,7 @@ def _run(args: tuple[int, int, int, str, int, float, str, bool], barrier: Any) -
             ).one()
         client = Client(id=cred.id, scopes=frozenset(cred.scopes), authority=cred.authority)
         factory = lrs_data.StatementFactory(lrs_data.Population(seed=seed), stream)
-        from lrs.service import utc_now
+        from lrs.clock import utc_now
 
         def built_batches() -> Any:
             for _ in range(batches):
@@ -141,7 +138,7 @@ def main() -> None:
         "--filter-insert",
         choices=["executemany", "values"],
         default="executemany",
-        help="filter rows as an executemany (what lrs.service does) or one multi-row VALUES",
+        help="filter rows as an executemany (what lrs.inserting does) or one multi-row VALUES",
     )
     args = parser.parse_args()
     per_proc = max(1, math.ceil(args.statements / args.batch / args.procs))

@@ -57,7 +57,7 @@ from werkzeug.security import generate_password_hash
 from core import create_app
 from core.db import db
 from packages import service as packages
-from player import service
+from player import attempts
 from accounts.models import User
 
 count, path = int(sys.argv[1]), sys.argv[2]
@@ -73,7 +73,7 @@ with app.app_context():
     ]
     db.session.add_all(users)
     db.session.flush()
-    tokens = [service.launch(user, result.course)[1] for user in users]
+    tokens = [attempts.launch(user, result.course)[1] for user in users]
     db.session.commit()
 print(json.dumps(tokens))
 """

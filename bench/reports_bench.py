@@ -14,7 +14,7 @@ Builds a throwaway database with the migrations, fills it with SQL ``generate_se
 Then times every report the portal shows, each run ``--repeat`` times (median and worst),
 as an admin over all units, over the last 12 months, and as a manager of one unit;
 a learner's transcript and a course's learners.  Finally it stores statements through
-``lrs.service.store_statements`` with and without the projection listener, to show what
+``lrs.service.store_statements`` with and without the projection's receiver, to show what
 keeping the projection in step costs a write.
 
     .venv/bin/python bench/reports_bench.py                       # the full scale
@@ -244,11 +244,12 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
 
 
 def writes(app: Any, n: int) -> dict[str, float]:
-    """Seconds per statement stored through lrs.service, with and without the listener."""
+    """Seconds per statement stored through lrs.service, with and without the projection."""
     from core.db import db
     from lrs import service as lrs
     from lrs.auth import Client
-    from portal import reports
+    from lrs.signals import statements_stored
+    from portal import projection
 
     client = Client(id=0, scopes=frozenset({"all"}), authority={"mbox": "mailto:bench@example.org"})
 
@@ -269,14 +270,14 @@ def writes(app: Any, n: int) -> dict[str, float]:
     out = {}
     for label, on in (("with projection", True), ("without projection", False)):
         if not on:
-            lrs._listeners.remove(reports.project_statements)
+            statements_stored.disconnect(projection.project_statements)
         started = time.perf_counter()
         for _ in range(n // 50):
             lrs.store_statements(batch("completed"), client, "1.0.3")
             db.session.commit()
         out[label] = round((time.perf_counter() - started) / n * 1000, 3)
         if not on:
-            reports.register_projection()
+            statements_stored.connect(projection.project_statements)
     return out
 
 

@@ -63,7 +63,7 @@ class Client:
     activity_roots: tuple[str, ...] = ()
     session_id: str | None = None
     # Its results count in reports without a launch behind them: the LMS's own writes,
-    # and credentials an admin trusts (Credential.trusted; portal/reports.py).
+    # and credentials an admin trusts (Credential.trusted; portal/projection.py).
     trusted: bool = False
 
     @property

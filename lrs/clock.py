@@ -31,6 +31,26 @@ from core.db import db, dialect_insert
 from lrs.models import StoredClock
 
 
+def utc_now() -> datetime:
+    """Now, in UTC, truncated to milliseconds.
+
+    ``stored`` is returned with ms precision, so the column must not hold more, or
+    ``since=<a returned stored>`` would match the statement it came from.
+    """
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds, as returned in ``stored``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """The moment in UTC without tzinfo, as the DateTime columns hold it."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
 @cache
 def _advance(dialect: str) -> Any:
     """The upsert that hands out the next ``stored`` (built once per dialect)."""

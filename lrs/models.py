@@ -56,7 +56,7 @@ class Credential(Model):
     activity_roots: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     # An admin trusts this client's results: its completed/passed/failed statements count
-    # in reports without a launch of ours behind them (portal/reports.py).
+    # in reports without a launch of ours behind them (portal/projection.py).
     trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The xAPI version this client last spoke: answers a request that names none.
     preferred_version: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -99,7 +99,7 @@ class Statement(Model):
 class StatementFilter(Model):
     """One queryable key of a statement: (kind, hashed key) → statement.
 
-    Kinds are the query parameters: see ``lrs.service``.  A statement whose object is a
+    Kinds are the query parameters: see ``lrs.filters``.  A statement whose object is a
     StatementRef also carries its target's rows, which is how "Filter Conditions for
     StatementRefs" (xAPI 1.0.3 Communication §2.1.3) is answered without recursion.
 

@@ -2,7 +2,7 @@
 
 Spec: xAPI 1.0.3 Communication §2.1.3 (GET statements), Data §2.4.4.1 (canonical
 definitions for format=canonical).  The filter rows these queries read are written by
-``lrs.service`` (``filter_keys``); this module only reads.
+``lrs.filters`` (``filter_keys``); this module only reads.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from sqlalchemy.orm import aliased
 from core.db import db
 from core.errors import BadRequest, NotFound
 from lrs.auth import Client
-from lrs.keys import agent_key, key_hash, sha256_hex
-from lrs.models import Activity, Attachment, Statement, StatementFilter
-from lrs.service import (
+from lrs.clock import naive_utc
+from lrs.filters import (
     ACTIVITY,
     ACTIVITY_RELATED,
     AGENT,
     AGENT_RELATED,
     REGISTRATION,
     VERB,
-    naive_utc,
 )
+from lrs.keys import agent_key, key_hash, sha256_hex
+from lrs.models import Activity, Attachment, Statement, StatementFilter
 
 
 @dataclass

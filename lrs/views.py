@@ -250,13 +250,7 @@ def post_statements() -> Response:
     client = require("statements/write")
     check_params(set())
     body, attachments = read_statement_body()
-    result = service.store_statements(
-        schemas.validate_statements(body, xapi_version()),
-        client,
-        xapi_version(),
-        attachments,
-        validated=True,
-    )
+    result = service.store_statements(body, client, xapi_version(), attachments)
     db.session.commit()
     return jsonify(result.ids)
 

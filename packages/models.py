@@ -56,7 +56,7 @@ class PackageVersion(Model):
     edition: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(500))
     published: Mapped[bool] = mapped_column(Boolean, default=True)
-    # The parsed manifest (packages.manifest.ParsedPackage.structure), for the player.
+    # The parsed manifest (packages.manifest.common.ParsedPackage.structure), for the player.
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     launch: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -22,7 +22,8 @@ from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
 from packages.extract import ZipLimits, open_package
-from packages.manifest import is_absolute_url, read_package
+from packages.manifest import read_package
+from packages.manifest.hrefs import is_absolute_url
 from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
 from packages.storage import LocalStorage, StagedFile, Storage

@@ -2,10 +2,10 @@
 
 One blueprint, ``bp`` under ``/player``; the launch entries (``/courses/<id>/launch``,
 ``review``, ``preview``), which decide who may take a course, are the portal's
-(portal/views/launch.py) and call ``player.service``. The player page ``/player/<token>``
-is served on the portal's origin; the runtime frame (scorm-again), the runtime JSON API
-and the cmi5 fetch URL on the content origin like the content itself (core/origins.py;
-player/views.py describes the layers).
+(portal/views/launch.py) and call ``player.attempts`` and ``player.review``. The player
+page ``/player/<token>`` is served on the portal's origin; the runtime frame
+(scorm-again), the runtime JSON API and the cmi5 fetch URL on the content origin like
+the content itself (core/origins.py; player/views.py describes the layers).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class Attempt(Model):
     # a launch, not in My learning, and its results count in no report.
     preview: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The launch token whose player page owns the attempt: the one that started it last
-    # (player.service.claim). Runtime calls of the attempt's other tokens are refused
+    # (player.ownership.claim). Runtime calls of the attempt's other tokens are refused
     # with 409 "taken over", so two tabs never overwrite each other's data.
     owner_token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

@@ -2,11 +2,11 @@
 
 My learning and the reports count a course by what the LMS says about the catalogue
 course (``{AGENT_HOMEPAGE}/courses/<id>``, type course, in the attempt's registration;
-portal/reports.py), never by the statements of its SCOs or AUs, which are its parts:
+portal/projection.py), never by the statements of its SCOs or AUs, which are its parts:
 a multi-SCO course is not completed by its first SCO, nor a cmi5 course by its first AU.
 
 - SCORM 1.2 and 2004 (one SCO or many) and xAPI packages: when the attempt's rolled-up
-  status (``player.service.rollup``: the sequencer's rollup under SCORM 2004 sequencing,
+  status (``player.rollup.rollup``: the sequencer's rollup under SCORM 2004 sequencing,
   SN §4.6; otherwise every SCO or activity) becomes completed, passed or failed, the
   LMS writes ``completed``, ``passed`` or ``failed`` with the attempt's score.
 - cmi5: when the course is satisfied (cmi5 §9.3.9: the moveOn criteria of every AU are
@@ -34,9 +34,9 @@ import uuid
 from typing import Any
 
 from core import vocabulary
-from lrs import service as lrs_service
+from lrs import clock
 from packages.models import PackageVersion
-from player import service
+from player import course_tree, lms
 from player.models import Attempt
 
 FINAL_SUCCESS = ("passed", "failed")
@@ -54,16 +54,16 @@ def _statement(
     title = version.title or str(version.course_id)
     return {
         "id": str(uuid.uuid4()),
-        "actor": service.learner_agent(attempt),
+        "actor": lms.learner_agent(attempt),
         "verb": vocabulary.verb(verb),
         "object": {
             "objectType": "Activity",
-            "id": service.catalogue_activity_id(version.course_id),
+            "id": course_tree.catalogue_activity_id(version.course_id),
             "definition": {"type": vocabulary.TYPE_COURSE, "name": {"und": title}},
         },
         "result": result,
         "context": context,
-        "timestamp": lrs_service.format_timestamp(lrs_service.utc_now()),
+        "timestamp": clock.format_timestamp(clock.utc_now()),
     }
 
 
@@ -94,13 +94,11 @@ def record_rollup(attempt: Attempt, version: PackageVersion, before: tuple[str, 
         return
     context = {"registration": attempt.registration}
     result = _result(completion == "completed", success, attempt.score_scaled)
-    service.store_statements(
-        [_statement(attempt, version, verb, result, context) for verb in verbs]
-    )
+    lms.store_statements([_statement(attempt, version, verb, result, context) for verb in verbs])
 
 
 def _aus(version: PackageVersion) -> list[dict[str, Any]]:
-    return [node.data for node in service.nodes(version) if node.launchable]
+    return [node.data for node in course_tree.nodes(version) if node.launchable]
 
 
 def must_pass(version: PackageVersion) -> bool:

@@ -15,7 +15,7 @@ instead of landing on top of the newer tab's. A cmi5 AU talks to the LRS directl
 the LRS credentials of the older tab's open AU sessions are revoked at the takeover: its
 statements and state writes are refused too (the newer launch decides about the session,
 cmi5 §9.3.5 abandoned; player.cmi5). Review tokens never own an attempt and are never
-refused: a review changes nothing (player.service, review mode).
+refused: a review changes nothing (player.review).
 """
 
 from __future__ import annotations
@@ -27,21 +27,21 @@ from core.db import db
 from core.errors import Conflict
 from lrs import auth as lrs_auth
 from lrs.models import Credential
-from player import service
+from player import attempts
 from player.models import Attempt, Cmi5Session
 
 TAKEN_OVER = "taken-over"
 
 
 def _token_id(attempt: Attempt) -> int | None:
-    """The launch token this request came with (set by service.attempt_for_token)."""
+    """The launch token this request came with (set by attempts.attempt_for_token)."""
     tokens: dict[int, int] = g.get("player_tokens", {})
     return tokens.get(attempt.id)
 
 
 def owns(attempt: Attempt) -> bool:
     """True unless another launch of the attempt took it over."""
-    if service.in_review(attempt) or attempt.owner_token_id is None:
+    if attempts.in_review(attempt) or attempt.owner_token_id is None:
         return True
     return attempt.owner_token_id == _token_id(attempt)
 
@@ -58,7 +58,7 @@ def check(attempt: Attempt) -> None:
 def claim(attempt: Attempt) -> None:
     """Make the request's launch the attempt's owner (it starts it); the previous one is out."""
     token = _token_id(attempt)
-    if service.in_review(attempt) or token is None or attempt.owner_token_id == token:
+    if attempts.in_review(attempt) or token is None or attempt.owner_token_id == token:
         return
     previous = attempt.owner_token_id
     attempt.owner_token_id = token

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import db
 from packages.models import PackageVersion
-from player import service
+from player import attempts
 from player.cmi.rules import pattern_of
 from player.models import RefusedValue, ScoState
 
@@ -55,7 +55,7 @@ def _digest(sco_id: str, refusal: Refusal) -> str:
 def record(version: PackageVersion, state: ScoState, refusals: list[Refusal]) -> None:
     """Count each refusal once per SCO session (the session's list is reset at launch)."""
     seen = list(state.refused or [])
-    moment = service.now()
+    moment = attempts.now()
     for refusal in refusals:
         digest = _digest(state.sco_id, refusal)
         if digest in seen or len(seen) >= MAX_PER_SESSION:

@@ -3,7 +3,7 @@
 The browser runs scorm-again (player/static/player.js). Every commit it sends is
 ``{"sco", "session", "seq", "terminate", "closing", "cmi", "adl", "nav"}`` (``adl``: the
 SCORM 2004 4th-ed. shared data ``adl.data``, whose changed stores are saved to the
-learner's buckets, player.service.write_shared_data):
+learner's buckets, player.shared_data):
 
 - ``session`` numbers the launches of a SCO in an attempt and ``seq`` the commits of a
   session (scorm-again's commit sequence). A commit of an older session, or with a
@@ -32,8 +32,18 @@ from typing import Any
 
 from core.errors import BadRequest, Conflict
 from packages.models import PackageVersion
+from player import (
+    attempts,
+    cmi_salvage,
+    course_tree,
+    lms,
+    ownership,
+    refusals,
+    rollup,
+    shared_data,
+    translate,
+)
 from player import cmi as cmi_model
-from player import cmi_salvage, ownership, refusals, service, translate
 from player.cmi import rules as cmi_rules
 from player.models import Attempt, ScoState
 
@@ -88,21 +98,21 @@ def _learner_name(name: str) -> str:
 
 def start_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> dict[str, Any]:
     """Open a new session of a SCO; return ``{"session", "cmi", "entry"}`` for the shell."""
-    entry = service.launch_entry(version, sco_id)
-    state = service.sco_state(attempt, sco_id)
+    entry = course_tree.launch_entry(version, sco_id)
+    state = attempts.sco_state(attempt, sco_id)
     assert state is not None  # noqa: S101  (create=True)
-    moment = service.now()
+    moment = attempts.now()
     if not state.session_finished:
         # The previous session never ended (the browser died without a beacon): end it
         # now with what was stored, as a suspend, so nothing is lost.
         finish(attempt, version, state, state.cmi, closing=True)
-    if not service.has_api(entry):
+    if not course_tree.has_api(entry):
         state.launches += 1
         state.completion_status = "completed"
         state.updated_at = moment
         return {"session": state.session_no, "cmi": {}, "entry": ""}
-    user = service.learner(attempt)
-    item = service.item_data(version, sco_id)
+    user = lms.learner(attempt)
+    item = course_tree.item_data(version, sco_id)
     first = state.launches == 0
     entry_value = "ab-initio" if first else state.entry
     if version.kind == "scorm12" and entry_value == "ab-initio" and not first:
@@ -158,9 +168,9 @@ def _adl_data(
     maps = cmi_model.shared_data_maps(item)
     if not maps:
         return []
-    buckets = service.shared_data(
+    buckets = shared_data.read(
         attempt.user_id,
-        service.shared_data_scope(attempt, version),
+        shared_data.scope(attempt, version),
         [m.target_id for m in maps],
     )
     entries = cmi_model.initial_adl_data(maps, buckets)
@@ -178,12 +188,12 @@ def review_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
     1.2 RTE §3.4.4 (cmi.core.lesson_mode, cmi.core.credit). Nothing is stored: the
     session and its commits are dropped (commit), so the SCO's record stays as it was.
     """
-    entry = service.launch_entry(version, sco_id)
-    state = service.sco_state(attempt, sco_id, create=False)
+    entry = course_tree.launch_entry(version, sco_id)
+    state = attempts.sco_state(attempt, sco_id, create=False)
     session = max(1, state.session_no) if state is not None else 1
-    if not service.has_api(entry):
+    if not course_tree.has_api(entry):
         return {"session": session, "cmi": {}, "entry": ""}
-    user = service.learner(attempt)
+    user = lms.learner(attempt)
     previous = state.cmi if state is not None and state.launches else None
     # The stored data of the SCO's attempt is shown again: its place after a suspend
     # ("resume"), otherwise the same attempt continued ("", RTE §4.2.8).
@@ -194,14 +204,14 @@ def review_session(attempt: Attempt, version: PackageVersion, sco_id: str) -> di
         scorm_version(version),
         learner_id=str(user.id),
         learner_name=_learner_name(user.name),
-        item=service.item_data(version, sco_id),
+        item=course_tree.item_data(version, sco_id),
         entry=entry_value,
         previous=previous,
         mode="review",
         credit="no-credit",
         sequencing_collection=(version.manifest or {}).get("sequencing_collection"),
     )
-    adl_data = _adl_data(attempt, version, service.item_data(version, sco_id), review=True)
+    adl_data = _adl_data(attempt, version, course_tree.item_data(version, sco_id), review=True)
     return {"session": session, "cmi": tree, "adl_data": adl_data, "entry": entry_value}
 
 
@@ -236,12 +246,12 @@ def _refusals(
 
 def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> CommitResult:
     """Store one commit of the running SCO (see the module docstring for the format)."""
-    if service.in_review(attempt):
+    if attempts.in_review(attempt):
         # Review mode: the LMS keeps the tracking data as it was (RTE §4.2.13).
         return CommitResult(False, reason="review mode: nothing is stored")
     ownership.check(attempt)  # 409 when another launch took the attempt over
     sco_id = body["sco"]
-    state = service.sco_state(attempt, sco_id, create=False)
+    state = attempts.sco_state(attempt, sco_id, create=False)
     if state is None or state.session_no == 0:
         raise BadRequest(
             f"SCO {sco_id!r} has not been launched in this attempt",
@@ -272,7 +282,7 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
     before = state.cmi
     pending = _commit_statements(attempt, version, state, before, tree)
     state.commit_seq = seq
-    state.updated_at = service.now()
+    state.updated_at = attempts.now()
     result = CommitResult(True, refused=[r for r in refused if r.source == "server"])
     if body.get("terminate") or closing:
         # One LRS write for the commit's statements and the session's end.
@@ -286,8 +296,8 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         _store(pending)
         if _tracking(before) != _tracking(tree):
             result.tracking_changed = True
-            service.report_to_sequencer(attempt, version, sco_id, tree)
-        service.rollup(attempt, version)
+            rollup.report_to_sequencer(attempt, version, sco_id, tree)
+        rollup.rollup(attempt, version)
     return result
 
 
@@ -297,9 +307,7 @@ def _write_shared_data(
     """Save the stores a commit changed; later commits of the session compare with them."""
     if not writes:
         return
-    service.write_shared_data(
-        attempt.user_id, service.shared_data_scope(attempt, version), attempt.id, writes
-    )
+    shared_data.write(attempt.user_id, shared_data.scope(attempt, version), attempt.id, writes)
     sent = []
     for entry in state.launch_adl or []:
         entry = dict(entry)
@@ -353,7 +361,7 @@ def finish(
     if closing and not core.get("exit"):
         # Closed without Terminate: keep the learner's place (a suspend).
         core["exit"] = "suspend"
-    moment = service.now()
+    moment = attempts.now()
     started = state.session_started_at or moment
     wall = max(0.0, (moment - started).total_seconds())
     was_finished = state.session_finished
@@ -372,13 +380,13 @@ def finish(
         attempt.suspended = outcome.suspended
     attempt.updated_at = moment
     # The sequencer sees the SCO's last values with its exit (suspend or not), SN §4.2.
-    service.report_to_sequencer(attempt, version, state.sco_id, tree)
+    rollup.report_to_sequencer(attempt, version, state.sco_id, tree)
     if closing and suspend_all and not was_finished:
         # Closed without Terminate: the learner's whole place is kept (suspendAll).
-        sequencer = service.sequencer_for(attempt, version)
+        sequencer = rollup.sequencer_for(attempt, version)
         if sequencer is not None and sequencer.navigate("suspendAll").ok:
-            service.save_sequencer(attempt, sequencer)
-    service.rollup(attempt, version)
+            rollup.save_sequencer(attempt, sequencer)
+    rollup.rollup(attempt, version)
     statements = list(pending or [])
     if not was_finished:
         # Once per session: a repeated terminate adds no second end.
@@ -393,13 +401,13 @@ def finish(
 def _context(
     attempt: Attempt, version: PackageVersion, state: ScoState
 ) -> translate.TranslateContext:
-    entry = service.launch_entry(version, state.sco_id)
+    entry = course_tree.launch_entry(version, state.sco_id)
     return translate.TranslateContext(
-        actor=service.learner_agent(attempt),
+        actor=lms.learner_agent(attempt),
         registration=attempt.registration,
-        course_activity_id=service.course_activity_id(version),
+        course_activity_id=course_tree.course_activity_id(version),
         course_title=version.title,
-        sco_activity_id=service.sco_activity_id(version, state.sco_id),
+        sco_activity_id=course_tree.sco_activity_id(version, state.sco_id),
         sco_title=str(entry.get("title") or state.sco_id),
         version=scorm_version(version),
         session=str(state.session_no),
@@ -413,7 +421,7 @@ def _store(statements: list[dict[str, Any]]) -> None:
     nothing twice; the learner's data must never be refused because of its mirror.
     """
     try:
-        service.store_statements(statements)
+        lms.store_statements(statements)
     except Conflict:
         log.warning("SCORM statements of a resent commit differ; kept the stored ones")
 

@@ -23,6 +23,8 @@ NAV_REQUESTS = (
     "suspendAll",
     "_none_",
 )
+#: The requests that name their target activity.
+TARGETED = ("choice", "jump")
 
 
 class RefusedSchema(Schema):

@@ -34,7 +34,18 @@ from core.errors import BadRequest, NotFound
 from core.i18n import N_
 from core.schemas import load, parse_json
 from packages.service import get_course, list_versions
-from player import bp, cmi5, ownership, refusals, runtime, service
+from player import (
+    attempts,
+    bp,
+    cmi5,
+    course_tree,
+    navigation,
+    ownership,
+    refusals,
+    rollup,
+    runtime,
+    shell_state,
+)
 from player.schemas import CommitSchema, NavigateSchema
 
 SCORM_AGAIN_DIST = BASE_DIR / "node_modules" / "scorm-again" / "dist"
@@ -42,7 +53,7 @@ _RUNTIME_FILES = {"scorm12": "scorm12.min.js", "scorm2004": "scorm2004.min.js"}
 _NO_STORE = "no-store"
 
 # What the runtime frame may show in the player page: the server's end-of-session
-# messages (player/service.py) and the frame's own, translated by the page.
+# messages (player/navigation.py, player/review.py) and the frame's own, translated by the page.
 PLAYER_MESSAGES = (
     N_("This attempt is over. Launch the course again."),
     N_("Closed."),
@@ -151,11 +162,11 @@ def shell(token: str) -> Response:
     Served on the portal's origin, in the learner's language (portal.i18n); it holds no
     SCORM API and reaches the content only through the runtime frame's messages.
     """
-    attempt = service.attempt_for_token(token)
-    version = service.version_of(attempt)
+    attempt = attempts.attempt_for_token(token)
+    version = attempts.version_of(attempt)
     toc = [
         {"id": n.id, "title": n.title, "depth": min(n.depth, 3), "launchable": n.launchable}
-        for n in service.nodes(version)
+        for n in course_tree.nodes(version)
         if n.visible
     ]
     own = origins.own_origin()
@@ -164,7 +175,7 @@ def shell(token: str) -> Response:
     if request.args.get("returned") == "1":
         query["returned"] = "1"
     runtime_url = f"{content}{url_for('player.runtime_frame', token=token)}?{urlencode(query)}"
-    review = service.in_review(attempt)
+    review = attempts.in_review(attempt)
     config: dict[str, Any] = {
         "runtime": runtime_url,
         "contentOrigin": content,
@@ -204,8 +215,8 @@ def runtime_frame(token: str) -> Response:
     if moved is not None:
         return moved
     ui = _ui_origin(request.args.get("ui"))
-    attempt = service.attempt_for_token(token)
-    version = service.version_of(attempt)
+    attempt = attempts.attempt_for_token(token)
+    version = attempts.version_of(attempt)
     runtime_js = None
     if version.kind in _RUNTIME_FILES:
         runtime_js = f"{bp.url_prefix}/lib/{scorm_again_version()}/{_RUNTIME_FILES[version.kind]}"
@@ -247,7 +258,7 @@ _RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Retur
 @bp.get("/<string:token>/returned")
 def returned(token: str) -> Response:
     """Where a cmi5 AU goes when it exits (its ``returnURL``)."""
-    service.attempt_for_token(token)
+    attempts.attempt_for_token(token)
     target = json.dumps(f"{origins.portal_origin()}{bp.url_prefix}/{token}?returned=1")
     nonce = headers.csp_nonce()
     response = Response(_RETURNED % {"nonce": nonce, "target": target}, mimetype="text/html")
@@ -293,9 +304,9 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 @bp.post("/api/<string:token>/commit")
 def post_commit(token: str) -> Response:
     """Store a commit of the running SCO (idempotent per session and sequence number)."""
-    attempt = service.attempt_for_token(token)
+    attempt = attempts.attempt_for_token(token)
     data = load(CommitSchema(), _body(), "commit")
-    version = service.version_of(attempt)
+    version = attempts.version_of(attempt)
     result = runtime.commit(attempt, version, data)
     db.session.commit()
     body: dict[str, Any] = {"result": "true", "errorCode": 0, "stored": result.stored}
@@ -308,17 +319,17 @@ def post_commit(token: str) -> Response:
         body["ignored"] = result.reason
     elif result.tracking_changed and len(version.launch) > 1:
         # What the learner may do next changes with the SCO's status (a SCO satisfied).
-        body["toc"] = service.toc_state(attempt, version)
-        body["valid"] = service.valid_requests(attempt, version)
+        body["toc"] = shell_state.toc_state(attempt, version)
+        body["valid"] = shell_state.valid_requests(attempt, version)
     return _json(body)
 
 
 @bp.post("/api/<string:token>/navigate")
 def post_navigate(token: str) -> Response:
     """Carry out a navigation request; answer with what the shell shows next."""
-    attempt = service.attempt_for_token(token)
+    attempt = attempts.attempt_for_token(token)
     data = load(NavigateSchema(), _body(), "navigation request")
-    result = service.navigate(attempt, data["request"], data["target"])
+    result = navigation.navigate(attempt, data["request"], data["target"])
     db.session.commit()
     return _json(learner_result(result))
 
@@ -326,13 +337,13 @@ def post_navigate(token: str) -> Response:
 @bp.get("/api/<string:token>/attempt")
 def get_attempt(token: str) -> Response:
     """The attempt's stored status (cmi5: after checking the LRS for the AU's statements)."""
-    attempt = service.attempt_for_token(token)
-    version = service.version_of(attempt)
+    attempt = attempts.attempt_for_token(token)
+    version = attempts.version_of(attempt)
     if version.kind in ("cmi5", "xapi") and attempt.current_sco:
         cmi5.evaluate(attempt, version, attempt.current_sco)
-        service.rollup(attempt, version)
-    db.session.commit()  # also the token's renewed expiry (service.attempt_for_token)
-    return _json(service.attempt_summary(attempt))
+        rollup.rollup(attempt, version)
+    db.session.commit()  # also the token's renewed expiry (attempts.attempt_for_token)
+    return _json(attempts.attempt_summary(attempt))
 
 
 # The SCORM errors a refused value can get, in the author's words (player/refusals.py).
@@ -375,7 +386,7 @@ def get_owner(token: str) -> Response:
     The runtime frame asks when its page becomes visible again and now and then while
     content runs (a cmi5 AU makes no runtime calls of its own): player.ownership.
     """
-    attempt = service.attempt_for_token(token, lock=False)
+    attempt = attempts.attempt_for_token(token, lock=False)
     ownership.check(attempt)
     db.session.commit()  # the token's renewed expiry
     return _json({"owner": True})

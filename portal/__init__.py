@@ -20,7 +20,8 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 def init_app(app: Flask) -> None:
     """Register the portal's pages (and their CSRF check), template helpers and CLI commands."""
     from accounts import auth
-    from portal import cli, csrf, i18n, reports, views  # noqa: F401  (views registers routes)
+    from lrs.signals import statements_stored
+    from portal import cli, csrf, i18n, projection, views  # noqa: F401  (views registers routes)
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
@@ -31,4 +32,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = auth.current_user
     app.jinja_env.globals["has_role"] = auth.has_role
     app.cli.add_command(cli.bootstrap)
-    reports.register_projection()
+    # The completions table kept in step with the LRS (connecting again changes nothing).
+    statements_stored.connect(projection.project_statements)

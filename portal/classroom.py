@@ -22,6 +22,7 @@ from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from lrs import service as lrs
 from lrs.auth import Client
+from lrs.clock import format_timestamp
 from packages.models import Course
 from portal.models import ClassroomSession, Enrolment
 
@@ -199,7 +200,7 @@ def _statement(
             },
         },
         "context": context,
-        "timestamp": lrs.format_timestamp(datetime.now(UTC)),
+        "timestamp": format_timestamp(datetime.now(UTC)),
     }
     if result:
         statement["result"] = result

@@ -37,7 +37,7 @@ SERVICE_MESSAGES = (
     N_("Unknown organisation unit"),
     N_("The last admin cannot lose the admin role or be deactivated"),
     N_("The password needs at least 8 characters"),
-    N_("The code may hold lower-case letters, digits, - and _"),
+    N_("The code may hold letters A-Z, digits, - _ and . and begins with a letter or digit"),
     N_("Assign to either a person or a unit"),
     N_("A manager assigns only to their own unit"),
     N_("A manager assigns only to people in their own unit"),

@@ -1,6 +1,6 @@
 """Portal tables: course kinds, classroom sessions, enrolments, assignments, completions.
 
-The completions table is the projection of the LRS the reports read (portal/reports.py).
+The completions table is the projection of the LRS the reports read (portal/projection.py).
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ class Assignment(Model):
 class Completion(Model):
     """Projection of the LRS for reports: one row per completed/passed/failed statement.
 
-    Kept in step by an ``lrs.service.on_stored`` listener in the same transaction;
-    a voiding statement deletes the voided statement's row (portal/reports.py).
+    Kept in step by a ``lrs.signals.statements_stored`` receiver in the same transaction;
+    a voiding statement deletes the voided statement's row (portal/projection.py).
     """
 
     __tablename__ = "portal_completion"

@@ -21,18 +21,39 @@ PURE = [
     "core/vocabulary.py",
     "core/i18n.py",
     "packages/extract.py",
-    "packages/manifest.py",
+    "packages/manifest",
     "packages/serving.py",
     "player/cmi",
+    "player/cmi_salvage.py",
     "player/translate.py",
     "player/sequencing",
 ]
-# Function-level imports still to be removed by the player's split into modules (issue
-# 12); the list may only shrink.
-NOT_YET = {
-    "player/service.py",
-    "player/sequencing/sequencer.py",
-    "player/sequencing/simple.py",
+# Inside the player, a module imports only modules on a later line (docs/ARCHITECTURE.md,
+# "A SCORM commit's path"): a commit and a navigation request read top-down. The last
+# line (models, request bodies, pure rules) may import each other.
+PLAYER = [
+    ["views"],
+    ["navigation"],
+    ["review"],
+    ["launch"],
+    ["runtime", "shell_state"],
+    ["rollup"],
+    ["cmi5"],
+    ["outcome", "ownership", "refusals", "shared_data"],
+    ["attempts", "course_tree", "lms"],
+    ["models", "schemas", "cmi", "cmi_salvage", "translate", "sequencing"],
+]
+# The same rule among the modules of a player package (its __init__ re-exports them).
+PLAYER_PACKAGES = {
+    "cmi5": [["__init__"], ["launch", "waivers"], ["sessions"], ["moveon"], ["statements"]],
+    "cmi": [
+        ["__init__"],
+        ["validation"],
+        ["scorm12", "scorm2004", "session", "shared_data"],
+        ["checker", "launch", "readonly", "status"],
+        ["rules", "times", "tree"],
+        ["values"],
+    ],
 }
 WEB_OR_DB = {"flask", "flask_babel", "flask_sqlalchemy", "werkzeug", "sqlalchemy", "core.db"}
 
@@ -85,8 +106,6 @@ def test_layers_no_project_import_hides_in_a_function(area: str) -> None:
                 continue
             if name == "init_app" or (path == ROOT / "core/__init__.py" and name == "create_app"):
                 continue
-            if str(path.relative_to(ROOT)) in NOT_YET:
-                continue
             hidden.append(f"{path.relative_to(ROOT)}: {name} imports {module}")
     assert hidden == []
 
@@ -102,6 +121,70 @@ def test_layers_pure_modules_use_neither_flask_nor_the_database(pure: str) -> No
         if module in WEB_OR_DB or module.split(".")[0] in WEB_OR_DB
     ]
     assert used == []
+
+
+def _player_level(module: str) -> int | None:
+    """The line of PLAYER a ``player.x[.y]`` module is on (None: the package itself)."""
+    parts = module.split(".")
+    if parts[0] != "player" or len(parts) < 2:
+        return None
+    for level, names in enumerate(PLAYER):
+        if parts[1] in names:
+            return level
+    raise AssertionError(f"{module} is missing from PLAYER in tests/test_layers.py")
+
+
+def _player_imports(path: Path) -> list[str]:
+    """The player modules a file imports (``from player import x`` names x)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "player" and not node.level:
+            found += [f"player.{alias.name}" for alias in node.names if alias.name != "bp"]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    return [module for module in found if module.startswith("player.")]
+
+
+def test_layers_player_modules_import_only_modules_below() -> None:
+    wrong = []
+    last = len(PLAYER) - 1
+    for path in _sources("player"):
+        relative = path.relative_to(ROOT)
+        if relative.name == "__init__.py" and relative.parent.name == "player":
+            continue  # the blueprint and init_app
+        level = _player_level(".".join(relative.with_suffix("").parts))
+        assert level is not None
+        for module in _player_imports(path):
+            other = _player_level(module)
+            same_package = module.split(".")[1] == relative.with_suffix("").parts[1]
+            if other is None or same_package or (level == other == last):
+                continue
+            if other <= level:
+                wrong.append(f"{relative} imports {module}")
+    assert wrong == []
+
+
+def _package_level(package: str, module: str) -> int:
+    for level, names in enumerate(PLAYER_PACKAGES[package]):
+        if module in names:
+            return level
+    raise AssertionError(f"player.{package}.{module} is missing from PLAYER_PACKAGES")
+
+
+@pytest.mark.parametrize("package", sorted(PLAYER_PACKAGES))
+def test_layers_player_package_modules_import_only_modules_below(package: str) -> None:
+    wrong = []
+    for path in _sources(f"player/{package}"):
+        level = _package_level(package, path.stem)
+        for module in _player_imports(path):
+            parts = module.split(".")
+            if parts[1] != package or len(parts) < 3:
+                continue
+            if _package_level(package, parts[2]) <= level:
+                wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert wrong == []
 
 
 def test_layers_the_check_sees_a_reverse_import(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def upgrade():
     # Which refusals a SCO session already counted.
     with op.batch_alter_table('player_sco_state', schema=None) as batch_op:
         batch_op.add_column(sa.Column('refused', sa.JSON(), nullable=True))
-    # The launch token that owns an attempt (a newer launch takes over; player.service).
+    # The launch token that owns an attempt (a newer launch takes over; player.ownership).
     with op.batch_alter_table('player_attempt', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owner_token_id', sa.Integer(), nullable=True))
 

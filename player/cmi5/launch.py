@@ -24,7 +24,8 @@ from lrs import documents
 from lrs.keys import agent_key
 from packages.models import PackageVersion
 from packages.service import content_url
-from player import service
+from player import attempts, course_tree
+from player import lms as player_lms
 from player.cmi5.moveon import satisfy
 from player.cmi5.sessions import begin_session, close_open_sessions
 from player.cmi5.statements import au_activity, au_entry, make_context, make_statement
@@ -140,24 +141,24 @@ def launch_au(
     """
     au = au_entry(version, au_id)
     if review:
-        state = service.sco_state(attempt, au_id, create=False)
+        state = attempts.sco_state(attempt, au_id, create=False)
     else:
         close_open_sessions(attempt, version, unloaded)
-        state = service.sco_state(attempt, au_id)
+        state = attempts.sco_state(attempt, au_id)
         assert state is not None  # noqa: S101  (create=True)
     fetch_token = secrets.token_urlsafe(32)
     session_id = str(uuid.uuid4())
     mode = "Review" if review else "Normal"
     move_on = str(au.get("moveOn") or "NotApplicable")
-    moment = service.now()
+    moment = attempts.now()
     _add_session(attempt, au_id, session_id, _hash(fetch_token), move_on, mode, moment)
     if state is not None and not review:
         begin_session(state, moment)
-    agent = service.learner_agent(attempt)
+    agent = player_lms.learner_agent(attempt)
     _put_launch_data(attempt, version, au, au_id, session_id, mode, move_on, agent)
     href = au.get("url") or au.get("href") or ""
     launch_url = content_url(version, href)
-    service.store_statements(
+    player_lms.store_statements(
         [
             make_statement(
                 attempt,
@@ -214,13 +215,13 @@ def fetch(fetch_token: str) -> tuple[dict[str, Any], int]:
     credential, secret = lrs_auth.create_credential(
         f"cmi5 session {session.session_id}",
         CREDENTIAL_SCOPES,
-        agent=service.learner_agent(attempt),
+        agent=player_lms.learner_agent(attempt),
         registration=attempt.registration,
-        expires_at=service.now() + lrs_auth.learner_credential_ttl(),
+        expires_at=attempts.now() + lrs_auth.learner_credential_ttl(),
         activity_roots=[session.au_id],
         session_id=session.session_id,
     )
-    session.fetched_at = service.now()
+    session.fetched_at = attempts.now()
     session.credential_id = credential.id
     db.session.flush()
     token = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")
@@ -235,9 +236,9 @@ def launch_activity(
     ``review``: the launch convention has no mode, so the activity runs as usual; only
     the activity's runtime state (launches, session) is left alone.
     """
-    entry = service.launch_entry(version, activity_id)
-    state = service.sco_state(attempt, activity_id, create=not review)
-    agent = service.learner_agent(attempt)
+    entry = course_tree.launch_entry(version, activity_id)
+    state = attempts.sco_state(attempt, activity_id, create=not review)
+    agent = player_lms.learner_agent(attempt)
     # Bound to the learner, the registration and the package's own activities.
     declared = [
         str(a["id"]) for a in (version.manifest or {}).get("activities") or () if a.get("id")
@@ -247,10 +248,10 @@ def launch_activity(
         CREDENTIAL_SCOPES,
         agent=agent,
         registration=attempt.registration,
-        expires_at=service.now() + lrs_auth.learner_credential_ttl(),
+        expires_at=attempts.now() + lrs_auth.learner_credential_ttl(),
         activity_roots=[activity_id, *(a for a in declared if a != activity_id)],
     )
-    moment = service.now()
+    moment = attempts.now()
     if state is not None and not review:
         begin_session(state, moment)
     basic = base64.b64encode(f"{credential.key}:{secret}".encode()).decode("ascii")

@@ -14,7 +14,8 @@ from core import vocabulary
 from core.db import db
 from lrs.models import Credential, Statement
 from packages.models import PackageVersion
-from player import outcome, service
+from player import attempts, outcome
+from player import lms as player_lms
 from player.cmi5.statements import (
     au_activity,
     au_entry,
@@ -43,9 +44,9 @@ def evaluate(attempt: Attempt, version: PackageVersion, au_id: str) -> None:
     Only what the launch reported counts (``_earned``); the score is the latest one
     reported (cmi5 §9.5.1: with passed or failed), so a pass after a fail shows.
     """
-    if service.in_review(attempt):
+    if attempts.in_review(attempt):
         return
-    state = service.sco_state(attempt, au_id)
+    state = attempts.sco_state(attempt, au_id)
     assert state is not None  # noqa: S101  (create=True)
     # What an AU sent in a Review session does not count (cmi5 §10.2.2: it must not
     # send completed/passed/failed there, and the LMS does not evaluate moveOn).
@@ -96,7 +97,7 @@ def _earned(attempt: Attempt, rows: list[Statement]) -> list[Statement]:
     to that launch. A statement some other client wrote in the registration (one that
     learned it, with ``statements/write``) satisfies nothing.
     """
-    lms = service.lms_agent()
+    lms = player_lms.lms_agent()
     keys = {
         str(account.get("name"))
         for row in rows
@@ -197,7 +198,7 @@ def satisfy(
         )
         statements.append(course)
         statements.extend(outcome.cmi5_course_statements(attempt, version, course["context"]))
-    service.store_statements(statements)
+    player_lms.store_statements(statements)
 
 
 def course_rollup(attempt: Attempt, version: PackageVersion) -> None:

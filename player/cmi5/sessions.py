@@ -9,7 +9,8 @@ from sqlalchemy import select
 from core import vocabulary
 from core.db import db
 from packages.models import PackageVersion
-from player import service
+from player import attempts
+from player import lms as player_lms
 from player.cmi5.moveon import evaluate
 from player.cmi5.statements import (
     au_activity,
@@ -45,13 +46,13 @@ def close_open_sessions(
     )
     for session in list(open_sessions):
         if session_statements(attempt, session.au_id, session.session_id, {vocabulary.TERMINATED}):
-            session.ended_at = service.now()
+            session.ended_at = attempts.now()
             if session.launch_mode == "Normal":
                 evaluate(attempt, version, session.au_id)
             continue
         if session.session_id == unloaded or not abandon:
             continue
-        service.store_statements(
+        player_lms.store_statements(
             [
                 make_statement(
                     attempt,
@@ -63,7 +64,7 @@ def close_open_sessions(
                 )
             ]
         )
-        session.ended_at = service.now()
+        session.ended_at = attempts.now()
         session.abandoned = True
     db.session.flush()
 
@@ -115,15 +116,15 @@ def end_session(
     AUs left earlier whose sessions have terminated since are evaluated too: what an AU
     sends as the player unloads it may come after the request that left it.
     """
-    state = service.sco_state(attempt, au_id, create=False)
+    state = attempts.sco_state(attempt, au_id, create=False)
     if state is None:
         return
     evaluate(attempt, version, au_id)
-    if version.kind == "cmi5" and not service.in_review(attempt):
+    if version.kind == "cmi5" and not attempts.in_review(attempt):
         close_open_sessions(attempt, version, abandon=False)
     if not state.session_finished and state.session_started_at is not None:
-        state.total_seconds += max(0.0, (service.now() - state.session_started_at).total_seconds())
+        state.total_seconds += max(0.0, (attempts.now() - state.session_started_at).total_seconds())
         state.wall_seconds = state.total_seconds
     state.session_finished = True
-    state.updated_at = service.now()
+    state.updated_at = attempts.now()
     db.session.flush()

@@ -10,25 +10,26 @@ import uuid
 from typing import Any
 
 from core import vocabulary
+from lrs import clock
 from lrs import queries as lrs_queries
-from lrs import service as lrs_service
 from lrs.models import Statement
 from packages.models import PackageVersion
-from player import service
+from player import course_tree
+from player import lms as player_lms
 from player.models import Attempt
 
 
 def au_entry(version: PackageVersion, au_id: str) -> dict[str, Any]:
     """The AU's data from the course structure (or the launch entry of an xAPI activity)."""
-    data = service.item_data(version, au_id)
+    data = course_tree.item_data(version, au_id)
     if data.get("type") != "au":
-        data = {**service.launch_entry(version, au_id), "id": au_id}
+        data = {**course_tree.launch_entry(version, au_id), "id": au_id}
     return data
 
 
 def course_activity(version: PackageVersion) -> str:
     """The course's activity id (the cmi5 course id), which every context groups by."""
-    return service.course_activity_id(version)
+    return course_tree.course_activity_id(version)
 
 
 def make_context(
@@ -62,11 +63,11 @@ def make_statement(
     """A statement the LMS writes about the attempt, with the cmi5 context (§9.6)."""
     statement: dict[str, Any] = {
         "id": str(uuid.uuid4()),
-        "actor": service.learner_agent(attempt),
+        "actor": player_lms.learner_agent(attempt),
         "verb": vocabulary.verb(verb),
         "object": obj,
         "context": make_context(attempt, version, session_id, **extensions),
-        "timestamp": lrs_service.format_timestamp(lrs_service.utc_now()),
+        "timestamp": clock.format_timestamp(clock.utc_now()),
     }
     if result:
         statement["result"] = result
@@ -94,7 +95,7 @@ def session_rows(
         query = lrs_queries.StatementQuery(
             registration=attempt.registration, activity=activity_id, verb=verb, limit=500
         )
-        page = lrs_queries.query_statements(query, service.lms_client(), 500)
+        page = lrs_queries.query_statements(query, player_lms.lms_client(), 500)
         for row in page.statements:
             if session_id is not None:
                 ext = (row.data.get("context") or {}).get("extensions") or {}
@@ -117,7 +118,7 @@ def satisfied_ids(attempt: Attempt) -> set[str]:
         lrs_queries.StatementQuery(
             registration=attempt.registration, verb=vocabulary.SATISFIED, limit=500
         ),
-        service.lms_client(),
+        player_lms.lms_client(),
         500,
     )
     return {r.data["object"]["id"] for r in rows.statements}

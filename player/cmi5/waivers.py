@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from core import vocabulary
-from core.db import db
 from core.errors import BadRequest, Conflict
 from lrs import queries as lrs_queries
 from packages.models import PackageVersion
-from player import service
+from player import attempts, course_tree
+from player import lms as player_lms
 from player.cmi5.moveon import satisfy
 from player.cmi5.statements import au_activity, au_entry, make_statement, satisfied_ids
 from player.models import Attempt
@@ -27,7 +27,7 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
     au = au_entry(version, au_id)
     if reason not in WAIVE_REASONS:
         raise ValueError(f"not a cmi5 waive reason: {reason!r}")
-    service.store_statements(
+    player_lms.store_statements(
         [
             make_statement(
                 attempt,
@@ -43,7 +43,7 @@ def waive(attempt: Attempt, version: PackageVersion, au_id: str, reason: str) ->
             )
         ]
     )
-    state = service.sco_state(attempt, au_id)
+    state = attempts.sco_state(attempt, au_id)
     assert state is not None  # noqa: S101
     state.completion_status = "completed"
     state.success_status = "passed"
@@ -56,7 +56,7 @@ def waived_reasons(attempt: Attempt) -> dict[str, str]:
         lrs_queries.StatementQuery(
             registration=attempt.registration, verb=vocabulary.WAIVED, limit=500
         ),
-        service.lms_client(),
+        player_lms.lms_client(),
         500,
     )
     return {
@@ -69,14 +69,14 @@ def waived_reasons(attempt: Attempt) -> dict[str, str]:
 
 def au_overview(attempt: Attempt) -> list[dict[str, Any]]:
     """Each AU of a cmi5 attempt: title, stored status, satisfied, waived (and why)."""
-    version = service.version_of(attempt)
+    version = attempts.version_of(attempt)
     if version.kind != "cmi5":
         return []
     satisfied = satisfied_ids(attempt)
     waived = waived_reasons(attempt)
     by_id = {s.sco_id: s for s in attempt.scos}
     rows = []
-    for node in service.nodes(version):
+    for node in course_tree.nodes(version):
         if not node.launchable:
             continue
         state = by_id.get(node.id)
@@ -96,12 +96,13 @@ def au_overview(attempt: Attempt) -> list[dict[str, Any]]:
 
 
 def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
-    """Waive one AU of a cmi5 attempt for the learner, then re-evaluate moveOn and roll up.
+    """Waive one AU of a cmi5 attempt for the learner and re-evaluate moveOn.
 
     cmi5 §9.3.8: the LMS may decide an AU's requirements were met another way, and must
     not send ``waived`` twice for an AU in a registration; §9.5.4.1 lists the reasons.
+    The caller rolls the attempt up (player.rollup.waive_au).
     """
-    version = service.version_of(attempt)
+    version = attempts.version_of(attempt)
     if version.kind != "cmi5":
         raise Conflict("Only the AUs of a cmi5 course can be waived")
     if reason not in WAIVE_REASONS:
@@ -109,7 +110,7 @@ def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
             f"Not a cmi5 waive reason: {reason!r}",
             errors=[{"path": "reason", "message": f"one of {', '.join(WAIVE_REASONS)}"}],
         )
-    if not any(n.id == au_id and n.launchable for n in service.nodes(version)):
+    if not any(n.id == au_id and n.launchable for n in course_tree.nodes(version)):
         raise BadRequest(
             f"No AU {au_id!r} in this course", errors=[{"path": "au_id", "message": "unknown AU"}]
         )
@@ -118,5 +119,3 @@ def waive_au(attempt: Attempt, au_id: str, reason: str) -> None:
     if au_id in satisfied_ids(attempt):
         raise Conflict("This AU is satisfied already; there is nothing to waive")
     waive(attempt, version, au_id, reason)
-    service.rollup(attempt, version)
-    db.session.flush()

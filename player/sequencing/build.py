@@ -1,6 +1,6 @@
 """Build the activity tree from a parsed manifest (SN §3 definitions, CAM §3.4).
 
-The input is ``packages.manifest.ParsedPackage.structure``: items with their
+The input is ``packages.manifest.common.ParsedPackage.structure``: items with their
 ``imsss:sequencing`` kept as nested dicts (``element_data``) and the manifest's
 ``sequencing_collection`` keyed by ID.  Absent elements take the SN defaults that the
 dataclasses in ``model.py`` carry.

@@ -14,13 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-#: SN §3.4.2 rule conditions; §3.7 rollup conditions use the same names.
-RULE_CONDITIONS = (
-    "satisfied", "objectiveStatusKnown", "objectiveMeasureKnown", "objectiveMeasureGreaterThan",
-    "objectiveMeasureLessThan", "completed", "activityProgressKnown", "attempted",
-    "attemptLimitExceeded", "timeLimitExceeded", "outsideAvailableTimeRange", "always",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class RuleCondition:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from player.sequencing.errors import EXCEPTIONS, NAV_REQUESTS, EndSession, SequencingError
 from player.sequencing.flow import Flow
 from player.sequencing.model import Activity, ActivityTree
 from player.sequencing.report import fold_cmi
+from player.sequencing.result import CourseStatus, NavResult
+from player.sequencing.simple import course_status_simple, navigate_simple
 from player.sequencing.state import SequencingState
 from player.sequencing.tracking import Tracker
 
@@ -34,55 +35,6 @@ __all__ = [
     "Sequencer",
     "SequencingError",
 ]
-
-
-class CourseStatus(NamedTuple):
-    """The root activity's rolled-up status, in the cmi vocabularies."""
-
-    completion: str
-    success: str
-    measure: float | None
-
-    @property
-    def completion_status(self) -> str:
-        """``completion`` under its cmi name."""
-        return self.completion
-
-    @property
-    def success_status(self) -> str:
-        """``success`` under its cmi name."""
-        return self.success
-
-    @property
-    def score_scaled(self) -> float | None:
-        """``measure`` under its cmi name (cmi.score.scaled)."""
-        return self.measure
-
-
-@dataclass(frozen=True)
-class NavResult:
-    """The outcome of ``Sequencer.navigate``.
-
-    Exactly one of: an activity to deliver (``activity`` with ``href``), the end of the
-    sequencing session (``ended``), nothing to deliver (e.g. after ``exit``), or a refusal
-    (``exception`` with its SN code and ``message``).
-    """
-
-    request: str
-    activity: str | None = None
-    title: str | None = None
-    href: str | None = None
-    parameters: str | None = None
-    #: The activity resumes a suspended attempt (cmi.entry = "resume").
-    resume: bool = False
-    ended: bool = False
-    exception: str | None = None
-    message: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True unless the request was refused."""
-        return self.exception is None
 
 
 class Sequencer(Flow):
@@ -129,8 +81,6 @@ class Sequencer(Flow):
         runner = self._runner(work)
         try:
             if self.tree.simple:
-                from player.sequencing.simple import navigate_simple
-
                 result = navigate_simple(runner, request, target)
             else:
                 result = runner._overall(request, target)
@@ -273,8 +223,6 @@ class Sequencer(Flow):
         ``success_status`` and ``score_scaled``.
         """
         if self.tree.simple:
-            from player.sequencing.simple import course_status_simple
-
             return CourseStatus(*course_status_simple(self))
         root = self.tree.root
         done = self.t.completion(root)

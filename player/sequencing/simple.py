@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from player.sequencing.errors import SequencingError
 from player.sequencing.model import Activity
+from player.sequencing.result import NavResult
 
 if TYPE_CHECKING:
-    from player.sequencing.sequencer import NavResult, Sequencer
+    # Only a type: the sequencer calls this module with itself.
+    from player.sequencing.sequencer import Sequencer
 
 
 def _launchable(seq: Sequencer) -> list[Activity]:
@@ -114,65 +117,19 @@ def _unary(seq: Sequencer, tokens: list[tuple[str, str]]) -> tuple[bool, list[tu
 
 def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResult:
     """Navigation for SCORM 1.2 (see the module docstring)."""
-    from player.sequencing.sequencer import NavResult, SequencingError
-
     items = _launchable(seq)
     state = seq.state
     cur = seq.tree[state.current] if state.current and state.current in seq.tree else None
-
-    def leave(activity: Activity) -> None:
-        act = seq.t.act(activity)
-        if act.active and act.exit_suspend:
-            act.suspended = True  # cmi.core.exit = "suspend": resume next time
-        act.active = False
-
-    def deliver(activity: Activity) -> NavResult:
-        if not prerequisites_met(seq, activity.prerequisites):
-            raise SequencingError("DB.1.1-3")
-        if cur is not None and cur is not activity:
-            leave(cur)
-        act = seq.t.act(activity)
-        resume = act.suspended
-        if not resume and not act.active:
-            act.attempts += 1
-        act.suspended = act.exit_suspend = False
-        act.active = True
-        if activity.scorm_type == "asset":  # assets make no API calls: launched is done
-            seq.t.set_objective(activity, activity.primary, completion=True)
-        root = seq.t.act(seq.tree.root)
-        root.attempts = max(root.attempts, 1)
-        root.active, root.suspended = True, False
-        state.current, state.suspended, state.ended = activity.id, None, False
-        return NavResult(
-            request,
-            activity=activity.id,
-            title=activity.title,
-            href=activity.href,
-            parameters=activity.parameters,
-            resume=resume,
-        )
-
-    def end(suspend: bool) -> NavResult:
-        if cur is not None:
-            leave(cur)
-            if suspend:
-                seq.t.act(cur).suspended = True
-        for node in seq.tree.preorder():
-            seq.t.act(node).active = False
-        state.suspended = cur.id if suspend and cur is not None else None
-        state.current, state.ended = None, True
-        return NavResult(request, ended=True)
-
     if request in ("start", "resumeAll"):
         if cur is not None:
             raise SequencingError("NB.2.1-1")
         if request == "resumeAll":
             if not state.suspended or state.suspended not in seq.tree:
                 raise SequencingError("NB.2.1-3")
-            return deliver(seq.tree[state.suspended])
+            return _deliver(seq, request, cur, seq.tree[state.suspended])
         for item in items:
             if prerequisites_met(seq, item.prerequisites):
-                return deliver(item)
+                return _deliver(seq, request, cur, item)
         raise SequencingError("SB.2.5-3")
     if request in ("choice", "jump"):
         if not target or target not in seq.tree:
@@ -180,7 +137,7 @@ def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResu
         chosen = seq.tree[target]
         if not chosen.href or chosen.parent is None:
             raise SequencingError("DB.1.1-1")
-        return deliver(chosen)
+        return _deliver(seq, request, cur, chosen)
     if cur is None:
         raise SequencingError("NB.2.1-2")
     if request in ("continue", "previous"):
@@ -189,21 +146,71 @@ def navigate_simple(seq: Sequencer, request: str, target: str | None) -> NavResu
         index += step
         while 0 <= index < len(items):
             if prerequisites_met(seq, items[index].prerequisites):
-                return deliver(items[index])
+                return _deliver(seq, request, cur, items[index])
             index += step
         if request == "continue":
-            return end(suspend=False)
+            return _end(seq, request, cur, suspend=False)
         raise SequencingError("SB.2.1-3")
     if request in ("exit", "abandon"):
         if not seq.t.act(cur).active:
             raise SequencingError("NB.2.1-12")
-        leave(cur)
+        _leave(seq, cur)
         return NavResult(request)
     if request in ("exitAll", "abandonAll"):
-        return end(suspend=False)
+        return _end(seq, request, cur, suspend=False)
     if request == "suspendAll":
-        return end(suspend=True)
+        return _end(seq, request, cur, suspend=True)
     raise SequencingError("NB.2.1-13")
+
+
+def _leave(seq: Sequencer, activity: Activity) -> None:
+    act = seq.t.act(activity)
+    if act.active and act.exit_suspend:
+        act.suspended = True  # cmi.core.exit = "suspend": resume next time
+    act.active = False
+
+
+def _deliver(seq: Sequencer, request: str, cur: Activity | None, activity: Activity) -> NavResult:
+    """Make ``activity`` the current one (leaving ``cur``) and deliver it."""
+    if not prerequisites_met(seq, activity.prerequisites):
+        raise SequencingError("DB.1.1-3")
+    if cur is not None and cur is not activity:
+        _leave(seq, cur)
+    act = seq.t.act(activity)
+    resume = act.suspended
+    if not resume and not act.active:
+        act.attempts += 1
+    act.suspended = act.exit_suspend = False
+    act.active = True
+    if activity.scorm_type == "asset":  # assets make no API calls: launched is done
+        seq.t.set_objective(activity, activity.primary, completion=True)
+    root = seq.t.act(seq.tree.root)
+    root.attempts = max(root.attempts, 1)
+    root.active, root.suspended = True, False
+    state = seq.state
+    state.current, state.suspended, state.ended = activity.id, None, False
+    return NavResult(
+        request,
+        activity=activity.id,
+        title=activity.title,
+        href=activity.href,
+        parameters=activity.parameters,
+        resume=resume,
+    )
+
+
+def _end(seq: Sequencer, request: str, cur: Activity | None, *, suspend: bool) -> NavResult:
+    """End the sequencing session, keeping the learner's place with ``suspend``."""
+    if cur is not None:
+        _leave(seq, cur)
+        if suspend:
+            seq.t.act(cur).suspended = True
+    for node in seq.tree.preorder():
+        seq.t.act(node).active = False
+    state = seq.state
+    state.suspended = cur.id if suspend and cur is not None else None
+    state.current, state.ended = None, True
+    return NavResult(request, ended=True)
 
 
 def course_status_simple(seq: Sequencer) -> tuple[str, str, float | None]:

@@ -72,7 +72,7 @@
   function setButtons(valid) {
     valid = valid && typeof valid === "object" ? valid : {};
     var hide = Array.isArray(valid.hide) ? valid.hide : [];
-    // Next/Previous only where they lead to a SCO/AU ("offer", player/service.py), and
+    // Next/Previous only where they lead to a SCO/AU ("offer", player/shell_state.py), and
     // none at all in a course of one SCO/AU (cfg.single).
     var offer = valid.offer && typeof valid.offer === "object" ? valid.offer : {};
     document.getElementById("prev-btn").disabled = !offer.previous;

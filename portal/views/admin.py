@@ -75,10 +75,12 @@ def admin_users() -> Page:
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def admin_user(user_id: int) -> Page:
-    """One user: role, unit, active, and a password reset."""
+    """One user: role, unit, active, a password reset and lifting a lockout."""
     user = service.get_user(user_id)
     if request.method == "POST":
-        if request.form.get("action") == "password":
+        if request.form.get("action") == "unlock":
+            attempt(lambda: service.unlock(user), _("The account is unlocked."))
+        elif request.form.get("action") == "password":
             submit(
                 schemas.PasswordSchema(),
                 lambda data: service.reset_password(user, data["password"]),

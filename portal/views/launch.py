@@ -1,10 +1,11 @@
 """The launch entries: who may start, resume, review or preview a course.
 
-The player (player.service) plays whatever attempt it is given; deciding whether this
-person may take this course is the portal's, on every path: a learner launches or
-reviews only a published e-learning course of the catalogue they see (their unit's or
-the whole organisation's); an author previews any e-learning course, on its newest
-version, in an attempt that is never a learner's (it counts in no report).
+The player (player.attempts, player.review) plays whatever attempt it is given;
+deciding whether this person may take this course is the portal's, on every path: a
+learner launches or reviews only a published e-learning course of the catalogue they
+see (their unit's or the whole organisation's); an author previews any e-learning
+course, on its newest version, in an attempt that is never a learner's (it counts in
+no report).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts.auth import has_role, login_required, role_required
 from core.db import db
-from player import service as player
+from player import attempts, review
 from portal import bp, catalogue
 from portal.views.common import this_user
 
@@ -39,7 +40,7 @@ def launch_course(course_id: int) -> BaseResponse:
         # An author's "launch" of a draft is a preview, which counts for nobody.
         return redirect(url_for("portal.preview_course", course_id=course_id), 303)
     course = catalogue.launchable_course(user, course_id)
-    _attempt, token = player.launch(user, course)
+    _attempt, token = attempts.launch(user, course)
     db.session.commit()
     return _player(token)
 
@@ -50,7 +51,7 @@ def review_course(course_id: int) -> BaseResponse:
     """Open the learner's latest completed attempt in review mode (nothing is recorded)."""
     user = this_user()
     course = catalogue.launchable_course(user, course_id)
-    _attempt, token = player.launch_review(user, course)
+    _attempt, token = review.launch_review(user, course)
     db.session.commit()
     return _player(token)
 
@@ -60,6 +61,6 @@ def review_course(course_id: int) -> BaseResponse:
 def preview_course(course_id: int) -> BaseResponse:
     """Play the newest version as a learner would, in a preview attempt."""
     course = catalogue.previewable_course(course_id)
-    _attempt, token = player.launch_preview(this_user(), course)
+    _attempt, token = attempts.launch_preview(this_user(), course)
     db.session.commit()
     return _player(token)

@@ -24,7 +24,7 @@ from accounts.auth import current_user, has_role, login_required, sign_in, sign_
 from accounts.models import User
 from core.db import db
 from core.errors import AppError
-from player import service as player
+from player import review as player_review
 from portal import bp, catalogue, classroom, learning, schemas
 from portal.models import COURSE_KINDS
 from portal.views.common import (
@@ -258,6 +258,6 @@ def my_learning() -> str:
         assigned=learning.assigned(user),
         launch_url=launch_url,
         # Courses with an attempt to look at again, in review mode (nothing is recorded).
-        reviewable=player.reviewable_courses(user),
+        reviewable=player_review.reviewable_courses(user),
         review_url=review_url,
     )

@@ -19,8 +19,9 @@ from accounts.auth import role_required
 from accounts.models import User
 from core.errors import NotFound
 from packages import service as packages
+from player import attempts as player_attempts
 from player import cmi5 as player_cmi5
-from player import service as player
+from player import rollup as player_rollup
 from player.models import Attempt
 from portal import bp, catalogue, learning, reports, schemas
 from portal.i18n import N_
@@ -249,7 +250,7 @@ def report_course_attempts(course_id: int) -> Page:
 
 def _attempt_in_scope(attempt_id: int) -> tuple[Attempt, User]:
     """The attempt and its learner, if the signed-in manager may see them (else 403/404)."""
-    found = player.get_attempt(attempt_id)
+    found = player_attempts.get_attempt(attempt_id)
     learner = service.get_user(found.user_id)
     reports.check_learner(reports.scope_for(this_user()), learner)
     return found, learner
@@ -289,7 +290,7 @@ def post_waive(attempt_id: int) -> Page:
     found, learner = _attempt_in_scope(attempt_id)
     submit(
         schemas.WaiveSchema(),
-        lambda data: player_cmi5.waive_au(found, data["au_id"], data["reason"]),
+        lambda data: player_rollup.waive_au(found, data["au_id"], data["reason"]),
         _("Waived."),
     )
     if g.get("form_status", 200) != 200:

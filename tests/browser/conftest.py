@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, require_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -203,6 +203,8 @@ def course_from_corpus(app: Flask) -> Any:
     from core.db import db
     from packages import service as packages
 
+    require_corpus()
+
     def make(name: str) -> int:
         with app.app_context():
             result = packages.import_package(CORPUS / name, published=True, label=name)
@@ -219,13 +221,13 @@ def launch_url(app: Flask, live_server: LiveServer, learner_id: int) -> Any:
     from accounts.models import User
     from core.db import db
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     def make(course_id: int) -> str:
         with app.app_context():
             user = db.session.get(User, learner_id)
             assert user is not None
-            _attempt, token = service.launch(user, get_course(course_id))
+            _attempt, token = attempts.launch(user, get_course(course_id))
             db.session.commit()
         return f"{live_server.url}/player/{token}"
 

@@ -3,7 +3,7 @@
 Why neither reached LMSInitialize in headless Chromium (console and network in Playwright):
 
 - Captivate: the player was never asked to launch it. The manifest's item identifier is
-  ``chapter 1_Test`` (with a space); ``player.service.sco_activity_id`` puts it into the
+  ``chapter 1_Test`` (with a space); ``player.course_tree.sco_activity_id`` puts it into the
   SCO's activity IRI unescaped, so the "start" navigation request's statements are
   refused by the LRS (400, "[0].object.id: Not a valid IRI") and the content frame stays
   on about:blank. With the identifier escaped (``sco_activity_id`` now does), the SCORM

@@ -37,17 +37,17 @@ def review_url(app: Flask, live_server: Any, learner_id: int, course_id: int) ->
     from accounts.models import User
     from core.db import db
     from packages.service import get_course
-    from player import service
+    from player import attempts, review
 
     with app.test_request_context("/"):
         user = db.session.get(User, learner_id)
         assert user is not None
         course = get_course(course_id)
-        attempt = service.open_attempt(user, course)
+        attempt = attempts.open_attempt(user, course)
         assert attempt is not None
         attempt.completion_status = "completed"
         db.session.commit()
-        _attempt, token = service.launch_review(user, course)
+        _attempt, token = review.launch_review(user, course)
         db.session.commit()
     return f"{live_server.url}/player/{token}"
 

@@ -47,7 +47,7 @@ def test_portal_learner_finds_launches_resumes_and_completes_a_course(
 
     course_id = course_from_corpus(GOLF_12)
     with app.app_context():
-        course = db.session.get(Course, course_id)
+        course = db.session.get_one(Course, course_id)
         course.title = "Golf explained"
         db.session.commit()
     portal.user("lea@example.org", name="Lea Learner")

@@ -7,14 +7,13 @@ the trainer's correction page pass axe-core in Swedish and English.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
-from tests.conftest import signed_in
+from tests.conftest import match, signed_in
 from tests.portal.conftest import post
 
 # Report violations to the console too: the listener outlives each page (init scripts run
@@ -256,7 +255,7 @@ def test_portal_csp_trainer_correction_confirms_first(
     sign_in(page, "tom@example.org")
     speak(page, live_server, locale)
     page.goto(f"{live_server.url}/trainer/sessions/{session}")
-    enrolment = re.search(r"e(\d+)-outcome", page.content()).group(1)
+    enrolment = match(r"e(\d+)-outcome", page.content()).group(1)
     page.locator(f"#e{enrolment}-outcome").select_option("passed")
     page.locator("main form button[type=submit]").click()
     page.wait_for_selector(f"a[href$='/correct/{enrolment}']")
@@ -270,7 +269,7 @@ def test_portal_csp_trainer_correction_confirms_first(
     page.locator(f"a[href$='/correct/{enrolment}']").click()
     page.wait_for_selector("input[name=confirm]", state="attached")
     assert "Lea Learner" in page.locator("h1").inner_text()
-    assert re.search(r"\b3 statements\b", page.locator("main").inner_text())
+    assert match(r"\b3 statements\b", page.locator("main").inner_text())
     axe(page)
     page.locator(f"main a[href$='/trainer/sessions/{session}']").click()
     page.wait_for_selector(f"a[href$='/correct/{enrolment}']")

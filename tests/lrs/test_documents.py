@@ -461,7 +461,7 @@ def test_lrs_document_list_since_filters_on_updated(lrs, resource):
 def test_lrs_document_list_is_scoped_to_its_set(lrs, resource):
     api = lrs()
     put_raw(api, resource, b"{}", doc_id="mine")
-    other = {"activityId": OTHER_ACTIVITY, "agent": json.dumps(OTHER_AGENT)}
+    other: dict[str, Any] = {"activityId": OTHER_ACTIVITY, "agent": json.dumps(OTHER_AGENT)}
     put_raw(api, resource, b"{}", doc_id="theirs", **{k: other[k] for k in resource.base})
     response = api.get(resource.path, query=resource.params(doc_id=None))
     assert response.json == ["mine"]

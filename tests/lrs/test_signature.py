@@ -20,7 +20,7 @@ from lrs.multipart import build
 from lrs.signature import statements_equivalent
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
-HASHES = {
+HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "RS256": hashes.SHA256,
     "RS384": hashes.SHA384,
     "RS512": hashes.SHA512,

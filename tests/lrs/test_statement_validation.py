@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -902,7 +902,7 @@ def test_lrs_statement_query_identified_group_accepted(xapi):
 def test_lrs_parse_timestamp_returns_utc(value, expected):
     parsed = schemas.parse_timestamp(value, "query:since")
     assert parsed == expected
-    assert parsed.utcoffset().total_seconds() == 0
+    assert parsed.utcoffset() == timedelta(0)
 
 
 def test_lrs_parse_timestamp_strict_needs_zone():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,9 @@ MANIFEST_12 = """<?xml version="1.0"?>
 Entries = dict[str, bytes | str]
 
 
-def zip_bytes(entries: Entries, infos: list[tuple[zipfile.ZipInfo, bytes]] | None = None) -> bytes:
+def zip_bytes(
+    entries: Mapping[str, bytes | str], infos: list[tuple[zipfile.ZipInfo, bytes]] | None = None
+) -> bytes:
     """A zip (deflated) holding ``entries`` plus hand-made ``infos``."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():

@@ -14,7 +14,7 @@ from tests.packages.conftest import CORPUS, MANIFEST_12
 from tests.packages.test_corpus import BAD, GOOD
 
 
-def run_import(runner, *args: str):
+def run_import(runner, *args: str | Path):
     result = runner.invoke(args=["packages", "import", *map(str, args), "--json"])
     return result.exit_code, json.loads(result.output)
 
@@ -72,9 +72,10 @@ def test_packages_cli_new_version_keeps_old_one(app, runner, make_zip):
     with app.app_context():
         course = service.get_course(out1["course"])
         v1, v2 = service.list_versions(course)
-        assert service.latest_published_version(course).id == v2.id
+        assert service.latest_published_version(course) == v2
         # An attempt on version 1 still finds its own files.
         old = service.find_file(v1.id, "index.html")
+        assert old is not None
         with service.get_storage().open(old.sha256) as stream:
             assert stream.read() == b"v1"
         assert service.find_file(v1.id, "extra.css") is None
@@ -85,7 +86,9 @@ def test_packages_cli_draft_version_not_offered(app, runner, scorm12_zip):
     code, _draft = run_import(runner, scorm12_zip, "--course", out["course"], "--draft")
     assert code == 0
     with app.app_context():
-        assert service.latest_published_version(out["course"]).number == 1
+        latest = service.latest_published_version(out["course"])
+        assert latest is not None
+        assert latest.number == 1
 
 
 def test_packages_cli_same_files_stored_once(app, runner, scorm12_zip):

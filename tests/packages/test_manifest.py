@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from packages.manifest import add_parameters, parse_package
+from packages.manifest import parse_package
+from packages.manifest.hrefs import add_parameters
 from tests.packages.conftest import MANIFEST_12
 
 NS_2004 = (

@@ -9,7 +9,7 @@ import pytest
 from core.db import db
 from packages.models import PackageVersion
 from tests.conftest import basic
-from tests.packages.conftest import CORPUS, MANIFEST_12, zip_bytes
+from tests.packages.conftest import CORPUS, MANIFEST_12, Entries, zip_bytes
 
 API = "/api/packages"
 
@@ -218,7 +218,7 @@ def test_packages_api_unknown_unit_refused(client, author):
 def test_packages_api_refuses_a_bomb_of_many_small_entries(client, author, app):
     # 200 entries of 500 KB of zeros: each under the size from which one entry's ratio is
     # checked (1 MiB), together 100 MB from an upload of about 100 KB.
-    entries = {"imsmanifest.xml": MANIFEST_12, "index.html": "x"}
+    entries: Entries = {"imsmanifest.xml": MANIFEST_12, "index.html": "x"}
     entries |= {f"media/pad{i:03}.bin": b"\0" * 500_000 for i in range(200)}
     data = zip_bytes(entries)
     assert len(data) < 200_000

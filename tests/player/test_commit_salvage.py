@@ -80,12 +80,12 @@ class Session:
     def relaunch(self) -> dict[str, Any]:
         from accounts.models import User
         from packages.service import get_course
-        from player import service
+        from player import attempts
 
         with self.app.test_request_context("/"):
             user = db.session.get(User, self.learner)
             assert user is not None
-            _attempt, self.token = service.launch(user, get_course(self.course))
+            _attempt, self.token = attempts.launch(user, get_course(self.course))
             db.session.commit()
         body = self.client.post(f"/player/api/{self.token}/navigate", json={"request": "start"})
         assert body.status_code == 200, body.get_data(as_text=True)

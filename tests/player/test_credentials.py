@@ -33,7 +33,7 @@ START = datetime(2026, 3, 2, 9, 0, 0)
 
 
 class Clock:
-    """The player's and the LRS's clocks (player.service.now, lrs.auth._now)."""
+    """The player's and the LRS's clocks (player.attempts.now, lrs.auth._now)."""
 
     def __init__(self) -> None:
         self.moment = START
@@ -48,10 +48,10 @@ class Clock:
 @pytest.fixture
 def clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Clock:
     from lrs import auth
-    from player import service
+    from player import attempts
 
     fake = Clock()
-    monkeypatch.setattr(service, "now", fake)
+    monkeypatch.setattr(attempts, "now", fake)
     monkeypatch.setattr(auth, "_now", fake)
     monkeypatch.setitem(app.config, "PLAYER_TOKEN_TTL", TTL)
     return fake

@@ -18,12 +18,12 @@ def refuse_a_value(app: Flask, client: FlaskClient, learner: int, course: int) -
     """A learner's SCO commits a value SCORM 1.2 does not allow (and a valid one)."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     with app.test_request_context("/"):
         user = db.session.get(User, learner)
         assert user is not None
-        _attempt, token = service.launch(user, get_course(course))
+        _attempt, token = attempts.launch(user, get_course(course))
         db.session.commit()
     launch = client.post(f"/player/api/{token}/navigate", json={"request": "start"}).get_json()
     body = {"sco": launch["launch"]["sco"], "session": launch["launch"]["session"], "seq": 1}

@@ -3,7 +3,7 @@
 The attacker is a learner who launched an xAPI (Tin Can) or cmi5 course and took the
 credential out of the launch URL (or the fetch URL's answer). With it they try to pass
 other courses, write in other registrations, void and overwrite. lrs/learner_scope.py
-refuses it; portal/reports.py counts an outcome only from the launch it belongs to (or a
+refuses it; portal/projection.py counts an outcome only from the launch it belongs to (or a
 client an admin trusts).
 """
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from core.db import db
-from tests.conftest import SHARED
+from tests.conftest import SHARED, require_corpus
 
 CORPUS = SHARED / "corpus" / "scorm"
 GOLF_12 = "golf_scorm12_runtime_basic_calls.zip"
@@ -49,6 +49,8 @@ def make_course(app: Flask) -> Callable[[str], int]:
     """Import a corpus package as a published course; return the course id."""
     from packages import service as packages
 
+    require_corpus()
+
     def make(name: str) -> int:
         with app.app_context():
             result = packages.import_package(CORPUS / name, published=True, label=name)
@@ -64,13 +66,13 @@ def launch(app: Flask) -> Callable[[int, int], str]:
     """Launch (or resume) a course for a learner through the service; return the token."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     def run(user_id: int, course_id: int) -> str:
         with app.test_request_context("/"):
             user = db.session.get(User, user_id)
             assert user is not None
-            _attempt, token = service.launch(user, get_course(course_id))
+            _attempt, token = attempts.launch(user, get_course(course_id))
             db.session.commit()
             return token
 

@@ -120,13 +120,13 @@ def open_player(app: Flask, client: FlaskClient) -> Callable[[int, int], Player]
     """Launch (or resume) a course for a learner; return the shell-side helper."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     def run(user_id: int, course_id: int) -> Player:
         with app.test_request_context("/"):
             user = db.session.get(User, user_id)
             assert user is not None
-            _attempt, token = service.launch(user, get_course(course_id))
+            _attempt, token = attempts.launch(user, get_course(course_id))
             db.session.commit()
         return Player(client, token)
 
@@ -320,6 +320,7 @@ def test_shared_data_scoped_buckets_of_one_attempt_are_its_own(
     assert start(second, "reader")[0]["store"] == "second"
 
 
+@pytest.mark.corpus
 def test_shared_data_scorm12_commits_ignore_adl(
     app: Flask,
     make_learner: Callable[[str], int],

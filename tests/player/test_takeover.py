@@ -102,7 +102,8 @@ def test_takeover_review_tokens_neither_own_nor_are_refused(
 ) -> None:
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
+    from player import review as player_review
 
     p = player(GOLF_2004)
     p.navigate()
@@ -110,10 +111,10 @@ def test_takeover_review_tokens_neither_own_nor_are_refused(
     with app.test_request_context("/"):
         from core.db import db
 
-        attempt = service.get_attempt(p.attempt()["id"])
+        attempt = attempts.get_attempt(p.attempt()["id"])
         user = db.session.get(User, attempt.user_id)
         assert user is not None
-        _a, token = service.launch_review(user, get_course(attempt.course_id))
+        _a, token = player_review.launch_review(user, get_course(attempt.course_id))
         db.session.commit()
     review = Player(p.client, token)
     assert review.navigate().status_code == 200

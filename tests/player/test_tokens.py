@@ -22,7 +22,7 @@ TTL = 300  # seconds; the token moves at most once a minute
 
 
 class Clock:
-    """The player's clock (player.service.now), moved by the test."""
+    """The player's clock (player.attempts.now), moved by the test."""
 
     def __init__(self) -> None:
         self.moment = datetime(2026, 3, 2, 9, 0, 0)
@@ -36,10 +36,10 @@ class Clock:
 
 @pytest.fixture
 def clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from player import service
+    from player import attempts
 
     fake = Clock()
-    monkeypatch.setattr(service, "now", fake)
+    monkeypatch.setattr(attempts, "now", fake)
     monkeypatch.setitem(app.config, "PLAYER_TOKEN_TTL", TTL)
     return fake
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from core.db import db
-from tests.conftest import basic
+from tests.conftest import basic, match
 from tests.portal.conftest import post
 
 
@@ -37,7 +35,7 @@ def test_portal_admin_units_create_and_rename(portal, login):
     assert response.status_code == 302
     page = admin.get("/admin/units").get_data(as_text=True)
     assert "Socialförvaltningen" in page
-    unit_id = re.search(r'name="unit_id" value="(\d+)"', page).group(1)
+    unit_id = match(r'name="unit_id" value="(\d+)"', page).group(1)
     post(admin, "/admin/units", {"unit_id": unit_id, "name": "Social services", "kind": "company"})
     assert "Social services" in admin.get("/admin/units").get_data(as_text=True)
 
@@ -45,7 +43,7 @@ def test_portal_admin_units_create_and_rename(portal, login):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"code": "Bad Code!", "name": "X"}, "lower-case"),
+        ({"code": "Bad Code!", "name": "X"}, "letters A-Z"),
         ({"code": "", "name": "X"}, "code"),
         ({"code": "ok", "name": "X", "kind": "planet"}, "kind"),
     ],
@@ -111,7 +109,7 @@ def test_portal_admin_user_role_unit_and_deactivation(portal, login):
     )
     assert response.status_code == 302  # "active" unchecked: deactivated
     page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
-    assert re.search(r'value="manager"\s+selected', page)
+    assert match(r'value="manager"\s+selected', page)
     # A deactivated account's session no longer counts.
     assert lea_client.get("/").status_code == 302
 
@@ -157,8 +155,8 @@ def test_portal_admin_credentials_create_shows_secret_once_and_revoke(portal, lo
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
-    key = re.search(r'id="new-key">([^<]+)<', page).group(1)
-    secret = re.search(r'id="new-secret">([^<]+)<', page).group(1)
+    key = match(r'id="new-key">([^<]+)<', page).group(1)
+    secret = match(r'id="new-secret">([^<]+)<', page).group(1)
     headers = {"Authorization": basic(key, secret), "X-Experience-API-Version": "1.0.3"}
     assert client.get("/xapi/statements", headers=headers).status_code == 200
     listing = admin.get("/admin/credentials").get_data(as_text=True)
@@ -194,7 +192,7 @@ def test_portal_admin_users_long_list_asks_for_a_search(portal, login, monkeypat
 
 
 def test_portal_admin_credentials_trusted_for_results(portal, login, app):
-    # Only an admin's choice makes a credential's results count (portal/reports.py).
+    # Only an admin's choice makes a credential's results count (portal/projection.py).
     admin = login(portal.user(role="admin"))
     post(admin, "/admin/credentials", {"name": "Other LMS", "scopes": ["statements/write"]})
     post(
@@ -209,3 +207,66 @@ def test_portal_admin_credentials_trusted_for_results(portal, login, app):
     assert trusted == {"Other LMS": False, "HR system": True}
     listing = admin.get("/admin/credentials").get_data(as_text=True)
     assert "Results count" in listing
+
+
+def _lock_out(app, email: str) -> None:
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    for _ in range(app.config["LOCKOUT_ATTEMPTS"]):
+        client.post("/login", data={"email": email, "password": "wrong", "csrf_token": "t"})
+
+
+def _signs_in(app, email: str, password: str) -> bool:
+    client = app.test_client()
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": "t"})
+    return response.status_code == 302
+
+
+def test_portal_admin_unlocks_a_locked_account_with_one_button(portal, login, app):
+    lea = portal.user("lea@example.org", password="correct horse")
+    admin = login(portal.user("boss@example.org", role="admin"))
+    _lock_out(app, "lea@example.org")
+    assert not _signs_in(app, "lea@example.org", "correct horse")
+    page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
+    assert 'name="action" value="unlock"' in page
+    response = post(admin, f"/admin/users/{lea}", {"action": "unlock"})
+    assert response.status_code == 302
+    # The same password works again: unlocking sets no password and needs none.
+    assert _signs_in(app, "lea@example.org", "correct horse")
+    page = admin.get(f"/admin/users/{lea}").get_data(as_text=True)
+    assert 'value="unlock"' not in page
+
+
+def test_portal_admin_unlock_needs_an_admin_and_csrf(portal, login, app):
+    lea = portal.user("lea@example.org", password="correct horse")
+    _lock_out(app, "lea@example.org")
+    for role in ("learner", "author", "manager"):
+        other = login(portal.user(f"{role}@example.org", role=role))
+        assert post(other, f"/admin/users/{lea}", {"action": "unlock"}).status_code == 403
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert admin.post(f"/admin/users/{lea}", data={"action": "unlock"}).status_code == 400
+    assert not _signs_in(app, "lea@example.org", "correct horse")
+
+
+@pytest.mark.parametrize("code", ["SOC-IFO", "KS1234", "bolag-7", "Utb_2.1"])
+def test_portal_admin_units_accept_the_codes_organisations_use(portal, login, code):
+    admin = login(portal.user(role="admin"))
+    response = post(admin, "/admin/units", {"form": "new", "code": code, "name": "Enhet"})
+    assert response.status_code == 302
+    page = admin.get("/admin/units").get_data(as_text=True)
+    assert f"<td>{code}</td>" in page
+
+
+def test_portal_admin_units_code_rule_is_shown_and_case_is_one_code(portal, login):
+    admin = login(portal.user(role="admin"))
+    page = admin.get("/admin/units", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Versaler, gemener, siffror" in page
+    assert (
+        post(admin, "/admin/units", {"form": "new", "code": "SOC", "name": "A"}).status_code == 302
+    )
+    assert (
+        post(admin, "/admin/units", {"form": "new", "code": "soc", "name": "B"}).status_code == 409
+    )

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from core.db import db
-from tests.conftest import XapiClient
+from tests.conftest import XapiClient, require_corpus
 from tests.player.test_runtime import CORPUS, GOLF_12, statements
 from tests.portal.conftest import Portal, post
 
@@ -23,6 +23,7 @@ REASON = "https://w3id.org/xapi/cmi5/result/extensions/reason"
 def import_course(app: Flask, name: str) -> int:
     from packages import service as packages
 
+    require_corpus()
     with app.app_context():
         result = packages.import_package(CORPUS / name, published=True, label=name)
         packages.set_published(result.course, True)
@@ -34,12 +35,12 @@ def start_attempt(app: Flask, user_id: int, course_id: int) -> dict[str, Any]:
     """The learner launches the course (an attempt and its registration)."""
     from accounts.models import User
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     with app.test_request_context("/"):
         user = db.session.get(User, user_id)
         assert user is not None
-        attempt, _token = service.launch(user, get_course(course_id))
+        attempt, _token = attempts.launch(user, get_course(course_id))
         db.session.commit()
         return {"id": attempt.id, "registration": attempt.registration}
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.conftest import match
 from tests.portal.conftest import post
 
 VERB = "http://adlnet.gov/expapi/verbs/"
@@ -154,7 +155,7 @@ def test_portal_classroom_score_out_of_range_is_refused(portal, login, room):
     post(login(lea_id), f"/sessions/{room['session']}/enrol")
     trainer = login(room["trainer"])
     page = trainer.get(f"/trainer/sessions/{room['session']}").get_data(as_text=True)
-    enrolment = re.search(r'name="e(\d+)-attended"', page).group(1)
+    enrolment = match(r'name="e(\d+)-attended"', page).group(1)
     response = post(
         trainer,
         f"/trainer/sessions/{room['session']}",

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from core.db import db
-from tests.conftest import basic
+from tests.conftest import basic, match
 from tests.portal.conftest import sign_in
 
 PASSWORD_LINE = re.compile(r"admin@example\.org\s+password: (\S+)")
@@ -26,8 +26,8 @@ def _files_holding(root: Path, *secrets: str) -> list[Path]:
 def test_portal_bootstrap_prints_the_secrets_once_and_stores_them_nowhere(app, runner, client):
     first = runner.invoke(args=["bootstrap"])
     assert first.exit_code == 0, first.output
-    password = PASSWORD_LINE.search(first.output).group(1)
-    key, secret = LRS_LINE.search(first.output).groups()
+    password = match(PASSWORD_LINE, first.output).group(1)
+    key, secret = match(LRS_LINE, first.output).groups()
     instance = Path(app.config["INSTANCE_PATH"])
     assert not (instance / "first-run.json").exists()
     assert _files_holding(instance, password, secret) == []
@@ -71,7 +71,7 @@ def test_portal_cli_reset_password_prints_a_new_one_once(app, runner, portal, cl
         db.session.commit()
     result = runner.invoke(args=["users", "reset-password", "LEA@example.org"])
     assert result.exit_code == 0, result.output
-    password = re.search(r"new password: (\S+)", result.output).group(1)
+    password = match(r"new password: (\S+)", result.output).group(1)
     assert len(password) >= 12
     assert sign_in(client, "lea@example.org", "correct horse").status_code == 401
     assert sign_in(client, "lea@example.org", password).status_code == 302

@@ -89,7 +89,7 @@ def test_content_host_refuses_sign_in_and_forms(app, client, portal: Portal, two
     from core.db import db
 
     with app.app_context():
-        assert db.session.get(User, learner).role == "learner"
+        assert db.session.get_one(User, learner).role == "learner"
 
 
 def test_content_host_reads_no_portal_cookie(app, portal: Portal, two_ports):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from tests.conftest import match
 from tests.portal.conftest import post
 
 SV = {"Accept-Language": "sv"}
@@ -21,7 +20,7 @@ def recorded(portal, login):
     post(login(lea), f"/sessions/{session}/enrol")
     client = login(trainer)
     url = f"/trainer/sessions/{session}"
-    enrolment = re.search(r'name="e(\d+)-attended"', client.get(url).get_data(as_text=True))
+    enrolment = match(r'name="e(\d+)-attended"', client.get(url).get_data(as_text=True))
     enrolment_id = enrolment.group(1)
     post(
         client,

@@ -127,7 +127,7 @@ def test_portal_forms_admin_units_service_error_is_at_its_field(admin):
     )
     assert response.status_code == 400
     doc = parse(response)
-    assert_invalid(doc, "code", "lower-case")
+    assert_invalid(doc, "code", "letters A-Z")
     assert value_of(doc, "code") == "Bad Code!"
     assert value_of(doc, "name") == "X"
 
@@ -429,9 +429,9 @@ def _validator_messages(validator: Any) -> dict[str, str]:
         return {f"length{n}": text for n, text in enumerate(found)}
     if isinstance(validator, validate.Range):
         found = []
-        for value in (-(10**9), 10**9):
+        for number in (-(10**9), 10**9):
             try:
-                validator(value)
+                validator(number)
             except ValidationError as exc:
                 found.append(str(exc.messages[0]))
         return {f"range{n}": text for n, text in enumerate(found)}

@@ -117,11 +117,17 @@ def test_proxy_the_client_limit_counts_the_forwarded_client(make_app, portal):
 
     portal.user("lea@example.org", password="correct horse")
     app = make_app(TRUSTED_PROXIES=PROXY, SIGNIN_RATE_LIMIT=2)
-    spray = {"headers": {"X-Forwarded-For": "192.0.2.44"}, "environ_base": {"REMOTE_ADDR": PROXY}}
+    spray: dict[str, Any] = {
+        "headers": {"X-Forwarded-For": "192.0.2.44"},
+        "environ_base": {"REMOTE_ADDR": PROXY},
+    }
     for n in range(2):
         assert sign_in(app.test_client(), f"g{n}@example.org", "wrong", **spray).status_code == 401
     refused = sign_in(app.test_client(), "lea@example.org", "correct horse", **spray)
     assert refused.status_code == 429
-    other = {"headers": {"X-Forwarded-For": "192.0.2.45"}, "environ_base": {"REMOTE_ADDR": PROXY}}
+    other: dict[str, Any] = {
+        "headers": {"X-Forwarded-For": "192.0.2.45"},
+        "environ_base": {"REMOTE_ADDR": PROXY},
+    }
     response = sign_in(app.test_client(), "lea@example.org", "correct horse", **other)
     assert response.status_code == 302

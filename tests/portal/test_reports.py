@@ -236,7 +236,7 @@ def test_portal_reports_csv_cells_cannot_be_formulas(org, xapi, login, app):
     from packages.models import Course
 
     with app.app_context():
-        db.session.get(Course, org["course"]).title = '=HYPERLINK("x")'
+        db.session.get_one(Course, org["course"]).title = '=HYPERLINK("x")'
         db.session.commit()
     xapi.post("statements", outcome(org, "lea", "completed"))
     body = login(org["admin"]).get("/reports?table=course&format=csv").get_data(as_text=True)
@@ -357,7 +357,7 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
     from datetime import datetime
 
     from core.db import db
-    from portal import reports
+    from portal import projection
     from portal.models import Completion
 
     with app.app_context():
@@ -374,7 +374,7 @@ def test_portal_reports_default_to_the_last_twelve_months(org, login, app):
                 period="2019-05",
             )
         )
-        reports._roll_up(
+        projection._roll_up(
             [
                 {
                     "unit_id": org["social"],

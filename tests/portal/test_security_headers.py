@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Response, render_template_string
 
+from tests.conftest import match
 from tests.portal.conftest import CSRF, post
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "portal" / "templates"
@@ -26,7 +27,7 @@ def assert_portal_headers(response: Response) -> None:
     policy = response.headers.get("Content-Security-Policy", "")
     for directive in DIRECTIVES:
         assert directive in policy, (directive, policy)
-    script = re.search(r"script-src ([^;]*)", policy)
+    script = match(r"script-src ([^;]*)", policy)
     assert script is not None, policy
     assert "'unsafe-inline'" not in policy
     assert "'unsafe-eval'" not in policy
@@ -96,12 +97,12 @@ def test_portal_headers_runtime_frame_keeps_its_own_policy(portal, app, client):
     from accounts.models import User
     from core.db import db
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     course = portal.course("Fire safety")
     learner = portal.user()
     with app.app_context():
-        _attempt, token = service.launch(db.session.get(User, learner), get_course(course))
+        _attempt, token = attempts.launch(db.session.get_one(User, learner), get_course(course))
         db.session.commit()
     response = client.get(f"/player/{token}/runtime?ui=http://localhost")
     assert response.status_code == 200
@@ -115,7 +116,7 @@ def test_portal_headers_nonce_is_new_for_each_response(swap_view, client):
     for _ in range(2):
         response = client.get("/")
         page = response.get_data(as_text=True)
-        nonce = re.search(r'nonce="([^"]+)"', page).group(1)
+        nonce = match(r'nonce="([^"]+)"', page).group(1)
         assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
@@ -150,7 +151,7 @@ def test_portal_headers_templates_have_nothing_inline(template):
 
 def test_portal_headers_stylesheet_is_served(client):
     page = client.get("/login").get_data(as_text=True)
-    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+    href = match(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
     response = client.get(href)
     assert response.status_code == 200
     assert response.mimetype == "text/css"
@@ -169,16 +170,16 @@ def test_portal_headers_cmi5_return_page_has_its_own_policy(portal, app, client)
     from accounts.models import User
     from core.db import db
     from packages.service import get_course
-    from player import service
+    from player import attempts
 
     course = portal.course("Fire safety")
     learner = portal.user()
     with app.app_context():
-        _attempt, token = service.launch(db.session.get(User, learner), get_course(course))
+        _attempt, token = attempts.launch(db.session.get_one(User, learner), get_course(course))
         db.session.commit()
     response = client.get(f"/player/{token}/returned")
     policy = response.headers["Content-Security-Policy"]
-    nonce = re.search(r'<script nonce="([^"]+)">', response.get_data(as_text=True)).group(1)
+    nonce = match(r'<script nonce="([^"]+)">', response.get_data(as_text=True)).group(1)
     assert f"script-src 'nonce-{nonce}'" in policy
     assert "frame-ancestors 'self'" in policy
     assert "'unsafe-inline'" not in policy
