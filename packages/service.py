@@ -21,8 +21,9 @@ from sqlalchemy import func, insert, select
 from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
-from packages.extract import ZipLimits, open_package
+from packages.extract import PackageZip, ZipLimits, open_package
 from packages.manifest import read_package
+from packages.manifest.common import ParsedPackage
 from packages.manifest.hrefs import is_absolute_url
 from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
@@ -115,36 +116,54 @@ def import_package(
         parsed = read_package(package, limits)
         if parsed.report.errors:
             raise PackageRefused(parsed.report.errors, parsed.report.warnings)
-        staged: list[tuple[str, StagedFile]] = []
-        try:
-            for entry in package.iter_files():
-                with package.open(entry.path) as stream:
-                    staged.append((entry.path, storage.stage(stream)))  # type: ignore[arg-type]
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise PackageRefused(
-                [Problem(label, None, f"The zip is damaged ({exc}); nothing was imported")]
-            ) from None
-        finally:
-            if len(staged) < len(package.files):
-                for _, file in staged:
-                    storage.discard(file)
-        # Every entry was read whole: only now do files enter the store.
-        rows: list[dict[str, object]] = []
-        try:
-            for path, file in staged:
-                storage.commit(file)
-                rows.append({"path": path, "sha256": file.digest, "size": file.size})
-        finally:
-            for _, file in staged[len(rows) :]:
-                storage.discard(file)
-    content_hash = hashlib.sha256()
-    for row in sorted(rows, key=lambda r: str(r["path"])):
-        content_hash.update(f"{row['path']}\0{row['sha256']}\n".encode())
-    now = _now()
+        rows = _store_files(package, storage, label)
     if course is None:
         course = create_course(
             title or parsed.title or label, parsed.description, category, owner_unit
         )
+    version = _add_version(course, parsed, rows, published)
+    return ImportResult(course, version, parsed.report.warnings)
+
+
+def _store_files(package: PackageZip, storage: Storage, label: str) -> list[dict[str, object]]:
+    """Stage every file of the zip, then commit them all to the store.
+
+    A damaged zip leaves nothing behind. Returns one file-map row (path, sha256, size)
+    per file.
+    """
+    staged: list[tuple[str, StagedFile]] = []
+    try:
+        for entry in package.iter_files():
+            with package.open(entry.path) as stream:
+                staged.append((entry.path, storage.stage(stream)))  # type: ignore[arg-type]
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise PackageRefused(
+            [Problem(label, None, f"The zip is damaged ({exc}); nothing was imported")]
+        ) from None
+    finally:
+        if len(staged) < len(package.files):
+            for _, file in staged:
+                storage.discard(file)
+    # Every entry was read whole: only now do files enter the store.
+    rows: list[dict[str, object]] = []
+    try:
+        for path, file in staged:
+            storage.commit(file)
+            rows.append({"path": path, "sha256": file.digest, "size": file.size})
+    finally:
+        for _, file in staged[len(rows) :]:
+            storage.discard(file)
+    return rows
+
+
+def _add_version(
+    course: Course, parsed: ParsedPackage, rows: list[dict[str, object]], published: bool
+) -> PackageVersion:
+    """The course's next version with its file map; its content hash names the files."""
+    content_hash = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: str(r["path"])):
+        content_hash.update(f"{row['path']}\0{row['sha256']}\n".encode())
+    now = _now()
     number = (
         db.session.scalar(
             select(func.max(PackageVersion.number)).where(PackageVersion.course_id == course.id)
@@ -171,7 +190,7 @@ def import_package(
     db.session.flush()
     if rows:
         db.session.execute(insert(PackageFile), [{"version_id": version.id, **r} for r in rows])
-    return ImportResult(course, version, parsed.report.warnings)
+    return version
 
 
 def check_owner_unit(code: str | None) -> None:

@@ -121,34 +121,9 @@ def seed(app: Any) -> dict[str, int]:
         for person in [*learners[:5], people["learner"]]:
             classroom.enrol(past, person)
         db.session.flush()
-        home = app.config["AGENT_HOMEPAGE"]
-        statements = []
-        for person in [*learners, people["learner"]]:
-            for course in rng.sample(courses, 3):
-                registration = str(uuid.uuid4())
-                actor = {"name": person.name, "account": {"homePage": home, "name": str(person.id)}}
-                target = {"id": f"{home}/courses/{course.id}"}
-                statements.append(
-                    {
-                        "actor": actor,
-                        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
-                        "object": target,
-                        "context": {"registration": registration},
-                    }
-                )
-                score = round(rng.uniform(0.4, 1.0), 2)
-                statements.append(
-                    {
-                        "actor": actor,
-                        "verb": {
-                            "id": "http://adlnet.gov/expapi/verbs/"
-                            + ("passed" if score >= 0.6 else "failed")
-                        },
-                        "object": target,
-                        "result": {"success": score >= 0.6, "score": {"scaled": score}},
-                        "context": {"registration": registration},
-                    }
-                )
+        statements = results(
+            app.config["AGENT_HOMEPAGE"], [*learners, people["learner"]], courses, rng
+        )
         lrs.store_statements(statements, classroom.portal_client(), "1.0.3")
         db.session.commit()
         return {
@@ -157,6 +132,38 @@ def seed(app: Any) -> dict[str, int]:
             "session": past.id,
             "learner": people["learner"].id,
         }
+
+
+def results(home: str, people: list[Any], courses: list[Any], rng: random.Random) -> list[Any]:
+    """A completion and a pass or fail in three random courses for each person."""
+    statements = []
+    for person in people:
+        for course in rng.sample(courses, 3):
+            registration = str(uuid.uuid4())
+            actor = {"name": person.name, "account": {"homePage": home, "name": str(person.id)}}
+            target = {"id": f"{home}/courses/{course.id}"}
+            statements.append(
+                {
+                    "actor": actor,
+                    "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                    "object": target,
+                    "context": {"registration": registration},
+                }
+            )
+            score = round(rng.uniform(0.4, 1.0), 2)
+            statements.append(
+                {
+                    "actor": actor,
+                    "verb": {
+                        "id": "http://adlnet.gov/expapi/verbs/"
+                        + ("passed" if score >= 0.6 else "failed")
+                    },
+                    "object": target,
+                    "result": {"success": score >= 0.6, "score": {"scaled": score}},
+                    "context": {"registration": registration},
+                }
+            )
+    return statements
 
 
 def main() -> None:

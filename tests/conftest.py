@@ -49,10 +49,14 @@ def _needs_corpus(item: pytest.Item) -> bool:
     if item.get_closest_marker("corpus"):
         return True
     module = getattr(item, "module", None)
-    return any(
-        isinstance(value, Path) and value.is_relative_to(SHARED)
-        for value in vars(module).values()
-    ) if module is not None else False
+    return (
+        any(
+            isinstance(value, Path) and value.is_relative_to(SHARED)
+            for value in vars(module).values()
+        )
+        if module is not None
+        else False
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -611,7 +611,9 @@ def test_lrs_statements_concurrent_batches_never_fail(app, make_credential, make
         results = list(pool.map(send, languages))
     assert all(code == 200 for codes in results for code in codes), results
     client = XapiClient(app.test_client(), auth)
-    activity = client.get("activities", query={"activityId": "http://example.org/race/5"}).get_json()
+    activity = client.get(
+        "activities", query={"activityId": "http://example.org/race/5"}
+    ).get_json()
     assert set(activity["definition"]["name"]) == set(languages)
 
 

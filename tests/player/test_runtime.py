@@ -470,7 +470,9 @@ def test_runtime_session_time_missing_uses_wall_clock(
     p.navigate()
     with app.app_context():
         state = db.session.query(ScoState).one()
-        state.session_started_at = state.session_started_at - timedelta(seconds=42)
+        started = state.session_started_at
+        assert started is not None
+        state.session_started_at = started - timedelta(seconds=42)
         db.session.commit()
     p.commit({"exit": "suspend"}, terminate=True)
     assert p.attempt()["total_seconds"] == pytest.approx(42, abs=2)
