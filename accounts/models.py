@@ -14,15 +14,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Model
 
 ROLES = ("learner", "author", "manager", "admin")
-UNIT_KINDS = ("department", "company")
+UNIT_KINDS = ("department", "company", "section", "unit")
 
 
 class OrganisationUnit(Model):
-    """A department or municipal company; courses and users belong to one (or none)."""
+    """A unit of the organisation tree, to any depth (accounts/units.py).
+
+    Departments (förvaltningar) and municipal companies, their sections and units.
+    Courses and people belong to one (or none); a manager sees their unit's subtree.
+    """
 
     __tablename__ = "portal_unit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # None: a top unit. Moving a unit changes only this; its id, people and history stay.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_unit.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     # Short stable key, also stored in package_course.owner_unit for the unit's courses.
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import login_sessions, ratelimit
+from accounts import login_sessions, ratelimit, units
 from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
@@ -213,11 +213,18 @@ def list_trainers() -> list[User]:
     )
 
 
-def list_users(unit_id: int | None = None, query: str = "", limit: int | None = None) -> list[User]:
-    """Users by name; optionally only one unit's, or those whose name or e-mail match."""
+def list_users(
+    unit_id: int | None = None,
+    query: str = "",
+    limit: int | None = None,
+    unit_ids: list[int] | None = None,
+) -> list[User]:
+    """Users by name; optionally only some units', or those whose name or e-mail match."""
     stmt = select(User).order_by(User.name, User.id).limit(limit)
     if unit_id is not None:
         stmt = stmt.where(User.unit_id == unit_id)
+    if unit_ids is not None:
+        stmt = stmt.where(User.unit_id.in_(unit_ids))
     if query:
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(func.lower(User.name).like(like) | User.email.like(like))
@@ -302,8 +309,10 @@ def list_units(active_only: bool = False) -> list[OrganisationUnit]:
     return list(db.session.scalars(stmt))
 
 
-def create_unit(code: str, name: str, kind: str = "department") -> OrganisationUnit:
-    """Create a department or municipal company; ``code`` is its short, stable key."""
+def create_unit(
+    code: str, name: str, kind: str = "department", parent_id: int | None = None
+) -> OrganisationUnit:
+    """Create a unit (below ``parent_id``, or at the top); ``code`` is its stable key."""
     code = code.strip()
     if not _CODE.match(code):
         raise BadRequest(
@@ -318,6 +327,8 @@ def create_unit(code: str, name: str, kind: str = "department") -> OrganisationU
     unit = OrganisationUnit(code=code, name=name.strip(), kind=kind, active=True)
     db.session.add(unit)
     db.session.flush()
+    if parent_id is not None:
+        units.move(unit, parent_id)
     return unit
 
 

@@ -2,7 +2,7 @@
 
 A course is owned by one organisation unit (``package_course.owner_unit`` holds the
 unit's code) or shared by the whole organisation (``owner_unit`` is None).  A learner
-sees the published shared courses and those of their own unit.
+sees the published shared courses and those of their own unit and the units above it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from accounts import units
 from accounts.auth import has_role
 from accounts.models import OrganisationUnit, User
 from accounts.service import unit_by_code
@@ -32,17 +33,21 @@ class CatalogueEntry:
     unit_name: str | None
 
 
-def _unit_code(user: User) -> str | None:
-    return user.unit.code if user.unit is not None else None
+def _unit_codes(user: User) -> list[str]:
+    """The codes of the user's unit and every unit above it.
+
+    A department's course is for everyone in the department's units too.
+    """
+    return [unit.code for unit in units.path(user.unit)] if user.unit is not None else []
 
 
 def _visible(user: User) -> list[ColumnElement[bool]]:
     """Conditions limiting courses to what ``user`` may see (admins and authors see all)."""
     if has_role("author", user):
         return []
-    code = _unit_code(user)
+    codes = _unit_codes(user)
     shared = Course.owner_unit.is_(None)
-    return [or_(shared, Course.owner_unit == code) if code else shared]
+    return [or_(shared, Course.owner_unit.in_(codes)) if codes else shared]
 
 
 def course_kind(course_id: int) -> str:
@@ -102,7 +107,11 @@ def visible_course(user: User, course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None or (not has_role("author", user) and not course.published):
         raise NotFound(f"No course {course_id}")
-    if not has_role("author", user) and course.owner_unit not in (None, _unit_code(user)):
+    if (
+        not has_role("author", user)
+        and course.owner_unit is not None
+        and course.owner_unit not in _unit_codes(user)
+    ):
         raise NotFound(f"No course {course_id}")
     return course
 

@@ -24,6 +24,13 @@ ROLE_NAMES = {
     "admin": N_("Admin"),
 }
 
+UNIT_KIND_NAMES = {
+    "department": N_("Department"),
+    "company": N_("Municipal company"),
+    "section": N_("Section"),
+    "unit": N_("Unit"),
+}
+
 # Messages the services raise (core.errors) that views show translated (portal/views/common.py).
 SERVICE_MESSAGES = (
     N_("This course belongs to another unit"),
@@ -38,6 +45,8 @@ SERVICE_MESSAGES = (
     N_("The last admin cannot lose the admin role or be deactivated"),
     N_("The password needs at least 8 characters"),
     N_("The code may hold letters A-Z, digits, - _ and . and begins with a letter or digit"),
+    N_("A unit cannot be placed below itself or one of its own units"),
+    N_("No such parent unit"),
     N_("Assign to either a person or a unit"),
     N_("A manager assigns only to their own unit"),
     N_("A manager assigns only to people in their own unit"),
@@ -228,3 +237,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES
+    app.jinja_env.globals["UNIT_KIND_NAMES"] = UNIT_KIND_NAMES

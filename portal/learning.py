@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from accounts import units
 from accounts.models import OrganisationUnit, User
 from accounts.service import get_unit, get_user
 from core.db import db
@@ -142,10 +143,10 @@ def completed(user: User) -> list[Done]:
 
 
 def assigned(user: User) -> list[Assigned]:
-    """Assignments to the user or the user's unit, by due date."""
+    """Assignments to the user, their unit or a unit above it, by due date."""
     conditions = [Assignment.user_id == user.id]
-    if user.unit_id is not None:
-        conditions.append(Assignment.unit_id == user.unit_id)
+    if user.unit is not None:
+        conditions.append(Assignment.unit_id.in_([unit.id for unit in units.path(user.unit)]))
     rows = db.session.execute(
         select(Assignment, Course.title)
         .join(Course, Course.id == Assignment.course_id)
@@ -183,10 +184,32 @@ def _check_assigner(manager: User, user_id: int | None, unit_id: int | None) -> 
         return
     if manager.role != "manager":
         raise Forbidden("Assignments are made by managers")
-    if unit_id is not None and unit_id != manager.unit_id:
+    own = managed_units(manager)
+    if unit_id is not None and unit_id not in own:
         raise Forbidden("A manager assigns only to their own unit")
-    if user_id is not None and get_user(user_id).unit_id != manager.unit_id:
+    if user_id is not None and get_user(user_id).unit_id not in own:
         raise Forbidden("A manager assigns only to people in their own unit")
+
+
+def managed_units(manager: User) -> list[int]:
+    """The units a manager looks after: their unit and every unit below it."""
+    return units.subtree_ids([manager.unit_id]) if manager.unit_id is not None else []
+
+
+def assignable(manager: User, course: Course) -> bool:
+    """Whether a manager may assign ``course``.
+
+    Shared courses, and those owned by a unit above, at or below the manager's.
+    """
+    if manager.role == "admin" or course.owner_unit is None:
+        return True
+    if manager.unit is None:
+        return False
+    codes = {unit.code for unit in units.path(manager.unit)}
+    below = db.session.scalars(
+        select(OrganisationUnit.code).where(OrganisationUnit.id.in_(managed_units(manager)))
+    )
+    return course.owner_unit in codes.union(below)
 
 
 def create_assignment(
@@ -209,10 +232,8 @@ def create_assignment(
     if unit_id is not None:
         get_unit(unit_id)
     _check_assigner(manager, user_id, unit_id)
-    if manager.role != "admin" and course.owner_unit is not None:
-        own = manager.unit.code if manager.unit is not None else None
-        if course.owner_unit != own:
-            raise Forbidden("This course belongs to another unit")
+    if not assignable(manager, course):
+        raise Forbidden("This course belongs to another unit")
     assignment = Assignment(
         course_id=course_id,
         user_id=user_id,
@@ -237,9 +258,8 @@ def assignments_by(manager: User) -> list[tuple[Assignment, str, str]]:
         .order_by(Assignment.id.desc())
     )
     if manager.role != "admin":
-        stmt = stmt.where(
-            or_(Assignment.unit_id == manager.unit_id, User.unit_id == manager.unit_id)
-        )
+        own = managed_units(manager)
+        stmt = stmt.where(or_(Assignment.unit_id.in_(own), User.unit_id.in_(own)))
     return [(a, t, n) for a, t, n in db.session.execute(stmt)]
 
 

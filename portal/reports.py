@@ -5,7 +5,9 @@ failed statement that counts, kept in step with the LRS in the same transaction.
 Reports are aggregate queries on indexed columns of that table and its monthly totals,
 so they stay fast at 10 years x 34,000 completions (bench/reports_bench.py).
 
-A manager sees only rows of learners in their own unit; admins choose any unit or all.
+A manager sees rows of learners in their unit's subtree (any unit below it too, and
+drills down to one of those); admins choose any unit or all. A unit's figures always
+count its whole subtree (accounts/units.py).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 
+from accounts import units
 from accounts.models import OrganisationUnit, User
 from core.db import db
 from core.errors import Forbidden
@@ -36,26 +40,50 @@ PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 @dataclass(frozen=True)
 class Scope:
-    """The rows a report may read: one unit's, or (admins) every unit's."""
+    """The rows a report may read: one unit's subtree, or (admins) every unit's.
+
+    ``unit_id`` is the unit the report is about (None: the whole organisation);
+    ``unit_ids`` that unit and every unit below it.
+    """
 
     unit_id: int | None
-    all_units: bool
+    unit_ids: tuple[int, ...] | None
 
-    def where(self) -> list[Any]:
-        """Conditions on Completion for this scope."""
-        return [] if self.all_units else [Completion.unit_id == self.unit_id]
+    @property
+    def all_units(self) -> bool:
+        """Whether the scope is the whole organisation (people in no unit included)."""
+        return self.unit_ids is None
+
+    def covers(self, unit_id: int | None) -> bool:
+        """Whether a person whose home unit is ``unit_id`` is inside the scope."""
+        return self.unit_ids is None or unit_id in self.unit_ids
+
+    def where(self, column: Any = None) -> list[Any]:
+        """Conditions on a unit column (Completion.unit_id by default) for this scope."""
+        if self.unit_ids is None:
+            return []
+        return [(Completion.unit_id if column is None else column).in_(self.unit_ids)]
 
 
 def scope_for(user: User, unit_id: int | None = None) -> Scope:
-    """Admins see every unit or the one they pick; a manager only their own unit."""
+    """Admins see every unit or the subtree they pick; a manager their unit's subtree.
+
+    A manager may also pick a unit inside their subtree (drilling down), nothing else.
+    """
     if user.role == "admin":
-        return Scope(unit_id, unit_id is None) if unit_id is None else Scope(unit_id, False)
+        if unit_id is None:
+            return Scope(None, None)
+        return Scope(unit_id, tuple(units.subtree_ids([unit_id])))
     if user.role != "manager":
         raise Forbidden("Reports are for managers and admins")
-    if unit_id is not None and unit_id != user.unit_id:
-        raise Forbidden("A manager sees only their own unit")
-    # A manager without a unit sees nothing (unit_id -1 matches no row).
-    return Scope(user.unit_id if user.unit_id is not None else -1, False)
+    if user.unit_id is None:
+        return Scope(-1, ())  # a manager without a unit sees nothing
+    own = units.subtree_ids([user.unit_id])
+    if unit_id is None:
+        return Scope(user.unit_id, tuple(own))
+    if unit_id not in own:
+        raise Forbidden("A manager sees only their own unit and the units below it")
+    return Scope(unit_id, tuple(units.subtree_ids([unit_id])))
 
 
 def months_ago(n: int, today: date | None = None) -> str:
@@ -113,8 +141,8 @@ def _rolled(dim: str, group: Any, scope: Scope, start: str | None, end: str | No
     """Sum the monthly totals of one dimension ("u" unit, "c" course), grouped by ``group``."""
     r = CompletionRollup
     conditions: list[Any] = [r.dim == dim]
-    if dim == "u" and not scope.all_units:
-        conditions.append(r.ref == (scope.unit_id or 0))
+    if dim == "u":
+        conditions.extend(scope.where(r.ref))
     if start and PERIOD.match(start):
         conditions.append(r.period >= start)
     if end and PERIOD.match(end):
@@ -167,24 +195,56 @@ def per_course(scope: Scope, start: str | None = None, end: str | None = None) -
     )
 
 
+UNIT_COLUMNS = [
+    ("unit", N_("Unit")),
+    ("people", N_("People")),
+    ("completed", N_("Completions")),
+    ("passed", N_("Passed")),
+    ("failed", N_("Failed")),
+]
+
+
 def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
-    """Completions, passes and failures per organisation unit of the learner."""
+    """Completions, passes and failures one level down the tree.
+
+    A row for each unit directly below the scope's unit (the top units for the whole
+    organisation) counts its whole subtree and says how many people it covers. A first
+    row counts the people of the scope's unit itself (for the whole organisation: those
+    in no unit), when there are any.
+    """
+    if scope.unit_ids == ():
+        return Table(UNIT_COLUMNS, [])
     stmt = _rolled("u", CompletionRollup.ref.label("unit_id"), scope, start, end)
-    rows = [dict(r._mapping) for r in db.session.execute(stmt)]
-    names = dict(db.session.execute(select(OrganisationUnit.id, OrganisationUnit.name)).all())
-    for row in rows:
-        row["unit_id"] = row["unit_id"] or None
-        row["unit"] = names.get(row["unit_id"], "")
-    rows.sort(key=lambda r: r["unit"])
-    return Table(
-        [
-            ("unit", N_("Unit")),
-            ("completed", N_("Completions")),
-            ("passed", N_("Passed")),
-            ("failed", N_("Failed")),
-        ],
-        rows,
-    )
+    totals = {(r.unit_id or None): r for r in db.session.execute(stmt)}
+    own_unit = db.session.get(OrganisationUnit, scope.unit_id) if scope.unit_id else None
+    own = _unit_row(scope.unit_id, own_unit.name if own_unit else gettext(N_("In no unit")))
+    rows = {unit.id: _unit_row(unit.id, unit.name) for unit in units.children(scope.unit_id)}
+    if scope.unit_ids is None:
+        every_unit = db.session.scalars(select(OrganisationUnit.id))
+        people: dict[int | None, int] = dict(units.people_counts(every_unit))
+        people[None] = _people_without_unit()
+    else:
+        people = dict(units.people_counts(scope.unit_ids))
+    home = units.roll_up_to(list(rows), [u for u in {*people, *totals} if u is not None])
+    for unit_id in {*people, *totals}:
+        row = rows[home[unit_id]] if unit_id in home else own
+        row["people"] += people.get(unit_id, 0)
+        if unit_id in totals:
+            for key in ("completed", "passed", "failed"):
+                row[key] += int(getattr(totals[unit_id], key) or 0)
+    ordered = sorted(rows.values(), key=lambda r: str(r["unit"]).casefold())
+    if own["people"] or own["completed"] or own["passed"] or own["failed"]:
+        ordered.insert(0, own)
+    return Table(UNIT_COLUMNS, ordered)
+
+
+def _unit_row(unit_id: int | None, name: str) -> dict[str, Any]:
+    return {"unit_id": unit_id, "unit": name, "people": 0, "completed": 0, "passed": 0, "failed": 0}
+
+
+def _people_without_unit() -> int:
+    stmt = select(func.count()).where(User.unit_id.is_(None), User.active.is_(True))
+    return int(db.session.scalar(stmt) or 0)
 
 
 def per_month(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
@@ -205,8 +265,8 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
 
 
 def check_learner(scope: Scope, learner: User) -> None:
-    """Forbidden unless the scope covers the learner (a manager: their own unit)."""
-    if not scope.all_units and learner.unit_id != scope.unit_id:
+    """Forbidden unless the scope covers the learner (a manager: their unit's subtree)."""
+    if not scope.covers(learner.unit_id):
         raise Forbidden("This learner is not in your unit")
 
 
@@ -279,9 +339,7 @@ def course_learners(scope: Scope, course_id: int) -> Table:
 
 def learners_in_scope(scope: Scope, limit: int = 50) -> list[User]:
     """The first ``limit`` learners (by name) whose transcripts the scope may open."""
-    stmt = select(User).order_by(User.name, User.id).limit(limit)
-    if not scope.all_units:
-        stmt = stmt.where(User.unit_id == scope.unit_id)
+    stmt = select(User).where(*scope.where(User.unit_id)).order_by(User.name, User.id).limit(limit)
     return list(db.session.scalars(stmt))
 
 
@@ -339,8 +397,7 @@ def attempts_in_scope(
         stmt = stmt.where(Attempt.user_id == user_id)
     if course_id is not None:
         stmt = stmt.where(Attempt.course_id == course_id)
-    if not scope.all_units:
-        stmt = stmt.where(User.unit_id == scope.unit_id)
+    stmt = stmt.where(*scope.where(User.unit_id))
     return [
         AttemptRow(
             a.id,

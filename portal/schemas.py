@@ -48,6 +48,7 @@ class UnitSchema(FormSchema):
     kind = fields.String(
         load_default="department", validate=validate.OneOf(UNIT_KINDS), metadata=label(N_("Kind"))
     )
+    parent_id = fields.Integer(load_default=None, allow_none=True, metadata=label(N_("Part of")))
 
 
 class UnitUpdateSchema(FormSchema):
@@ -60,6 +61,7 @@ class UnitUpdateSchema(FormSchema):
         load_default="department", validate=validate.OneOf(UNIT_KINDS), metadata=label(N_("Kind"))
     )
     active = fields.Boolean(load_default=False, metadata=label(N_("Active")))
+    parent_id = fields.Integer(load_default=None, allow_none=True, metadata=label(N_("Part of")))
 
 
 class UserCreateSchema(FormSchema):

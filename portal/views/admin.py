@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     g,
     make_response,
@@ -11,9 +13,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import service
+from accounts import service, units
 from accounts.auth import role_required
-from accounts.models import ROLES, UNIT_KINDS
+from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit
 from lrs.auth import SCOPES
 from portal import bp, credentials, schemas
 from portal.views.common import Page, attempt, render, submit
@@ -27,24 +29,32 @@ USERS_SHOWN = 200  # a search narrows longer lists
 @bp.route("/admin/units", methods=["GET", "POST"])
 @role_required("admin")
 def admin_units() -> Page:
-    """Organisation units: list, create, rename, (de)activate."""
+    """Organisation units as a tree: create, rename, move, (de)activate."""
     if request.method == "POST":
         if request.form.get("unit_id"):
             unit = service.get_unit(request.form.get("unit_id", -1, type=int))
             submit(
                 schemas.UnitUpdateSchema(),
-                lambda data: service.update_unit(unit, data["name"], data["kind"], data["active"]),
+                lambda data: _save_unit(unit, data),
                 _("Saved."),
             )
         else:
             submit(
                 schemas.UnitSchema(),
-                lambda data: service.create_unit(data["code"], data["name"], data["kind"]),
+                lambda data: service.create_unit(
+                    data["code"], data["name"], data["kind"], data["parent_id"]
+                ),
                 _("Unit created."),
             )
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.admin_units"))
-    return render("admin_units.html", units=service.list_units(), kinds=UNIT_KINDS)
+    return render("admin_units.html", branches=units.tree(), kinds=UNIT_KINDS)
+
+
+def _save_unit(unit: OrganisationUnit, data: dict[str, Any]) -> OrganisationUnit:
+    """Rename, re-kind, (de)activate and move a unit (with everything below it)."""
+    service.update_unit(unit, data["name"], data["kind"], data["active"])
+    return units.move(unit, data["parent_id"])
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])

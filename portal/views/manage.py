@@ -14,9 +14,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import service
+from accounts import service, units
 from accounts.auth import role_required
-from accounts.models import User
+from accounts.models import OrganisationUnit, User
+from core.db import db
 from core.errors import NotFound
 from packages import service as packages
 from player import attempts as player_attempts
@@ -65,24 +66,17 @@ def assignments() -> Page:
             )
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.assignments"))
-    unit_id = None if user.role == "admin" else (user.unit_id if user.unit_id is not None else -1)
-    people = service.list_users(unit_id=unit_id, limit=2000)
-    units = [
-        u
-        for u in service.list_units(active_only=True)
-        if user.role == "admin" or u.id == user.unit_id
-    ]
-    own = user.unit.code if user.unit is not None else None
+    own = None if user.role == "admin" else learning.managed_units(user)
+    people = service.list_users(unit_ids=own, limit=2000)
+    choices = [u for u in service.list_units(active_only=True) if own is None or u.id in own]
     courses = [
-        e.course
-        for e in catalogue.search_catalogue(user)
-        if user.role == "admin" or e.course.owner_unit in (None, own)
+        e.course for e in catalogue.search_catalogue(user) if learning.assignable(user, e.course)
     ]
     return render(
         "assignments.html",
         assignments=learning.assignments_by(user),
         people=people,
-        units=units,
+        units=choices,
         courses=courses,
     )
 
@@ -159,14 +153,16 @@ def reports_overview() -> Page:
         table = makers[which](scope, query["start"], query["end"])
         return _table_page("", table, f"completions-per-{which}")
     tables = {name: make(scope, query["start"], query["end"]) for name, make in makers.items()}
-    units = service.list_units()
-    if this_user().role != "admin":
-        units = [u for u in units if u.id == this_user().unit_id]
+    own = None if this_user().role == "admin" else learning.managed_units(this_user())
+    branches = [b for b in units.tree() if own is None or b.unit.id in own]
+    here = db.session.get(OrganisationUnit, scope.unit_id) if scope.unit_id else None
+    trail = [u for u in units.path(here) if own is None or u.id in own] if here else []
     return render(
         "reports.html",
         tables=tables,
         query=query,
-        units=units,
+        branches=branches,
+        trail=trail,
         scope=scope,
         month_bars=reports.bars(tables["month"], "period"),
         unit_bars=reports.bars(tables["unit"], "unit"),

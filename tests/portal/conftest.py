@@ -55,11 +55,11 @@ class Portal:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def unit(self, code: str = "social", name: str | None = None) -> int:
+    def unit(self, code: str = "social", name: str | None = None, parent: int | None = None) -> int:
         from accounts import service
 
         with self.app.app_context():
-            unit = service.create_unit(code, name or code.title())
+            unit = service.create_unit(code, name or code.title(), parent_id=parent)
             db.session.commit()
             return unit.id
 
