@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from accounts import login_sessions
+from accounts import audit, login_sessions
 from accounts.models import User
 from core.errors import Forbidden
 
@@ -32,10 +32,11 @@ def current_user() -> User | None:
     return cast(User | None, g.current_user)
 
 
-def sign_in(user: User) -> None:
+def sign_in(user: User, method: str = "password") -> None:
     """Start a fresh session for ``user`` (a new session id prevents fixation).
 
-    The caller commits (the session's record is a row).
+    ``method`` ("password" or "sso") goes into the audit log. The caller commits (the
+    session's record is a row).
     """
     _end_session()
     session.clear()
@@ -43,6 +44,7 @@ def sign_in(user: User) -> None:
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     g.current_user = user
+    audit.record(f"signin.{method}", "user", user.id, user.email, actor=user)
 
 
 def sign_out() -> None:

@@ -7,8 +7,9 @@ the player and the LRS's learner identity (``accounts.auth.agent_for``) build on
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Model
@@ -93,3 +94,25 @@ class SignInThrottle(Model):
     # When the window began: the first failure after the previous window ended.
     window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEvent(Model):
+    """Who did what to whom (accounts/audit.py). The application only ever adds rows."""
+
+    __tablename__ = "accounts_audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # Who acted: a signed-in person (kept by name too, should the account go), or a
+    # system such as the command line or a SCIM client (actor_id None).
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    actor_name: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    # What it was done to: "user", "unit", "credential", "report"... and which one.
+    target_type: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    target_name: Mapped[str] = mapped_column(String(255), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import login_sessions, ratelimit, units
+from accounts import audit, login_sessions, ratelimit, units
 from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
@@ -44,14 +44,21 @@ def create_user(
     password: str,
     role: str = "learner",
     unit_id: int | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account with a hashed password."""
+    """Create an account with a hashed password.
+
+    ``password_hash``: a hash made once for many accounts (bulk loads), used instead of
+    hashing ``password`` again.
+    """
     email = email.strip().lower()
     if "@" not in email:
         raise BadRequest("Not an e-mail address", errors=[{"path": "email", "message": "invalid"}])
     if role not in ROLES:
         raise BadRequest(f"Unknown role {role!r}", errors=[{"path": "role", "message": "invalid"}])
-    _check_password(password)
+    if password_hash is None:
+        _check_password(password)
     if db.session.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(f"An account for {email} exists already")
     if unit_id is not None:
@@ -59,13 +66,14 @@ def create_user(
     user = User(
         email=email,
         name=name,
-        password_hash=generate_password_hash(password),
+        password_hash=password_hash or generate_password_hash(password),
         role=role,
         unit_id=unit_id,
         created_at=_now(),
     )
     db.session.add(user)
     db.session.flush()
+    audit.record("user.created", "user", user.id, email, details={"role": role, "unit_id": unit_id})
     return user
 
 
@@ -250,13 +258,25 @@ def update_user(user: User, **changes: Any) -> User:
     )
     if user.role == "admin" and user.active and demoted and count_admins() <= 1:
         raise Conflict("The last admin cannot lose the admin role or be deactivated")
+    changed = {k: [getattr(user, k), v] for k, v in changes.items() if getattr(user, k) != v}
     for name, value in changes.items():
         setattr(user, name, value)
     if changes.get("active") is False:
         # Ended now, not just refused while inactive: reactivating revives no cookie.
         login_sessions.end_all(user.id)
     db.session.flush()
+    _audit_changes(user, changed)
     return user
+
+
+def _audit_changes(user: User, changed: dict[str, list[Any]]) -> None:
+    """Log role, unit and name changes and (de)activation; a language choice is not."""
+    shown = {k: v for k, v in changed.items() if k in ("name", "role", "unit_id")}
+    if shown:
+        audit.record("user.changed", "user", user.id, user.email, details=shown)
+    if "active" in changed:
+        action = "user.activated" if user.active else "user.deactivated"
+        audit.record(action, "user", user.id, user.email)
 
 
 def reset_password(user: User, password: str) -> User:
@@ -267,6 +287,7 @@ def reset_password(user: User, password: str) -> User:
     user.locked_until = None
     login_sessions.end_all(user.id)
     db.session.flush()
+    audit.record("user.password_reset", "user", user.id, user.email)
     return user
 
 
@@ -275,7 +296,7 @@ def unlock(user: User) -> User:
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
-    log.info("account %s unlocked", user.id)
+    audit.record("user.unlocked", "user", user.id, user.email)
     return user
 
 
@@ -329,6 +350,9 @@ def create_unit(
     db.session.flush()
     if parent_id is not None:
         units.move(unit, parent_id)
+    audit.record(
+        "unit.created", "unit", unit.id, f"{unit.name} ({code})", details={"parent_id": parent_id}
+    )
     return unit
 
 
@@ -336,6 +360,11 @@ def update_unit(unit: OrganisationUnit, name: str, kind: str, active: bool) -> O
     """Rename a unit, change its kind, or (de)activate it; the code never changes."""
     if kind not in UNIT_KINDS:
         raise BadRequest("Unknown unit kind", errors=[{"path": "kind", "message": "invalid"}])
-    unit.name, unit.kind, unit.active = name.strip(), kind, active
+    name = name.strip()
+    new: dict[str, object] = {"name": name, "kind": kind, "active": active}
+    changed = {k: [getattr(unit, k), v] for k, v in new.items() if getattr(unit, k) != v}
+    unit.name, unit.kind, unit.active = name, kind, active
     db.session.flush()
+    if changed:
+        audit.record("unit.changed", "unit", unit.id, f"{unit.name} ({unit.code})", details=changed)
     return unit

@@ -32,5 +32,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = auth.current_user
     app.jinja_env.globals["has_role"] = auth.has_role
     app.cli.add_command(cli.bootstrap)
+    app.cli.add_command(cli.demo_group)
     # The completions table kept in step with the LRS (connecting again changes nothing).
     statements_stored.connect(projection.project_statements)

@@ -1,4 +1,7 @@
-"""``flask bootstrap``: the first admin and LRS credential; secrets printed once, never stored."""
+"""``flask bootstrap``: the first admin and LRS credential; secrets printed once, never stored.
+
+``flask demo load``: a demo municipality to try the portal with (portal/demo.py).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from accounts import service
+from config import BASE_DIR
 from core.db import db
 from lrs import auth
+from portal import demo
 
 ADMIN_EMAIL = "admin@example.org"
 CLI = ".venv/bin/flask --app wsgi"
@@ -46,3 +51,32 @@ def bootstrap() -> None:
     click.echo(f"First admin:     {ADMIN_EMAIL}  password: {password}")
     click.echo(f"LRS credentials: key {credential.key}  secret {secret}")
     click.echo("Shown this once and stored nowhere: note them now, and change the password.")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """A demo municipality to try the portal with."""
+
+
+@demo_group.command("load")
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Course exports to use (default: ../shared/corpus/scorm beside the checkout, if any).",
+)
+@with_appcontext
+def demo_load(corpus: Path | None) -> None:
+    """Build the demo organisation, its people, courses and a year of results (once)."""
+    corpus = corpus or BASE_DIR.parent / "shared" / "corpus" / "scorm"
+    made = demo.load(corpus if corpus.is_dir() else None)
+    if not made.created:
+        click.echo("The demo organisation is loaded already; nothing was changed.")
+        return
+    db.session.commit()
+    click.echo(
+        f"Demo loaded: {made.units} units, {made.people} people, {made.courses} e-learning"
+        f" courses, {made.completions} completions over the last year.\n"
+        f"Every demo account (…@{demo.DOMAIN}) has the password: {made.password}  (shown once)\n"
+        f"Sign in as a manager, e.g. the first one listed under Admin → Users."
+    )

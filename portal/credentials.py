@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts import audit
 from lrs import auth as lrs_auth
 from lrs.models import Credential
 
@@ -13,7 +14,12 @@ def create_lrs_credential(
 
     ``trusted``: its results count in reports without a launch of ours behind them.
     """
-    return lrs_auth.create_credential(name.strip(), scopes, trusted=trusted)
+    credential, secret = lrs_auth.create_credential(name.strip(), scopes, trusted=trusted)
+    details = {"scopes": scopes, "trusted": trusted}  # never the secret
+    audit.record(
+        "credential.created", "credential", credential.key, credential.name, details=details
+    )
+    return credential, secret
 
 
 def list_lrs_credentials() -> list[Credential]:
@@ -23,4 +29,6 @@ def list_lrs_credentials() -> list[Credential]:
 
 def revoke_lrs_credential(key: str) -> Credential:
     """Revoke a credential; later requests with it are refused."""
-    return lrs_auth.revoke_credential(key)
+    credential = lrs_auth.revoke_credential(key)
+    audit.record("credential.revoked", "credential", credential.key, credential.name)
+    return credential

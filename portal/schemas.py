@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
+from accounts.audit import ACTIONS
 from accounts.models import ROLES, UNIT_KINDS
 from lrs.auth import SCOPES
 from portal.i18n import N_
@@ -239,6 +240,22 @@ class ReportQuerySchema(FormSchema):
     unit_id = fields.Integer(load_default=None, metadata=label(N_("Organisation unit")))
     format = fields.String(
         load_default="html", validate=validate.OneOf(("html", "csv")), metadata=label(N_("Format"))
+    )
+
+
+class AuditQuerySchema(FormSchema):
+    """The audit log's filter: what, who, from and to which day."""
+
+    action = fields.String(
+        load_default=None, validate=validate.OneOf(list(ACTIONS)), metadata=label(N_("Event"))
+    )
+    who = fields.String(
+        load_default=None, validate=validate.Length(max=200), metadata=label(N_("Person"))
+    )
+    since = fields.Date(load_default=None, metadata=label(N_("From")))
+    until = fields.Date(load_default=None, metadata=label(N_("To")))
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100_000), metadata=label(N_("Page"))
     )
 
 

@@ -1,7 +1,8 @@
-"""Admin pages: organisation units, users, LRS credentials."""
+"""Admin pages: organisation units, users, LRS credentials, the audit log."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -13,12 +14,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import service, units
+from accounts import audit, service, units
 from accounts.auth import role_required
-from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit
+from accounts.models import ROLES, UNIT_KINDS, AuditEvent, OrganisationUnit
+from core.db import db
+from core.i18n import N_
 from lrs.auth import SCOPES
-from portal import bp, credentials, schemas
-from portal.views.common import Page, attempt, render, submit
+from portal import bp, credentials, reports, schemas
+from portal.views.common import Page, attempt, form_data, problems, render, submit
 
 # -- Administration -------------------------------------------------------------------------------
 
@@ -135,3 +138,59 @@ def admin_credentials() -> Page:
     )
     response.headers["Cache-Control"] = "no-store"  # the page may hold a secret
     return response
+
+
+AUDIT_ROWS = 200  # a page of the audit log; the CSV holds every matching entry
+
+
+@bp.get("/admin/audit")
+@role_required("admin")
+def admin_audit() -> Page:
+    """The audit log: filter, page through, export as CSV (the export is logged too)."""
+    schema = schemas.AuditQuerySchema()
+    query = form_data(schema, request.args) or schema.load({})
+    wanted = audit.Filter(query["action"], query["who"], query["since"], query["until"])
+    if request.args.get("format") == "csv" and not problems().messages:
+        table = audit_table(audit.events(wanted))
+        audit.record(
+            "report.exported", "report", None, "audit-log", details={"rows": len(table.rows)}
+        )
+        db.session.commit()
+        response = make_response(table.csv())
+        response.mimetype = "text/csv"
+        response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response
+    page = query["page"]
+    shown = audit.events(wanted, AUDIT_ROWS + 1, (page - 1) * AUDIT_ROWS)
+    return render(
+        "admin_audit.html",
+        events=shown[:AUDIT_ROWS],
+        more=len(shown) > AUDIT_ROWS,
+        page=page,
+        query=query,
+        actions=audit.ACTIONS,
+    )
+
+
+def audit_table(events: list[AuditEvent]) -> reports.Table:
+    """The entries as a table for CSV: one row each, details as JSON."""
+    rows = [
+        {
+            "at": e.at,
+            "actor": e.actor_name,
+            "action": e.action,
+            "target": f"{e.target_type} {e.target_id or ''} {e.target_name}".strip(),
+            "details": json.dumps(e.details, ensure_ascii=False, sort_keys=True, default=str),
+            "client": e.client,
+        }
+        for e in events
+    ]
+    columns = [
+        ("at", N_("Time (UTC)")),
+        ("actor", N_("Who")),
+        ("action", N_("Event")),
+        ("target", N_("Whom or what")),
+        ("details", N_("Details")),
+        ("client", N_("Address")),
+    ]
+    return reports.Table(columns, rows)

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import service, units
+from accounts import audit, service, units
 from accounts.auth import role_required
 from accounts.models import OrganisationUnit, User
 from core.db import db
@@ -105,6 +105,14 @@ def _table_page(template: str, table: reports.Table, name: str, **context: Any) 
     With a refused filter it is the page (with the problem), never a CSV of other rows.
     """
     if request.args.get("format") == "csv" and not problems().messages:
+        audit.record(
+            "report.exported",
+            "report",
+            None,
+            name,
+            details={"unit_id": request.args.get("unit_id", type=int), "rows": len(table.rows)},
+        )
+        db.session.commit()
         response = make_response(table.csv())
         response.mimetype = "text/csv"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -177,6 +185,8 @@ def report_transcript(user_id: int) -> Page:
     scope, _query = _report_args()
     learner = service.get_user(user_id)
     table = reports.transcript(scope, learner)
+    audit.record("transcript.opened", "user", learner.id, learner.email)
+    db.session.commit()
     return _table_page(
         "report_table.html",
         table,

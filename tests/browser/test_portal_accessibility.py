@@ -56,9 +56,34 @@ def test_portal_swedish_pages_pass_axe(page: Any, live_server: Any, portal: Any)
         "/admin/users",
         "/admin/units",
         "/admin/credentials",
+        "/admin/audit",
         "/settings",
     ):
         page.goto(live_server.url + path)
         assert page.locator("html").get_attribute("lang") == "sv"
         axe(page)
     assert "Kurskatalog" in page.locator("nav").inner_text()
+
+
+def test_portal_english_organisation_pages_pass_axe(
+    page: Any, live_server: Any, portal: Any
+) -> None:
+    """The pages of the organisation tree, the audit log and unlocking, in English."""
+    axe = make_axe()
+    top = portal.unit("SOC", "Social services")
+    portal.unit("SOC-AO", "Elderly care", parent=top)
+    locked = portal.user("lea@example.org", unit_id=top, name="Lea Learner")
+    portal.user("ada@example.org", role="admin", unit_id=top, name="Ada Admin")
+    make_sign_in(live_server)(page, "ada@example.org")
+    page.get_by_label("Language").select_option("en")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_selector("html[lang='en']")
+    for path in (
+        "/admin/units",
+        f"/reports?unit_id={top}",
+        "/admin/audit",
+        f"/admin/users/{locked}",
+    ):
+        page.goto(live_server.url + path)
+        assert page.locator("html").get_attribute("lang") == "en"
+        axe(page)

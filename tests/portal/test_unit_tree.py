@@ -241,7 +241,7 @@ def test_unit_tree_report_page_links_down_and_shows_the_way_up(tree, login):
     page = login(tree["boss"]).get(f"/reports?unit_id={tree['elderly']}", headers=SV)
     html = page.get_data(as_text=True)
     # The trail: the manager's own unit (a link), then where they are.
-    assert f'unit_id={tree["social"]}' in html
+    assert f"unit_id={tree['social']}" in html
     assert '<span aria-current="page">Elderly care</span>' in html
     # Home care, one level down, is a link that drills down.
     assert match(rf'<a href="[^"]*unit_id={tree["home"]}[^"]*">Home care</a>', html)
