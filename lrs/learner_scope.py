@@ -2,7 +2,7 @@
 
 The player gives a cmi5 AU (through its fetch URL) or an xAPI activity (in its launch URL)
 a credential of its own, bound to the learner, the attempt's registration and the launched
-activities (player/cmi5.py). The content holds it in the browser, so the learner holds it
+activities (player/cmi5/). The content holds it in the browser, so the learner holds it
 too, and anything the LRS accepts with it must be something this launch could have
 reported:
 

@@ -1,7 +1,7 @@
 """Keep the valid part of a commit: a refused element never takes the rest with it.
 
 The browser refuses bad values at SetValue by the same rules the server checks
-(player.cmi_rules), so a commit the server still finds a problem in comes from an older
+(player.cmi.rules), so a commit the server still finds a problem in comes from an older
 runtime, a gap between the rules and scorm-again (a learner_response format), or a
 client that is not ours. Either way the learner's other data (suspend_data, location,
 status, score, session time, exit, the terminate) must be stored: each refused element

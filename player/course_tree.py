@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from flask import current_app
 
+from core import vocabulary
 from core.errors import BadRequest
 from packages.models import PackageVersion
 from player.sequencing import ActivityTree, build_tree
@@ -137,10 +138,9 @@ def catalogue_activity_id(course_id: int) -> str:
     """The catalogue course's activity id, ``{AGENT_HOMEPAGE}/courses/<id>``.
 
     What the LMS records a course's result about (player/outcome.py), as the portal does
-    for classroom courses (portal.classroom.course_iri); reports map it back.
+    for classroom courses; built by core.vocabulary, which the projection parses it back with.
     """
-    home = str(current_app.config["AGENT_HOMEPAGE"]).rstrip("/")
-    return f"{home}/courses/{course_id}"
+    return vocabulary.course_iri(str(current_app.config["AGENT_HOMEPAGE"]), course_id)
 
 
 def course_activity_id(version: PackageVersion) -> str:

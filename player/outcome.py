@@ -33,13 +33,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from core import vocabulary
 from lrs import clock
 from packages.models import PackageVersion
 from player import course_tree, lms
 from player.models import Attempt
 
-VERB = "http://adlnet.gov/expapi/verbs/"
-TYPE_COURSE = "http://adlnet.gov/expapi/activities/course"
 FINAL_SUCCESS = ("passed", "failed")
 # cmi5 §13.1.4 moveOn values that need a pass.
 MUST_PASS = ("Passed", "CompletedAndPassed")
@@ -56,11 +55,11 @@ def _statement(
     return {
         "id": str(uuid.uuid4()),
         "actor": lms.learner_agent(attempt),
-        "verb": {"id": VERB + verb, "display": {"en-US": verb}},
+        "verb": vocabulary.verb(verb),
         "object": {
             "objectType": "Activity",
             "id": course_tree.catalogue_activity_id(version.course_id),
-            "definition": {"type": TYPE_COURSE, "name": {"und": title}},
+            "definition": {"type": vocabulary.TYPE_COURSE, "name": {"und": title}},
         },
         "result": result,
         "context": context,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db
 from packages.models import PackageVersion
 from player import attempts
-from player.cmi_rules import pattern_of
+from player.cmi.rules import pattern_of
 from player.models import RefusedValue, ScoState
 
 #: Characters of a refused value kept (it may be 64 KiB of suspend_data).

@@ -17,7 +17,7 @@ learner's buckets, player.shared_data):
   suspend_data"), unless the SCO itself set another exit.
 
 Each value is validated (player.cmi.validate_cmi by the rules of the package's SCORM
-edition, player.cmi_rules; check_readonly) before anything is stored. A refused element
+edition, player.cmi.rules; check_readonly) before anything is stored. A refused element
 is left out and everything else in the commit is stored (player.cmi_salvage): the answer
 is 200 with the refused elements listed, and the refusal is kept for the course's authors
 (player.refusals). A malformed body (not a CMI tree at all) is a 400.
@@ -34,7 +34,6 @@ from core.errors import BadRequest, Conflict
 from packages.models import PackageVersion
 from player import (
     attempts,
-    cmi_rules,
     cmi_salvage,
     course_tree,
     lms,
@@ -45,6 +44,7 @@ from player import (
     translate,
 )
 from player import cmi as cmi_model
+from player.cmi import rules as cmi_rules
 from player.models import Attempt, ScoState
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def scorm_version(version: PackageVersion) -> str:
 def browser_rules(version: PackageVersion) -> dict[str, Any] | None:
     """The value rules the runtime frame applies at SetValue (None: not a SCORM course).
 
-    The same table the server checks commits with (player.cmi_rules), for the version's
+    The same table the server checks commits with (player.cmi.rules), for the version's
     SCORM edition, so the browser refuses to the SCO what the server would refuse.
     """
     name = SCORM_VERSION.get(version.kind)
@@ -220,7 +220,7 @@ def _refusals(
 ) -> tuple[dict[str, Any], list[refusals.Refusal], dict[str, str]]:
     """The commit's tree without its refused elements, the refusals, the shared data writes.
 
-    Checked by the version's and edition's rules (player.cmi_rules, which the browser
+    Checked by the version's and edition's rules (player.cmi.rules, which the browser
     applies at SetValue too) and against the read-only values the session was given.
     """
     version_name = scorm_version(version)

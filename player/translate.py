@@ -34,8 +34,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
+from core import vocabulary
 from player.cmi import (
     SCORM12,
     SCORM2004,
@@ -48,10 +48,6 @@ from player.cmi import (
     status_of,
 )
 
-VERB_BASE = "http://adlnet.gov/expapi/verbs/"
-ACTIVITY_BASE = "http://adlnet.gov/expapi/activities/"
-PROFILE_ACTIVITY = "https://w3id.org/xapi/scorm"
-INTERACTION_TYPE = ACTIVITY_BASE + "cmi.interaction"
 #: Namespace of the deterministic statement ids (uuid5 of this IRI).
 STATEMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://kompetens/player/translate")
 
@@ -79,12 +75,8 @@ class TranslateContext:
 # -- building blocks --------------------------------------------------------------------
 
 
-def _verb(name: str) -> dict[str, Any]:
-    return {"id": VERB_BASE + name, "display": {"en-US": name}}
-
-
 def _activity(ident: str, kind: str, name: str, language: str, **extra: Any) -> dict[str, Any]:
-    definition: dict[str, Any] = {"type": ACTIVITY_BASE + kind}
+    definition: dict[str, Any] = {"type": vocabulary.activity_type(kind)}
     if name:
         definition["name"] = {language: name}
     definition.update(extra)
@@ -117,8 +109,8 @@ def _context(ctx: TranslateContext, *, inside_sco: bool) -> dict[str, Any]:
             "category": [
                 {
                     "objectType": "Activity",
-                    "id": PROFILE_ACTIVITY,
-                    "definition": {"type": ACTIVITY_BASE + "profile"},
+                    "id": vocabulary.SCORM_PROFILE,
+                    "definition": {"type": vocabulary.activity_type("profile")},
                 }
             ],
         },
@@ -149,7 +141,7 @@ def _statement(
     statement: dict[str, Any] = {
         "id": statement_id(ctx, key),
         "actor": ctx.actor,
-        "verb": _verb(verb),
+        "verb": vocabulary.verb(verb),
         "object": obj,
         "context": _context(ctx, inside_sco=inside_sco),
     }
@@ -331,7 +323,7 @@ def _objective_statements(
     for ident, obj in by_id(after).items():
         prev = old.get(ident, {})
         activity = _activity(
-            f"{ctx.sco_activity_id}/objectives/{quote(ident, safe='')}",
+            vocabulary.objective_iri(ctx.sco_activity_id, ident),
             "objective",
             _plain(str(obj.get("description") or "")) or ident,
             ctx.language,
@@ -478,13 +470,12 @@ def _interaction_statement(
     if description:
         extra["description"] = {ctx.language: description}
     activity = _activity(
-        f"{ctx.sco_activity_id}/interactions/{quote(ident, safe='')}",
+        vocabulary.interaction_iri(ctx.sco_activity_id, ident),
         "cmi.interaction",
         ident,
         ctx.language,
         **extra,
     )
-    activity["definition"]["type"] = INTERACTION_TYPE
     result: dict[str, Any] = {}
     if response not in (None, ""):
         result["response"] = xapi_response(ctx.version, kind, str(response))

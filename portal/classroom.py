@@ -17,21 +17,14 @@ from sqlalchemy import func, select
 
 from accounts.auth import agent_for, has_role
 from accounts.models import User
+from core import vocabulary
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from lrs import service as lrs
 from lrs.auth import Client
 from lrs.clock import format_timestamp
-from lrs.voiding import VOIDED_VERB
 from packages.models import Course
 from portal.models import ClassroomSession, Enrolment
-
-VERBS = {
-    "attended": "http://adlnet.gov/expapi/verbs/attended",
-    "completed": "http://adlnet.gov/expapi/verbs/completed",
-    "passed": "http://adlnet.gov/expapi/verbs/passed",
-    "failed": "http://adlnet.gov/expapi/verbs/failed",
-}
 
 
 def _now() -> datetime:
@@ -40,12 +33,12 @@ def _now() -> datetime:
 
 def course_iri(course_id: int) -> str:
     """The activity id of a catalogue course (the projection maps it back)."""
-    return f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/courses/{course_id}"
+    return vocabulary.course_iri(current_app.config["AGENT_HOMEPAGE"], course_id)
 
 
 def session_iri(session_id: int) -> str:
     """The activity id of one classroom session."""
-    return f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/sessions/{session_id}"
+    return vocabulary.session_iri(current_app.config["AGENT_HOMEPAGE"], session_id)
 
 
 def portal_client() -> Client:
@@ -186,7 +179,7 @@ def _statement(
         "instructor": agent_for(trainer),
         "contextActivities": {
             "category": [
-                {"id": f"{current_app.config['AGENT_HOMEPAGE'].rstrip('/')}/kinds/classroom"}
+                {"id": vocabulary.classroom_category(current_app.config["AGENT_HOMEPAGE"])}
             ]
         },
     }
@@ -197,15 +190,13 @@ def _statement(
     statement: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "actor": agent_for(learner),
-        "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
+        "verb": vocabulary.verb(verb),
         "object": {
             "objectType": "Activity",
             "id": target,
             "definition": {
                 "name": {"en-US": name},
-                "type": "http://adlnet.gov/expapi/activities/meeting"
-                if on_session
-                else "http://adlnet.gov/expapi/activities/course",
+                "type": vocabulary.TYPE_MEETING if on_session else vocabulary.TYPE_COURSE,
             },
         },
         "context": context,
@@ -284,7 +275,7 @@ def correct_attendance(session: ClassroomSession, trainer: User, enrolment_id: i
         {
             "id": str(uuid.uuid4()),
             "actor": agent_for(trainer),
-            "verb": {"id": VOIDED_VERB, "display": {"en-US": "voided"}},
+            "verb": vocabulary.verb("voided"),
             "object": {"objectType": "StatementRef", "id": statement_id},
         }
         for statement_id in enrolment.statement_ids or []

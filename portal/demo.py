@@ -26,6 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from accounts import service as accounts
 from accounts.models import OrganisationUnit, User
+from core import vocabulary
 from core.db import db
 from lrs.service import store_statements
 from packages.models import Course
@@ -248,12 +249,12 @@ def _result(
     context = {"registration": str(uuid.uuid4())}
     score = round(rng.uniform(0.5, 1.0), 2)
     passed = score >= 0.6
-    verb = "http://adlnet.gov/expapi/verbs/" + ("passed" if passed else "failed")
+    verb = vocabulary.PASSED if passed else vocabulary.FAILED
     stamp = when.isoformat()
     return [
         {
             "actor": actor,
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "verb": {"id": vocabulary.COMPLETED},
             "object": target,
             "context": context,
             "timestamp": stamp,

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 
 from accounts.models import User
+from core import vocabulary
 from core.db import db, dialect_insert
 from core.errors import BadRequest
 from lrs.auth import Client
@@ -38,11 +39,7 @@ from lrs.schemas import parse_timestamp
 from lrs.voiding import VOIDED_VERB
 from portal.models import ClassroomSession, Completion, CompletionRollup
 
-OUTCOMES = {
-    "http://adlnet.gov/expapi/verbs/completed": "completed",
-    "http://adlnet.gov/expapi/verbs/passed": "passed",
-    "http://adlnet.gov/expapi/verbs/failed": "failed",
-}
+OUTCOMES = vocabulary.OUTCOME_VERBS
 
 
 def _user_id(actor: dict[str, Any], home: str) -> int | None:
@@ -64,13 +61,6 @@ def _activity_ids(statement: dict[str, Any]) -> list[str]:
     return ids
 
 
-_PARTS = (
-    "http://adlnet.gov/expapi/activities/objective",
-    "http://adlnet.gov/expapi/activities/interaction",
-    "http://adlnet.gov/expapi/activities/cmi.interaction",
-)
-
-
 def _is_outcome(statement: dict[str, Any]) -> bool:
     """Tell whether a statement is a course or lesson outcome (completed/passed/failed).
 
@@ -80,10 +70,7 @@ def _is_outcome(statement: dict[str, Any]) -> bool:
     obj = statement["object"]
     if statement["verb"]["id"] not in OUTCOMES or obj.get("objectType", "Activity") != "Activity":
         return False
-    kind = (obj.get("definition") or {}).get("type")
-    return (
-        kind not in _PARTS and "/objectives/" not in obj["id"] and "/interactions/" not in obj["id"]
-    )
+    return not vocabulary.is_part(obj)
 
 
 # (registration, verb, user id, actor name) of the outcome rows a registration has.
@@ -190,7 +177,7 @@ def counts(
     the course: a multi-SCO course is not completed by its first SCO, nor a cmi5 course
     by its first AU. What a launch's credential reports counts only through the
     player's rollup, which reads nothing but that launch's own statements
-    (player/cmi5.py ``_earned``). An author's preview counts for nobody. Anything else,
+    (player/cmi5/moveon.py ``_earned``). An author's preview counts for nobody. Anything else,
     such as a result with no registration, counts only from a trusted client: the LMS
     itself, or a credential an admin trusts for results.
     """
@@ -200,15 +187,11 @@ def counts(
     course_id = facts.courses.get(registration)
     if course_id is None:
         return True
-    if str(statement["object"].get("id", "")) != _course_iri(course_id):
+    home = str(current_app.config["AGENT_HOMEPAGE"])
+    if str(statement["object"].get("id", "")) != vocabulary.course_iri(home, course_id):
         return False
     learner = facts.learners.get(registration)
     return learner is None or learner == user_id
-
-
-def _course_iri(course_id: int) -> str:
-    """The catalogue course's activity id (player.service.catalogue_activity_id)."""
-    return f"{str(current_app.config['AGENT_HOMEPAGE']).rstrip('/')}/courses/{course_id}"
 
 
 def _completion_time(statement: dict[str, Any]) -> datetime:
@@ -242,7 +225,6 @@ def project_statements(client: Client, *, statements: list[dict[str, Any]]) -> N
 def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
     """Add a row (and to the monthly totals) for each outcome that counts, once."""
     home = current_app.config["AGENT_HOMEPAGE"]
-    course_prefix = home.rstrip("/") + "/courses/"
     user_ids = {u for s in outcomes if (u := _user_id(s["actor"], home)) is not None}
     units = (
         dict(db.session.execute(_units_query(), {"ids": list(user_ids)}).all()) if user_ids else {}
@@ -273,13 +255,8 @@ def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
         course_id = by_registration.get(str(registration)) if registration else None
         if course_id is None:
             for activity_id in _activity_ids(s):
-                tail = (
-                    activity_id[len(course_prefix) :]
-                    if activity_id.startswith(course_prefix)
-                    else ""
-                )
-                if tail.isdigit():
-                    course_id = int(tail)
+                course_id = vocabulary.course_id_of(home, activity_id)
+                if course_id is not None:
                     break
         result = s.get("result") or {}
         success = result.get("success")

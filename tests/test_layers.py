@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ORDER = ["core", "accounts", "lrs", "packages", "player", "portal"]
 PURE = [
     "core/iri.py",
+    "core/vocabulary.py",
     "core/i18n.py",
     "packages/extract.py",
     "packages/manifest",
     "packages/serving.py",
-    "player/cmi_rules.py",
+    "player/cmi",
     "player/cmi_salvage.py",
     "player/translate.py",
     "player/sequencing",
@@ -40,8 +41,20 @@ PLAYER = [
     ["cmi5"],
     ["outcome", "ownership", "refusals", "shared_data"],
     ["attempts", "course_tree", "deactivation", "lms"],
-    ["models", "schemas", "cmi", "cmi_rules", "cmi_salvage", "translate", "sequencing"],
+    ["models", "schemas", "cmi", "cmi_salvage", "translate", "sequencing"],
 ]
+# The same rule among the modules of a player package (its __init__ re-exports them).
+PLAYER_PACKAGES = {
+    "cmi5": [["__init__"], ["launch", "waivers"], ["sessions"], ["moveon"], ["statements"]],
+    "cmi": [
+        ["__init__"],
+        ["validation"],
+        ["scorm12", "scorm2004", "session", "shared_data"],
+        ["checker", "launch", "readonly", "status"],
+        ["rules", "times", "tree"],
+        ["values"],
+    ],
+}
 WEB_OR_DB = {"flask", "flask_babel", "flask_sqlalchemy", "werkzeug", "sqlalchemy", "core.db"}
 
 
@@ -150,6 +163,27 @@ def test_layers_player_modules_import_only_modules_below() -> None:
                 continue
             if other <= level:
                 wrong.append(f"{relative} imports {module}")
+    assert wrong == []
+
+
+def _package_level(package: str, module: str) -> int:
+    for level, names in enumerate(PLAYER_PACKAGES[package]):
+        if module in names:
+            return level
+    raise AssertionError(f"player.{package}.{module} is missing from PLAYER_PACKAGES")
+
+
+@pytest.mark.parametrize("package", sorted(PLAYER_PACKAGES))
+def test_layers_player_package_modules_import_only_modules_below(package: str) -> None:
+    wrong = []
+    for path in _sources(f"player/{package}"):
+        level = _package_level(package, path.stem)
+        for module in _player_imports(path):
+            parts = module.split(".")
+            if parts[1] != package or len(parts) < 3:
+                continue
+            if _package_level(package, parts[2]) <= level:
+                wrong.append(f"{path.relative_to(ROOT)} imports {module}")
     assert wrong == []
 
 

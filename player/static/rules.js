@@ -1,7 +1,7 @@
 /* Kompetens: the SCORM value rules, applied at SetValue in the runtime frame.
  *
  * The rules are not written here: the server sends them with the runtime frame
- * (player/cmi_rules.py RuleSet.for_browser, the same table player/cmi.py checks every
+ * (player/cmi/rules.py RuleSet.for_browser, the same table player/cmi/ checks every
  * commit with), so the browser and the server cannot disagree about a value. A value
  * they refuse is refused to the SCO at SetValue with the SCORM error (406 type
  * mismatch / 407 out of range in 2004, 405 in 1.2) and never reaches the commit.
@@ -28,7 +28,7 @@
   }
 
   // {code, message} when the value breaks the element's rule, else null (no rule: let the
-  // API decide). Mirrors player/cmi_rules.py RuleSet.check.
+  // API decide). Mirrors player/cmi/rules.py RuleSet.check.
   function check(rules, element, value) {
     if (!rules || !rules.elements || typeof element !== "string") { return null; }
     var rule = rules.elements[element.replace(INDEX, ".n")];

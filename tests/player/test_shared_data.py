@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from core.db import db
-from player import cmi
+from player.cmi import shared_data as cmi
 from tests.player.test_runtime import Player
 
 NOTES = "urn:example:notes"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from core import vocabulary
 from lrs.schemas import validate_statement
 from player.cmi import (
     SCORM12,
@@ -17,7 +18,6 @@ from player.cmi import (
     restore_readonly,
 )
 from player.translate import (
-    PROFILE_ACTIVITY,
     TranslateContext,
     attempt_activity_id,
     statement_id,
@@ -211,7 +211,7 @@ def test_player_translate_session_2004_statement_shape() -> None:
         activities["grouping"][1]["definition"]["type"]
         == "http://adlnet.gov/expapi/activities/attempt"
     )
-    assert [a["id"] for a in activities["category"]] == [PROFILE_ACTIVITY]
+    assert [a["id"] for a in activities["category"]] == [vocabulary.SCORM_PROFILE]
 
 
 def test_player_translate_sco_statements_have_course_parent() -> None:

@@ -1,6 +1,6 @@
 r"""The value rules of the SCORM data models, one table per version and edition.
 
-ONE source for the server and the browser: player.cmi checks every committed value with
+ONE source for the server and the browser: player.cmi.validation checks every committed value with
 :meth:`RuleSet.check`, and the runtime frame gets :meth:`RuleSet.for_browser` (a JSON
 table) so that runtime.js refuses the same values at SetValue, with the same SCORM error,
 before scorm-again stores them (player/static/rules.js). A value the browser lets
@@ -25,13 +25,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SCORM12 = "1.2"
-SCORM2004 = "2004"
-EDITIONS_2004 = ("2nd", "3rd", "4th")
+from player.cmi.values import (
+    COMPLETION,
+    DEFAULT_TEXT_CAP,
+    LESSON_STATUS,
+    SCORM12,
+    SCORM2004,
+    SUCCESS,
+    TIME_LIMIT_ACTIONS,
+)
 
-#: Every string is stored up to this many characters, and never fewer than its SPM
-#: (player.cmi.DEFAULT_TEXT_CAP explains why).
-DEFAULT_TEXT_CAP = 64 * 1024
+EDITIONS_2004 = ("2nd", "3rd", "4th")
 
 # Unicode white space (Python's str.isspace() and ECMAScript's \s, united) and the C0/C1
 # control characters, spelt out so both engines read the same class.
@@ -143,10 +147,6 @@ def _ro(rule: Rule) -> Rule:
     return Rule(rule.type, rule.spm, rule.low, rule.high, rule.words, write=False)
 
 
-_COMPLETION = ("completed", "incomplete", "not attempted", "unknown")
-_SUCCESS = ("passed", "failed", "unknown")
-_TIME_LIMIT = ("exit,message", "exit,no message", "continue,message", "continue,no message")
-_LESSON_STATUS = ("passed", "completed", "failed", "incomplete", "browsed", "not attempted")
 TYPES_12 = (
     "true-false",
     "choice",
@@ -179,7 +179,7 @@ def _elements_12() -> dict[str, Rule]:
         "cmi.core.student_name": _ro(text255),
         "cmi.core.lesson_location": text255,
         "cmi.core.credit": _vocab("credit", "no-credit", write=False),
-        "cmi.core.lesson_status": _vocab(*_LESSON_STATUS),
+        "cmi.core.lesson_status": _vocab(*LESSON_STATUS),
         "cmi.core.entry": _vocab("ab-initio", "resume", "", write=False),
         **_score("cmi.core.score", SCORM12),
         "cmi.core.total_time": _ro(Rule("timespan12")),
@@ -192,14 +192,14 @@ def _elements_12() -> dict[str, Rule]:
         "cmi.comments_from_lms": _ro(text4096),
         "cmi.student_data.mastery_score": _ro(Rule("decimal", low=0, high=100)),
         "cmi.student_data.max_time_allowed": _ro(Rule("timespan12")),
-        "cmi.student_data.time_limit_action": _vocab(*_TIME_LIMIT, write=False),
+        "cmi.student_data.time_limit_action": _vocab(*TIME_LIMIT_ACTIONS, write=False),
         "cmi.student_preference.audio": Rule("integer", low=-1, high=100),
         "cmi.student_preference.language": text255,
         "cmi.student_preference.speed": Rule("integer", low=-100, high=100),
         "cmi.student_preference.text": Rule("integer", low=-1, high=1),
         "cmi.objectives.n.id": Rule("identifier12"),
         **_score("cmi.objectives.n.score", SCORM12),
-        "cmi.objectives.n.status": _vocab(*_LESSON_STATUS),
+        "cmi.objectives.n.status": _vocab(*LESSON_STATUS),
         "cmi.interactions.n.id": Rule("identifier12"),
         "cmi.interactions.n.objectives.n.id": Rule("identifier12"),
         "cmi.interactions.n.time": Rule("time12"),
@@ -222,7 +222,7 @@ def _elements_2004(edition: str) -> dict[str, Rule]:
         rules[f"{prefix}.timestamp"] = Rule("time", write=write)
     rules.update(
         {
-            "cmi.completion_status": _vocab(*_COMPLETION),
+            "cmi.completion_status": _vocab(*COMPLETION),
             "cmi.completion_threshold": _ro(Rule("decimal", low=0, high=1)),
             "cmi.credit": _vocab("credit", "no-credit", write=False),
             "cmi.entry": _vocab("ab-initio", "resume", "", write=False),
@@ -242,16 +242,16 @@ def _elements_2004(edition: str) -> dict[str, Rule]:
             "cmi.scaled_passing_score": _ro(Rule("decimal", low=-1, high=1)),
             **_score("cmi.score", SCORM2004),
             "cmi.session_time": Rule("timeinterval"),
-            "cmi.success_status": _vocab(*_SUCCESS),
+            "cmi.success_status": _vocab(*SUCCESS),
             # SPM 4000 in 2nd and 3rd edition, 64000 in 4th (stored up to the text cap
             # in every edition: Storyline's suspend_data often passes 4000).
             "cmi.suspend_data": Rule("characterstring", 64000 if edition == "4th" else 4000),
-            "cmi.time_limit_action": _vocab(*_TIME_LIMIT, write=False),
+            "cmi.time_limit_action": _vocab(*TIME_LIMIT_ACTIONS, write=False),
             "cmi.total_time": _ro(Rule("timeinterval")),
             "cmi.objectives.n.id": Rule("long_identifier", 4000),
             **_score("cmi.objectives.n.score", SCORM2004),
-            "cmi.objectives.n.success_status": _vocab(*_SUCCESS),
-            "cmi.objectives.n.completion_status": _vocab(*_COMPLETION),
+            "cmi.objectives.n.success_status": _vocab(*SUCCESS),
+            "cmi.objectives.n.completion_status": _vocab(*COMPLETION),
             "cmi.objectives.n.progress_measure": Rule("decimal", low=0, high=1),
             "cmi.objectives.n.description": Rule("localized", 250),
             "cmi.interactions.n.id": Rule("long_identifier", 4000),

@@ -1,4 +1,4 @@
-"""The SCORM value rules per version and edition (player/cmi_rules.py), on the server and
+"""The SCORM value rules per version and edition (player/cmi/rules.py), on the server and
 in the browser's checker (player/static/rules.js), which must agree value for value."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from player.cmi import SCORM12, SCORM2004, validate_cmi
-from player.cmi_rules import pattern_of, ruleset
+from player.cmi.rules import pattern_of, ruleset
 
-RULES_JS = Path(__file__).resolve().parents[2] / "player" / "static" / "rules.js"
+RULES_JS = Path(__file__).resolve().parents[3] / "player" / "static" / "rules.js"
 
 # What authoring tools write, by element: accepted in every edition.
 WRITTEN_BY_TOOLS: list[tuple[str, str]] = [
