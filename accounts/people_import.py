@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from werkzeug.security import generate_password_hash
 
 from accounts.models import OrganisationUnit, User
@@ -225,39 +225,54 @@ def _decide(
 
 
 def apply(result: Plan, session: Any) -> None:
-    """Carry out a plan without rejected rows (the caller commits once)."""
+    """Carry out a plan without rejected rows (the caller commits once).
+
+    New people go in with one multi-row INSERT and the changes with one executemany
+    UPDATE by primary key, so 5,000 rows take seconds, not a flush per person. Changed
+    people get a new version (their SCIM ETag), as the ORM's update hook would give.
+    """
     if result.rejected:
         return
     now = datetime.now(UTC).replace(tzinfo=None)
     unusable = generate_password_hash(secrets.token_urlsafe(32))  # one hash for all
-    made: list[User] = []
-    for wanted in result.created:
-        fields = {k: v for k, v in wanted.items() if k != "manager"}
-        made.append(
-            User(
-                **fields,
-                user_name=fields["email"],
-                password_hash=unusable,
-                role="learner",
-                created_at=now,
-                updated_at=now,
+    new = [
+        {
+            **_columns(wanted),
+            "user_name": wanted["email"],
+            "password_hash": unusable,
+            "role": "learner",
+            "active": True,
+            "failed_logins": 0,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for wanted in result.created
+    ]
+    if new:
+        session.execute(insert(User), new)
+    numbers = {
+        number: (user_id, version)
+        for user_id, number, version in session.execute(
+            select(User.id, User.employee_number, User.version).where(
+                User.employee_number.is_not(None), User.deleted_at.is_(None)
             )
         )
-    session.add_all(made)
-    for update in result.updated:
-        person = session.get(User, update["id"])
-        for key, value in update["wanted"].items():
-            if key != "manager":
-                setattr(person, key, value)
-        person.updated_at = now
-    session.flush()
-    by_number = {
-        p.employee_number: p
-        for p in session.scalars(select(User).where(User.employee_number.is_not(None)))
     }
-    for wanted in [*result.created, *(u["wanted"] for u in result.updated)]:
-        person = by_number[wanted["employee_number"]]
-        manager = by_number.get(wanted["manager"]) if wanted["manager"] else None
-        person.manager_id = manager.id if manager else None
-    session.flush()
+    changes = []
+    updated = [(u["wanted"], True) for u in result.updated]
+    for wanted, changed in [*((w, False) for w in result.created), *updated]:
+        user_id, version = numbers[wanted["employee_number"]]
+        manager = numbers.get(wanted["manager"]) if wanted["manager"] else None
+        row = {"id": user_id, "manager_id": manager[0] if manager else None}
+        if changed:
+            row |= {**_columns(wanted), "version": version + 1, "updated_at": now}
+        changes.append(row)
+    if changes:
+        session.execute(update(User), changes)
+    session.expire_all()
     result.applied = True
+
+
+def _columns(wanted: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in wanted.items() if k != "manager"}
