@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from accounts import service
+from accounts import people_import, service
 from core.db import db
 from core.errors import AppError
 
@@ -54,3 +56,34 @@ def reset_password(email: str, password: str | None) -> None:
         click.echo(f"{user.email}: password changed; their sessions are ended")
     else:
         click.echo(f"{user.email}: new password: {password}  (shown once; sessions ended)")
+
+
+@users.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_people(path: Path, dry_run: bool, as_json: bool) -> None:
+    """People from an HR export (CSV, ; or , separated, UTF-8): all rows or none.
+
+    Exits 1 when a row is rejected (nothing is changed then), naming row, column and why.
+    """
+    result = people_import.plan(path.read_bytes(), db.session)
+    if not dry_run and not result.rejected:
+        people_import.apply(result, db.session)
+        db.session.commit()
+    else:
+        db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(result.as_dict(dry_run), ensure_ascii=False, default=str))
+    else:
+        verb = "would be" if dry_run or result.rejected else "were"
+        click.echo(
+            f"{result.rows} rows: {len(result.created)} people {verb} added, "
+            f"{len(result.updated)} {verb} changed, {result.unchanged} unchanged."
+        )
+        for row in result.rejected:
+            click.echo(f"row {row.row}, {row.column or 'file'}: {row.reason}", err=True)
+        if result.rejected:
+            click.echo("Nothing was changed.", err=True)
+    if result.rejected:
+        raise SystemExit(1)

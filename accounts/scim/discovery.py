@@ -117,6 +117,7 @@ SCHEMAS: dict[str, tuple[str, str, list[dict[str, Any]]]] = {
     GROUP: ("Group", "A group of people.", GROUP_ATTRIBUTES),
 }
 
+
 class Kind(NamedTuple):
     """A resource type: where it lives, its core schema and its extensions."""
 
