@@ -34,6 +34,7 @@ ACTIONS = {
     "credential.created": N_("LRS credential created"),
     "credential.revoked": N_("LRS credential revoked"),
     "report.exported": N_("Report exported"),
+    "people.imported": N_("People imported from a file"),
     "transcript.opened": N_("Transcript opened"),
 }
 

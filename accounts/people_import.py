@@ -25,6 +25,7 @@ from sqlalchemy import insert, select, update
 from werkzeug.security import generate_password_hash
 
 from accounts.models import OrganisationUnit, User
+from core.i18n import N_
 
 # Each field and the header names it is known by (compared without case and spaces).
 COLUMNS = {
@@ -40,15 +41,32 @@ COLUMNS = {
 REQUIRED = ("employee_number", "email", "unit")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_BYTES = 20 * 1024 * 1024
+ALSO = N_("Also on row %(row)d")
+NO_PERSON = N_("No person has employee number %(number)s")
+TAKEN = N_("The address belongs to another person (employee number %(number)s)")
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """A row the import refuses: its row in the file (the header is row 1), column, why."""
+    """A row the import refuses: its row in the file (the header is row 1), column, why.
+
+    ``message`` is a catalogue text (translated where shown) with ``%(name)s`` fields
+    filled from ``params``; ``reason`` is the English sentence (CLI, JSON).
+    """
 
     row: int
     column: str
-    reason: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The English sentence."""
+        return self.message % self.params
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the CLI's --json prints it."""
+        return {"row": self.row, "column": self.column, "reason": self.reason}
 
 
 @dataclass
@@ -71,31 +89,35 @@ class Plan:
             "created": self.created,
             "updated": [{k: v for k, v in u.items() if k != "wanted"} for u in self.updated],
             "unchanged": self.unchanged,
-            "rejected": [r.__dict__ for r in self.rejected],
+            "rejected": [r.as_dict() for r in self.rejected],
         }
 
 
 def read_rows(data: bytes) -> tuple[list[dict[str, str]], list[Rejected]]:
     """The data rows as {field: value}, or the problems that stop reading the file."""
     if len(data) > MAX_BYTES:
-        return [], [Rejected(0, "", f"The file is larger than {MAX_BYTES // 2**20} MB")]
+        return [], [
+            Rejected(0, "", N_("The file is larger than %(mb)d MB"), {"mb": MAX_BYTES // 2**20})
+        ]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [Rejected(0, "", "The file is not UTF-8 text (save it as CSV UTF-8)")]
+        return [], [Rejected(0, "", N_("The file is not UTF-8 text (save it as CSV UTF-8)"))]
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header:
-        return [], [Rejected(1, "", "The file is empty")]
+        return [], [Rejected(1, "", N_("The file is empty"))]
     known = {alias.replace(" ", ""): name for name, aliases in COLUMNS.items() for alias in aliases}
     fields = [known.get(h.strip().lower().replace(" ", "")) for h in header]
     present = set(fields)
     has_name = "name" in present or {"given_name", "family_name"} <= present
     missing = [c for c in REQUIRED if c not in present] + ([] if has_name else ["name"])
     if missing:
-        return [], [Rejected(1, c, "This column is missing from the header row") for c in missing]
+        return [], [
+            Rejected(1, c, N_("This column is missing from the header row")) for c in missing
+        ]
     rows: list[dict[str, str]] = []
     for values in reader:
         if not any(v.strip() for v in values):
@@ -143,24 +165,28 @@ def _check(
     found = []
     number, email = row.get("employee_number", ""), row.get("email", "").lower()
     if not number:
-        found.append(Rejected(index, "employee_number", "Empty"))
+        found.append(Rejected(index, "employee_number", N_("Empty")))
     elif number in seen_numbers:
-        found.append(Rejected(index, "employee_number", f"Also on row {seen_numbers[number]}"))
+        found.append(Rejected(index, "employee_number", ALSO, {"row": seen_numbers[number]}))
     if not EMAIL.match(email):
-        found.append(Rejected(index, "email", "Not an e-mail address"))
+        found.append(Rejected(index, "email", N_("Not an e-mail address")))
     elif email in seen_emails:
-        found.append(Rejected(index, "email", f"Also on row {seen_emails[email]}"))
+        found.append(Rejected(index, "email", ALSO, {"row": seen_emails[email]}))
     if not _name(row):
-        found.append(Rejected(index, "name", "Empty"))
+        found.append(Rejected(index, "name", N_("Empty")))
     if row.get("unit", "") not in units:
-        found.append(Rejected(index, "unit", f"No unit has the code {row.get('unit', '')!r}"))
+        found.append(
+            Rejected(
+                index, "unit", N_("No unit has the code %(code)s"), {"code": row.get("unit", "")}
+            )
+        )
     manager = row.get("manager", "")
     if manager and manager == number:
-        found.append(Rejected(index, "manager", "A person cannot be their own manager"))
+        found.append(Rejected(index, "manager", N_("A person cannot be their own manager")))
     elif manager and manager not in numbers_in_file and manager not in by_number:
-        found.append(Rejected(index, "manager", f"No person has employee number {manager!r}"))
+        found.append(Rejected(index, "manager", NO_PERSON, {"number": manager}))
     if len(row.get("title", "")) > 200:
-        found.append(Rejected(index, "title", "Longer than 200 characters"))
+        found.append(Rejected(index, "title", N_("Longer than 200 characters")))
     seen_numbers.setdefault(number, index)
     seen_emails.setdefault(email, index)
     return found
@@ -197,8 +223,8 @@ def _decide(
     person = by_number.get(wanted["employee_number"]) or by_email.get(wanted["email"])
     owner = by_email.get(wanted["email"])
     if person is not None and owner is not None and owner is not person:
-        reason = f"The address belongs to another person (employee number {owner.employee_number})"
-        result.rejected.append(Rejected(index, "email", reason))
+        number = owner.employee_number or "-"
+        result.rejected.append(Rejected(index, "email", TAKEN, {"number": number}))
         return
     if person is None:
         result.created.append(wanted)

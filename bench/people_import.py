@@ -65,7 +65,7 @@ def measure(rows: int) -> dict[str, float]:
             tracemalloc.start()
             start = time.perf_counter()
             plan = people_import.plan(data, db.session)
-            assert not plan.rejected, plan.rejected[:3]  # noqa: S101
+            assert not plan.rejected, plan.rejected[:3]
             people_import.apply(plan, db.session)
             db.session.commit()
             result[f"{label}_s"] = round(time.perf_counter() - start, 2)
@@ -87,7 +87,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for rows in args.rows or [1000, 5000, 20000]:
         out = (
-            subprocess.run(  # noqa: S603  (this script, fixed arguments)
+            subprocess.run(
                 [sys.executable, __file__, "--child", str(rows)],
                 capture_output=True,
                 text=True,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import (
+    flash,
     g,
     make_response,
     redirect,
@@ -14,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import audit, service, units
+from accounts import audit, people_import, service, units
 from accounts.auth import role_required
 from accounts.models import ROLES, UNIT_KINDS, AuditEvent, OrganisationUnit
 from core.db import db
@@ -194,3 +195,33 @@ def audit_table(events: list[AuditEvent]) -> reports.Table:
         ("client", N_("Address")),
     ]
     return reports.Table(columns, rows)
+
+
+@bp.route("/admin/people/import", methods=["GET", "POST"])
+@role_required("admin")
+def admin_people_import() -> Page:
+    """People from an HR export: check the file (nothing changes), or import it whole."""
+    if request.method == "GET":
+        return render("admin_people_import.html", result=None, mode=None)
+    upload = request.files.get("file")
+    mode = "import" if request.form.get("mode") == "import" else "check"
+    if upload is None or not upload.filename:
+        g.form_status = 400
+        flash(_("Choose a CSV file."), "error")
+        return render("admin_people_import.html", result=None, mode=mode)
+    result = people_import.plan(upload.read(people_import.MAX_BYTES + 1), db.session)
+    if mode == "import" and not result.rejected:
+        people_import.apply(result, db.session)
+        counts = {"created": len(result.created), "updated": len(result.updated)}
+        audit.record("people.imported", "file", None, upload.filename, details=counts)
+        db.session.commit()
+        flash(_("The file is imported."), "success")
+    else:
+        db.session.rollback()
+    if result.rejected:
+        g.form_status = 400
+    return render("admin_people_import.html", result=result, mode=mode, units=_unit_names())
+
+
+def _unit_names() -> dict[int, str]:
+    return {u.id: f"{u.name} ({u.code})" for u in service.list_units()}

@@ -57,6 +57,7 @@ def test_portal_swedish_pages_pass_axe(page: Any, live_server: Any, portal: Any)
         "/admin/units",
         "/admin/credentials",
         "/admin/audit",
+        "/admin/people/import",
         "/settings",
     ):
         page.goto(live_server.url + path)
@@ -82,6 +83,7 @@ def test_portal_english_organisation_pages_pass_axe(
         "/admin/units",
         f"/reports?unit_id={top}",
         "/admin/audit",
+        "/admin/people/import",
         f"/admin/users/{locked}",
     ):
         page.goto(live_server.url + path)

@@ -1,0 +1,84 @@
+"""Admin → Import people: check a file, import it whole, or see every problem."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.accounts.test_people_import import SWEDISH, people
+from tests.portal.conftest import CSRF
+
+SV = {"Accept-Language": "sv"}
+
+
+@pytest.fixture
+def units(portal):
+    top = portal.unit("SOC", "Socialförvaltningen")
+    portal.unit("SOC-AO", "Äldreomsorg", parent=top)
+
+
+def send(client, content: str | bytes, mode: str, headers=None):
+    data = content.encode() if isinstance(content, str) else content
+    return client.post(
+        "/admin/people/import",
+        data={"csrf_token": CSRF, "mode": mode, "file": (io.BytesIO(data), "hr.csv")},
+        content_type="multipart/form-data",
+        headers=headers or {},
+    )
+
+
+def test_people_import_page_checks_then_imports(app, portal, login, units):
+    admin = login(portal.user("boss@example.org", role="admin"))
+    checked = send(admin, SWEDISH, "check", SV)
+    assert checked.status_code == 200
+    page = checked.get_data(as_text=True)
+    assert "Det här skulle en import göra" in page
+    assert "3 rader: 3 nya, 0 ändrade, 0 oförändrade, 0 fel." in page
+    assert "Lea Lund" in page
+    assert people(app) == {}
+    imported = send(admin, SWEDISH, "import")
+    assert imported.status_code == 200
+    assert set(people(app)) == {"1001", "1002", "1003"}
+    audit = admin.get("/admin/audit?action=people.imported").get_data(as_text=True)
+    assert "hr.csv" in audit
+
+
+def test_people_import_page_lists_every_problem_in_swedish(app, portal, login, units):
+    admin = login(portal.user("boss@example.org", role="admin"))
+    bad = "Anställningsnummer;Namn;E-post;Enhet\n1;A;a@kommun.se;NOPE\n1;B;b@kommun.se;SOC\n"
+    response = send(admin, bad, "import", SV)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Ingenting importerades" in page
+    assert "Ingen enhet har koden NOPE" in page
+    assert "Finns också på rad 2" in page
+    assert people(app) == {}
+
+
+def test_people_import_page_without_a_file_says_so(portal, login):
+    admin = login(portal.user("boss@example.org", role="admin"))
+    response = admin.post(
+        "/admin/people/import", data={"csrf_token": CSRF, "mode": "check"}, headers=SV
+    )
+    assert response.status_code == 400
+    assert "Välj en CSV-fil." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["learner", "author", "manager"])
+def test_people_import_page_is_for_admins_only(app, portal, login, units, role):
+    client = login(portal.user(f"{role}@example.org", role=role))
+    assert client.get("/admin/people/import").status_code == 403
+    assert send(client, SWEDISH, "import").status_code == 403
+    assert people(app) == {}
+
+
+def test_people_import_page_needs_csrf(app, portal, login, units):
+    admin = login(portal.user("boss@example.org", role="admin"))
+    response = admin.post(
+        "/admin/people/import",
+        data={"mode": "import", "file": (io.BytesIO(SWEDISH.encode()), "hr.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert people(app) == {}
