@@ -82,3 +82,19 @@ def test_people_import_page_needs_csrf(app, portal, login, units):
     )
     assert response.status_code == 400
     assert people(app) == {}
+
+
+def test_people_import_fields_show_on_the_admin_user_page(app, portal, login, units):
+    admin = login(portal.user("boss@example.org", role="admin"))
+    send(admin, SWEDISH, "import")
+    from accounts import service
+
+    with app.app_context():
+        lea = service.find_user("lea.lund@kommun.se")
+        assert lea is not None
+        lea_id, manager_id = lea.id, lea.manager_id
+    page = admin.get(f"/admin/users/{lea_id}", headers=SV).get_data(as_text=True)
+    assert "Anställningsnummer" in page
+    assert "1002" in page
+    assert "Undersköterska" in page
+    assert f'href="/admin/users/{manager_id}">Åsa Öberg</a>' in page
