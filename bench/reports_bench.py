@@ -3,7 +3,8 @@
 Builds a throwaway database with the migrations, fills it with SQL ``generate_series``
 (fast, reproducible with ``setseed``):
 
-- 40 organisation units, 20,000 learners spread over them, 230 courses (95 shared);
+- 40 organisation units in a four-level tree (2 departments, 4 sections, 8 units, 26
+  teams), 20,000 learners spread over them, 230 courses (95 shared);
 - ``--years`` x ``--per-year`` completions (default 10 x 34,000) in the completions
   projection, with a passed or failed row for 60 % of them (scores 0.3-1.0), spread
   evenly over the years;
@@ -12,7 +13,8 @@ Builds a throwaway database with the migrations, fills it with SQL ``generate_se
   real one would be; the reports never read that table.
 
 Then times every report the portal shows, each run ``--repeat`` times (median and worst),
-as an admin over all units, over the last 12 months, and as a manager of one unit;
+as an admin over all units, over the last 12 months, and as a manager of a section (its
+subtree);
 a learner's transcript and a course's learners.  Finally it stores statements through
 ``lrs.service.store_statements`` with and without the projection's receiver, to show what
 keeping the projection in step costs a write.
@@ -64,13 +66,16 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
     start = months_ago(years * 12 - 1) + "-01"
     statements = [
         "SELECT setseed(0.42)",
-        """INSERT INTO portal_unit (id, code, name, kind, active)
-           SELECT i, 'unit' || i, 'Unit ' || lpad(i::text, 2, '0'), 'department', true
+        # A four-level tree: 2 departments, 4 sections, 8 units below them, 26 teams.
+        """INSERT INTO portal_unit (id, code, name, kind, active, parent_id)
+           SELECT i, 'unit' || i, 'Unit ' || lpad(i::text, 2, '0'), 'department', true,
+                  CASE WHEN i <= 2 THEN NULL WHEN i <= 6 THEN 1 + (i - 3) % 2
+                       WHEN i <= 14 THEN 3 + (i - 7) % 4 ELSE 7 + (i - 15) % 8 END
            FROM generate_series(1, 40) i""",
-        """INSERT INTO portal_user (id, email, name, password_hash, role, active, failed_logins,
-                                    created_at, unit_id)
-           SELECT i, 'user' || i || '@example.org', 'User ' || i, 'x', 'learner', true, 0,
-                  now(), 1 + i % 40
+        """INSERT INTO portal_user (id, email, user_name, name, password_hash, role, active,
+                                    failed_logins, version, created_at, unit_id)
+           SELECT i, 'user' || i || '@example.org', 'user' || i || '@example.org', 'User ' || i,
+                  'x', 'learner', true, 0, 1, now(), 1 + i % 40
            FROM generate_series(1, 20000) i""",
         """INSERT INTO package_course (id, title, description, category, owner_unit, published,
                                        created_at, updated_at)
@@ -154,12 +159,14 @@ def timed(fn: Any, repeat: int) -> dict[str, float]:
 
 
 def measure(repeat: int, years: int) -> list[dict[str, Any]]:
+    from accounts import units
     from accounts.models import User
     from core.db import db
     from portal import reports
 
-    everyone = reports.Scope(None, True)
-    unit = reports.Scope(7, False)
+    everyone = reports.Scope(None, None)
+    # A manager of a section (level 2): its units and their teams, a tenth of everyone.
+    unit = reports.Scope(3, tuple(units.subtree_ids([3])))
     first = reports.months_ago(11)
     learner = db.session.get(User, 4247)
     results = []
@@ -200,7 +207,7 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
     with app.app_context():
         admin = service.create_user("bench-admin@example.org", "Admin", "bench password", "admin")
         manager = service.create_user(
-            "bench-manager@example.org", "Manager", "bench password", "manager", 7
+            "bench-manager@example.org", "Manager", "bench password", "manager", 3
         )
         db.session.commit()
         ids = {"admin": admin.id, "manager": manager.id}
