@@ -248,3 +248,29 @@ def test_unit_tree_report_page_links_down_and_shows_the_way_up(tree, login):
     assert "Personer" in html
     # Nothing above the manager's own unit, and no "whole organisation" for a manager.
     assert "Hela organisationen" not in html
+
+
+@pytest.mark.parametrize(
+    ("manager", "learner", "status"),
+    [("boss", "hugo", 200), ("ella", "hugo", 200), ("ella", "ida", 403), ("sam", "hugo", 403)],
+)
+def test_unit_tree_attempt_lists_follow_the_subtree(tree, login, manager, learner, status):
+    response = login(tree[manager]).get(f"/reports/learners/{tree[learner]}/attempts")
+    assert response.status_code == status
+
+
+def test_unit_tree_a_managers_csv_exports_hold_only_their_subtree(tree, login, xapi):
+    org = _org(tree)
+    xapi.post(
+        "statements",
+        [
+            outcome(org, "hugo", "completed"),
+            outcome(org, "ida", "completed"),
+            outcome(org, "bea", "completed"),
+        ],
+    )
+    ella = login(tree["ella"])
+    months = ella.get("/reports?format=csv&table=month&start=").get_data(as_text=True)
+    assert sum(int(line.split(",")[1]) for line in months.strip().splitlines()[1:]) == 1
+    courses = ella.get("/reports?format=csv&table=course&start=").get_data(as_text=True)
+    assert courses.strip().splitlines()[1].split(",")[1] == "1"
