@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, case, func, select
 
 from accounts import units
@@ -217,7 +217,8 @@ def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> 
     stmt = _rolled("u", CompletionRollup.ref.label("unit_id"), scope, start, end)
     totals = {(r.unit_id or None): r for r in db.session.execute(stmt)}
     own_unit = db.session.get(OrganisationUnit, scope.unit_id) if scope.unit_id else None
-    own = _unit_row(scope.unit_id, own_unit.name if own_unit else gettext(N_("In no unit")))
+    # Lazy: translated when shown (a page or CSV), so the function runs outside a request.
+    own = _unit_row(scope.unit_id, own_unit.name if own_unit else lazy_gettext(N_("In no unit")))
     rows = {unit.id: _unit_row(unit.id, unit.name) for unit in units.children(scope.unit_id)}
     if scope.unit_ids is None:
         every_unit = db.session.scalars(select(OrganisationUnit.id))
