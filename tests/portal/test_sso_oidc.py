@@ -440,3 +440,11 @@ def test_sso_pages_are_for_everyone_and_sign_in_anew(app, sso, portal, login, ro
     with app.app_context():
         ada = db.session.query(User).filter_by(email="ada@example.org").one()
         assert client.get("/settings").get_data(as_text=True).count(ada.email) == 1
+
+
+def test_sso_pages_may_send_forms_on_to_the_provider_only(client, sso, app):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {sso.url};" in policy
+    app.config["OIDC_ISSUER"] = ""
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in policy
