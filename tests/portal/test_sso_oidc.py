@@ -338,8 +338,14 @@ def test_sso_failure_page_is_in_swedish(client, sso):
     assert 'lang="sv"' in page
 
 
-def test_sso_discovery_for_another_issuer_is_refused(app, client, sso):
-    app.config["OIDC_ISSUER"] = sso.url + "/other"
+def test_sso_discovery_naming_another_issuer_is_refused(app, client, sso):
+    # The same server under another name: its discovery document names another issuer.
+    app.config["OIDC_ISSUER"] = sso.url.replace("127.0.0.1", "localhost")
+    refused(client.get("/sso/login"), "could not be trusted")
+
+
+def test_sso_provider_out_of_reach(app, client, sso):
+    app.config["OIDC_ISSUER"] = sso.url + "/nowhere"
     refused(client.get("/sso/login"), "could not be reached", 502)
 
 
@@ -404,6 +410,15 @@ def test_local_passwords_off_hides_and_refuses_the_password(
         },
     )
     assert changed.status_code == 403
+    admin = login(portal.user("boss@example.org", role="admin"))
+    with app.app_context():
+        from accounts.models import User
+        from core.db import db
+
+        lea_id = db.session.query(User).filter_by(email="lea@example.org").one().id
+    assert "Reset the password" not in admin.get(f"/admin/users/{lea_id}").get_data(as_text=True)
+    reset = post(admin, f"/admin/users/{lea_id}", {"action": "password", "password": "y" * 12})
+    assert reset.status_code == 403
     auth = base64.b64encode(b"lea@example.org:correct horse").decode()
     assert (
         client.get("/api/packages/courses", headers={"Authorization": f"Basic {auth}"}).status_code
