@@ -203,7 +203,8 @@ def verify_id_token(
     claims = dict(token.claims)
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY,
-        iss={"essential": True, "value": provider.issuer},
+        # Exactly as discovery names it (metadata() checked it is the configured one).
+        iss={"essential": True, "value": document["issuer"]},
         aud={"essential": True, "value": provider.client_id},
         sub={"essential": True},
         exp={"essential": True},

@@ -463,3 +463,9 @@ def test_sso_pages_may_send_forms_on_to_the_provider_only(client, sso, app):
     app.config["OIDC_ISSUER"] = ""
     policy = client.get("/login").headers["Content-Security-Policy"]
     assert "form-action 'self';" in policy
+
+
+def test_sso_issuer_setting_may_end_with_a_slash(app, client, sso):
+    app.config["OIDC_ISSUER"] = sso.url + "/"
+    assert sign_in_with(client, sso).status_code == 302
+    assert signed_in_now(client)
