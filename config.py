@@ -116,6 +116,33 @@ class Config:
     # Failed sign-ins in a row before an account is locked for LOCKOUT_MINUTES.
     LOCKOUT_ATTEMPTS: int = as_int(os.environ.get("LOCKOUT_ATTEMPTS"), 5)
     LOCKOUT_MINUTES: int = as_int(os.environ.get("LOCKOUT_MINUTES"), 15)
+    # Sign-in with e-mail and password on the portal (and the packages API's Basic auth).
+    # False: only single sign-on; `flask users ...` still makes accounts, such as the
+    # first admin, who then signs in through the provider with the same e-mail address.
+    LOCAL_PASSWORDS: bool = as_bool(os.environ.get("LOCAL_PASSWORDS"), True)
+    # Single sign-on by OpenID Connect (accounts/oidc.py, accounts/sso.py; README, "Single
+    # sign-on"). Off unless OIDC_ISSUER and OIDC_CLIENT_ID are set. The issuer is the base
+    # of the discovery URL (ISSUER/.well-known/openid-configuration).
+    OIDC_ISSUER: str = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID: str = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET: str = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_SCOPES: str = os.environ.get("OIDC_SCOPES", "openid email profile")
+    # The sign-in button's text (e.g. "Kommunens inloggning"); empty: a translated default.
+    OIDC_NAME: str = os.environ.get("OIDC_NAME", "")
+    # Which claims hold the e-mail address and the name.
+    OIDC_EMAIL_CLAIM: str = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+    OIDC_NAME_CLAIM: str = os.environ.get("OIDC_NAME_CLAIM", "name")
+    # True: the provider's e-mail claim is set only by its administrators (a municipality's
+    # own Entra ID tenant), so it counts as verified without "email_verified": true.
+    OIDC_TRUST_EMAIL: bool = as_bool(os.environ.get("OIDC_TRUST_EMAIL"))
+    # A claim of group names and which role each gives ("kompetens-admins=admin,..."):
+    # the highest wins, learner when none maps. Set on the account's first sign-in.
+    OIDC_ROLE_CLAIM: str = os.environ.get("OIDC_ROLE_CLAIM", "")
+    OIDC_ROLES: str = os.environ.get("OIDC_ROLES", "")
+    # A claim holding the person's unit code; set on the account's first sign-in.
+    OIDC_UNIT_CLAIM: str = os.environ.get("OIDC_UNIT_CLAIM", "")
+    # Seconds to wait for the provider (discovery, keys, the code exchange).
+    OIDC_TIMEOUT: int = as_int(os.environ.get("OIDC_TIMEOUT"), 10)
     TESTING: bool = False
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    UniqueConstraint,
     event,
     func,
     text,
@@ -156,6 +157,25 @@ class LoginSession(Model):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SsoLink(Model):
+    """An account's identity at an OpenID provider (accounts/sso.py).
+
+    The provider's issuer and subject (``iss``, ``sub``) name one person for good, while
+    an e-mail address can change hands; a signed-in provider finds its account by this.
+    """
+
+    __tablename__ = "accounts_sso_link"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class SignInThrottle(Model):

@@ -13,17 +13,19 @@ and the response's policy then names that nonce, new for every response.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 
 # CSP Level 3 (https://www.w3.org/TR/CSP3/): only this origin's files; no plugins; no
-# <base> or form posts elsewhere; never framed (§7.7.1 frame-ancestors, clickjacking).
+# <base> or form posts elsewhere (but single sign-on's provider, where signing out goes on);
+# never framed (§7.7.1 frame-ancestors, clickjacking).
 _POLICY = (
     "default-src 'self'",
     "script-src 'self'{nonce}",
     "object-src 'none'",
     "base-uri 'self'",
-    "form-action 'self'",
+    "form-action 'self'{provider}",
     "frame-ancestors 'none'",
 )
 
@@ -45,10 +47,16 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
+def _provider_origin() -> str:
+    """Single sign-on's provider (OIDC_ISSUER), where the sign-out form's answer leads on."""
+    parts = urlsplit(current_app.config.get("OIDC_ISSUER") or "")
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
 def policy() -> str:
     """The Content-Security-Policy of this response (with its nonce if a page used one)."""
     nonce = f" 'nonce-{g.csp_nonce}'" if "csp_nonce" in g else ""
-    return "; ".join(_POLICY).format(nonce=nonce)
+    return "; ".join(_POLICY).format(nonce=nonce, provider=_provider_origin())
 
 
 def add_security_headers(response: Response) -> Response:

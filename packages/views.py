@@ -47,6 +47,8 @@ def _user(*roles: str) -> User:
     after LOCKOUT_ATTEMPTS failures, the per-client limit), so the API is no way around
     the lockout.
     """
+    if not current_app.config["LOCAL_PASSWORDS"]:
+        raise Forbidden("Signing in with a password is turned off here.")
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         raise Unauthorized(

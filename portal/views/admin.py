@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import (
+    current_app,
     flash,
     g,
     make_response,
@@ -19,6 +20,7 @@ from accounts import audit, people_import, service, units
 from accounts.auth import role_required
 from accounts.models import ROLES, UNIT_KINDS, AuditEvent, OrganisationUnit
 from core.db import db
+from core.errors import Forbidden
 from core.i18n import N_
 from lrs.auth import SCOPES
 from portal import bp, credentials, reports, schemas
@@ -95,6 +97,8 @@ def admin_user(user_id: int) -> Page:
         if request.form.get("action") == "unlock":
             attempt(lambda: service.unlock(user), _("The account is unlocked."))
         elif request.form.get("action") == "password":
+            if not current_app.config["LOCAL_PASSWORDS"]:
+                raise Forbidden("Signing in with a password is turned off here.")
             submit(
                 schemas.PasswordSchema(),
                 lambda data: service.reset_password(user, data["password"]),

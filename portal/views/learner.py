@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
-from urllib.parse import unquote, urlsplit
 
 from flask import (
     current_app,
@@ -19,14 +17,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
-from accounts import ratelimit, service
+from accounts import oidc, ratelimit, service
 from accounts.auth import current_user, has_role, login_required, sign_in, sign_out
 from accounts.models import User
 from core.db import db
-from core.errors import AppError
+from core.errors import AppError, Forbidden
 from player import review as player_review
 from portal import bp, catalogue, classroom, learning, schemas
 from portal.models import COURSE_KINDS
+from portal.views import sso
 from portal.views.common import (
     Page,
     attempt,
@@ -35,6 +34,7 @@ from portal.views.common import (
     launch_url,
     render,
     review_url,
+    safe_next,
     show_refusal,
     submit,
     this_user,
@@ -43,32 +43,25 @@ from portal.views.common import (
 # -- Sign-in, home, settings ------------------------------------------------------------
 
 
-def _safe_next(target: str | None) -> str:
-    """Follow only a path on this site after sign-in or a language switch (no open redirect).
-
-    Nothing is cleaned up and then followed: browsers drop tab, CR and LF from a URL and
-    read a backslash as a slash (WHATWG URL Standard, "basic URL parser"), so a value
-    holding any control or format character or a backslash, in its own or in its
-    percent-decoded form, is refused, as is one with a scheme or host, or one starting
-    with ``//``. Refused values lead to the start page.
-    """
-    home_page = url_for("portal.home")
-    if not target:
-        return home_page
-    for value in (target, unquote(target)):
-        if any(c == "\\" or (unicodedata.category(c)[0] in "CZ" and c != " ") for c in value):
-            return home_page
-        parts = urlsplit(value)
-        if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
-            return home_page
-    return target
+def _login_page(error: str | None = None) -> str:
+    """The sign-in page: its password form and single sign-on's button, where they are on."""
+    config = current_app.config
+    return render_template(
+        "login.html",
+        error=error,
+        local_passwords=config["LOCAL_PASSWORDS"],
+        sso=oidc.Provider.from_config(config) is not None,
+        sso_name=config.get("OIDC_NAME") or _("Sign in with your organisation's account"),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Page | tuple[str, int, dict[str, str]]:
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password (or find the single sign-on button)."""
     error = None
     if request.method == "POST":
+        if not current_app.config["LOCAL_PASSWORDS"]:
+            return _login_page(_("Signing in with a password is turned off here.")), 403
         try:
             user = service.authenticate_user(
                 request.form.get("email", ""),
@@ -85,23 +78,25 @@ def login() -> Page | tuple[str, int, dict[str, str]]:
                 minutes,
             )
             headers = {"Retry-After": str(exc.retry_after)}
-            return render_template("login.html", error=error), 429, headers
+            return _login_page(error), 429, headers
         if user is not None:
             sign_in(user)
         db.session.commit()  # the failure counts, or the new session
         if user is not None:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error = _("Wrong e-mail or password, or the account is locked for a while.")
     status = 401 if error else 200
-    return render_template("login.html", error=error), status
+    return _login_page(error), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> BaseResponse:
-    """Sign out."""
+    """Sign out, here and, for a single sign-on session, at the provider where it can."""
+    id_token = session.get(sso.ID_TOKEN)
     sign_out()
     db.session.commit()
-    return redirect(url_for("portal.login"))
+    at_provider = sso.logout_redirect(id_token if isinstance(id_token, str) else None)
+    return at_provider or redirect(url_for("portal.login"))
 
 
 @bp.route("/")
@@ -125,6 +120,8 @@ def settings() -> Page:
     user = this_user()
     if request.method == "POST":
         if request.form.get("action") == "password":
+            if not current_app.config["LOCAL_PASSWORDS"]:
+                raise Forbidden("Signing in with a password is turned off here.")
             if _change_password(user):
                 return redirect(url_for("portal.settings"))
         else:
@@ -176,7 +173,7 @@ def language() -> BaseResponse:
     if user is not None:
         service.update_user(user, locale=data["locale"])
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 # -- Catalogue --------------------------------------------------------------------------
