@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from flask import (
@@ -68,10 +69,17 @@ def _save_unit(unit: OrganisationUnit, data: dict[str, Any]) -> OrganisationUnit
 def admin_users() -> Page:
     """Users: list and search, create."""
     if request.method == "POST":
+        # Without local passwords nobody types one: the account gets a random one that no
+        # form accepts, and the person signs in through the organisation's sign-in.
+        local = current_app.config["LOCAL_PASSWORDS"]
         user = submit(
-            schemas.UserCreateSchema(),
+            schemas.UserCreateSchema() if local else schemas.UserCreateSchema(exclude=["password"]),
             lambda data: service.create_user(
-                data["email"], data["name"], data["password"], data["role"], data["unit_id"]
+                data["email"],
+                data["name"],
+                data["password"] if local else secrets.token_urlsafe(24),
+                data["role"],
+                data["unit_id"],
             ),
             _("Account created."),
         )

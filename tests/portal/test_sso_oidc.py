@@ -469,3 +469,11 @@ def test_sso_issuer_setting_may_end_with_a_slash(app, client, sso):
     app.config["OIDC_ISSUER"] = sso.url + "/"
     assert sign_in_with(client, sso).status_code == 302
     assert signed_in_now(client)
+
+
+def test_local_passwords_off_new_accounts_need_no_password(app, portal, login, no_passwords):
+    admin = login(portal.user("ada@example.org", role="admin"))
+    assert 'name="password"' not in admin.get("/admin/users").get_data(as_text=True)
+    form = {"email": "new@example.org", "name": "New Person", "role": "learner"}
+    assert post(admin, "/admin/users", form).status_code == 302
+    assert ("new@example.org", "New Person", "learner", None) in accounts(app)
