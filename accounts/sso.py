@@ -19,11 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accounts import service
 from accounts.models import ROLES, OrganisationUnit, SsoLink, User
 from accounts.oidc import OidcError
 from core.db import db
+from core.errors import Conflict
 
 log = logging.getLogger(__name__)
 
@@ -95,27 +97,54 @@ def account_for(claims: dict[str, Any], issuer: str, config: Any) -> User:
     usable e-mail address, or when the address is not vouched for.
     """
     subject = str(claims["sub"])
-    link = db.session.scalar(
-        select(SsoLink).where(SsoLink.issuer == issuer, SsoLink.subject == subject)
-    )
+    link = _link(issuer, subject)
     if link is not None:
         user = db.session.get(User, link.user_id)
     else:
-        email = _email_of(claims, config)
-        if not _email_vouched(claims, config):
-            raise OidcError("unverified", f"e-mail {email} not verified by the provider")
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is not None and db.session.scalar(
-            select(SsoLink.id).where(SsoLink.user_id == user.id, SsoLink.issuer == issuer)
-        ):
-            # The account belongs to another person at this provider (the address moved).
-            raise OidcError("taken", f"{email} is linked to another subject")
-        if user is None:
-            user = _create(claims, email, config)
-        db.session.add(SsoLink(issuer=issuer, subject=subject, user_id=user.id, created_at=_now()))
-        db.session.flush()
+        user = _first_sign_in(claims, issuer, subject, config)
     if user is None or not user.active:
         raise OidcError("deactivated", f"account for subject {subject} is deactivated")
+    return user
+
+
+def _link(issuer: str, subject: str) -> SsoLink | None:
+    return db.session.scalar(
+        select(SsoLink).where(SsoLink.issuer == issuer, SsoLink.subject == subject)
+    )
+
+
+def _first_sign_in(claims: dict[str, Any], issuer: str, subject: str, config: Any) -> User | None:
+    """Link (or make) the account on a first sign-in.
+
+    Two first sign-ins of one person at the same moment (two tabs) race: the loser's
+    insert breaks a unique constraint, its savepoint is undone, and it takes the link the
+    winner made.
+    """
+    try:
+        with db.session.begin_nested():
+            return _link_account(claims, issuer, subject, config)
+    except (IntegrityError, Conflict):
+        link = _link(issuer, subject)
+        if link is None:
+            raise OidcError("state", f"first sign-in of {subject} raced and lost") from None
+        return db.session.get(User, link.user_id)
+
+
+def _link_account(claims: dict[str, Any], issuer: str, subject: str, config: Any) -> User:
+    """The account a vouched-for e-mail address leads to (made if none), linked."""
+    email = _email_of(claims, config)
+    if not _email_vouched(claims, config):
+        raise OidcError("unverified", f"e-mail {email} not verified by the provider")
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None and db.session.scalar(
+        select(SsoLink.id).where(SsoLink.user_id == user.id, SsoLink.issuer == issuer)
+    ):
+        # The account belongs to another person at this provider (the address moved).
+        raise OidcError("taken", f"{email} is linked to another subject")
+    if user is None:
+        user = _create(claims, email, config)
+    db.session.add(SsoLink(issuer=issuer, subject=subject, user_id=user.id, created_at=_now()))
+    db.session.flush()
     return user
 
 

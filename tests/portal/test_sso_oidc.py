@@ -477,3 +477,25 @@ def test_local_passwords_off_new_accounts_need_no_password(app, portal, login, n
     form = {"email": "new@example.org", "name": "New Person", "role": "learner"}
     assert post(admin, "/admin/users", form).status_code == 302
     assert ("new@example.org", "New Person", "learner", None) in accounts(app)
+
+
+def test_sso_first_sign_in_that_loses_a_race_gets_the_page_not_a_500(app, client, sso, monkeypatch):
+    """Two first sign-ins of one person at once: the loser's insert breaks a unique
+    constraint. Its savepoint is undone and, with no winner's link to take yet, it gets
+    the "start again" page, never a 500 or half an account."""
+    from sqlalchemy.exc import IntegrityError
+
+    from accounts import sso as sso_accounts
+
+    real = sso_accounts._link_account
+
+    def racing(*args: Any) -> Any:
+        real(*args)
+        raise IntegrityError("INSERT", {}, Exception("unique"))
+
+    monkeypatch.setattr(sso_accounts, "_link_account", racing)
+    answer = sign_in_with(client, sso)
+    assert answer.status_code == 400
+    assert "start again" in answer.get_data(as_text=True)
+    assert accounts(app) == []
+    assert not signed_in_now(client)
