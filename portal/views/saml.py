@@ -94,11 +94,9 @@ def logout() -> BaseResponse:
 def sls() -> BaseResponse:
     """Single logout: the IdP's LogoutRequest (end the sessions) or its LogoutResponse."""
     if "SAMLRequest" in request.args:
+        keys = ("SAMLRequest", "RelayState", "SigAlg", "Signature")
         location = saml.answer_logout_request(
-            request.args["SAMLRequest"],
-            request.args.get("RelayState", ""),
-            request.args.get("SigAlg"),
-            request.args.get("Signature"),
+            {k: request.args[k] for k in keys if k in request.args}
         )
         sign_out()
         db.session.commit()
