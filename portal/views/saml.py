@@ -72,7 +72,7 @@ def acs() -> BaseResponse:
 
 
 @bp.post("/logout")
-def logout() -> BaseResponse:
+def logout() -> BaseResponse | str:
     """Sign out here, then at the IdP when it has a logout service (SP-initiated SLO)."""
     csrf.check_csrf()
     known = session.get("saml") if current_user() is not None else None
@@ -86,7 +86,9 @@ def logout() -> BaseResponse:
             str(known.get("session_index", "")),
         )
         if location:
-            return redirect(location)
+            # A page, not a redirect: the sign-out form's CSP (form-action 'self') would
+            # stop a redirect from the form's POST to the IdP.
+            return render_template("saml_signing_out.html", location=location)
     return redirect(url_for("portal.login"))
 
 
@@ -103,4 +105,4 @@ def sls() -> BaseResponse:
         return redirect(location)
     if "SAMLResponse" in request.args:
         saml.check_logout_response(request.args["SAMLResponse"])
-    return redirect(url_for("portal.login", signed_out=1))
+    return redirect(url_for("portal.login"))

@@ -152,6 +152,9 @@ class SamlIdp:
         elif path == "/replay":
             status, body = "200 OK", self.last_form
             headers = [("Content-Type", "text/html; charset=utf-8")]
+        elif path == "/slo" and "SAMLResponse" in query:  # the SP's answer to ours
+            status, body = "200 OK", "<!doctype html><title>Signed out</title><p>Signed out</p>"
+            headers = [("Content-Type", "text/html; charset=utf-8")]
         elif path == "/slo":
             status, body = "303 See Other", ""
             headers = [("Location", self._slo(query))]
