@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +43,7 @@ from core.i18n import N_
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+log = logging.getLogger(__name__)
 _MAX_RESPONSE = 256 * 1024  # a Response is a few KiB; more is not an IdP's answer
 
 # Why a sign-in was refused, as the person is told (translated on the page).
@@ -73,6 +75,10 @@ REASONS = {
     ),
     "deactivated": N_("Your account is deactivated. Contact your administrator."),
     "invalid": N_("The answer from your organisation's sign-in was not accepted."),
+    "unavailable": N_(
+        "Sign-in through your organisation cannot be used just now. Try again in a while, "
+        "or contact your administrator."
+    ),
 }
 
 
@@ -84,6 +90,17 @@ class SamlRefused(AppError):
     def __init__(self, reason: str) -> None:
         super().__init__(REASONS[reason])
         self.reason = reason
+        if reason == "unavailable":
+            self.status_code = 503
+
+
+def _client() -> Saml2Client:
+    """pysaml2's client; when the IdP's metadata cannot be loaded, sign-in is unavailable."""
+    try:
+        return saml_config.client()
+    except Exception as exc:  # pysaml2, the file system or the network: all mean the same
+        log.exception("SAML: the IdP's metadata (SAML_IDP_METADATA) could not be loaded")
+        raise SamlRefused("unavailable") from exc
 
 
 @dataclass(frozen=True)
@@ -107,12 +124,13 @@ def _now() -> datetime:
 
 def start_sign_in(next_path: str) -> str:
     """Record a new AuthnRequest; return the IdP's URL (HTTP-Redirect binding) to go to."""
-    saml = saml_config.client()
+    saml = _client()
     idps = saml.metadata.identity_providers()
     if len(idps) != 1:
         # A whole federation's metadata needs a discovery service (not built yet): a
         # deployment names its IdP's own metadata.
-        raise SamlRefused("unknown_issuer")
+        log.error("SAML: SAML_IDP_METADATA names %d identity providers, not one", len(idps))
+        raise SamlRefused("unavailable")
     request_id, info = saml.prepare_for_authenticate(
         entityid=idps[0], binding=BINDING_HTTP_REDIRECT, response_binding=BINDING_HTTP_POST
     )
@@ -204,7 +222,7 @@ def _verified(saml: Saml2Client, encoded: str, root: etree._Element, request_id:
 
 def finish_sign_in(encoded: str) -> SignedIn:
     """Check the IdP's Response (the ACS's ``SAMLResponse``) and find or make the account."""
-    saml = saml_config.client()
+    saml = _client()
     root = _parse_xml(encoded)
     issuer = _issuer_of(root)
     if issuer not in saml.metadata.identity_providers():
@@ -281,7 +299,7 @@ def logout_redirect(
     issuer: str, name_id: str, name_id_format: str, session_index: str
 ) -> str | None:
     """The IdP's URL with our LogoutRequest, or None when the IdP has no logout service."""
-    saml = saml_config.client()
+    saml = _client()
     try:
         services = saml.metadata.single_logout_service(issuer, BINDING_HTTP_REDIRECT, "idpsso")
     except (UnknownPrincipal, UnsupportedBinding):
@@ -341,7 +359,7 @@ def answer_logout_request(args: dict[str, str]) -> str:
     ``args`` are the query's SAMLRequest, RelayState, SigAlg and Signature. Only a
     signed request is believed (anyone can send a browser here).
     """
-    saml = saml_config.client()
+    saml = _client()
     _redirect_signed(saml, args)
     encoded, relay_state = args["SAMLRequest"], args.get("RelayState", "")
     try:
@@ -378,7 +396,7 @@ def answer_logout_request(args: dict[str, str]) -> str:
 
 def check_logout_response(encoded: str) -> None:
     """Read the IdP's LogoutResponse (our session has ended already; nothing else to do)."""
-    saml = saml_config.client()
+    saml = _client()
     try:
         saml.parse_logout_request_response(encoded, BINDING_HTTP_REDIRECT)
     except Exception as exc:  # pysaml2 raises many kinds on bad input

@@ -33,7 +33,7 @@ def require_saml() -> None:
 def refused(exc: saml.SamlRefused) -> tuple[str, int]:
     """The refusal page: what went wrong, in the user's language; no account, no session."""
     db.session.rollback()
-    return render_template("saml_refused.html", reason=_(str(exc.message))), 403
+    return render_template("saml_refused.html", reason=_(str(exc.message))), exc.status_code
 
 
 @bp.app_context_processor

@@ -295,3 +295,12 @@ def test_saml_login_page_button_only_when_configured(saml_app: Flask, client: An
 
 def test_saml_login_page_has_no_button_when_off(client: Any) -> None:
     assert "Sign in through your organisation" not in client.get("/login").get_data(as_text=True)
+
+
+def test_saml_signin_unavailable_when_the_metadata_cannot_be_read(
+    saml_app: Flask, tmp_path: Any
+) -> None:
+    saml_app.config["SAML_IDP_METADATA"] = str(tmp_path / "missing.xml")
+    answer = saml_app.test_client().get("/saml/login", headers={"Accept-Language": "sv"})
+    assert answer.status_code == 503
+    assert "kan inte användas just nu" in answer.get_data(as_text=True)
