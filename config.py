@@ -120,6 +120,8 @@ class Config:
     # while SAML_IDP_METADATA is empty: the identity provider's (or federation's)
     # metadata, a file path or an https URL.
     SAML_IDP_METADATA: str = os.environ.get("SAML_IDP_METADATA", "")
+    # The certificate (PEM file) that signs a federation's metadata fetched by URL.
+    SAML_IDP_METADATA_CERT: str = os.environ.get("SAML_IDP_METADATA_CERT", "")
     # This service's entity id (default: PORTAL_URL or this host, + /saml/metadata).
     SAML_SP_ENTITY_ID: str = os.environ.get("SAML_SP_ENTITY_ID", "")
     # The key and certificate (PEM files) that sign our requests and are in our metadata.

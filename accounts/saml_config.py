@@ -52,8 +52,12 @@ def endpoints() -> Endpoints:
 def _settings(where: Endpoints) -> dict[str, Any]:
     config = current_app.config
     source = str(config["SAML_IDP_METADATA"])
-    if source.startswith(("https://", "http://")):
-        metadata: dict[str, Any] = {"remote": [{"url": source}]}
+    if source.startswith("https://"):
+        remote: dict[str, Any] = {"url": source}
+        if config.get("SAML_IDP_METADATA_CERT"):
+            # The federation's signature on its metadata is checked with this certificate.
+            remote["cert"] = config["SAML_IDP_METADATA_CERT"]
+        metadata: dict[str, Any] = {"remote": [remote]}
     else:
         metadata = {"local": [source]}
     signing = bool(config.get("SAML_SP_KEY_FILE") and config.get("SAML_SP_CERT_FILE"))
@@ -94,6 +98,7 @@ def client() -> Saml2Client:
         where.entity_id,
         where.acs,
         str(config["SAML_IDP_METADATA"]),
+        str(config.get("SAML_IDP_METADATA_CERT")),
         str(config.get("SAML_SP_KEY_FILE")),
         str(config.get("SAML_SP_CERT_FILE")),
         str(config["SAML_CLOCK_SKEW"]),

@@ -297,10 +297,13 @@ def test_saml_login_page_has_no_button_when_off(client: Any) -> None:
     assert "Sign in through your organisation" not in client.get("/login").get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "source", ["{tmp}/missing.xml", "https://127.0.0.1:9/metadata", "http://127.0.0.1:9/md"]
+)
 def test_saml_signin_unavailable_when_the_metadata_cannot_be_read(
-    saml_app: Flask, tmp_path: Any
+    saml_app: Flask, tmp_path: Any, source: str
 ) -> None:
-    saml_app.config["SAML_IDP_METADATA"] = str(tmp_path / "missing.xml")
+    saml_app.config["SAML_IDP_METADATA"] = source.format(tmp=tmp_path)
     answer = saml_app.test_client().get("/saml/login", headers={"Accept-Language": "sv"})
     assert answer.status_code == 503
     assert "kan inte användas just nu" in answer.get_data(as_text=True)
