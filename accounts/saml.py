@@ -176,10 +176,16 @@ def _diagnose(root: etree._Element, entity_id: str, skew: int) -> str:
     )
     if not signed:
         return "unsigned"
+    acs = saml_config.endpoints().acs
+    if root.get("Destination") not in (None, acs):
+        return "audience"
     now = datetime.now(UTC)
     for assertion in assertions:
         audiences = [a.text for a in assertion.iter(f"{{{SAML}}}Audience")]
-        if audiences and entity_id not in audiences:
+        recipients = [
+            c.get("Recipient") for c in assertion.iter(f"{{{SAML}}}SubjectConfirmationData")
+        ]
+        if (audiences and entity_id not in audiences) or any(r != acs for r in recipients):
             return "audience"
         for element in assertion.iter(
             f"{{{SAML}}}Conditions", f"{{{SAML}}}SubjectConfirmationData"
@@ -217,6 +223,15 @@ def _verified(saml: Saml2Client, encoded: str, root: etree._Element, request_id:
         raise SamlRefused(_diagnose(root, saml.config.entityid, skew)) from exc
     if not isinstance(answer, AuthnResponse) or answer.assertion is None:
         raise SamlRefused(_diagnose(root, saml.config.entityid, skew))
+    # pysaml2 checks the Recipient only when given conversation info, and then lets the
+    # entity id do too; SAML profiles §4.1.4.2 asks for our ACS location, so it is here.
+    acs = saml_config.endpoints().acs
+    confirmations = answer.assertion.subject.subject_confirmation or []
+    if not confirmations or any(
+        c.subject_confirmation_data is None or c.subject_confirmation_data.recipient != acs
+        for c in confirmations
+    ):
+        raise SamlRefused("audience")
     return answer
 
 

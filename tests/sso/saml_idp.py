@@ -37,7 +37,17 @@ from saml2.sigver import pre_signature_part, signed_instance_factory
 from saml2.time_util import in_a_while
 from werkzeug.serving import BaseWSGIServer, make_server
 
-MODES = ("ok", "audience", "expired", "bad_signature", "unsigned", "unknown_issuer", "status")
+MODES = (
+    "ok",
+    "audience",
+    "recipient",
+    "destination",
+    "expired",
+    "bad_signature",
+    "unsigned",
+    "unknown_issuer",
+    "status",
+)
 
 
 def make_key_pair(folder: Path, name: str) -> tuple[Path, Path]:
@@ -213,6 +223,11 @@ class SamlIdp:
             assertion.conditions.audience_restriction[0].audience[
                 0
             ].text = "https://other.example.org/sp"
+        if self.mode == "recipient":
+            for confirmation in assertion.subject.subject_confirmation:
+                confirmation.subject_confirmation_data.recipient = "https://other.example.org/acs"
+        if self.mode == "destination":
+            response.destination = "https://other.example.org/acs"
         if self.mode == "expired":
             past = in_a_while(minutes=-10)
             assertion.conditions.not_on_or_after = past

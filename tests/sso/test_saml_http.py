@@ -49,6 +49,8 @@ def _signed_in(client: Any) -> bool:
     ("mode", "words"),
     [
         ("audience", "meant for another service"),
+        ("recipient", "meant for another service"),
+        ("destination", "meant for another service"),
         ("expired", "has expired"),
         ("bad_signature", "signature of the answer"),
         ("unsigned", "was not signed"),
