@@ -223,8 +223,17 @@ def _verified(saml: Saml2Client, encoded: str, root: etree._Element, request_id:
         raise SamlRefused(_diagnose(root, saml.config.entityid, skew)) from exc
     if not isinstance(answer, AuthnResponse) or answer.assertion is None:
         raise SamlRefused(_diagnose(root, saml.config.entityid, skew))
-    # pysaml2 checks the Recipient only when given conversation info, and then lets the
-    # entity id do too; SAML profiles §4.1.4.2 asks for our ACS location, so it is here.
+    # SAML profiles §4.1.4.2 asks a bearer assertion for an AudienceRestriction naming
+    # us (pysaml2 accepts an assertion without Conditions) and for a Recipient that is
+    # our ACS location (pysaml2 checks it only when given conversation info).
+    conditions = answer.assertion.conditions
+    audiences = [
+        audience.text
+        for restriction in (conditions.audience_restriction if conditions else None) or []
+        for audience in restriction.audience or []
+    ]
+    if saml.config.entityid not in audiences:
+        raise SamlRefused("audience")
     acs = saml_config.endpoints().acs
     confirmations = answer.assertion.subject.subject_confirmation or []
     if not confirmations or any(

@@ -42,6 +42,7 @@ MODES = (
     "audience",
     "recipient",
     "destination",
+    "no_audience",
     "expired",
     "bad_signature",
     "unsigned",
@@ -226,6 +227,8 @@ class SamlIdp:
         if self.mode == "recipient":
             for confirmation in assertion.subject.subject_confirmation:
                 confirmation.subject_confirmation_data.recipient = "https://other.example.org/acs"
+        if self.mode == "no_audience":
+            assertion.conditions.audience_restriction = []
         if self.mode == "destination":
             response.destination = "https://other.example.org/acs"
         if self.mode == "expired":

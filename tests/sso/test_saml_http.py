@@ -51,6 +51,7 @@ def _signed_in(client: Any) -> bool:
         ("audience", "meant for another service"),
         ("recipient", "meant for another service"),
         ("destination", "meant for another service"),
+        ("no_audience", "meant for another service"),
         ("expired", "has expired"),
         ("bad_signature", "signature of the answer"),
         ("unsigned", "was not signed"),
