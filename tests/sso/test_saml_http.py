@@ -310,3 +310,20 @@ def test_saml_signin_unavailable_when_the_metadata_cannot_be_read(
     answer = saml_app.test_client().get("/saml/login", headers={"Accept-Language": "sv"})
     assert answer.status_code == 503
     assert "kan inte användas just nu" in answer.get_data(as_text=True)
+
+
+def test_saml_signin_refused_once_the_account_is_deactivated(
+    saml_app: Flask, saml_idp: Any
+) -> None:
+    client = saml_app.test_client()
+    client.post("/saml/acs", data={"SAMLResponse": idp_answer(saml_idp, _start(client))})
+    with saml_app.app_context():
+        user = db.session.scalar(select(User))
+        assert user is not None
+        user.active = False
+        db.session.commit()
+    again = saml_app.test_client()
+    answer = again.post("/saml/acs", data={"SAMLResponse": idp_answer(saml_idp, _start(again))})
+    assert answer.status_code == 403
+    assert "deactivated" in answer.get_data(as_text=True)
+    assert not _signed_in(again)
