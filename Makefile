@@ -31,14 +31,18 @@ $(NPM_STAMP): package.json package-lock.json
 /usr/bin/chromium:
 	apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver
 
-setup: $(VENV)/.installed $(NPM_STAMP)
+# xmlsec1 checks the signatures of SAML sign-ins (pysaml2 runs it; accounts/saml.py).
+/usr/bin/xmlsec1:
+	apt-get update && apt-get install -y --no-install-recommends xmlsec1
+
+setup: $(VENV)/.installed $(NPM_STAMP) /usr/bin/xmlsec1
 	$(FLASK) db upgrade
 	$(FLASK) bootstrap
 
 run: setup
 	PORT=$(PORT) CONTENT_PORT=$(CONTENT_PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-setup-test: $(VENV)/.installed $(NPM_STAMP) /usr/bin/chromium
+setup-test: $(VENV)/.installed $(NPM_STAMP) /usr/bin/chromium /usr/bin/xmlsec1
 
 # The whole suite on SQLite, then on PostgreSQL (scripts/test.sh says how it finds it).
 test: setup-test

@@ -143,6 +143,32 @@ class Config:
     OIDC_UNIT_CLAIM: str = os.environ.get("OIDC_UNIT_CLAIM", "")
     # Seconds to wait for the provider (discovery, keys, the code exchange).
     OIDC_TIMEOUT: int = as_int(os.environ.get("OIDC_TIMEOUT"), 10)
+    # Single sign-on by SAML 2.0 (accounts/saml.py; README "Single sign-on (SAML)"). Off
+    # while SAML_IDP_METADATA is empty: the identity provider's (or federation's)
+    # metadata, a file path or an https URL.
+    SAML_IDP_METADATA: str = os.environ.get("SAML_IDP_METADATA", "")
+    # The certificate (PEM file) that signs a federation's metadata fetched by URL.
+    SAML_IDP_METADATA_CERT: str = os.environ.get("SAML_IDP_METADATA_CERT", "")
+    # This service's entity id (default: PORTAL_URL or this host, + /saml/metadata).
+    SAML_SP_ENTITY_ID: str = os.environ.get("SAML_SP_ENTITY_ID", "")
+    # The key and certificate (PEM files) that sign our requests and are in our metadata.
+    SAML_SP_KEY_FILE: str = os.environ.get("SAML_SP_KEY_FILE", "")
+    SAML_SP_CERT_FILE: str = os.environ.get("SAML_SP_CERT_FILE", "")
+    # Which attributes (name or friendly name) hold the e-mail, the name and the unit code.
+    SAML_ATTR_EMAIL: str = os.environ.get("SAML_ATTR_EMAIL", "urn:oid:0.9.2342.19200300.100.1.3")
+    SAML_ATTR_NAME: str = os.environ.get("SAML_ATTR_NAME", "urn:oid:2.16.840.1.113730.3.1.241")
+    SAML_ATTR_UNIT: str = os.environ.get("SAML_ATTR_UNIT", "")
+    # The attribute holding groups or entitlements, and "value=role,..." for the roles.
+    SAML_ATTR_ROLES: str = os.environ.get("SAML_ATTR_ROLES", "")
+    SAML_ROLES: str = os.environ.get("SAML_ROLES", "")
+    # Sign in an existing account whose e-mail the IdP asserts (first time only; then the
+    # link holds). Off: only accounts made by SAML sign-in are signed in by it.
+    SAML_LINK_BY_EMAIL: bool = as_bool(os.environ.get("SAML_LINK_BY_EMAIL"))
+    # Clock difference allowed with the IdP, and how long a sign-in may take, in seconds.
+    SAML_CLOCK_SKEW: int = as_int(os.environ.get("SAML_CLOCK_SKEW"), 60)
+    SAML_REQUEST_TTL: int = as_int(os.environ.get("SAML_REQUEST_TTL"), 15 * 60)
+    # The xmlsec1 program that checks signatures (default: found on PATH).
+    SAML_XMLSEC_BINARY: str = os.environ.get("SAML_XMLSEC_BINARY", "")
     TESTING: bool = False
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the accounts area (tables for the migrations, the ``users`` CLI, SCIM)."""
-    from accounts import cli, models, scim  # noqa: F401  (tables for the migrations)
+    from accounts import cli, models, saml_models, scim  # noqa: F401  (tables for the migrations)
 
     app.cli.add_command(cli.users)
     scim.init_app(app)

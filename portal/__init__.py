@@ -21,13 +21,14 @@ def init_app(app: Flask) -> None:
     """Register the portal's pages (and their CSRF check), template helpers and CLI commands."""
     from accounts import auth
     from lrs.signals import statements_stored
-    from portal import cli, csrf, i18n, projection, views  # noqa: F401  (views registers routes)
+    from portal import cli, csrf, i18n, projection, views
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     i18n.init_app(app)
     app.register_blueprint(bp)
+    app.register_blueprint(views.saml.bp)  # SAML's own: the IdP's POSTs carry no CSRF token
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token
     app.jinja_env.globals["current_user"] = auth.current_user
     app.jinja_env.globals["has_role"] = auth.has_role
