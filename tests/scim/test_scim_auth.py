@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import basic, signed_in
+from tests.portal.conftest import Portal
 from tests.scim.conftest import USER, ScimClient, assert_error, make_token
 
 
@@ -102,3 +104,42 @@ def test_scim_auth_portal_session_is_not_a_scim_token(
     created = scim.post("Users", {"schemas": [USER], "userName": "a@example.se"})
     browser = signed_in(client.application.test_client(), int(created.get_json(force=True)["id"]))
     assert_error(browser.get("/scim/v2/Users"), 401)
+
+
+SEARCH = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "count": 5}
+ROUTES = [
+    ("GET", "ServiceProviderConfig", None),
+    ("GET", "ResourceTypes", None),
+    ("GET", "ResourceTypes/User", None),
+    ("GET", "Schemas", None),
+    ("GET", f"Schemas/{USER}", None),
+    ("GET", "Users", None),
+    ("GET", "Groups", None),
+    ("POST", "Users/.search", SEARCH),
+    ("POST", "Groups/.search", SEARCH),
+    ("POST", ".search", SEARCH),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES)
+def test_scim_auth_every_route_answers_only_the_provisioning_token(
+    app, client: FlaskClient, runner: FlaskCliRunner, make_credential, method, path, body
+) -> None:
+    """Anonymous, a signed-in admin (cookie and CSRF token: SCIM has no cookie sign-in, so
+    no cross-site request can use one) and an all-scope LRS credential are refused; the
+    provisioning client's bearer token is answered."""
+    token = make_token(runner)
+    url = f"/scim/v2/{path}"
+    data = json.dumps(body) if body is not None else None
+    kwargs: dict[str, Any] = {"data": data, "content_type": "application/scim+json"} if data else {}
+    admin = signed_in(app.test_client(), Portal(app).user("ada@example.org", role="admin"))
+    key, secret = make_credential(["all"])
+    for who, sender, headers in [
+        ("anonymous", client, {}),
+        ("portal admin", admin, {"X-CSRF-Token": "test-csrf-token"}),
+        ("LRS credential", client, {"Authorization": basic(key, secret)}),
+    ]:
+        response = sender.open(url, method=method, headers=headers, **kwargs)
+        assert response.status_code == 401, (who, response.status_code)
+    answer = ScimClient(client, token).request(method, path, body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
