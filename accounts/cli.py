@@ -10,8 +10,8 @@ import click
 from flask.cli import AppGroup
 
 from accounts import people_import, service
+from core.cli import committed
 from core.db import db
-from core.errors import AppError
 
 
 @click.group(cls=AppGroup)
@@ -27,12 +27,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
     """Create an admin account."""
     chosen = password
     password = password or secrets.token_urlsafe(12)
-    try:
-        service.create_user(email, name, password, role="admin")
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
+    committed(lambda: service.create_user(email, name, password, role="admin"))
     click.echo(f"admin {email} created" + ("" if chosen else f"; password: {password}"))
 
 
@@ -46,12 +41,7 @@ def reset_password(email: str, password: str | None) -> None:
         raise click.ClickException(f"No account {email}")
     chosen = password
     password = password or secrets.token_urlsafe(12)
-    try:
-        service.reset_password(user, password)
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
+    committed(lambda: service.reset_password(user, password))
     if chosen:
         click.echo(f"{user.email}: password changed; their sessions are ended")
     else:

@@ -8,8 +8,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from core.db import db
-from core.errors import AppError
+from core.cli import committed
 from lrs import auth
 
 
@@ -45,12 +44,9 @@ def create(
         if authority_email
         else None
     )
-    try:
-        credential, secret = auth.create_credential(name, chosen, authority, trusted=trusted)
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
+    credential, secret = committed(
+        lambda: auth.create_credential(name, chosen, authority, trusted=trusted)
+    )
     if as_json:
         click.echo(json.dumps({"key": credential.key, "secret": secret}))
     else:
@@ -89,10 +85,5 @@ def list_(as_json: bool) -> None:
 @click.argument("key")
 def revoke(key: str) -> None:
     """Revoke the credential with this key."""
-    try:
-        auth.revoke_credential(key)
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
+    committed(lambda: auth.revoke_credential(key))
     click.echo(f"revoked {key}")

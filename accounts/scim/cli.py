@@ -8,8 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from accounts.scim import tokens
-from core.db import db
-from core.errors import AppError
+from core.cli import committed
 
 
 @click.group(cls=AppGroup)
@@ -27,12 +26,7 @@ def token() -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"token": "..."}.')
 def create(name: str, as_json: bool) -> None:
     """Make a token; it is printed once and stored only hashed."""
-    try:
-        secret = tokens.create_token(name)
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
+    secret = committed(lambda: tokens.create_token(name))
     if as_json:
         click.echo(json.dumps({"token": secret}))
     else:
@@ -63,10 +57,5 @@ def list_(as_json: bool) -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """Revoke a token: the client using it is refused from now on."""
-    try:
-        tokens.revoke_token(name)
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from None
+    committed(lambda: tokens.revoke_token(name))
     click.echo(f"SCIM token {name} revoked")
