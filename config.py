@@ -136,11 +136,16 @@ class Config:
     # own Entra ID tenant), so it counts as verified without "email_verified": true.
     OIDC_TRUST_EMAIL: bool = as_bool(os.environ.get("OIDC_TRUST_EMAIL"))
     # A claim of group names and which role each gives ("kompetens-admins=admin,..."):
-    # the highest wins, learner when none maps. Set on the account's first sign-in.
+    # the highest wins, learner when none maps. Set on the account's first sign-in
+    # (and on every sign-in with SSO_UPDATE_ACCOUNTS).
     OIDC_ROLE_CLAIM: str = os.environ.get("OIDC_ROLE_CLAIM", "")
     OIDC_ROLES: str = os.environ.get("OIDC_ROLES", "")
     # A claim holding the person's unit code; set on the account's first sign-in.
     OIDC_UNIT_CLAIM: str = os.environ.get("OIDC_UNIT_CLAIM", "")
+    # On: the identity provider (OIDC or SAML) is the source of truth for a linked
+    # account's name, role and unit: every sign-in brings what its claims carry now.
+    # Off: they are set on the first sign-in, then by admins or provisioning (SCIM).
+    SSO_UPDATE_ACCOUNTS: bool = as_bool(os.environ.get("SSO_UPDATE_ACCOUNTS"))
     # Seconds to wait for the provider (discovery, keys, the code exchange).
     OIDC_TIMEOUT: int = as_int(os.environ.get("OIDC_TIMEOUT"), 10)
     # Single sign-on by SAML 2.0 (accounts/saml.py; README "Single sign-on (SAML)"). Off

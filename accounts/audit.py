@@ -8,11 +8,13 @@ table. Secrets (passwords, keys' secrets, tokens) never go into ``details``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import Select, or_, select
 
 from accounts.models import AuditEvent, User
@@ -23,6 +25,8 @@ from core.i18n import N_
 ACTIONS = {
     "signin.password": N_("Signed in with a password"),
     "signin.sso": N_("Signed in through the organisation's sign-in"),
+    "signin.failed": N_("Sign-in with a password failed"),
+    "signin.refused": N_("Sign-in through the organisation's sign-in refused"),
     "user.created": N_("Account created"),
     "user.changed": N_("Role, unit or name changed"),
     "user.deactivated": N_("Account deactivated"),
@@ -41,6 +45,21 @@ ACTIONS = {
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Entries recorded inside name ``name`` as their actor when nobody is signed in.
+
+    For changes made on someone's behalf by a machine: the organisation's sign-in
+    updating an account from its claims, a provisioning client.
+    """
+    previous = g.get("audit_actor")
+    g.audit_actor = name
+    try:
+        yield
+    finally:
+        g.audit_actor = previous
 
 
 def record(
@@ -62,6 +81,8 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     if actor is None and has_request_context():
         actor = g.get("current_user")  # the signed-in person (accounts.auth.current_user)
+    if actor is None and actor_name is None and has_app_context():
+        actor_name = g.get("audit_actor")
     event = AuditEvent(
         at=_now(),
         actor_id=actor.id if actor is not None else None,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from accounts import login_sessions, service
+from accounts import login_sessions, service, sso
 from accounts.models import ROLES, User
 from accounts.saml_models import SamlLink
 from core.db import db
@@ -84,8 +84,25 @@ def account_for(issuer: str, name_id: str, attributes: dict[str, list[str]]) -> 
         raise AccountRefused("deactivated")
     if link is not None:
         link.last_used_at = _now()
+        if current_app.config.get("SSO_UPDATE_ACCOUNTS"):
+            sso.update_from_provider(user, _claimed(attributes))
     db.session.flush()
     return user
+
+
+def _claimed(attributes: dict[str, list[str]]) -> dict[str, object]:
+    """The name, role and unit the attributes carry (see accounts.sso._claimed)."""
+    found: dict[str, object] = {}
+    name = _first(attributes, "SAML_ATTR_NAME").strip()
+    if name:
+        found["name"] = name[:200]
+    roles_attribute = str(current_app.config.get("SAML_ATTR_ROLES") or "")
+    if roles_attribute and roles_attribute in attributes:
+        found["role"] = _role(attributes)
+    unit = service.unit_by_code(_first(attributes, "SAML_ATTR_UNIT") or None)
+    if unit is not None and unit.active:
+        found["unit_id"] = unit.id
+    return found
 
 
 def _matched_or_new(attributes: dict[str, list[str]]) -> User:

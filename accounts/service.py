@@ -117,10 +117,28 @@ def authenticate_user(
     matched = check_password_hash(usable.password_hash if usable else _dummy_hash(), password)
     if usable is not None and matched and _clear_failures(usable, now):
         return usable
-    _count_failure(email, user, now, max_failures, lock_minutes)
+    locked = _count_failure(email, user, now, max_failures, lock_minutes)
+    if user is not None:
+        # Only for an existing account: what was typed for an unknown one can be
+        # anything, a password in the wrong field included, and is never logged.
+        audit.record(
+            "signin.failed",
+            "user",
+            user.id,
+            user.email,
+            actor_name="anonymous",
+            details={"reason": _failure_reason(usable, matched), "locked": locked},
+        )
     if client is not None:
         ratelimit.record_failure(client)
     return None
+
+
+def _failure_reason(usable: User | None, matched: bool) -> str:
+    """Why a known account's sign-in failed, for the audit log (never shown to the caller)."""
+    if usable is None:
+        return "locked_or_inactive"
+    return "locked_meanwhile" if matched else "wrong_password"
 
 
 @functools.cache
@@ -136,8 +154,10 @@ def _usable_account(now: datetime) -> ColumnElement[bool]:
 
 def _count_failure(
     email: str, user: User | None, now: datetime, max_failures: int, lock_minutes: int
-) -> None:
+) -> bool:
     """Count a failed sign-in in one statement, locking the account at ``max_failures``.
+
+    True when this failure locked the account.
 
     ``failed_logins + 1`` is evaluated by the database on the row it updates, so
     concurrent failures count one each (a read-modify-write in Python lost them). For
@@ -156,10 +176,13 @@ def _count_failure(
         .returning(User.id, User.locked_until)
         .execution_options(synchronize_session=False)
     ).first()
-    if locked is not None and locked.locked_until is not None:
+    # An expired lock stays in the column, so "locked now" is a lock in the future.
+    now_locked = bool(locked and locked.locked_until is not None and locked.locked_until > now)
+    if now_locked and locked is not None:
         log.warning("portal account %s locked after %s failed sign-ins", locked.id, max_failures)
     if user is not None:
         db.session.expire(user, ["failed_logins", "locked_until"])
+    return now_locked
 
 
 def _clear_failures(user: User, now: datetime) -> bool:

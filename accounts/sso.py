@@ -8,7 +8,10 @@ administrators set, such as a municipality's own Entra ID tenant): then an exist
 account is linked, or a new one made just in time with the role and unit the claims map
 to (learner, no unit, when nothing maps). Only the configured issuer's tokens get here
 (accounts/oidc.py), so another provider cannot reach a local account. Role and unit are
-set when the account is made; after that they are the admins' (or provisioning's).
+set when the account is made; after that they are the admins' (or provisioning's),
+unless SSO_UPDATE_ACCOUNTS says the provider is the source of truth: then every sign-in
+brings the name, role and unit its claims carry now (``update_from_provider``, which
+SAML sign-in uses too).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts import service
+from accounts import audit, service
 from accounts.models import ROLES, OrganisationUnit, SsoLink, User
 from accounts.oidc import OidcError
 from core.db import db
@@ -104,7 +107,49 @@ def account_for(claims: dict[str, Any], issuer: str, config: Any) -> User:
         user = _first_sign_in(claims, issuer, subject, config)
     if user is None or not user.active:
         raise OidcError("deactivated", f"account for subject {subject} is deactivated")
+    if link is not None and config.get("SSO_UPDATE_ACCOUNTS"):
+        update_from_provider(user, _claimed(claims, config))
     return user
+
+
+def _claimed(claims: dict[str, Any], config: Any) -> dict[str, Any]:
+    """The name, role and unit these claims carry; a field without its claim is left out.
+
+    A configured role claim that is present but names no mapped group means learner (the
+    person left the groups); a unit code that names no active unit changes nothing.
+    """
+    found: dict[str, Any] = {}
+    name = claims.get(config.get("OIDC_NAME_CLAIM") or "name")
+    if isinstance(name, str) and name.strip():
+        found["name"] = name.strip()[:200]
+    role_claim = config.get("OIDC_ROLE_CLAIM") or ""
+    if role_claim and role_claim in claims:
+        found["role"] = role_for(claims, config)
+    unit_claim = config.get("OIDC_UNIT_CLAIM") or ""
+    if unit_claim and _values(claims.get(unit_claim)):
+        unit_id = unit_for(claims, config)
+        if unit_id is not None:
+            found["unit_id"] = unit_id
+    return found
+
+
+def update_from_provider(user: User, claimed: dict[str, Any]) -> None:
+    """Bring the account's name, role and unit to what the provider says now.
+
+    Each change is audited with the organisation's sign-in as its actor. The last active
+    admin keeps the role (accounts.service refuses it) and the rest is still applied.
+    """
+    changes = {key: value for key, value in claimed.items() if getattr(user, key) != value}
+    if not changes:
+        return
+    with audit.acting_as("single sign-on"):
+        try:
+            service.update_user(user, **changes)
+        except Conflict:
+            log.warning("single sign-on: account %s is the last admin; its role is kept", user.id)
+            changes.pop("role")
+            if changes:
+                service.update_user(user, **changes)
 
 
 def _link(issuer: str, subject: str) -> SsoLink | None:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from accounts import saml, saml_config
+from accounts import audit, saml, saml_config
 from accounts.auth import current_user, sign_in, sign_out
 from core.db import db
 from core.errors import NotFound
@@ -33,6 +33,13 @@ def require_saml() -> None:
 def refused(exc: saml.SamlRefused) -> tuple[str, int]:
     """The refusal page: what went wrong, in the user's language; no account, no session."""
     db.session.rollback()
+    audit.record(
+        "signin.refused",
+        "user",
+        actor_name="anonymous",
+        details={"protocol": "saml", "reason": exc.reason},
+    )
+    db.session.commit()
     return render_template("saml_refused.html", reason=_(str(exc.message))), exc.status_code
 
 

@@ -15,7 +15,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from accounts import oidc, sso
+from accounts import audit, oidc, sso
 from accounts.auth import sign_in
 from core.db import db
 from core.errors import NotFound
@@ -68,6 +68,13 @@ def _failure_text(kind: str) -> str:
 def _failed(kind: str, detail: str) -> tuple[str, int]:
     db.session.rollback()
     log.warning("single sign-on failed (%s): %s", kind, detail)
+    audit.record(
+        "signin.refused",
+        "user",
+        actor_name="anonymous",
+        details={"protocol": "oidc", "reason": kind},
+    )
+    db.session.commit()
     status = 403 if kind in ("deactivated", "taken", "unverified", "no_email") else 400
     if kind == "unavailable":
         status = 502
