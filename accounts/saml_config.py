@@ -17,11 +17,16 @@ from flask import current_app, request
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
+from saml2.mdstore import MetaDataExtern
 from saml2.metadata import create_metadata_string
 
 _CACHE_SECONDS = 3600
 _lock = threading.Lock()
 _clients: dict[tuple[str, ...], tuple[float, Saml2Client]] = {}
+
+
+class MetadataRefused(Exception):
+    """The IdP's metadata cannot be trusted as configured (sign-in is then unavailable)."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,12 @@ def endpoints() -> Endpoints:
 def _settings(where: Endpoints) -> dict[str, Any]:
     config = current_app.config
     source = str(config["SAML_IDP_METADATA"])
-    if source.startswith("https://"):
+    cert = str(config.get("SAML_IDP_METADATA_CERT") or "")
+    if source.startswith(("https://", "http://")):
         remote: dict[str, Any] = {"url": source}
-        if config.get("SAML_IDP_METADATA_CERT"):
+        if cert:
             # The federation's signature on its metadata is checked with this certificate.
-            remote["cert"] = config["SAML_IDP_METADATA_CERT"]
+            remote["cert"] = cert
         metadata: dict[str, Any] = {"remote": [remote]}
     else:
         metadata = {"local": [source]}
@@ -108,11 +114,29 @@ def client() -> Saml2Client:
         cached = _clients.get(key)
         if cached is not None and now - cached[0] < _CACHE_SECONDS:
             return cached[1]
+        source, cert = str(config["SAML_IDP_METADATA"]), config.get("SAML_IDP_METADATA_CERT")
+        if source.startswith("http://") and not cert:
+            # Anyone on the way could rewrite unsigned metadata fetched in the clear.
+            raise MetadataRefused("metadata by http:// needs SAML_IDP_METADATA_CERT")
         sp_config = SPConfig()
         sp_config.load(_settings(where))
+        if cert:
+            _require_signed(sp_config)
         made = Saml2Client(config=sp_config)
         _clients[key] = (now, made)
         return made
+
+
+def _require_signed(sp_config: SPConfig) -> None:
+    """Refuse fetched metadata that carries no signature.
+
+    pysaml2 checks a signature against the configured certificate only when there is
+    one: metadata with none at all is taken as it is. With SAML_IDP_METADATA_CERT set,
+    the federation signs its metadata, so unsigned metadata is not the federation's.
+    """
+    for loaded in sp_config.metadata.metadata.values():
+        if isinstance(loaded, MetaDataExtern) and not loaded.signed():
+            raise MetadataRefused(f"the metadata at {loaded.url} is not signed")
 
 
 def metadata_xml() -> str:

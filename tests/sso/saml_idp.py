@@ -5,10 +5,11 @@ committed. It signs in whoever ``person`` says without asking, and can be told (
 to answer wrongly: for another audience, expired, with a broken signature, unsigned,
 as an unknown issuer, or with a failure status. ``replay`` posts its last answer again.
 
-Addresses: ``/metadata`` (its metadata), ``/sso`` (AuthnRequest, HTTP-Redirect: answers
-with a form that posts the Response to the SP's ACS), ``/replay``, ``/slo`` (the SP's
-LogoutRequest; answers a LogoutResponse) and ``/logout-everywhere`` (sends a signed
-LogoutRequest to the SP: IdP-initiated single logout).
+Addresses: ``/metadata`` (its metadata; ``/metadata-signed`` the same, signed), ``/sso``
+(AuthnRequest, HTTP-Redirect: answers with a form that posts the Response to the SP's
+ACS), ``/replay``, ``/slo`` (the SP's LogoutRequest; answers a LogoutResponse) and
+``/logout-everywhere`` (sends a signed LogoutRequest to the SP: IdP-initiated single
+logout).
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ class SamlIdp:
         )
         return config
 
-    def _metadata(self) -> str:
-        made = create_metadata_string(None, config=self._config(None), sign=False)
+    def _metadata(self, sign: bool = False) -> str:
+        made = create_metadata_string(None, config=self._config(None), sign=sign)
         return made.decode() if isinstance(made, bytes) else str(made)
 
     def trust_sp(self, sp_metadata_xml: str, sp_sls: str) -> None:
@@ -154,8 +155,10 @@ class SamlIdp:
         path = environ.get("PATH_INFO", "")
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         status, headers, body = "404 Not Found", [("Content-Type", "text/plain")], "not found"
-        if path == "/metadata":
-            status, body = "200 OK", self.metadata_file.read_text()
+        if path in ("/metadata", "/metadata-signed"):
+            # Signed as a federation signs what it publishes (with the IdP's own key here).
+            signed = path == "/metadata-signed"
+            status, body = "200 OK", self._metadata(sign=True) if signed else self._metadata()
             headers = [("Content-Type", "application/samlmetadata+xml")]
         elif path == "/sso":
             status, body = "200 OK", self._sso(query)
