@@ -68,8 +68,8 @@ def import_people(path: Path, dry_run: bool, as_json: bool) -> None:
     else:
         verb = "would be" if dry_run or result.rejected else "were"
         click.echo(
-            f"{result.rows} rows: {len(result.created)} people {verb} added, "
-            f"{len(result.updated)} {verb} changed, {result.unchanged} unchanged."
+            f"{result.rows} rows: {result.created_count} people {verb} added, "
+            f"{result.updated_count} {verb} changed, {result.unchanged} unchanged."
         )
         for row in result.rejected:
             click.echo(f"row {row.row}, {row.column or 'file'}: {row.reason}", err=True)

@@ -90,7 +90,8 @@ class User(Model):
     given_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     family_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     title: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    employee_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # HR's number of the person; people imports match on it.
+    employee_number: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("portal_user.id", ondelete="SET NULL"), nullable=True, index=True
     )

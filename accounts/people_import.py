@@ -9,6 +9,12 @@ People are matched by employee number, else by e-mail address. A file with any r
 row changes nothing; a dry run reports what an import would do and changes nothing
 either. New people get no usable password: they sign in through the organisation's
 sign-in, or an admin sets one.
+
+Memory stays flat with the file's length: the file is read as a stream, several times
+(its keys; the check, 500 rows at a time against the people those rows name; the
+writes; the managers), and the report keeps every rejected row but only the first
+1,000 new and changed people (with the whole counts). What is kept per row is its
+employee number and e-mail address, to find duplicates.
 """
 
 from __future__ import annotations
@@ -17,14 +23,18 @@ import csv
 import io
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
 from accounts.models import OrganisationUnit, User
+from core.errors import Conflict
 from core.i18n import N_
 
 # Each field and the header names it is known by (compared without case and spaces).
@@ -41,6 +51,8 @@ COLUMNS = {
 REQUIRED = ("employee_number", "email", "unit")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 500  # rows checked or written together (one query for the people they name)
+DETAIL_LIMIT = 1_000  # new and changed people listed in the report (counts are whole)
 ALSO = N_("Also on row %(row)d")
 NO_PERSON = N_("No person has employee number %(number)s")
 TAKEN = N_("The address belongs to another person (employee number %(number)s)")
@@ -76,9 +88,25 @@ class Plan:
     rows: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)
     updated: list[dict[str, Any]] = field(default_factory=list)
+    created_count: int = 0
+    updated_count: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     applied: bool = False
+    limit: int | None = DETAIL_LIMIT  # None: keep every new and changed person
+    data: bytes = field(default=b"", repr=False)  # the file, read again by ``apply``
+
+    def add_created(self, wanted: dict[str, Any]) -> None:
+        """Count a new person; list them while under the limit."""
+        self.created_count += 1
+        if self.limit is None or len(self.created) < self.limit:
+            self.created.append(wanted)
+
+    def add_updated(self, change: dict[str, Any]) -> None:
+        """Count a changed person; list them while under the limit."""
+        self.updated_count += 1
+        if self.limit is None or len(self.updated) < self.limit:
+            self.updated.append(change)
 
     def as_dict(self, dry_run: bool) -> dict[str, Any]:
         """The report, as the CLI's --json prints it."""
@@ -86,70 +114,135 @@ class Plan:
             "dry_run": dry_run,
             "applied": self.applied,
             "rows": self.rows,
+            "created_count": self.created_count,
+            "updated_count": self.updated_count,
             "created": self.created,
-            "updated": [{k: v for k, v in u.items() if k != "wanted"} for u in self.updated],
+            "updated": [
+                {k: v for k, v in u.items() if k not in ("wanted", "version")} for u in self.updated
+            ],
             "unchanged": self.unchanged,
             "rejected": [r.as_dict() for r in self.rejected],
         }
 
 
-def read_rows(data: bytes) -> tuple[list[dict[str, str]], list[Rejected]]:
-    """The data rows as {field: value}, or the problems that stop reading the file."""
+@dataclass
+class _Header:
+    fields: list[str | None]
+    delimiter: str
+
+
+def _header(data: bytes) -> _Header | list[Rejected]:
+    """The columns the header row names, or the problems that stop reading the file."""
     if len(data) > MAX_BYTES:
-        return [], [
-            Rejected(0, "", N_("The file is larger than %(mb)d MB"), {"mb": MAX_BYTES // 2**20})
-        ]
+        too_large = N_("The file is larger than %(mb)d MB")
+        return [Rejected(0, "", too_large, {"mb": MAX_BYTES // 2**20})]
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")  # the whole file, once: a bad byte anywhere stops it
     except UnicodeDecodeError:
-        return [], [Rejected(0, "", N_("The file is not UTF-8 text (save it as CSV UTF-8)"))]
-    first = text.split("\n", 1)[0]
+        return [Rejected(0, "", N_("The file is not UTF-8 text (save it as CSV UTF-8)"))]
+    first = data[:4096].decode("utf-8-sig", errors="ignore").split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    header = next(csv.reader(_lines(data), delimiter=delimiter), None)
     if not header:
-        return [], [Rejected(1, "", N_("The file is empty"))]
+        return [Rejected(1, "", N_("The file is empty"))]
     known = {alias.replace(" ", ""): name for name, aliases in COLUMNS.items() for alias in aliases}
     fields = [known.get(h.strip().lower().replace(" ", "")) for h in header]
     present = set(fields)
     has_name = "name" in present or {"given_name", "family_name"} <= present
     missing = [c for c in REQUIRED if c not in present] + ([] if has_name else ["name"])
     if missing:
-        return [], [
-            Rejected(1, c, N_("This column is missing from the header row")) for c in missing
-        ]
-    rows: list[dict[str, str]] = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            rows.append({})  # an empty line keeps its row number, and is skipped
-            continue
-        rows.append({f: v.strip() for f, v in zip(fields, values, strict=False) if f})
-    return rows, []
+        return [Rejected(1, c, N_("This column is missing from the header row")) for c in missing]
+    return _Header(fields, delimiter)
+
+
+def _lines(data: bytes) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+
+
+def _rows(data: bytes, header: _Header) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, {field: value}) of each data row that is not empty, as a stream."""
+    reader = csv.reader(_lines(data), delimiter=header.delimiter)
+    next(reader, None)
+    for index, values in enumerate(reader, start=2):
+        if any(v.strip() for v in values):
+            yield index, {f: v.strip() for f, v in zip(header.fields, values, strict=False) if f}
+
+
+def _chunks(data: bytes, header: _Header) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    rows = _rows(data, header)
+    while chunk := list(islice(rows, CHUNK)):
+        yield chunk
+
+
+@dataclass
+class _Keys:
+    """Where each employee number and address first occurs in the file."""
+
+    numbers: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)
+
+
+def _keys(data: bytes, header: _Header) -> tuple[_Keys, int]:
+    keys, count = _Keys(), 0
+    for index, row in _rows(data, header):
+        count += 1
+        keys.numbers.setdefault(row.get("employee_number", ""), index)
+        keys.emails.setdefault(row.get("email", "").lower(), index)
+    return keys, count
+
+
+@dataclass
+class _Known:
+    """The people of the database that one chunk of rows names."""
+
+    by_number: dict[str, User]
+    by_email: dict[str, User]
+    numbers: set[str]  # employee numbers of anyone, for the rows' managers
+
+
+def _known(session: Any, chunk: list[tuple[int, dict[str, str]]]) -> _Known:
+    numbers = {row.get("employee_number", "") for _, row in chunk} - {""}
+    emails = {row.get("email", "").lower() for _, row in chunk} - {""}
+    managers = {row.get("manager", "") for _, row in chunk} - {""}
+    people = session.scalars(
+        select(User)
+        .where(
+            User.deleted_at.is_(None),
+            # Addresses are stored in lower case (every way in lowers them): both indexed.
+            or_(User.employee_number.in_(numbers), User.email.in_(emails)),
+        )
+        .options(selectinload(User.manager))
+        .execution_options(populate_existing=True)  # fresh after the writes of a chunk
+    ).all()
+    existing = session.scalars(
+        select(User.employee_number).where(
+            User.deleted_at.is_(None), User.employee_number.in_(managers)
+        )
+    )
+    return _Known(
+        {p.employee_number: p for p in people if p.employee_number},
+        {p.email.lower(): p for p in people if p.email},
+        set(existing),
+    )
 
 
 def plan(data: bytes, session: Any) -> Plan:
     """Check every row against the file and the database; decide what would change."""
-    rows, problems = read_rows(data)
-    result = Plan(rows=sum(1 for r in rows if r), rejected=problems)
-    if problems:
-        return result
+    header = _header(data)
+    if isinstance(header, list):
+        return Plan(rejected=header)
+    keys, count = _keys(data, header)
+    result = Plan(rows=count, data=data)
     units = {u.code: u for u in session.scalars(select(OrganisationUnit))}
-    people = list(session.scalars(select(User).where(User.deleted_at.is_(None))))
-    by_number = {p.employee_number: p for p in people if p.employee_number}
-    by_email = {p.email.lower(): p for p in people if p.email}
-    numbers_in_file = {r.get("employee_number") for r in rows if r}
-    seen_numbers: dict[str, int] = {}
-    seen_emails: dict[str, int] = {}
-    for index, row in enumerate(rows, start=2):
-        if not row:
-            continue
-        problems = _check(row, index, units, by_number, numbers_in_file, seen_numbers, seen_emails)
-        if problems:
-            result.rejected.extend(problems)
-            continue
-        _decide(row, index, by_number, by_email, units, result)
-    if result.rejected:
-        result.rejected.sort(key=lambda r: r.row)
+    for chunk in _chunks(data, header):
+        known = _known(session, chunk)
+        for index, row in chunk:
+            problems = _check(row, index, units, keys, known)
+            if problems:
+                result.rejected.extend(problems)
+            else:
+                _decide(row, index, known, units, result)
+    result.rejected.sort(key=lambda r: r.row)
     return result
 
 
@@ -157,21 +250,19 @@ def _check(
     row: dict[str, str],
     index: int,
     units: dict[str, OrganisationUnit],
-    by_number: dict[str, User],
-    numbers_in_file: set[str | None],
-    seen_numbers: dict[str, int],
-    seen_emails: dict[str, int],
+    keys: _Keys,
+    known: _Known,
 ) -> list[Rejected]:
     found = []
     number, email = row.get("employee_number", ""), row.get("email", "").lower()
     if not number:
         found.append(Rejected(index, "employee_number", N_("Empty")))
-    elif number in seen_numbers:
-        found.append(Rejected(index, "employee_number", ALSO, {"row": seen_numbers[number]}))
+    elif keys.numbers[number] != index:
+        found.append(Rejected(index, "employee_number", ALSO, {"row": keys.numbers[number]}))
     if not EMAIL.match(email):
         found.append(Rejected(index, "email", N_("Not an e-mail address")))
-    elif email in seen_emails:
-        found.append(Rejected(index, "email", ALSO, {"row": seen_emails[email]}))
+    elif keys.emails[email] != index:
+        found.append(Rejected(index, "email", ALSO, {"row": keys.emails[email]}))
     if not _name(row):
         found.append(Rejected(index, "name", N_("Empty")))
     if row.get("unit", "") not in units:
@@ -183,12 +274,10 @@ def _check(
     manager = row.get("manager", "")
     if manager and manager == number:
         found.append(Rejected(index, "manager", N_("A person cannot be their own manager")))
-    elif manager and manager not in numbers_in_file and manager not in by_number:
+    elif manager and manager not in keys.numbers and manager not in known.numbers:
         found.append(Rejected(index, "manager", NO_PERSON, {"number": manager}))
     if len(row.get("title", "")) > 200:
         found.append(Rejected(index, "title", N_("Longer than 200 characters")))
-    seen_numbers.setdefault(number, index)
-    seen_emails.setdefault(email, index)
     return found
 
 
@@ -214,20 +303,19 @@ def _wanted(row: dict[str, str], units: dict[str, OrganisationUnit]) -> dict[str
 def _decide(
     row: dict[str, str],
     index: int,
-    by_number: dict[str, User],
-    by_email: dict[str, User],
+    known: _Known,
     units: dict[str, OrganisationUnit],
     result: Plan,
 ) -> None:
     wanted = _wanted(row, units)
-    person = by_number.get(wanted["employee_number"]) or by_email.get(wanted["email"])
-    owner = by_email.get(wanted["email"])
+    person = known.by_number.get(wanted["employee_number"]) or known.by_email.get(wanted["email"])
+    owner = known.by_email.get(wanted["email"])
     if person is not None and owner is not None and owner is not person:
         number = owner.employee_number or "-"
         result.rejected.append(Rejected(index, "email", TAKEN, {"number": number}))
         return
     if person is None:
-        result.created.append(wanted)
+        result.add_created(wanted)
         return
     current_manager = person.manager.employee_number if person.manager else None
     changes = {
@@ -238,12 +326,13 @@ def _decide(
     if wanted["manager"] != current_manager:
         changes["manager"] = [current_manager, wanted["manager"]]
     if changes:
-        result.updated.append(
+        result.add_updated(
             {
                 "id": person.id,
                 "employee_number": wanted["employee_number"],
                 "changes": changes,
                 "wanted": wanted,
+                "version": person.version,
             }
         )
     else:
@@ -253,14 +342,33 @@ def _decide(
 def apply(result: Plan, session: Any) -> None:
     """Carry out a plan without rejected rows (the caller commits once).
 
-    New people go in with one multi-row INSERT and the changes with one executemany
-    UPDATE by primary key, so 5,000 rows take seconds, not a flush per person. Changed
-    people get a new version (their SCIM ETag), as the ORM's update hook would give.
+    The file is read again, a chunk at a time: new people go in with one multi-row
+    INSERT and the changes with one executemany UPDATE by primary key per chunk, then
+    the managers are set (they may come later in the file). Changed people get a new
+    version (their SCIM ETag), as the ORM's update hook would give.
     """
-    if result.rejected:
+    header = _header(result.data)
+    if result.rejected or isinstance(header, list):
         return
     now = datetime.now(UTC).replace(tzinfo=None)
     unusable = generate_password_hash(secrets.token_urlsafe(32))  # one hash for all
+    units = {u.code: u for u in session.scalars(select(OrganisationUnit))}
+    for chunk in _chunks(result.data, header):
+        known = _known(session, chunk)
+        scratch = Plan(limit=None)
+        for index, row in chunk:
+            _decide(row, index, known, units, scratch)
+        if scratch.rejected:
+            # Only a file that moves an address from one person to another gets here.
+            raise Conflict(scratch.rejected[0].reason)
+        _write(session, scratch, now, unusable)
+    for chunk in _chunks(result.data, header):
+        _set_managers(session, chunk)
+    session.expire_all()
+    result.applied = True
+
+
+def _write(session: Any, scratch: Plan, now: datetime, unusable: str) -> None:
     new = [
         {
             **_columns(wanted),
@@ -273,31 +381,35 @@ def apply(result: Plan, session: Any) -> None:
             "created_at": now,
             "updated_at": now,
         }
-        for wanted in result.created
+        for wanted in scratch.created
     ]
     if new:
         session.execute(insert(User), new)
-    numbers = {
-        number: (user_id, version)
-        for user_id, number, version in session.execute(
-            select(User.id, User.employee_number, User.version).where(
-                User.employee_number.is_not(None), User.deleted_at.is_(None)
-            )
+    changed = [
+        {"id": u["id"], **_columns(u["wanted"]), "version": u["version"] + 1, "updated_at": now}
+        for u in scratch.updated
+    ]
+    if changed:
+        session.execute(update(User), changed)
+
+
+def _set_managers(session: Any, chunk: list[tuple[int, dict[str, str]]]) -> None:
+    """Each row's person gets the manager the row names (or none)."""
+    wanted = {row["employee_number"]: row.get("manager") or None for _, row in chunk}
+    numbers = set(wanted) | {m for m in wanted.values() if m}
+    found = session.execute(
+        select(User.id, User.employee_number, User.manager_id).where(
+            User.employee_number.in_(numbers), User.deleted_at.is_(None)
         )
-    }
-    changes = []
-    updated = [(u["wanted"], True) for u in result.updated]
-    for wanted, changed in [*((w, False) for w in result.created), *updated]:
-        user_id, version = numbers[wanted["employee_number"]]
-        manager = numbers.get(wanted["manager"]) if wanted["manager"] else None
-        row = {"id": user_id, "manager_id": manager[0] if manager else None}
-        if changed:
-            row |= {**_columns(wanted), "version": version + 1, "updated_at": now}
-        changes.append(row)
+    ).all()
+    ids = {number: user_id for user_id, number, _ in found}
+    changes = [
+        {"id": user_id, "manager_id": ids.get(wanted[number]) if wanted[number] else None}
+        for user_id, number, manager_id in found
+        if number in wanted and manager_id != (ids.get(wanted[number]) if wanted[number] else None)
+    ]
     if changes:
         session.execute(update(User), changes)
-    session.expire_all()
-    result.applied = True
 
 
 def _columns(wanted: dict[str, Any]) -> dict[str, Any]:

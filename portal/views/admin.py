@@ -224,7 +224,7 @@ def admin_people_import() -> Page:
     result = people_import.plan(upload.read(people_import.MAX_BYTES + 1), db.session)
     if mode == "import" and not result.rejected:
         people_import.apply(result, db.session)
-        counts = {"created": len(result.created), "updated": len(result.updated)}
+        counts = {"created": result.created_count, "updated": result.updated_count}
         audit.record("people.imported", "file", None, upload.filename, details=counts)
         db.session.commit()
         flash(_("The file is imported."), "success")

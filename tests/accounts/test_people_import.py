@@ -158,3 +158,53 @@ def test_people_import_people_can_be_found_and_managed_in_the_portal(app, runner
         assert lea is not None
         assert lea.role == "learner"
         assert lea.active
+
+
+def long_file(rows: int, extra: str = "") -> str:
+    """``rows`` people over several chunks; the first one's manager is the last row."""
+    lines = ["Anställningsnummer;Namn;E-post;Enhetskod;Chef"]
+    for n in range(1, rows + 1):
+        manager = str(rows) if n == 1 else "1"
+        lines.append(f"{n};Person {n};p{n}@kommun.se;SOC;{manager if n != rows else ''}")
+    return "\n".join(lines) + "\n" + extra
+
+
+def test_people_import_long_file_is_read_in_chunks_with_managers_further_down(
+    app, runner, tmp_path, units
+):
+    from accounts import people_import
+
+    rows = people_import.CHUNK * 2 + people_import.DETAIL_LIMIT // 4 + 1
+    code, report = run(runner, tmp_path, long_file(rows))
+    assert code == 0, report["rejected"][:3]
+    assert (report["rows"], report["created_count"]) == (rows, rows)
+    assert len(report["created"]) == min(rows, people_import.DETAIL_LIMIT)
+    found = people(app)
+    assert len(found) == rows
+    assert found["1"][3] == str(rows)  # a manager defined two chunks later
+    assert found[str(rows)][3] is None
+    assert found["700"][3] == "1"
+    # Again, with one change in the last chunk: one update, nothing else touched.
+    changed = long_file(rows).replace(f"{rows};Person {rows};", f"{rows};Person Renamed;")
+    code, report = run(runner, tmp_path, changed)
+    assert code == 0
+    assert (report["created_count"], report["updated_count"], report["unchanged"]) == (
+        0,
+        1,
+        rows - 1,
+    )
+    assert people(app)[str(rows)][0] == "Person Renamed"
+
+
+def test_people_import_duplicate_in_a_later_chunk_rejects_the_whole_file(
+    app, runner, tmp_path, units
+):
+    from accounts import people_import
+
+    rows = people_import.CHUNK + 10
+    text = long_file(rows, extra="2;Someone Else;else@kommun.se;SOC;\n")
+    code, report = run(runner, tmp_path, text)
+    assert code == 1
+    assert [(r["row"], r["column"]) for r in report["rejected"]] == [(rows + 2, "employee_number")]
+    assert "row 3" in report["rejected"][0]["reason"]
+    assert people(app) == {}
