@@ -50,6 +50,7 @@ SERVICE_MESSAGES = (
     N_("Assign to either a person or a unit"),
     N_("A manager assigns only to their own unit"),
     N_("A manager assigns only to people in their own unit"),
+    N_("This course is already assigned to them with that due date"),
     N_("The trainer needs the author/trainer role"),
     # player.cmi5.waive_au
     N_("Only the AUs of a cmi5 course can be waived"),

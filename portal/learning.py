@@ -12,7 +12,7 @@ from accounts import units
 from accounts.models import OrganisationUnit, User
 from accounts.service import get_unit, get_user
 from core.db import db
-from core.errors import BadRequest, Forbidden, NotFound
+from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from packages.models import Course
 from portal.models import Assignment, ClassroomSession, Completion, Enrolment
 
@@ -168,6 +168,11 @@ def assigned(user: User) -> list[Assigned]:
         else set()
     )
     today = date.today()
+    # One row per course: assigned to the person and to their unit (or twice to a unit
+    # above), the earliest due date is the one that counts (rows come in due order).
+    first = {}
+    for a, title in rows:
+        first.setdefault(a.course_id, (a, title))
     return [
         Assigned(
             a,
@@ -175,7 +180,7 @@ def assigned(user: User) -> list[Assigned]:
             a.course_id in finished,
             a.course_id not in finished and a.due_date is not None and a.due_date < today,
         )
-        for a, title in rows
+        for a, title in first.values()
     ]
 
 
@@ -234,6 +239,19 @@ def create_assignment(
     _check_assigner(manager, user_id, unit_id)
     if not assignable(manager, course):
         raise Forbidden("This course belongs to another unit")
+    same = db.session.scalar(
+        select(Assignment.id).where(
+            Assignment.course_id == course_id,
+            Assignment.user_id.is_(None) if user_id is None else Assignment.user_id == user_id,
+            Assignment.unit_id.is_(None) if unit_id is None else Assignment.unit_id == unit_id,
+            Assignment.due_date.is_(None) if due_date is None else Assignment.due_date == due_date,
+        )
+    )
+    if same is not None:
+        raise Conflict(
+            "This course is already assigned to them with that due date",
+            errors=[{"path": "course_id", "message": "already assigned"}],
+        )
     assignment = Assignment(
         course_id=course_id,
         user_id=user_id,

@@ -274,3 +274,33 @@ def test_unit_tree_a_managers_csv_exports_hold_only_their_subtree(tree, login, x
     assert sum(int(line.split(",")[1]) for line in months.strip().splitlines()[1:]) == 1
     courses = ella.get("/reports?format=csv&table=course&start=").get_data(as_text=True)
     assert courses.strip().splitlines()[1].split(",")[1] == "1"
+
+
+def test_unit_tree_the_same_assignment_twice_is_refused(tree, login):
+    boss = login(tree["boss"])
+    form = {"course_id": tree["course"], "unit_id": tree["elderly"], "due_date": "2030-01-31"}
+    assert post(boss, "/manage/assignments", form).status_code == 302
+    again = post(boss, "/manage/assignments", form, headers=SV)
+    assert again.status_code == 409
+    page = again.get_data(as_text=True)
+    assert "Kursen är redan tilldelad med det slutdatumet" in page
+    assert 'value="2030-01-31"' in page  # the form again, with what was typed
+    # Another due date, or the same course for one person, are other assignments.
+    assert post(boss, "/manage/assignments", {**form, "due_date": "2030-06-30"}).status_code == 302
+    person = {"course_id": tree["course"], "user_id": tree["hugo"], "due_date": "2029-12-31"}
+    assert post(boss, "/manage/assignments", person).status_code == 302
+
+
+def test_unit_tree_a_course_assigned_several_ways_is_one_row_for_the_learner(tree, login):
+    boss = login(tree["boss"])
+    course = tree["course"]
+    for form in (
+        {"course_id": course, "unit_id": tree["social"], "due_date": "2030-06-30"},
+        {"course_id": course, "unit_id": tree["elderly"], "due_date": "2030-03-31"},
+        {"course_id": course, "user_id": tree["hugo"], "due_date": "2030-09-30"},
+    ):
+        assert post(boss, "/manage/assignments", form).status_code == 302
+    page = login(tree["hugo"]).get("/my", headers=SV).get_data(as_text=True)
+    assert page.count("Fire safety") == 1
+    assert "31 mars 2030" in page  # the earliest due date of the three
+    assert "30 juni 2030" not in page
