@@ -170,7 +170,7 @@ def assigned(user: User) -> list[Assigned]:
     today = date.today()
     # One row per course: assigned to the person and to their unit (or twice to a unit
     # above), the earliest due date is the one that counts (rows come in due order).
-    first = {}
+    first: dict[int, tuple[Assignment, str]] = {}
     for a, title in rows:
         first.setdefault(a.course_id, (a, title))
     return [
