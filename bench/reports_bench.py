@@ -77,10 +77,10 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
            SELECT i, 'user' || i || '@example.org', 'user' || i || '@example.org', 'User ' || i,
                   'x', 'learner', true, 0, 1, now(), 1 + i % 40
            FROM generate_series(1, 20000) i""",
-        """INSERT INTO package_course (id, title, description, category, owner_unit, published,
+        """INSERT INTO package_course (id, title, description, category, owner_unit_id, published,
                                        created_at, updated_at)
            SELECT i, 'Course ' || lpad(i::text, 3, '0'), '', 'Category ' || (i % 12),
-                  CASE WHEN i <= 95 THEN NULL ELSE 'unit' || (1 + i % 40) END, true, now(), now()
+                  CASE WHEN i <= 95 THEN NULL ELSE 1 + i % 40 END, true, now(), now()
            FROM generate_series(1, 230) i""",
         # Completions: user, course, stored spread evenly over the years.
         f"""INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id,

@@ -101,16 +101,19 @@ class Portal:
         category: str | None = None,
         kind: str = "elearning",
     ) -> int:
+        from accounts.service import unit_by_code
         from portal import catalogue
 
         with self.app.app_context():
+            owner = unit_by_code(unit)
+            unit_id = owner.id if owner is not None else None
             if kind == "classroom":
-                course = catalogue.create_classroom_course(title, "", category, unit)
+                course = catalogue.create_classroom_course(title, "", category, unit_id)
                 if published:
                     catalogue.set_published(course, True)
             else:
                 result = catalogue.upload_course(
-                    io.BytesIO(package_zip(title)), "p.zip", title, category, unit, published
+                    io.BytesIO(package_zip(title)), "p.zip", title, category, unit_id, published
                 )
                 course = result.course
             db.session.commit()
