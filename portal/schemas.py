@@ -237,11 +237,16 @@ _MONTH = validate.Regexp(
 
 
 class ReportQuerySchema(FormSchema):
-    """Report filters: months (YYYY-MM), unit, and HTML or CSV."""
+    """Report filters: months (YYYY-MM), unit or manager line, and HTML or CSV."""
 
     start = fields.String(load_default=None, validate=_MONTH, metadata=label(N_("From month")))
     end = fields.String(load_default=None, validate=_MONTH, metadata=label(N_("To month")))
     unit_id = fields.Integer(load_default=None, metadata=label(N_("Organisation unit")))
+    # "unit": the unit tree; "line": the people whose managers lead to ``manager_id``.
+    by = fields.String(
+        load_default="unit", validate=validate.OneOf(("unit", "line")), metadata=label(N_("View"))
+    )
+    manager_id = fields.Integer(load_default=None, metadata=label(N_("Manager")))
     format = fields.String(
         load_default="html", validate=validate.OneOf(("html", "csv")), metadata=label(N_("Format"))
     )
