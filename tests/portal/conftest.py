@@ -93,6 +93,16 @@ class Portal:
             db.session.commit()
             return user.id
 
+    def manage(self, person: int, manager: int | None) -> None:
+        """Make ``manager`` the person's manager (the manager line of reports)."""
+        from accounts.models import User
+
+        with self.app.app_context():
+            user = db.session.get(User, person)
+            assert user is not None
+            user.manager_id = manager
+            db.session.commit()
+
     def course(
         self,
         title: str = "Fire safety",

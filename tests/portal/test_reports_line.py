@@ -12,22 +12,10 @@ import io
 import uuid
 
 import pytest
-from flask import Flask
 
 from tests.portal.test_reports import VERB
 
 PAGES = ["", "/learners/{person}", "/courses/{course}"]
-
-
-def _manage(app: Flask, person: int, manager: int) -> None:
-    from accounts.models import User
-    from core.db import db
-
-    with app.app_context():
-        user = db.session.get(User, person)
-        assert user is not None
-        user.manager_id = manager
-        db.session.commit()
 
 
 @pytest.fixture
@@ -52,7 +40,7 @@ def org(portal, app, make_xapi):
         ("boss", "bo"),
         ("per", "olle"),
     ):
-        _manage(app, people[person], people[manager])
+        portal.manage(people[person], people[manager])
     course = portal.course("Brandskydd")
     home = app.config["AGENT_HOMEPAGE"]
     statements = [
