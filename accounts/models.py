@@ -45,7 +45,8 @@ class OrganisationUnit(Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("portal_unit.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    # Short stable key, also stored in package_course.owner_unit for the unit's courses.
+    # The key organisations use (HR files, SSO claims, the API); it may change, since
+    # people, courses and assignments link to the id.
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="department")

@@ -366,21 +366,26 @@ def list_units(active_only: bool = False) -> list[OrganisationUnit]:
     return list(db.session.scalars(stmt))
 
 
-def create_unit(
-    code: str, name: str, kind: str = "department", parent_id: int | None = None
-) -> OrganisationUnit:
-    """Create a unit (below ``parent_id``, or at the top); ``code`` is its stable key."""
-    code = code.strip()
+def _check_code(code: str, unit_id: int | None = None) -> None:
+    """Refuse a code organisations could not type, or one another unit has (any case)."""
     if not _CODE.match(code):
         raise BadRequest(
             "The code may hold letters A-Z, digits, - _ and . and begins with a letter or digit",
             errors=[{"path": "code", "message": "invalid"}],
         )
+    same = select(OrganisationUnit.id).where(func.lower(OrganisationUnit.code) == code.lower())
+    if any(found != unit_id for found in db.session.scalars(same)):
+        raise Conflict(f"A unit with code {code} exists already")
+
+
+def create_unit(
+    code: str, name: str, kind: str = "department", parent_id: int | None = None
+) -> OrganisationUnit:
+    """Create a unit (below ``parent_id``, or at the top); ``code`` is its key for people."""
+    code = code.strip()
+    _check_code(code)
     if kind not in UNIT_KINDS:
         raise BadRequest("Unknown unit kind", errors=[{"path": "kind", "message": "invalid"}])
-    same = select(OrganisationUnit.code).where(func.lower(OrganisationUnit.code) == code.lower())
-    if db.session.scalar(same) is not None:
-        raise Conflict(f"A unit with code {code} exists already")
     unit = OrganisationUnit(code=code, name=name.strip(), kind=kind, active=True)
     db.session.add(unit)
     db.session.flush()
@@ -392,14 +397,23 @@ def create_unit(
     return unit
 
 
-def update_unit(unit: OrganisationUnit, name: str, kind: str, active: bool) -> OrganisationUnit:
-    """Rename a unit, change its kind, or (de)activate it; the code never changes."""
+def update_unit(
+    unit: OrganisationUnit, name: str, kind: str, active: bool, code: str | None = None
+) -> OrganisationUnit:
+    """Rename a unit, give it a new code, change its kind, or (de)activate it.
+
+    Everything links to the unit's id (people, courses, assignments, reports), so a new
+    code keeps them all; only files and claims that name the old code need changing.
+    """
     if kind not in UNIT_KINDS:
         raise BadRequest("Unknown unit kind", errors=[{"path": "kind", "message": "invalid"}])
+    code = unit.code if code is None else code.strip()
+    if code != unit.code:
+        _check_code(code, unit.id)
     name = name.strip()
-    new: dict[str, object] = {"name": name, "kind": kind, "active": active}
+    new: dict[str, object] = {"code": code, "name": name, "kind": kind, "active": active}
     changed = {k: [getattr(unit, k), v] for k, v in new.items() if getattr(unit, k) != v}
-    unit.name, unit.kind, unit.active = name, kind, active
+    unit.code, unit.name, unit.kind, unit.active = code, name, kind, active
     db.session.flush()
     if changed:
         audit.record("unit.changed", "unit", unit.id, f"{unit.name} ({unit.code})", details=changed)

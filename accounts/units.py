@@ -80,6 +80,28 @@ def tree(units: list[OrganisationUnit] | None = None) -> list[Branch]:
     return ordered
 
 
+def choices(active_only: bool = True, keep: int | None = None) -> list[tuple[int, str]]:
+    """Units for a picker, in tree order, each named by its path ("Kommun / IFO / Enhet 1").
+
+    With ``active_only`` the inactive units are left out, except ``keep`` (a course's
+    current owner), so that saving a form never silently changes what it holds.
+    """
+    every = list(db.session.scalars(select(OrganisationUnit)))
+    by_id = {u.id: u for u in every}
+    shown = [u for u in every if not active_only or u.active or u.id == keep]
+    labels: list[tuple[int, str]] = []
+    for branch in tree(shown):
+        names = [branch.unit.name]
+        seen = {branch.unit.id}
+        parent = by_id.get(branch.unit.parent_id) if branch.unit.parent_id is not None else None
+        while parent is not None and parent.id not in seen:
+            seen.add(parent.id)
+            names.insert(0, parent.name)
+            parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
+        labels.append((branch.unit.id, " / ".join(names)))
+    return labels
+
+
 def _name(unit: OrganisationUnit) -> str:
     return unit.name.casefold()
 

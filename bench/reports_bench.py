@@ -41,7 +41,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DB = "kompetens_bench_reports"
+# BENCH_DB: another name, when several checkouts share the server.
+DB = os.environ.get("BENCH_DB", "kompetens_bench_reports")
 
 
 def recreate(server: str) -> str:
@@ -77,10 +78,10 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
            SELECT i, 'user' || i || '@example.org', 'user' || i || '@example.org', 'User ' || i,
                   'x', 'learner', true, 0, 1, now(), 1 + i % 40
            FROM generate_series(1, 20000) i""",
-        """INSERT INTO package_course (id, title, description, category, owner_unit, published,
+        """INSERT INTO package_course (id, title, description, category, owner_unit_id, published,
                                        created_at, updated_at)
            SELECT i, 'Course ' || lpad(i::text, 3, '0'), '', 'Category ' || (i % 12),
-                  CASE WHEN i <= 95 THEN NULL ELSE 'unit' || (1 + i % 40) END, true, now(), now()
+                  CASE WHEN i <= 95 THEN NULL ELSE 1 + i % 40 END, true, now(), now()
            FROM generate_series(1, 230) i""",
         # Completions: user, course, stored spread evenly over the years.
         f"""INSERT INTO portal_completion (statement_id, user_id, actor_name, activity_id,
@@ -124,6 +125,11 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
                 FROM portal_completion GROUP BY COALESCE({column}, 0), period"""
             for dim, column in (("u", "unit_id"), ("c", "course_id"))
         ],
+        # A manager line five levels deep: user 1 at the top, 10 managers below, 100
+        # below them, 1,000 below those, and everyone else under one of the 1,000.
+        """UPDATE portal_user SET manager_id = CASE WHEN id = 1 THEN NULL WHEN id <= 11 THEN 1
+                  WHEN id <= 111 THEN 2 + (id - 12) % 10 WHEN id <= 1111 THEN 12 + (id - 112) % 100
+                  ELSE 112 + (id - 1112) % 1000 END""",
         "SELECT setval(pg_get_serial_sequence('portal_user', 'id'), 20000)",
         "SELECT setval(pg_get_serial_sequence('portal_unit', 'id'), 40)",
         "SELECT setval(pg_get_serial_sequence('package_course', 'id'), 230)",
@@ -162,9 +168,12 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
     from accounts import units
     from accounts.models import User
     from core.db import db
-    from portal import reports
+    from portal import line_reports, reports
 
     everyone = reports.Scope(None, None)
+    # Following the manager line: one of the 10 below the top (~2,000 people), and the top.
+    line = reports.Scope(None, None, 2)
+    top = reports.Scope(None, None, 1)
     # A manager of a section (level 2): its units and their teams, a tenth of everyone.
     unit = reports.Scope(3, tuple(units.subtree_ids([3])))
     first = reports.months_ago(11)
@@ -191,6 +200,18 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
         ("course's learners, all units", lambda: reports.course_learners(everyone, 17)),
         ("course's learners, one unit (manager)", lambda: reports.course_learners(unit, 17)),
         ("learner's transcript", lambda: reports.transcript(everyone, learner)),
+        ("per course, manager line (2,000 people), all years", lambda: reports.per_course(line)),
+        (
+            "per report, manager line (2,000 people), all years",
+            lambda: line_reports.per_report(line),
+        ),
+        ("per month, manager line (2,000 people), all years", lambda: line_reports.per_month(line)),
+        ("per course, manager line (everyone), all years", lambda: reports.per_course(top)),
+        ("per report, manager line (everyone), all years", lambda: line_reports.per_report(top)),
+        (
+            "course's learners, manager line (2,000 people)",
+            lambda: reports.course_learners(line, 17),
+        ),
         ("CSV of per course, all units", lambda: reports.per_course(everyone).csv()),
     ]
     for name, fn in cases:
@@ -209,8 +230,10 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
         manager = service.create_user(
             "bench-manager@example.org", "Manager", "bench password", "manager", 3
         )
+        for user_id in (1, 2):  # the top of the manager line and one of the 10 below
+            service.get_user(user_id).role = "manager"
         db.session.commit()
-        ids = {"admin": admin.id, "manager": manager.id}
+        ids = {"admin": admin.id, "manager": manager.id, "line": 2, "top": 1}
     results = []
     cases = [
         ("admin", "/reports", "overview, all units, last 12 months (default)"),
@@ -225,6 +248,11 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
         ("manager", "/reports", "overview, manager, last 12 months (default)"),
         ("manager", "/reports?start=", "overview, manager, all 10 years"),
         ("manager", "/reports/courses/17?format=csv", "CSV course's learners, manager"),
+        ("line", "/reports?by=line", "overview, manager line (2,000 people), last 12 months"),
+        ("line", "/reports?by=line&start=", "overview, manager line (2,000 people), all years"),
+        ("line", "/reports/courses/17?by=line&format=csv", "CSV course's learners, line"),
+        ("line", "/reports/learners/4112?by=line", "transcript through the line"),
+        ("top", "/reports?by=line&start=", "overview, manager line (everyone), all years"),
     ]
     for role, url, name in cases:
         client = app.test_client()
@@ -332,9 +360,12 @@ def main() -> None:
                 f"{r['report']:<45} rows {r['rows'] or '':>6}  "
                 f"median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms"
             )
-        page_times = pages(app, args.repeat)
-        for r in page_times:
-            print(f"{r['page']:<60} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
+    # Outside the app context: each request gets its own (and its own ``g``, where the
+    # signed-in user is kept), as under a server.
+    page_times = pages(app, args.repeat)
+    for r in page_times:
+        print(f"{r['page']:<60} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
+    with app.app_context():
         write_cost = writes(app, args.writes)
         print("ms per stored statement:", write_cost)
     if args.json:

@@ -34,7 +34,7 @@ def _fail(errors: list[Problem], as_json: bool) -> None:
 @click.option("--draft", is_flag=True, help="Do not offer this version to new attempts yet.")
 @click.option("--publish", is_flag=True, help="Publish the (new) course in the catalogue.")
 @click.option("--category", help="Category of a new course.")
-@click.option("--unit", "owner_unit", help="Owning organisation unit (default: everyone).")
+@click.option("--unit", "owner_unit", help="Owning organisation unit, by code (default: everyone).")
 def import_(
     file: Path,
     course_id: int | None,
@@ -48,12 +48,11 @@ def import_(
     if not file.is_file():
         _fail([Problem(str(file), None, "No such file")], as_json)
     try:
-        service.check_owner_unit(owner_unit)
         result = service.import_package(
             file,
             course_id,
             category=category,
-            owner_unit=owner_unit,
+            owner_unit_id=service.owner_unit_id(owner_unit),
             published=not draft,
             label=file.name,
         )

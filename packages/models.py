@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from accounts.models import OrganisationUnit
 from core.db import Model
 
 
@@ -30,15 +31,25 @@ class Course(Model):
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str | None] = mapped_column(String(200))
-    # The owning organisation unit; None means the whole organisation.
-    owner_unit: Mapped[str | None] = mapped_column(String(200), index=True)
+    # The owning organisation unit; None means the whole organisation. By id, so that a
+    # unit renamed, given a new code or moved keeps its courses; a unit that owns courses
+    # cannot be deleted (units are deactivated, never deleted, by the application).
+    owner_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_unit.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
+    owner: Mapped[OrganisationUnit | None] = relationship()
     versions: WriteOnlyMapped[PackageVersion] = relationship(
         back_populates="course", order_by="PackageVersion.number", passive_deletes=True
     )
+
+    @property
+    def owner_unit(self) -> str | None:
+        """The owning unit's code, as the API and the CLI name it (None: everyone)."""
+        return self.owner.code if self.owner is not None else None
 
 
 class PackageVersion(Model):

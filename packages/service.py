@@ -85,7 +85,7 @@ def import_package(
     *,
     title: str | None = None,
     category: str | None = None,
-    owner_unit: str | None = None,
+    owner_unit_id: int | None = None,
     published: bool = True,
     storage: Storage | None = None,
     limits: ZipLimits | None = None,
@@ -98,7 +98,8 @@ def import_package(
         course_id: add a version to this course instead of creating one.
         title: the new course's title (default: the package's own title).
         category: the new course's category.
-        owner_unit: the organisation unit owning a new course; None = whole organisation.
+        owner_unit_id: the organisation unit owning a new course (owner_unit_id() finds
+            it by code); None = the whole organisation.
         published: whether new attempts may use this version at once.
         storage: where files go (default: ``get_storage()``).
         limits: zip limits (default: ``zip_limits()``).
@@ -119,7 +120,7 @@ def import_package(
         rows = _store_files(package, storage, label)
     if course is None:
         course = create_course(
-            title or parsed.title or label, parsed.description, category, owner_unit
+            title or parsed.title or label, parsed.description, category, owner_unit_id
         )
     version = _add_version(course, parsed, rows, published)
     return ImportResult(course, version, parsed.report.warnings)
@@ -193,20 +194,28 @@ def _add_version(
     return version
 
 
-def check_owner_unit(code: str | None) -> None:
-    """Raise BadRequest unless ``code`` is None (whole organisation) or a portal unit's code."""
-    if code is not None and unit_by_code(code) is None:
+def owner_unit_id(code: str | None, path: str = "owner_unit") -> int | None:
+    """The id of the unit with this code; None (or "") is the whole organisation.
+
+    The API and the CLI name units by code (what organisations use); courses keep the id.
+    Raises BadRequest naming ``path`` for a code no unit has.
+    """
+    if code is None or code == "":
+        return None
+    unit = unit_by_code(code)
+    if unit is None:
         raise BadRequest(
             f"No organisation unit with code {code!r}",
-            errors=[{"path": "owner_unit", "message": "unknown unit"}],
+            errors=[{"path": path, "message": "unknown unit"}],
         )
+    return unit.id
 
 
 def create_course(
     title: str,
     description: str = "",
     category: str | None = None,
-    owner_unit: str | None = None,
+    owner_unit_id: int | None = None,
     published: bool = False,
 ) -> Course:
     """Create a course without a package (classroom courses; imports call this too)."""
@@ -215,7 +224,7 @@ def create_course(
         title=title.strip()[:500],
         description=description,
         category=category,
-        owner_unit=owner_unit,
+        owner_unit_id=owner_unit_id,
         published=published,
         created_at=now,
         updated_at=now,
@@ -247,11 +256,13 @@ def latest_version(course: Course | int) -> PackageVersion | None:
     )
 
 
-def list_courses(owner_unit: str | None = None) -> list[Course]:
-    """All courses, newest first; with ``owner_unit``, that unit's and the shared ones."""
+def list_courses(owner_unit_id: int | None = None) -> list[Course]:
+    """All courses, newest first; with ``owner_unit_id``, that unit's and the shared ones."""
     query = select(Course).order_by(Course.id.desc())
-    if owner_unit is not None:
-        query = query.where((Course.owner_unit == owner_unit) | Course.owner_unit.is_(None))
+    if owner_unit_id is not None:
+        query = query.where(
+            (Course.owner_unit_id == owner_unit_id) | Course.owner_unit_id.is_(None)
+        )
     return list(db.session.scalars(query))
 
 
@@ -313,8 +324,8 @@ def set_published(course: Course, published: bool) -> Course:
 
 
 def update_course(course: Course, **changes: object) -> Course:
-    """Change a course's title, description, category, owner_unit or published flag."""
-    allowed = {"title", "description", "category", "owner_unit", "published"}
+    """Change a course's title, description, category, owner_unit_id or published flag."""
+    allowed = {"title", "description", "category", "owner_unit_id", "published"}
     for name, value in changes.items():
         if name not in allowed:
             raise ValueError(f"not a course field: {name}")

@@ -77,7 +77,7 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
     upload = request.files.get("file")
     if upload is not None:
         options = load(UploadOptionsSchema(), request.form.to_dict(), "upload options")
-        service.check_owner_unit(options["owner_unit"])
+        options["owner_unit_id"] = service.owner_unit_id(options["owner_unit"])
         return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip")
     mimetype = request.mimetype
     if mimetype not in ZIP_TYPES:
@@ -86,7 +86,7 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
             errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
         )
     options = load(UploadOptionsSchema(), request.args.to_dict(), "upload options")
-    service.check_owner_unit(options["owner_unit"])
+    options["owner_unit_id"] = service.owner_unit_id(options["owner_unit"])
     temp_dir = service.get_storage().temp_dir
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
     try:
@@ -107,7 +107,7 @@ def _run_import(
             course_id,
             title=options["title"],
             category=options["category"],
-            owner_unit=options["owner_unit"],
+            owner_unit_id=options["owner_unit_id"],
             published=not options["draft"],
             label=label,
         )
@@ -144,7 +144,8 @@ def post_version(course_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 def get_courses() -> dict[str, Any]:
     """List courses (optionally ``?unit=`` for one unit's and the shared ones)."""
     _user(*AUTHOR_ROLES)
-    courses = service.list_courses(request.args.get("unit"))
+    unit = request.args.get("unit")
+    courses = service.list_courses(service.owner_unit_id(unit, "unit") if unit else None)
     return {"courses": CourseSchema(many=True).dump(courses)}
 
 
@@ -165,7 +166,8 @@ def patch_course(course_id: int) -> dict[str, Any]:
     """Edit a course's metadata or publish it."""
     _user(*AUTHOR_ROLES)
     changes = load(CourseUpdateSchema(), request.get_json(silent=True), "course")
-    service.check_owner_unit(changes.get("owner_unit"))
+    if "owner_unit" in changes:
+        changes["owner_unit_id"] = service.owner_unit_id(changes.pop("owner_unit"))
     course = service.update_course(service.get_course(course_id), **changes)
     db.session.commit()
     return CourseSchema().dump(course)  # type: ignore[no-any-return]

@@ -1,8 +1,9 @@
 """The catalogue and authoring: which courses a user sees, metadata, uploads, publishing.
 
-A course is owned by one organisation unit (``package_course.owner_unit`` holds the
-unit's code) or shared by the whole organisation (``owner_unit`` is None).  A learner
-sees the published shared courses and those of their own unit and the units above it.
+A course is owned by one organisation unit (``package_course.owner_unit_id``) or shared
+by the whole organisation (None).  A learner sees the published shared courses and those
+of their own unit and the units above it: a unit's course is for the people of its whole
+subtree, wherever the unit is moved or whatever it is renamed to.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from sqlalchemy import ColumnElement, func, or_, select
 from accounts import units
 from accounts.auth import has_role
 from accounts.models import OrganisationUnit, User
-from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
 from packages import service as packages
@@ -33,21 +33,21 @@ class CatalogueEntry:
     unit_name: str | None
 
 
-def _unit_codes(user: User) -> list[str]:
-    """The codes of the user's unit and every unit above it.
+def _units_above(user: User) -> list[int]:
+    """The ids of the user's unit and every unit above it.
 
     A department's course is for everyone in the department's units too.
     """
-    return [unit.code for unit in units.path(user.unit)] if user.unit is not None else []
+    return [unit.id for unit in units.path(user.unit)] if user.unit is not None else []
 
 
 def _visible(user: User) -> list[ColumnElement[bool]]:
     """Conditions limiting courses to what ``user`` may see (admins and authors see all)."""
     if has_role("author", user):
         return []
-    codes = _unit_codes(user)
-    shared = Course.owner_unit.is_(None)
-    return [or_(shared, Course.owner_unit.in_(codes)) if codes else shared]
+    ids = _units_above(user)
+    shared = Course.owner_unit_id.is_(None)
+    return [or_(shared, Course.owner_unit_id.in_(ids)) if ids else shared]
 
 
 def course_kind(course_id: int) -> str:
@@ -69,7 +69,7 @@ def search_catalogue(
     stmt = (
         select(Course, kind_col, OrganisationUnit.name)
         .outerjoin(CourseKind, CourseKind.course_id == Course.id)
-        .outerjoin(OrganisationUnit, OrganisationUnit.code == Course.owner_unit)
+        .outerjoin(OrganisationUnit, OrganisationUnit.id == Course.owner_unit_id)
         .where(*_visible(user))
         .order_by(Course.title, Course.id)
     )
@@ -83,9 +83,9 @@ def search_catalogue(
     if category:
         stmt = stmt.where(Course.category == category)
     if unit == "shared":
-        stmt = stmt.where(Course.owner_unit.is_(None))
+        stmt = stmt.where(Course.owner_unit_id.is_(None))
     elif unit:
-        stmt = stmt.where(Course.owner_unit == unit)
+        stmt = stmt.where(OrganisationUnit.code == unit)
     if kind:
         stmt = stmt.where(kind_col == kind)
     return [CatalogueEntry(c, k, n) for c, k, n in db.session.execute(stmt)]
@@ -109,8 +109,8 @@ def visible_course(user: User, course_id: int) -> Course:
         raise NotFound(f"No course {course_id}")
     if (
         not has_role("author", user)
-        and course.owner_unit is not None
-        and course.owner_unit not in _unit_codes(user)
+        and course.owner_unit_id is not None
+        and course.owner_unit_id not in _units_above(user)
     ):
         raise NotFound(f"No course {course_id}")
     return course
@@ -149,14 +149,15 @@ def previewable_course(course_id: int) -> Course:
 # -- Authoring ------------------------------------------------------------------------
 
 
-def _owner(unit: str | None) -> str | None:
-    if not unit:
+def _owner(unit_id: int | None) -> int | None:
+    """The owning unit chosen in a form (None: the whole organisation), if it exists."""
+    if unit_id is None:
         return None
-    if unit_by_code(unit) is None:
+    if db.session.get(OrganisationUnit, unit_id) is None:
         raise BadRequest(
             "Unknown organisation unit", errors=[{"path": "unit", "message": "unknown"}]
         )
-    return unit
+    return unit_id
 
 
 def upload_course(
@@ -164,12 +165,12 @@ def upload_course(
     filename: str,
     title: str | None,
     category: str | None,
-    unit: str | None,
+    unit: int | None,
     publish: bool,
 ) -> packages.ImportResult:
     """Import a package as a new e-learning course (PackageRefused lists the problems)."""
     result = packages.import_package(
-        stream, title=title, category=category, owner_unit=_owner(unit), label=filename
+        stream, title=title, category=category, owner_unit_id=_owner(unit), label=filename
     )
     db.session.add(CourseKind(course_id=result.course.id, kind="elearning"))
     if publish:
@@ -186,7 +187,7 @@ def upload_version(course: Course, stream: BinaryIO, filename: str) -> packages.
 
 
 def create_classroom_course(
-    title: str, description: str, category: str | None, unit: str | None
+    title: str, description: str, category: str | None, unit: int | None
 ) -> Course:
     """Create a classroom course (no package; its sessions are held in a room)."""
     course = packages.create_course(title, description, category, _owner(unit))
@@ -196,7 +197,7 @@ def create_classroom_course(
 
 
 def update_metadata(
-    course: Course, title: str, description: str, category: str | None, unit: str | None
+    course: Course, title: str, description: str, category: str | None, unit: int | None
 ) -> Course:
     """Change title, description, category and owning unit."""
     return packages.update_course(
@@ -204,7 +205,7 @@ def update_metadata(
         title=title.strip(),
         description=description,
         category=category,
-        owner_unit=_owner(unit),
+        owner_unit_id=_owner(unit),
     )
 
 

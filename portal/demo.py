@@ -132,8 +132,8 @@ def load(corpus: Path | None = None, seed: int = 7) -> Demo:
     password = secrets.token_urlsafe(12)
     units = _units()
     people = _people(units, password, rng)
-    courses = _courses(corpus)
-    _classroom(people, rng)
+    courses = _courses(corpus, units)
+    _classroom(people, rng, units)
     _assignments(people, courses)
     completions = _completions(people, courses, rng)
     return Demo(True, len(units), len(people), len(courses), completions, password)
@@ -166,24 +166,26 @@ def _people(units: dict[str, OrganisationUnit], password: str, rng: random.Rando
     return people
 
 
-def _courses(corpus: Path | None) -> list[Course]:
+def _courses(corpus: Path | None, units: dict[str, OrganisationUnit]) -> list[Course]:
     made = []
     for title, category, unit, corpus_file in ELEARNING:
         source = corpus / corpus_file if corpus and corpus_file else None
         stream = source.open("rb") if source and source.is_file() else package(title)
         with stream:
-            result = catalogue.upload_course(stream, "demo.zip", title, category, unit, True)
+            owner = units[unit].id if unit else None
+            result = catalogue.upload_course(stream, "demo.zip", title, category, owner, True)
         made.append(result.course)
     return made
 
 
-def _classroom(people: list[User], rng: random.Random) -> None:
+def _classroom(people: list[User], rng: random.Random, units: dict[str, OrganisationUnit]) -> None:
     """Each classroom course gets a past session (attendance recorded) and a coming one."""
     trainer = next(p for p in people if p.role == "author")
     learners = [p for p in people if p.role == "learner"]
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     for title, description, unit in CLASSROOM:
-        course = catalogue.create_classroom_course(title, description, "Vård och omsorg", unit)
+        owner = units[unit].id if unit else None
+        course = catalogue.create_classroom_course(title, description, "Vård och omsorg", owner)
         catalogue.set_published(course, True)
         held = classroom.create_session(
             course, now + timedelta(hours=1), "Stadshuset, sal 3", trainer, 12

@@ -206,15 +206,12 @@ def assignable(manager: User, course: Course) -> bool:
 
     Shared courses, and those owned by a unit above, at or below the manager's.
     """
-    if manager.role == "admin" or course.owner_unit is None:
+    if manager.role == "admin" or course.owner_unit_id is None:
         return True
     if manager.unit is None:
         return False
-    codes = {unit.code for unit in units.path(manager.unit)}
-    below = db.session.scalars(
-        select(OrganisationUnit.code).where(OrganisationUnit.id.in_(managed_units(manager)))
-    )
-    return course.owner_unit in codes.union(below)
+    above = {unit.id for unit in units.path(manager.unit)}
+    return course.owner_unit_id in above.union(managed_units(manager))
 
 
 def create_assignment(

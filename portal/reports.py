@@ -8,6 +8,10 @@ so they stay fast at 10 years x 34,000 completions (bench/reports_bench.py).
 A manager sees rows of learners in their unit's subtree (any unit below it too, and
 drills down to one of those); admins choose any unit or all. A unit's figures always
 count its whole subtree (accounts/units.py).
+
+Reports can follow the manager line instead (``by="line"``): the people whose chain of
+managers leads to the manager (accounts/line.py), wherever their units are; a manager
+drills down to the line of one of their reports, an admin follows anyone's.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from flask_babel import lazy_gettext
 from sqlalchemy import Select, case, func, select
 
-from accounts import units
+from accounts import line, units
 from accounts.models import OrganisationUnit, User
 from core.db import db
 from core.errors import Forbidden
@@ -40,42 +44,64 @@ PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 @dataclass(frozen=True)
 class Scope:
-    """The rows a report may read: one unit's subtree, or (admins) every unit's.
+    """The rows a report may read: one unit's subtree, every unit's, or a manager's line.
 
     ``unit_id`` is the unit the report is about (None: the whole organisation);
-    ``unit_ids`` that unit and every unit below it.
+    ``unit_ids`` that unit and every unit below it. With ``manager_id`` the scope is
+    instead the people below that manager in the manager line (units do not matter).
     """
 
     unit_id: int | None
     unit_ids: tuple[int, ...] | None
+    manager_id: int | None = None
+
+    @property
+    def by_line(self) -> bool:
+        """Whether the scope follows the manager line rather than the unit tree."""
+        return self.manager_id is not None
 
     @property
     def all_units(self) -> bool:
         """Whether the scope is the whole organisation (people in no unit included)."""
-        return self.unit_ids is None
+        return self.unit_ids is None and not self.by_line
 
-    def covers(self, unit_id: int | None) -> bool:
-        """Whether a person whose home unit is ``unit_id`` is inside the scope."""
-        return self.unit_ids is None or unit_id in self.unit_ids
+    def covers(self, person: User) -> bool:
+        """Whether ``person`` is inside the scope."""
+        if self.manager_id is not None:
+            return line.reports_to(person.id, self.manager_id)
+        return self.unit_ids is None or person.unit_id in self.unit_ids
 
-    def where(self, column: Any = None) -> list[Any]:
-        """Conditions on a unit column (Completion.unit_id by default) for this scope."""
+    def where(self, column: Any = None, person: Any = None) -> list[Any]:
+        """Conditions for this scope on a unit or a person column.
+
+        By unit: ``column`` (Completion.unit_id by default); following the manager
+        line: ``person`` (Completion.user_id by default).
+        """
+        if self.manager_id is not None:
+            return [
+                (Completion.user_id if person is None else person).in_(line.ids(self.manager_id))
+            ]
         if self.unit_ids is None:
             return []
         return [(Completion.unit_id if column is None else column).in_(self.unit_ids)]
 
 
-def scope_for(user: User, unit_id: int | None = None) -> Scope:
+def scope_for(
+    user: User, unit_id: int | None = None, by: str = "unit", manager_id: int | None = None
+) -> Scope:
     """Admins see every unit or the subtree they pick; a manager their unit's subtree.
 
     A manager may also pick a unit inside their subtree (drilling down), nothing else.
+    ``by="line"``: the manager line below ``manager_id`` (default: the user's own).
     """
+    if user.role not in ("admin", "manager"):
+        raise Forbidden("Reports are for managers and admins")
+    if by == "line":
+        return _line_scope(user, manager_id)
     if user.role == "admin":
         if unit_id is None:
             return Scope(None, None)
         return Scope(unit_id, tuple(units.subtree_ids([unit_id])))
-    if user.role != "manager":
-        raise Forbidden("Reports are for managers and admins")
     if user.unit_id is None:
         return Scope(-1, ())  # a manager without a unit sees nothing
     own = units.subtree_ids([user.unit_id])
@@ -86,6 +112,19 @@ def scope_for(user: User, unit_id: int | None = None) -> Scope:
     return Scope(unit_id, tuple(units.subtree_ids([unit_id])))
 
 
+def _line_scope(user: User, manager_id: int | None) -> Scope:
+    """The people below ``manager_id`` in the manager line.
+
+    The user's own line, or (drilling down) the line of someone in it; an admin may
+    follow anyone's.
+    """
+    if manager_id is None or manager_id == user.id:
+        return Scope(None, None, user.id)
+    if user.role != "admin" and not line.reports_to(manager_id, user.id):
+        raise Forbidden("A manager follows only the people who report to them")
+    return Scope(None, None, manager_id)
+
+
 def months_ago(n: int, today: date | None = None) -> str:
     """The period ("YYYY-MM") ``n`` months before this month."""
     today = today or date.today()
@@ -93,7 +132,8 @@ def months_ago(n: int, today: date | None = None) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _periods(start: str | None, end: str | None) -> list[Any]:
+def period_conditions(start: str | None, end: str | None) -> list[Any]:
+    """Conditions on Completion.period for the months from ``start`` to ``end``."""
     conditions = []
     if start and PERIOD.match(start):
         conditions.append(Completion.period >= start)
@@ -102,7 +142,8 @@ def _periods(start: str | None, end: str | None) -> list[Any]:
     return conditions
 
 
-def _counts() -> list[Any]:
+def verb_counts() -> list[Any]:
+    """Sums of completed, passed and failed rows of Completion (labelled so)."""
     return [
         func.sum(case((Completion.verb == "completed", 1), else_=0)).label("completed"),
         func.sum(case((Completion.verb == "passed", 1), else_=0)).label("passed"),
@@ -172,8 +213,10 @@ def per_course(scope: Scope, start: str | None = None, end: str | None = None) -
         stmt = _rolled("c", CompletionRollup.ref.label("course_id"), scope, start, end)
     else:
         stmt = (
-            select(Completion.course_id, *_counts(), func.avg(Completion.score).label("avg_score"))
-            .where(*scope.where(), *_periods(start, end))
+            select(
+                Completion.course_id, *verb_counts(), func.avg(Completion.score).label("avg_score")
+            )
+            .where(*scope.where(), *period_conditions(start, end))
             .group_by(Completion.course_id)
         )
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
@@ -266,8 +309,14 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
 
 
 def check_learner(scope: Scope, learner: User) -> None:
-    """Forbidden unless the scope covers the learner (a manager: their unit's subtree)."""
-    if not scope.covers(learner.unit_id):
+    """Forbidden unless the scope covers the learner.
+
+    A manager: their unit's subtree or, following the line, the people whose chain of
+    managers leads to them.
+    """
+    if not scope.covers(learner):
+        if scope.by_line:
+            raise Forbidden("This person does not report to you")
         raise Forbidden("This learner is not in your unit")
 
 
@@ -308,7 +357,7 @@ def course_learners(scope: Scope, course_id: int) -> Table:
         select(
             Completion.user_id,
             func.max(Completion.actor_name).label("actor_name"),
-            *_counts(),
+            *verb_counts(),
             func.max(Completion.score).label("score"),
             func.max(Completion.stored).label("last"),
         )
@@ -340,7 +389,12 @@ def course_learners(scope: Scope, course_id: int) -> Table:
 
 def learners_in_scope(scope: Scope, limit: int = 50) -> list[User]:
     """The first ``limit`` learners (by name) whose transcripts the scope may open."""
-    stmt = select(User).where(*scope.where(User.unit_id)).order_by(User.name, User.id).limit(limit)
+    stmt = (
+        select(User)
+        .where(*scope.where(User.unit_id, User.id))
+        .order_by(User.name, User.id)
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -398,7 +452,7 @@ def attempts_in_scope(
         stmt = stmt.where(Attempt.user_id == user_id)
     if course_id is not None:
         stmt = stmt.where(Attempt.course_id == course_id)
-    stmt = stmt.where(*scope.where(User.unit_id))
+    stmt = stmt.where(*scope.where(User.unit_id, User.id))
     return [
         AttemptRow(
             a.id,

@@ -53,8 +53,12 @@ class UnitSchema(FormSchema):
 
 
 class UnitUpdateSchema(FormSchema):
-    """A unit's new name, kind and active flag."""
+    """A unit's new name, code, kind and active flag."""
 
+    # Missing: the code stays as it is.
+    code = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=50), metadata=label(N_("Code"))
+    )
     name = fields.String(
         required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
     )
@@ -155,7 +159,7 @@ class CatalogueQuerySchema(FormSchema):
 
 
 class CourseMetaSchema(FormSchema):
-    """A course's title, description, category and owning unit code."""
+    """A course's title, description, category and owning unit."""
 
     title = fields.String(
         required=True, validate=validate.Length(min=1, max=500), metadata=label(N_("Title"))
@@ -164,8 +168,8 @@ class CourseMetaSchema(FormSchema):
     category = fields.String(
         load_default=None, validate=validate.Length(max=200), metadata=label(N_("Category"))
     )
-    # A unit code; missing = the whole organisation.
-    unit = fields.String(load_default=None, metadata=label(N_("Owned by")))
+    # A unit's id; missing = the whole organisation.
+    unit = fields.Integer(load_default=None, metadata=label(N_("Owned by")))
 
 
 class UploadSchema(FormSchema):
@@ -177,7 +181,7 @@ class UploadSchema(FormSchema):
     category = fields.String(
         load_default=None, validate=validate.Length(max=200), metadata=label(N_("Category"))
     )
-    unit = fields.String(load_default=None, metadata=label(N_("Owned by")))
+    unit = fields.Integer(load_default=None, metadata=label(N_("Owned by")))
     publish = fields.Boolean(load_default=False, metadata=label(N_("Publish at once")))
 
 
@@ -233,11 +237,16 @@ _MONTH = validate.Regexp(
 
 
 class ReportQuerySchema(FormSchema):
-    """Report filters: months (YYYY-MM), unit, and HTML or CSV."""
+    """Report filters: months (YYYY-MM), unit or manager line, and HTML or CSV."""
 
     start = fields.String(load_default=None, validate=_MONTH, metadata=label(N_("From month")))
     end = fields.String(load_default=None, validate=_MONTH, metadata=label(N_("To month")))
     unit_id = fields.Integer(load_default=None, metadata=label(N_("Organisation unit")))
+    # "unit": the unit tree; "line": the people whose managers lead to ``manager_id``.
+    by = fields.String(
+        load_default="unit", validate=validate.OneOf(("unit", "line")), metadata=label(N_("View"))
+    )
+    manager_id = fields.Integer(load_default=None, metadata=label(N_("Manager")))
     format = fields.String(
         load_default="html", validate=validate.OneOf(("html", "csv")), metadata=label(N_("Format"))
     )

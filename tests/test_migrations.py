@@ -19,3 +19,72 @@ def test_migrations_match_the_models(app: Flask) -> None:
             warnings.filterwarnings("ignore", message=".*expression.*")
             differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_migrations_course_owner_codes_become_unit_ids_and_back(tmp_path) -> None:
+    """b3d5f7a9c1e2: known codes become the unit's id; an unknown code gets an inactive
+    unit of its own (the course stays restricted rather than becoming everyone's); the
+    downgrade gives back the codes (a new code of the unit, if it was changed)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, text
+
+    from config import TestConfig
+    from core import create_app
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    second = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TestConfig.SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(tmp_path),
+            "STORAGE_PATH": str(tmp_path / "storage"),
+        }
+    )
+    engine = create_engine(url)
+    with second.app_context():
+        upgrade(revision="a9c4e1f0b2d3")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO portal_unit (id, code, name, kind, active)"
+                    " VALUES (1, 'SOC', 'Soc', 'department', 1), (2, 'IFO', 'Ifo', 'unit', 1)"
+                )
+            )
+            for n, code in enumerate(["SOC", "IFO", None, "gone", "gone", "ifo"], start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO package_course (id, title, description, owner_unit,"
+                        " published, created_at, updated_at)"
+                        " VALUES (:id, 'c', '', :code, 1, '2026-01-01', '2026-01-01')"
+                    ),
+                    {"id": n, "code": code},
+                )
+        upgrade(revision="b3d5f7a9c1e2")
+        with engine.connect() as conn:
+            owners: dict[int, int | None] = dict(
+                conn.execute(text("SELECT id, owner_unit_id FROM package_course")).all()
+            )
+            made = conn.execute(
+                text("SELECT id, code, active FROM portal_unit WHERE id > 2 ORDER BY code")
+            ).all()
+        by_code = {code: (unit_id, active) for unit_id, code, active in made}
+        assert set(by_code) == {"gone", "ifo-2"}  # "ifo" is not IFO: it was never shown to IFO
+        assert not any(active for _id, active in by_code.values())
+        assert owners == {
+            1: 1,
+            2: 2,
+            3: None,
+            4: by_code["gone"][0],
+            5: by_code["gone"][0],
+            6: by_code["ifo-2"][0],
+        }
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE portal_unit SET code = 'SOC-VO' WHERE id = 1"))
+        downgrade(revision="a9c4e1f0b2d3")
+        with engine.connect() as conn:
+            codes: dict[int, str | None] = dict(
+                conn.execute(text("SELECT id, owner_unit FROM package_course")).all()
+            )
+        assert codes == {1: "SOC-VO", 2: "IFO", 3: None, 4: "gone", 5: "gone", 6: "ifo-2"}
+    engine.dispose()

@@ -1,7 +1,7 @@
 """accounts: an index on employee numbers (people imports look people up by them)
 
 Revision ID: b3e8d2f1c4a6
-Revises: a9c4e1f0b2d3
+Revises: b3d5f7a9c1e2
 Create Date: 2026-12-07 05:00:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3e8d2f1c4a6'
-down_revision = 'a9c4e1f0b2d3'
+down_revision = 'b3d5f7a9c1e2'
 branch_labels = None
 depends_on = None
 

@@ -59,8 +59,8 @@ def admin_units() -> Page:
 
 
 def _save_unit(unit: OrganisationUnit, data: dict[str, Any]) -> OrganisationUnit:
-    """Rename, re-kind, (de)activate and move a unit (with everything below it)."""
-    service.update_unit(unit, data["name"], data["kind"], data["active"])
+    """Rename, re-code, re-kind, (de)activate and move a unit (with everything below it)."""
+    service.update_unit(unit, data["name"], data["kind"], data["active"], data["code"])
     return units.move(unit, data["parent_id"])
 
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import to_utc
 from marshmallow import Schema
 
-from accounts import service
+from accounts import service, units
 from accounts.auth import role_required
 from core.db import db
 from core.errors import AppError, Conflict, NotFound
@@ -70,7 +70,7 @@ def author_courses() -> Page:
     return render(
         "author_courses.html",
         courses=catalogue.authored_courses(),
-        units=service.list_units(active_only=True),
+        units=units.choices(),
         report=report,
     )
 
@@ -147,7 +147,7 @@ def author_course(course_id: int) -> Page:
         kind=kind,
         versions=versions,
         report=report,
-        units=service.list_units(active_only=True),
+        units=units.choices(keep=course.owner_unit_id),
         preview_url=preview_url(course.id),
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
         trainers=service.list_trainers(),

@@ -222,7 +222,7 @@ def get_course(course_id: int) -> str:
         mine=mine,
         launch_url=launch_url(course.id),
         resumable=resumable,
-        unit=service.unit_by_code(course.owner_unit),
+        unit=course.owner,
     )
 
 

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import audit, service, units
+from accounts import audit, line, service, units
 from accounts.auth import role_required
 from accounts.models import OrganisationUnit, User
 from core.db import db
@@ -24,7 +24,7 @@ from player import attempts as player_attempts
 from player import cmi5 as player_cmi5
 from player import rollup as player_rollup
 from player.models import Attempt
-from portal import bp, catalogue, learning, reports, schemas
+from portal import bp, catalogue, learning, line_reports, reports, schemas
 from portal.i18n import N_
 from portal.views.common import (
     Page,
@@ -93,7 +93,13 @@ def _report_args() -> tuple[reports.Scope, dict[str, Any]]:
     if "start" not in request.args or "start" in problems().messages:
         # The last twelve months unless asked otherwise (an empty "From" = all time).
         query["start"] = reports.months_ago(11)
-    return reports.scope_for(this_user(), query["unit_id"]), query
+    scope = reports.scope_for(this_user(), query["unit_id"], query["by"], query["manager_id"])
+    return scope, query
+
+
+def _line_args(scope: reports.Scope) -> dict[str, Any]:
+    """The query arguments that keep a link on the same manager line (none by unit)."""
+    return {"by": "line", "manager_id": scope.manager_id} if scope.by_line else {}
 
 
 PAGE_ROWS = 200
@@ -110,7 +116,12 @@ def _table_page(template: str, table: reports.Table, name: str, **context: Any) 
             "report",
             None,
             name,
-            details={"unit_id": request.args.get("unit_id", type=int), "rows": len(table.rows)},
+            details={
+                "unit_id": request.args.get("unit_id", type=int),
+                "by": request.args.get("by", "unit"),
+                "manager_id": request.args.get("manager_id", type=int),
+                "rows": len(table.rows),
+            },
         )
         db.session.commit()
         response = make_response(table.csv())
@@ -140,42 +151,66 @@ def _table_page(template: str, table: reports.Table, name: str, **context: Any) 
 @bp.get("/reports")
 @role_required("manager")
 def reports_overview() -> Page:
-    """Completions per course, per unit and per month, with charts."""
+    """Completions per course, per unit (or direct report) and per month, with charts."""
+    scope, query = _report_args()
     wanted = request.args.get("learner", "").strip()
     if wanted:
         learner = service.find_user(wanted)
         if learner is not None:
-            return redirect(url_for("portal.report_transcript", user_id=learner.id))
+            args = _line_args(scope)
+            return redirect(url_for("portal.report_transcript", user_id=learner.id, **args))
         refuse(
             None,
             [{"path": "learner", "message": _("There is no account with this e-mail address.")}],
             404,
             label=lambda _name: _("Learner's e-mail address"),
         )
-    scope, query = _report_args()
-    makers = {"course": reports.per_course, "unit": reports.per_unit, "month": reports.per_month}
+    makers = {
+        "course": reports.per_course,
+        "unit": line_reports.per_report if scope.by_line else reports.per_unit,
+        "month": line_reports.per_month if scope.by_line else reports.per_month,
+    }
     if request.args.get("format") == "csv" and not problems().messages:
         which = request.args.get("table", "course")
         if which not in makers:
             raise NotFound("No such table")
         table = makers[which](scope, query["start"], query["end"])
-        return _table_page("", table, f"completions-per-{which}")
+        name = "per-report" if scope.by_line and which == "unit" else f"per-{which}"
+        return _table_page("", table, f"completions-{name}")
     tables = {name: make(scope, query["start"], query["end"]) for name, make in makers.items()}
-    own = None if this_user().role == "admin" else learning.managed_units(this_user())
-    branches = [b for b in units.tree() if own is None or b.unit.id in own]
-    here = db.session.get(OrganisationUnit, scope.unit_id) if scope.unit_id else None
-    trail = [u for u in units.path(here) if own is None or u.id in own] if here else []
     return render(
         "reports.html",
         tables=tables,
         query=query,
-        branches=branches,
-        trail=trail,
         scope=scope,
+        line_args=_line_args(scope),
         month_bars=reports.bars(tables["month"], "period"),
-        unit_bars=reports.bars(tables["unit"], "unit"),
+        unit_bars=reports.bars(tables["unit"], "person" if scope.by_line else "unit"),
         learners=reports.learners_in_scope(scope),
+        **(_line_context(scope) if scope.by_line else _unit_context(scope)),
     )
+
+
+def _unit_context(scope: reports.Scope) -> dict[str, Any]:
+    """The unit picker and the trail from the top to the scope's unit."""
+    own = None if this_user().role == "admin" else learning.managed_units(this_user())
+    branches = [b for b in units.tree() if own is None or b.unit.id in own]
+    here = db.session.get(OrganisationUnit, scope.unit_id) if scope.unit_id else None
+    trail = [u for u in units.path(here) if own is None or u.id in own] if here else []
+    return {"branches": branches, "trail": trail, "managers": [], "chain": []}
+
+
+def _line_context(scope: reports.Scope) -> dict[str, Any]:
+    """The managers an admin may follow, and the chain of managers shown as a trail.
+
+    From the viewer (a manager) or the top (an admin) down to the manager whose line
+    is shown.
+    """
+    user = this_user()
+    admin = user.role == "admin"
+    chain = line.chain(scope.manager_id or user.id, up_to=None if admin else user.id)
+    managers = line.managers() if admin else []
+    return {"branches": [], "trail": [], "managers": managers, "chain": chain}
 
 
 @bp.get("/reports/learners/<int:user_id>")
@@ -187,6 +222,8 @@ def report_transcript(user_id: int) -> Page:
     table = reports.transcript(scope, learner)
     audit.record("transcript.opened", "user", learner.id, learner.email)
     db.session.commit()
+    # The attempts (and waiving) stay with the unit scope: the line opens only reports.
+    attempts = reports.scope_for(this_user()).covers(learner)
     return _table_page(
         "report_table.html",
         table,
@@ -197,7 +234,10 @@ def report_transcript(user_id: int) -> Page:
                 url_for("portal.report_learner_attempts", user_id=learner.id),
                 _("E-learning attempts"),
             )
-        ],
+        ]
+        if attempts
+        else [],
+        back=url_for("portal.reports_overview", **_line_args(scope)),
     )
 
 
@@ -213,6 +253,7 @@ def report_course(course_id: int) -> Page:
         table,
         f"course-{course.id}-learners",
         title=_("Learners: %(title)s", title=course.title),
+        back=url_for("portal.reports_overview", **_line_args(scope)),
         links=[
             (
                 url_for("portal.report_course_attempts", course_id=course.id),

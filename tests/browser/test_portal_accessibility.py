@@ -53,6 +53,7 @@ def test_portal_swedish_pages_pass_axe(page: Any, live_server: Any, portal: Any)
         "/author",
         "/manage/assignments",
         "/reports",
+        "/reports?by=line",
         "/admin/users",
         "/admin/units",
         "/admin/credentials",
@@ -74,7 +75,10 @@ def test_portal_english_organisation_pages_pass_axe(
     top = portal.unit("SOC", "Social services")
     portal.unit("SOC-AO", "Elderly care", parent=top)
     locked = portal.user("lea@example.org", unit_id=top, name="Lea Learner")
-    portal.user("ada@example.org", role="admin", unit_id=top, name="Ada Admin")
+    admin = portal.user("ada@example.org", role="admin", unit_id=top, name="Ada Admin")
+    boss = portal.user("bea@example.org", role="manager", unit_id=top, name="Bea Boss")
+    portal.manage(locked, boss)  # Lea reports to Bea, who reports to Ada
+    portal.manage(boss, admin)
     make_sign_in(live_server)(page, "ada@example.org")
     page.get_by_label("Language").select_option("en")
     page.get_by_role("button", name="Change").click()
@@ -82,6 +86,8 @@ def test_portal_english_organisation_pages_pass_axe(
     for path in (
         "/admin/units",
         f"/reports?unit_id={top}",
+        "/reports?by=line",
+        f"/reports?by=line&manager_id={boss}",
         "/admin/audit",
         "/admin/people/import",
         f"/admin/users/{locked}",

@@ -112,7 +112,7 @@ def test_portal_author_uploads_and_publishes_a_course(
     good.write_bytes(package_zip("Safe lifting"))
     page.get_by_label("Package (zip").set_input_files(str(good))
     page.get_by_label("Category").first.fill("Health")
-    page.get_by_label("Owned by").first.select_option("social")
+    page.get_by_label("Owned by").first.select_option(label="Social services")
     page.get_by_role("button", name="Upload", exact=True).click()
     page.wait_for_selector("h1:has-text('Safe lifting')")
     assert "Draft" in page.locator("main").inner_text()

@@ -93,6 +93,16 @@ class Portal:
             db.session.commit()
             return user.id
 
+    def manage(self, person: int, manager: int | None) -> None:
+        """Make ``manager`` the person's manager (the manager line of reports)."""
+        from accounts.models import User
+
+        with self.app.app_context():
+            user = db.session.get(User, person)
+            assert user is not None
+            user.manager_id = manager
+            db.session.commit()
+
     def course(
         self,
         title: str = "Fire safety",
@@ -101,16 +111,19 @@ class Portal:
         category: str | None = None,
         kind: str = "elearning",
     ) -> int:
+        from accounts.service import unit_by_code
         from portal import catalogue
 
         with self.app.app_context():
+            owner = unit_by_code(unit)
+            unit_id = owner.id if owner is not None else None
             if kind == "classroom":
-                course = catalogue.create_classroom_course(title, "", category, unit)
+                course = catalogue.create_classroom_course(title, "", category, unit_id)
                 if published:
                     catalogue.set_published(course, True)
             else:
                 result = catalogue.upload_course(
-                    io.BytesIO(package_zip(title)), "p.zip", title, category, unit, published
+                    io.BytesIO(package_zip(title)), "p.zip", title, category, unit_id, published
                 )
                 course = result.course
             db.session.commit()

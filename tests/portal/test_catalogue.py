@@ -140,7 +140,7 @@ def test_portal_authoring_refused_package_shows_the_validation_report(portal, lo
 
 def test_portal_authoring_unknown_unit_is_refused(portal, login):
     author = login(portal.user("ann@example.org", role="author"))
-    response = post(author, "/author", {"action": "classroom", "title": "X", "unit": "nowhere"})
+    response = post(author, "/author", {"action": "classroom", "title": "X", "unit": "999999"})
     assert response.status_code == 400
 
 
