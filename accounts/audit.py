@@ -33,6 +33,7 @@ ACTIONS = {
     "user.activated": N_("Account activated again"),
     "user.password_reset": N_("Password reset by an admin"),
     "user.unlocked": N_("Account unlocked"),
+    "user.sso_unlinked": N_("Sign-in link removed"),
     "unit.created": N_("Unit created"),
     "unit.changed": N_("Unit renamed, moved or (de)activated"),
     "credential.created": N_("LRS credential created"),

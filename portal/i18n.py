@@ -51,6 +51,7 @@ SERVICE_MESSAGES = (
     N_("A manager assigns only to their own unit"),
     N_("A manager assigns only to people in their own unit"),
     N_("This course is already assigned to them with that due date"),
+    N_("No such sign-in link for this account"),
     N_("The trainer needs the author/trainer role"),
     # player.cmi5.waive_au
     N_("Only the AUs of a cmi5 course can be waived"),

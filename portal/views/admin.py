@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from accounts import audit, people_import, service, units
+from accounts import audit, people_import, service, sign_in_links, units
 from accounts.auth import role_required
 from accounts.models import ROLES, UNIT_KINDS, AuditEvent, OrganisationUnit
 from core.db import db
@@ -104,6 +104,13 @@ def admin_user(user_id: int) -> Page:
     if request.method == "POST":
         if request.form.get("action") == "unlock":
             attempt(lambda: service.unlock(user), _("The account is unlocked."))
+        elif request.form.get("action") == "unlink":
+            kind, link_id = request.form.get("kind", ""), request.form.get("link_id", "")
+            number = int(link_id) if link_id.isdigit() else 0
+            attempt(
+                lambda: sign_in_links.remove_link(user, kind, number),
+                _("The sign-in link is removed and the person's sessions are ended."),
+            )
         elif request.form.get("action") == "password":
             if not current_app.config["LOCAL_PASSWORDS"]:
                 raise Forbidden("Signing in with a password is turned off here.")
@@ -120,7 +127,13 @@ def admin_user(user_id: int) -> Page:
             )
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.admin_user", user_id=user.id))
-    return render("admin_user.html", user=user, units=service.list_units(), roles=ROLES)
+    return render(
+        "admin_user.html",
+        user=user,
+        units=service.list_units(),
+        roles=ROLES,
+        links=sign_in_links.links_of(user),
+    )
 
 
 @bp.route("/admin/credentials", methods=["GET", "POST"])

@@ -42,6 +42,8 @@ def test_portal_swedish_pages_pass_axe(page: Any, live_server: Any, portal: Any)
     unit = portal.unit("social", "Socialförvaltningen")
     portal.course("Brandskydd", category="Säkerhet")
     portal.user("maja@example.org", role="admin", unit_id=unit, name="Maja Chef")
+    linked = portal.user("lea@example.org", unit_id=unit, name="Lea Larsson")
+    _link_to_the_organisations_sign_in(portal, linked)
     make_sign_in(live_server)(page, "maja@example.org")
     page.get_by_label("Language").select_option("sv")
     page.get_by_role("button", name="Change").click()
@@ -59,6 +61,7 @@ def test_portal_swedish_pages_pass_axe(page: Any, live_server: Any, portal: Any)
         "/admin/credentials",
         "/admin/audit",
         "/admin/people/import",
+        f"/admin/users/{linked}",
         "/settings",
     ):
         page.goto(live_server.url + path)
@@ -79,6 +82,7 @@ def test_portal_english_organisation_pages_pass_axe(
     boss = portal.user("bea@example.org", role="manager", unit_id=top, name="Bea Boss")
     portal.manage(locked, boss)  # Lea reports to Bea, who reports to Ada
     portal.manage(boss, admin)
+    _link_to_the_organisations_sign_in(portal, locked)
     make_sign_in(live_server)(page, "ada@example.org")
     page.get_by_label("Language").select_option("en")
     page.get_by_role("button", name="Change").click()
@@ -95,3 +99,30 @@ def test_portal_english_organisation_pages_pass_axe(
         page.goto(live_server.url + path)
         assert page.locator("html").get_attribute("lang") == "en"
         axe(page)
+
+
+def _link_to_the_organisations_sign_in(portal: Any, user_id: int) -> None:
+    """Links by OIDC and by SAML, as sign-ins make them (the admin page lists them)."""
+    from datetime import datetime
+
+    from accounts.models import SsoLink
+    from accounts.saml_models import SamlLink
+    from core.db import db
+
+    now = datetime(2026, 12, 1, 8, 30)
+    with portal.app.app_context():
+        db.session.add(
+            SsoLink(
+                issuer="https://login.kommun.se", subject="s-1", user_id=user_id, created_at=now
+            )
+        )
+        db.session.add(
+            SamlLink(
+                idp_entity_id="https://idp.kommun.se/metadata",
+                name_id="a1b2c3",
+                user_id=user_id,
+                created_at=now,
+                last_used_at=now,
+            )
+        )
+        db.session.commit()
