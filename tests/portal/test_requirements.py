@@ -83,12 +83,11 @@ def test_an_admin_creates_a_requirement_and_its_audience_gets_it(app, login, org
         _create(login, org)
     # Lea and Per (IFO is below SOC) and Boss have it; Sam in UTB does not.
     page = login(org["lea"]).get("/my").get_data(as_text=True)
-    assert "Brandskydd vart tredje år" in page and "Not started" in page
+    assert "Brandskydd vart tredje år" in page
+    assert "Not started" in page
     due = date.today() + timedelta(days=30)
     assert f"{due:%b} {due.day}, {due.year}" in page
-    assert "Brandskydd vart tredje år" not in login(org["sam"]).get("/my").get_data(
-        as_text=True
-    )
+    assert "Brandskydd vart tredje år" not in login(org["sam"]).get("/my").get_data(as_text=True)
 
 
 def test_the_same_requirement_twice_is_refused_with_the_form_again(app, login, org):
@@ -136,10 +135,12 @@ def test_status_follows_completions_validity_and_the_renewal_window(app, login, 
             return compliance.people(requirement, [User.id == org[person]], today=day)[0]
 
         lea = status("lea", today)
-        assert lea.status == "completed" and lea.valid_until == compliance.add_months(today, 12)
+        assert lea.status == "completed"
+        assert lea.valid_until == compliance.add_months(today, 12)
         assert status("lea", today + timedelta(days=340)).status == "expiring"
         expired = status("lea", today + timedelta(days=370))
-        assert expired.status == "overdue" and expired.since == lea.valid_until + timedelta(1)
+        assert expired.status == "overdue"
+        assert expired.since == lea.valid_until + timedelta(1)
         assert status("per", today).status == "in_progress"
         assert status("per", today + timedelta(days=31)).status == "overdue"
         assert status("boss", today).status == "not_started"
@@ -207,17 +208,22 @@ def test_compliance_counts_with_the_denominator_and_drills_down(app, login, org,
         db.session.commit()
     page = boss.get("/compliance").get_data(as_text=True)
     # Boss, Lea, Per: 1 of 3 compliant, 2 of 3 overdue.
-    assert "1 of 3" in page and "2 of 3" in page
+    assert "1 of 3" in page
+    assert "2 of 3" in page
     detail = boss.get(f"/compliance/requirements/{rid}").get_data(as_text=True)
-    assert "Per" in detail and "Boss" in detail and ">Lea<" not in detail
+    assert "Per" in detail
+    assert "Boss" in detail
+    assert ">Lea<" not in detail
     assert "Individ- och familjeomsorg" in detail  # one level down
     below = boss.get(f"/compliance/requirements/{rid}?unit_id={org['ifo']}&status=all")
-    assert below.status_code == 200 and "Lea" in below.get_data(as_text=True)
+    assert below.status_code == 200
+    assert "Lea" in below.get_data(as_text=True)
     rows = _csv(boss.get(f"/compliance/requirements/{rid}?format=csv"))
     assert sorted(r["Name"] for r in rows) == ["Boss", "Per"]
     assert all(r["Overdue since"] for r in rows)
     overview = _csv(boss.get("/compliance?format=csv"))
-    assert overview[0]["Must complete"] == "3" and overview[0]["Share compliant"] == "33.3"
+    assert overview[0]["Must complete"] == "3"
+    assert overview[0]["Share compliant"] == "33.3"
 
 
 def test_the_excel_file_is_semicolon_separated_with_a_bom_and_swedish_forms(
@@ -282,9 +288,7 @@ def test_deactivating_takes_the_requirement_off_pages(app, login, org):
         rid = _create(login, org)
     admin = login(org["admin"])
     assert post(admin, f"/manage/requirements/{rid}", {"action": "deactivate"}).status_code == 302
-    assert "Brandskydd vart tredje år" not in login(org["lea"]).get("/my").get_data(
-        as_text=True
-    )
+    assert "Brandskydd vart tredje år" not in login(org["lea"]).get("/my").get_data(as_text=True)
     assert "Brandskydd vart tredje år" not in admin.get("/compliance").get_data(as_text=True)
 
 
@@ -302,7 +306,8 @@ def test_editing_keeps_the_input_and_saves(app, login, org):
         from portal import requirements
 
         found = requirements.get(rid)
-        assert found.name == "Brandskydd" and found.validity_months is None
+        assert found.name == "Brandskydd"
+        assert found.validity_months is None
 
 
 def test_a_manager_exempts_their_person_with_a_reason_and_it_is_audited(app, login, org):
@@ -315,14 +320,17 @@ def test_a_manager_exempts_their_person_with_a_reason_and_it_is_audited(app, log
     assert post(login(org["olle"]), url, {"user_id": org["per"], "reason": "x"}).status_code == 403
     assert post(login(org["lea"]), url, {"user_id": org["per"], "reason": "x"}).status_code == 403
     page = login(org["lea"]).get("/my").get_data(as_text=True)
-    assert "Exempt" in page and "Föräldraledig" in page
+    assert "Exempt" in page
+    assert "Föräldraledig" in page
     with app.app_context():
         from accounts.models import AuditEvent
 
         event = db.session.query(AuditEvent).filter_by(action="requirement.exempted").one()
-        assert event.actor_name == "boss@example.org" and event.details["reason"] == "Föräldraledig"
+        assert event.actor_name == "boss@example.org"
+        assert event.details["reason"] == "Föräldraledig"
     figures = _csv(boss.get("/compliance?format=csv"))[0]
-    assert figures["Exempt"] == "1" and figures["Must complete"] == "2"
+    assert figures["Exempt"] == "1"
+    assert figures["Must complete"] == "2"
 
 
 def test_forms_without_the_csrf_token_are_refused(app, login, org):
@@ -346,7 +354,8 @@ def test_the_refresh_command_brings_audiences_up_to_date(app, login, org, runner
         db.session.execute(text("DELETE FROM portal_requirement_member"))
         db.session.commit()
     result = runner.invoke(args=["requirements", "refresh"])
-    assert result.exit_code == 0 and "3 memberships changed" in result.output
+    assert result.exit_code == 0
+    assert "3 memberships changed" in result.output
     with app.app_context():
         from portal.models import RequirementMember
 
