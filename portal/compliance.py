@@ -31,6 +31,7 @@ from sqlalchemy import (
     and_,
     case,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -90,35 +91,54 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def _per_requirement(rules: dict[int, Any], otherwise: Any = None) -> Any:
-    """A CASE on the member's requirement giving each requirement's own value."""
+def _each(requirements: list[Requirement], condition: Any) -> Any:
+    """OR over the requirements of "this member's requirement is r and ``condition(r)``".
+
+    ``condition`` gives a SQL condition, True (always) or None (never) per requirement:
+    each requirement has its own moments, so the status is one expression for all.
+    """
     m = RequirementMember
-    whens = [(m.requirement_id == rid, value) for rid, value in rules.items() if value is not None]
-    if not whens:
-        return literal(otherwise)
-    return case(*whens, else_=literal(otherwise))
-
-
-def _moments(requirements: list[Requirement], today: date) -> dict[str, dict[int, Any]]:
-    """Per requirement, the moments a status changes at, as of ``today``."""
-    valid: dict[int, Any] = {}
-    renew: dict[int, Any] = {}
-    due: dict[int, Any] = {}
+    parts = []
     for r in requirements:
-        if r.validity_months is not None:
-            # Valid through add_months(done, m) >= today: done on or after today - m.
-            valid[r.id] = literal(_midnight(add_months(today, -r.validity_months)), DateTime)
-            window = today + timedelta(days=r.renewal_days)
-            renew[r.id] = literal(
-                _midnight(add_months(window, -r.validity_months) + timedelta(days=1)), DateTime
-            )
+        found = condition(r)
+        if found is True:
+            parts.append(m.requirement_id == r.id)
+        elif found is not None:
+            parts.append(and_(m.requirement_id == r.id, found))
+    return or_(*parts) if parts else false()
+
+
+def _conditions(requirements: list[Requirement], last_done: Any, today: date) -> dict[str, Any]:
+    """Valid, expiring and past due, as of ``today``, for every member row."""
+    m = RequirementMember
+
+    def valid(r: Requirement) -> Any:
+        if r.validity_months is None:
+            return True
+        # Valid through add_months(done, m) >= today: done on or after today - m.
+        return last_done >= _at(_midnight(add_months(today, -r.validity_months)))
+
+    def expiring(r: Requirement) -> Any:
+        if r.validity_months is None:
+            return None
+        window = today + timedelta(days=r.renewal_days)
+        cut = _midnight(add_months(window, -r.validity_months) + timedelta(days=1))
+        return last_done < _at(cut)
+
+    def past_due(r: Requirement) -> Any:
         if r.due_date is not None:
-            # Every member joined before the far future / before the distant past.
-            passed = r.due_date < today
-            due[r.id] = literal(datetime.max if passed else datetime.min, DateTime)
-        else:
-            due[r.id] = literal(_midnight(today - timedelta(days=r.due_days or 0)), DateTime)
-    return {"valid": valid, "renew": renew, "due": due}
+            return True if r.due_date < today else None
+        return m.joined_at < _at(_midnight(today - timedelta(days=r.due_days or 0)))
+
+    return {
+        "valid": _each(requirements, valid),
+        "expiring": _each(requirements, expiring),
+        "past_due": _each(requirements, past_due),
+    }
+
+
+def _at(moment: datetime) -> Any:
+    return literal(moment, DateTime)
 
 
 def _latest_done(requirement_ids: list[int], where: list[Any]) -> Any:
@@ -142,7 +162,8 @@ def _latest_done(requirement_ids: list[int], where: list[Any]) -> Any:
 def _started() -> Any:
     """Whether the member has begun: an attempt, a booked session or a failed result."""
     m, rc = RequirementMember, RequirementCourse
-    courses = select(rc.course_id).where(rc.requirement_id == m.requirement_id)
+    # Correlated to the member row of the outer query, two levels up.
+    courses = select(rc.course_id).where(rc.requirement_id == m.requirement_id).correlate(m)
     attempt = exists().where(
         Attempt.user_id == m.user_id,
         Attempt.course_id.in_(courses),
@@ -153,7 +174,9 @@ def _started() -> Any:
         .where(Enrolment.user_id == m.user_id, Enrolment.recorded_at.is_(None))
         .where(
             Enrolment.session_id.in_(
-                select(ClassroomSession.id).where(ClassroomSession.course_id.in_(courses))
+                select(ClassroomSession.id)
+                .where(ClassroomSession.course_id.in_(courses))
+                .correlate(m)
             )
         )
     )
@@ -174,24 +197,17 @@ def status_rows(
     """
     today = today or date.today()
     ids = [r.id for r in requirements] or [-1]
-    moments = _moments(requirements, today)
     m, x = RequirementMember, RequirementExemption
     done = _latest_done(ids, where)
-    valid_since = _per_requirement(moments["valid"])
-    renew_before = _per_requirement(moments["renew"])
-    due_before = _per_requirement(moments["due"])
-    # No validity: a completion is valid for good (valid_since NULL).
-    valid = and_(
-        done.c.last_done.is_not(None),
-        or_(valid_since.is_(None), done.c.last_done >= valid_since),
-    )
-    renewing = and_(valid, renew_before.is_not(None), done.c.last_done < renew_before)
+    has_done = done.c.last_done.is_not(None)
+    conditions = _conditions(requirements, done.c.last_done, today)
+    valid = and_(has_done, conditions["valid"])
     status = case(
         (x.user_id.is_not(None), literal("exempt")),
-        (renewing, literal("expiring")),
+        (and_(valid, conditions["expiring"]), literal("expiring")),
         (valid, literal("completed")),
-        (done.c.last_done.is_not(None), literal("overdue")),
-        (m.joined_at < due_before, literal("overdue")),
+        (has_done, literal("overdue")),  # expired: the renewal was due at the expiry
+        (conditions["past_due"], literal("overdue")),
         (_started(), literal("in_progress")),
         else_=literal("not_started"),
     )

@@ -151,6 +151,25 @@ def test_status_follows_completions_validity_and_the_renewal_window(app, login, 
         assert later.valid_until == compliance.add_months(date.today(), 12)
 
 
+def test_each_requirement_reads_only_its_own_courses(app, login, org, make_xapi, portal):
+    from accounts.models import User
+    from portal import compliance, requirements
+
+    gdpr = portal.course("GDPR")
+    with app.app_context():
+        fire = _create(login, org)
+        data = _create(login, org, name="GDPR varje år", course_ids=[str(gdpr)])
+    _complete(app, make_xapi, org["lea"], org["fire"])
+    _complete(app, make_xapi, org["per"], org["fire"], "failed")
+    with app.app_context():
+        found = compliance.counts(
+            [requirements.get(fire), requirements.get(data)],
+            [User.id.in_([org["lea"], org["per"]])],
+        )
+        assert found[fire].counts == {"completed": 1, "in_progress": 1}
+        assert found[data].counts == {"not_started": 2}
+
+
 def test_people_who_join_later_get_their_own_due_date(app, login, org):
     with app.app_context():
         rid = _create(login, org)
