@@ -11,10 +11,12 @@ A person's status on a day (``today``):
 - in progress: an e-learning attempt, a booked classroom session or a failed result;
 - not started: none of these.
 
-Everything that depends on ``today`` is, per requirement, a moment to compare with:
-"valid" is "completed on or after today minus the validity", "overdue" is "joined before
-today minus the due days". So the status is one CASE over indexed columns, and a page
-counts a whole organisation's audiences with one grouped query (bench/compliance_bench.py).
+Each member row holds the person's latest completion and whether they have begun
+(portal/requirements.py keeps them). Everything that depends on ``today`` is, per
+requirement, a moment to compare with: "valid" is "completed on or after today minus the
+validity", "overdue" is "joined before today minus the due days". So the status is one
+CASE on the member row, and a page counts a whole organisation's audiences with one
+statement (bench/compliance_bench.py).
 """
 
 from __future__ import annotations
@@ -30,24 +32,20 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
-    or_,
     select,
+    true,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
 from accounts.models import User
 from core.db import db
 from packages.models import Course
-from player.models import Attempt
 from portal.i18n import N_
 from portal.models import (
-    ClassroomSession,
-    Completion,
-    Enrolment,
     Requirement,
     RequirementCourse,
     RequirementExemption,
@@ -91,139 +89,58 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def _each(requirements: list[Requirement], condition: Any) -> Any:
-    """OR over the requirements of "this member's requirement is r and ``condition(r)``".
-
-    ``condition`` gives a SQL condition, True (always) or None (never) per requirement:
-    each requirement has its own moments, so the status is one expression for all.
-    """
-    m = RequirementMember
-    parts = []
-    for r in requirements:
-        found = condition(r)
-        if found is True:
-            parts.append(m.requirement_id == r.id)
-        elif found is not None:
-            parts.append(and_(m.requirement_id == r.id, found))
-    return or_(*parts) if parts else false()
-
-
-def _conditions(requirements: list[Requirement], last_done: Any, today: date) -> dict[str, Any]:
-    """Valid, expiring and past due, as of ``today``, for every member row."""
-    m = RequirementMember
-
-    def valid(r: Requirement) -> Any:
-        if r.validity_months is None:
-            return True
-        # Valid through add_months(done, m) >= today: done on or after today - m.
-        return last_done >= _at(_midnight(add_months(today, -r.validity_months)))
-
-    def expiring(r: Requirement) -> Any:
-        if r.validity_months is None:
-            return None
-        window = today + timedelta(days=r.renewal_days)
-        cut = _midnight(add_months(window, -r.validity_months) + timedelta(days=1))
-        return last_done < _at(cut)
-
-    def past_due(r: Requirement) -> Any:
-        if r.due_date is not None:
-            return True if r.due_date < today else None
-        return m.joined_at < _at(_midnight(today - timedelta(days=r.due_days or 0)))
-
-    return {
-        "valid": _each(requirements, valid),
-        "expiring": _each(requirements, expiring),
-        "past_due": _each(requirements, past_due),
-    }
+def _status(requirement: Requirement, today: date) -> Any:
+    """The member's status as one CASE on their row, for ``requirement`` on ``today``."""
+    m, x = RequirementMember, RequirementExemption
+    done = m.last_done.is_not(None)
+    if requirement.validity_months is None:
+        valid: Any = done
+        expiring: Any = false()
+    else:
+        months = requirement.validity_months
+        # Valid through add_months(done, months) >= today: done on or after today - months.
+        valid = and_(done, m.last_done >= _at(_midnight(add_months(today, -months))))
+        window = today + timedelta(days=requirement.renewal_days)
+        expiring = m.last_done < _at(_midnight(add_months(window, -months) + timedelta(days=1)))
+    if requirement.due_date is not None:
+        past_due: Any = true() if requirement.due_date < today else false()
+    else:
+        past_due = m.joined_at < _at(_midnight(today - timedelta(days=requirement.due_days or 0)))
+    return case(
+        (x.user_id.is_not(None), literal("exempt")),
+        (and_(valid, expiring), literal("expiring")),
+        (valid, literal("completed")),
+        (done, literal("overdue")),  # expired: the renewal was due at the expiry
+        (past_due, literal("overdue")),
+        (m.started, literal("in_progress")),
+        else_=literal("not_started"),
+    )
 
 
 def _at(moment: datetime) -> Any:
     return literal(moment, DateTime)
 
 
-def _latest_done(requirement_ids: list[int], where: list[Any]) -> Any:
-    """(requirement, person, latest completion) for members with a completion."""
-    m, rc, c = RequirementMember, RequirementCourse, Completion
-    return (
-        select(
-            m.requirement_id.label("rid"),
-            m.user_id.label("uid"),
-            func.max(c.stored).label("last_done"),
-        )
-        .join(User, User.id == m.user_id)
-        .join(rc, rc.requirement_id == m.requirement_id)
-        .join(c, and_(c.user_id == m.user_id, c.course_id == rc.course_id))
-        .where(c.verb.in_(_DONE), m.requirement_id.in_(requirement_ids), *where)
-        .group_by(m.requirement_id, m.user_id)
-        .subquery("done")
-    )
-
-
-def _started() -> Any:
-    """Whether the member has begun: an attempt, a booked session or a failed result."""
-    m, rc = RequirementMember, RequirementCourse
-    # Correlated to the member row of the outer query, two levels up.
-    courses = select(rc.course_id).where(rc.requirement_id == m.requirement_id).correlate(m)
-    attempt = exists().where(
-        Attempt.user_id == m.user_id,
-        Attempt.course_id.in_(courses),
-        Attempt.preview.is_(False),
-    )
-    booked = (
-        exists()
-        .where(Enrolment.user_id == m.user_id, Enrolment.recorded_at.is_(None))
-        .where(
-            Enrolment.session_id.in_(
-                select(ClassroomSession.id)
-                .where(ClassroomSession.course_id.in_(courses))
-                .correlate(m)
-            )
-        )
-    )
-    failed = exists().where(
-        Completion.user_id == m.user_id,
-        Completion.course_id.in_(courses),
-        Completion.verb == "failed",
-    )
-    return or_(attempt, booked, failed)
-
-
 def status_rows(
-    requirements: list[Requirement], where: list[Any], today: date | None = None
+    requirement: Requirement, where: list[Any], today: date | None = None
 ) -> Select[Any]:
-    """One row per member of ``requirements`` matching ``where`` (conditions on User).
+    """One row per member of ``requirement`` matching ``where`` (conditions on User).
 
     Columns: rid, uid, unit_id, joined_at, last_done, status.
     """
-    today = today or date.today()
-    ids = [r.id for r in requirements] or [-1]
     m, x = RequirementMember, RequirementExemption
-    done = _latest_done(ids, where)
-    has_done = done.c.last_done.is_not(None)
-    conditions = _conditions(requirements, done.c.last_done, today)
-    valid = and_(has_done, conditions["valid"])
-    status = case(
-        (x.user_id.is_not(None), literal("exempt")),
-        (and_(valid, conditions["expiring"]), literal("expiring")),
-        (valid, literal("completed")),
-        (has_done, literal("overdue")),  # expired: the renewal was due at the expiry
-        (conditions["past_due"], literal("overdue")),
-        (_started(), literal("in_progress")),
-        else_=literal("not_started"),
-    )
     return (
         select(
             m.requirement_id.label("rid"),
             m.user_id.label("uid"),
             User.unit_id.label("unit_id"),
             m.joined_at.label("joined_at"),
-            done.c.last_done.label("last_done"),
-            status.label("status"),
+            m.last_done.label("last_done"),
+            _status(requirement, today or date.today()).label("status"),
         )
         .join(User, User.id == m.user_id)
-        .outerjoin(done, and_(done.c.rid == m.requirement_id, done.c.uid == m.user_id))
         .outerjoin(x, and_(x.requirement_id == m.requirement_id, x.user_id == m.user_id))
-        .where(m.requirement_id.in_(ids), *where)
+        .where(m.requirement_id == requirement.id, *where)
     )
 
 
@@ -257,13 +174,23 @@ class Figures:
 def counts(
     requirements: list[Requirement], where: list[Any], today: date | None = None
 ) -> dict[int, Figures]:
-    """Each requirement's status counts for the people matching ``where``."""
-    rows = status_rows(requirements, where, today).subquery("s")
-    stmt = select(rows.c.rid, rows.c.status, func.count().label("n")).group_by(
-        rows.c.rid, rows.c.status
-    )
+    """Each requirement's status counts for the people matching ``where``.
+
+    One statement: a grouped branch per requirement (each a range of the member table's
+    primary key, with its own moments), joined by UNION ALL.
+    """
     found: dict[int, Figures] = {r.id: Figures(Counter()) for r in requirements}
-    for rid, status, n in db.session.execute(stmt):
+    if not requirements:
+        return found
+    branches = []
+    for requirement in requirements:
+        rows = status_rows(requirement, where, today).subquery()
+        branches.append(
+            select(rows.c.rid, rows.c.status, func.count().label("n")).group_by(
+                rows.c.rid, rows.c.status
+            )
+        )
+    for rid, status, n in db.session.execute(union_all(*branches)):
         found[rid].counts[status] += int(n)
     return found
 
@@ -272,7 +199,7 @@ def counts_by_unit(
     requirement: Requirement, where: list[Any], today: date | None = None
 ) -> dict[int | None, Counter[str]]:
     """One requirement's status counts per home unit (not rolled up)."""
-    rows = status_rows([requirement], where, today).subquery("s")
+    rows = status_rows(requirement, where, today).subquery("s")
     stmt = select(rows.c.unit_id, rows.c.status, func.count()).group_by(
         rows.c.unit_id, rows.c.status
     )
@@ -313,7 +240,7 @@ def people(
     limit: int | None = None,
 ) -> list[PersonStatus]:
     """The people of one requirement in a scope (optionally one status), by name."""
-    rows = status_rows([requirement], where, today).subquery("s")
+    rows = status_rows(requirement, where, today).subquery("s")
     boss = aliased(User)
     stmt = (
         select(rows.c.joined_at, rows.c.last_done, rows.c.status, User, boss, RequirementExemption)

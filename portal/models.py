@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -255,6 +256,12 @@ class RequirementMember(Model):
         ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True
     )
     joined_at: Mapped[datetime] = mapped_column(DateTime)
+    # Kept by portal/requirements.py (``sync``) from the completions projection and the
+    # player's and classroom's records, so compliance reads one row per person: the
+    # latest completed or passed result of one of the courses, and whether the person
+    # has begun one (an attempt, a booked session, a failed result).
+    last_done: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RequirementExemption(Model):

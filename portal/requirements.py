@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, or_, select
+from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select
+from sqlalchemy import update as sql_update
 
 from accounts import audit, line, units
 from accounts.models import ROLES, OrganisationUnit, User
@@ -30,7 +31,11 @@ from accounts.service import get_user
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from packages.models import Course
+from player.models import Attempt
 from portal.models import (
+    ClassroomSession,
+    Completion,
+    Enrolment,
     Requirement,
     RequirementAudience,
     RequirementCourse,
@@ -39,6 +44,8 @@ from portal.models import (
 )
 
 AUDIENCE_KINDS = ("unit", "role", "title", "person")
+# The results that complete a course (a failed one only shows the person has begun).
+DONE_VERBS = ("completed", "passed")
 
 
 def _now() -> datetime:
@@ -144,9 +151,10 @@ def _check(actor: User, draft: Draft) -> None:
         own = set(units.subtree_ids([actor.unit_id]))
         if draft.owner_unit_id not in own:
             raise Forbidden("A manager's requirement belongs to their own unit")
-    elif draft.owner_unit_id is not None and db.session.get(
-        OrganisationUnit, draft.owner_unit_id
-    ) is None:
+    elif (
+        draft.owner_unit_id is not None
+        and db.session.get(OrganisationUnit, draft.owner_unit_id) is None
+    ):
         raise _bad("owner_unit_id", "unknown", "No such unit")
     _check_audience(draft.audience, own)
 
@@ -173,9 +181,7 @@ def _check_audience(audience: list[tuple[str, str]], own: set[int] | None) -> No
 
 
 def _refuse_duplicate(sig: str, but: int | None = None) -> None:
-    stmt = select(Requirement.id).where(
-        Requirement.signature == sig, Requirement.active.is_(True)
-    )
+    stmt = select(Requirement.id).where(Requirement.signature == sig, Requirement.active.is_(True))
     if but is not None:
         stmt = stmt.where(Requirement.id != but)
     if db.session.scalar(stmt.limit(1)) is not None:
@@ -206,6 +212,7 @@ def _store(requirement: Requirement, draft: Draft) -> None:
         db.session.add(RequirementAudience(requirement_id=requirement.id, kind=kind, value=value))
     db.session.flush()
     refresh([requirement.id])
+    sync([requirement.id])
 
 
 def create(actor: User, draft: Draft) -> Requirement:
@@ -331,9 +338,51 @@ def refresh(requirement_ids: Iterable[int] | None = None, user_ids: list[int] | 
         if user_ids is not None:
             leaving = leaving.where(m.user_id.in_(user_ids))
         removed = db.session.execute(leaving)
-        changed += int(added.rowcount or 0) + int(removed.rowcount or 0)  # type: ignore[attr-defined]
+        joined = int(added.rowcount or 0)  # type: ignore[attr-defined]
+        changed += joined + int(removed.rowcount or 0)  # type: ignore[attr-defined]
+        if joined:
+            sync([requirement.id], user_ids)
     db.session.flush()
     return changed
+
+
+def sync(
+    requirement_ids: Iterable[int] | None = None, user_ids: Iterable[int] | None = None
+) -> None:
+    """Bring members' latest completion and "has begun" up to date (one UPDATE).
+
+    Called for a requirement when it is saved, and for people when results of theirs are
+    stored or voided (portal/projection.py) or they book a session (portal/classroom.py).
+    """
+    m, rc, c = RequirementMember, RequirementCourse, Completion
+    # Correlated to the member row being updated, two levels up.
+    courses = select(rc.course_id).where(rc.requirement_id == m.requirement_id).correlate(m)
+    latest = (
+        select(func.max(c.stored))
+        .where(c.user_id == m.user_id, c.course_id.in_(courses), c.verb.in_(DONE_VERBS))
+        .scalar_subquery()
+    )
+    attempted = exists().where(
+        Attempt.user_id == m.user_id, Attempt.course_id.in_(courses), Attempt.preview.is_(False)
+    )
+    booked = exists().where(
+        Enrolment.user_id == m.user_id,
+        Enrolment.session_id.in_(
+            select(ClassroomSession.id)
+            .where(ClassroomSession.course_id.in_(courses))
+            .correlate(m)
+        ),
+    )
+    failed = exists().where(c.user_id == m.user_id, c.course_id.in_(courses), c.verb == "failed")
+    stmt = sql_update(m).values(last_done=latest, started=or_(attempted, booked, failed))
+    if requirement_ids is not None:
+        stmt = stmt.where(m.requirement_id.in_(list(requirement_ids)))
+    if user_ids is not None:
+        ids = list(user_ids)
+        if not ids:
+            return
+        stmt = stmt.where(m.user_id.in_(ids))
+    db.session.execute(stmt.execution_options(synchronize_session=False))
 
 
 def on_people_changed(_sender: Any, user_ids: list[int] | None = None, **_: Any) -> None:
@@ -353,6 +402,22 @@ def may_exempt(actor: User, person: User) -> bool:
     if actor.unit_id is not None and person.unit_id in units.subtree_ids([actor.unit_id]):
         return True
     return line.reports_to(person.id, actor.id)
+
+
+def exemptable(actor: User, people: Iterable[User]) -> set[int]:
+    """Which of ``people`` ``actor`` may exempt (``may_exempt`` for a page of people)."""
+    listed = list(people)
+    if actor.role == "admin":
+        return {p.id for p in listed}
+    if actor.role != "manager":
+        return set()
+    own = set(units.subtree_ids([actor.unit_id])) if actor.unit_id is not None else set()
+    found = {p.id for p in listed if p.unit_id in own and p.id != actor.id}
+    rest = [p.id for p in listed if p.id not in found and p.id != actor.id]
+    if rest:
+        below = line.line(actor.id)
+        found.update(db.session.scalars(select(below.c.id).where(below.c.id.in_(rest))))
+    return found
 
 
 def exempt(actor: User, requirement: Requirement, person_id: int, reason: str) -> None:

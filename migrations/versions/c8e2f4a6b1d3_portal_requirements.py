@@ -67,6 +67,8 @@ def upgrade():
         sa.Column('requirement_id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('joined_at', sa.DateTime(), nullable=False),
+        sa.Column('last_done', sa.DateTime(), nullable=True),
+        sa.Column('started', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(['requirement_id'], ['portal_requirement.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['user_id'], ['portal_user.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('requirement_id', 'user_id'),

@@ -294,25 +294,25 @@ def _requirement_page(requirement: Requirement) -> Page:
     status = request.args.get("status") or "overdue"
     if status not in (*compliance.STATUSES, "all"):
         raise NotFound("No such status")
-    people = compliance.people(requirement, where, None if status == "all" else status)
-    file = _people_file(requirement, status, people)
-    if file is not None:
-        return file
+    wanted = None if status == "all" else status
+    if request.args.get("format") in ("csv", "excel"):
+        everyone = compliance.people(requirement, where, wanted)
+        return _people_file(requirement, status, everyone)
+    people = compliance.people(requirement, where, wanted, limit=PEOPLE_SHOWN)
+    figures = compliance.counts([requirement], where)[requirement.id]
     user = this_user()
     return render(
         "compliance_requirement.html",
         scope=scope,
         requirement=requirement,
-        figures=compliance.counts([requirement], where)[requirement.id],
+        figures=figures,
         per_unit=_per_unit(requirement, scope, where),
-        people=people[:PEOPLE_SHOWN],
-        total=len(people),
+        people=people,
+        total=figures.covered if wanted is None else figures.counts[wanted],
         status=status,
         statuses=compliance.STATUSES,
         trail=_trail(scope),
-        may_exempt={
-            p.person.id for p in people[:PEOPLE_SHOWN] if requirements.may_exempt(user, p.person)
-        },
+        may_exempt=requirements.exemptable(user, [p.person for p in people]),
     )
 
 
