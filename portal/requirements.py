@@ -25,9 +25,8 @@ from typing import Any
 from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select
 from sqlalchemy import update as sql_update
 
-from accounts import audit, line, units
+from accounts import audit, units
 from accounts.models import ROLES, OrganisationUnit, User
-from accounts.service import get_user
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from packages.models import Course
@@ -39,7 +38,6 @@ from portal.models import (
     Requirement,
     RequirementAudience,
     RequirementCourse,
-    RequirementExemption,
     RequirementMember,
 )
 
@@ -368,9 +366,7 @@ def sync(
     booked = exists().where(
         Enrolment.user_id == m.user_id,
         Enrolment.session_id.in_(
-            select(ClassroomSession.id)
-            .where(ClassroomSession.course_id.in_(courses))
-            .correlate(m)
+            select(ClassroomSession.id).where(ClassroomSession.course_id.in_(courses)).correlate(m)
         ),
     )
     failed = exists().where(c.user_id == m.user_id, c.course_id.in_(courses), c.verb == "failed")
@@ -388,79 +384,6 @@ def sync(
 def on_people_changed(_sender: Any, user_ids: list[int] | None = None, **_: Any) -> None:
     """accounts.signals.people_changed: the changed people join or leave audiences."""
     refresh(user_ids=user_ids)
-
-
-# -- Exemptions --------------------------------------------------------------------------
-
-
-def may_exempt(actor: User, person: User) -> bool:
-    """An admin, or the person's manager (the manager line or the unit subtree)."""
-    if actor.role == "admin":
-        return True
-    if actor.role != "manager" or person.id == actor.id:
-        return False
-    if actor.unit_id is not None and person.unit_id in units.subtree_ids([actor.unit_id]):
-        return True
-    return line.reports_to(person.id, actor.id)
-
-
-def exemptable(actor: User, people: Iterable[User]) -> set[int]:
-    """Which of ``people`` ``actor`` may exempt (``may_exempt`` for a page of people)."""
-    listed = list(people)
-    if actor.role == "admin":
-        return {p.id for p in listed}
-    if actor.role != "manager":
-        return set()
-    own = set(units.subtree_ids([actor.unit_id])) if actor.unit_id is not None else set()
-    found = {p.id for p in listed if p.unit_id in own and p.id != actor.id}
-    rest = [p.id for p in listed if p.id not in found and p.id != actor.id]
-    if rest:
-        below = line.line(actor.id)
-        found.update(db.session.scalars(select(below.c.id).where(below.c.id.in_(rest))))
-    return found
-
-
-def exempt(actor: User, requirement: Requirement, person_id: int, reason: str) -> None:
-    """Let a person off a requirement, with a reason (audited)."""
-    person = get_user(person_id)
-    if not may_exempt(actor, person):
-        raise Forbidden("Only an admin or the person's manager may exempt them")
-    if not reason.strip():
-        raise _bad("reason", "required", "Give a reason")
-    found = db.session.get(RequirementExemption, (requirement.id, person.id))
-    if found is None:
-        found = RequirementExemption(requirement_id=requirement.id, user_id=person.id)
-        db.session.add(found)
-    found.reason = reason.strip()
-    found.by_id = actor.id
-    found.by_name = actor.name
-    found.at = _now()
-    db.session.flush()
-    audit.record(
-        "requirement.exempted",
-        "user",
-        person.id,
-        person.email or person.name,
-        details={"requirement_id": requirement.id, "reason": found.reason},
-    )
-
-
-def unexempt(actor: User, requirement: Requirement, person_id: int) -> None:
-    """Withdraw an exemption (audited)."""
-    person = get_user(person_id)
-    if not may_exempt(actor, person):
-        raise Forbidden("Only an admin or the person's manager may exempt them")
-    found = db.session.get(RequirementExemption, (requirement.id, person.id))
-    if found is not None:
-        db.session.delete(found)
-        db.session.flush()
-        audit.record(
-            "requirement.unexempted",
-            "user",
-            person.id,
-            person.email or person.name,
-            details={"requirement_id": requirement.id},
-        )
 
 
 def people_by_address(text: str) -> list[int]:

@@ -20,7 +20,17 @@ from accounts.auth import role_required
 from accounts.models import ROLES, OrganisationUnit, User
 from core.db import db
 from core.errors import NotFound
-from portal import bp, catalogue, compliance, exports, learning, reports, requirements, schemas
+from portal import (
+    bp,
+    catalogue,
+    compliance,
+    exemptions,
+    exports,
+    learning,
+    reports,
+    requirements,
+    schemas,
+)
 from portal.models import Requirement
 from portal.views.common import Page, attempt, form_data, render, this_user
 
@@ -312,7 +322,7 @@ def _requirement_page(requirement: Requirement) -> Page:
         status=status,
         statuses=compliance.STATUSES,
         trail=_trail(scope),
-        may_exempt=requirements.exemptable(user, [p.person for p in people]),
+        may_exempt=exemptions.exemptable(user, [p.person for p in people]),
     )
 
 
@@ -332,12 +342,12 @@ def compliance_exempt(requirement_id: int) -> Page:
         reports.check_learner(scope, person)
         if data["withdraw"]:
             attempt(
-                lambda: requirements.unexempt(this_user(), requirement, person.id),
+                lambda: exemptions.unexempt(this_user(), requirement, person.id),
                 _("Exemption withdrawn."),
             )
         else:
             attempt(
-                lambda: requirements.exempt(this_user(), requirement, person.id, data["reason"]),
+                lambda: exemptions.exempt(this_user(), requirement, person.id, data["reason"]),
                 _("Exempted."),
                 schema,
             )

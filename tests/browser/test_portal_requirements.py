@@ -88,6 +88,7 @@ def test_manager_sees_exactly_who_is_overdue_and_drills_down(
             [("unit", str(org["soc"])), ("unit", str(org["utb"]))],
             due_date=date.today() - timedelta(days=3),
         )
+        assert admin is not None
         requirements.create(admin, draft)
         db.session.commit()
     home = app.config["AGENT_HOMEPAGE"]

@@ -11,6 +11,7 @@ import csv
 import io
 import uuid
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -69,7 +70,9 @@ def _create(login, org, who="admin", **changes):
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     from portal.models import Requirement
 
-    return db.session.query(Requirement).order_by(Requirement.id.desc()).first().id
+    newest = db.session.query(Requirement).order_by(Requirement.id.desc()).first()
+    assert newest is not None
+    return newest.id
 
 
 def _csv(response, delimiter=","):
@@ -104,6 +107,7 @@ def test_the_same_requirement_twice_is_refused_with_the_form_again(app, login, o
 
 def test_incomplete_forms_are_refused_and_nothing_is_stored(app, login, org):
     client = login(org["admin"])
+    changes: dict[str, Any]
     for changes in (
         {"course_ids": []},
         {"audience_unit": []},
