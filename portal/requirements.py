@@ -329,15 +329,17 @@ def refresh(requirement_ids: Iterable[int] | None = None, user_ids: list[int] | 
         joining = select(literal(requirement.id), User.id, literal(now)).where(
             User.id.in_(wanted), User.id.not_in(already)
         )
-        added = db.session.execute(
-            insert(m).from_select(["requirement_id", "user_id", "joined_at"], joining)
-        )
+        # Counted first: an INSERT ... SELECT's rowcount is not reported by every driver.
+        joined = db.session.scalar(select(func.count()).select_from(joining.subquery())) or 0
+        if joined:
+            db.session.execute(
+                insert(m).from_select(["requirement_id", "user_id", "joined_at"], joining)
+            )
         leaving = delete(m).where(m.requirement_id == requirement.id, m.user_id.not_in(wanted))
         if user_ids is not None:
             leaving = leaving.where(m.user_id.in_(user_ids))
         removed = db.session.execute(leaving)
-        joined = int(added.rowcount or 0)  # type: ignore[attr-defined]
-        changed += joined + int(removed.rowcount or 0)  # type: ignore[attr-defined]
+        changed += joined + max(0, int(removed.rowcount or 0))  # type: ignore[attr-defined]
         if joined:
             sync([requirement.id], user_ids)
     db.session.flush()
