@@ -383,3 +383,45 @@ def test_the_refresh_command_brings_audiences_up_to_date(app, login, org, runner
         from portal.models import RequirementMember
 
         assert db.session.query(RequirementMember).filter_by(requirement_id=rid).count() == 3
+
+
+def test_people_imported_from_hr_join_a_title_audience(app, login, org):
+    from tests.accounts.test_people_import import SWEDISH
+    from tests.portal.test_people_import_page import send
+
+    portal_unit = org["soc"]
+    with app.app_context():
+        from accounts.models import OrganisationUnit
+
+        db.session.add(OrganisationUnit(code="SOC-AO", name="Äldreomsorg", parent_id=portal_unit))
+        db.session.commit()
+        rid = _create(login, org, audience_unit=[], audience_title="undersköterska, Sjuksköterska")
+    assert send(login(org["admin"]), SWEDISH, "import").status_code == 200
+    with app.app_context():
+        from portal.models import RequirementMember
+
+        emails = set(
+            db.session.scalars(
+                text(
+                    "SELECT u.email FROM portal_requirement_member m"
+                    " JOIN portal_user u ON u.id = m.user_id WHERE m.requirement_id = :r"
+                ),
+                {"r": rid},
+            )
+        )
+        assert emails == {"lea.lund@kommun.se", "ali.hassan@kommun.se"}
+        assert db.session.query(RequirementMember).count() == 2
+
+
+def test_booking_a_classroom_session_is_in_progress(app, login, org, portal):
+    from accounts.models import User
+    from portal import compliance, requirements
+
+    trainer = portal.user("trainer@example.org", role="author", name="Tina Trainer")
+    session = portal.session(org["fire_room"], trainer)
+    with app.app_context():
+        rid = _create(login, org)
+    assert post(login(org["per"]), f"/sessions/{session}/enrol").status_code == 302
+    with app.app_context():
+        found = compliance.people(requirements.get(rid), [User.id == org["per"]])
+        assert found[0].status == "in_progress"
