@@ -41,6 +41,11 @@ ACTIONS = {
     "report.exported": N_("Report exported"),
     "people.imported": N_("People imported from a file"),
     "transcript.opened": N_("Transcript opened"),
+    "requirement.created": N_("Mandatory training created"),
+    "requirement.changed": N_("Mandatory training changed"),
+    "requirement.deactivated": N_("Mandatory training deactivated"),
+    "requirement.exempted": N_("Exempted from mandatory training"),
+    "requirement.unexempted": N_("Exemption from mandatory training withdrawn"),
 }
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
+from accounts import signals
 from accounts.models import OrganisationUnit, User
 from core.errors import Conflict
 from core.i18n import N_
@@ -365,6 +366,7 @@ def apply(result: Plan, session: Any) -> None:
     for chunk in _chunks(result.data, header):
         _set_managers(session, chunk)
     session.expire_all()
+    signals.people_changed.send(None, user_ids=None)
     result.applied = True
 
 

@@ -75,6 +75,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", "user", user.id, email, details={"role": role, "unit_id": unit_id})
+    signals.people_changed.send(None, user_ids=[user.id])
     return user
 
 
@@ -293,6 +294,7 @@ def update_user(user: User, **changes: Any) -> User:
     _audit_changes(user, changed)
     if was_active and not user.active:
         signals.deactivated.send(user)
+    signals.people_changed.send(None, user_ids=[user.id])
     return user
 
 

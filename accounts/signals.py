@@ -4,6 +4,11 @@
 page, SCIM ``active: false`` or DELETE), inside the request's transaction: receivers
 end what the person could still use (launch tokens: player; learner-bound LRS
 credentials: lrs) and flush; the caller's commit makes it all take effect at once.
+
+``people_changed`` is sent with ``user_ids`` (a list, or None for "anyone may have
+changed": a people import, a unit moved) after people were created or their unit, role,
+title or active flag may have changed, in the same transaction: the portal brings the
+audiences of mandatory training up to date (portal/requirements.py).
 """
 
 from __future__ import annotations
@@ -13,3 +18,4 @@ from blinker import Namespace
 _signals = Namespace()
 
 deactivated = _signals.signal("deactivated")
+people_changed = _signals.signal("people_changed")

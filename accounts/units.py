@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from accounts import audit
+from accounts import audit, signals
 from accounts.models import OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest
@@ -122,11 +122,14 @@ def move(unit: OrganisationUnit, parent_id: int | None) -> OrganisationUnit:
                 "A unit cannot be placed below itself or one of its own units",
                 errors=[{"path": "parent_id", "message": "loop"}],
             )
-    if unit.parent_id != parent_id:
+    moved = unit.parent_id != parent_id
+    if moved:
         details = {"parent_id": [unit.parent_id, parent_id]}
         audit.record("unit.changed", "unit", unit.id, f"{unit.name} ({unit.code})", details=details)
     unit.parent_id = parent_id
     db.session.flush()
+    if moved:  # everyone below it may now be in other audiences
+        signals.people_changed.send(None, user_ids=None)
     return unit
 
 

@@ -20,8 +20,9 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 def init_app(app: Flask) -> None:
     """Register the portal's pages (and their CSRF check), template helpers and CLI commands."""
     from accounts import auth
+    from accounts.signals import people_changed
     from lrs.signals import statements_stored
-    from portal import cli, csrf, i18n, projection, views
+    from portal import cli, csrf, i18n, projection, requirements, views
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
@@ -36,3 +37,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.demo_group)
     # The completions table kept in step with the LRS (connecting again changes nothing).
     statements_stored.connect(projection.project_statements)
+    # People created or changed join or leave the audiences of mandatory training.
+    people_changed.connect(requirements.on_people_changed)
+    app.cli.add_command(cli.requirements_group)

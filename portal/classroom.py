@@ -24,6 +24,7 @@ from lrs import service as lrs
 from lrs.auth import Client
 from lrs.clock import format_timestamp
 from packages.models import Course
+from portal import requirements
 from portal.models import ClassroomSession, Enrolment
 
 
@@ -143,6 +144,7 @@ def enrol(session: ClassroomSession, user: User) -> Enrolment:
     enrolment = Enrolment(session_id=session.id, user_id=user.id, enrolled_at=_now())
     db.session.add(enrolment)
     db.session.flush()
+    requirements.sync(user_ids=[user.id])  # a booked session: mandatory training begun
     return enrolment
 
 
@@ -155,6 +157,7 @@ def cancel(session: ClassroomSession, user: User) -> None:
         raise Conflict("Attendance has been recorded already")
     db.session.delete(enrolment)
     db.session.flush()
+    requirements.sync(user_ids=[user.id])
 
 
 def check_trainer(session: ClassroomSession, user: User) -> None:

@@ -16,7 +16,7 @@ from accounts import service
 from config import BASE_DIR
 from core.db import db
 from lrs import auth
-from portal import demo
+from portal import demo, requirements
 
 ADMIN_EMAIL = "admin@example.org"
 CLI = ".venv/bin/flask --app wsgi"
@@ -80,3 +80,21 @@ def demo_load(corpus: Path | None) -> None:
         f"Every demo account (…@{demo.DOMAIN}) has the password: {made.password}  (shown once)\n"
         f"Sign in as a manager, e.g. the first one listed under Admin → Users."
     )
+
+
+@click.group("requirements")
+def requirements_group() -> None:
+    """Mandatory training (portal/requirements.py)."""
+
+
+@requirements_group.command("refresh")
+@with_appcontext
+def requirements_refresh() -> None:
+    """Bring every audience up to date (nightly, for changes made outside the application).
+
+    Saving a requirement and changing people refresh it already; people changed in the
+    database by other means join or leave here.
+    """
+    changed = requirements.refresh()
+    db.session.commit()
+    click.echo(f"{changed} memberships changed.")

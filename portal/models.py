@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +129,8 @@ class Completion(Model):
         Index("ix_completion_unit_cover", "unit_id", "period", "course_id", "verb", "score"),
         Index("ix_completion_course_verb_period", "course_id", "verb", "period"),
         Index("ix_completion_user_stored", "user_id", "stored"),
+        # Compliance: a person's latest completion of a requirement's courses.
+        Index("ix_completion_user_course", "user_id", "course_id", "verb", "stored"),
         Index("ix_completion_activity", "activity_id"),
         # The projection looks rows up by registration on every stored batch.
         Index("ix_completion_registration", "registration"),
@@ -172,3 +175,109 @@ class CompletionRollup(Model):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     score_sum: Mapped[float] = mapped_column(Float, default=0.0)
     score_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Requirement(Model):
+    """Mandatory training: an audience must complete one of some courses, by a due date.
+
+    portal/requirements.py keeps them (and who is in each audience), portal/compliance.py
+    reads each person's status. A completion is valid ``validity_months`` (None: for
+    good); the renewal window opens ``renewal_days`` before it runs out.
+    """
+
+    __tablename__ = "portal_requirement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A manager's requirement reaches only people in this unit's subtree; None: anyone
+    # the audience names (an admin's).
+    owner_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_unit.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    # The due rule: a fixed date, or so many days after the person joined the audience.
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    validity_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    renewal_days: Mapped[int] = mapped_column(Integer, default=0)
+    # Courses, audience and due rule in one canonical string: the same twice is refused.
+    signature: Mapped[str] = mapped_column(String(1000), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RequirementCourse(Model):
+    """One of a requirement's equivalent courses (completing any one of them counts)."""
+
+    __tablename__ = "portal_requirement_course"
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_requirement.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("package_course.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class RequirementAudience(Model):
+    """One rule of a requirement's audience; a person matching any rule is in it.
+
+    ``kind`` "unit" (value: a unit id, its whole subtree), "role", "title" (matched
+    without regard to case) or "person" (a user id).
+    """
+
+    __tablename__ = "portal_requirement_audience"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_requirement.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class RequirementMember(Model):
+    """A person in a requirement's audience, and since when (their own due date).
+
+    Materialised so that people who join later get a due date of their own, and so that
+    compliance is one join for a whole audience (portal/requirements.py refreshes it).
+    """
+
+    __tablename__ = "portal_requirement_member"
+    __table_args__ = (Index("ix_requirement_member_user", "user_id", "requirement_id"),)
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_requirement.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(DateTime)
+    # Kept by portal/requirements.py (``sync``) from the completions projection and the
+    # player's and classroom's records, so compliance reads one row per person: the
+    # latest completed or passed result of one of the courses, and whether the person
+    # has begun one (an attempt, a booked session, a failed result).
+    last_done: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class RequirementExemption(Model):
+    """A person let off a requirement: why, by whom, when (also in the audit log)."""
+
+    __tablename__ = "portal_requirement_exemption"
+
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_requirement.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="SET NULL"), nullable=True
+    )
+    by_name: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(DateTime)

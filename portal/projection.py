@@ -37,6 +37,7 @@ from core.errors import BadRequest
 from lrs.auth import Client
 from lrs.schemas import parse_timestamp
 from lrs.voiding import VOIDED_VERB
+from portal import requirements
 from portal.models import ClassroomSession, Completion, CompletionRollup
 
 OUTCOMES = vocabulary.OUTCOME_VERBS
@@ -218,8 +219,13 @@ def project_statements(client: Client, *, statements: list[dict[str, Any]]) -> N
     ]
     if outcomes:
         _add_outcomes(outcomes, client)
-    if voided:
-        _remove_voided(voided)
+    gone = _remove_voided(voided) if voided else set()
+    # Mandatory training reads each member's latest result and whether they have begun
+    # (a launch writes statements too): bring the people of this batch up to date.
+    home = current_app.config["AGENT_HOMEPAGE"]
+    people = {u for s in statements if (u := _user_id(s["actor"], home)) is not None}
+    if people or gone:
+        requirements.sync(user_ids=sorted(people | gone))
 
 
 def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
@@ -288,12 +294,16 @@ def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
         _roll_up(rows, 1)
 
 
-def _remove_voided(voided: list[str]) -> None:
-    """Delete the rows of voided statements (and take them from the monthly totals)."""
+def _remove_voided(voided: list[str]) -> set[int]:
+    """Delete the rows of voided statements (and take them from the monthly totals).
+
+    Returns whose results they were.
+    """
     gone = [
         dict(r._mapping)
         for r in db.session.execute(
             select(
+                Completion.user_id,
                 Completion.unit_id,
                 Completion.course_id,
                 Completion.period,
@@ -305,6 +315,7 @@ def _remove_voided(voided: list[str]) -> None:
     if gone:
         db.session.execute(delete(Completion).where(Completion.statement_id.in_(voided)))
         _roll_up(gone, -1)
+    return {row["user_id"] for row in gone if row["user_id"] is not None}
 
 
 @cache

@@ -281,3 +281,65 @@ class WaiveSchema(FormSchema):
         ),
         metadata=label(N_("Reason")),
     )
+
+
+class _Many(fields.List):
+    """A field a form sends once or several times (a multiple select, checkboxes)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        return super()._deserialize(value if isinstance(value, list) else [value], attr, data)
+
+
+class RequirementSchema(FormSchema):
+    """Mandatory training: courses, audience, due rule, validity and renewal window."""
+
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata=label(N_("Name"))
+    )
+    course_ids = _Many(fields.Integer(), required=True, metadata=label(N_("Courses")))
+    audience_unit = _Many(
+        fields.Integer(), load_default=list, metadata=label(N_("Units (with the units below)"))
+    )
+    audience_role = _Many(
+        fields.String(validate=validate.OneOf(ROLES)),
+        load_default=list,
+        metadata=label(N_("Roles")),
+    )
+    audience_title = fields.String(
+        load_default="", validate=validate.Length(max=2000), metadata=label(N_("Titles"))
+    )
+    audience_person = fields.String(
+        load_default="", validate=validate.Length(max=20000), metadata=label(N_("People"))
+    )
+    due_kind = fields.String(
+        load_default="days",
+        validate=validate.OneOf(("date", "days")),
+        metadata=label(N_("Due")),
+    )
+    due_date = fields.Date(load_default=None, metadata=label(N_("Due date")))
+    due_days = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=3650),
+        metadata=label(N_("Days after joining")),
+    )
+    validity_months = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=600),
+        metadata=label(N_("Valid for (months)")),
+    )
+    renewal_days = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=3650),
+        metadata=label(N_("Renewal window (days before expiry)")),
+    )
+    owner_unit_id = fields.Integer(load_default=None, metadata=label(N_("Belongs to")))
+
+
+class ExemptionSchema(FormSchema):
+    """A person let off a requirement, or the exemption withdrawn."""
+
+    user_id = fields.Integer(required=True, metadata=label(N_("Person")))
+    reason = fields.String(
+        load_default="", validate=validate.Length(max=2000), metadata=label(N_("Reason"))
+    )
+    withdraw = fields.Boolean(load_default=False, metadata=label(N_("Withdraw")))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from accounts import service
+from accounts import service, signals
 from accounts.models import User
 from accounts.scim import values
 from accounts.scim.attributes import normalise
@@ -105,6 +105,7 @@ def create(body: dict[str, Any]) -> User:
     )
     db.session.add(user)
     db.session.flush()
+    signals.people_changed.send(None, user_ids=[user.id])
     return user
 
 

@@ -4,6 +4,28 @@ Thin: parse the form with a schema, call a service function, commit once.  ``err
 draws every HTML error page of the app (registered with core.errors).
 """
 
-from portal.views import admin, authoring, common, errors, launch, learner, manage, saml, sso
+from portal.views import (
+    admin,
+    authoring,
+    common,
+    compliance,
+    errors,
+    launch,
+    learner,
+    manage,
+    saml,
+    sso,
+)
 
-__all__ = ["admin", "authoring", "common", "errors", "launch", "learner", "manage", "saml", "sso"]
+__all__ = [
+    "admin",
+    "authoring",
+    "common",
+    "compliance",
+    "errors",
+    "launch",
+    "learner",
+    "manage",
+    "saml",
+    "sso",
+]

@@ -23,7 +23,7 @@ from accounts.models import User
 from core.db import db
 from core.errors import AppError, Forbidden
 from player import review as player_review
-from portal import bp, catalogue, classroom, learning, schemas
+from portal import bp, catalogue, classroom, compliance, learning, schemas
 from portal.models import COURSE_KINDS
 from portal.views import sso
 from portal.views.common import (
@@ -248,11 +248,15 @@ def post_enrol(session_id: int) -> BaseResponse:
 def my_learning() -> str:
     """In progress (resume in one click), completed (date, score) and assigned courses."""
     user = this_user()
+    required = compliance.for_person(user)
     return render_template(
         "my_learning.html",
         in_progress=learning.in_progress(user),
         completed=learning.completed(user),
         assigned=learning.assigned(user),
+        required=required,
+        required_courses=compliance.courses_of([r.requirement.id for r in required]),
+        statuses=compliance.STATUSES,
         launch_url=launch_url,
         # Courses with an attempt to look at again, in review mode (nothing is recorded).
         reviewable=player_review.reviewable_courses(user),

@@ -1,0 +1,157 @@
+"""Compliance pages at a large customer's scale, on PostgreSQL.
+
+Builds the same database as ``bench/reports_bench.py`` (20,000 people in a 40-unit tree,
+230 courses, ``--years`` x ``--per-year`` completions, ``--surrounding`` other
+statements), then adds 40 requirements through ``portal.requirements.create`` (the way
+the page does, audiences materialised): a quarter for every learner (20,000 people), a
+quarter for a department (about 10,000), a section (about 5,000) and a unit (about
+2,500); one or two equivalent courses each, validities of 12, 24 and 36 months with a
+60-day renewal window, due 30 days after joining or on a fixed date. Then times whole
+HTTP requests to the compliance pages (median and worst of ``--repeat``).
+
+    .venv/bin/python bench/compliance_bench.py                          # the full scale
+    .venv/bin/python bench/compliance_bench.py --years 1 --surrounding 100000   # quick
+
+PG_URL names the server; the database ``kompetens_bench_compliance`` (BENCH_DB) is
+dropped and created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("BENCH_DB", "kompetens_bench_compliance")
+
+from bench import reports_bench
+
+
+def requirements_40(app: Any) -> tuple[float, int]:
+    """Create the 40 requirements as an admin; seconds taken and memberships made."""
+    from sqlalchemy import func, select
+
+    from accounts import service
+    from core.db import db
+    from portal import requirements
+    from portal.models import RequirementMember
+
+    with app.app_context():
+        admin = service.create_user("bench-admin@example.org", "Admin", "bench password", "admin")
+        db.session.commit()
+        started = time.perf_counter()
+        for i in range(40):
+            audience = [
+                [("role", "learner")],
+                [("unit", str(1 + i % 2))],
+                [("unit", str(3 + i % 4))],
+                [("unit", str(7 + i % 8))],
+            ][i % 4]
+            courses = [1 + i * 5] if i % 3 else [1 + i * 5, 2 + i * 5]
+            fixed = i % 5 == 0
+            draft = requirements.Draft(
+                name=f"Requirement {i + 1:02d}",
+                course_ids=courses,
+                audience=audience,
+                due_date=date.today() - timedelta(days=90) if fixed else None,
+                due_days=None if fixed else 30,
+                validity_months=[12, 24, 36, None][i % 4],
+                renewal_days=0 if i % 4 == 3 else 60,
+            )
+            requirements.create(admin, draft)
+            db.session.commit()
+        seconds = time.perf_counter() - started
+        members = db.session.scalar(select(func.count()).select_from(RequirementMember))
+        return seconds, int(members or 0)
+
+
+def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
+    from accounts import login_sessions, service
+    from core.db import db
+
+    with app.app_context():
+        admin = service.find_user("bench-admin@example.org")
+        manager = service.create_user(
+            "bench-manager@example.org", "Manager", "bench password", "manager", 3
+        )
+        db.session.commit()
+        ids = {"admin": admin.id if admin else 0, "manager": manager.id, "learner": 4247}
+    cases = [
+        ("admin", "/compliance", "overview, whole organisation (40 requirements)"),
+        ("admin", "/compliance?unit_id=1", "overview, a department (about 10,000)"),
+        ("manager", "/compliance", "overview, manager of a section (about 5,000)"),
+        ("admin", "/compliance/requirements/1", "requirement 1 (20,000), overdue people"),
+        ("admin", "/compliance/requirements/1?status=all", "requirement 1, everyone (500 shown)"),
+        ("manager", "/compliance/requirements/1", "requirement 1, manager's section"),
+        ("admin", "/compliance?format=excel", "Excel file, whole organisation"),
+        ("admin", "/compliance/requirements/1?status=all&format=csv", "CSV, 20,000 people"),
+        ("learner", "/my", "a learner's My learning (their requirements)"),
+    ]
+    results = []
+    for role, url, what in cases:
+        client = app.test_client()
+        with app.app_context():
+            session_id = login_sessions.start(ids[role])
+            db.session.commit()
+        with client.session_transaction() as session:
+            session["sid"] = session_id
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            runs.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        results.append(
+            {
+                "page": f"GET {url} ({role})",
+                "what": what,
+                "median_ms": round(statistics.median(runs) * 1000, 1),
+                "max_ms": round(max(runs) * 1000, 1),
+            }
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--per-year", type=int, default=34_000)
+    parser.add_argument("--surrounding", type=int, default=3_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    server = os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+    url = reports_bench.recreate(server)
+    from flask_migrate import upgrade
+
+    from core import create_app
+    from core.db import db
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench"}
+    )
+    with app.app_context():
+        upgrade()
+        reports_bench.fill(db, args.years, args.per_year, args.surrounding)
+        from sqlalchemy import text
+
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    seconds, members = requirements_40(app)
+    print(f"40 requirements created in {seconds:.1f} s; {members} memberships")
+    with app.app_context():
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    for r in pages(app, args.repeat):
+        print(f"{r['page']:<62} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
+
+
+if __name__ == "__main__":
+    main()
