@@ -90,9 +90,10 @@ def insert_one(prepared: Prepared) -> int | None:
         "kinds": [k for k, _ in keys],
         "hashes": [h for _, h in keys],
     }
-    pk: int | None = db.session.execute(_insert_one_statement(dialect), params).scalar()
+    connection = db.session.connection()  # Core: the ORM adds nothing to a plain INSERT
+    pk: int | None = connection.execute(_insert_one_statement(dialect), params).scalar()
     if pk is not None and dialect != "postgresql":
-        _insert_filter_tuples(db.session.connection(), [(k, h, pk) for k, h in keys])
+        _insert_filter_tuples(connection, [(k, h, pk) for k, h in keys])
     return pk
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -38,10 +39,15 @@ from lrs.voiding import VOIDED_VERB, check_voiding
 
 @dataclass
 class StoreResult:
-    """Ids of a stored batch, in request order; ``new`` are the ones actually inserted."""
+    """Ids of a stored batch, in request order; ``new`` are the ones actually inserted.
+
+    ``stored``: the clock's value for the batch, a valid Consistent-Through once the
+    transaction has committed (lrs/clock.py).
+    """
 
     ids: list[str]
     new: list[str] = field(default_factory=list)
+    stored: datetime | None = None
 
 
 def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
@@ -130,7 +136,7 @@ def store_statements(
         _store_batch(prepared, raw.values(), client)
     assigned = iter(prepared.statements)
     ids = [s["id"] if s.get("id") in existing else next(assigned)["id"] for s in statements]
-    return StoreResult(ids, [s["id"] for s in prepared.statements])
+    return StoreResult(ids, [s["id"] for s in prepared.statements], prepared.stored)
 
 
 def _notify(statements: list[dict[str, Any]], client: Client) -> None:
