@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -95,7 +94,9 @@ def learner_credential_ttl() -> timedelta:
 
 
 def _hash_secret(salt: str, secret: str) -> str:
-    return hmac.new(salt.encode(), secret.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: OpenSSL's one-shot HMAC, the same value as hmac.new(...).hexdigest()
+    # at a fraction of its cost (it runs in every request).
+    return hmac.digest(salt.encode(), secret.encode(), "sha256").hex()
 
 
 def _now() -> datetime:
