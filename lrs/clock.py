@@ -69,7 +69,8 @@ def _advance(dialect: str) -> Any:
     ).returning(StoredClock.stored_ms)
 
 
-def _moment(ms: int) -> datetime:
+def from_ms(ms: int) -> datetime:
+    """The clock's milliseconds since the epoch as an aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
@@ -81,12 +82,12 @@ def next_stored() -> datetime:
     later one takes a larger one.  So a write answers it without another query.
     """
     connection = db.session.connection()
-    ms = connection.exec_driver_sql(_advance_sql(connection.dialect)).scalar_one()
-    return _moment(int(ms))
+    ms = connection.exec_driver_sql(advance_sql(connection.dialect)).scalar_one()
+    return from_ms(int(ms))
 
 
 @cache
-def _advance_sql(dialect: Any) -> str:
+def advance_sql(dialect: Any) -> str:
     """``_advance`` as SQL text: it has no parameters, and the statement runs in every write.
 
     (Through the ORM session, building its cache key and result cost more than the
@@ -111,8 +112,8 @@ def consistent_through() -> datetime:
         in_flight, now_ms = _sqlite_write_in_flight(), None
         last_ms = db.session.scalar(select(StoredClock.stored_ms).where(StoredClock.id == 1))
     if not in_flight or last_ms is None:
-        return _moment(int(now_ms)) if now_ms is not None else datetime.now(UTC)
-    return _moment(int(last_ms))
+        return from_ms(int(now_ms)) if now_ms is not None else datetime.now(UTC)
+    return from_ms(int(last_ms))
 
 
 @cache

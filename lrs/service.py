@@ -112,9 +112,10 @@ def store_statements(
     if len(statements) == 1:
         # One statement (a PUT, most POSTs from content): insert first, look only if its
         # id turns out to be stored already; one round trip on PostgreSQL.
-        prepared = prepare(statements, client, version, clock.next_stored())
+        # ``stored`` is taken in the insert itself (lrs/inserting.py ``insert_one``).
+        prepared = prepare(statements, client, version, None)
         check_voiding(prepared.statements)
-        pk = insert_one(prepared)
+        pk, prepared = insert_one(prepared)
         if pk is None:
             existing = _check_same_as_stored(statements)
             if not existing:  # (deleted again in between: cannot happen through the API)
