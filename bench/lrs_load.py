@@ -5,7 +5,7 @@ Drives a running service (``--url``, ``--key``, ``--secret``), or with ``--start
 launches one the way ``make run`` does, on a throwaway SQLite or PostgreSQL database,
 and stops it afterwards.  Scenarios (each with requests/s, statements/s, p50/p95/p99):
 
-  whoami        ceiling 1: trivial authenticated endpoint, same gunicorn settings
+  whoami        a trivial authenticated endpoint (it pays the per-request database work)
   post-single   POST /statements, one statement
   alternating   the bare Flask ceiling (lrs_ceiling_app.py, no database), whoami and
                 post-single in turns, 8 clients: the single POST's ratio to the ceiling
