@@ -18,12 +18,9 @@ import uuid
 from flask import Flask, Response, abort, jsonify, request
 
 app = Flask(__name__)
-_EXPECTED = (
-    "Basic "
-    + base64.b64encode(
-        f"{os.environ.get('CEILING_KEY', 'key')}:{os.environ.get('CEILING_SECRET', 'secret')}".encode()
-    ).decode()
-)
+_KEY = os.environ.get("CEILING_KEY", "key")
+_SECRET = os.environ.get("CEILING_SECRET", "secret")
+_EXPECTED = "Basic " + base64.b64encode(f"{_KEY}:{_SECRET}".encode()).decode()
 
 
 @app.post("/xapi/statements")
