@@ -5,8 +5,10 @@ Drives a running service (``--url``, ``--key``, ``--secret``), or with ``--start
 launches one the way ``make run`` does, on a throwaway SQLite or PostgreSQL database,
 and stops it afterwards.  Scenarios (each with requests/s, statements/s, p50/p95/p99):
 
-  whoami        ceiling 1: trivial authenticated endpoint, same gunicorn settings
+  whoami        a trivial authenticated endpoint (it pays the per-request database work)
   post-single   POST /statements, one statement
+  alternating   the bare Flask ceiling (lrs_ceiling_app.py, no database), whoami and
+                post-single in turns, 8 clients: the single POST's ratio to the ceiling
   put           PUT /statements?statementId=...
   post-batch    POST /statements, batches of --batch (100) statements
   batch-conc    the same with --high-clients (8) client processes: no error, no deadlock
@@ -36,11 +38,11 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lrs_data
 import lrs_server
+import lrs_turns
 from lrs_http import XapiClient, check_loopback, wait_until_up
 from lrs_report import FLAT_RSS_KIB, evaluate, machine, print_table, summarise
 
@@ -303,9 +306,10 @@ def run_clients(
     max_requests: int,
     seconds: float,
     stream_base: int,
+    url: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """Run ``scenario`` from ``clients`` processes; merge what they measured."""
+    """Run ``scenario`` from ``clients`` processes (to ``url``, else the LRS); merge them."""
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(clients)
     out = ctx.Queue()
@@ -315,7 +319,7 @@ def run_clients(
     for i in range(clients):
         job = Job(
             scenario=scenario,
-            url=cfg.url,
+            url=url or cfg.url,
             key=cfg.key,
             secret=cfg.secret,
             version=cfg.xapi_version,
@@ -372,61 +376,6 @@ def run_clients(
             for label, values in sorted(merged.items())
         }
     return result
-
-
-def run_alternating(
-    cfg: argparse.Namespace, workers: list[int], streams: Iterator[int]
-) -> dict[str, Any]:
-    """whoami and post-single in turns (``--rounds`` of each, ``--seconds`` for each kind).
-
-    The machine's speed drifts by a third within minutes here, so the two scenarios run
-    back to back once can see different machines; in short turns both see the same
-    drift, and the ratio of their summed rates compares like with like.
-    """
-    turn = cfg.seconds / cfg.rounds
-    totals = {name: {"requests": 0, "seconds": 0.0, "cpu_s": 0.0} for name in KINDS}
-    rounds = []
-    for _ in range(cfg.rounds):
-        rates = {}
-        for name in KINDS:
-            cpu0 = lrs_server.process_jiffies(workers)
-            r = run_clients(cfg, name, cfg.clients, cfg.requests, turn, next(streams))
-            cpu_s = (lrs_server.process_jiffies(workers) - cpu0) / os.sysconf("SC_CLK_TCK")
-            if r["non_2xx"] or r["errors"]:
-                raise SystemExit(f"alternating: {name} had failures: {r['statuses']}")
-            for key, value in (("requests", r["requests"]), ("seconds", r["seconds"])):
-                totals[name][key] += value
-            totals[name]["cpu_s"] += cpu_s
-            rates[name] = r["requests_per_s"]
-        rounds.append(round(rates["post-single"] / rates["whoami"], 3))
-    rate = {n: t["requests"] / t["seconds"] for n, t in totals.items()}
-    per_cpu = {n: t["requests"] / t["cpu_s"] for n, t in totals.items() if t["cpu_s"]}
-    requests = sum(t["requests"] for t in totals.values())
-    wall = sum(t["seconds"] for t in totals.values())
-    return {
-        "scenario": "alternating",
-        "clients": cfg.clients,
-        "requests": requests,
-        "statements": totals["post-single"]["requests"],
-        "seconds": wall,
-        "requests_per_s": requests / wall,
-        "statements_per_s": totals["post-single"]["requests"] / wall,
-        "p50_ms": 0.0,
-        "p95_ms": 0.0,
-        "p99_ms": 0.0,
-        "non_2xx": 0,
-        "errors": 0,
-        "whoami_requests_per_s": round(rate["whoami"], 1),
-        "post_single_requests_per_s": round(rate["post-single"], 1),
-        "ratio": round(rate["post-single"] / rate["whoami"], 3),
-        "ratio_per_worker_cpu_s": round(per_cpu["post-single"] / per_cpu["whoami"], 3)
-        if len(per_cpu) == 2
-        else None,
-        "round_ratios": rounds,
-    }
-
-
-KINDS = ("whoami", "post-single")
 
 
 # -- paging with worker memory sampling ------------------------------------------------
@@ -662,7 +611,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=5,
-        help="turns of whoami and post-single in the scenario 'alternating'",
+        help="turns of each kind (ceiling, whoami, post-single) in the scenario 'alternating'",
     )
     p.add_argument(
         "--warm",
@@ -678,6 +627,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--clients", type=int, default=4, help="client processes for throughput scenarios"
+    )
+    p.add_argument(
+        "--alt-clients",
+        type=int,
+        default=8,
+        help="client processes of the scenario 'alternating' (8: issue 12's measurement)",
+    )
+    p.add_argument(
+        "--no-ceiling",
+        dest="ceiling",
+        action="store_false",
+        help="do not start the bare Flask ceiling for the scenario 'alternating'",
     )
     p.add_argument(
         "--get-clients",
@@ -753,12 +714,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return cfg
 
 
-def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str, Any]:
+def run(
+    cfg: argparse.Namespace,
+    service: lrs_server.Service | None,
+    ceiling: lrs_server.Ceiling | None = None,
+) -> dict[str, Any]:
     """Every selected scenario, in order; returns the JSON document."""
     check_loopback(cfg.url)
     probe = XapiClient(cfg.url, cfg.key, cfg.secret, cfg.xapi_version)
     status = wait_until_up(probe, "about", 60 if service else 5)
     print(f"# {cfg.url}: /about answered {status}", flush=True)
+    if ceiling is not None:
+        bare = XapiClient(ceiling.url, cfg.key, cfg.secret, cfg.xapi_version)
+        wait_until_up(bare, "statements", 60)
+        bare.close()
+        print(f"# ceiling (bare Flask, no database) at {ceiling.url}", flush=True)
     results: dict[str, dict[str, Any]] = {}
     stored = 0
     streams = iter(range(1000, 10**6, 100))
@@ -866,8 +836,18 @@ def run(cfg: argparse.Namespace, service: lrs_server.Service | None) -> dict[str
             cfg, "post-single", cfg.clients, cfg.requests, cfg.seconds, next(streams)
         ),
     )
-    if "whoami" in results and "skipped" not in results["whoami"]:
-        step("alternating", lambda: run_alternating(cfg, workers, streams))
+    if "alternating" in cfg.scenario_list:
+        kinds = [lrs_turns.Kind("post-single", "post-single", cfg.url, workers)]
+        if ceiling is not None:
+            ceiling_workers = lrs_server.children(ceiling.proc.pid) if ceiling.proc else []
+            kinds.insert(0, lrs_turns.Kind("ceiling", "post-single", ceiling.url, ceiling_workers))
+        if "whoami" in results and "skipped" not in results["whoami"]:
+            kinds.insert(-1, lrs_turns.Kind("whoami", "whoami", cfg.url, workers))
+        if len(kinds) > 1:
+            step(
+                "alternating",
+                lambda: lrs_turns.run_alternating(cfg, kinds, streams, run_clients),
+            )
     step(
         "put",
         lambda: run_clients(cfg, "put", cfg.clients, cfg.requests, cfg.seconds, next(streams)),
@@ -990,13 +970,21 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     random.seed(cfg.seed)
+    ceiling = None
     try:
         if service is not None:
             service.setup()
             service.start()
             cfg.url, cfg.key, cfg.secret = service.url, service.key, service.secret
-        doc = run(cfg, service)
+        if "alternating" in cfg.scenario_list and cfg.ceiling:
+            ceiling = lrs_server.Ceiling(
+                cfg.workers or lrs_server.makefile_workers(), cfg.key, cfg.secret
+            )
+            ceiling.start(service.tmpdir if service else Path(tempfile.gettempdir()))
+        doc = run(cfg, service, ceiling)
     finally:
+        if ceiling is not None:
+            ceiling.stop()
         if service is not None:
             service.stop(drop=not cfg.keep)
             server_log = _keep_server_log(service)

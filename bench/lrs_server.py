@@ -147,6 +147,60 @@ class Service:
             )
 
 
+@dataclass
+class Ceiling:
+    """The bare Flask endpoint (``lrs_ceiling_app.py``) under the service's gunicorn settings.
+
+    Same ``gunicorn.conf.py`` (gunicorn reads it from the working directory: worker
+    class and connections) and the same worker count; only the port and the app differ.
+    """
+
+    workers: int
+    key: str
+    secret: str
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, as the LRS's (``/xapi``)."""
+        return f"http://127.0.0.1:{self.port}/xapi"
+
+    def start(self, log_dir: Path) -> None:
+        """Start gunicorn in its own process group; logs go to ``log_dir``."""
+        env = dict(os.environ, CEILING_KEY=self.key, CEILING_SECRET=self.secret)
+        log = (log_dir / "ceiling.log").open("wb")
+        self.proc = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--access-logfile",
+                str(log_dir / "ceiling-access.log"),
+                "--pythonpath",
+                str(REPO / "bench"),
+                "lrs_ceiling_app:app",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        """Stop it (TERM, then KILL after 20 s)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
 # -- memory of the gunicorn workers ------------------------------------------------
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
 from core import files
 
@@ -66,3 +68,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             for suffix in ("", "-wal", "-shm"):
                 files.private(Path(filename + suffix))
     cursor.close()
+
+
+# A pooled connection idle longer than this is pinged before use.
+IDLE_PING_SECONDS = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _stamp_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """Ping a server connection that sat idle: a restarted database is met here, not in a request.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip in every
+    request (and two in a write that answers Consistent-Through).  A connection used in
+    the last IDLE_PING_SECONDS is almost surely alive; if the server went away since, the
+    request fails and SQLAlchemy invalidates the pool, as it would for a connection that
+    dies mid-request.  A dead idle one is replaced before use (DisconnectionError makes
+    the pool retry with a new connection).  SQLite has no server to lose.
+    """
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    checked_in = record.info.get("checked_in")
+    if checked_in is None or time.monotonic() - checked_in < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise exc.DisconnectionError() from error

@@ -21,6 +21,7 @@ to the portal's origin, and the portal's session is neither read nor written the
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, current_app, redirect, request
@@ -31,8 +32,12 @@ _LOOPBACK_TWIN = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
 _EXTENSION = "kompetens.content_host"
 
 
+@lru_cache(maxsize=256)
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of an absolute http(s) URL, lower-cased, or ""."""
+    """``scheme://host[:port]`` of an absolute http(s) URL, lower-cased, or "".
+
+    Cached: the configured origins are asked for several times in every request.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""

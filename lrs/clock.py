@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, literal_column, select, text
 
 from core.db import db, dialect_insert
+from lrs import writers
 from lrs.models import StoredClock
 
 
@@ -69,15 +70,35 @@ def _advance(dialect: str) -> Any:
     ).returning(StoredClock.stored_ms)
 
 
-def _moment(ms: int) -> datetime:
+def from_ms(ms: int) -> datetime:
+    """The clock's milliseconds since the epoch as an aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def next_stored() -> datetime:
-    """The ``stored`` of the batch being written; the row stays locked until commit."""
-    dialect = db.session.get_bind().dialect.name
-    ms = db.session.execute(_advance(dialect)).scalar_one()
-    return _moment(int(ms))
+    """The ``stored`` of the batch being written; the row stays locked until commit.
+
+    Once that transaction commits, this value is also a Consistent-Through that holds:
+    every write that took a smaller one held the row before and has committed, and every
+    later one takes a larger one.  So a write answers it without another query.
+    """
+    connection = db.session.connection()
+    writers.queue(db.session(), connection)  # SQLite: in line, not in the busy handler
+    ms = connection.exec_driver_sql(advance_sql(connection.dialect)).scalar_one()
+    return from_ms(int(ms))
+
+
+@cache
+def advance_sql(dialect: Any) -> str:
+    """``_advance`` as SQL text: it has no parameters, and the statement runs in every write.
+
+    (Through the ORM session, building its cache key and result cost more than the
+    database's work.)
+    """
+    compiled = _advance(dialect.name).compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
 
 
 def consistent_through() -> datetime:
@@ -93,8 +114,8 @@ def consistent_through() -> datetime:
         in_flight, now_ms = _sqlite_write_in_flight(), None
         last_ms = db.session.scalar(select(StoredClock.stored_ms).where(StoredClock.id == 1))
     if not in_flight or last_ms is None:
-        return _moment(int(now_ms)) if now_ms is not None else datetime.now(UTC)
-    return _moment(int(last_ms))
+        return from_ms(int(now_ms)) if now_ms is not None else datetime.now(UTC)
+    return from_ms(int(last_ms))
 
 
 @cache

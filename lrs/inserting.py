@@ -14,14 +14,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Connection,
-    SmallInteger,
     and_,
     bindparam,
     exists,
-    func,
     insert,
     select,
     true,
@@ -31,10 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from core import jsoncodec
 from core.db import db, dialect_insert
 from core.errors import Conflict
+from lrs import clock
 from lrs.attachments import RawAttachment
 from lrs.filters import inherit_target_filters
-from lrs.models import Attachment, Statement, StatementFilter
-from lrs.rows import Prepared
+from lrs.models import Attachment, Statement
+from lrs.rows import Prepared, stamp
 from lrs.voiding import VOIDED_VERB, void_targets
 
 # Below this many statements the plain INSERTs are cheaper than preparing COPY.
@@ -75,30 +73,99 @@ def after_insert(prepared: Prepared, pks: list[int]) -> None:
         void_targets(prepared.statements)
 
 
-def insert_one(prepared: Prepared) -> int | None:
-    """Insert one statement unless its id is stored already; its pk, or None.
+def insert_one(prepared: Prepared) -> tuple[int | None, Prepared]:
+    """Take ``stored`` and insert one statement unless its id is stored already.
 
-    Whether a voiding statement stored earlier targets it (Data §2.3.2) is decided in
-    the same INSERT.  On PostgreSQL the filter rows go in the same statement too.
+    ``prepared`` comes without ``stored`` (``rows.prepare(..., None)``); returns the pk
+    (None when the id was stored already) and the statement stamped.  Whether a
+    voiding statement stored earlier targets it (Data §2.3.2) is decided in the same
+    INSERT.  On PostgreSQL the clock, the statement row and its filter rows are one
+    statement: the clock's row lock, which every writer waits for (lrs/clock.py), is
+    then held for that statement's answer and the commit, not for three round trips.
     """
     row = prepared.rows[0]
     keys = sorted(prepared.filters[0])
-    dialect = db.session.get_bind().dialect.name
+    connection = db.session.connection()  # Core: the ORM adds nothing to a plain INSERT
+    if connection.dialect.name == "postgresql":
+        return _insert_one_postgresql(connection, prepared, keys)
+    prepared = stamp(prepared, clock.next_stored())
     params = {
         **{name: row[name] for name in _STATEMENT_COLUMNS},
         "may_be_voided": row["verb_id"] != VOIDED_VERB,
+    }
+    pk: int | None = connection.execute(_insert_one_statement(), params).scalar()
+    if pk is not None:
+        _insert_filter_tuples(connection, [(k, h, pk) for k, h in keys])
+    return pk, prepared
+
+
+def _insert_one_postgresql(
+    connection: Connection, prepared: Prepared, keys: list[tuple[int, int]]
+) -> tuple[int | None, Prepared]:
+    from psycopg.types.json import Jsonb
+
+    row = prepared.rows[0]
+    params = {
+        "statement_id": row["statement_id"],
+        "data": Jsonb(row["data"], dumps=jsoncodec.dumps_bytes),
+        "untimed": prepared.untimed[0],
+        "verb_id": row["verb_id"],
+        "object_ref": row["object_ref"],
+        "may_be_voided": row["verb_id"] != VOIDED_VERB,
+        "voided_verb": VOIDED_VERB,
+        "credential_id": row["credential_id"],
+        "has_attachments": row["has_attachments"],
         "kinds": [k for k, _ in keys],
         "hashes": [h for _, h in keys],
     }
-    pk: int | None = db.session.execute(_insert_one_statement(dialect), params).scalar()
-    if pk is not None and dialect != "postgresql":
-        _insert_filter_tuples(db.session.connection(), [(k, h, pk) for k, h in keys])
-    return pk
+    stored_ms, pk = connection.exec_driver_sql(_one_postgresql(connection.dialect), params).one()
+    return pk, stamp(prepared, clock.from_ms(int(stored_ms)))
 
 
 @cache
-def _insert_one_statement(dialect: str) -> Any:
-    """The statement behind ``_insert_one``, built once per dialect.
+def _one_postgresql(dialect: Any) -> str:
+    """PostgreSQL: the clock's upsert, the statement row and its filter rows, one statement.
+
+    ``stored`` goes into the row as a timestamp and into the statement as RFC 3339 text
+    with milliseconds (``clock.format_timestamp``), also as its timestamp when it had
+    none.  (Milliseconds since the epoch times an interval: exact, unlike a float.)
+    """
+    return f"""
+WITH clock AS ({clock.advance_sql(dialect)}),
+moment AS (
+  SELECT stored_ms, TIMESTAMP '1970-01-01 00:00:00' + stored_ms * INTERVAL '1 millisecond' AS at
+  FROM clock
+),
+stamped AS (
+  SELECT stored_ms, at, to_jsonb(to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS text
+  FROM moment
+),
+new AS (
+  INSERT INTO lrs_statement ({", ".join(_STATEMENT_COLUMNS)})
+  SELECT %(statement_id)s::text,
+         CASE WHEN %(untimed)s
+              THEN jsonb_set(jsonb_set(%(data)s, '{{stored}}', text), '{{timestamp}}', text)
+              ELSE jsonb_set(%(data)s, '{{stored}}', text) END,
+         at, %(verb_id)s, %(object_ref)s,
+         %(may_be_voided)s AND EXISTS (
+           SELECT 1 FROM lrs_statement
+           WHERE object_ref = %(statement_id)s::text AND verb_id = %(voided_verb)s::text),
+         %(credential_id)s, %(has_attachments)s
+  FROM stamped
+  ON CONFLICT (statement_id) DO NOTHING
+  RETURNING pk
+),
+filters AS (
+  INSERT INTO lrs_statement_filter (kind, key_hash, statement_pk)
+  SELECT unnest(%(kinds)s::smallint[]), unnest(%(hashes)s::bigint[]), pk FROM new
+)
+SELECT stamped.stored_ms, new.pk FROM stamped LEFT JOIN new ON true
+"""  # noqa: S608  (no user input: the clock's SQL and column names)
+
+
+@cache
+def _insert_one_statement() -> Any:
+    """SQLite: the statement behind ``insert_one``, built once.
 
     (Building a statement like this one costs more than running it.)
     """
@@ -114,26 +181,12 @@ def _insert_one_statement(dialect: str) -> Any:
         for name in _STATEMENT_COLUMNS
     ]
     # (SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT.)
-    statement = (
-        dialect_insert(table, dialect)
+    return (
+        dialect_insert(table, "sqlite")
         .from_select(list(_STATEMENT_COLUMNS), select(*values).where(true()))
         .on_conflict_do_nothing(index_elements=["statement_id"])
         .returning(table.c.pk)
     )
-    if dialect != "postgresql":
-        return statement
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    new = statement.cte("new")
-    filters = insert(StatementFilter).from_select(
-        ["kind", "key_hash", "statement_pk"],
-        select(
-            func.unnest(bindparam("kinds", type_=ARRAY(SmallInteger))),
-            func.unnest(bindparam("hashes", type_=ARRAY(BigInteger))),
-            new.c.pk,
-        ),
-    )
-    return select(new.c.pk).add_cte(filters.cte("filters"))
 
 
 def _filter_tuples(prepared: Prepared, pks: list[int]) -> list[tuple[int, int, int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,30 +47,36 @@ class Prepared:
     statements: list[dict[str, Any]]
     rows: list[dict[str, Any]]
     filters: list[set[tuple[int, int]]]
-    stored: datetime
+    stored: datetime | None
+    # Prepared before ``stored`` is known (``stored=None``): which statements came
+    # without a timestamp, to get ``stored`` as theirs too when ``stamp`` gives it.
+    untimed: list[bool] = field(default_factory=list)
 
 
 def prepare(
     statements: Sequence[dict[str, Any]],
     client: Client,
     version: str,
-    stored: datetime,
+    stored: datetime | None,
     voided: set[str] | frozenset[str] = frozenset(),
 ) -> Prepared:
     """Assign id, stored, timestamp, authority and version, and build the table rows.
 
     Data §2.4.1 (id), §2.4.8 (stored: set by the LRS, overwriting any value sent),
     §2.4.9 (authority: set by the LRS from the credential), §2.4.10 (version), and
-    2.0.0's "timestamp = stored when absent".
+    2.0.0's "timestamp = stored when absent".  With ``stored=None`` both stay None
+    until ``stamp`` (the clock is taken as late as possible: lrs/clock.py).
     """
-    stored_text = format_timestamp(stored)
+    stored_text = format_timestamp(stored) if stored is not None else None
     prepared: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     filters: list[set[tuple[int, int]]] = []
+    untimed: list[bool] = []
     for original in statements:
         statement = _with_context_activity_lists(original)
         statement.setdefault("id", str(uuid.uuid4()))
         statement["stored"] = stored_text
+        untimed.append("timestamp" not in statement)
         statement.setdefault("timestamp", stored_text)
         statement["authority"] = client.authority
         statement.setdefault("version", "2.0.0" if version.startswith("2.") else "1.0.0")
@@ -81,7 +87,7 @@ def prepare(
             {
                 "statement_id": statement["id"],
                 "data": statement,
-                "stored": naive_utc(stored),
+                "stored": naive_utc(stored) if stored is not None else None,
                 "verb_id": statement["verb"]["id"],
                 "object_ref": ref,
                 "voided": statement["id"] in voided and statement["verb"]["id"] != VOIDED_VERB,
@@ -90,4 +96,18 @@ def prepare(
             }
         )
         filters.append(filter_keys(statement))
-    return Prepared(prepared, rows, filters, stored)
+    return Prepared(prepared, rows, filters, stored, untimed)
+
+
+def stamp(prepared: Prepared, stored: datetime) -> Prepared:
+    """Give statements prepared with ``stored=None`` their ``stored`` (and timestamp)."""
+    text = format_timestamp(stored)
+    naive = naive_utc(stored)
+    for statement, row, untimed in zip(
+        prepared.statements, prepared.rows, prepared.untimed, strict=True
+    ):
+        statement["stored"] = text
+        if untimed:
+            statement["timestamp"] = text
+        row["stored"] = naive
+    return replace(prepared, stored=stored)

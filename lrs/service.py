@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -38,10 +39,15 @@ from lrs.voiding import VOIDED_VERB, check_voiding
 
 @dataclass
 class StoreResult:
-    """Ids of a stored batch, in request order; ``new`` are the ones actually inserted."""
+    """Ids of a stored batch, in request order; ``new`` are the ones actually inserted.
+
+    ``stored``: the clock's value for the batch, a valid Consistent-Through once the
+    transaction has committed (lrs/clock.py).
+    """
 
     ids: list[str]
     new: list[str] = field(default_factory=list)
+    stored: datetime | None = None
 
 
 def _lookup(ids: list[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
@@ -106,9 +112,10 @@ def store_statements(
     if len(statements) == 1:
         # One statement (a PUT, most POSTs from content): insert first, look only if its
         # id turns out to be stored already; one round trip on PostgreSQL.
-        prepared = prepare(statements, client, version, clock.next_stored())
+        # ``stored`` is taken in the insert itself (lrs/inserting.py ``insert_one``).
+        prepared = prepare(statements, client, version, None)
         check_voiding(prepared.statements)
-        pk = insert_one(prepared)
+        pk, prepared = insert_one(prepared)
         if pk is None:
             existing = _check_same_as_stored(statements)
             if not existing:  # (deleted again in between: cannot happen through the API)
@@ -130,7 +137,7 @@ def store_statements(
         _store_batch(prepared, raw.values(), client)
     assigned = iter(prepared.statements)
     ids = [s["id"] if s.get("id") in existing else next(assigned)["id"] for s in statements]
-    return StoreResult(ids, [s["id"] for s in prepared.statements])
+    return StoreResult(ids, [s["id"] for s in prepared.statements], prepared.stored)
 
 
 def _notify(statements: list[dict[str, Any]], client: Client) -> None:

@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from werkzeug.http import http_date
 
 from core import jsoncodec
@@ -239,8 +239,9 @@ def put_statement() -> Response:
         )
     statement_id = schemas.check_uuid(params["statementId"], "query:statementId")
     body, attachments = read_statement_body()
-    service.put_statement(statement_id, body, client, xapi_version(), attachments)
+    result = service.put_statement(statement_id, body, client, xapi_version(), attachments)
     db.session.commit()
+    g.consistent_through = result.stored
     return Response(status=204)
 
 
@@ -252,6 +253,8 @@ def post_statements() -> Response:
     body, attachments = read_statement_body()
     result = service.store_statements(body, client, xapi_version(), attachments)
     db.session.commit()
+    # Committed: the batch's stored is a Consistent-Through that holds (lrs/clock.py).
+    g.consistent_through = result.stored
     return jsonify(result.ids)
 
 

@@ -230,6 +230,10 @@ def project_statements(client: Client, *, statements: list[dict[str, Any]]) -> N
 
 def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
     """Add a row (and to the monthly totals) for each outcome that counts, once."""
+    if not client.trusted:
+        # Nothing an untrusted client sends counts (``counts``): no query for it, in
+        # the transaction that holds the LRS clock (lrs/clock.py).
+        return
     home = current_app.config["AGENT_HOMEPAGE"]
     user_ids = {u for s in outcomes if (u := _user_id(s["actor"], home)) is not None}
     units = (

@@ -113,3 +113,24 @@ def test_lrs_consistent_through_waits_for_a_write_in_flight(
         held.rollback()
     assert through == first
     assert int(pending) / 1000 > first.timestamp()
+
+
+def test_lrs_a_write_answers_its_own_stored_as_consistent_through(
+    app: Flask, make_credential: Any
+) -> None:
+    """Committed, a write's ``stored`` holds as Consistent-Through: no query after it."""
+    xapi = XapiClient(app.test_client(), basic(*make_credential(["all"])))
+    for body in (_statement(1), [_statement(2), _statement(3)]):
+        answer = xapi.post("statements", body)
+        assert answer.status_code == 200
+        stored = xapi.get("statements", query={"statementId": answer.get_json()[-1]})
+        through = answer.headers["X-Experience-API-Consistent-Through"]
+        assert _when(through) == _when(stored.get_json()["stored"])
+        # Everything stored up to it is visible: a poll from it on finds nothing new.
+        newer = xapi.get("statements", query={"since": through}).get_json()["statements"]
+        assert newer == []
+    statement = _statement(4)
+    put = xapi.put("statements", statement, query={"statementId": statement["id"]})
+    assert put.status_code == 204
+    stored = xapi.get("statements", query={"statementId": statement["id"]}).get_json()["stored"]
+    assert _when(put.headers["X-Experience-API-Consistent-Through"]) == _when(stored)
