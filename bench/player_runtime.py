@@ -438,7 +438,7 @@ def main() -> None:
             "launch": bench_launch(base, launch_tokens),
             "loadavg_before": lrs_server.loadavg(),
         }
-        assert service.proc is not None  # noqa: S101  (started above)
+        assert service.proc is not None  # started above
         workers = lrs_server.children(service.proc.pid)
         report["commits"] = bench_commits(base, tokens[: args.learners], args, workers)
         if args.browser:
