@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -205,11 +206,13 @@ def learner_loop(
         }
         started = time.perf_counter()
         try:
-            status, _ = client.request("POST", api + "/commit", body)
-        except OSError:
-            status = 0
+            status, payload = client.request("POST", api + "/commit", body)
+        except OSError as exc:
+            status, payload = 0, type(exc).__name__.encode()
         elapsed = time.perf_counter() - started
         out.append(("terminate" if final else "commit", elapsed, status))
+        if status != 200:
+            out.append(("detail", 0.0, status, payload[:300].decode(errors="replace")))
         if final:
             return
         time.sleep(max(0.0, interval - elapsed))
@@ -292,6 +295,8 @@ def bench_commits(
     cpu1, machine1 = lrs_server.process_jiffies(workers), lrs_server.machine_jiffies()
     for proc in procs:
         proc.join(30)
+    details = [r for r in results if r[0] == "detail"]
+    results = [r for r in results if r[0] != "detail"]
     commits = [r[1] for r in results if r[0] == "commit" and r[2] == 200]
     terminates = [r[1] for r in results if r[0] == "terminate" and r[2] == 200]
     everything = commits + terminates
@@ -305,6 +310,8 @@ def bench_commits(
         "requests": len(results),
         "errors": len(errors),
         "failed_session_starts": failed_starts,
+        "error_statuses": dict(Counter(str(r[2]) for r in errors)),
+        "error_samples": sorted({f"{r[2]} {r[3]}" for r in details})[:5],
         "rate_per_s": round(len(results) / wall, 1),
         "commit_p50_ms": round(percentile(commits, 50), 1),
         "commit_p95_ms": round(percentile(commits, 95), 1),
@@ -434,6 +441,7 @@ def main() -> None:
             "machine": f"{platform.node()} {os.cpu_count()} CPUs, {platform.python_version()}",
             "database": args.database,
             "workers": args.workers,
+            "server_log": str(service.log_path),
             "course": COURSE,
             "launch": bench_launch(base, launch_tokens),
             "loadavg_before": lrs_server.loadavg(),
