@@ -52,8 +52,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Let several gunicorn workers share one SQLite file (WAL, busy timeout)."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):  # SQLiteConnection included
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
