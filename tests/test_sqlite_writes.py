@@ -59,10 +59,12 @@ def test_a_write_after_another_threads_commit_or_rollback_goes_through(
     _write(sqlite_app, "rolled back", commit=False)
     _write(sqlite_app, "committed")
     done: list[str] = []
-    others = [
-        threading.Thread(target=lambda i=i: (_write(sqlite_app, f"t{i}"), done.append(f"t{i}")))
-        for i in range(4)
-    ]
+
+    def write(name: str) -> None:
+        _write(sqlite_app, name)
+        done.append(name)
+
+    others = [threading.Thread(target=write, args=(f"t{i}",)) for i in range(4)]
     for thread in others:
         thread.start()
     for thread in others:
@@ -76,12 +78,16 @@ def test_a_writer_waits_for_the_open_write_transaction(sqlite_app: Flask) -> Non
     """A second writer starts only once the first one's transaction is over."""
     order: list[str] = []
     first_writing = threading.Event()
+
+    def write_second() -> None:
+        first_writing.wait()
+        _write(sqlite_app, "second")
+        order.append("2")
+
     with sqlite_app.app_context(), db.engine.connect() as first:
         first.exec_driver_sql("INSERT INTO lrs_clock (id, stored_ms) VALUES (1, 10)")
         first_writing.set()
-        second = threading.Thread(
-            target=lambda: (first_writing.wait(), _write(sqlite_app, "second"), order.append("2"))
-        )
+        second = threading.Thread(target=write_second)
         second.start()
         order.append("1")
         first.commit()
