@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,17 +90,29 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Client:
-    """One keep-alive HTTP connection to the service (reopened when it closes)."""
+    """One keep-alive HTTP connection to the service (reopened when it closes).
+
+    gunicorn closes a connection that stays idle past its keepalive (2 s), so a connection
+    idle longer than ``IDLE_REOPEN`` is reopened before the request instead of finding
+    that out by a failed send; the round trip then includes the connect, as a browser's
+    would after 10 s of quiet.
+    """
+
+    IDLE_REOPEN = 1.5
 
     def __init__(self, base: str) -> None:
         check_loopback(base)
         host, port = base.split("//", 1)[1].split(":")
         self.host, self.port = host, int(port)
         self.conn: http.client.HTTPConnection | None = None
+        self.used = 0.0
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
+        if self.conn is not None and time.monotonic() - self.used > self.IDLE_REOPEN:
+            self.conn.close()
+            self.conn = None
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
@@ -113,6 +126,7 @@ class Client:
                 if attempt == 2:
                     raise
                 continue
+            self.used = time.monotonic()
             if resp.will_close:
                 self.conn.close()
                 self.conn = None
@@ -148,24 +162,35 @@ def cmi_tree(step: int, final: bool) -> dict[str, Any]:
     return tree
 
 
+def start_session(client: Client, token: str) -> dict[str, Any] | None:
+    """The learner's SCO session (navigation request "start"): its sco and session."""
+    for _ in range(3):
+        try:
+            status, payload = client.request(
+                "POST", f"/player/api/{token}/navigate", {"request": "start"}
+            )
+        except OSError:
+            continue
+        if status == 200:
+            launch: dict[str, Any] = json.loads(payload)["launch"]
+            return launch
+    return None
+
+
 def learner_loop(
     base: str,
     token: str,
+    launch: dict[str, Any],
     interval: float,
     duration: float,
     begin_at: float,
     offset: float,
     out: list[Any],
 ) -> None:
-    """One learner: start a session, then from ``begin_at + offset`` commit every
-    ``interval`` s; the last commit terminates the session."""
+    """One learner: from ``begin_at + offset`` commit every ``interval`` s; the last commit
+    terminates the session."""
     client = Client(base)
     api = f"/player/api/{token}"
-    status, payload = client.request("POST", api + "/navigate", {"request": "start"})
-    if status != 200:
-        out.append(("error", 0.0, status))
-        return
-    launch = json.loads(payload)["launch"]
     time.sleep(max(0.0, begin_at + offset - time.time()))
     deadline = time.monotonic() + duration
     step = 0
@@ -180,9 +205,14 @@ def learner_loop(
             "cmi": cmi_tree(step, final),
         }
         started = time.perf_counter()
-        status, _ = client.request("POST", api + "/commit", body)
+        try:
+            status, payload = client.request("POST", api + "/commit", body)
+        except OSError as exc:
+            status, payload = 0, type(exc).__name__.encode()
         elapsed = time.perf_counter() - started
         out.append(("terminate" if final else "commit", elapsed, status))
+        if status != 200:
+            out.append(("detail", 0.0, status, payload[:300].decode(errors="replace")))
         if final:
             return
         time.sleep(max(0.0, interval - elapsed))
@@ -191,22 +221,40 @@ def learner_loop(
 def worker(
     base: str,
     tokens: list[str],
-    interval: float,
-    duration: float,
-    begin_at: float,
+    args: tuple[float, float],
+    ready: Any,
+    go: Any,
+    begin_at: Any,
     queue: Any,
     seed: int,
 ) -> None:
-    """A client process running one thread per learner."""
+    """A client process: start its learners' sessions (a few at a time, not timed), say
+    so, wait for the common start, then run one thread per learner."""
+    interval, duration = args
     rng = random.Random(seed)
-    out: list[Any] = []
+    client = Client(base)
+    launches = [start_session(client, token) for token in tokens]
+    ready.put(sum(1 for launch in launches if launch is None))
+    go.wait()
+    out: list[Any] = [("error", 0.0, 0) for launch in launches if launch is None]
+    threading.stack_size(256 * 1024)
     threads = [
         threading.Thread(
             target=learner_loop,
-            args=(base, token, interval, duration, begin_at, rng.uniform(0, interval), out),
+            args=(
+                base,
+                token,
+                launch,
+                interval,
+                duration,
+                begin_at.value,
+                rng.uniform(0, interval),
+                out,
+            ),
             daemon=True,
         )
-        for token in tokens
+        for token, launch in zip(tokens, launches, strict=True)
+        if launch is not None
     ]
     for thread in threads:
         thread.start()
@@ -215,39 +263,55 @@ def worker(
     queue.put(out)
 
 
-def bench_commits(base: str, tokens: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def bench_commits(
+    base: str, tokens: list[str], args: argparse.Namespace, workers: list[int]
+) -> dict[str, Any]:
+    """The commit phase; ``workers``: the gunicorn worker pids, whose CPU time is read."""
     queue: Any = mp.Queue()
+    ready: Any = mp.Queue()
+    go = mp.Event()
+    begin_at = mp.Value("d", 0.0)
     chunks = [tokens[i :: args.processes] for i in range(args.processes)]
-    # Sessions are started first (not measured); commits begin together at begin_at,
-    # spread over one interval, like learners who opened the course at random times.
-    begin_at = time.time() + max(10.0, len(tokens) * 0.05)
     procs = [
         mp.Process(
             target=worker,
-            args=(base, chunk, args.interval, args.duration, begin_at, queue, i),
+            args=(base, chunk, (args.interval, args.duration), ready, go, begin_at, queue, i),
         )
         for i, chunk in enumerate(chunks)
     ]
-    started = time.monotonic()
     for proc in procs:
         proc.start()
+    # Sessions are started first (not measured); commits begin together at begin_at,
+    # spread over one interval, like learners who opened the course at random times.
+    failed_starts = sum(ready.get(timeout=600 + len(tokens)) for _ in procs)
+    begin_at.value = time.time() + 1.0 + len(tokens) / 2000
+    time.sleep(max(0.0, begin_at.value - time.time()))
+    cpu0, machine0 = lrs_server.process_jiffies(workers), lrs_server.machine_jiffies()
+    go.set()
     results: list[Any] = []
     for _ in procs:
         results.extend(queue.get(timeout=args.duration + args.interval * 3 + 240))
+    wall = time.time() - begin_at.value  # the commit phase
+    cpu1, machine1 = lrs_server.process_jiffies(workers), lrs_server.machine_jiffies()
     for proc in procs:
         proc.join(30)
-    wall = time.time() - begin_at  # the commit phase
-    del started
+    details = [r for r in results if r[0] == "detail"]
+    results = [r for r in results if r[0] != "detail"]
     commits = [r[1] for r in results if r[0] == "commit" and r[2] == 200]
     terminates = [r[1] for r in results if r[0] == "terminate" and r[2] == 200]
     everything = commits + terminates
     errors = [r for r in results if r[2] != 200]
+    worker_cpu_s = (cpu1 - cpu0) / os.sysconf("SC_CLK_TCK")
+    answered = len(everything)
     return {
         "learners": len(tokens),
         "interval_s": args.interval,
         "duration_s": args.duration,
         "requests": len(results),
         "errors": len(errors),
+        "failed_session_starts": failed_starts,
+        "error_statuses": dict(Counter(str(r[2]) for r in errors)),
+        "error_samples": sorted({f"{r[2]} {r[3]}" for r in details})[:5],
         "rate_per_s": round(len(results) / wall, 1),
         "commit_p50_ms": round(percentile(commits, 50), 1),
         "commit_p95_ms": round(percentile(commits, 95), 1),
@@ -256,6 +320,13 @@ def bench_commits(base: str, tokens: list[str], args: argparse.Namespace) -> dic
         "terminate_p95_ms": round(percentile(terminates, 95), 1),
         "all_p95_ms": round(percentile(everything, 95), 1),
         "all_max_ms": round(max(everything) * 1000, 1) if everything else None,
+        # Worker CPU per answered commit (terminates included), robust to a busy machine.
+        "worker_cpu_ms_per_commit": round(1000 * worker_cpu_s / answered, 2) if answered else None,
+        "workers_cpu_cores": round(worker_cpu_s / wall, 2),
+        "machine_cpu_busy_pct": round(
+            100 * (machine1[0] - machine0[0]) / max(1, machine1[1] - machine0[1]), 1
+        ),
+        "loadavg_after": lrs_server.loadavg(),
     }
 
 
@@ -310,10 +381,16 @@ def bench_browser(base: str, tokens: list[str]) -> dict[str, Any]:
             page.on("dialog", lambda d: d.accept())
             t0 = time.perf_counter()
             page.goto(f"{base}/player/{token}")
-            page.wait_for_function(
-                "window.kompetensPlayer && window.kompetensPlayer.running === true",
-                timeout=30_000,
-            )
+            # Polled through evaluate: wait_for_function compiles its predicate with eval
+            # in the page, which the player's Content-Security-Policy refuses (as in
+            # tests/browser/helpers.py); every few ms, so the figure is a few ms late.
+            deadline = time.monotonic() + 30
+            while not page.evaluate(
+                "window.kompetensPlayer && window.kompetensPlayer.running === true"
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the SCO did not call Initialize within 30 s")
+                time.sleep(0.005)
             times.append(time.perf_counter() - t0)
             context.close()
         browser.close()
@@ -370,10 +447,14 @@ def main() -> None:
             "machine": f"{platform.node()} {os.cpu_count()} CPUs, {platform.python_version()}",
             "database": args.database,
             "workers": args.workers,
+            "server_log": str(service.log_path),
             "course": COURSE,
             "launch": bench_launch(base, launch_tokens),
-            "commits": bench_commits(base, tokens[: args.learners], args),
+            "loadavg_before": lrs_server.loadavg(),
         }
+        assert service.proc is not None  # started above
+        workers = lrs_server.children(service.proc.pid)
+        report["commits"] = bench_commits(base, tokens[: args.learners], args, workers)
         if args.browser:
             report["browser"] = bench_browser(base, browser_tokens)
     finally:
@@ -383,6 +464,16 @@ def main() -> None:
     name.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     print(f"written to {name}")
+    c = report["commits"]
+    print(
+        f"worker CPU per commit {c['worker_cpu_ms_per_commit']} ms "
+        f"({c['workers_cpu_cores']} cores), load average {report['loadavg_before']} before"
+    )
+    # The last line, for a script.
+    print(
+        f"player: {c['learners']} learners, {c['rate_per_s']} commits/s, "
+        f"commit p95 {c['commit_p95_ms']} ms, errors {c['errors']}"
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,15 +46,18 @@ def dialect_insert(target: Any, dialect: str | None = None) -> Any:
     return insert(target)
 
 
+# How long a write waits for SQLite's write lock before "database is locked" (ms).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Let several gunicorn workers share one SQLite file (WAL, busy timeout)."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):  # SQLiteConnection included
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # A batch of statements dirties a few hundred index pages (their keys are random):
@@ -104,3 +111,140 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: An
         dbapi_connection.rollback()
     except Exception as error:
         raise exc.DisconnectionError() from error
+
+
+# -- SQLite: one writer at a time, waiting without blocking the worker ------------------
+#
+# SQLite has one write lock for the database. A transaction waiting for it in SQLite's
+# busy handler sleeps inside the C library (1, 2, 5, ... up to 100 ms at a time), which
+# under gunicorn's gevent workers stops the whole worker: none of its other requests
+# run meanwhile, and the lock, freed a few milliseconds later, stays unused until the
+# sleep ends. With the player's commits, which take their attempt's lock first (the
+# SQLite write lock), two workers then mostly wait for each other.
+#
+# So a write transaction starts like this instead: the process's writer lock first
+# (threading.Lock, gevent's under gevent: the process's other writers wait their turn
+# and the worker keeps serving), then BEGIN IMMEDIATE, retried every millisecond or two
+# with a sleep that lets the worker run (time.sleep, also gevent's) while the other
+# worker holds the database's lock. The transaction, its statements and the error after
+# SQLITE_BUSY_TIMEOUT_MS are the same as before; only the waiting changed.
+
+_WAIT_S = SQLITE_BUSY_TIMEOUT_MS / 1000
+_writer: tuple[int, threading.Lock] | None = None
+
+
+def _writer_lock() -> threading.Lock:
+    """The process's writer lock, made in the process that uses it.
+
+    Not at import: gunicorn's master imports this module before it forks the workers and
+    before the gevent worker patches ``threading``, and a lock made then would block the
+    whole worker, not one request, and belong to the master.
+    """
+    global _writer
+    if _writer is None or _writer[0] != os.getpid():
+        _writer = (os.getpid(), threading.Lock())
+    return _writer[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _opens_transaction(sql: str) -> bool:
+    """Statements before which Python's sqlite3 opens a transaction itself (a write)."""
+    return sql.lstrip()[:7].upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+class SQLiteCursor(sqlite3.Cursor):
+    """A cursor whose first write of a transaction starts it with the writer lock."""
+
+    connection: SQLiteConnection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> SQLiteCursor:  # type: ignore[override]
+        """Execute a statement (a transaction's first write starts it: begin_write)."""
+        if not self.connection.in_transaction and _opens_transaction(sql):
+            self.connection.begin_write()
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> SQLiteCursor:  # type: ignore[override]
+        """Execute a statement per parameter set (the first write starts a transaction)."""
+        if not self.connection.in_transaction and _opens_transaction(sql):
+            self.connection.begin_write()
+        return super().executemany(sql, seq_of_parameters)
+
+
+class SQLiteConnection(sqlite3.Connection):
+    """A connection that holds the process's writer lock during its write transactions."""
+
+    holds_writer = False
+
+    def cursor(self, factory: Any = SQLiteCursor) -> Any:  # type: ignore[override]
+        """A SQLiteCursor (unless another factory is given)."""
+        return super().cursor(factory)
+
+    def begin_write(self) -> None:
+        """Start a write transaction: the writer lock, then SQLite's (BEGIN IMMEDIATE)."""
+        if not _writer_lock().acquire(timeout=_WAIT_S):
+            raise sqlite3.OperationalError("database is locked")
+        self.holds_writer = True
+        try:
+            self._begin_immediate()
+        except BaseException:
+            self._release_writer()
+            raise
+
+    def _begin_immediate(self) -> None:
+        deadline = time.monotonic() + _WAIT_S
+        delay = 0.0005
+        cursor = sqlite3.Cursor(self)
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if not _locked(exc) or time.monotonic() > deadline:
+                        raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.002)
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+    def _release_writer(self) -> None:
+        if self.holds_writer:
+            self.holds_writer = False
+            _writer_lock().release()
+
+    def commit(self) -> None:
+        """Commit; the writer lock goes with the transaction."""
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._release_writer()
+
+    def rollback(self) -> None:
+        """Roll back; the writer lock goes with the transaction."""
+        try:
+            super().rollback()
+        finally:
+            self._release_writer()
+
+    def close(self) -> None:
+        """Close (an open transaction is rolled back) and let the writer lock go."""
+        try:
+            super().close()
+        finally:
+            self._release_writer()
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_connection_class(
+    dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]
+) -> None:
+    """SQLite connections are SQLiteConnection (see above)."""
+    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+        cparams.setdefault("factory", SQLiteConnection)

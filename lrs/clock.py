@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, literal_column, select, text
 
 from core.db import db, dialect_insert
-from lrs import writers
 from lrs.models import StoredClock
 
 
@@ -83,7 +82,6 @@ def next_stored() -> datetime:
     later one takes a larger one.  So a write answers it without another query.
     """
     connection = db.session.connection()
-    writers.queue(db.session(), connection)  # SQLite: in line, not in the busy handler
     ms = connection.exec_driver_sql(advance_sql(connection.dialect)).scalar_one()
     return from_ms(int(ms))
 

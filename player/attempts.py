@@ -26,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import defer
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import contains_eager, defer
 
 from accounts.models import User
 from core.db import db
@@ -120,13 +120,14 @@ def start_attempt(user: User, course: Course, preview: bool = False) -> Attempt:
     return attempt
 
 
+# The parsed manifest is loaded only when needed (course_tree's cache misses): it can be
+# large, and every runtime call needs the version.
+_NO_MANIFEST = defer(PackageVersion.manifest)
+
+
 def version_of(attempt: Attempt) -> PackageVersion:
-    """The package version an attempt runs on."""
-    # The parsed manifest is loaded only when needed (cache misses below): it can be large,
-    # and every runtime call needs the version.
-    version = db.session.get(
-        PackageVersion, attempt.version_id, options=[defer(PackageVersion.manifest)]
-    )
+    """The package version an attempt runs on (loaded with it by attempt_for_token)."""
+    version = db.session.get(PackageVersion, attempt.version_id, options=[_NO_MANIFEST])
     if version is None:
         raise NotFound("The attempt's package version no longer exists")
     return version
@@ -243,6 +244,38 @@ def launch_preview(user: User, course: Course) -> tuple[Attempt, str]:
     return attempt, issue_token(attempt)
 
 
+# The statements of attempt_for_token, built once: every runtime call runs them.
+_TOKEN = select(
+    LaunchToken.id, LaunchToken.attempt_id, LaunchToken.expires_at, LaunchToken.mode
+).where(LaunchToken.token_hash == bindparam("hash"), LaunchToken.expires_at > bindparam("now"))
+_LOCK = (
+    update(Attempt)
+    .where(Attempt.id == bindparam("locked"))
+    .values(updated_at=Attempt.updated_at)
+    .execution_options(synchronize_session=False)
+)
+# The attempt with its package version and its learner in one round trip: every
+# runtime call needs all three. The attempt row cascades from both, so the inner joins
+# lose no attempt.
+_ATTEMPT = (
+    select(Attempt)
+    .join(Attempt.version)
+    .join(Attempt.user)
+    .where(Attempt.id == bindparam("loaded"))
+    .options(
+        contains_eager(Attempt.version).defer(PackageVersion.manifest),
+        contains_eager(Attempt.user),
+    )
+    .execution_options(populate_existing=True)
+)
+_RENEW = (
+    update(LaunchToken)
+    .where(LaunchToken.id == bindparam("renewed_id"))
+    .values(expires_at=bindparam("renewed_to"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     """The attempt a launch token stands for, locked for this request; 401 when unknown.
 
@@ -250,7 +283,8 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     next page's launch, two tabs): each takes the attempt's row lock first, with a no-op
     UPDATE that PostgreSQL holds as a row lock and SQLite as its write lock until the
     request commits, so they run one after the other and no update is lost. The attempt
-    is loaded after the lock, so it is current.
+    is loaded after the lock, so it is current; its version and learner with it (the
+    session's identity map then answers version_of and player.lms.learner).
 
     The token's expiry slides: a token in use stays valid PLAYER_TOKEN_TTL after its
     last runtime call, so a learner who is still working is never cut off.
@@ -260,21 +294,12 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     if not token or len(token) > 100:
         raise Unauthorized("A valid launch token is required")
     moment = now()
-    row = db.session.execute(
-        select(
-            LaunchToken.id, LaunchToken.attempt_id, LaunchToken.expires_at, LaunchToken.mode
-        ).where(LaunchToken.token_hash == _hash(token), LaunchToken.expires_at > moment)
-    ).first()
+    row = db.session.execute(_TOKEN, {"hash": _hash(token), "now": moment}).first()
     if row is None:
         raise Unauthorized("This launch token is unknown or has expired; launch the course again")
     if lock:
-        db.session.execute(
-            update(Attempt)
-            .where(Attempt.id == row.attempt_id)
-            .values(updated_at=Attempt.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-    attempt = db.session.get(Attempt, row.attempt_id, populate_existing=True)
+        db.session.execute(_LOCK, {"locked": row.attempt_id})
+    attempt = db.session.scalars(_ATTEMPT, {"loaded": row.attempt_id}).first()
     if attempt is None:
         raise Unauthorized("This launch token's attempt no longer exists")
     ttl = token_ttl()
@@ -284,12 +309,7 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     # expiry only has to stay ahead of the learner, so it moves once the old value is
     # more than a step (a minute, less for a very short TTL) behind now + TTL.
     if renewed - row.expires_at >= min(TOKEN_RENEW_STEP, ttl / 2):
-        db.session.execute(
-            update(LaunchToken)
-            .where(LaunchToken.id == row.id)
-            .values(expires_at=renewed)
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_RENEW, {"renewed_id": row.id, "renewed_to": renewed})
     if row.mode == "review":
         g.setdefault("player_review", {})[attempt.id] = row.id
     g.setdefault("player_tokens", {})[attempt.id] = row.id  # player.ownership

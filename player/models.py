@@ -9,7 +9,7 @@ attempt); the attempt holds the rolled-up course status.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Model
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from packages.models import PackageVersion
 
 
 class Attempt(Model):
@@ -69,6 +73,11 @@ class Attempt(Model):
     scos: Mapped[list[ScoState]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", order_by="ScoState.id"
     )
+    # Loaded with the attempt by every runtime call (attempts.attempt_for_token), which
+    # keeps them in the session's identity map for version_of and player.lms.learner;
+    # read through those, never lazily here.
+    version: Mapped[PackageVersion] = relationship(viewonly=True, lazy="raise_on_sql")
+    user: Mapped[User] = relationship(viewonly=True, lazy="raise_on_sql")
 
 
 class ScoState(Model):

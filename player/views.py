@@ -301,14 +301,18 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
+# Schemas hold no request state; built once.
+_COMMIT = CommitSchema()
+_NAVIGATE = NavigateSchema()
+
+
 @bp.post("/api/<string:token>/commit")
 def post_commit(token: str) -> Response:
     """Store a commit of the running SCO (idempotent per session and sequence number)."""
     attempt = attempts.attempt_for_token(token)
-    data = load(CommitSchema(), _body(), "commit")
+    data = load(_COMMIT, _body(), "commit")
     version = attempts.version_of(attempt)
     result = runtime.commit(attempt, version, data)
-    db.session.commit()
     body: dict[str, Any] = {"result": "true", "errorCode": 0, "stored": result.stored}
     if result.refused:
         # Left out; the rest of the commit was stored (player.cmi_salvage).
@@ -321,6 +325,9 @@ def post_commit(token: str) -> Response:
         # What the learner may do next changes with the SCO's status (a SCO satisfied).
         body["toc"] = shell_state.toc_state(attempt, version)
         body["valid"] = shell_state.valid_requests(attempt, version)
+    # Committed last: the answer is built from the objects as the commit left them,
+    # which a commit would expire (and reload, the version's manifest included).
+    db.session.commit()
     return _json(body)
 
 
@@ -328,7 +335,7 @@ def post_commit(token: str) -> Response:
 def post_navigate(token: str) -> Response:
     """Carry out a navigation request; answer with what the shell shows next."""
     attempt = attempts.attempt_for_token(token)
-    data = load(NavigateSchema(), _body(), "navigation request")
+    data = load(_NAVIGATE, _body(), "navigation request")
     result = navigation.navigate(attempt, data["request"], data["target"])
     db.session.commit()
     return _json(learner_result(result))

@@ -288,11 +288,17 @@ def _text(value: Any) -> str | None:
 
 
 def _regex(rule: Rule, types: Mapping[str, str]) -> str:
-    if rule.type == "vocabulary":
-        return "|".join(re.escape(w) for w in rule.words) or "(?!)"
-    if rule.type == "result":
-        return "|".join((*(re.escape(w) for w in rule.words), _DECIMAL))
+    if rule.type in ("vocabulary", "result"):
+        return _words_regex(rule.type, rule.words)
     return types[rule.type]
+
+
+@functools.lru_cache(maxsize=256)
+def _words_regex(kind: str, words: tuple[str, ...]) -> str:
+    """The pattern of a vocabulary (or result) rule, built once: every commit checks them."""
+    if kind == "vocabulary":
+        return "|".join(re.escape(w) for w in words) or "(?!)"
+    return "|".join((*(re.escape(w) for w in words), _DECIMAL))
 
 
 @dataclass(frozen=True, eq=False)
@@ -376,7 +382,7 @@ class RuleSet:
         }
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(f"(?:{pattern})")
 
