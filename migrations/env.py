@@ -92,14 +92,34 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode changes a SQLite table by rebuilding it (a new table, the rows
+            # copied, DROP TABLE of the old, a rename). With foreign keys on, that DROP
+            # first deletes the old rows, and their ON DELETE CASCADE / SET NULL reach
+            # every table that refers to it: an upgrade would empty them (assignments,
+            # completions, versions ...). So foreign keys are off while migrating (the
+            # pragma is ignored inside a transaction: set before it), the result is
+            # checked with foreign_key_check before the commit, and they are on again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows without parents: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

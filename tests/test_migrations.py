@@ -88,3 +88,59 @@ def test_migrations_course_owner_codes_become_unit_ids_and_back(tmp_path) -> Non
             )
         assert codes == {1: "SOC-VO", 2: "IFO", 3: None, 4: "gone", 5: "gone", 6: "ifo-2"}
     engine.dispose()
+
+
+def test_migrations_on_sqlite_keep_the_rows_of_tables_that_refer_to_a_rebuilt_one(
+    tmp_path,
+) -> None:
+    """Batch mode rebuilds a SQLite table and drops the old one; with foreign keys on,
+    that DROP deleted every row that refers to it by ON DELETE CASCADE (an upgrade past
+    b3d5f7a9c1e2, which rebuilds package_course, emptied the assignments and sessions).
+    migrations/env.py turns foreign keys off while migrating."""
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from config import TestConfig
+    from core import create_app
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    second = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TestConfig.SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(tmp_path),
+            "STORAGE_PATH": str(tmp_path / "storage"),
+        }
+    )
+    engine = create_engine(url)
+    rows = {
+        "portal_unit": "(id, code, name, kind, active) VALUES (1, 'SOC', 'Soc', 'department', 1)",
+        "portal_user": "(id, email, user_name, name, password_hash, role, active,"
+        " failed_logins, created_at, unit_id, version)"
+        " VALUES (1, 'a@x.se', 'a@x.se', 'A', 'h', 'author', 1, 0, '2026-01-01', 1, 1)",
+        "package_course": "(id, title, description, owner_unit, published, created_at,"
+        " updated_at) VALUES (1, 'c', '', 'SOC', 1, '2026-01-01', '2026-01-01')",
+        "portal_assignment": "(course_id, user_id, note, created_at)"
+        " VALUES (1, 1, '', '2026-01-01')",
+        "portal_session": "(id, course_id, starts_at, place, trainer_id, seats, registration,"
+        " created_at) VALUES (1, 1, '2026-02-01 09:00', 'Rum 1', 1, 10,"
+        " '2b1f4a8e-0000-4000-8000-000000000001', '2026-01-01')",
+        "portal_enrolment": "(session_id, user_id, enrolled_at, completed)"
+        " VALUES (1, 1, '2026-01-02', 0)",
+    }
+    with second.app_context():
+        upgrade(revision="a9c4e1f0b2d3")
+        with engine.begin() as conn:
+            for table, values in rows.items():
+                conn.execute(text(f"INSERT INTO {table} {values}"))
+        upgrade()
+        with engine.connect() as conn:
+            counts = {
+                table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+                for table in rows
+            }
+        with db.engine.connect() as conn:  # the pooled connection the migrations used
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again
+    engine.dispose()
+    assert counts == dict.fromkeys(rows, 1)
