@@ -14,6 +14,7 @@ from portal.views import (
     learner,
     manage,
     saml,
+    sessions,
     sso,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "learner",
     "manage",
     "saml",
+    "sessions",
     "sso",
 ]

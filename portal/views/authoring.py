@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import to_utc
 from marshmallow import Schema
 
 from accounts import service, units
@@ -36,6 +35,7 @@ from portal.views.common import (
     submit,
     this_user,
 )
+from portal.views.sessions import naive_utc
 
 # -- Authoring --------------------------------------------------------------------------------
 
@@ -131,10 +131,13 @@ def author_course(course_id: int) -> Page:
                 schemas.SessionSchema(),
                 lambda data: classroom.create_session(
                     course,
-                    _to_utc(data["starts_at"]),
+                    naive_utc(data["starts_at"]),
                     data["place"],
                     service.get_user(data["trainer_id"]),
                     data["seats"],
+                    ends_at=naive_utc(data["ends_at"]),
+                    planned_by=this_user(),
+                    confirm_past=data["confirm_past"],
                 ),
                 _("Session planned."),
             )
@@ -152,11 +155,6 @@ def author_course(course_id: int) -> Page:
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
         trainers=service.list_trainers(),
     )
-
-
-def _to_utc(local: Any) -> Any:
-
-    return to_utc(local).replace(tzinfo=None)
 
 
 # -- Classroom: the trainer's pages ----------------------------------------------------------
