@@ -89,7 +89,7 @@ def test_portal_session_change_is_told_and_shown(portal, login, room):
     assert set(sent["changes"]) == {"starts_at", "ends_at", "place"}
     mine = learner.get("/my").get_data(as_text=True)
     assert "Library, room 2" in mine
-    assert "3/10/31, 9:00\u202fAM–12:00\u202fPM" in mine  # local time (Stockholm), no seconds
+    assert "3/10/31, 9:00\u202fAM\u201312:00\u202fPM" in mine  # local time, no seconds
     assert "changed" in mine
 
 
