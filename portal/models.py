@@ -66,9 +66,8 @@ class ClassroomSession(Model):
     registration: Mapped[str] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Who planned it (an author): they may change or cancel it, besides the trainer.
-    planned_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("portal_user.id", ondelete="SET NULL"), nullable=True
-    )
+    # People are deactivated, never deleted, so no ON DELETE action (as trainer_id).
+    planned_by_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"), nullable=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -4,6 +4,12 @@ Revision ID: a7c3e9d2f4b8
 Revises: c8e2f4a6b1d3
 Create Date: 2026-12-07 05:50:00.000000
 
+On SQLite, columns are added with ALTER TABLE ADD COLUMN rather than by rebuilding the
+table (batch mode): a rebuild drops the old portal_session, and with foreign keys on
+(core/db.py) DROP TABLE first deletes its rows, which cascades to every booking
+(https://sqlite.org/lang_droptable.html). ADD COLUMN cannot add a NOT NULL column
+without a default, so on SQLite ends_at keeps a placeholder default nobody relies on
+(every session is written with its end, and the rows there are backfilled below).
 """
 from datetime import timedelta
 
@@ -24,39 +30,59 @@ session = sa.table(
     sa.column('ends_at', sa.DateTime()),
 )
 
+SQLITE_COLUMNS = (
+    "ends_at DATETIME NOT NULL DEFAULT '1970-01-01 00:00:00.000000'",
+    # People are deactivated, never deleted (as trainer_id): no ON DELETE action, which
+    # SQLAlchemy could not read back from a column's inline REFERENCES on SQLite anyway.
+    "planned_by_id INTEGER REFERENCES portal_user (id)",
+    "sequence INTEGER NOT NULL DEFAULT 0",
+    "updated_at DATETIME",
+    "cancelled_at DATETIME",
+    "cancel_reason TEXT",
+)
 
-# SQLite rebuilds these tables (batch mode); reflecting the tables their foreign keys
-# name would reflect portal_user, whose expression index SQLAlchemy warns it cannot read.
-NO_FK_REFLECTION = {'resolve_fks': False}
 
-
-def upgrade():
-    with op.batch_alter_table('portal_session', reflect_kwargs=NO_FK_REFLECTION) as batch:
-        batch.add_column(sa.Column('ends_at', sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column('planned_by_id', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('sequence', sa.Integer(), server_default='0', nullable=False))
-        batch.add_column(sa.Column('updated_at', sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column('cancelled_at', sa.DateTime(), nullable=True))
-        batch.add_column(sa.Column('cancel_reason', sa.Text(), nullable=True))
-        batch.create_foreign_key(
-            'fk_portal_session_planned_by', 'portal_user', ['planned_by_id'], ['id'],
-            ondelete='SET NULL',
-        )
+def _backfill_ends(bind):
     # Old sessions had no end: two hours after the start. Computed here rather than in
-    # SQL, where adding hours to a timestamp is spelled differently on SQLite and PostgreSQL.
-    bind = op.get_bind()
+    # SQL, where adding hours to a timestamp is spelled differently on each database.
     for row in bind.execute(sa.select(session.c.id, session.c.starts_at)).all():
         bind.execute(
             session.update()
             .where(session.c.id == row.id)
             .values(ends_at=row.starts_at + timedelta(hours=2))
         )
-    with op.batch_alter_table('portal_session', reflect_kwargs=NO_FK_REFLECTION) as batch:
-        batch.alter_column('ends_at', existing_type=sa.DateTime(), nullable=False)
-    with op.batch_alter_table('portal_enrolment', reflect_kwargs=NO_FK_REFLECTION) as batch:
-        batch.add_column(
-            sa.Column('status', sa.String(length=10), server_default='booked', nullable=False)
+
+
+def upgrade():
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite':
+        # A downgrade on SQLite leaves planned_by_id (see downgrade()).
+        present = {c['name'] for c in sa.inspect(bind).get_columns('portal_session')}
+        for column in SQLITE_COLUMNS:
+            if column.split(' ', 1)[0] not in present:
+                op.execute(f"ALTER TABLE portal_session ADD COLUMN {column}")
+        _backfill_ends(bind)
+    else:
+        op.add_column('portal_session', sa.Column('ends_at', sa.DateTime(), nullable=True))
+        op.add_column('portal_session', sa.Column('planned_by_id', sa.Integer(), nullable=True))
+        op.add_column(
+            'portal_session',
+            sa.Column('sequence', sa.Integer(), server_default='0', nullable=False),
         )
+        op.add_column('portal_session', sa.Column('updated_at', sa.DateTime(), nullable=True))
+        op.add_column('portal_session', sa.Column('cancelled_at', sa.DateTime(), nullable=True))
+        op.add_column('portal_session', sa.Column('cancel_reason', sa.Text(), nullable=True))
+        op.create_foreign_key(
+            'fk_portal_session_planned_by', 'portal_session', 'portal_user',
+            ['planned_by_id'], ['id'],
+        )
+        _backfill_ends(bind)
+        op.alter_column('portal_session', 'ends_at', existing_type=sa.DateTime(), nullable=False)
+    # NOT NULL with a default: ADD COLUMN on both databases, old bookings hold a seat.
+    op.add_column(
+        'portal_enrolment',
+        sa.Column('status', sa.String(length=10), server_default='booked', nullable=False),
+    )
     op.create_index('ix_enrolment_session_status', 'portal_enrolment', ['session_id', 'status'])
     op.create_table(
         'portal_calendar_feed',
@@ -72,10 +98,16 @@ def upgrade():
 def downgrade():
     op.drop_table('portal_calendar_feed')
     op.drop_index('ix_enrolment_session_status', table_name='portal_enrolment')
-    with op.batch_alter_table('portal_enrolment', reflect_kwargs=NO_FK_REFLECTION) as batch:
-        batch.drop_column('status')
-    with op.batch_alter_table('portal_session', reflect_kwargs=NO_FK_REFLECTION) as batch:
-        batch.drop_constraint('fk_portal_session_planned_by', type_='foreignkey')
-        for column in ('cancel_reason', 'cancelled_at', 'updated_at', 'sequence',
-                       'planned_by_id', 'ends_at'):
-            batch.drop_column(column)
+    bind = op.get_bind()
+    if bind.dialect.name == 'sqlite':
+        # ALTER TABLE DROP COLUMN (SQLite 3.35+) refuses a column with a foreign key, and
+        # a rebuild would cascade-delete the bookings (see above): planned_by_id stays.
+        op.execute("ALTER TABLE portal_enrolment DROP COLUMN status")
+        for column in ('cancel_reason', 'cancelled_at', 'updated_at', 'sequence', 'ends_at'):
+            op.execute(f"ALTER TABLE portal_session DROP COLUMN {column}")
+        return
+    op.drop_column('portal_enrolment', 'status')
+    op.drop_constraint('fk_portal_session_planned_by', 'portal_session', type_='foreignkey')
+    for column in ('cancel_reason', 'cancelled_at', 'updated_at', 'sequence',
+                   'planned_by_id', 'ends_at'):
+        op.drop_column('portal_session', column)
