@@ -1,7 +1,7 @@
 """Booking classroom sessions: seats, the waiting list and promotion from it.
 
 Every change to who holds a seat runs under a lock of the session's row (``SELECT ...
-FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time anyway), so two people
+FOR UPDATE`` on PostgreSQL; SQLite's write lock, taken at once), so two people
 taking the last seat, or a cancellation and a booking at once, cannot overbook: seats are
 counted after the lock is taken. The waiting list is served in the order people joined
 it (``enrolled_at``, then ``id``).
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from accounts.models import User
 from core.db import db
@@ -33,6 +33,18 @@ class Booked:
 
 def lock(session: ClassroomSession) -> None:
     """Lock the session's row until the transaction ends (serialises its seat changes)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks, and pysqlite begins a transaction only at the first
+        # write: a write that changes nothing takes the database's write lock now (waiting
+        # for another writer to finish), so the seats counted after it are the latest
+        # and stay so until this transaction commits.
+        db.session.execute(
+            update(ClassroomSession)
+            .where(ClassroomSession.id == session.id)
+            .values(sequence=ClassroomSession.sequence)
+            .execution_options(synchronize_session=False)
+        )
+        return
     db.session.execute(
         select(ClassroomSession.id).where(ClassroomSession.id == session.id).with_for_update()
     )

@@ -105,3 +105,66 @@ def test_portal_booking_a_past_session_refused(portal, login, course, app):
         db.session.commit()
     response = post(login(portal.user("lea@example.org")), f"/sessions/{course['second']}/enrol")
     assert response.status_code == 400
+
+
+def test_portal_booking_the_last_seat_twice_at_once_is_not_overbooked(portal, login, course, app):
+    """Another transaction books the last seat and holds the session's lock; a booking
+    made meanwhile waits for it and then finds the session full (the waiting list).
+
+    On PostgreSQL the test commits only once the booking is seen waiting for the lock
+    (without the lock it fails); SQLite cannot show a waiting connection, so there it
+    checks only the outcome.
+    """
+    import threading
+
+    from sqlalchemy import insert, text, update
+
+    from core.db import db
+    from portal.classroom import now
+    from portal.models import ClassroomSession, Enrolment
+
+    first_id = portal.user("first@example.org")
+    second = login(portal.user("second@example.org"))
+    answers: list[int] = []
+    with app.app_context(), db.engine.connect() as other:
+        # What bookings.lock does, in a transaction of its own: the row (PostgreSQL) or
+        # the database's write lock (SQLite), then the seat.
+        other.execute(
+            update(ClassroomSession)
+            .where(ClassroomSession.id == course["first"])
+            .values(sequence=ClassroomSession.sequence)
+        )
+        other.execute(
+            insert(Enrolment).values(
+                session_id=course["first"],
+                user_id=first_id,
+                enrolled_at=now(),
+                status="booked",
+                completed=False,
+            )
+        )
+        booking = threading.Thread(
+            target=lambda: answers.append(
+                post(second, f"/sessions/{course['first']}/enrol").status_code
+            )
+        )
+        booking.start()
+        if other.dialect.name == "postgresql":
+            # Commit only once the booking is seen waiting for the lock.
+            with db.engine.connect() as watcher:
+                waiting = text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                while not watcher.execute(waiting).scalar() and booking.is_alive():
+                    watcher.rollback()
+        other.commit()
+        booking.join()
+    assert answers == [302]
+    with app.app_context():
+        statuses = sorted(
+            db.session.scalars(
+                db.select(Enrolment.status).where(Enrolment.session_id == course["first"])
+            )
+        )
+    assert statuses == ["booked", "waiting"]
