@@ -268,6 +268,8 @@ def record_attendance(
     the LRS already (a correction would void them; not offered in the UI yet).
     """
     check_trainer(session, trainer)
+    if session.cancelled_at is not None:
+        raise Conflict("This session is cancelled")
     course = db.session.get(Course, session.course_id)
     assert course is not None  # noqa: S101  (FK)
     statements: list[dict[str, Any]] = []

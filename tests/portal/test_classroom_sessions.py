@@ -198,3 +198,39 @@ def test_portal_session_attendance_list_prints_names_units_and_a_signature_colum
     assert "Home care" in page
     assert "Underskrift" in page
     assert "Wera Waiting" not in page  # the waiting list has no seat
+
+
+def test_portal_session_planned_in_the_past_needs_confirmation(portal, login, room):
+    author = login(room["planner"])
+    url = f"/author/courses/{room['course']}"
+    form = {
+        "action": "session",
+        "starts_at": "2020-01-07T09:00",
+        "ends_at": "2020-01-07T11:00",
+        "place": "Entered afterwards",
+        "trainer_id": str(room["trainer"]),
+        "seats": "4",
+    }
+    response = post(author, url, form, headers={"Accept-Language": "sv"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Starttiden har redan passerat: kryssa i rutan för att bekräfta den" in page
+    assert 'value="Entered afterwards"' in page
+    assert post(author, url, {**form, "confirm_past": "true"}).status_code == 302
+    assert "Entered afterwards" in author.get(url).get_data(as_text=True)
+
+
+def test_portal_session_cancelled_records_no_attendance(portal, login, room, app):
+    from core.db import db
+    from portal.models import Enrolment
+
+    lea = portal.user("lea@example.org")
+    post(login(lea), f"/sessions/{room['session']}/enrol")
+    trainer = login(room["trainer"])
+    post(trainer, f"/trainer/sessions/{room['session']}/edit", {"action": "cancel", "reason": "x"})
+    with app.app_context():
+        enrolment = db.session.scalar(db.select(Enrolment.id).where(Enrolment.user_id == lea))
+    response = post(
+        trainer, f"/trainer/sessions/{room['session']}", {f"e{enrolment}-attended": "true"}
+    )
+    assert response.status_code == 409
