@@ -20,7 +20,7 @@ from core.errors import BadRequest, Conflict, NotFound
 from packages.models import Course
 from portal import requirements, signals
 from portal.classroom import enrolment_of, now
-from portal.models import ClassroomSession, Completion, Enrolment
+from portal.models import ClassroomSession, Completion, CourseKind, Enrolment
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ def active_booking(user: User, course_id: int, other_than: int | None = None) ->
         .where(
             Enrolment.user_id == user.id,
             Enrolment.recorded_at.is_(None),
+            Enrolment.status != "refused",
             ClassroomSession.course_id == course_id,
             ClassroomSession.cancelled_at.is_(None),
             ClassroomSession.ends_at >= now(),
@@ -97,7 +98,8 @@ def enrol(session: ClassroomSession, user: User) -> Booked:
 
     Refused: a cancelled or past session, a second booking of this session, or a booking
     while the person has one on another upcoming session of the same course. Someone
-    who completed the course before may book (renewals), and is told when.
+    who completed the course before may book (renewals), and is told when. Where the
+    course asks for it, a person with a manager waits for their approval ("pending").
     """
     if session.cancelled_at is not None:
         raise Conflict("This session is cancelled")
@@ -108,14 +110,37 @@ def enrol(session: ClassroomSession, user: User) -> Booked:
         raise Conflict("You are enrolled on this session already")
     if active_booking(user, session.course_id, other_than=session.id) is not None:
         raise Conflict("You have booked another session of this course already")
-    status = "booked" if booked_count(session) < session.seats else "waiting"
+    if needs_approval(session.course_id) and user.manager_id is not None:
+        status = "pending"  # no seat held until the manager says yes
+    else:
+        status = "booked" if booked_count(session) < session.seats else "waiting"
     enrolment = Enrolment(session_id=session.id, user_id=user.id, enrolled_at=now(), status=status)
     db.session.add(enrolment)
     db.session.flush()
     requirements.sync(user_ids=[user.id])  # a booked session: mandatory training begun
     if status == "booked":
         signals.booking_confirmed.send(enrolment)
+    elif status == "pending":
+        signals.approval_requested.send(enrolment)
     return Booked(enrolment, completed_at(user, session.course_id))
+
+
+def needs_approval(course_id: int) -> bool:
+    """Whether the course's bookings wait for the person's manager to approve them."""
+    return bool(
+        db.session.scalar(
+            select(CourseKind.booking_approval).where(CourseKind.course_id == course_id)
+        )
+    )
+
+
+def set_needs_approval(course_id: int, required: bool) -> None:
+    """Turn manager approval of a classroom course's bookings on or off."""
+    kind = db.session.get(CourseKind, course_id)
+    if kind is None or kind.kind != "classroom":
+        raise BadRequest("Only classroom courses have bookings")
+    kind.booking_approval = required
+    db.session.flush()
 
 
 def waiting_place(enrolment: Enrolment) -> int:

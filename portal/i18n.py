@@ -61,6 +61,8 @@ SERVICE_MESSAGES = (
     N_("You have booked another session of this course already"),
     N_("You are not enrolled on this session"),
     N_("Only the session's trainer, its planner or an admin may do this"),
+    N_("This booking has been decided already"),
+    N_("Only classroom courses have bookings"),
     # portal.requirements
     N_("A requirement needs a name"),
     N_("Choose at least one course"),

@@ -41,6 +41,8 @@ class CourseKind(Model):
         ForeignKey("package_course.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(20), default="elearning", index=True)
+    # Classroom: a booking waits for the person's manager to approve it (portal/approvals.py).
+    booking_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ClassroomSession(Model):
@@ -76,14 +78,16 @@ class ClassroomSession(Model):
     trainer: Mapped[User] = relationship(foreign_keys=[trainer_id])
 
 
-BOOKING_STATUSES = ("booked", "waiting")
+BOOKING_STATUSES = ("booked", "waiting", "pending", "refused")
 
 
 class Enrolment(Model):
     """A learner's booking of a session, and what the trainer recorded for them.
 
-    ``status`` is "booked" (a seat) or "waiting" (on the waiting list, in the order of
-    ``enrolled_at`` then ``id``); a booking given back is deleted.
+    ``status`` is "booked" (a seat), "waiting" (on the waiting list, in the order of
+    ``enrolled_at`` then ``id``), "pending" (the person's manager has not yet approved
+    it; no seat is held) or "refused" (by the manager, ``note`` says why); a booking
+    given back is deleted.
     """
 
     __tablename__ = "portal_enrolment"
@@ -101,6 +105,7 @@ class Enrolment(Model):
     )
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(10), default="booked", server_default="booked")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
     attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     # "passed", "failed" or None (no test)

@@ -367,6 +367,7 @@ def sync(
     )
     booked = exists().where(
         Enrolment.user_id == m.user_id,
+        Enrolment.status != "refused",
         Enrolment.session_id.in_(
             select(ClassroomSession.id)
             .where(ClassroomSession.course_id.in_(courses), ClassroomSession.cancelled_at.is_(None))

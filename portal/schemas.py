@@ -214,6 +214,14 @@ class CancelSessionSchema(FormSchema):
     )
 
 
+class RefuseBookingSchema(FormSchema):
+    """A manager's refusal of a booking: the reason the person sees."""
+
+    note = fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata=label(N_("Reason"))
+    )
+
+
 class AttendanceRowSchema(Schema):
     """What the trainer recorded for one enrolment."""
 

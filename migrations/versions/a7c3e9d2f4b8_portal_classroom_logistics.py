@@ -1,4 +1,4 @@
-"""portal: classroom logistics (session end, changes, cancellation, waiting list, calendar feeds)
+"""portal: classroom logistics (session end, changes, cancellation, waiting list, approval, calendar feeds)
 
 Revision ID: a7c3e9d2f4b8
 Revises: c8e2f4a6b1d3
@@ -83,7 +83,12 @@ def upgrade():
         'portal_enrolment',
         sa.Column('status', sa.String(length=10), server_default='booked', nullable=False),
     )
+    op.add_column('portal_enrolment', sa.Column('note', sa.Text(), nullable=True))
     op.create_index('ix_enrolment_session_status', 'portal_enrolment', ['session_id', 'status'])
+    op.add_column(
+        'portal_course_kind',
+        sa.Column('booking_approval', sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.create_table(
         'portal_calendar_feed',
         sa.Column('user_id', sa.Integer(), nullable=False),
@@ -98,6 +103,8 @@ def upgrade():
 def downgrade():
     op.drop_table('portal_calendar_feed')
     op.drop_index('ix_enrolment_session_status', table_name='portal_enrolment')
+    op.drop_column('portal_course_kind', 'booking_approval')
+    op.drop_column('portal_enrolment', 'note')
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
         # ALTER TABLE DROP COLUMN (SQLite 3.35+) refuses a column with a foreign key, and

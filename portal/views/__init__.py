@@ -6,6 +6,7 @@ draws every HTML error page of the app (registered with core.errors).
 
 from portal.views import (
     admin,
+    approvals,
     authoring,
     common,
     compliance,
@@ -20,6 +21,7 @@ from portal.views import (
 
 __all__ = [
     "admin",
+    "approvals",
     "authoring",
     "common",
     "compliance",

@@ -23,7 +23,7 @@ from core.db import db
 from core.errors import AppError, Conflict, NotFound
 from packages import service as packages
 from packages.report import PackageRefused
-from portal import bp, catalogue, classroom, schemas
+from portal import bookings, bp, catalogue, classroom, schemas
 from portal.views.common import (
     Page,
     attempt,
@@ -126,6 +126,13 @@ def author_course(course_id: int) -> Page:
             report, _result = _upload(
                 lambda stream, name: catalogue.upload_version(course, stream, name)
             )
+        elif action == "approval":
+            attempt(
+                lambda: bookings.set_needs_approval(
+                    course.id, request.form.get("booking_approval") == "true"
+                ),
+                _("Saved."),
+            )
         elif action == "session":
             submit(
                 schemas.SessionSchema(),
@@ -153,6 +160,7 @@ def author_course(course_id: int) -> Page:
         units=units.choices(keep=course.owner_unit_id),
         preview_url=preview_url(course.id),
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
+        needs_approval=bookings.needs_approval(course.id),
         trainers=service.list_trainers(),
     )
 

@@ -241,6 +241,7 @@ def _course_page(course_id: int) -> Page:
         sessions=sessions,
         mine=mine,
         completed_at=bookings.completed_at(user, course.id) if kind == "classroom" else None,
+        needs_approval=kind == "classroom" and bookings.needs_approval(course.id),
         launch_url=launch_url(course.id),
         resumable=resumable,
         unit=course.owner,
@@ -281,7 +282,9 @@ def post_enrol(session_id: int) -> Page:
 
 
 def _booked_message(booked: bookings.Booked) -> None:
-    if booked.enrolment.status == "waiting":
+    if booked.enrolment.status == "pending":
+        flash(_("Your manager is asked to approve the booking."), "success")
+    elif booked.enrolment.status == "waiting":
         flash(
             _(
                 "The session is full: you are number %(n)s on the waiting list.",

@@ -142,3 +142,47 @@ def test_classroom_pages_pass_axe(
             page.wait_for_selector("code.secret")
             axe(page)
         page.context.clear_cookies()
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_booking_approval_pages_pass_axe(
+    page: Any, live_server: Any, room: dict[str, int], portal: Any, app: Any, language: str
+) -> None:
+    from core.db import db
+    from portal import bookings
+
+    axe = make_axe()
+    sign_in = make_sign_in(live_server)
+    portal.user("bea@example.org", role="manager", name="Bea Boss")
+    with app.app_context():
+        from accounts.models import User
+
+        boss = db.session.scalar(db.select(User).where(User.email == "bea@example.org"))
+        assert boss is not None
+        for person in (room["anna"], room["bo"]):
+            found = db.session.get(User, person)
+            assert found is not None
+            found.manager_id = boss.id
+        bookings.set_needs_approval(room["course"], True)
+        db.session.commit()
+    _book(app, room["session"], room["anna"])
+    sign_in(page, "bo@example.org")
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Language").select_option(language)
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_selector(f"html[lang='{language}']")
+    page.goto(f"{live_server.url}/catalogue/{room['course']}")
+    axe(page)
+    page.context.clear_cookies()
+    sign_in(page, "bea@example.org")
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Language").select_option(language)
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_selector(f"html[lang='{language}']")
+    page.goto(f"{live_server.url}/manage/bookings")
+    assert "Anna Andersson" in page.locator("table").inner_text()
+    axe(page)
+    # A refusal without a reason comes back with the error at its field.
+    page.locator("form:has(input[value='refuse']) button[type='submit']").first.click()
+    page.wait_for_selector("[aria-invalid='true']")
+    axe(page)
