@@ -18,6 +18,7 @@ from core.db import db
 from core.errors import BadRequest, Conflict, NotFound
 from packages.models import Course
 from portal import bookings, requirements, signals
+from portal.classroom import now
 from portal.models import ClassroomSession, Enrolment
 
 
@@ -66,6 +67,8 @@ def approve(enrolment_id: int, manager: User) -> Enrolment:
     session = enrolment.session
     if session.cancelled_at is not None:
         raise Conflict("This session is cancelled")
+    if session.starts_at < now():
+        raise BadRequest("This session has taken place already")
     bookings.lock(session)
     enrolment.status = "booked" if bookings.booked_count(session) < session.seats else "waiting"
     db.session.flush()
