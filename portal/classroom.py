@@ -9,11 +9,12 @@ registration (xAPI 1.0.3 Data §2.4.6 context: registration, instructor).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from accounts.auth import agent_for, has_role
 from accounts.models import User
@@ -24,11 +25,11 @@ from lrs import service as lrs
 from lrs.auth import Client
 from lrs.clock import format_timestamp
 from packages.models import Course
-from portal import requirements
 from portal.models import ClassroomSession, Enrolment
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """The current time as the tables keep it (naive UTC)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -52,23 +53,59 @@ def portal_client() -> Client:
     return Client(id=0, scopes=frozenset({"statements/write"}), authority=authority, trusted=True)
 
 
-def create_session(
-    course: Course, starts_at: datetime, place: str, trainer: User, seats: int
-) -> ClassroomSession:
-    """Plan a session of a course; the trainer must be an author/trainer or above."""
+def check_times(starts_at: datetime, ends_at: datetime, confirm_past: bool) -> None:
+    """The end after the start; a start in the past only when the person confirmed it."""
+    if ends_at <= starts_at:
+        raise BadRequest(
+            "The session must end after it starts",
+            errors=[{"path": "ends_at", "message": "The session must end after it starts"}],
+        )
+    if starts_at < now() and not confirm_past:
+        raise BadRequest(
+            "The start is in the past: tick the box to confirm it",
+            errors=[
+                {
+                    "path": "confirm_past",
+                    "message": "The start is in the past: tick the box to confirm it",
+                }
+            ],
+        )
+
+
+def check_trainer_role(trainer: User) -> None:
+    """A session's trainer needs the author/trainer role or above."""
     if not has_role("author", trainer):
         raise BadRequest(
             "The trainer needs the author/trainer role",
             errors=[{"path": "trainer_id", "message": "not a trainer"}],
         )
+
+
+def create_session(
+    course: Course,
+    starts_at: datetime,
+    place: str,
+    trainer: User,
+    seats: int,
+    ends_at: datetime | None = None,
+    planned_by: User | None = None,
+    confirm_past: bool = False,
+) -> ClassroomSession:
+    """Plan a session of a course (naive UTC times; without an end, two hours long)."""
+    check_trainer_role(trainer)
+    ends_at = ends_at or starts_at + timedelta(hours=2)
+    check_times(starts_at, ends_at, confirm_past)
     session = ClassroomSession(
         course_id=course.id,
         starts_at=starts_at,
+        ends_at=ends_at,
         place=place.strip(),
         trainer_id=trainer.id,
         seats=seats,
         registration=str(uuid.uuid4()),
-        created_at=_now(),
+        created_at=now(),
+        planned_by_id=planned_by.id if planned_by is not None else None,
+        sequence=0,
     )
     db.session.add(session)
     db.session.flush()
@@ -83,81 +120,93 @@ def get_session(session_id: int) -> ClassroomSession:
     return session
 
 
-def sessions_of(course_id: int, upcoming_only: bool = False) -> list[tuple[ClassroomSession, int]]:
-    """A course's sessions by date, each with its number of enrolled learners."""
-    taken = (
-        select(Enrolment.session_id, func.count().label("n"))
+@dataclass(frozen=True)
+class SessionRow:
+    """A session as lists show it: booked seats and people waiting."""
+
+    session: ClassroomSession
+    booked: int
+    waiting: int
+
+    @property
+    def free(self) -> int:
+        """Seats still free (never below zero)."""
+        return max(0, self.session.seats - self.booked)
+
+
+def sessions_of(course_id: int, upcoming_only: bool = False) -> list[SessionRow]:
+    """A course's sessions by date, with booked and waiting counts.
+
+    ``upcoming_only`` leaves out past and cancelled sessions (what can be booked).
+    """
+    counts = (
+        select(
+            Enrolment.session_id,
+            func.sum(case((Enrolment.status == "booked", 1), else_=0)).label("booked"),
+            func.sum(case((Enrolment.status == "waiting", 1), else_=0)).label("waiting"),
+        )
         .group_by(Enrolment.session_id)
         .subquery()
     )
     stmt = (
-        select(ClassroomSession, func.coalesce(taken.c.n, 0))
-        .outerjoin(taken, taken.c.session_id == ClassroomSession.id)
+        select(
+            ClassroomSession,
+            func.coalesce(counts.c.booked, 0),
+            func.coalesce(counts.c.waiting, 0),
+        )
+        .outerjoin(counts, counts.c.session_id == ClassroomSession.id)
         .where(ClassroomSession.course_id == course_id)
         .order_by(ClassroomSession.starts_at)
     )
     if upcoming_only:
-        stmt = stmt.where(ClassroomSession.starts_at >= _now())
-    return [(s, int(n)) for s, n in db.session.execute(stmt)]
+        stmt = stmt.where(
+            ClassroomSession.starts_at >= now(), ClassroomSession.cancelled_at.is_(None)
+        )
+    return [SessionRow(s, int(b), int(w)) for s, b, w in db.session.execute(stmt)]
 
 
 def sessions_for_trainer(trainer: User) -> list[ClassroomSession]:
-    """Sessions a trainer teaches (all sessions for an admin), newest first."""
+    """Sessions a trainer teaches or planned (all sessions for an admin), newest first."""
     stmt = select(ClassroomSession).order_by(ClassroomSession.starts_at.desc())
     if trainer.role != "admin":
-        stmt = stmt.where(ClassroomSession.trainer_id == trainer.id)
+        stmt = stmt.where(
+            or_(
+                ClassroomSession.trainer_id == trainer.id,
+                ClassroomSession.planned_by_id == trainer.id,
+            )
+        )
     return list(db.session.scalars(stmt))
 
 
-def enrolments(session: ClassroomSession) -> list[Enrolment]:
-    """The learners on a session, by name."""
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.session_id == session.id)
-            .order_by(User.name)
-        )
+def enrolments(session: ClassroomSession, status: str | None = "booked") -> list[Enrolment]:
+    """The people on a session by name: booked ones (``status=None``: waiting ones too)."""
+    stmt = (
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.session_id == session.id)
+        .order_by(User.name)
     )
+    if status is not None:
+        stmt = stmt.where(Enrolment.status == status)
+    return list(db.session.scalars(stmt))
 
 
 def enrolment_of(session: ClassroomSession, user: User) -> Enrolment | None:
-    """The user's enrolment on the session, if any."""
+    """The user's booking of the session (a seat or the waiting list), if any."""
     return db.session.scalar(
         select(Enrolment).where(Enrolment.session_id == session.id, Enrolment.user_id == user.id)
     )
 
 
-def enrol(session: ClassroomSession, user: User) -> Enrolment:
-    """Give ``user`` a seat; refused when the session is full or already held."""
-    if enrolment_of(session, user) is not None:
-        raise Conflict("You are enrolled on this session already")
-    if session.starts_at < _now():
-        raise BadRequest("This session has taken place already")
-    # Lock the session row on PostgreSQL so two last-seat enrolments cannot both pass.
-    db.session.execute(
-        select(ClassroomSession.id).where(ClassroomSession.id == session.id).with_for_update()
-    )
-    taken = db.session.scalar(select(func.count()).where(Enrolment.session_id == session.id)) or 0
-    if taken >= session.seats:
-        raise Conflict("The session is full")
-    enrolment = Enrolment(session_id=session.id, user_id=user.id, enrolled_at=_now())
-    db.session.add(enrolment)
-    db.session.flush()
-    requirements.sync(user_ids=[user.id])  # a booked session: mandatory training begun
-    return enrolment
+def may_manage(session: ClassroomSession, user: User) -> bool:
+    """The trainer, the author who planned it and admins may change, cancel and print it."""
+    return user.role == "admin" or user.id in (session.trainer_id, session.planned_by_id)
 
 
-def cancel(session: ClassroomSession, user: User) -> None:
-    """Give a seat back before the session has been recorded."""
-    enrolment = enrolment_of(session, user)
-    if enrolment is None:
-        raise NotFound("You are not enrolled on this session")
-    if enrolment.recorded_at is not None:
-        raise Conflict("Attendance has been recorded already")
-    db.session.delete(enrolment)
-    db.session.flush()
-    requirements.sync(user_ids=[user.id])
+def check_manager(session: ClassroomSession, user: User) -> None:
+    """Refuse anyone who may not change the session or see its attendance list."""
+    if not may_manage(session, user):
+        raise Forbidden("Only the session's trainer, its planner or an admin may do this")
 
 
 def check_trainer(session: ClassroomSession, user: User) -> None:
@@ -219,6 +268,8 @@ def record_attendance(
     the LRS already (a correction would void them; not offered in the UI yet).
     """
     check_trainer(session, trainer)
+    if session.cancelled_at is not None:
+        raise Conflict("This session is cancelled")
     course = db.session.get(Course, session.course_id)
     assert course is not None  # noqa: S101  (FK)
     statements: list[dict[str, Any]] = []
@@ -231,7 +282,7 @@ def record_attendance(
         enrolment.completed = bool(row["attended"] and row["completed"])
         enrolment.outcome = row["outcome"] if row["attended"] else None
         enrolment.score = row["score"] if row["attended"] else None
-        enrolment.recorded_at = _now()
+        enrolment.recorded_at = now()
         if not enrolment.attended:
             continue
         learner = enrolment.user

@@ -31,7 +31,7 @@ from core.db import db
 from lrs.service import store_statements
 from packages.models import Course
 from player.course_tree import catalogue_activity_id
-from portal import catalogue, classroom, learning
+from portal import bookings, catalogue, classroom, learning
 
 ROOT_CODE = "SOC"  # the first unit made: its presence means the demo is loaded
 DOMAIN = "demo.example.org"
@@ -191,8 +191,10 @@ def _classroom(people: list[User], rng: random.Random, units: dict[str, Organisa
             course, now + timedelta(hours=1), "Stadshuset, sal 3", trainer, 12
         )
         for person in rng.sample(learners, 8):
-            classroom.enrol(held, person)
-        held.starts_at = now - timedelta(days=20)  # held already: attendance can be recorded
+            bookings.enrol(held, person)
+        # Held already: attendance can be recorded.
+        held.starts_at = now - timedelta(days=20)
+        held.ends_at = held.starts_at + timedelta(hours=3)
         rows = {
             e.id: {"attended": True, "completed": True, "outcome": "passed", "score": None}
             for e in classroom.enrolments(held)
@@ -202,7 +204,7 @@ def _classroom(people: list[User], rng: random.Random, units: dict[str, Organisa
             course, now + timedelta(days=21), "Vårdcentralen, konferensrummet", trainer, 10
         )
         for person in rng.sample(learners, 4):
-            classroom.enrol(coming, person)
+            bookings.enrol(coming, person)
 
 
 def _assignments(people: list[User], courses: list[Course]) -> None:

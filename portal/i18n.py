@@ -53,6 +53,16 @@ SERVICE_MESSAGES = (
     N_("This course is already assigned to them with that due date"),
     N_("No such sign-in link for this account"),
     N_("The trainer needs the author/trainer role"),
+    # portal.classroom, portal.bookings, portal.session_changes
+    N_("The session must end after it starts"),
+    N_("The start is in the past: tick the box to confirm it"),
+    N_("Fewer seats than people booked"),
+    N_("This session is cancelled"),
+    N_("You have booked another session of this course already"),
+    N_("You are not enrolled on this session"),
+    N_("Only the session's trainer, its planner or an admin may do this"),
+    N_("This booking has been decided already"),
+    N_("Only classroom courses have bookings"),
     # portal.requirements
     N_("A requirement needs a name"),
     N_("Choose at least one course"),

@@ -97,7 +97,11 @@ def in_progress(user: User) -> list[InProgress]:
         select(ClassroomSession, Course.title)
         .join(Enrolment, Enrolment.session_id == ClassroomSession.id)
         .join(Course, Course.id == ClassroomSession.course_id)
-        .where(Enrolment.user_id == user.id, Enrolment.recorded_at.is_(None))
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.recorded_at.is_(None),
+            ClassroomSession.cancelled_at.is_(None),
+        )
         .order_by(ClassroomSession.starts_at)
     )
     for session, title in sessions:

@@ -41,10 +41,17 @@ class CourseKind(Model):
         ForeignKey("package_course.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(20), default="elearning", index=True)
+    # Classroom: a booking waits for the person's manager to approve it (portal/approvals.py).
+    booking_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ClassroomSession(Model):
-    """One occasion of a classroom course: when, where, who teaches, how many seats."""
+    """One occasion of a classroom course: when, where, who teaches, how many seats.
+
+    Times are naive UTC. ``sequence`` counts the changes people were told about (the
+    iCalendar SEQUENCE of its invitations, RFC 5545 §3.8.7.4); a cancelled session keeps
+    its bookings, so the people on it see "Cancelled" and the reason.
+    """
 
     __tablename__ = "portal_session"
 
@@ -53,21 +60,41 @@ class ClassroomSession(Model):
         ForeignKey("package_course.id", ondelete="CASCADE"), index=True
     )
     starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(String(300))
     trainer_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), index=True)
     seats: Mapped[int] = mapped_column(Integer)
     # The xAPI registration of every statement about this session.
     registration: Mapped[str] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Who planned it (an author): they may change or cancel it, besides the trainer.
+    # People are deactivated, never deleted, so no ON DELETE action (as trainer_id).
+    planned_by_id: Mapped[int | None] = mapped_column(ForeignKey("portal_user.id"), nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    trainer: Mapped[User] = relationship()
+    trainer: Mapped[User] = relationship(foreign_keys=[trainer_id])
+
+
+BOOKING_STATUSES = ("booked", "waiting", "pending", "refused")
 
 
 class Enrolment(Model):
-    """A learner's seat on a session, and what the trainer recorded for them."""
+    """A learner's booking of a session, and what the trainer recorded for them.
+
+    ``status`` is "booked" (a seat), "waiting" (on the waiting list, in the order of
+    ``enrolled_at`` then ``id``), "pending" (the person's manager has not yet approved
+    it; no seat is held) or "refused" (by the manager, ``note`` says why); a booking
+    given back is deleted.
+    """
 
     __tablename__ = "portal_enrolment"
-    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_enrolment"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id", name="uq_enrolment"),
+        Index("ix_enrolment_session_status", "session_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -77,6 +104,8 @@ class Enrolment(Model):
         ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
     )
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default="booked", server_default="booked")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
     attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     # "passed", "failed" or None (no test)
@@ -89,6 +118,18 @@ class Enrolment(Model):
 
     user: Mapped[User] = relationship()
     session: Mapped[ClassroomSession] = relationship()
+
+
+class CalendarFeed(Model):
+    """A person's secret calendar feed address: only the token's SHA-256 is kept."""
+
+    __tablename__ = "portal_calendar_feed"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Assignment(Model):

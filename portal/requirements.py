@@ -352,7 +352,7 @@ def sync(
     """Bring members' latest completion and "has begun" up to date (one UPDATE).
 
     Called for a requirement when it is saved, and for people when results of theirs are
-    stored or voided (portal/projection.py) or they book a session (portal/classroom.py).
+    stored or voided (portal/projection.py) or they book a session (portal/bookings.py).
     """
     m, rc, c = RequirementMember, RequirementCourse, Completion
     # Correlated to the member row being updated, two levels up.
@@ -367,8 +367,11 @@ def sync(
     )
     booked = exists().where(
         Enrolment.user_id == m.user_id,
+        Enrolment.status != "refused",
         Enrolment.session_id.in_(
-            select(ClassroomSession.id).where(ClassroomSession.course_id.in_(courses)).correlate(m)
+            select(ClassroomSession.id)
+            .where(ClassroomSession.course_id.in_(courses), ClassroomSession.cancelled_at.is_(None))
+            .correlate(m)
         ),
     )
     failed = exists().where(c.user_id == m.user_id, c.course_id.in_(courses), c.verb == "failed")

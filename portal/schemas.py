@@ -194,9 +194,31 @@ class SessionSchema(FormSchema):
     place = fields.String(
         required=True, validate=validate.Length(min=1, max=300), metadata=label(N_("Place"))
     )
+    ends_at = fields.NaiveDateTime(
+        required=True, format="%Y-%m-%dT%H:%M", metadata=label(N_("Ends"))
+    )
     trainer_id = fields.Integer(required=True, metadata=label(N_("Trainer")))
     seats = fields.Integer(
         required=True, validate=validate.Range(min=1, max=10000), metadata=label(N_("Seats"))
+    )
+    confirm_past = fields.Boolean(
+        load_default=False, metadata=label(N_("The start is in the past"))
+    )
+
+
+class CancelSessionSchema(FormSchema):
+    """Cancelling a session: the reason the people on it are told."""
+
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata=label(N_("Reason"))
+    )
+
+
+class RefuseBookingSchema(FormSchema):
+    """A manager's refusal of a booking: the reason the person sees."""
+
+    note = fields.String(
+        required=True, validate=validate.Length(min=1, max=2000), metadata=label(N_("Reason"))
     )
 
 

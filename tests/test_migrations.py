@@ -90,6 +90,72 @@ def test_migrations_course_owner_codes_become_unit_ids_and_back(tmp_path) -> Non
     engine.dispose()
 
 
+def test_migrations_old_sessions_end_two_hours_after_they_start(tmp_path) -> None:
+    """a7c3e9d2f4b8: sessions from before end times get one two hours after their start;
+    old bookings hold a seat."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, text
+
+    from config import TestConfig
+    from core import create_app
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    second = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TestConfig.SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(tmp_path),
+            "STORAGE_PATH": str(tmp_path / "storage"),
+        }
+    )
+    engine = create_engine(url)
+    with second.app_context():
+        upgrade(revision="c8e2f4a6b1d3")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO portal_user (id, email, user_name, name, role, password_hash,"
+                    " created_at, active, failed_logins, version) VALUES (1, 't@x.org', 't@x.org',"
+                    " 'T', 'author', 'x', '2026-01-01', 1, 0, 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO package_course (id, title, description, published, created_at,"
+                    " updated_at) VALUES (1, 'c', '', 1, '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO portal_session (id, course_id, starts_at, place, trainer_id,"
+                    " seats, registration, created_at) VALUES (1, 1, '2026-05-04 09:30:00.000000',"
+                    " 'Hall', 1, 5, 'r1', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO portal_enrolment (id, session_id, user_id, enrolled_at, completed)"
+                    " VALUES (1, 1, 1, '2026-01-02', 0)"
+                )
+            )
+        upgrade(revision="a7c3e9d2f4b8")
+        with engine.connect() as conn:
+            ends = conn.execute(text("SELECT ends_at, sequence FROM portal_session")).one()
+            status = conn.execute(text("SELECT status FROM portal_enrolment")).scalar()
+        # Down and up again: the bookings survive (no table is rebuilt on SQLite, where a
+        # rebuild's DROP TABLE would cascade to them).
+        downgrade(revision="c8e2f4a6b1d3")
+        upgrade(revision="a7c3e9d2f4b8")
+        with engine.connect() as conn:
+            bookings = conn.execute(text("SELECT count(*) FROM portal_enrolment")).scalar()
+    assert str(ends[0]).startswith("2026-05-04 11:30:00")
+    assert ends[1] == 0
+    assert status == "booked"
+    assert bookings == 1
+    engine.dispose()
+
+
 def test_migrations_on_sqlite_keep_the_rows_of_tables_that_refer_to_a_rebuilt_one(
     tmp_path,
 ) -> None:

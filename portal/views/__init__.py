@@ -6,6 +6,7 @@ draws every HTML error page of the app (registered with core.errors).
 
 from portal.views import (
     admin,
+    approvals,
     authoring,
     common,
     compliance,
@@ -14,11 +15,13 @@ from portal.views import (
     learner,
     manage,
     saml,
+    sessions,
     sso,
 )
 
 __all__ = [
     "admin",
+    "approvals",
     "authoring",
     "common",
     "compliance",
@@ -27,5 +30,6 @@ __all__ = [
     "learner",
     "manage",
     "saml",
+    "sessions",
     "sso",
 ]

@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import to_utc
 from marshmallow import Schema
 
 from accounts import service, units
@@ -24,7 +23,7 @@ from core.db import db
 from core.errors import AppError, Conflict, NotFound
 from packages import service as packages
 from packages.report import PackageRefused
-from portal import bp, catalogue, classroom, schemas
+from portal import bookings, bp, catalogue, classroom, schemas
 from portal.views.common import (
     Page,
     attempt,
@@ -36,6 +35,7 @@ from portal.views.common import (
     submit,
     this_user,
 )
+from portal.views.sessions import naive_utc
 
 # -- Authoring --------------------------------------------------------------------------------
 
@@ -126,15 +126,25 @@ def author_course(course_id: int) -> Page:
             report, _result = _upload(
                 lambda stream, name: catalogue.upload_version(course, stream, name)
             )
+        elif action == "approval":
+            attempt(
+                lambda: bookings.set_needs_approval(
+                    course.id, request.form.get("booking_approval") == "true"
+                ),
+                _("Saved."),
+            )
         elif action == "session":
             submit(
                 schemas.SessionSchema(),
                 lambda data: classroom.create_session(
                     course,
-                    _to_utc(data["starts_at"]),
+                    naive_utc(data["starts_at"]),
                     data["place"],
                     service.get_user(data["trainer_id"]),
                     data["seats"],
+                    ends_at=naive_utc(data["ends_at"]),
+                    planned_by=this_user(),
+                    confirm_past=data["confirm_past"],
                 ),
                 _("Session planned."),
             )
@@ -150,13 +160,9 @@ def author_course(course_id: int) -> Page:
         units=units.choices(keep=course.owner_unit_id),
         preview_url=preview_url(course.id),
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
+        needs_approval=bookings.needs_approval(course.id),
         trainers=service.list_trainers(),
     )
-
-
-def _to_utc(local: Any) -> Any:
-
-    return to_utc(local).replace(tzinfo=None)
 
 
 # -- Classroom: the trainer's pages ----------------------------------------------------------

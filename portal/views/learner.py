@@ -7,14 +7,15 @@ import math
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import oidc, ratelimit, service
@@ -23,7 +24,7 @@ from accounts.models import User
 from core.db import db
 from core.errors import AppError, Forbidden
 from player import review as player_review
-from portal import bp, catalogue, classroom, compliance, learning, schemas
+from portal import bookings, bp, calendar_feeds, catalogue, classroom, compliance, learning, schemas
 from portal.models import COURSE_KINDS
 from portal.views import sso
 from portal.views.common import (
@@ -116,10 +117,18 @@ def home() -> str:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> Page:
-    """The user's language (or the browser's), and their password."""
+    """The user's language (or the browser's), their password and calendar address."""
     user = this_user()
+    feed_url = None
     if request.method == "POST":
-        if request.form.get("action") == "password":
+        if request.form.get("action") == "calendar":
+            # Shown once, on this answer only: the table keeps only the token's hash.
+            token = attempt(
+                lambda: calendar_feeds.reset(user), _("Your calendar address is ready.")
+            )
+            if token is not None:
+                feed_url = url_for("portal.calendar_feed", token=token, _external=True)
+        elif request.form.get("action") == "password":
             if not current_app.config["LOCAL_PASSWORDS"]:
                 raise Forbidden("Signing in with a password is turned off here.")
             if _change_password(user):
@@ -132,7 +141,9 @@ def settings() -> Page:
             if changed is not None:
                 session["locale"] = changed.locale
                 return redirect(url_for("portal.settings"))
-    return render("settings.html", user=user)
+    return render(
+        "settings.html", user=user, feed_url=feed_url, has_feed=calendar_feeds.has_feed(user)
+    )
 
 
 def _change_password(user: User) -> bool:
@@ -204,22 +215,33 @@ def get_catalogue() -> Page:
 
 @bp.get("/catalogue/<int:course_id>")
 @login_required
-def get_course(course_id: int) -> str:
+def get_course(course_id: int) -> Page:
     """A course's page: description, start or resume, or its classroom sessions."""
+    return _course_page(course_id)
+
+
+def _course_page(course_id: int) -> Page:
+    """The course page, with the status a refused booking set (portal/views/common.py)."""
     user = this_user()
     course = catalogue.visible_course(user, course_id)
     kind = catalogue.course_kind(course.id)
     sessions = classroom.sessions_of(course.id, upcoming_only=True) if kind == "classroom" else []
-    mine = {s.id for s, _n in sessions if classroom.enrolment_of(s, user) is not None}
+    mine = {
+        row.session.id: booking
+        for row in sessions
+        if (booking := classroom.enrolment_of(row.session, user)) is not None
+    }
     resumable = any(
         i.course_id == course.id and i.session is None for i in learning.in_progress(user)
     )
-    return render_template(
+    return render(
         "course.html",
         course=course,
         kind=kind,
         sessions=sessions,
         mine=mine,
+        completed_at=bookings.completed_at(user, course.id) if kind == "classroom" else None,
+        needs_approval=kind == "classroom" and bookings.needs_approval(course.id),
         launch_url=launch_url(course.id),
         resumable=resumable,
         unit=course.owner,
@@ -228,16 +250,59 @@ def get_course(course_id: int) -> str:
 
 @bp.post("/sessions/<int:session_id>/enrol")
 @login_required
-def post_enrol(session_id: int) -> BaseResponse:
-    """Take a seat on a classroom session."""
+def post_enrol(session_id: int) -> Page:
+    """Book a seat (or the waiting list) on a classroom session, or give the booking back.
+
+    A refused booking shows the course page again with the refusal and its status: 409
+    for a second booking of the course or a cancelled session, 400 for a past one.
+    """
     user = this_user()
     session_ = classroom.get_session(session_id)
     catalogue.visible_course(user, session_.course_id)
     if request.form.get("cancel"):
-        attempt(lambda: classroom.cancel(session_, user), _("Your seat was cancelled."))
+        attempt(lambda: bookings.cancel(session_, user), _("Your booking was cancelled."))
+    elif (other := bookings.active_booking(user, session_.course_id, session_.id)) is not None:
+        # Named here rather than by the service, so the date is in the user's locale.
+        g.form_status = 409
+        flash(
+            _(
+                "You already have a booking of this course on %(date)s. "
+                "Cancel it first if you want another session.",
+                date=format_datetime(other.session.starts_at, "short"),
+            ),
+            "error",
+        )
     else:
-        attempt(lambda: classroom.enrol(session_, user), _("You are enrolled."))
+        booked = attempt(lambda: bookings.enrol(session_, user))
+        if booked is not None:
+            _booked_message(booked)
+    if g.get("form_status", 200) != 200:
+        return _course_page(session_.course_id)
     return redirect(url_for("portal.get_course", course_id=session_.course_id))
+
+
+def _booked_message(booked: bookings.Booked) -> None:
+    if booked.enrolment.status == "pending":
+        flash(_("Your manager is asked to approve the booking."), "success")
+    elif booked.enrolment.status == "waiting":
+        flash(
+            _(
+                "The session is full: you are number %(n)s on the waiting list.",
+                n=bookings.waiting_place(booked.enrolment),
+            ),
+            "success",
+        )
+    else:
+        flash(_("You are booked."), "success")
+    if booked.completed_at is not None:
+        flash(
+            _(
+                "Note: you completed this course on %(date)s. The booking stands, "
+                "for example to renew it.",
+                date=format_date(booked.completed_at, "medium"),
+            ),
+            "info",
+        )
 
 
 # -- My learning ----------------------------------------------------------------------------
@@ -252,6 +317,7 @@ def my_learning() -> str:
     return render_template(
         "my_learning.html",
         in_progress=learning.in_progress(user),
+        bookings=bookings.my_bookings(user),
         completed=learning.completed(user),
         assigned=learning.assigned(user),
         required=required,

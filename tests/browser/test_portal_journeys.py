@@ -139,8 +139,8 @@ def test_portal_trainer_records_attendance(
     sign_in(page, "lea@example.org")
     page.goto(f"{live_server.url}/catalogue/{course}")
     axe(page)
-    page.get_by_role("button", name="Enrol").click()
-    page.wait_for_selector("text=You are enrolled.")
+    page.get_by_role("button", name="Book").click()
+    page.wait_for_selector("text=You are booked.")
     page.get_by_role("button", name="Sign out").click()
     # The trainer records it.
     sign_in(page, "tom@example.org")

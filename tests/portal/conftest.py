@@ -129,7 +129,14 @@ class Portal:
             db.session.commit()
             return course.id
 
-    def session(self, course_id: int, trainer_id: int, seats: int = 10, days: int = 7) -> int:
+    def session(
+        self,
+        course_id: int,
+        trainer_id: int,
+        seats: int = 10,
+        days: int = 7,
+        planner: int | None = None,
+    ) -> int:
         from datetime import timedelta
 
         from accounts import service
@@ -143,6 +150,7 @@ class Portal:
                 "Room 1",
                 service.get_user(trainer_id),
                 seats,
+                planned_by=service.get_user(planner) if planner is not None else None,
             )
             db.session.commit()
             return s.id

@@ -33,6 +33,7 @@ def test_portal_classroom_author_plans_a_session(portal, login):
         {
             "action": "session",
             "starts_at": "2030-05-04T09:30",
+            "ends_at": "2030-05-04T12:00",
             "place": "Town hall",
             "trainer_id": str(trainer),
             "seats": "12",
@@ -54,6 +55,7 @@ def test_portal_classroom_session_needs_a_trainer_role(portal, login):
         {
             "action": "session",
             "starts_at": "2030-05-04T09:30",
+            "ends_at": "2030-05-04T12:00",
             "place": "X",
             "trainer_id": str(learner),
             "seats": "3",
@@ -62,19 +64,25 @@ def test_portal_classroom_session_needs_a_trainer_role(portal, login):
     assert response.status_code == 400
 
 
-def test_portal_classroom_enrolment_until_full(portal, login, room):
+def test_portal_classroom_enrolment_until_full_then_the_waiting_list(portal, login, room):
     course_url = f"/catalogue/{room['course']}"
     enrol_url = f"/sessions/{room['session']}/enrol"
     a, b, c = (login(portal.user(f"{n}@example.org")) for n in "abc")
     assert post(a, enrol_url).status_code == 302
-    assert "Cancel my seat" in a.get(course_url).get_data(as_text=True)
+    assert "Cancel my booking" in a.get(course_url).get_data(as_text=True)
     post(b, enrol_url)
-    assert "Full" in c.get(course_url).get_data(as_text=True)
-    post(c, enrol_url)
-    assert "The session is full" in c.get(course_url).get_data(as_text=True)
+    page = c.get(course_url).get_data(as_text=True)
+    assert "Full" in page
+    assert "Join the waiting list" in page
+    response = post(c, enrol_url)
+    assert response.status_code == 302
+    page = c.get(course_url).get_data(as_text=True)
+    assert "you are number 1 on the waiting list" in page
+    assert "On the waiting list" in page
     post(a, enrol_url, {"cancel": "1"})
-    post(c, enrol_url)
-    assert "Cancel my seat" in c.get(course_url).get_data(as_text=True)
+    page = c.get(course_url).get_data(as_text=True)
+    assert "Booked" in page
+    assert "Calendar file" in page
 
 
 def test_portal_classroom_only_the_trainer_records_attendance(portal, login, room):

@@ -262,6 +262,7 @@ def test_portal_forms_author_session_keeps_input(portal, login):
         {
             "action": "session",
             "starts_at": "2030-05-04T09:30",
+            "ends_at": "2030-05-04T12:00",
             "place": "Town hall",
             "trainer_id": str(author),
             "seats": "0",
@@ -273,6 +274,7 @@ def test_portal_forms_author_session_keeps_input(portal, login):
     assert_invalid(doc, "seats", "från 1 till 10\u00a0000")
     assert value_of(doc, "place") == "Town hall"
     assert value_of(doc, "starts_at") == "2030-05-04T09:30"
+    assert value_of(doc, "ends_at") == "2030-05-04T12:00"
     assert value_of(doc, "seats") == "0"
     no_raw_text(response)
 
