@@ -1,0 +1,143 @@
+"""Each job run in the database: queued, running, done or failed, with its attempts.
+
+Written from huey's signals, each in its own app context and transaction (the
+producer's after its commit, the worker's around the job), so Admin → Jobs sees the
+queue of every node. The last error keeps the exception's type and the first line of
+its message, capped, never its traceback or the job's arguments' values beyond ids.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from huey import Huey
+from huey import signals as s
+from huey.api import Task
+from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import jobs
+from core.db import Model, db
+
+STATUSES = ("queued", "running", "done", "failed")
+ERROR_LENGTH = 300
+_SECRET_SETTINGS = ("MAIL_PASSWORD", "SECRET_KEY", "OIDC_CLIENT_SECRET")
+
+
+class JobRun(Model):
+    """One job: its latest state (a retry updates the same row)."""
+
+    __tablename__ = "job_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    # The job's arguments (ids, dates as text): enough to enqueue it again.
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(ERROR_LENGTH), default="")
+    # Done of total, for jobs that report it (e.g. a batch of messages).
+    done: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _row(task: Task) -> JobRun:
+    row = db.session.scalar(select(JobRun).where(JobRun.task_id == task.id))
+    if row is None:
+        row = JobRun(
+            task_id=task.id,
+            name=task.name,
+            args=[a if isinstance(a, int | str) else str(a) for a in task.args],
+            status="queued",
+            attempts=0,
+            last_error="",
+            queued_at=_now(),
+        )
+        db.session.add(row)
+    return row
+
+
+def error_text(exc: BaseException | None) -> str:
+    """The exception's type and first line, capped; any configured secret blanked."""
+    if exc is None:
+        return ""
+    first = (str(exc).splitlines() or [""])[0]
+    for name in _SECRET_SETTINGS:
+        secret = jobs.app().config.get(name)
+        if secret:
+            first = first.replace(str(secret), "***")
+    return f"{type(exc).__name__}: {first}"[:ERROR_LENGTH]
+
+
+def _record(signal: str, task: Task, exc: BaseException | None = None) -> None:
+    row = _row(task)
+    if signal == s.SIGNAL_ENQUEUED and row.status != "running":
+        row.status = "queued"
+    elif signal == s.SIGNAL_EXECUTING:
+        row.status, row.started_at, row.finished_at = "running", _now(), None
+        row.attempts += 1
+    elif signal == s.SIGNAL_COMPLETE:
+        row.status, row.finished_at, row.last_error = "done", _now(), ""
+    elif signal in (s.SIGNAL_ERROR, s.SIGNAL_TIMEOUT, s.SIGNAL_INTERRUPTED):
+        row.status, row.finished_at = "failed", _now()
+        row.last_error = error_text(exc) or signal
+    elif signal == s.SIGNAL_RETRYING:
+        row.status = "queued"  # its error stays until it succeeds
+    db.session.commit()
+
+
+def on_signal(signal: str, task: Task, exc: BaseException | None = None, *_: Any) -> None:
+    """Receives huey's signals: the run's row, in a context and transaction of its own."""
+    with jobs.app().app_context():
+        try:
+            _record(signal, task, exc)
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+WATCHED = (
+    s.SIGNAL_ENQUEUED,
+    s.SIGNAL_EXECUTING,
+    s.SIGNAL_COMPLETE,
+    s.SIGNAL_ERROR,
+    s.SIGNAL_RETRYING,
+    s.SIGNAL_TIMEOUT,
+    s.SIGNAL_INTERRUPTED,
+)
+
+
+def connect(huey: Huey) -> None:
+    """Keep the table in step with the queue (connecting twice changes nothing)."""
+    if on_signal not in huey._signal.receivers.get(s.SIGNAL_ENQUEUED, []):
+        huey.signal(*WATCHED)(on_signal)
+
+
+def progress(task_id: str | None, done: int, total: int) -> None:
+    """A job's progress, kept with the job's next commit (Admin → Jobs shows it)."""
+    if task_id is None:
+        return
+    row = db.session.scalar(select(JobRun).where(JobRun.task_id == task_id))
+    if row is not None:
+        row.done, row.total = done, total
+
+
+def listed(status: str, limit: int = 200) -> list[JobRun]:
+    """The runs with ``status``, newest first."""
+    return list(
+        db.session.scalars(
+            select(JobRun)
+            .where(JobRun.status == status)
+            .order_by(JobRun.queued_at.desc(), JobRun.id.desc())
+            .limit(limit)
+        )
+    )
