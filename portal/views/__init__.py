@@ -13,6 +13,7 @@ from portal.views import (
     launch,
     learner,
     manage,
+    notices,
     saml,
     sso,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "launch",
     "learner",
     "manage",
+    "notices",
     "saml",
     "sso",
 ]

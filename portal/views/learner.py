@@ -23,7 +23,7 @@ from accounts.models import User
 from core.db import db
 from core.errors import AppError, Forbidden
 from player import review as player_review
-from portal import bp, catalogue, classroom, compliance, learning, schemas
+from portal import bp, catalogue, classroom, compliance, learning, notices, schemas
 from portal.models import COURSE_KINDS
 from portal.views import sso
 from portal.views.common import (
@@ -132,7 +132,12 @@ def settings() -> Page:
             if changed is not None:
                 session["locale"] = changed.locale
                 return redirect(url_for("portal.settings"))
-    return render("settings.html", user=user)
+    return render(
+        "settings.html",
+        user=user,
+        notice_kinds=notices.optional_kinds(),
+        wanted=notices.wanted_by(user),
+    )
 
 
 def _change_password(user: User) -> bool:
