@@ -6,6 +6,7 @@ message unanswered; the test kills the worker with SIGKILL while it waits (the m
 claimed, not sent), lets the server refuse it, starts a new worker and counts what
 arrived: every reminder exactly once.
 """
+# ruff: noqa: F811  (the fixtures imported from jobs_fixtures and test_requirements are parameters here)
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(app, queue, smtp, tmp_path) -> Iterator[Workers]:  # noqa: F811
+def workers(app, queue, smtp, tmp_path) -> Iterator[Workers]:
     env = {
         **os.environ,
         **queue["env"],
@@ -86,10 +87,10 @@ def _people(portal: Any, org: dict[str, Any], count: int) -> list[str]:
 def test_a_worker_killed_mid_batch_sends_every_reminder_once_after_restart(
     app,
     login,
-    org,  # noqa: F811
+    org,
     portal,
-    queue,  # noqa: F811
-    smtp,  # noqa: F811
+    queue,
+    smtp,
     workers,
 ):
     everyone = sorted(

@@ -4,6 +4,7 @@ The queue is huey's, on SQLite and on Redis (``queue``); its jobs are run here b
 ``drain`` (retries included, their delays passed at once), the messages go to aiosmtpd
 (``smtp``), and the tests read what arrived.
 """
+# ruff: noqa: F811  (the fixtures imported from jobs_fixtures and test_requirements are parameters here)
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_overdue_mail_reaches_the_person_and_their_manager_in_their_language(
     assert lea["From"] == "kompetens@kommun.example"
     plain = lea.get_body(("plain",)).get_content()
     html = lea.get_body(("html",)).get_content()
-    assert "Hej Lea," in plain and "Hej Lea," in html
+    assert "Hej Lea," in plain
+    assert "Hej Lea," in html
     assert '<html lang="sv">' in html
     (per,) = sink.to("per@example.org")
     assert per["Subject"] == "Overdue: Brandskydd"
@@ -70,10 +72,11 @@ def test_a_retried_job_and_a_second_run_send_no_message_twice(app, login, org, q
     assert sorted(set(recipients)) == ["boss@example.org", "lea@example.org", "per@example.org"]
     with app.app_context():
         rows = db.session.scalars(select(OutboxMessage)).all()
-        assert len(rows) == 4 and {r.status for r in rows} == {"sent"}
+        assert len(rows) == 4
+        assert {r.status for r in rows} == {"sent"}
         assert sorted(r.attempts for r in rows) == [1, 1, 1, 2]
         retried = db.session.scalars(select(JobRun).where(JobRun.attempts == 2)).one()
-        assert retried.name == "send_message" and retried.status == "done"
+        assert (retried.name, retried.status) == ("send_message", "done")
 
 
 def test_reminders_are_optional_and_an_unwanted_one_is_only_on_the_page(
@@ -141,10 +144,12 @@ def test_a_failed_job_is_tried_again_from_admin_jobs_and_audited(app, login, org
         app.config.update(MAIL_HOST="")
     admin = login(org[who])
     page = admin.get("/admin/jobs").get_data(as_text=True)
-    assert "send_message" in page and "ConnectionRefusedError" in page
+    assert "send_message" in page
+    assert "ConnectionRefusedError" in page
     with app.app_context():
         failed = db.session.scalars(select(JobRun).where(JobRun.status == "failed")).all()
-        assert len(failed) == 4 and {r.attempts for r in failed} == {6}
+        assert len(failed) == 4
+        assert {r.attempts for r in failed} == {6}
         run_id = failed[0].id
     assert admin.post(f"/admin/jobs/{run_id}/retry").status_code == 400  # no CSRF token
     assert post(login(org["boss"]), f"/admin/jobs/{run_id}/retry").status_code == 403
