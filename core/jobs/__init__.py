@@ -118,6 +118,20 @@ def enqueue(name: str, *args: Any) -> Task:
     return task
 
 
+def try_enqueue(name: str, *args: Any) -> bool:
+    """``enqueue`` from a page, after its commit; False when the queue is unreachable.
+
+    A queue that cannot be reached (Redis down) is logged, not turned into an error page
+    for a change that is already saved.
+    """
+    try:
+        enqueue(name, *args)
+    except Exception:
+        app().logger.exception("Could not enqueue job %s", name)
+        return False
+    return True
+
+
 def at_worker_start(action: Callable[[], None]) -> None:
     """Run ``action`` (in an app context) each time a worker starts, e.g. a sweep."""
     START_ACTIONS.append(action)

@@ -66,7 +66,7 @@ def assignments() -> Page:
                 _("Assigned."),
             )
             if made is not None:  # committed: the people it reaches are told by a job
-                jobs.enqueue("notify_assignment", made.id)
+                jobs.try_enqueue("notify_assignment", made.id)
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.assignments"))
     own = None if user.role == "admin" else learning.managed_units(user)

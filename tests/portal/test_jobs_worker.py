@@ -37,7 +37,8 @@ class Workers:
     """Start and stop `flask jobs worker` processes with the test's settings."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.running = env, log, []
+        self.env, self.log = env, log
+        self.running: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> subprocess.Popen[bytes]:
         with self.log.open("ab") as out:

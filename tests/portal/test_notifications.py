@@ -27,6 +27,7 @@ from tests.portal.test_requirements import org  # noqa: F401
 def _locale(app, user_id, locale):
     with app.app_context():
         user = db.session.get(User, user_id)
+        assert user is not None
         user.locale = locale
         db.session.commit()
 
