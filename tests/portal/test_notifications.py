@@ -158,3 +158,47 @@ def test_a_failed_job_is_tried_again_from_admin_jobs_and_audited(app, login, org
     assert jobs.huey.pending_count() == 1
     audit = admin.get("/admin/audit").get_data(as_text=True)
     assert "send_message" in audit
+
+
+def test_managers_get_a_weekly_digest_of_who_is_overdue_below_them(app, login, org, queue, smtp):
+    requirement(login, org, yesterday())
+    jobs.enqueue("weekly_digest")
+    drain(jobs.huey)
+    jobs.enqueue("weekly_digest")  # the same week again: nothing new
+    drain(jobs.huey)
+
+    assert smtp.sink.recipients() == ["boss@example.org"]  # Olle's unit has nobody overdue
+    (digest,) = smtp.sink.to("boss@example.org")
+    assert digest["Subject"] == "Försenade utbildningar i din enhet: 3"
+    plain = digest.get_body(("plain",)).get_content()
+    html = digest.get_body(("html",)).get_content()
+    for name in ("Boss", "Lea", "Per"):
+        assert f"- {name}: Brandskydd (sista dag" in plain
+        assert f"<li>{name}: Brandskydd (sista dag" in html
+
+
+def test_a_completion_about_to_expire_is_announced_once(app, login, org, queue, smtp, make_xapi):
+    from portal import tasks
+    from portal.compliance import add_months
+    from tests.portal.test_requirements import _complete
+
+    requirement(login, org, yesterday(), validity_months="12", renewal_days="60")
+    _complete(app, make_xapi, org["lea"], org["fire"])
+    later = add_months(date.today(), 11)  # a month before Lea's completion expires
+    with app.app_context():
+        tasks.run_daily(later)
+        tasks.run_daily(later + timedelta(days=1))
+    drain(jobs.huey)
+
+    (lea,) = smtp.sink.to("lea@example.org")
+    assert lea["Subject"].startswith("Brandskydd går ut ")
+    assert "gäller till och med" in lea.get_body(("plain",)).get_content()
+
+
+def test_the_nightly_refresh_runs_as_a_job(app, login, org, queue):
+    requirement(login, org, yesterday())
+    jobs.enqueue("refresh_requirements")
+    drain(jobs.huey)
+    with app.app_context():
+        run = db.session.scalars(select(JobRun).where(JobRun.name == "refresh_requirements")).one()
+        assert (run.status, run.attempts) == ("done", 1)
