@@ -193,6 +193,9 @@ class Config:
     MAIL_USER: str = os.environ.get("MAIL_USER", "")
     MAIL_PASSWORD: str = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM: str = os.environ.get("MAIL_FROM", "kompetens@localhost")
+    # The CA (a PEM file) that signed the relay's certificate, e.g. the organisation's own;
+    # empty: the system's trusted CAs. The relay's name is always checked.
+    MAIL_CA_FILE: str = os.environ.get("MAIL_CA_FILE", "")
     MAIL_TIMEOUT: int = as_int(os.environ.get("MAIL_TIMEOUT"), 30)
     # A message being sent is claimed for this many seconds; a claim older than that is
     # a sender that died between claiming and sending, and the message is sent again.

@@ -45,7 +45,7 @@ def send(config: Mapping[str, Any], message: EmailMessage) -> None:
     """Deliver ``message`` to the relay; raises smtplib's errors or OSError."""
     host, port, timeout = config["MAIL_HOST"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]
     tls = str(config.get("MAIL_TLS", "starttls")).lower()
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=config.get("MAIL_CA_FILE") or None)
     smtp: smtplib.SMTP
     if tls == "ssl":
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from core import jobs
+from core.jobs import runs
 
 
 @click.group("jobs")
@@ -28,6 +29,7 @@ def worker(workers: int | None, scheduler: bool | None) -> None:
     """Run jobs until stopped (SIGINT: finish the running jobs; SIGTERM: at once)."""
     config = current_app.config
     logging.basicConfig(level=logging.INFO, format="%(asctime)s jobs %(levelname)s %(message)s")
+    runs.abandoned_on_this_host()  # runs a killed worker of this host left 'running'
     jobs.worker_started()
     consumer = jobs.huey.create_consumer(
         workers=workers or config["JOBS_WORKERS"],

@@ -8,6 +8,8 @@ its message, capped, never its traceback or the job's arguments' values beyond i
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +43,9 @@ class JobRun(Model):
     # Done of total, for jobs that report it (e.g. a batch of messages).
     done: Mapped[int | None] = mapped_column(Integer, nullable=True)
     total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The worker that runs or ran it: "host:pid" (a worker that starts again on the host
+    # marks the runs of its dead predecessors failed).
+    worker: Mapped[str] = mapped_column(String(120), default="")
     queued_at: Mapped[datetime] = mapped_column(DateTime)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -60,6 +65,7 @@ def _row(task: Task) -> JobRun:
             status="queued",
             attempts=0,
             last_error="",
+            worker="",
             queued_at=_now(),
         )
         db.session.add(row)
@@ -85,6 +91,7 @@ def _record(signal: str, task: Task, exc: BaseException | None = None) -> None:
     elif signal == s.SIGNAL_EXECUTING:
         row.status, row.started_at, row.finished_at = "running", _now(), None
         row.attempts += 1
+        row.worker = this_worker()
     elif signal == s.SIGNAL_COMPLETE:
         row.status, row.finished_at, row.last_error = "done", _now(), ""
     elif signal in (s.SIGNAL_ERROR, s.SIGNAL_TIMEOUT, s.SIGNAL_INTERRUPTED):
@@ -120,6 +127,41 @@ def connect(huey: Huey) -> None:
     """Keep the table in step with the queue (connecting twice changes nothing)."""
     if on_signal not in huey._signal.receivers.get(s.SIGNAL_ENQUEUED, []):
         huey.signal(*WATCHED)(on_signal)
+
+
+def this_worker() -> str:
+    """The name of this process as a worker: host name and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+DIED = "the worker stopped while it ran (killed or restarted)"
+
+
+def abandoned_on_this_host() -> int:
+    """Mark failed the runs left 'running' by workers of this host that are gone.
+
+    A worker killed in the middle of a job cannot say so; the next one on the host can.
+    (Runs of another host's dead worker stay 'running' until that host starts one.)
+    """
+    host = socket.gethostname()
+    count = 0
+    for row in db.session.scalars(select(JobRun).where(JobRun.status == "running")):
+        name, _sep, pid = row.worker.rpartition(":")
+        if name == host and pid.isdigit() and not _alive(int(pid)):
+            row.status, row.finished_at, row.last_error = "failed", _now(), DIED
+            count += 1
+    db.session.commit()
+    return count
 
 
 def progress(task_id: str | None, done: int, total: int) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from core import jobs
 from core.db import db
+from core.jobs.runs import DIED, JobRun
 from portal.notice_models import OutboxMessage
 from tests.portal.jobs_fixtures import queue, requirement, smtp  # noqa: F401
 from tests.portal.mail_helpers import drain
@@ -118,3 +119,6 @@ def test_a_worker_killed_mid_batch_sends_every_reminder_once_after_restart(
         rows = db.session.scalars(select(OutboxMessage)).all()
         assert len(rows) == len(everyone)
         assert {r.status for r in rows} == {"sent"}
+        # The job the killed worker was running is shown failed, by the worker after it.
+        (lost,) = db.session.scalars(select(JobRun).where(JobRun.status != "done")).all()
+        assert (lost.name, lost.status, lost.last_error) == ("send_message", "failed", DIED)
