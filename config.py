@@ -202,6 +202,11 @@ class Config:
     MAIL_CLAIM_SECONDS: int = as_int(os.environ.get("MAIL_CLAIM_SECONDS"), 600)
     # Messages to people who chose no language are in this one ("sv" or "en").
     ORGANISATION_LOCALE: str = os.environ.get("ORGANISATION_LOCALE", "sv")
+    # A people import (Admin → Import people) of a larger file runs as a background job,
+    # its progress and report on a page of its own; smaller ones run in the request.
+    PEOPLE_IMPORT_BACKGROUND_BYTES: int = as_int(
+        os.environ.get("PEOPLE_IMPORT_BACKGROUND_BYTES"), 1024 * 1024
+    )
     # Reminders go this many days before a due date.
     REMINDER_DAYS: int = as_int(os.environ.get("REMINDER_DAYS"), 7)
     TESTING: bool = False

@@ -9,7 +9,12 @@ was lost (a worker killed while running it).
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from flask import current_app
+
+from accounts import audit, people_import
+from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
@@ -75,6 +80,38 @@ def sweep_outbox() -> None:
     """Send messages whose job was lost (pending, or claimed by a sender that died)."""
     for message_id in notices.waiting():
         jobs.enqueue("send_message", message_id)
+
+
+def import_file(token: str) -> Path:
+    """Where a people import waiting for its job keeps the file (the instance directory)."""
+    if not token.isalnum():
+        raise ValueError("an import's token is letters and digits")
+    return Path(current_app.config["INSTANCE_PATH"]) / "imports" / f"{token}.csv"
+
+
+@jobs.job(retries=2, retry_delay=60)
+def import_people(token: str, actor_id: int, filename: str) -> None:
+    """A large people import: check the whole file, then import it if nothing is wrong.
+
+    Safe to run again: the file is removed once its import is committed, and importing
+    the same people twice changes nothing the second time.
+    """
+    path, task_id = import_file(token), jobs.current_task_id()
+    if not path.exists():
+        return
+    runs.progress(task_id, 0, 2)
+    db.session.commit()
+    result = people_import.plan(path.read_bytes(), db.session)
+    if not result.rejected:
+        runs.progress(task_id, 1, 2)
+        people_import.apply(result, db.session)
+        counts = {"created": result.created_count, "updated": result.updated_count}
+        actor = db.session.get(User, actor_id)
+        audit.record("people.imported", "file", None, filename, actor=actor, details=counts)
+    runs.keep_result(task_id, people_import.report(result))
+    runs.progress(task_id, 2, 2)
+    db.session.commit()
+    path.unlink()
 
 
 def _sweep_at_start() -> None:

@@ -43,6 +43,8 @@ class JobRun(Model):
     # Done of total, for jobs that report it (e.g. a batch of messages).
     done: Mapped[int | None] = mapped_column(Integer, nullable=True)
     total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What a job reports for its page when it is done (e.g. a people import's counts).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # The worker that runs or ran it: "host:pid" (a worker that starts again on the host
     # marks the runs of its dead predecessors failed).
     worker: Mapped[str] = mapped_column(String(120), default="")
@@ -171,6 +173,18 @@ def progress(task_id: str | None, done: int, total: int) -> None:
     row = db.session.scalar(select(JobRun).where(JobRun.task_id == task_id))
     if row is not None:
         row.done, row.total = done, total
+
+
+def find(task_id: str) -> JobRun | None:
+    """The run of the job with ``task_id``."""
+    return db.session.scalar(select(JobRun).where(JobRun.task_id == task_id))
+
+
+def keep_result(task_id: str | None, result: dict[str, Any]) -> None:
+    """Keep what the job reports (committed with the job's work)."""
+    row = find(task_id) if task_id else None
+    if row is not None:
+        row.result = result
 
 
 def listed(status: str, limit: int = 200) -> list[JobRun]:

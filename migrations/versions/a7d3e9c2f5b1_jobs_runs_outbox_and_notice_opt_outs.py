@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('queued_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=True),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('worker', sa.String(length=120), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('task_id')
