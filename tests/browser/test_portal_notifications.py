@@ -50,6 +50,39 @@ def _messages_and_a_failed_job(portal: Any, admin: int, learner: int) -> None:
                 queued_at=datetime(2026, 12, 7, 6, 0),
             )
         )
+        for task_id, status, result in (
+            ("imp-running", "running", None),
+            (
+                "imp-done",
+                "done",
+                {
+                    "applied": True,
+                    "rows": 1,
+                    "created_count": 1,
+                    "updated_count": 0,
+                    "unchanged": 0,
+                    "created": [
+                        {"employee_number": "1", "name": "Ali", "email": "a@x.se", "unit_id": None}
+                    ],
+                    "updated": [],
+                    "rejected": [],
+                },
+            ),
+        ):
+            db.session.add(
+                JobRun(
+                    task_id=task_id,
+                    name="import_people",
+                    args=["x", admin, "hr.csv"],
+                    status=status,
+                    attempts=1,
+                    last_error="",
+                    done=0,
+                    total=2,
+                    result=result,
+                    queued_at=datetime(2026, 12, 7, 6, 0),
+                )
+            )
         db.session.commit()
 
 
@@ -64,7 +97,14 @@ def test_notification_pages_pass_axe(page: Any, live_server: Any, portal: Any, l
     page.get_by_label("Language").select_option(locale)
     page.get_by_role("button", name="Change").click()
     page.wait_for_selector(f"html[lang='{locale}']")
-    for path in ("/notifications", "/admin/outbox", "/admin/jobs", "/settings"):
+    for path in (
+        "/notifications",
+        "/admin/outbox",
+        "/admin/jobs",
+        "/settings",
+        "/admin/people/import/jobs/imp-running",
+        "/admin/people/import/jobs/imp-done",
+    ):
         page.goto(live_server.url + path)
         assert page.locator("html").get_attribute("lang") == locale
         axe(page)
