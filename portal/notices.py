@@ -14,6 +14,7 @@ one is adding a :class:`Kind` to ``KINDS`` (classroom mails will be).
 from __future__ import annotations
 
 import hashlib
+import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -172,12 +173,13 @@ def _stale() -> datetime:
     return _now() - timedelta(seconds=int(current_app.config["MAIL_CLAIM_SECONDS"]))
 
 
-def claim(message_id: int, again: bool = False) -> OutboxMessage | None:
+def claim(message_id: int) -> OutboxMessage | None:
     """Take the message for sending (committed), or None: sent, or another sender has it.
 
-    ``again``: a failed message too (an admin's retry).
+    A failed message (every try used) is taken too: only an admin's retry of its job
+    brings it here again (the sweep sends pending ones).
     """
-    wanted = ("pending", "failed") if again else ("pending",)
+    wanted = ("pending", "failed")
     taken = db.session.execute(
         update(OutboxMessage)
         .where(
@@ -206,13 +208,13 @@ def message_id_of(row: OutboxMessage) -> str:
 MAX_ATTEMPTS = 6
 
 
-def deliver(message_id: int, again: bool = False) -> bool:
+def deliver(message_id: int) -> bool:
     """Send one outbox message if it still needs sending; True when this call sent it.
 
     An SMTP or network error puts the message back (``pending``, or ``failed`` after
     MAX_ATTEMPTS) and is raised again, so the job is retried with backoff.
     """
-    row = claim(message_id, again)
+    row = claim(message_id)
     if row is None:
         return False
     config = current_app.config
@@ -227,7 +229,7 @@ def deliver(message_id: int, again: bool = False) -> bool:
     )
     try:
         mailer.send(config, message)
-    except (OSError, mailer.smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException) as exc:
         row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
         row.claimed_at = None
         row.last_error = error_text(exc)

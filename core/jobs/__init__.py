@@ -111,9 +111,12 @@ def periodic(schedule: Callable[..., bool], retries: int = 2) -> Callable[..., A
     return decorate
 
 
-def enqueue(name: str, *args: Any) -> Task:
-    """Put job ``name`` with ``args`` on the queue (call it after the commit it needs)."""
-    task: Task = TASKS[name].s(*args)
+def enqueue(name: str, *args: Any, task_id: str | None = None) -> Task:
+    """Put job ``name`` with ``args`` on the queue (call it after the commit it needs).
+
+    ``task_id``: run a job again under its old id, so its run's row follows it.
+    """
+    task: Task = TASKS[name].s(*args, id=task_id) if task_id else TASKS[name].s(*args)
     huey.enqueue(task)
     return task
 

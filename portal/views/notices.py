@@ -79,6 +79,6 @@ def admin_job_retry(run_id: int) -> BaseResponse:
         return redirect(url_for("portal.admin_jobs"))
     audit.record("job.retried", "job", run.id, run.name, details={"args": run.args})
     db.session.commit()
-    jobs.enqueue(run.name, *run.args)
+    jobs.enqueue(run.name, *run.args, task_id=run.task_id)  # the same row: queued again
     flash(_("The job is queued again."), "success")
     return redirect(url_for("portal.admin_jobs"))

@@ -20,7 +20,7 @@ from core.jobs.runs import JobRun
 from portal.notice_models import OutboxMessage
 from tests.portal.conftest import post
 from tests.portal.jobs_fixtures import queue, requirement, smtp, yesterday  # noqa: F401
-from tests.portal.mail_helpers import drain
+from tests.portal.mail_helpers import SmtpServer, drain
 from tests.portal.test_requirements import org  # noqa: F401
 
 
@@ -154,8 +154,19 @@ def test_a_failed_job_is_tried_again_from_admin_jobs_and_audited(app, login, org
         run_id = failed[0].id
     assert admin.post(f"/admin/jobs/{run_id}/retry").status_code == 400  # no CSRF token
     assert post(login(org["boss"]), f"/admin/jobs/{run_id}/retry").status_code == 403
-    assert post(admin, f"/admin/jobs/{run_id}/retry").status_code == 302
-    assert jobs.huey.pending_count() == 1
+    with SmtpServer() as server:  # the relay is back
+        app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=server.port)
+        try:
+            assert post(admin, f"/admin/jobs/{run_id}/retry").status_code == 302
+            assert jobs.huey.pending_count() == 1
+            drain(jobs.huey)
+        finally:
+            app.config.update(MAIL_HOST="")
+        assert len(server.sink.received) == 1  # the retried job's message, once
+    with app.app_context():
+        again = db.session.get(JobRun, run_id)
+        assert again is not None
+        assert (again.status, again.attempts) == ("done", 7)  # the same row followed it
     audit = admin.get("/admin/audit").get_data(as_text=True)
     assert "send_message" in audit
 
