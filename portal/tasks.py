@@ -75,6 +75,13 @@ def refresh_requirements() -> None:
     db.session.commit()
 
 
+@jobs.periodic(crontab(hour="1", minute="30"))
+def prune_job_runs() -> None:
+    """Nightly: runs that went well are kept 30 days (Admin → Jobs), failed ones until retried."""
+    runs.prune(30)
+    db.session.commit()
+
+
 @jobs.periodic(crontab(minute="*/10"))
 def sweep_outbox() -> None:
     """Send messages whose job was lost (pending, or claimed by a sender that died)."""

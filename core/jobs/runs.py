@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from huey import Huey
 from huey import signals as s
 from huey.api import Task
-from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy import JSON, DateTime, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import jobs
@@ -185,6 +185,15 @@ def keep_result(task_id: str | None, result: dict[str, Any]) -> None:
     row = find(task_id) if task_id else None
     if row is not None:
         row.result = result
+
+
+def prune(days: int = 30) -> int:
+    """Forget runs that finished well (done) more than ``days`` ago; failed ones stay."""
+    before = _now() - timedelta(days=days)
+    gone = db.session.execute(
+        delete(JobRun).where(JobRun.status == "done", JobRun.finished_at < before)
+    )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def listed(status: str, limit: int = 200) -> list[JobRun]:

@@ -213,3 +213,35 @@ def test_the_nightly_refresh_runs_as_a_job(app, login, org, queue):
     with app.app_context():
         run = db.session.scalars(select(JobRun).where(JobRun.name == "refresh_requirements")).one()
         assert (run.status, run.attempts) == ("done", 1)
+
+
+def test_runs_that_went_well_are_forgotten_after_30_days(app, login, org, queue):
+    from datetime import datetime
+
+    requirement(login, org, yesterday())
+    jobs.enqueue("refresh_requirements")
+    drain(jobs.huey)
+    with app.app_context():
+        db.session.add(
+            JobRun(
+                task_id="old-failed",
+                name="send_message",
+                args=[1],
+                status="failed",
+                attempts=6,
+                last_error="x",
+                worker="",
+                queued_at=datetime(2026, 1, 1),
+                finished_at=datetime(2026, 1, 1),
+            )
+        )
+        for run in db.session.scalars(select(JobRun).where(JobRun.status == "done")):
+            run.finished_at = datetime.now() - timedelta(days=31)
+        db.session.commit()
+    jobs.enqueue("prune_job_runs")
+    drain(jobs.huey)
+    with app.app_context():
+        left = {(r.name, r.status) for r in db.session.scalars(select(JobRun))}
+    assert ("refresh_requirements", "done") not in left
+    assert ("send_message", "failed") in left
+    assert ("prune_job_runs", "done") in left
