@@ -176,6 +176,41 @@ class Config:
     SAML_REQUEST_TTL: int = as_int(os.environ.get("SAML_REQUEST_TTL"), 15 * 60)
     # The xmlsec1 program that checks signatures (default: found on PATH).
     SAML_XMLSEC_BINARY: str = os.environ.get("SAML_XMLSEC_BINARY", "")
+    # Background jobs (core/jobs): without REDIS_URL the queue is a SQLite file in the
+    # instance directory (one node); with it (redis://host:6379/0) every node shares one
+    # queue in Redis.
+    REDIS_URL: str = os.environ.get("REDIS_URL", "")
+    # Threads of a `flask jobs worker`, whether gunicorn.conf.py starts one with the
+    # service, and whether this node's worker enqueues the periodic jobs (any number may:
+    # a periodic job runs under a lock and what it sends has a unique key).
+    JOBS_WORKERS: int = as_int(os.environ.get("JOBS_WORKERS"), 2)
+    JOBS_WITH_SERVER: bool = as_bool(os.environ.get("JOBS_WITH_SERVER"), True)
+    JOBS_SCHEDULER: bool = as_bool(os.environ.get("JOBS_SCHEDULER"), True)
+    # E-mail (portal/mailer.py). No MAIL_HOST: nothing is sent, every message is still
+    # kept in the outbox (Admin → Outbox) and shown on the person's Notifications page.
+    MAIL_HOST: str = os.environ.get("MAIL_HOST", "")
+    MAIL_PORT: int = as_int(os.environ.get("MAIL_PORT"), 587)
+    # "starttls" (port 587), "ssl" (implicit TLS, port 465) or "none" (a local relay).
+    MAIL_TLS: str = os.environ.get("MAIL_TLS", "starttls")
+    MAIL_USER: str = os.environ.get("MAIL_USER", "")
+    MAIL_PASSWORD: str = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM: str = os.environ.get("MAIL_FROM", "kompetens@localhost")
+    # The CA (a PEM file) that signed the relay's certificate, e.g. the organisation's own;
+    # empty: the system's trusted CAs. The relay's name is always checked.
+    MAIL_CA_FILE: str = os.environ.get("MAIL_CA_FILE", "")
+    MAIL_TIMEOUT: int = as_int(os.environ.get("MAIL_TIMEOUT"), 30)
+    # A message being sent is claimed for this many seconds; a claim older than that is
+    # a sender that died between claiming and sending, and the message is sent again.
+    MAIL_CLAIM_SECONDS: int = as_int(os.environ.get("MAIL_CLAIM_SECONDS"), 600)
+    # Messages to people who chose no language are in this one ("sv" or "en").
+    ORGANISATION_LOCALE: str = os.environ.get("ORGANISATION_LOCALE", "sv")
+    # A people import (Admin → Import people) of a larger file runs as a background job,
+    # its progress and report on a page of its own; smaller ones run in the request.
+    PEOPLE_IMPORT_BACKGROUND_BYTES: int = as_int(
+        os.environ.get("PEOPLE_IMPORT_BACKGROUND_BYTES"), 1024 * 1024
+    )
+    # Reminders go this many days before a due date.
+    REMINDER_DAYS: int = as_int(os.environ.get("REMINDER_DAYS"), 7)
     TESTING: bool = False
 
 

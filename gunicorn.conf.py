@@ -3,6 +3,10 @@
 Values come from config.py (the environment), so the server and the app agree on ports.
 """
 
+import signal
+import subprocess
+import sys
+
 from config import Config
 
 # The portal's port, and the content origin's (core/origins.py): uploaded content and the
@@ -28,3 +32,32 @@ def when_ready(server: object) -> None:
     log.info("Kompetens: the portal is at http://127.0.0.1:%s/", Config.PORT)
     if Config.CONTENT_PORT:
         log.info("Uploaded content is served from port %s (another origin)", Config.CONTENT_PORT)
+
+
+# The background jobs' worker (core/jobs) starts and stops with the server, so `make run`
+# needs nothing else; on a node that should only serve pages, JOBS_WITH_SERVER=0 (and run
+# `flask jobs worker` where the jobs should run).
+_jobs: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def on_starting(server: object) -> None:
+    """Start `flask jobs worker` beside the server."""
+    if not Config.JOBS_WITH_SERVER:
+        return
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"]
+    _jobs["worker"] = subprocess.Popen(command)  # noqa: S603  (our own CLI)
+    server.log.info("Background jobs: worker started (pid %s)", _jobs["worker"].pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    """Stop the jobs' worker: SIGINT lets running jobs finish (30 s at most)."""
+    worker = _jobs.pop("worker", None)
+    if worker is None or worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    server.log.info("Background jobs: worker stopped")  # type: ignore[attr-defined]

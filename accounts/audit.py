@@ -46,6 +46,7 @@ ACTIONS = {
     "requirement.deactivated": N_("Mandatory training deactivated"),
     "requirement.exempted": N_("Exempted from mandatory training"),
     "requirement.unexempted": N_("Exemption from mandatory training withdrawn"),
+    "job.retried": N_("Background job tried again"),
 }
 
 

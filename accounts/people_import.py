@@ -416,3 +416,40 @@ def _set_managers(session: Any, chunk: list[tuple[int, dict[str, str]]]) -> None
 
 def _columns(wanted: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in wanted.items() if k != "manager"}
+
+
+REPORT_LIMIT = 500  # people listed in a background import's stored report
+
+
+def report(result: Plan) -> dict[str, Any]:
+    """A result kept for the page after a background import (catalogue texts kept)."""
+    return {
+        "applied": result.applied,
+        "rows": result.rows,
+        "created_count": result.created_count,
+        "updated_count": result.updated_count,
+        "unchanged": result.unchanged,
+        "created": result.created[:REPORT_LIMIT],
+        "updated": [
+            {k: v for k, v in u.items() if k not in ("wanted", "version")}
+            for u in result.updated[:REPORT_LIMIT]
+        ],
+        "rejected": [
+            {"row": r.row, "column": r.column, "message": r.message, "params": r.params}
+            for r in result.rejected[: REPORT_LIMIT * 2]
+        ],
+    }
+
+
+def from_report(stored: dict[str, Any]) -> Plan:
+    """The stored report as a result the import page shows."""
+    return Plan(
+        rows=stored["rows"],
+        created=stored["created"],
+        updated=stored["updated"],
+        created_count=stored["created_count"],
+        updated_count=stored["updated_count"],
+        unchanged=stored["unchanged"],
+        rejected=[Rejected(**r) for r in stored["rejected"]],
+        applied=stored["applied"],
+    )

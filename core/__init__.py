@@ -49,6 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db)
+    # Here, not at the top: gunicorn's master imports core (its access logger) before
+    # its gevent workers patch ssl, and the queue's client (redis) imports ssl.
+    from core import jobs
+
+    jobs.init_app(app)
     register_error_handlers(app)
     # Forwarded headers from trusted proxies only; the cookie's Secure flag by scheme.
     proxy.init_app(app)

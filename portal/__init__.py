@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     from accounts import auth
     from accounts.signals import people_changed
     from lrs.signals import statements_stored
-    from portal import cli, csrf, i18n, projection, requirements, views
+    from portal import cli, csrf, i18n, projection, requirements, tasks, views
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
@@ -40,3 +40,5 @@ def init_app(app: Flask) -> None:
     # People created or changed join or leave the audiences of mandatory training.
     people_changed.connect(requirements.on_people_changed)
     app.cli.add_command(cli.requirements_group)
+    # The background jobs (core/jobs) this area declares: sending mail, reminders, digests.
+    tasks.init_app()

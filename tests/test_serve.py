@@ -30,9 +30,10 @@ def _free_port() -> int:
 class Served:
     """Ports and environment of the running server."""
 
-    def __init__(self, port: int, content_port: int) -> None:
+    def __init__(self, port: int, content_port: int, instance: Path | None = None) -> None:
         self.port = port
         self.content_port = content_port
+        self.instance = instance
 
     def get(self, port: int, path: str, timeout: float = 10.0) -> http.client.HTTPResponse:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -76,7 +77,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    served = Served(port, content_port)
+    served = Served(port, content_port, instance)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -127,3 +128,26 @@ def test_serve_slow_clients_do_not_hold_up_others(served: Served) -> None:
     finally:
         for client in stalled:
             client.close()
+
+
+def test_serve_starts_the_jobs_worker_with_the_server(served: Served) -> None:
+    """The worker gunicorn.conf.py starts takes jobs from the instance's queue at once.
+
+    Its first job is the outbox sweep it enqueues as it starts; the job's run is kept in
+    the database (core/jobs/runs.py).
+    """
+    import sqlite3
+
+    assert served.instance is not None
+    database = served.instance / "kompetens.db"
+    deadline = time.monotonic() + 60
+    while True:
+        with sqlite3.connect(database) as connection:
+            done = connection.execute(
+                "SELECT count(*) FROM job_run WHERE name = 'sweep_outbox' AND status = 'done'"
+            ).fetchone()[0]
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert done >= 1, (served.instance / "server.log").read_text()
+    assert (served.instance / "jobs.db").exists()  # the queue, beside the database

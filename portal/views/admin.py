@@ -16,16 +16,19 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import audit, people_import, service, sign_in_links, units
 from accounts.auth import role_required
 from accounts.models import ROLES, UNIT_KINDS, AuditEvent, OrganisationUnit
+from core import files, jobs
 from core.db import db
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from core.i18n import N_
+from core.jobs import runs
 from lrs.auth import SCOPES
-from portal import bp, credentials, reports, schemas
-from portal.views.common import Page, attempt, form_data, problems, render, submit
+from portal import bp, credentials, reports, schemas, tasks
+from portal.views.common import Page, attempt, form_data, problems, render, submit, this_user
 
 # -- Administration -------------------------------------------------------------------------------
 
@@ -234,7 +237,11 @@ def admin_people_import() -> Page:
         g.form_status = 400
         flash(_("Choose a CSV file."), "error")
         return render("admin_people_import.html", result=None, mode=mode)
-    result = people_import.plan(upload.read(people_import.MAX_BYTES + 1), db.session)
+    data = upload.read(people_import.MAX_BYTES + 1)
+    background = current_app.config["PEOPLE_IMPORT_BACKGROUND_BYTES"]
+    if mode == "import" and background < len(data) <= people_import.MAX_BYTES:
+        return _import_in_background(data, upload.filename)
+    result = people_import.plan(data, db.session)
     if mode == "import" and not result.rejected:
         people_import.apply(result, db.session)
         counts = {"created": result.created_count, "updated": result.updated_count}
@@ -246,6 +253,30 @@ def admin_people_import() -> Page:
     if result.rejected:
         g.form_status = 400
     return render("admin_people_import.html", result=result, mode=mode, units=_unit_names())
+
+
+def _import_in_background(data: bytes, filename: str) -> BaseResponse:
+    """Keep the file in the instance directory and let a job import it (a large file)."""
+    token = secrets.token_hex(16)
+    path = tasks.import_file(token)
+    files.private_dir(path.parent)
+    path.touch(mode=0o600)
+    path.write_bytes(data)
+    task = jobs.enqueue("import_people", token, this_user().id, filename)
+    return redirect(url_for("portal.admin_people_import_job", task_id=task.id))
+
+
+@bp.get("/admin/people/import/jobs/<task_id>")
+@role_required("admin")
+def admin_people_import_job(task_id: str) -> Page:
+    """A background import: its progress, then its report as the import page shows it."""
+    run = runs.find(task_id)
+    if run is None or run.name != "import_people":
+        raise NotFound("No such import")
+    result = people_import.from_report(run.result) if run.result else None
+    return render(
+        "admin_people_import.html", result=result, mode="import", job=run, units=_unit_names()
+    )
 
 
 def _unit_names() -> dict[int, str]:

@@ -24,7 +24,17 @@ from accounts.models import User
 from core.db import db
 from core.errors import AppError, Forbidden
 from player import review as player_review
-from portal import bookings, bp, calendar_feeds, catalogue, classroom, compliance, learning, schemas
+from portal import (
+    bookings,
+    bp,
+    calendar_feeds,
+    catalogue,
+    classroom,
+    compliance,
+    learning,
+    notices,
+    schemas,
+)
 from portal.models import COURSE_KINDS
 from portal.views import sso
 from portal.views.common import (
@@ -142,7 +152,12 @@ def settings() -> Page:
                 session["locale"] = changed.locale
                 return redirect(url_for("portal.settings"))
     return render(
-        "settings.html", user=user, feed_url=feed_url, has_feed=calendar_feeds.has_feed(user)
+        "settings.html",
+        user=user,
+        feed_url=feed_url,
+        has_feed=calendar_feeds.has_feed(user),
+        notice_kinds=notices.optional_kinds(),
+        wanted=notices.wanted_by(user),
     )
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from accounts import audit, line, service, units
 from accounts.auth import role_required
 from accounts.models import OrganisationUnit, User
+from core import jobs
 from core.db import db
 from core.errors import NotFound
 from packages import service as packages
@@ -52,7 +53,7 @@ def assignments() -> Page:
                 _("Withdrawn."),
             )
         else:
-            submit(
+            made = submit(
                 schemas.AssignmentSchema(),
                 lambda data: learning.create_assignment(
                     user,
@@ -64,6 +65,8 @@ def assignments() -> Page:
                 ),
                 _("Assigned."),
             )
+            if made is not None:  # committed: the people it reaches are told by a job
+                jobs.try_enqueue("notify_assignment", made.id)
         if g.get("form_status", 200) == 200:
             return redirect(url_for("portal.assignments"))
     own = None if user.role == "admin" else learning.managed_units(user)
