@@ -41,6 +41,21 @@ def build(
     return message
 
 
+def attach_invitation(message: EmailMessage, ics: bytes) -> None:
+    """Attach an iCalendar invitation: text/calendar with its METHOD (RFC 6047 §2.4).
+
+    Mail programs then offer to add (or, for METHOD:CANCEL, remove) the event.
+    """
+    method = "CANCEL" if b"METHOD:CANCEL" in ics else "REQUEST"
+    message.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        filename="invitation.ics",
+        params={"method": method, "charset": "utf-8"},
+    )
+
+
 def send(config: Mapping[str, Any], message: EmailMessage) -> None:
     """Deliver ``message`` to the relay; raises smtplib's errors or OSError."""
     host, port, timeout = config["MAIL_HOST"], int(config["MAIL_PORT"]), config["MAIL_TIMEOUT"]

@@ -38,6 +38,8 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(300), default="")
+    # An iCalendar invitation sent with the message (text/calendar, RFC 6047), if any.
+    invitation: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class NoticeOptOut(Model):

@@ -119,6 +119,7 @@ class Draft:
     key: str
     user: User
     context: dict[str, Any]
+    invitation: bytes | None = None  # an .ics to send with it (portal/invitations.py)
 
 
 def store(drafts: list[Draft]) -> list[int]:
@@ -162,6 +163,7 @@ def store(drafts: list[Draft]) -> list[int]:
             reason=reason,
             attempts=0,
             last_error="",
+            invitation=draft.invitation.decode() if draft.invitation else None,
         )
         db.session.add(row)
         rows.append(row)
@@ -227,6 +229,8 @@ def deliver(message_id: int) -> bool:
         row.locale,
         message_id_of(row),
     )
+    if row.invitation:
+        mailer.attach_invitation(message, row.invitation.encode())
     try:
         mailer.send(config, message)
     except (OSError, smtplib.SMTPException) as exc:
