@@ -9,8 +9,13 @@ from typing import Any
 
 import pytest
 
+from core import jobs
 from portal import signals
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
+from tests.portal.jobs_fixtures import queue, smtp
+from tests.portal.mail_helpers import drain
+
+__all__ = ["queue", "smtp"]  # the jobs' queue and an SMTP server, for the mail it sends
 
 
 @pytest.fixture
@@ -44,7 +49,7 @@ def _book(app: Any, session_id: int, user_id: int) -> None:
 
 
 def test_a_person_is_promoted_from_the_waiting_list_when_another_cancels(
-    page: Any, live_server: Any, room: dict[str, int], app: Any
+    page: Any, live_server: Any, room: dict[str, int], app: Any, queue: Any, smtp: Any
 ) -> None:
     sign_in = make_sign_in(live_server)
     _book(app, room["session"], room["anna"])
@@ -68,6 +73,13 @@ def test_a_person_is_promoted_from_the_waiting_list_when_another_cancels(
         page.get_by_role("button", name="Cancel my booking").click()
         page.wait_for_selector("text=Your booking was cancelled.")
     assert promoted == [room["bo"]]
+    # The mail with the invitation, as the SMTP server received it.
+    drain(jobs.huey)
+    (mail,) = smtp.sink.to("bo@example.org")
+    assert mail["Subject"] == "Du har fått en plats: Förflyttningsteknik"
+    (attached,) = list(mail.iter_attachments())
+    assert attached.get_content_type() == "text/calendar"
+    assert "METHOD:REQUEST" in attached.get_content()
     page.context.clear_cookies()
     # Bo sees the seat and can take the invitation to his calendar.
     sign_in(page, "bo@example.org")
