@@ -89,7 +89,11 @@ def _fresh_connections(app: Any) -> None:
     """
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        # SQLite only: on PostgreSQL there is no shared file to remap, and a disposed
+        # pool abandons the connections still checked out elsewhere, which psycopg then
+        # reports (ResourceWarning) whenever the garbage collector meets them.
+        if db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
 
 
 def _people(portal: Any, org: dict[str, Any], count: int) -> list[str]:
