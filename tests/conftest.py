@@ -107,6 +107,24 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_in_the_test_app(app: Flask) -> Iterator[None]:
+    """Jobs, and the run rows huey's signals write, use the suite's app.
+
+    Every ``create_app`` points ``core.jobs`` at the newest app (a process has one app,
+    but tests build others). A test that built one must not leave it to the tests after
+    it: their enqueues would open connections in that app's pool, left open when the
+    app is garbage collected (psycopg's ResourceWarning, in whatever test runs then).
+    """
+    from core import jobs
+
+    if jobs.app() is not app:
+        jobs.init_app(app)
+    yield
+    if jobs.app() is not app:
+        jobs.init_app(app)
+
+
+@pytest.fixture(autouse=True)
 def _clean_tables(app: Flask) -> Iterator[None]:
     """Empty every table after each test so tests never see each other's rows.
 
