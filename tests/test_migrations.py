@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from sqlalchemy import Engine, create_engine
 
+from config import TestConfig
+from core import create_app
 from core.db import db
 
 
@@ -21,16 +25,8 @@ def test_migrations_match_the_models(app: Flask) -> None:
     assert differences == []
 
 
-def test_migrations_course_owner_codes_become_unit_ids_and_back(tmp_path) -> None:
-    """b3d5f7a9c1e2: known codes become the unit's id; an unknown code gets an inactive
-    unit of its own (the course stays restricted rather than becoming everyone's); the
-    downgrade gives back the codes (a new code of the unit, if it was changed)."""
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import create_engine, text
-
-    from config import TestConfig
-    from core import create_app
-
+def _own_database(tmp_path: Path) -> tuple[Flask, Engine]:
+    """An app on a SQLite file of its own (to migrate step by step), and an engine on it."""
     url = f"sqlite:///{tmp_path / 'm.db'}"
     second = create_app(
         {
@@ -41,7 +37,17 @@ def test_migrations_course_owner_codes_become_unit_ids_and_back(tmp_path) -> Non
             "STORAGE_PATH": str(tmp_path / "storage"),
         }
     )
-    engine = create_engine(url)
+    return second, create_engine(url)
+
+
+def test_migrations_course_owner_codes_become_unit_ids_and_back(tmp_path) -> None:
+    """b3d5f7a9c1e2: known codes become the unit's id; an unknown code gets an inactive
+    unit of its own (the course stays restricted rather than becoming everyone's); the
+    downgrade gives back the codes (a new code of the unit, if it was changed)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    second, engine = _own_database(tmp_path)
     with second.app_context():
         upgrade(revision="a9c4e1f0b2d3")
         with engine.begin() as conn:
@@ -94,22 +100,9 @@ def test_migrations_old_sessions_end_two_hours_after_they_start(tmp_path) -> Non
     """a7c3e9d2f4b8: sessions from before end times get one two hours after their start;
     old bookings hold a seat."""
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from config import TestConfig
-    from core import create_app
-
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    second = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": TestConfig.SECRET_KEY,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(tmp_path),
-            "STORAGE_PATH": str(tmp_path / "storage"),
-        }
-    )
-    engine = create_engine(url)
+    second, engine = _own_database(tmp_path)
     with second.app_context():
         upgrade(revision="c8e2f4a6b1d3")
         with engine.begin() as conn:
@@ -164,22 +157,9 @@ def test_migrations_on_sqlite_keep_the_rows_of_tables_that_refer_to_a_rebuilt_on
     b3d5f7a9c1e2, which rebuilds package_course, emptied the assignments and sessions).
     migrations/env.py turns foreign keys off while migrating."""
     from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from config import TestConfig
-    from core import create_app
-
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    second = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": TestConfig.SECRET_KEY,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(tmp_path),
-            "STORAGE_PATH": str(tmp_path / "storage"),
-        }
-    )
-    engine = create_engine(url)
+    second, engine = _own_database(tmp_path)
     rows = {
         "portal_unit": "(id, code, name, kind, active) VALUES (1, 'SOC', 'Soc', 'department', 1)",
         "portal_user": "(id, email, user_name, name, password_hash, role, active,"
