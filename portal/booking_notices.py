@@ -9,6 +9,7 @@ name the person, the session and its SEQUENCE, so a change is told once per chan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,64 +37,58 @@ def _when(c: dict[str, Any]) -> str:
     )
 
 
-def _content(user: User, c: dict[str, Any], subject: str, first: str) -> Content:
-    lines = [gettext("Hello %(name)s,", name=user.name), first]
-    items = [
-        gettext("When: %(when)s", when=_when(c)),
-        gettext("Where: %(place)s", place=c["place"]),
-    ]
-    if c.get("reason"):
-        lines.append(gettext("Reason: %(reason)s", reason=c["reason"]))
-    else:
-        lines.append(gettext("The invitation is attached: open it to add it to your calendar."))
-    return Content(subject, lines, items, portal_link("/my"), gettext("Open My learning"))
+# Each kind: its name in settings, the subject, and what happened (catalogue texts,
+# translated in the recipient's language when written).
+_KINDS = {
+    "booking_confirmed": (
+        N_("My booking on a session is confirmed"),
+        N_("Booked: %(course)s"),
+        N_("You have a seat on %(course)s."),
+    ),
+    "promoted": (
+        N_("I get a seat from the waiting list"),
+        N_("You have a seat: %(course)s"),
+        N_("A seat became free on %(course)s and it is yours now (you were on the waiting list)."),
+    ),
+    "session_changed": (
+        N_("A session I am booked on changes"),
+        N_("Changed: %(course)s"),
+        N_("The session of %(course)s you are booked on has changed."),
+    ),
+    "session_cancelled": (
+        N_("A session I am booked on is cancelled"),
+        N_("Cancelled: %(course)s"),
+        N_("The session of %(course)s you were booked on is cancelled."),
+    ),
+}
 
 
-@kind("booking_confirmed", N_("My booking on a session is confirmed"), optional=False)
-def booking_confirmed(user: User, c: dict[str, Any]) -> Content:
-    """A booking got its seat."""
-    return _content(
-        user,
-        c,
-        gettext("Booked: %(course)s", course=c["course"]),
-        gettext("You have a seat on %(course)s.", course=c["course"]),
-    )
+def _writer(subject: str, first: str) -> Callable[[User, dict[str, Any]], Content]:
+    """The message: what happened, when and where, the reason or the invitation."""
+
+    def write(user: User, c: dict[str, Any]) -> Content:
+        lines = [gettext("Hello %(name)s,", name=user.name), gettext(first, course=c["course"])]
+        items = [
+            gettext("When: %(when)s", when=_when(c)),
+            gettext("Where: %(place)s", place=c["place"]),
+        ]
+        if c.get("reason"):
+            lines.append(gettext("Reason: %(reason)s", reason=c["reason"]))
+        else:
+            lines.append(gettext("The invitation is attached: open it to add it to your calendar."))
+        return Content(
+            gettext(subject, course=c["course"]),
+            lines,
+            items,
+            portal_link("/my"),
+            gettext("Open My learning"),
+        )
+
+    return write
 
 
-@kind("promoted", N_("I get a seat from the waiting list"), optional=False)
-def promoted(user: User, c: dict[str, Any]) -> Content:
-    """A seat freed up and the person on the waiting list got it."""
-    return _content(
-        user,
-        c,
-        gettext("You have a seat: %(course)s", course=c["course"]),
-        gettext(
-            "A seat became free on %(course)s and it is yours now (you were on the waiting list).",
-            course=c["course"],
-        ),
-    )
-
-
-@kind("session_changed", N_("A session I am booked on changes"), optional=False)
-def session_changed(user: User, c: dict[str, Any]) -> Content:
-    """The time, place or trainer changed."""
-    return _content(
-        user,
-        c,
-        gettext("Changed: %(course)s", course=c["course"]),
-        gettext("The session of %(course)s you are booked on has changed.", course=c["course"]),
-    )
-
-
-@kind("session_cancelled", N_("A session I am booked on is cancelled"), optional=False)
-def session_cancelled(user: User, c: dict[str, Any]) -> Content:
-    """The session will not take place."""
-    return _content(
-        user,
-        c,
-        gettext("Cancelled: %(course)s", course=c["course"]),
-        gettext("The session of %(course)s you were booked on is cancelled.", course=c["course"]),
-    )
+for _name, (_label, _subject, _first) in _KINDS.items():
+    kind(_name, _label, optional=False)(_writer(_subject, _first))
 
 
 def _tell(kind_name: str, enrolment: Enrolment) -> None:
