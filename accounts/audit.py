@@ -41,6 +41,7 @@ ACTIONS = {
     "report.exported": N_("Report exported"),
     "people.imported": N_("People imported from a file"),
     "transcript.opened": N_("Transcript opened"),
+    "certificate.downloaded": N_("Certificate downloaded by a manager"),
     "requirement.created": N_("Mandatory training created"),
     "requirement.changed": N_("Mandatory training changed"),
     "requirement.deactivated": N_("Mandatory training deactivated"),

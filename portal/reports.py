@@ -337,6 +337,8 @@ def transcript(scope: Scope, learner: User) -> Table:
             "verb": c.verb,
             "success": c.success,
             "score": c.score,
+            "course_id": c.course_id,
+            "statement_id": c.statement_id,
         }
         for c in completions
     ]

@@ -25,7 +25,7 @@ from player import attempts as player_attempts
 from player import cmi5 as player_cmi5
 from player import rollup as player_rollup
 from player.models import Attempt
-from portal import bp, catalogue, learning, line_reports, reports, schemas
+from portal import bp, catalogue, certificates, learning, line_reports, reports, schemas
 from portal.i18n import N_
 from portal.views.common import (
     Page,
@@ -222,7 +222,7 @@ def report_transcript(user_id: int) -> Page:
     """One learner's transcript."""
     scope, _query = _report_args()
     learner = service.get_user(user_id)
-    table = reports.transcript(scope, learner)
+    table = _with_certificates(reports.transcript(scope, learner), learner, scope)
     audit.record("transcript.opened", "user", learner.id, learner.email)
     db.session.commit()
     # The attempts (and waiving) stay with the unit scope: the line opens only reports.
@@ -242,6 +242,28 @@ def report_transcript(user_id: int) -> Page:
         else [],
         back=url_for("portal.reports_overview", **_line_args(scope)),
     )
+
+
+def _with_certificates(table: reports.Table, learner: User, scope: reports.Scope) -> reports.Table:
+    """The transcript with a link to the certificate on each course's certified result."""
+    certified = {
+        found.statement_id
+        for course_id in {row["course_id"] for row in table.rows if row["course_id"]}
+        if (found := certificates.certified_result(learner.id, course_id)) is not None
+    }
+    for row in table.rows:
+        row["certificate"] = (
+            url_for(
+                "portal.learner_certificate",
+                user_id=learner.id,
+                course_id=row["course_id"],
+                _external=True,
+                **_line_args(scope),
+            )
+            if row["statement_id"] in certified
+            else None
+        )
+    return reports.Table([*table.columns, ("certificate", N_("Certificate"))], table.rows)
 
 
 @bp.get("/reports/courses/<int:course_id>")

@@ -11,6 +11,8 @@ PAGES = (
     "/manage/requirements",
     "/manage/requirements/1",
     "/compliance",
+    "/my/certificates/1",
+    "/reports/learners/1/certificates/1",
 )
 
 
