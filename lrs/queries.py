@@ -250,3 +250,31 @@ def canonical_definitions(activity_ids: Iterable[str]) -> dict[str, dict[str, An
         row.activity_id: row.definition
         for row in db.session.scalars(select(Activity).where(Activity.id_hash.in_(list(hashes))))
     }
+
+
+def statements_in_registrations(
+    registrations: Iterable[str], verb: str, chunk: int = 500
+) -> Iterable[dict[str, Any]]:
+    """Live (not voided) statements with ``verb`` in any of these registrations, by pk.
+
+    For the portal's analyses of a course's attempts (portal/question_analysis.py): the
+    registration filter rows find them, ``chunk`` registrations per query; a statement
+    whose registration only shares a hash with one asked for is left out. No client's
+    scope applies: the caller decides who may see what is computed from them.
+    """
+    wanted = sorted(set(registrations))
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        pks = select(StatementFilter.statement_pk).where(
+            StatementFilter.kind == REGISTRATION,
+            StatementFilter.key_hash.in_([key_hash(r) for r in part]),
+        )
+        stmt = (
+            select(Statement.data)
+            .where(Statement.pk.in_(pks), Statement.verb_id == verb, Statement.voided.is_(False))
+            .order_by(Statement.pk)
+        )
+        chosen = set(part)
+        for data in db.session.scalars(stmt):
+            if (data.get("context") or {}).get("registration") in chosen:
+                yield data
