@@ -30,6 +30,8 @@ class Course(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
+    # A line or two for the catalogue's card (the description is the course page's).
+    summary: Mapped[str | None] = mapped_column(String(300), nullable=True)
     category: Mapped[str | None] = mapped_column(String(200))
     # The owning organisation unit; None means the whole organisation. By id, so that a
     # unit renamed, given a new code or moved keeps its courses; a unit that owns courses

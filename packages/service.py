@@ -324,8 +324,8 @@ def set_published(course: Course, published: bool) -> Course:
 
 
 def update_course(course: Course, **changes: object) -> Course:
-    """Change a course's title, description, category, owner_unit_id or published flag."""
-    allowed = {"title", "description", "category", "owner_unit_id", "published"}
+    """Change a course's title, description, summary, category, owner or published flag."""
+    allowed = {"title", "description", "summary", "category", "owner_unit_id", "published"}
     for name, value in changes.items():
         if name not in allowed:
             raise ValueError(f"not a course field: {name}")

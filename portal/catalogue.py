@@ -9,7 +9,7 @@ subtree, wherever the unit is moved or whatever it is renamed to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sqlalchemy import ColumnElement, func, or_, select
 
@@ -21,6 +21,7 @@ from core.errors import BadRequest, NotFound
 from packages import service as packages
 from packages.models import Course, PackageVersion
 from packages.report import PackageRefused, Problem
+from portal import course_images
 from portal.models import CourseKind
 
 
@@ -207,6 +208,18 @@ def update_metadata(
         category=category,
         owner_unit_id=_owner(unit),
     )
+
+
+def update_presentation(
+    course: Course, summary: str | None, image: IO[bytes] | None, remove_image: bool
+) -> Course:
+    """The catalogue card: short description, and a new picture or none."""
+    packages.update_course(course, summary=(summary or "").strip() or None)
+    if image is not None:
+        course_images.store(course, image)
+    elif remove_image:
+        course_images.remove(course)
+    return course
 
 
 def set_published(course: Course, published: bool) -> Course:

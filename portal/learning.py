@@ -14,6 +14,9 @@ from accounts.service import get_unit, get_user
 from core.db import db
 from core.errors import BadRequest, Conflict, Forbidden, NotFound
 from packages.models import Course
+from player import attempts as player_attempts
+from player import progress as player_progress
+from player.models import Attempt
 from portal.models import Assignment, ClassroomSession, Completion, Enrolment
 
 
@@ -107,6 +110,29 @@ def in_progress(user: User) -> list[InProgress]:
     for session, title in sessions:
         items.append(InProgress(session.course_id, title, session.starts_at, "enrolled", session))
     return items
+
+
+def progress_of(user: User, items: list[InProgress]) -> dict[int, float]:
+    """For My learning's bars: how far the learner is into each open e-learning attempt."""
+    course_ids = [i.course_id for i in items if i.session is None]
+    if not course_ids:
+        return {}
+    stmt = (
+        select(Attempt)
+        .where(
+            Attempt.user_id == user.id,
+            Attempt.course_id.in_(course_ids),
+            Attempt.ended_at.is_(None),
+            Attempt.preview.is_(False),
+        )
+        .order_by(Attempt.updated_at)
+    )
+    found: dict[int, float] = {}
+    for open_attempt in db.session.scalars(stmt):  # oldest first: the newest wins
+        found[open_attempt.course_id] = player_progress.progress(
+            open_attempt, player_attempts.version_of(open_attempt)
+        )
+    return found
 
 
 def completed(user: User) -> list[Done]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -43,6 +44,26 @@ class CourseKind(Model):
     kind: Mapped[str] = mapped_column(String(20), default="elearning", index=True)
     # Classroom: a booking waits for the person's manager to approve it (portal/approvals.py).
     booking_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CourseImage(Model):
+    """A course's picture in the catalogue: re-encoded on upload (portal/course_images.py).
+
+    Kept in the database, not on a node's disk, so every app node serves it.
+    """
+
+    __tablename__ = "portal_course_image"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("package_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    mimetype: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # A digest of ``data``: the ETag, and a new address whenever the picture changes.
+    etag: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ClassroomSession(Model):

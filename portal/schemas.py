@@ -172,6 +172,20 @@ class CourseMetaSchema(FormSchema):
     unit = fields.Integer(load_default=None, metadata=label(N_("Owned by")))
 
 
+class PresentationSchema(FormSchema):
+    """How a course looks in the catalogue: a short description, or no picture any more.
+
+    The picture itself is a file field, checked by portal/course_images.py.
+    """
+
+    summary = fields.String(
+        load_default=None,
+        validate=validate.Length(max=300),
+        metadata=label(N_("Short description")),
+    )
+    remove_image = fields.Boolean(load_default=False, metadata=label(N_("Remove the picture")))
+
+
 class UploadSchema(FormSchema):
     """Options of a package upload."""
 

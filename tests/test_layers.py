@@ -39,7 +39,7 @@ PLAYER = [
     ["runtime", "shell_state"],
     ["rollup"],
     ["cmi5"],
-    ["outcome", "ownership", "refusals", "shared_data"],
+    ["outcome", "ownership", "progress", "refusals", "shared_data"],
     ["attempts", "course_tree", "deactivation", "lms"],
     ["models", "schemas", "cmi", "cmi_salvage", "translate", "sequencing"],
 ]

@@ -23,7 +23,7 @@ from core.db import db
 from core.errors import AppError, Conflict, NotFound
 from packages import service as packages
 from packages.report import PackageRefused
-from portal import bookings, bp, catalogue, classroom, schemas
+from portal import bookings, bp, catalogue, classroom, course_images, schemas
 from portal.views.common import (
     Page,
     attempt,
@@ -117,6 +117,18 @@ def author_course(course_id: int) -> Page:
                 ),
                 _("Saved."),
             )
+        elif action == "presentation":
+            upload = request.files.get("image")
+            submit(
+                schemas.PresentationSchema(),
+                lambda data: catalogue.update_presentation(
+                    course,
+                    data["summary"],
+                    upload.stream if upload is not None and upload.filename else None,
+                    data["remove_image"],
+                ),
+                _("Saved."),
+            )
         elif action in ("publish", "unpublish"):
             attempt(
                 lambda: catalogue.set_published(course, action == "publish"),
@@ -153,6 +165,7 @@ def author_course(course_id: int) -> Page:
     versions = packages.list_versions(course)
     return render(
         "author_course.html",
+        image=course_images.get(course.id),
         course=course,
         kind=kind,
         versions=versions,

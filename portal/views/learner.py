@@ -31,6 +31,7 @@ from portal import (
     catalogue,
     classroom,
     compliance,
+    course_images,
     learning,
     notices,
     schemas,
@@ -221,6 +222,7 @@ def get_catalogue() -> Page:
     return render(
         "catalogue.html",
         entries=entries,
+        images=course_images.etags([e.course.id for e in entries]),
         query=query,
         categories=catalogue.categories(user),
         units=units,
@@ -260,6 +262,7 @@ def _course_page(course_id: int) -> Page:
         launch_url=launch_url(course.id),
         resumable=resumable,
         unit=course.owner,
+        image=course_images.get(course.id),
     )
 
 
@@ -329,9 +332,11 @@ def my_learning() -> str:
     """In progress (resume in one click), completed (date, score) and assigned courses."""
     user = this_user()
     required = compliance.for_person(user)
+    in_progress = learning.in_progress(user)
     return render_template(
         "my_learning.html",
-        in_progress=learning.in_progress(user),
+        in_progress=in_progress,
+        progress=learning.progress_of(user, in_progress),
         bookings=bookings.my_bookings(user),
         completed=learning.completed(user),
         assigned=learning.assigned(user),
