@@ -34,7 +34,7 @@ class CatalogueEntry:
     unit_name: str | None
 
 
-def _units_above(user: User) -> list[int]:
+def units_above(user: User) -> list[int]:
     """The ids of the user's unit and every unit above it.
 
     A department's course is for everyone in the department's units too.
@@ -46,7 +46,7 @@ def _visible(user: User) -> list[ColumnElement[bool]]:
     """Conditions limiting courses to what ``user`` may see (admins and authors see all)."""
     if has_role("author", user):
         return []
-    ids = _units_above(user)
+    ids = units_above(user)
     shared = Course.owner_unit_id.is_(None)
     return [or_(shared, Course.owner_unit_id.in_(ids)) if ids else shared]
 
@@ -111,7 +111,7 @@ def visible_course(user: User, course_id: int) -> Course:
     if (
         not has_role("author", user)
         and course.owner_unit_id is not None
-        and course.owner_unit_id not in _units_above(user)
+        and course.owner_unit_id not in units_above(user)
     ):
         raise NotFound(f"No course {course_id}")
     return course

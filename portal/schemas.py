@@ -186,6 +186,22 @@ class PresentationSchema(FormSchema):
     remove_image = fields.Boolean(load_default=False, metadata=label(N_("Remove the picture")))
 
 
+class PathSchema(FormSchema):
+    """A learning path's title, description and owning unit."""
+
+    title = fields.String(
+        required=True, validate=validate.Length(min=1, max=300), metadata=label(N_("Title"))
+    )
+    description = fields.String(load_default="", metadata=label(N_("Description")))
+    unit = fields.Integer(load_default=None, metadata=label(N_("Owned by")))
+
+
+class PathCourseSchema(FormSchema):
+    """A course to put into a learning path."""
+
+    course_id = fields.Integer(required=True, metadata=label(N_("Course")))
+
+
 class UploadSchema(FormSchema):
     """Options of a package upload."""
 

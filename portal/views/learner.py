@@ -33,6 +33,7 @@ from portal import (
     compliance,
     course_images,
     learning,
+    learning_paths,
     notices,
     schemas,
 )
@@ -337,6 +338,7 @@ def my_learning() -> str:
         "my_learning.html",
         in_progress=in_progress,
         progress=learning.progress_of(user, in_progress),
+        paths=learning_paths.started_paths(user),
         bookings=bookings.my_bookings(user),
         completed=learning.completed(user),
         assigned=learning.assigned(user),
