@@ -18,12 +18,18 @@ from tests.portal.mail_helpers import drain
 from tests.portal.test_approvals import approval, pending_id  # noqa: F401
 
 
+def _part(message: EmailMessage, subtype: str) -> str:
+    body = message.get_body((subtype,))
+    assert body is not None
+    return str(body.get_content())
+
+
 def _text(message: EmailMessage) -> str:
-    return str(message.get_body(("plain",)).get_content())
+    return _part(message, "plain")
 
 
 def _html(message: EmailMessage) -> str:
-    return str(message.get_body(("html",)).get_content())
+    return _part(message, "html")
 
 
 def _calendars(message: EmailMessage) -> list[str]:
