@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from accounts.models import User
+from accounts.models import User  # noqa: F401  (the foreign key's table)
 from core.db import Model
 
 # queued: waiting for its job (or running: Admin → Jobs and the page show how far);
@@ -46,5 +46,3 @@ class ReportExport(Model):
     ready_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # The file and this row go at this moment (a job sweeps them away every hour).
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-
-    user: Mapped[User] = relationship(User)
