@@ -211,6 +211,14 @@ class Config:
     )
     # Reminders go this many days before a due date.
     REMINDER_DAYS: int = as_int(os.environ.get("REMINDER_DAYS"), 7)
+    # A report file (CSV or Excel) of more rows than this is made by a background job,
+    # its progress on a page of its own; it is kept EXPORT_KEEP_HOURS for the person who
+    # asked. Smaller files are made while they wait.
+    EXPORT_BACKGROUND_ROWS: int = as_int(os.environ.get("EXPORT_BACKGROUND_ROWS"), 5000)
+    EXPORT_KEEP_HOURS: int = as_int(os.environ.get("EXPORT_KEEP_HOURS"), 24)
+    # Messages sent (or kept without e-mail) are removed from the outbox, and from people's
+    # Notifications pages, after this many days; 0 keeps them for ever.
+    OUTBOX_RETENTION_DAYS: int = as_int(os.environ.get("OUTBOX_RETENTION_DAYS"), 180)
     TESTING: bool = False
 
 

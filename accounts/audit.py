@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from accounts.models import AuditEvent, User
 from core.db import db
@@ -130,6 +130,12 @@ def _query(wanted: Filter) -> Select[Any]:
     if wanted.until:
         stmt = stmt.where(AuditEvent.at < datetime.combine(wanted.until, time()) + timedelta(1))
     return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def count(wanted: Filter) -> int:
+    """How many entries match ``wanted``."""
+    stmt = select(func.count()).select_from(_query(wanted).order_by(None).subquery())
+    return int(db.session.scalar(stmt) or 0)
 
 
 def events(wanted: Filter, limit: int | None = None, offset: int = 0) -> list[AuditEvent]:

@@ -73,7 +73,8 @@ def approve(enrolment_id: int, manager: User) -> Enrolment:
     enrolment.status = "booked" if bookings.booked_count(session) < session.seats else "waiting"
     db.session.flush()
     if enrolment.status == "booked":
-        signals.booking_confirmed.send(enrolment)
+        signals.booking_confirmed.send(enrolment, approved=True)
+    signals.booking_approved.send(enrolment)
     return enrolment
 
 

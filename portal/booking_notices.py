@@ -29,7 +29,8 @@ from portal.notices import Content, Draft, kind, portal_link
 _PENDING = "booking_notice_ids"
 
 
-def _when(c: dict[str, Any]) -> str:
+def when(c: dict[str, Any]) -> str:
+    """When the session is, in the recipient's locale (``starts`` and ``ends`` as ISO)."""
     return gettext(
         "%(start)s to %(end)s",
         start=format_datetime(datetime.fromisoformat(c["starts"]), format="short"),
@@ -69,7 +70,7 @@ def _writer(subject: str, first: str) -> Callable[[User, dict[str, Any]], Conten
     def write(user: User, c: dict[str, Any]) -> Content:
         lines = [gettext("Hello %(name)s,", name=user.name), gettext(first, course=c["course"])]
         items = [
-            gettext("When: %(when)s", when=_when(c)),
+            gettext("When: %(when)s", when=when(c)),
             gettext("Where: %(place)s", place=c["place"]),
         ]
         if c.get("reason"):
@@ -91,22 +92,33 @@ for _name, (_label, _subject, _first) in _KINDS.items():
     kind(_name, _label, optional=False)(_writer(_subject, _first))
 
 
-def _tell(kind_name: str, enrolment: Enrolment) -> None:
-    session = enrolment.session
+def session_context(session: ClassroomSession) -> dict[str, Any] | None:
+    """What a message says about a session: course, start, end, place (None: no course)."""
     course = db.session.get(Course, session.course_id)
-    user = db.session.get(User, enrolment.user_id)
-    if course is None or user is None:
-        return
-    context = {
+    if course is None:
+        return None
+    return {
         "course": course.title,
         "starts": session.starts_at.isoformat(),
         "ends": session.ends_at.isoformat(),
         "place": session.place,
-        "reason": session.cancel_reason if session.cancelled_at else "",
     }
+
+
+def send_after_commit(drafts: list[Draft]) -> None:
+    """Store the drafts in the outbox now; each gets its sending job after the commit."""
+    db.session.info.setdefault(_PENDING, []).extend(notices.store(drafts))
+
+
+def _tell(kind_name: str, enrolment: Enrolment) -> None:
+    session = enrolment.session
+    context = session_context(session)
+    user = db.session.get(User, enrolment.user_id)
+    if context is None or user is None:
+        return
+    context["reason"] = session.cancel_reason if session.cancelled_at else ""
     key = f"{kind_name}:{user.id}:s{session.id}:q{session.sequence}"
-    draft = Draft(kind_name, key, user, context, invitations.invitation(enrolment))
-    db.session.info.setdefault(_PENDING, []).extend(notices.store([draft]))
+    send_after_commit([Draft(kind_name, key, user, context, invitations.invitation(enrolment))])
 
 
 def _enrolments(session: ClassroomSession, user_ids: list[int]) -> list[Enrolment]:
@@ -119,8 +131,9 @@ def _enrolments(session: ClassroomSession, user_ids: list[int]) -> list[Enrolmen
     )
 
 
-def _on_confirmed(enrolment: Enrolment, **_: Any) -> None:
-    _tell("booking_confirmed", enrolment)
+def _on_confirmed(enrolment: Enrolment, approved: bool = False, **_: Any) -> None:
+    if not approved:  # an approved booking's message says so (portal/approval_notices.py)
+        _tell("booking_confirmed", enrolment)
 
 
 def _on_promoted(enrolment: Enrolment, **_: Any) -> None:

@@ -83,6 +83,12 @@ SERVICE_MESSAGES = (
     N_("This requirement belongs to another unit"),
     N_("Only an admin or the person's manager may exempt them"),
     N_("Give a reason"),
+    # portal.report_exports, portal.notices
+    N_("No such export"),
+    N_("The file is not ready"),
+    N_("The file is no longer kept"),
+    N_("You no longer have access to this report"),
+    N_("No such notification"),
     # player.cmi5.waive_au
     N_("Only the AUs of a cmi5 course can be waived"),
     N_("This AU has been waived already"),

@@ -1,4 +1,4 @@
-"""Notification tables: the outbox (every message, e-mailed or not) and opt-outs."""
+"""Notification tables: the outbox, keys of messages cleaned away, and opt-outs."""
 
 from __future__ import annotations
 
@@ -40,6 +40,21 @@ class OutboxMessage(Model):
     last_error: Mapped[str] = mapped_column(String(300), default="")
     # An iCalendar invitation sent with the message (text/calendar, RFC 6047), if any.
     invitation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the person saw it on their Notifications page (None: unread).
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class OutboxKey(Model):
+    """The key of a message the outbox cleanup removed: that message is never made again.
+
+    Collectors find some messages again day after day (an overdue notice, while the
+    person stays overdue); without its key, a removed one would be sent once more.
+    """
+
+    __tablename__ = "portal_outbox_key"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class NoticeOptOut(Model):

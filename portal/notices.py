@@ -22,14 +22,15 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from accounts.models import User
 from core.db import db
+from core.errors import NotFound
 from core.i18n import N_
 from core.jobs.runs import error_text
 from portal import mailer
-from portal.notice_models import NoticeOptOut, OutboxMessage
+from portal.notice_models import NoticeOptOut, OutboxKey, OutboxMessage
 
 ERROR_LENGTH = 300
 
@@ -127,11 +128,11 @@ def store(drafts: list[Draft]) -> list[int]:
     keys = [d.key for d in drafts]
     seen: set[str] = set()
     for start in range(0, len(keys), 500):
+        some = keys[start : start + 500]
         seen.update(
-            db.session.scalars(
-                select(OutboxMessage.key).where(OutboxMessage.key.in_(keys[start : start + 500]))
-            )
+            db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(some)))
         )
+        seen.update(db.session.scalars(select(OutboxKey.key).where(OutboxKey.key.in_(some))))
     fresh = []
     for draft in drafts:  # a key once: the same message may be collected twice in a run
         if draft.key not in seen:
@@ -270,6 +271,68 @@ def of_person(user: User, limit: int = 100) -> list[OutboxMessage]:
             .limit(limit)
         )
     )
+
+
+def unread_count(user_id: int) -> int:
+    """How many of the person's notifications they have not marked read."""
+    stmt = select(func.count()).where(
+        OutboxMessage.user_id == user_id, OutboxMessage.read_at.is_(None)
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def mark_read(user: User, message_id: int | None = None) -> int:
+    """Mark one of the person's notifications read (``None``: all); how many changed.
+
+    Another person's message is not found (NotFound), so ids reveal nothing.
+    """
+    stmt = update(OutboxMessage).where(
+        OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None)
+    )
+    if message_id is not None:
+        if (
+            db.session.scalar(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.id == message_id, OutboxMessage.user_id == user.id
+                )
+            )
+            is None
+        ):
+            raise NotFound("No such notification")
+        stmt = stmt.where(OutboxMessage.id == message_id)
+    done = db.session.execute(
+        stmt.values(read_at=_now()).execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# Messages in a final state: e-mailed, or kept without e-mail (mail off, opted out, no
+# address). Pending, sending and failed ones stay (an admin may try a failed one again).
+PRUNED_STATUSES = ("sent", "not_sent")
+
+
+def prune(days: int, limit: int = 1000) -> int:
+    """Remove up to ``limit`` finished messages older than ``days``; how many went.
+
+    Their keys are kept (``OutboxKey``), so a collector that finds the same message again
+    (an overdue notice, while the person stays overdue) does not send it once more.
+    """
+    before = _now() - timedelta(days=days)
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.key, OutboxMessage.created_at)
+        .where(OutboxMessage.status.in_(PRUNED_STATUSES), OutboxMessage.created_at < before)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0
+    db.session.execute(insert(OutboxKey), [{"key": key, "created_at": at} for _id, key, at in rows])
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id.in_([row_id for row_id, _key, _at in rows]))
+        .execution_options(synchronize_session=False)
+    )
+    return len(rows)
 
 
 def outbox(status: str | None = None, limit: int = 200) -> list[tuple[OutboxMessage, str]]:

@@ -117,13 +117,29 @@ def assigned(assignment_id: int) -> list[Draft]:
     ]
 
 
-def weekly(today: date) -> list[Draft]:
-    """Each manager's digest: who in their unit and the units below is overdue, on what."""
-    overdue: list[tuple[int | None, str, str, str]] = []
+def _overdue_everywhere(today: date) -> set[tuple[int | None, str, str, str]]:
+    """(unit, person, what, due) of everyone overdue: mandatory training and assigned courses."""
+    overdue: set[tuple[int | None, str, str, str]] = set()
     for requirement in requirements.active_all():
         for p in compliance.people(requirement, _active(), "overdue", today):
             due = (p.since or today) - timedelta(days=1)
-            overdue.append((p.person.unit_id, p.person.name, requirement.name, str(due)))
+            overdue.add((p.person.unit_id, p.person.name, requirement.name, str(due)))
+    late = db.session.scalars(
+        select(Assignment).where(Assignment.due_date.is_not(None), Assignment.due_date < today)
+    )
+    for assignment in list(late):
+        what = _course_title(assignment)
+        for person in assignees(assignment):
+            overdue.add((person.unit_id, person.name, what, str(assignment.due_date)))
+    return overdue
+
+
+def weekly(today: date) -> list[Draft]:
+    """Each manager's digest: who in their unit and the units below is overdue, on what.
+
+    Both mandatory training (requirements) and assigned courses past their due date.
+    """
+    overdue = _overdue_everywhere(today)
     if not overdue:
         return []
     year, week, _ = today.isocalendar()

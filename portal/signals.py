@@ -6,12 +6,14 @@ inside the request's transaction, after the change is flushed; a receiver that w
 or neither. Receivers must not commit.
 
 - ``booking_confirmed``: sender is the ``Enrolment`` that got a seat when booked, or
-  when its manager approved it (one that joined the waiting list sends nothing until it
-  is promoted).
+  when its manager approved it (then with ``approved=True``; one that joined the
+  waiting list sends nothing until it is promoted).
 - ``promoted``: sender is the ``Enrolment`` that moved from the waiting list to a seat
   (a seat was given back, or the session got more seats).
 - ``approval_requested``: sender is the ``Enrolment`` (status "pending") that waits for
   the person's manager (``User.manager_id``) to approve it.
+- ``booking_approved``: sender is the ``Enrolment`` the manager approved, "booked" (a
+  seat, ``booking_confirmed`` is sent too) or "waiting" (the session was full).
 - ``booking_refused``: sender is the ``Enrolment`` the manager refused (``note``: why).
 - ``session_changed``: sender is the ``ClassroomSession``; ``changes`` maps each changed
   field people see (``starts_at``, ``ends_at``, ``place``, ``trainer_id``) to
@@ -32,6 +34,7 @@ _signals = Namespace()
 booking_confirmed = _signals.signal("booking_confirmed")
 promoted = _signals.signal("promoted")
 approval_requested = _signals.signal("approval_requested")
+booking_approved = _signals.signal("booking_approved")
 booking_refused = _signals.signal("booking_refused")
 session_changed = _signals.signal("session_changed")
 session_cancelled = _signals.signal("session_cancelled")

@@ -1,9 +1,10 @@
-"""The portal's background jobs: sending the outbox, reminders, digests, refreshes.
+"""The portal's background jobs: mail, reminders, digests, imports, report files.
 
 Collectors store messages and commit, then each message is sent by a job of its own
 (retried with backoff; sending claims the row, so a message goes once). A worker that
 starts, and every ten minutes the scheduler, sweeps the outbox for messages whose job
-was lost (a worker killed while running it).
+was lost (a worker killed while running it). Nightly and hourly jobs clean up after
+them: sent messages past OUTBOX_RETENTION_DAYS, report files past EXPORT_KEEP_HOURS.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
-from portal import notice_kinds, notices, reminders, requirements
+from portal import notice_kinds, notices, reminders, report_exports, requirements
 from portal.notices import Draft
 
 __all__ = ["notice_kinds"]  # imported for its kinds of message
@@ -79,6 +80,45 @@ def refresh_requirements() -> None:
 def prune_job_runs() -> None:
     """Nightly: runs that went well are kept 30 days (Admin → Jobs), failed ones until retried."""
     runs.prune(30)
+    db.session.commit()
+
+
+@jobs.periodic(crontab(hour="2", minute="0"))
+def prune_outbox() -> None:
+    """Nightly: messages sent (or kept without e-mail) go after OUTBOX_RETENTION_DAYS."""
+    days = int(current_app.config["OUTBOX_RETENTION_DAYS"])
+    if days <= 0:
+        return  # kept for ever
+    while notices.prune(days):
+        db.session.commit()  # a thousand at a time: the database is not held long
+
+
+@jobs.job(retries=2, retry_delay=30)
+def export_report(export_id: int) -> None:
+    """A large report file, made as its page would make it, for the person who asked.
+
+    Safe to run again: a file made already (or refused, or removed) is left as it is,
+    and the file is written whole before its row says it is ready.
+    """
+    task_id = jobs.current_task_id()
+    export = report_exports.waiting(export_id)
+    if export is None:
+        return
+    runs.progress(task_id, 1, 3)  # reading the report
+    db.session.commit()
+    made = report_exports.build(export)
+    if made is not None:
+        runs.progress(task_id, 2, 3)  # writing the file
+        db.session.commit()
+        report_exports.keep(export, made)
+    runs.progress(task_id, 3, 3)
+    db.session.commit()
+
+
+@jobs.periodic(crontab(minute="15"))
+def sweep_exports() -> None:
+    """Hourly: report files past EXPORT_KEEP_HOURS are removed with their rows."""
+    report_exports.sweep()
     db.session.commit()
 
 

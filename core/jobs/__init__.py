@@ -121,14 +121,14 @@ def enqueue(name: str, *args: Any, task_id: str | None = None) -> Task:
     return task
 
 
-def try_enqueue(name: str, *args: Any) -> bool:
+def try_enqueue(name: str, *args: Any, task_id: str | None = None) -> bool:
     """``enqueue`` from a page, after its commit; False when the queue is unreachable.
 
     A queue that cannot be reached (Redis down) is logged, not turned into an error page
     for a change that is already saved.
     """
     try:
-        enqueue(name, *args)
+        enqueue(name, *args, task_id=task_id)
     except Exception:
         app().logger.exception("Could not enqueue job %s", name)
         return False

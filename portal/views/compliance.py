@@ -33,6 +33,7 @@ from portal import (
 )
 from portal.models import Requirement
 from portal.views.common import Page, attempt, form_data, render, this_user
+from portal.views.exports import export_file
 
 # -- Requirements ------------------------------------------------------------------------
 
@@ -269,35 +270,6 @@ def compliance_requirement(requirement_id: int) -> Page:
     return _requirement_page(requirements.get(requirement_id))
 
 
-def _people_file(requirement: Requirement, status: str, people: list[Any]) -> Any:
-    columns = [
-        _("Name"),
-        _("E-mail address"),
-        _("Unit"),
-        _("Manager"),
-        _("Status"),
-        _("Due date"),
-        _("Overdue since"),
-        _("Valid until"),
-        _("Reason for exemption"),
-    ]
-    rows = [
-        [
-            p.person.name,
-            p.person.email or p.person.user_name,
-            p.person.unit.name if p.person.unit else "",
-            p.manager.name if p.manager else "",
-            _(compliance.STATUSES[p.status]),
-            p.due,
-            p.since,
-            p.valid_until,
-            p.exemption.reason if p.exemption else "",
-        ]
-        for p in people
-    ]
-    return _export(f"compliance-{requirement.id}-{status}", columns, rows)
-
-
 def _requirement_page(requirement: Requirement) -> Page:
     scope = _scope()
     where = scope.where(User.unit_id)
@@ -305,9 +277,15 @@ def _requirement_page(requirement: Requirement) -> Page:
     if status not in (*compliance.STATUSES, "all"):
         raise NotFound("No such status")
     wanted = None if status == "all" else status
-    if request.args.get("format") in ("csv", "excel"):
-        everyone = compliance.people(requirement, where, wanted)
-        return _people_file(requirement, status, everyone)
+    file_format = request.args.get("format")
+    if file_format in ("csv", "excel"):
+        params = {
+            "requirement_id": requirement.id,
+            "status": status,
+            "unit_id": request.args.get("unit_id", type=int),
+            "format": file_format,
+        }
+        return export_file("compliance_people", params)  # a large one in the background
     people = compliance.people(requirement, where, wanted, limit=PEOPLE_SHOWN)
     figures = compliance.counts([requirement], where)[requirement.id]
     user = this_user()

@@ -37,6 +37,7 @@ from portal.views.common import (
     submit,
     this_user,
 )
+from portal.views.exports import export_file
 
 # -- Assignments (managers) ----------------------------------------------------------------------
 
@@ -270,8 +271,16 @@ def _with_certificates(table: reports.Table, learner: User, scope: reports.Scope
 @role_required("manager")
 def report_course(course_id: int) -> Page:
     """A course's learners with status and score."""
-    scope, _query = _report_args()
+    scope, query = _report_args()
     course = packages.get_course(course_id)
+    if request.args.get("format") == "csv" and not problems().messages:
+        params = {
+            "course_id": course.id,
+            "unit_id": query["unit_id"],
+            "by": query["by"],
+            "manager_id": query["manager_id"],
+        }
+        return export_file("course_learners", params)  # a large one in the background
     table = reports.course_learners(scope, course.id)
     return _table_page(
         "report_table.html",

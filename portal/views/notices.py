@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import audit
-from accounts.auth import login_required, role_required
+from accounts.auth import current_user, login_required, role_required
 from core import jobs
 from core.db import db
 from core.errors import NotFound
@@ -20,9 +21,45 @@ from portal.views.common import Page, render, this_user
 @bp.get("/notifications")
 @login_required
 def notifications() -> Page:
-    """The person's own messages, newest first, whether e-mailed or not."""
+    """The person's own messages, newest first, whether e-mailed or not; unread ones marked."""
     user = this_user()
-    return render("notifications.html", messages=notices.of_person(user))
+    return render(
+        "notifications.html",
+        messages=notices.of_person(user),
+        unread=notices.unread_count(user.id),
+    )
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read() -> BaseResponse:
+    """Mark one notification read (``message_id``), or all of the person's."""
+    user = this_user()
+    wanted = request.form.get("message_id", "")
+    if wanted:
+        if not wanted.isdigit():
+            raise NotFound("No such notification")
+        notices.mark_read(user, int(wanted))
+        done = _("The notification is marked as read.")
+    else:
+        notices.mark_read(user)
+        done = _("Every notification is marked as read.")
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("portal.notifications"))
+
+
+def unread_notices() -> int:
+    """The signed-in person's unread notifications, for the header (once per request)."""
+    if "unread_notices" not in g:
+        user = current_user()
+        g.unread_notices = notices.unread_count(user.id) if user is not None else 0
+    return int(g.unread_notices)
+
+
+@bp.record_once
+def _template_helpers(state: BlueprintSetupState) -> None:
+    state.app.jinja_env.globals["unread_notices"] = unread_notices
 
 
 @bp.post("/settings/notifications")

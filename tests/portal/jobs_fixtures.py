@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +17,9 @@ from core import jobs
 from tests.portal.conftest import post
 from tests.portal.mail_helpers import SmtpServer
 
-REDIS_URL = "redis://127.0.0.1:6379/5"  # the tests' own database: only it is flushed
+# The tests' own database: only it is flushed. TEST_REDIS_URL gives another (two checkouts
+# running their suites at once on one machine would empty each other's queue).
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
 
 
 def _redis_up() -> bool:

@@ -1,5 +1,5 @@
-"""The pages added with mandatory training, bookings to approve and background imports
-send an anonymous visitor to sign in, and take no form from one."""
+"""The pages added with mandatory training, bookings to approve, background imports and
+exports, and notifications send an anonymous visitor to sign in, and take no form from one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ PAGES = (
     "/compliance",
     "/my/certificates/1",
     "/reports/learners/1/certificates/1",
+    "/exports/1",
+    "/exports/1/file",
+    "/notifications",
 )
 
 
@@ -23,7 +26,14 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, path):
     assert answer.headers["Location"].startswith("/login")
 
 
-@pytest.mark.parametrize("path", [p for p in PAGES if p.startswith("/manage/")])
+FORMS = [
+    *(p for p in PAGES if p.startswith("/manage/")),
+    "/exports/1/remove",
+    "/notifications/read",
+]
+
+
+@pytest.mark.parametrize("path", FORMS)
 def test_anonymous_forms_are_refused(client, path):
     # No session, so no CSRF token can match: refused before anything is looked at.
     answer = client.post(path, data={"action": "deactivate", "csrf_token": "guess"})
