@@ -31,6 +31,7 @@ from portal import (
     catalogue,
     classroom,
     compliance,
+    evaluations,
     learning,
     notices,
     schemas,
@@ -120,6 +121,8 @@ def home() -> str:
         user=user,
         in_progress=learning.in_progress(user)[:3],
         assigned=[a for a in learning.assigned(user) if not a.done][:3],
+        # After the player (whose "Back to the portal" leads here): what to evaluate.
+        to_evaluate=evaluations.due(user)[:3],
         launch_url=launch_url,
     )
 
@@ -334,6 +337,7 @@ def my_learning() -> str:
         in_progress=learning.in_progress(user),
         bookings=bookings.my_bookings(user),
         completed=learning.completed(user),
+        to_evaluate=evaluations.due(user),
         assigned=learning.assigned(user),
         required=required,
         required_courses=compliance.courses_of([r.requirement.id for r in required]),
