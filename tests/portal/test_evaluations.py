@@ -491,3 +491,30 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Any, path: str) -> None:
     assert answer.status_code == 302
     assert answer.headers["Location"].startswith("/login")
     assert client.post(path, data={"csrf_token": "guess"}).status_code in (400, 405)
+
+
+def test_a_second_evaluation_at_the_same_moment_is_refused_whole(
+    app: Flask, org: dict[str, int], evals: Evals, xapi: Any
+) -> None:
+    """Two tabs: both passed the check; the second insert meets the unique key (409)."""
+    from accounts.service import get_user
+    from core.errors import Conflict
+    from portal import evaluations
+    from portal.evaluation_models import Evaluation, EvaluationAnswer
+
+    questions = evals.questions()
+    evals.completed(org["lea"], org["course"])
+    values = dict.fromkeys(questions, 3)
+    with app.test_request_context():
+        lea = get_user(org["lea"])
+        first = evaluations.course_target(lea, org["course"])
+        second = evaluations.course_target(lea, org["course"])
+        evaluations.submit(lea, first, values, "Först")
+        db.session.commit()
+        with pytest.raises(Conflict):
+            evaluations.submit(lea, second, values, "Sedan")
+        db.session.rollback()
+        assert db.session.scalar(db.select(db.func.count()).select_from(Evaluation)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(EvaluationAnswer)) == 2
+    listed = xapi.get("statements", query={"verb": RESPONDED}).get_json()["statements"]
+    assert [s["result"]["response"] for s in listed] == ["Först"]
