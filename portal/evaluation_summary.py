@@ -5,7 +5,8 @@ version (or, for results no attempt of ours ties to a version, the course), or a
 classroom session. A group is shown once ``MIN_ANSWERS`` people answered, and every
 total (a course, a trainer) is made of shown groups only: were a hidden group counted in
 a total whose other groups are shown, subtracting them would give away the answers of
-its one to four people. Comments are shown with the figures they belong to, without
+its one to four people. The same holds for each question within a group (one added
+later has fewer answers than the group). Comments are shown with the figures they belong to, without
 names and in alphabetical order (neither who wrote them nor when).
 
 Who may read which figures (``check_*``): a course's, anyone who may author it (the
@@ -118,6 +119,34 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
+def _cells(where: list[Any], counted: list[str]) -> dict[tuple[str, int], tuple[int, ...]]:
+    """Answers per value of each question in each counted group, for the cells shown.
+
+    A cell (group, question) is shown from its fifth answer too: a question added or
+    asked again after a group reached five would otherwise show its first answers.
+    """
+    found: dict[tuple[str, int], dict[int, int]] = {}
+    if counted:
+        for subject, question_id, value, n in db.session.execute(
+            select(
+                Evaluation.subject,
+                EvaluationAnswer.question_id,
+                EvaluationAnswer.value,
+                func.count(),
+            )
+            .join(Evaluation, Evaluation.id == EvaluationAnswer.evaluation_id)
+            .where(*where, Evaluation.subject.in_(counted))
+            .group_by(Evaluation.subject, EvaluationAnswer.question_id, EvaluationAnswer.value)
+        ):
+            found.setdefault((subject, question_id), {})[int(value)] = int(n)
+    cells = {key: tuple(steps.get(step, 0) for step in SCALE) for key, steps in found.items()}
+    return {key: steps for key, steps in cells.items() if sum(steps) >= MIN_ANSWERS}
+
+
+def _average(steps: tuple[int, ...]) -> float:
+    return sum(s * n for s, n in zip(SCALE, steps, strict=True)) / sum(steps)
+
+
 def figures(where: list[Any]) -> Figures:
     """The figures of the evaluations ``where`` selects, counting only groups shown."""
     counts = _counts(where)
@@ -125,21 +154,21 @@ def figures(where: list[Any]) -> Figures:
     total, largest = sum(counts.values()), max(counts.values(), default=0)
     if not counted:
         return Figures(0, total, largest)
-    chosen = [*where, Evaluation.subject.in_(counted)]
-    values: dict[int, dict[int, int]] = {}
-    for question_id, value, n in db.session.execute(
-        select(EvaluationAnswer.question_id, EvaluationAnswer.value, func.count())
-        .join(Evaluation, Evaluation.id == EvaluationAnswer.evaluation_id)
-        .where(*chosen)
-        .group_by(EvaluationAnswer.question_id, EvaluationAnswer.value)
-    ):
-        values.setdefault(question_id, {})[int(value)] = int(n)
+    per_question: dict[int, tuple[int, ...]] = {}
+    for (_subject, question_id), steps in _cells(where, counted).items():
+        before = per_question.get(question_id, (0,) * len(SCALE))
+        per_question[question_id] = tuple(a + b for a, b in zip(before, steps, strict=True))
     locale = _locale()
-    questions = []
-    for question in _questions(values):
-        steps = tuple(values[question.id].get(step, 0) for step in SCALE)
-        average = sum(s * n for s, n in zip(SCALE, steps, strict=True)) / sum(steps)
-        questions.append(QuestionFigures(question, text(question, locale), average, steps))
+    questions = [
+        QuestionFigures(
+            question,
+            text(question, locale),
+            _average(per_question[question.id]),
+            per_question[question.id],
+        )
+        for question in _questions(per_question)
+    ]
+    chosen = [*where, Evaluation.subject.in_(counted)]
     comments = sorted(
         (c for c in db.session.scalars(select(Evaluation.comment).where(*chosen)) if c),
         key=str.casefold,
@@ -165,16 +194,8 @@ def group_rows(where: list[Any]) -> list[GroupRow]:
     counts = _counts(where)
     counted = [subject for subject, n in counts.items() if n >= MIN_ANSWERS]
     averages: dict[str, dict[int, float]] = {}
-    if counted:
-        for subject, question_id, average in db.session.execute(
-            select(
-                Evaluation.subject, EvaluationAnswer.question_id, func.avg(EvaluationAnswer.value)
-            )
-            .join(Evaluation, Evaluation.id == EvaluationAnswer.evaluation_id)
-            .where(*where, Evaluation.subject.in_(counted))
-            .group_by(Evaluation.subject, EvaluationAnswer.question_id)
-        ):
-            averages.setdefault(subject, {})[question_id] = float(average)
+    for (subject, question_id), steps in _cells(where, counted).items():
+        averages.setdefault(subject, {})[question_id] = _average(steps)
     ids = {kind: [int(s[2:]) for s in counts if s.startswith(kind)] for kind in ("v:", "s:")}
     versions = {
         v.id: v

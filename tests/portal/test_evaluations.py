@@ -271,6 +271,27 @@ def test_totals_count_only_versions_with_five_answers(
     assert "1.0" not in shown
 
 
+def test_a_question_added_later_is_shown_from_its_fifth_answer(
+    portal: Portal, login: Any, org: dict[str, int], evals: Evals
+) -> None:
+    questions = evals.questions()
+    url = f"/my/evaluations/courses/{org['course']}"
+    people = _learners(portal, 10)
+    for person in people:
+        evals.completed(person, org["course"])
+    for person in people[:5]:
+        assert evaluate(login(person), url, questions, 4, 4).status_code == 302
+    questions += evals.questions(("Lagom lång", "Right length"))
+    page = f"/evaluations/courses/{org['course']}"
+    for n, person in enumerate(people[5:], start=1):
+        assert evaluate(login(person), url, questions, 4, 4, 1).status_code == 302
+        shown = text_of(login(org["admin"]).get(page).get_data(as_text=True))
+        assert f"Based on {5 + n} answers." in shown
+        # One to four answers of the new question would single their people out.
+        assert ("Right length" in shown) is (n == 5)
+    assert "1.0" in shown
+
+
 # -- Who may read what -----------------------------------------------------------------------
 
 
