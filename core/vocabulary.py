@@ -12,6 +12,9 @@ player and the portal write is what the reports read back. Pure: the agent home 
 - cmi5 (https://github.com/AICC/CMI-5_Spec_Current/blob/quartz/cmi5_spec.md): §9.3 verbs
   (satisfied, abandoned and waived are ADL's w3id verbs), §9.6.2 category, §9.6.3
   extensions, §9.5.4.1 the waive reason, §13.1.1 course and block types.
+- Course evaluations: ADL's "responded" verb (a learner's answers to the organisation's
+  questions) about a survey activity (the xAPI registry's
+  http://id.tincanapi.com/activitytype/survey) of the course or session.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ VERBS: dict[str, str] = {
             "initialized",
             "launched",
             "passed",
+            "responded",
             "resumed",
             "scored",
             "suspended",
@@ -70,12 +74,15 @@ ACTIVITY_TYPES: dict[str, str] = {
     },
     "cmi5 course": "https://w3id.org/xapi/cmi5/activitytype/course",
     "cmi5 block": "https://w3id.org/xapi/cmi5/activitytype/block",
+    "survey": "http://id.tincanapi.com/activitytype/survey",
 }
 TYPE_COURSE = ACTIVITY_TYPES["course"]
 TYPE_MEETING = ACTIVITY_TYPES["meeting"]
 TYPE_INTERACTION = ACTIVITY_TYPES["cmi.interaction"]
 TYPE_CMI5_COURSE = ACTIVITY_TYPES["cmi5 course"]
 TYPE_CMI5_BLOCK = ACTIVITY_TYPES["cmi5 block"]
+TYPE_SURVEY = ACTIVITY_TYPES["survey"]
+RESPONDED = VERBS["responded"]
 #: Types of the parts of a lesson (objectives, interactions), whose outcomes are not
 #: a course's (xAPI SCORM Profile §3.2: objectives become passed/failed statements too).
 PART_TYPES = frozenset(
@@ -131,6 +138,34 @@ def session_iri(home: str, session_id: int) -> str:
 def classroom_category(home: str) -> str:
     """The category activity of every classroom statement."""
     return f"{_home(home)}/kinds/classroom"
+
+
+def evaluation_iri(subject: str) -> str:
+    """The evaluation (survey) of a course or session: ``<course or session IRI>/evaluation``.
+
+    Not a course IRI (:func:`course_id_of` gives None), so no report counts it as one.
+    """
+    return f"{subject}/evaluation"
+
+
+def evaluation_question_iri(home: str, question_id: int) -> str:
+    """An evaluation question, ``{AGENT_HOMEPAGE}/evaluation-questions/<id>``."""
+    return f"{_home(home)}/evaluation-questions/{question_id}"
+
+
+def evaluation_answers_extension(home: str) -> str:
+    """The result extension holding an evaluation's Likert answers (question IRI → 1..5)."""
+    return f"{_home(home)}/extensions/evaluation-answers"
+
+
+def evaluation_version_extension(home: str) -> str:
+    """The context extension naming the number of the course version evaluated."""
+    return f"{_home(home)}/extensions/course-version"
+
+
+def evaluation_category(home: str) -> str:
+    """The category activity of every evaluation statement."""
+    return f"{_home(home)}/kinds/evaluation"
 
 
 def objective_iri(sco: str, objective_id: str) -> str:

@@ -31,7 +31,7 @@ from core.db import db
 from lrs.service import store_statements
 from packages.models import Course
 from player.course_tree import catalogue_activity_id
-from portal import bookings, catalogue, classroom, learning
+from portal import bookings, catalogue, classroom, evaluation_questions, learning
 
 ROOT_CODE = "SOC"  # the first unit made: its presence means the demo is loaded
 DOMAIN = "demo.example.org"
@@ -136,6 +136,8 @@ def load(corpus: Path | None = None, seed: int = 7) -> Demo:
     _classroom(people, rng, units)
     _assignments(people, courses)
     completions = _completions(people, courses, rng)
+    if not evaluation_questions.all_questions():
+        evaluation_questions.add_suggested()  # so that learners are asked to evaluate
     return Demo(True, len(units), len(people), len(courses), completions, password)
 
 

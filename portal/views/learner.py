@@ -32,6 +32,7 @@ from portal import (
     classroom,
     compliance,
     course_images,
+    evaluations,
     learning,
     learning_paths,
     notices,
@@ -122,6 +123,8 @@ def home() -> str:
         user=user,
         in_progress=learning.in_progress(user)[:3],
         assigned=[a for a in learning.assigned(user) if not a.done][:3],
+        # After the player (whose "Back to the portal" leads here): what to evaluate.
+        to_evaluate=evaluations.due(user)[:3],
         launch_url=launch_url,
     )
 
@@ -341,6 +344,7 @@ def my_learning() -> str:
         paths=learning_paths.started_paths(user),
         bookings=bookings.my_bookings(user),
         completed=learning.completed(user),
+        to_evaluate=evaluations.due(user),
         assigned=learning.assigned(user),
         required=required,
         required_courses=compliance.courses_of([r.requirement.id for r in required]),

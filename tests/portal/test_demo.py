@@ -37,6 +37,10 @@ def test_demo_load_builds_a_municipality_once(app, runner, tmp_path, login):
     assert counts[2] >= 5
     assert counts[3] > 300  # a year of completions
     assert depth  # three levels
+    with app.app_context():
+        from portal.evaluation_questions import active_questions
+
+        assert len(active_questions()) == 4  # the suggested evaluation questions
     second = runner.invoke(args=["demo", "load", "--corpus", str(tmp_path)])
     assert second.exit_code == 0
     assert "nothing was changed" in second.output
