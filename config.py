@@ -211,6 +211,12 @@ class Config:
     )
     # Reminders go this many days before a due date.
     REMINDER_DAYS: int = as_int(os.environ.get("REMINDER_DAYS"), 7)
+    # Course review (packages/review.py): on, a new version of an e-learning course is
+    # offered to learners only once a reviewer approved it and it was published; authors
+    # submit, reviewers (Admin → Course review) approve or return it. Admins, and the
+    # command line (`packages import`, shell access), may still publish at once, audited.
+    # Off: authors publish their uploads themselves, as before review existed.
+    COURSE_REVIEW: bool = as_bool(os.environ.get("COURSE_REVIEW"), True)
     TESTING: bool = False
 
 
