@@ -22,7 +22,17 @@ def init_app(app: Flask) -> None:
     from accounts import auth
     from accounts.signals import people_changed
     from lrs.signals import statements_stored
-    from portal import booking_notices, cli, csrf, i18n, projection, requirements, tasks, views
+    from portal import (
+        booking_notices,
+        cli,
+        csrf,
+        i18n,
+        projection,
+        requirements,
+        review_notices,
+        tasks,
+        views,
+    )
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
@@ -41,6 +51,8 @@ def init_app(app: Flask) -> None:
     people_changed.connect(requirements.on_people_changed)
     # Bookings confirmed, promoted, changed or cancelled: a message with the invitation.
     booking_notices.connect()
+    # A version submitted for review, approved or returned: the people whose turn it is.
+    review_notices.connect()
     app.cli.add_command(cli.requirements_group)
     # The background jobs (core/jobs) this area declares: sending mail, reminders, digests.
     tasks.init_app()

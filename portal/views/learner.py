@@ -23,6 +23,7 @@ from accounts.auth import current_user, has_role, login_required, sign_in, sign_
 from accounts.models import User
 from core.db import db
 from core.errors import AppError, Forbidden
+from packages import review as course_review
 from player import review as player_review
 from portal import (
     bookings,
@@ -121,6 +122,10 @@ def home() -> str:
         in_progress=learning.in_progress(user)[:3],
         assigned=[a for a in learning.assigned(user) if not a.done][:3],
         launch_url=launch_url,
+        to_review=[w for w in course_review.waiting_for(user) if not w.own]
+        if course_review.is_reviewer(user)
+        else [],
+        back=course_review.back_to(user) if has_role("author", user) else [],
     )
 
 
