@@ -235,6 +235,7 @@ def decide(
             {
                 "ref": item.ref,
                 "label": item.text,
+                "builtin": item.builtin,
                 "ticked": answer.ticked,
                 "comment": answer.comment.strip()[:1000],
             }

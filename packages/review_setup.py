@@ -38,24 +38,36 @@ _BUILT_IN_TEXT = dict(BUILT_IN)
 
 @dataclass(frozen=True)
 class Item:
-    """A checklist item as shown: ``ref`` names it in forms (a built-in key, or ``i<id>``)."""
+    """A checklist item as shown: ``ref`` names it in forms (a built-in key, or ``i<id>``).
+
+    ``builtin``: its text is the built-in one, shown in each reader's language.
+    """
 
     ref: str
     text: str
     active: bool
+    builtin: bool
 
 
 def _shown(row: ChecklistItem) -> Item:
-    text = row.label or gettext(_BUILT_IN_TEXT.get(row.key or "", ""))
-    return Item(row.key or f"i{row.id}", text, row.active)
+    builtin = row.label is None and row.key in _BUILT_IN_TEXT
+    text = gettext(_BUILT_IN_TEXT[row.key or ""]) if builtin else row.label or ""
+    return Item(row.key or f"i{row.id}", text, row.active, builtin)
 
 
 def items(active_only: bool = True) -> list[Item]:
     """The checklist in order, each item's text in the reader's language."""
     rows = list(db.session.scalars(select(ChecklistItem).order_by(ChecklistItem.position)))
     if not rows:
-        return [Item(key, gettext(text), True) for key, text in BUILT_IN]
+        return [Item(key, gettext(text), True, True) for key, text in BUILT_IN]
     return [_shown(row) for row in rows if row.active or not active_only]
+
+
+def label(row: dict[str, object]) -> str:
+    """A decision's checklist row as the reader reads it: a built-in text in their language."""
+    if row.get("builtin") and row.get("ref") in _BUILT_IN_TEXT:
+        return str(gettext(_BUILT_IN_TEXT[str(row["ref"])]))
+    return str(row.get("label", ""))
 
 
 def _stored() -> list[ChecklistItem]:

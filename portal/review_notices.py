@@ -16,7 +16,7 @@ from flask_babel import gettext
 from accounts.models import User
 from core.db import db
 from core.i18n import N_
-from packages import review, review_log, signals
+from packages import review, review_log, review_setup, signals
 from packages.models import Course, PackageVersion
 from packages.review_models import ReviewEvent
 from portal import notices
@@ -100,9 +100,9 @@ def review_returned(user: User, c: dict[str, Any]) -> Content:
             gettext("Change the course or upload a new version, then submit it again."),
         ],
         items=[
-            gettext("%(item)s: %(comment)s", item=row["label"], comment=row["comment"])
+            gettext("%(item)s: %(comment)s", item=review_setup.label(row), comment=row["comment"])
             if row["comment"]
-            else row["label"]
+            else review_setup.label(row)
             for row in c["unticked"]
         ],
         link=portal_link(f"/author/courses/{c['course_id']}"),

@@ -54,6 +54,7 @@ def _template_helpers(state: BlueprintSetupState) -> None:
     state.app.jinja_env.globals["REVIEW_STATE_NAMES"] = REVIEW_STATE_NAMES
     state.app.jinja_env.globals["REVIEW_EVENT_NAMES"] = REVIEW_EVENT_NAMES
     state.app.jinja_env.globals["is_reviewer"] = is_reviewer
+    state.app.jinja_env.globals["checklist_label"] = review_setup.label
 
 
 @bp.get("/reviews")

@@ -52,7 +52,8 @@ def test_review_admin_adds_and_removes_reviewers(world):
     )
     assert len(_grants(world)) == len(before) + 1
     page = world["adam"].get("/admin/review").get_data(as_text=True)
-    assert "Bo Author" in page and "Utbildningsförvaltningen" in page
+    assert "Bo Author" in page
+    assert "Utbildningsförvaltningen" in page
     assert world["bo"].get("/reviews").status_code == 200
     from packages.review_models import ReviewerGrant
 
@@ -96,7 +97,8 @@ def test_review_admin_refuses_unknown_people_and_learners_as_reviewers(world):
 
 def test_review_admin_edits_the_checklist_and_decisions_keep_their_text(world):
     refs = checklist_refs(world.app)
-    assert refs[0] == "goals" and len(refs) == 7
+    assert refs[0] == "goals"
+    assert len(refs) == 7
     page = world["adam"].get("/admin/review").get_data(as_text=True)
     assert "The learning goals are stated" in page
     # A decision made with the built-in items.
@@ -118,7 +120,9 @@ def test_review_admin_edits_the_checklist_and_decisions_keep_their_text(world):
     added = post(world["adam"], "/admin/review", {"action": "item", "text": "Källor angivna"})
     assert added.status_code == 302
     refs = checklist_refs(world.app)
-    assert "mobile" not in refs and refs[0] == "goals" and refs[-1].startswith("i")
+    assert "mobile" not in refs
+    assert refs[0] == "goals"
+    assert refs[-1].startswith("i")
     # An empty text is refused at its field; nothing changes.
     empty = post(world["adam"], "/admin/review", {"action": "change", "ref": "goals", "text": " "})
     assert empty.status_code == 400
@@ -134,7 +138,8 @@ def test_review_admin_edits_the_checklist_and_decisions_keep_their_text(world):
     v2 = world.version(course, 2)
     world.step(course, "ann", "submit", v2)
     form = world["rita"].get(f"/reviews/{v2}").get_data(as_text=True)
-    assert "Lärandemål enligt mallen" in form and "Källor angivna" in form
+    assert "Lärandemål enligt mallen" in form
+    assert "Källor angivna" in form
     assert 'name="tick-mobile"' not in form
     assert (
         world.decide(v2, "rita", "approve", **{f"tick-{r}": "true" for r in refs[:-1]}).status_code

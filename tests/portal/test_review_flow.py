@@ -101,12 +101,15 @@ def test_review_submit_approve_publish_keeps_who_when_and_why(world):
 
     with world.app.app_context():
         decision = db.session.scalar(select(ReviewEvent).where(ReviewEvent.action == "approved"))
-        assert decision is not None and decision.at is not None
+        assert decision is not None
+        assert decision.at is not None
         assert [row["ref"] for row in decision.checklist] == refs
         assert all(row["ticked"] for row in decision.checklist)
         assert decision.checklist[0]["comment"] == "Tydliga mål"
     shown = world["ann"].get(f"/author/courses/{course}").get_data(as_text=True)
-    assert "Rita Reviewer" in shown and "Bra!" in shown and "Tydliga mål" in shown
+    assert "Rita Reviewer" in shown
+    assert "Bra!" in shown
+    assert "Tydliga mål" in shown
     assert [a for a, _d in _audit(world, "review.submitted")] == ["ann@example.org"]
     assert _audit(world, "review.approved") == [
         ("rita@example.org", {"version": 1, "comment": "Bra!"})
@@ -154,7 +157,8 @@ def test_review_a_new_version_is_reviewed_while_the_published_one_stays_live(wor
     assert ("returned", "Rita Reviewer") in actions
     assert actions[-1] == ("published", "Bo Author")
     page = world["bo"].get(f"/author/courses/{course}").get_data(as_text=True)
-    assert "Målgruppen saknas" in page and "Vem är den för?" in page
+    assert "Målgruppen saknas" in page
+    assert "Vem är den för?" in page
 
 
 def test_review_withdraw_and_one_version_in_review_at_a_time(world):
@@ -207,3 +211,26 @@ def test_review_without_course_review_authors_publish_themselves(world, review_o
     v2 = world.version(course, 2)
     assert world.state(v2) == ("published", True)
     assert world.events(course)[-1] == ("published_directly", "Ann Author", "")
+
+
+def test_review_the_reviewer_tries_the_version_under_review_in_a_preview(world):
+    from player.models import Attempt
+
+    course = world.upload()
+    v1 = world.version(course, 1)
+    world.step(course, "ann", "submit", v1)
+    world.new_version(course)  # version 2, a newer draft, is not what is reviewed
+    answer = world["rita"].get(f"/reviews/{v1}/preview")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].startswith("/player/")
+    assert world["ann"].get(f"/courses/{course}/preview").status_code == 303
+    with world.app.app_context():
+        rows = db.session.execute(
+            select(Attempt.user_id, Attempt.version_id, Attempt.preview).order_by(Attempt.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (world.ids["rita"], v1, True),
+        (world.ids["ann"], world.version(course, 2), True),
+    ]
+    # A preview counts for nobody: the reviewer has nothing in progress.
+    assert "Hemtjänst" not in world["rita"].get("/my").get_data(as_text=True)
