@@ -169,6 +169,11 @@ def waiting_for(user: User) -> list[Waiting]:
 def submit(version: PackageVersion, user: User, note: str = "") -> ReviewEvent:
     """Send a draft to the reviewers, with a note for them."""
     _author(user)
+    # The course's row lock first: two versions of one course submitted at once would
+    # each find no other in review under their own version's lock.
+    db.session.execute(
+        select(Course.id).where(Course.id == version.course_id).with_for_update()
+    ).all()
     version = _locked(version)
     if version.review_state != "draft":
         raise Conflict("Only a draft can be submitted for review")
@@ -288,7 +293,10 @@ class Back:
 
 
 def back_to(user: User) -> list[Back]:
-    """The versions ``user`` submitted whose review came back and wait for them, newest first."""
+    """The versions ``user`` submitted whose review came back and wait for them, newest first.
+
+    Only a course's newest version: one a newer upload has overtaken waits for nobody.
+    """
     latest = (
         select(func.max(ReviewEvent.id))
         .join(PackageVersion, PackageVersion.id == ReviewEvent.version_id)
@@ -305,6 +313,8 @@ def back_to(user: User) -> list[Back]:
     found = []
     for decision, version, course in db.session.execute(stmt):
         submitted = review_log.last(version.id, "submitted")
-        if submitted is not None and submitted.actor_id == user.id:
+        newest = service.latest_version(course)
+        mine = submitted is not None and submitted.actor_id == user.id
+        if mine and newest is not None and newest.id == version.id:
             found.append(Back(version, course, decision))
     return found

@@ -81,6 +81,9 @@ def test_review_turns_are_shown_under_notifications_and_on_the_home_page(world):
     assert "Tillbaka med synpunkter" in world["ann"].get("/notifications").get_data(as_text=True)
     assert f'href="/author/courses/{course}"' in world["ann"].get("/").get_data(as_text=True)
     assert f'href="/reviews/{v1}"' not in world["rita"].get("/").get_data(as_text=True)
+    # A new upload overtakes the returned version: nothing waits for Ann any more.
+    world.new_version(course)
+    assert f'href="/author/courses/{course}"' not in world["ann"].get("/").get_data(as_text=True)
 
 
 def test_review_without_a_reviewer_for_the_unit_the_admins_are_asked(world):
