@@ -234,3 +234,36 @@ def test_review_the_reviewer_tries_the_version_under_review_in_a_preview(world):
     ]
     # A preview counts for nobody: the reviewer has nothing in progress.
     assert "Hemtjänst" not in world["rita"].get("/my").get_data(as_text=True)
+
+
+def test_review_publish_at_once_is_the_admins_alone(world):
+    import io
+
+    from tests.portal.conftest import package_zip
+
+    assert 'name="publish"' not in world["ann"].get("/author").get_data(as_text=True)
+    assert 'name="publish"' in world["adam"].get("/author").get_data(as_text=True)
+    form = {"action": "upload", "publish": "true"}
+    refused = post(
+        world["ann"],
+        "/author",
+        {**form, "file": (io.BytesIO(package_zip("Brand")), "b.zip")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 403
+    assert "Courses are reviewed before they are published" in refused.get_data(as_text=True)
+    from packages.models import Course
+
+    with world.app.app_context():
+        assert db.session.scalars(select(Course)).all() == []
+    done = post(
+        world["adam"],
+        "/author",
+        {**form, "file": (io.BytesIO(package_zip("Brand")), "b.zip")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 302
+    course = int(done.headers["Location"].split("?")[0].rsplit("/", 1)[1])
+    assert world.state(world.version(course, 1)) == ("published", True)
+    assert world.events(course)[-1] == ("published_directly", "Adam Admin", "")
+    assert "Brand" in world["lea"].get("/catalogue").get_data(as_text=True)
