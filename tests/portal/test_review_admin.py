@@ -21,7 +21,7 @@ def _grants(world: World) -> list[tuple[str, int | None]]:
             .join(User, User.id == ReviewerGrant.user_id)
             .order_by(User.email, ReviewerGrant.unit_id)
         )
-        return [(email, unit) for email, unit in rows]
+        return [(email or "", unit) for email, unit in rows]
 
 
 def _audit(world: World, action: str) -> list[dict]:
