@@ -219,6 +219,12 @@ class Config:
     # Messages sent (or kept without e-mail) are removed from the outbox, and from people's
     # Notifications pages, after this many days; 0 keeps them for ever.
     OUTBOX_RETENTION_DAYS: int = as_int(os.environ.get("OUTBOX_RETENTION_DAYS"), 180)
+    # Course review (packages/review.py): on, a new version of an e-learning course is
+    # offered to learners only once a reviewer approved it and it was published; authors
+    # submit, reviewers (Admin → Course review) approve or return it. Admins, and the
+    # command line (`packages import`, shell access), may still publish at once, audited.
+    # Off: authors publish their uploads themselves, as before review existed.
+    COURSE_REVIEW: bool = as_bool(os.environ.get("COURSE_REVIEW"), True)
     TESTING: bool = False
 
 

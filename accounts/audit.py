@@ -48,6 +48,14 @@ ACTIONS = {
     "requirement.exempted": N_("Exempted from mandatory training"),
     "requirement.unexempted": N_("Exemption from mandatory training withdrawn"),
     "job.retried": N_("Background job tried again"),
+    "review.submitted": N_("Course version submitted for review"),
+    "review.withdrawn": N_("Course version withdrawn from review"),
+    "review.approved": N_("Course version approved"),
+    "review.returned": N_("Course version returned with comments"),
+    "version.published": N_("Course version published"),
+    "reviewer.added": N_("Reviewer of courses added"),
+    "reviewer.removed": N_("Reviewer of courses removed"),
+    "checklist.changed": N_("Review checklist changed"),
 }
 
 

@@ -17,7 +17,7 @@ content_bp = Blueprint("content", __name__, url_prefix="/content")
 
 def init_app(app: Flask) -> None:
     """Register the packages area (models, blueprints, CLI) on the app."""
-    from packages import models, views  # noqa: F401  (tables for the migrations; routes)
+    from packages import models, review_models, views  # noqa: F401  (tables; routes)
     from packages.cli import packages_cli
 
     app.register_blueprint(bp)

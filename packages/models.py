@@ -68,7 +68,11 @@ class PackageVersion(Model):
     kind: Mapped[str] = mapped_column(String(20))
     edition: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(500))
+    # Offered to new attempts (the newest published version is); kept equal to
+    # review_state == "published" by packages/review.py and the import.
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the version is on its way to learners (packages/review_models.REVIEW_STATES).
+    review_state: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
     # The parsed manifest (packages.manifest.common.ParsedPackage.structure), for the player.
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     launch: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

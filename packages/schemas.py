@@ -44,6 +44,7 @@ class VersionSchema(Schema):
     edition = fields.String()
     title = fields.String()
     published = fields.Boolean()
+    review_state = fields.String()
     launch = fields.List(fields.Dict())
     warnings = fields.List(fields.Dict())
     content_hash = fields.String()

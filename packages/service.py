@@ -18,9 +18,11 @@ from urllib.parse import quote
 from flask import current_app
 from sqlalchemy import func, insert, select
 
+from accounts.models import User
 from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
+from packages import review_log
 from packages.extract import PackageZip, ZipLimits, open_package
 from packages.manifest import read_package
 from packages.manifest.common import ParsedPackage
@@ -47,6 +49,7 @@ class ImportResult:
             "edition": self.version.edition,
             "launch": self.version.launch,
             "warnings": [w.as_dict() for w in self.warnings],
+            "review_state": self.version.review_state,
         }
 
 
@@ -90,6 +93,7 @@ def import_package(
     storage: Storage | None = None,
     limits: ZipLimits | None = None,
     label: str = "upload.zip",
+    uploaded_by: User | None = None,
 ) -> ImportResult:
     """Check and store a package as a new course, or as the next version of ``course_id``.
 
@@ -100,10 +104,13 @@ def import_package(
         category: the new course's category.
         owner_unit_id: the organisation unit owning a new course (owner_unit_id() finds
             it by code); None = the whole organisation.
-        published: whether new attempts may use this version at once.
+        published: whether new attempts may use this version at once (without a
+            review: the caller has decided it may, packages/review.py).
         storage: where files go (default: ``get_storage()``).
         limits: zip limits (default: ``zip_limits()``).
         label: the upload's file name, used in problems.
+        uploaded_by: who uploaded it (None: the command line); an author of the course
+            from now on, in its review history.
 
     Raises:
         PackageRefused: the package is unsafe or invalid; nothing was stored.
@@ -122,7 +129,10 @@ def import_package(
         course = create_course(
             title or parsed.title or label, parsed.description, category, owner_unit_id
         )
-    version = _add_version(course, parsed, rows, published)
+    version = _add_version(course, parsed, rows)
+    review_log.record(version, "uploaded", uploaded_by)
+    if published:
+        review_log.published(version, uploaded_by, reviewed=False)
     return ImportResult(course, version, parsed.report.warnings)
 
 
@@ -158,9 +168,9 @@ def _store_files(package: PackageZip, storage: Storage, label: str) -> list[dict
 
 
 def _add_version(
-    course: Course, parsed: ParsedPackage, rows: list[dict[str, object]], published: bool
+    course: Course, parsed: ParsedPackage, rows: list[dict[str, object]]
 ) -> PackageVersion:
-    """The course's next version with its file map; its content hash names the files."""
+    """The course's next version (a draft) with its file map; its content hash names the files."""
     content_hash = hashlib.sha256()
     for row in sorted(rows, key=lambda r: str(r["path"])):
         content_hash.update(f"{row['path']}\0{row['sha256']}\n".encode())
@@ -177,7 +187,8 @@ def _add_version(
         kind=parsed.kind,
         edition=parsed.edition,
         title=parsed.title[:500],
-        published=published,
+        published=False,
+        review_state="draft",
         manifest=parsed.structure,
         launch=parsed.launch,
         warnings=[w.as_dict() for w in parsed.report.warnings],

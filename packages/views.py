@@ -23,7 +23,7 @@ from core import origins
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from core.schemas import load
-from packages import bp, content_bp, service, serving
+from packages import bp, content_bp, review, service, serving
 from packages.report import PackageRefused
 from packages.schemas import (
     CourseSchema,
@@ -71,35 +71,51 @@ def _user(*roles: str) -> User:
 
 def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Run an upload (multipart ``file`` or a raw zip body) through the import service."""
-    _user(*AUTHOR_ROLES)
+    user = _user(*AUTHOR_ROLES)
     if course_id is not None:
         service.get_course(course_id)
     upload = request.files.get("file")
     if upload is not None:
-        options = load(UploadOptionsSchema(), request.form.to_dict(), "upload options")
-        options["owner_unit_id"] = service.owner_unit_id(options["owner_unit"])
-        return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip")
+        options = _options(request.form.to_dict(), user)
+        return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip", user)
     mimetype = request.mimetype
     if mimetype not in ZIP_TYPES:
         raise BadRequest(
             "Send the zip as multipart/form-data field 'file' or as an application/zip body",
             errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
         )
-    options = load(UploadOptionsSchema(), request.args.to_dict(), "upload options")
-    options["owner_unit_id"] = service.owner_unit_id(options["owner_unit"])
+    options = _options(request.args.to_dict(), user)
     temp_dir = service.get_storage().temp_dir
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
     try:
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(request.stream, out, _CHUNK)
         with open(tmp, "rb") as stream:
-            return _run_import(stream, course_id, options, "upload.zip")
+            return _run_import(stream, course_id, options, "upload.zip", user)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
+def _options(raw: dict[str, Any], user: User) -> dict[str, Any]:
+    """The upload's options; ``live``: whether the version is offered to learners at once.
+
+    With COURSE_REVIEW an author's upload is a draft that goes to review (asking to
+    publish it is refused); an admin's is published unless ``draft`` (audited).
+    """
+    options: dict[str, Any] = load(UploadOptionsSchema(), raw, "upload options")
+    options["owner_unit_id"] = service.owner_unit_id(options["owner_unit"])
+    direct = review.may_publish_directly(user)
+    if options["publish"] and not direct:
+        raise Forbidden(
+            "Courses are reviewed before they are published: submit the version for review",
+            errors=[{"path": "publish", "message": "review required"}],
+        )
+    options["live"] = direct and not options["draft"]
+    return options
+
+
 def _run_import(
-    stream: Any, course_id: int | None, options: dict[str, Any], label: str
+    stream: Any, course_id: int | None, options: dict[str, Any], label: str, user: User
 ) -> tuple[dict[str, Any], int, dict[str, str]]:
     try:
         result = service.import_package(
@@ -108,8 +124,9 @@ def _run_import(
             title=options["title"],
             category=options["category"],
             owner_unit_id=options["owner_unit_id"],
-            published=not options["draft"],
+            published=options["live"],
             label=label,
+            uploaded_by=user,
         )
         if options["publish"]:
             service.set_published(result.course, True)

@@ -83,12 +83,15 @@ def get_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-def start_attempt(user: User, course: Course, preview: bool = False) -> Attempt:
+def start_attempt(
+    user: User, course: Course, preview: bool = False, version: PackageVersion | None = None
+) -> Attempt:
     """Start a new attempt on the newest published version (Conflict if there is none).
 
-    A ``preview`` starts on the newest version, published or not.
+    A ``preview`` starts on ``version``, else on the newest version, published or not.
     """
-    version = latest_version(course) if preview else latest_published_version(course)
+    if version is None:
+        version = latest_version(course) if preview else latest_published_version(course)
     if version is None:
         raise Conflict("This course has no published version to launch")
     number = (
@@ -229,18 +232,20 @@ def launch(user: User, course: Course) -> tuple[Attempt, str]:
     return attempt, issue_token(attempt)
 
 
-def launch_preview(user: User, course: Course) -> tuple[Attempt, str]:
-    """An author's preview of the newest version: resumed while that version is newest.
+def launch_preview(
+    user: User, course: Course, version: PackageVersion | None = None
+) -> tuple[Attempt, str]:
+    """A preview of ``version`` (an author's: the newest), resumed while it is the one shown.
 
-    A newer upload ends the open preview, so a preview always shows what was uploaded
-    last.
+    A newer upload ends an author's open preview, so a preview always shows what was
+    uploaded last; a reviewer previews the version under review.
     """
     attempt = open_attempt(user, course, preview=True)
-    newest = latest_version(course)
-    if attempt is not None and newest is not None and attempt.version_id != newest.id:
+    shown = version or latest_version(course)
+    if attempt is not None and shown is not None and attempt.version_id != shown.id:
         end_attempt(attempt)
         attempt = None
-    attempt = attempt or start_attempt(user, course, preview=True)
+    attempt = attempt or start_attempt(user, course, preview=True, version=shown)
     return attempt, issue_token(attempt)
 
 

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         i18n,
         projection,
         requirements,
+        review_notices,
         tasks,
         views,
     )
@@ -53,6 +54,8 @@ def init_app(app: Flask) -> None:
     booking_notices.connect()
     # Bookings waiting for a manager, approved or refused: the manager or the person told.
     approval_notices.connect()
+    # A version submitted for review, approved or returned: the people whose turn it is.
+    review_notices.connect()
     app.cli.add_command(cli.requirements_group)
     # The background jobs (core/jobs) this area declares: sending mail, reminders, digests.
     tasks.init_app()

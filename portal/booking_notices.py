@@ -14,19 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import format_datetime, gettext
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from accounts.models import User
-from core import jobs
 from core.db import db
 from core.i18n import N_
 from packages.models import Course
 from portal import invitations, notices, signals
 from portal.models import ClassroomSession, Enrolment
 from portal.notices import Content, Draft, kind, portal_link
-
-_PENDING = "booking_notice_ids"
 
 
 def when(c: dict[str, Any]) -> str:
@@ -107,7 +103,7 @@ def session_context(session: ClassroomSession) -> dict[str, Any] | None:
 
 def send_after_commit(drafts: list[Draft]) -> None:
     """Store the drafts in the outbox now; each gets its sending job after the commit."""
-    db.session.info.setdefault(_PENDING, []).extend(notices.store(drafts))
+    notices.send_after_commit(notices.store(drafts))
 
 
 def _tell(kind_name: str, enrolment: Enrolment) -> None:
@@ -156,20 +152,4 @@ def connect() -> None:
     signals.promoted.connect(_on_promoted)
     signals.session_changed.connect(_on_changed)
     signals.session_cancelled.connect(_on_cancelled)
-    if not event.contains(Session, "after_commit", _send_after_commit):
-        event.listen(Session, "after_commit", _send_after_commit)
-        event.listen(Session, "after_rollback", _forget_after_rollback)
-
-
-def _send_after_commit(session: Session) -> None:
-    """The stored messages are committed now: give each its sending job."""
-    ids = session.info.pop(_PENDING, None)
-    if not ids:
-        return
-    for message_id in ids:
-        if not jobs.try_enqueue("send_message", message_id):
-            break  # no queue now: the outbox sweep sends them when a worker runs
-
-
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    notices.connect_sending()

@@ -17,7 +17,8 @@ from accounts import units
 from accounts.auth import has_role
 from accounts.models import OrganisationUnit, User
 from core.db import db
-from core.errors import BadRequest, NotFound
+from core.errors import BadRequest, Forbidden, NotFound
+from packages import review
 from packages import service as packages
 from packages.models import Course, PackageVersion
 from packages.report import PackageRefused, Problem
@@ -161,6 +162,21 @@ def _owner(unit_id: int | None) -> int | None:
     return unit_id
 
 
+def _live_at_upload(by: User | None, publish: bool) -> bool:
+    """Whether an upload's version is offered to learners at once.
+
+    Without COURSE_REVIEW, and for the system (``by`` None: the demo, scripts), as
+    before review: yes. With it, an admin's only when they publish at once, and an
+    author's never (refused when asked): it goes to review first.
+    """
+    if by is None or not review.required():
+        return True
+    if publish and not review.may_publish_directly(by):
+        message = "Courses are reviewed before they are published: submit the version for review"
+        raise Forbidden(message, errors=[{"path": "publish", "message": message}])
+    return publish
+
+
 def upload_course(
     stream: BinaryIO,
     filename: str,
@@ -168,10 +184,21 @@ def upload_course(
     category: str | None,
     unit: int | None,
     publish: bool,
+    by: User | None = None,
 ) -> packages.ImportResult:
-    """Import a package as a new e-learning course (PackageRefused lists the problems)."""
+    """Import a package as a new e-learning course (PackageRefused lists the problems).
+
+    ``by``: the author uploading it (None: the system); see ``_live_at_upload``.
+    """
+    live = _live_at_upload(by, publish)
     result = packages.import_package(
-        stream, title=title, category=category, owner_unit_id=_owner(unit), label=filename
+        stream,
+        title=title,
+        category=category,
+        owner_unit_id=_owner(unit),
+        label=filename,
+        published=live,
+        uploaded_by=by,
     )
     db.session.add(CourseKind(course_id=result.course.id, kind="elearning"))
     if publish:
@@ -180,11 +207,20 @@ def upload_course(
     return result
 
 
-def upload_version(course: Course, stream: BinaryIO, filename: str) -> packages.ImportResult:
-    """Import a package as the next version of ``course``."""
+def upload_version(
+    course: Course, stream: BinaryIO, filename: str, by: User | None = None
+) -> packages.ImportResult:
+    """Import a package as the next version of ``course``.
+
+    With COURSE_REVIEW a person's upload is a draft (even an admin's, who may publish
+    it without review from the course's page); otherwise it is offered at once.
+    """
     if course_kind(course.id) == "classroom":
         raise PackageRefused([Problem(filename, None, "A classroom course has no packages")])
-    return packages.import_package(stream, course.id, label=filename)
+    live = by is None or not review.required()
+    return packages.import_package(
+        stream, course.id, label=filename, published=live, uploaded_by=by
+    )
 
 
 def create_classroom_course(
@@ -223,13 +259,19 @@ def update_presentation(
 
 
 def set_published(course: Course, published: bool) -> Course:
-    """Publish or unpublish; an e-learning course needs a version before it is published."""
+    """Publish or unpublish; an e-learning course needs a published version first.
+
+    Its versions are published one by one (packages/review.py), after a review where
+    COURSE_REVIEW asks for one; this only puts the course in the catalogue or takes it out.
+    """
     if (
         published
         and course_kind(course.id) == "elearning"
         and packages.latest_published_version(course) is None
     ):
-        raise BadRequest("Upload a package before publishing the course")
+        if packages.latest_version(course) is None:
+            raise BadRequest("Upload a package before publishing the course")
+        raise BadRequest("No version of this course is published yet: submit one for review")
     return packages.set_published(course, published)
 
 

@@ -29,6 +29,7 @@ from accounts.models import OrganisationUnit, User
 from core import vocabulary
 from core.db import db
 from lrs.service import store_statements
+from packages import review, review_setup
 from packages.models import Course
 from player.course_tree import catalogue_activity_id
 from portal import bookings, catalogue, classroom, evaluation_questions, learning
@@ -133,6 +134,7 @@ def load(corpus: Path | None = None, seed: int = 7) -> Demo:
     units = _units()
     people = _people(units, password, rng)
     courses = _courses(corpus, units)
+    _review(people, courses, units)
     _classroom(people, rng, units)
     _assignments(people, courses)
     completions = _completions(people, courses, rng)
@@ -178,6 +180,15 @@ def _courses(corpus: Path | None, units: dict[str, OrganisationUnit]) -> list[Co
             result = catalogue.upload_course(stream, "demo.zip", title, category, owner, True)
         made.append(result.course)
     return made
+
+
+def _review(people: list[User], courses: list[Course], units: dict[str, OrganisationUnit]) -> None:
+    """A trainer reviews the social services' courses; another's new version waits for them."""
+    reviewer, author = [p for p in people if p.role == "author"][:2]
+    review_setup.add_reviewer(reviewer.email or "", units["SOC"].id)
+    course = next(c for c in courses if c.owner_unit_id == units["SOC"].id)
+    result = catalogue.upload_version(course, package(course.title), "demo-v2.zip", by=author)
+    review.submit(result.version, author, "Nya exempel från verksamheten; gamla rutiner borttagna.")
 
 
 def _classroom(people: list[User], rng: random.Random, units: dict[str, OrganisationUnit]) -> None:

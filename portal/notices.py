@@ -22,9 +22,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, event, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from accounts.models import User
+from core import jobs
 from core.db import db
 from core.errors import NotFound
 from core.i18n import N_
@@ -170,6 +172,40 @@ def store(drafts: list[Draft]) -> list[int]:
         rows.append(row)
     db.session.flush()
     return [r.id for r in rows if r.status == "pending"]
+
+
+_PENDING = "outbox_ids_to_send"
+
+
+def send_after_commit(message_ids: list[int]) -> None:
+    """Give these stored messages their sending jobs once the transaction commits.
+
+    For messages stored inside a request's change (a booking, a review): the change and
+    its messages commit together, and only then is a job enqueued for each (the outbox
+    sweep sends any whose job is lost). A rollback forgets them.
+    """
+    if message_ids:
+        db.session.info.setdefault(_PENDING, []).extend(message_ids)
+
+
+def connect_sending() -> None:
+    """Listen for commits and rollbacks (connecting again changes nothing)."""
+    if not event.contains(Session, "after_commit", _send_after_commit):
+        event.listen(Session, "after_commit", _send_after_commit)
+        event.listen(Session, "after_rollback", _forget_after_rollback)
+
+
+def _send_after_commit(session: Session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    if not ids:
+        return
+    for message_id in ids:
+        if not jobs.try_enqueue("send_message", message_id):
+            break  # no queue now: the outbox sweep sends them when a worker runs
+
+
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _stale() -> datetime:

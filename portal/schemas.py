@@ -395,3 +395,45 @@ class ExemptionSchema(FormSchema):
         load_default="", validate=validate.Length(max=2000), metadata=label(N_("Reason"))
     )
     withdraw = fields.Boolean(load_default=False, metadata=label(N_("Withdraw")))
+
+
+class SubmitReviewSchema(FormSchema):
+    """An author sends a version to review, with a note for the reviewer."""
+
+    note = fields.String(
+        load_default="",
+        validate=validate.Length(max=2000),
+        metadata=label(N_("Note to the reviewer")),
+    )
+
+
+class DecisionSchema(FormSchema):
+    """A reviewer's decision; each checklist item's tick and comment are read by its ref."""
+
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(("approve", "return")),
+        metadata=label(N_("Decision")),
+    )
+    comment = fields.String(
+        load_default="", validate=validate.Length(max=5000), metadata=label(N_("Comment"))
+    )
+    # Not sent: names the checklist where a refusal points at it (packages/review.py).
+    checklist = fields.Raw(load_default=None, metadata=label(N_("Checklist")))
+
+
+class ReviewerSchema(FormSchema):
+    """Admin → Course review: a person who reviews a unit's courses (none: every course)."""
+
+    email = fields.Email(required=True, metadata=label(N_("E-mail")))
+    unit = fields.Integer(
+        load_default=None, allow_none=True, metadata=label(N_("Reviews courses of"))
+    )
+
+
+class ChecklistItemSchema(FormSchema):
+    """A checklist item's text."""
+
+    text = fields.String(
+        required=True, validate=validate.Length(min=1, max=300), metadata=label(N_("Item"))
+    )

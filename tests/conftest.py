@@ -176,6 +176,15 @@ def _empty_written_tables(conn: Connection) -> None:
 
 
 @pytest.fixture
+def review_off(app: Flask) -> Iterator[None]:
+    """COURSE_REVIEW off for one test: authors publish their own uploads, as before review."""
+    saved = app.config["COURSE_REVIEW"]
+    app.config["COURSE_REVIEW"] = False
+    yield
+    app.config["COURSE_REVIEW"] = saved
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A plain test client."""
     return app.test_client()

@@ -190,3 +190,53 @@ def test_migrations_on_sqlite_keep_the_rows_of_tables_that_refer_to_a_rebuilt_on
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again
     engine.dispose()
     assert counts == dict.fromkeys(rows, 1)
+
+
+def test_migrations_versions_offered_before_review_are_published_and_keep_their_files(
+    tmp_path,
+) -> None:
+    """e5c1a7d3b9f2: a version offered to learners before review existed is "published"
+    (as if approved), one that was not is a draft; review_state is added in place, so a
+    version's files survive the upgrade and the downgrade."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    second, engine = _own_database(tmp_path)
+    version = text(
+        "INSERT INTO package_version (id, course_id, number, kind, edition, title, published,"
+        " manifest, launch, warnings, content_hash, file_count, total_size, created_at)"
+        " VALUES (:id, 1, :id, 'scorm12', '1.2', 'v', :published, '{}', '[]', '[]',"
+        " :hash, 1, 1, '2026-01-01')"
+    )
+    with second.app_context():
+        upgrade(revision="b9e4d2c7a1f3")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO package_course (id, title, description, published, created_at,"
+                    " updated_at) VALUES (1, 'c', '', 1, '2026-01-01', '2026-01-01')"
+                )
+            )
+            for id_, published in ((1, 1), (2, 0)):
+                conn.execute(version, {"id": id_, "published": published, "hash": str(id_) * 64})
+                conn.execute(
+                    text(
+                        "INSERT INTO package_file (version_id, path, sha256, size)"
+                        " VALUES (:id, 'index.html', :sha, 1)"
+                    ),
+                    {"id": id_, "sha": "a" * 64},
+                )
+        upgrade(revision="e5c1a7d3b9f2")
+        with engine.connect() as conn:
+            states = conn.execute(
+                text("SELECT id, review_state FROM package_version ORDER BY id")
+            ).all()
+        downgrade(revision="b9e4d2c7a1f3")
+        with engine.connect() as conn:
+            files = conn.execute(text("SELECT count(*) FROM package_file")).scalar()
+            columns = [row[1] for row in conn.execute(text("PRAGMA table_info(package_version)"))]
+        upgrade()
+    engine.dispose()
+    assert [tuple(row) for row in states] == [(1, "published"), (2, "draft")]
+    assert files == 2
+    assert "review_state" not in columns

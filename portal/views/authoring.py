@@ -21,7 +21,9 @@ from accounts import service, units
 from accounts.auth import role_required
 from core.db import db
 from core.errors import AppError, Conflict, NotFound
+from packages import review, review_log
 from packages import service as packages
+from packages.models import Course, PackageVersion
 from packages.report import PackageRefused
 from portal import bookings, bp, catalogue, classroom, course_images, schemas
 from portal.views.common import (
@@ -59,7 +61,13 @@ def author_courses() -> Page:
         elif (data := form_data(schemas.UploadSchema())) is not None:
             report, result = _upload(
                 lambda stream, name: catalogue.upload_course(
-                    stream, name, data["title"], data["category"], data["unit"], data["publish"]
+                    stream,
+                    name,
+                    data["title"],
+                    data["category"],
+                    data["unit"],
+                    data["publish"],
+                    by=this_user(),
                 ),
                 schemas.UploadSchema(),
             )
@@ -72,6 +80,7 @@ def author_courses() -> Page:
         courses=catalogue.authored_courses(),
         units=units.choices(),
         report=report,
+        may_publish_directly=review.may_publish_directly(this_user()),
     )
 
 
@@ -136,8 +145,10 @@ def author_course(course_id: int) -> Page:
             )
         elif action == "version":
             report, _result = _upload(
-                lambda stream, name: catalogue.upload_version(course, stream, name)
+                lambda stream, name: catalogue.upload_version(course, stream, name, this_user())
             )
+        elif action in _REVIEW_STEPS:
+            _review_step(course, action)
         elif action == "approval":
             attempt(
                 lambda: bookings.set_needs_approval(
@@ -175,7 +186,43 @@ def author_course(course_id: int) -> Page:
         sessions=classroom.sessions_of(course.id) if kind == "classroom" else [],
         needs_approval=bookings.needs_approval(course.id),
         trainers=service.list_trainers(),
+        live=packages.latest_published_version(course),
+        review_required=review.required(),
+        may_publish_directly=review.may_publish_directly(this_user()),
+        history=review_log.history(course.id),
     )
+
+
+# -- Review: the author's steps (packages/review.py) -----------------------------------------
+
+_REVIEW_STEPS = ("submit", "withdraw", "publish_version")
+
+
+def _version_of(course: Course) -> PackageVersion:
+    """The version the form names (``version_id``), of this course only."""
+    raw = request.form.get("version_id", "")
+    version = packages.get_version(int(raw)) if raw.isdigit() else None
+    if version is None or version.course_id != course.id:
+        raise NotFound("No such version of this course")
+    return version
+
+
+def _review_step(course: Course, action: str) -> None:
+    """Submit a draft for review, withdraw it, or publish an approved version."""
+    user = this_user()
+    if action == "submit":
+        submit(
+            schemas.SubmitReviewSchema(),
+            lambda data: review.submit(_version_of(course), user, data["note"]),
+            _("Submitted for review. The reviewers have been told."),
+        )
+    elif action == "withdraw":
+        attempt(lambda: review.withdraw(_version_of(course), user), _("Withdrawn from review."))
+    else:
+        attempt(
+            lambda: review.publish(_version_of(course), user),
+            _("Published: new attempts get this version."),
+        )
 
 
 # -- Classroom: the trainer's pages ----------------------------------------------------------

@@ -23,6 +23,7 @@ from accounts.auth import current_user, has_role, login_required, sign_in, sign_
 from accounts.models import User
 from core.db import db
 from core.errors import AppError, Forbidden
+from packages import review as course_review
 from player import review as player_review
 from portal import (
     bookings,
@@ -126,6 +127,10 @@ def home() -> str:
         # After the player (whose "Back to the portal" leads here): what to evaluate.
         to_evaluate=evaluations.due(user)[:3],
         launch_url=launch_url,
+        to_review=[w for w in course_review.waiting_for(user) if not w.own]
+        if course_review.is_reviewer(user)
+        else [],
+        back=course_review.back_to(user) if has_role("author", user) else [],
     )
 
 

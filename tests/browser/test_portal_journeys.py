@@ -89,6 +89,7 @@ def test_portal_learner_finds_launches_resumes_and_completes_a_course(
     )
 
 
+@pytest.mark.usefixtures("review_off")  # with review: test_portal_review.py
 def test_portal_author_uploads_and_publishes_a_course(
     page: Any, live_server: Any, portal: Any, sign_in: Any, axe: Any, tmp_path: Path
 ) -> None:

@@ -135,8 +135,10 @@ def test_portal_csp_author_uploads_with_the_policy_on(
     page.get_by_label("Package (zip").set_input_files(str(good))
     page.get_by_role("button", name="Upload", exact=True).click()
     page.wait_for_selector("h1:has-text('Safe lifting')")
-    page.get_by_role("button", name="Publish").click()
-    page.wait_for_selector("text=Published.")
+    # Course review (on by default): the author's next step is to submit the draft.
+    page.get_by_label("Note to the reviewer (optional)").fill("Ready")
+    page.get_by_role("button", name="Submit version 1 for review").click()
+    page.wait_for_selector("text=Submitted for review. The reviewers have been told.")
 
 
 @pytest.mark.parametrize("locale", ["sv", "en"])

@@ -28,7 +28,16 @@ def stored_files(app) -> set[Path]:
 def test_packages_cli_imports_corpus_package(runner, name, kind, edition, count, first):
     code, out = run_import(runner, CORPUS / name)
     assert code == 0, out
-    assert list(out) == ["course", "version", "kind", "edition", "launch", "warnings"]
+    assert list(out) == [
+        "course",
+        "version",
+        "kind",
+        "edition",
+        "launch",
+        "warnings",
+        "review_state",
+    ]
+    assert out["review_state"] == "published"  # the command line publishes at once
     assert (out["version"], out["kind"], out["edition"]) == (1, kind, edition)
     assert len(out["launch"]) == count
     assert out["launch"][0]["href"] == first

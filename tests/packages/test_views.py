@@ -28,6 +28,7 @@ def upload(client, headers, data: bytes, url: str = f"{API}/courses", **form):
     )
 
 
+@pytest.mark.usefixtures("review_off")  # an author publishes (review: test_review_api.py)
 def test_packages_api_upload_multipart(client, author):
     data = (CORPUS / "golf_scorm12_cp_single_sco.zip").read_bytes()
     response = upload(client, author, data, category="Golf", publish="true")
@@ -43,6 +44,7 @@ def test_packages_api_upload_multipart(client, author):
     assert course["title"] == "Golf Explained - CP Single SCO"
 
 
+@pytest.mark.usefixtures("review_off")
 def test_packages_api_upload_raw_zip_and_new_version(client, author, make_unit):
     make_unit("fire-dept")
     data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "x"})

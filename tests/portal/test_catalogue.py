@@ -81,6 +81,7 @@ def test_portal_authoring_needs_the_author_role(portal, login, role):
     assert post(client, "/author", {"action": "classroom", "title": "x"}).status_code == 403
 
 
+@pytest.mark.usefixtures("review_off")  # with review: tests/portal/test_review_*.py
 def test_portal_authoring_upload_publish_and_find_in_catalogue(portal, login):
     author = login(portal.user("ann@example.org", role="author"))
     response = post(

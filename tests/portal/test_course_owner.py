@@ -15,6 +15,9 @@ from flask import Flask
 from tests.conftest import basic
 from tests.portal.conftest import Portal, package_zip, post
 
+# An author's API upload published at once: without course review (COURSE_REVIEW off).
+pytestmark = pytest.mark.usefixtures("review_off")
+
 API = "/api/packages"
 PASSWORD = "correct horse"
 

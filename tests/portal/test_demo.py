@@ -46,6 +46,16 @@ def test_demo_load_builds_a_municipality_once(app, runner, tmp_path, login):
     assert "nothing was changed" in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 300
+    # A new version of a social services course waits for its reviewer.
+    from packages.models import PackageVersion
+    from packages.review_models import ReviewerGrant
+
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(PackageVersion.id).where(PackageVersion.review_state == "in_review")
+        )
+        reviewer = db.session.scalar(select(ReviewerGrant.user_id))
+    assert f'href="/reviews/{waiting}"' in login(reviewer).get("/reviews").get_data(as_text=True)
     # A department's manager sees the sections below in the reports, with people.
     page = login(manager).get("/reports").get_data(as_text=True)
     assert "Äldreomsorg" in page
