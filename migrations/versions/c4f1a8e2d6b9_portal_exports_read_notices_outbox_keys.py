@@ -55,8 +55,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('portal_outbox', schema=None) as batch_op:
-        batch_op.drop_column('read_at')
+    # DROP COLUMN in place (SQLite 3.35+): a batch rebuild would reflect portal_user.
+    op.drop_column('portal_outbox', 'read_at')
     op.drop_table('portal_outbox_key')
     with op.batch_alter_table('portal_export', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_export_user_id'))

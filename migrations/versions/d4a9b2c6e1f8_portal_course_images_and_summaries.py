@@ -35,5 +35,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table('portal_course_image')
-    with op.batch_alter_table('package_course', schema=None) as batch_op:
-        batch_op.drop_column('summary')
+    # DROP COLUMN in place (SQLite 3.35+): the column has no constraint to keep it.
+    op.drop_column('package_course', 'summary')
