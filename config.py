@@ -225,6 +225,17 @@ class Config:
     # command line (`packages import`, shell access), may still publish at once, audited.
     # Off: authors publish their uploads themselves, as before review existed.
     COURSE_REVIEW: bool = as_bool(os.environ.get("COURSE_REVIEW"), True)
+    # Operations (core/ops; README, "Operations"). Logs: "text" (default, for people) or
+    # "json" (one object a line, for a log shipper), each record with its request's id.
+    LOG_FORMAT: str = os.environ.get("LOG_FORMAT", "text")
+    # /metrics (Prometheus) answers only when one of these is set, and then asks for both
+    # that are: the bearer token (Authorization: Bearer ...), and the client's address
+    # in the networks ("10.0.0.0/8 127.0.0.1", as TRUSTED_PROXIES). Neither: 404.
+    METRICS_TOKEN: str = os.environ.get("METRICS_TOKEN", "")
+    METRICS_NETWORKS: str = os.environ.get("METRICS_NETWORKS", "")
+    # prometheus_client's directory for gunicorn's several processes; gunicorn.conf.py
+    # sets it (INSTANCE_PATH/metrics unless given) and empties it at start.
+    PROMETHEUS_MULTIPROC_DIR: str = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
     TESTING: bool = False
 
 

@@ -3,11 +3,24 @@
 Values come from config.py (the environment), so the server and the app agree on ports.
 """
 
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from config import Config
+
+# Prometheus metrics of every process (core/ops/metrics.py): each worker, and the jobs'
+# worker, writes its counters to files in this directory, and a scrape sums them. It
+# must be in the environment before any process imports prometheus_client (which
+# reads it then), so it is set here, in the master, before workers are forked.
+METRICS_DIR = Path(Config.PROMETHEUS_MULTIPROC_DIR or Path(Config.INSTANCE_PATH) / "metrics")
+METRICS_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+Config.PROMETHEUS_MULTIPROC_DIR = str(METRICS_DIR)
+
+from prometheus_client import multiprocess  # noqa: E402  (after the directory is set)
 
 # The portal's port, and the content origin's (core/origins.py): uploaded content and the
 # player's runtime run on CONTENT_PORT, another origin than the portal's.
@@ -22,8 +35,16 @@ workers = Config.WORKERS
 worker_class = "gevent"
 worker_connections = 1000
 accesslog = "-"
-# Launch tokens, xAPI ``auth=`` and other secrets in request lines are redacted.
-logger_class = "core.accesslog.RedactingLogger"
+# Launch tokens, xAPI ``auth=`` and other secrets in request lines are redacted. LOG_FORMAT:
+# "json", one JSON object a line (core/ops/logs.py), for gunicorn's messages and the
+# access log alike; "text", gunicorn's lines with the request's id at the end.
+if Config.LOG_FORMAT == "json":
+    logger_class = "core.ops.logs.JsonLogger"
+else:
+    logger_class = "core.accesslog.RedactingLogger"
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
 
 
 def when_ready(server: object) -> None:
@@ -41,7 +62,9 @@ _jobs: dict[str, subprocess.Popen[bytes]] = {}
 
 
 def on_starting(server: object) -> None:
-    """Start `flask jobs worker` beside the server."""
+    """Empty the metrics' directory (counts of an earlier run); start `flask jobs worker`."""
+    for stale in METRICS_DIR.glob("*.db"):
+        stale.unlink()
     if not Config.JOBS_WITH_SERVER:
         return
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"]
@@ -61,3 +84,8 @@ def on_exit(server: object) -> None:
         worker.kill()
         worker.wait()
     server.log.info("Background jobs: worker stopped")  # type: ignore[attr-defined]
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker ended: its live gauges go (its counters stay, and are still summed)."""
+    multiprocess.mark_process_dead(worker.pid, str(METRICS_DIR))  # type: ignore[attr-defined]

@@ -75,4 +75,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     portal.init_app(app)
     player.init_app(app)
     origins.init_app(app)
+    # Last: its request layer (ids, log fields, metrics) wraps every other layer.
+    from core import ops
+
+    ops.init_app(app)
     return app

@@ -65,8 +65,24 @@ def redact(text: str) -> str:
     return text
 
 
+# A load balancer asks every node these every few seconds: a passing answer is not logged.
+QUIET_PATHS = frozenset({"/healthz", "/readyz"})
+
+
 class RedactingLogger(Logger):  # type: ignore[misc]
     """gunicorn's logger, with secrets taken out of every access log atom."""
+
+    @staticmethod
+    def quiet(environ: Any, resp: Any) -> bool:
+        """A passing health check, left out of the access log (a failing one is logged)."""
+        if environ.get("PATH_INFO") not in QUIET_PATHS:
+            return False
+        return int(str(resp.status).split(None, 1)[0]) < 400
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """Gunicorn's access line, but none for a passing health check."""
+        if not self.quiet(environ, resp):
+            super().access(resp, req, environ, request_time)
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         """The atoms gunicorn formats the access line from, redacted."""

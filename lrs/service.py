@@ -24,6 +24,7 @@ from sqlalchemy import String, any_, bindparam, func, literal, null, select, uni
 from core import jsoncodec
 from core.db import db
 from core.errors import BadRequest, Conflict
+from core.ops import metrics
 from lrs import clock, learner_scope, schemas
 from lrs.attachments import RawAttachment
 from lrs.attachments import check_attachments as _check_attachments
@@ -141,8 +142,9 @@ def store_statements(
 
 
 def _notify(statements: list[dict[str, Any]], client: Client) -> None:
-    """Tell the receivers of ``statements_stored`` (the portal's projection)."""
+    """Tell the receivers of ``statements_stored`` (the portal's projection); count them."""
     statements_stored.send(client, statements=statements)
+    metrics.count_after_commit(db.session(), metrics.STATEMENTS, len(statements))
 
 
 def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Client) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from core import origins
+from core.ops import health
 
 bp = Blueprint("packages", __name__, url_prefix="/api/packages")
 content_bp = Blueprint("content", __name__, url_prefix="/content")
@@ -17,10 +18,12 @@ content_bp = Blueprint("content", __name__, url_prefix="/content")
 
 def init_app(app: Flask) -> None:
     """Register the packages area (models, blueprints, CLI) on the app."""
-    from packages import models, review_models, views  # noqa: F401  (tables; routes)
+    from packages import models, review_models, service, views  # noqa: F401  (tables; routes)
     from packages.cli import packages_cli
 
     app.register_blueprint(bp)
     app.register_blueprint(content_bp)
     origins.allow_on_content_host(app, content_bp.name)
     app.cli.add_command(packages_cli)
+    # /readyz: the configured backend can store a file and read it back.
+    health.add_check(app, "storage", lambda: service.get_storage().check())

@@ -21,6 +21,7 @@ from typing import BinaryIO, Protocol
 
 _CHUNK = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_PROBE = b"kompetens readiness probe\n"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ class Storage(Protocol):
 
     def delete(self, digest: str) -> None:
         """Remove a stored file (no error if it is absent)."""
+        ...
+
+    def check(self) -> None:
+        """Raise unless a file can be stored and read back now (``/readyz``, core/ops/health.py).
+
+        Cheap (a load balancer asks every few seconds) and leaving nothing behind; the
+        exception's text goes to the log only.
+        """
         ...
 
 
@@ -157,3 +166,15 @@ class LocalStorage:
     def delete(self, digest: str) -> None:
         """Remove a stored file."""
         self._path(digest).unlink(missing_ok=True)
+
+    def check(self) -> None:
+        """Write a small file where uploads are staged, read it back and remove it."""
+        fd, name = tempfile.mkstemp(dir=self.temp_dir, prefix="ready-")
+        probe = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(_PROBE)
+            if probe.read_bytes() != _PROBE:
+                raise OSError(f"{self.root}: a file read back differs from what was written")
+        finally:
+            probe.unlink(missing_ok=True)

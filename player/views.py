@@ -32,6 +32,7 @@ from core import headers, origins
 from core.db import db
 from core.errors import BadRequest, NotFound
 from core.i18n import N_
+from core.ops import metrics
 from core.schemas import load, parse_json
 from packages.service import get_course, list_versions
 from player import (
@@ -328,6 +329,7 @@ def post_commit(token: str) -> Response:
     # Committed last: the answer is built from the objects as the commit left them,
     # which a commit would expire (and reload, the version's manifest included).
     db.session.commit()
+    metrics.PLAYER_COMMITS.labels("stored" if result.stored else "ignored").inc()
     return _json(body)
 
 

@@ -338,6 +338,24 @@ def test_runtime_commit_duplicates_and_old_sequence_numbers_are_ignored(
     assert p.commit({"core": {"lesson_location": "x"}}, seq=9).get_json()["stored"] is False
 
 
+def test_runtime_commits_are_counted_in_the_metrics(player: Callable[[str], Player]) -> None:
+    """kompetens_player_commits_total (core/ops/metrics.py): stored, and ignored (resent)."""
+    from prometheus_client import REGISTRY
+
+    def count(outcome: str) -> float:
+        return (
+            REGISTRY.get_sample_value("kompetens_player_commits_total", {"outcome": outcome}) or 0
+        )
+
+    stored, ignored = count("stored"), count("ignored")
+    p = player(GOLF_12)
+    p.navigate()
+    assert p.commit({"core": {"lesson_location": "page-2"}}, seq=1).get_json()["stored"] is True
+    assert p.commit({"core": {"lesson_location": "page-2"}}, seq=1).get_json()["stored"] is False
+    assert p.commit({"core": {"lesson_location": "page-3"}}, seq=2).get_json()["stored"] is True
+    assert (count("stored"), count("ignored")) == (stored + 2, ignored + 1)
+
+
 def test_runtime_beacon_text_plain_body_is_accepted(player: Callable[[str], Player]) -> None:
     p = player(GOLF_12)
     p.navigate()
