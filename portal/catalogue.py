@@ -18,6 +18,7 @@ from accounts.auth import has_role
 from accounts.models import OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, NotFound
+from core.i18n import N_
 from packages import service as packages
 from packages.models import Course, PackageVersion
 from packages.report import PackageRefused, Problem
@@ -182,7 +183,7 @@ def upload_course(
 def upload_version(course: Course, stream: BinaryIO, filename: str) -> packages.ImportResult:
     """Import a package as the next version of ``course``."""
     if course_kind(course.id) == "classroom":
-        raise PackageRefused([Problem(filename, None, "A classroom course has no packages")])
+        raise PackageRefused([Problem(filename, None, N_("A classroom course has no packages"))])
     return packages.import_package(stream, course.id, label=filename)
 
 
