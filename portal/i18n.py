@@ -61,6 +61,8 @@ SERVICE_MESSAGES = (
     N_("A manager assigns only to people in their own unit"),
     N_("This course is already assigned to them with that due date"),
     N_("No such sign-in link for this account"),
+    N_("An account with this e-mail address exists already"),
+    N_("Another unit has this code already"),
     N_("The trainer needs the author/trainer role"),
     # portal.classroom, portal.bookings, portal.session_changes
     N_("The session must end after it starts"),

@@ -171,3 +171,28 @@ def test_swedish_times_have_no_seconds(town: dict[str, Any], login: Any) -> None
         text = shown_text(login(town[role]).get(url, headers=SV).get_data(as_text=True))
         assert re.search(r"\b\d{2}:\d{2}\b", text), url
         assert not SECONDS.search(text), url
+
+
+@pytest.mark.parametrize(
+    ("url", "form", "message"),
+    [
+        (
+            "/admin/users",
+            {"email": "LEA@example.org", "name": "Lea", "password": "långt lösenord"},
+            "Det finns redan ett konto med den här e-postadressen",
+        ),
+        (
+            "/admin/units",
+            {"code": "VARD", "name": "Vård", "kind": "department"},
+            "En annan enhet har redan den här koden",
+        ),
+    ],
+)
+def test_swedish_form_refusal_says_what_is_wrong(
+    town: dict[str, Any], login: Any, url: str, form: dict[str, str], message: str
+) -> None:
+    response = post(login(town["admin"]), url, form, headers=SV)
+    assert response.status_code == 409
+    page = html.unescape(response.get_data(as_text=True))
+    assert message in page
+    assert english_on({url: page}) == {}
