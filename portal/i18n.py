@@ -272,7 +272,11 @@ def problem_message(problem: Problem | Mapping[str, Any]) -> str:
         k: number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
         for k, v in params.items()
     }
-    return str(gettext(text, **shown))
+    try:
+        return str(gettext(text, **shown))
+    except (KeyError, TypeError, ValueError):
+        # A stored warning whose values do not fit its text: say it as it was stored.
+        return str(problem.message if isinstance(problem, Problem) else problem.get("message"))
 
 
 def select_locale() -> str:

@@ -106,3 +106,6 @@ def test_problem_message_numbers_in_the_locale_and_old_warnings(app: Flask) -> N
             "Something said before 2026"
         )
         assert problem_message({"message": ""}) == ""
+        # Values that do not fit the text (a row stored by hand): the stored message.
+        odd = {"message": "As stored", "text": "Symbolic link in zip: %(name)r", "params": {"x": 1}}
+        assert problem_message(odd) == "As stored"
