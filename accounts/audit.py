@@ -58,6 +58,33 @@ ACTIONS = {
     "checklist.changed": N_("Review checklist changed"),
 }
 
+# The names of the details entries record, for people (other keys are shown as they are).
+DETAILS = {
+    "role": N_("Role"),
+    "unit_id": N_("Unit"),
+    "name": N_("Name"),
+    "code": N_("Code"),
+    "kind": N_("Kind"),
+    "active": N_("Active"),
+    "parent_id": N_("Part of"),
+    "reason": N_("Reason"),
+    "locked": N_("Locked"),
+    "protocol": N_("Protocol"),
+    "provider": N_("Identity provider"),
+    "rows": N_("Rows"),
+    "by": N_("View"),
+    "manager_id": N_("Manager"),
+    "args": N_("Arguments"),
+    "course_id": N_("Course"),
+    "certificate": N_("Certificate number"),
+    "requirement_id": N_("Requirement"),
+    "signature": N_("Rules"),
+    "scopes": N_("Scopes"),
+    "trusted": N_("Its results count in reports"),
+    "created": N_("New people"),
+    "updated": N_("Changed people"),
+}
+
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)

@@ -60,7 +60,8 @@ def create_user(
     if password_hash is None:
         _check_password(password)
     if db.session.scalar(select(User).where(User.email == email)) is not None or user_named(email):
-        raise Conflict(f"An account for {email} exists already")
+        # No value in the text: the form shows it translated (portal.i18n.SERVICE_MESSAGES).
+        raise Conflict("An account with this e-mail address exists already")
     if unit_id is not None:
         get_unit(unit_id)
     user = User(
@@ -377,7 +378,7 @@ def _check_code(code: str, unit_id: int | None = None) -> None:
         )
     same = select(OrganisationUnit.id).where(func.lower(OrganisationUnit.code) == code.lower())
     if any(found != unit_id for found in db.session.scalars(same)):
-        raise Conflict(f"A unit with code {code} exists already")
+        raise Conflict("Another unit has this code already")
 
 
 def create_unit(

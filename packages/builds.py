@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Collection
 
+from core.i18n import N_
 from packages.report import PackageRefused, Report
 
 Reader = Callable[[str], bytes]
@@ -42,48 +43,73 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def _check_adapt(files: Collection[str], read: Reader, report: Report) -> None:
-    will_not_start = "the course will not start"
     if ADAPT_CONFIG not in files:
-        report.warn(f"Adapt course: {ADAPT_CONFIG} is missing; {will_not_start}", ADAPT_RUNTIME)
+        report.warn(
+            N_("Adapt course: %(config)s is missing; the course will not start"),
+            ADAPT_RUNTIME,
+            config=ADAPT_CONFIG,
+        )
         return
     try:
         text = read(ADAPT_CONFIG).decode("utf-8-sig")
         config = json.loads(text)
     except (PackageRefused, UnicodeDecodeError, ValueError) as exc:
-        message = exc.errors[0].message if isinstance(exc, PackageRefused) else str(exc)
+        reason = exc.errors[0].message if isinstance(exc, PackageRefused) else str(exc)
         report.warn(
-            f"Adapt course: {ADAPT_CONFIG} cannot be read ({message}); {will_not_start}",
+            N_("Adapt course: %(config)s cannot be read (%(reason)s); the course will not start"),
             ADAPT_CONFIG,
+            config=ADAPT_CONFIG,
+            reason=reason,
         )
         return
     language = config.get("_defaultLanguage", "en") if isinstance(config, dict) else "en"
     line = _line_of(text, "_defaultLanguage")
     if not isinstance(language, str) or not _LANGUAGE.match(language):
         report.warn(
-            f"Adapt course: _defaultLanguage {language!r} is not a language folder name; "
-            f"{will_not_start}",
+            N_(
+                "Adapt course: _defaultLanguage %(language)s is not a language folder name; "
+                "the course will not start"
+            ),
             ADAPT_CONFIG,
             line,
+            language=repr(language),
         )
         return
     folder = f"course/{language}/"
     missing = [f"{name}.json" for name in ADAPT_DATA if f"{folder}{name}.json" not in files]
-    if not missing:
-        return
-    listed = ", ".join(missing)
-    if "course.json" in missing:
-        what = f"{folder}course.json is missing"
-        if not _has_folder(files, folder):
-            what += f" (the package has no {folder} folder: {listed} are all absent)"
-        elif len(missing) > 1:
-            what += f" (absent from {folder}: {listed})"
-    else:
-        what = f"{folder} lacks {listed}"
-    report.warn(
-        f"Adapt course: {what}; {will_not_start}. Adapt loads its course data from the "
-        f"folder that _defaultLanguage names in {ADAPT_CONFIG}.",
-        ADAPT_CONFIG,
-        line,
+    if missing:
+        report.warn(
+            _missing_text(files, folder, missing),
+            ADAPT_CONFIG,
+            line,
+            folder=folder,
+            files=", ".join(missing),
+            config=ADAPT_CONFIG,
+        )
+
+
+def _missing_text(files: Collection[str], folder: str, missing: list[str]) -> str:
+    """The warning for course data files absent from the language folder."""
+    if "course.json" not in missing:
+        return N_(
+            "Adapt course: %(folder)s lacks %(files)s; the course will not start. Adapt "
+            "loads its course data from the folder that _defaultLanguage names in %(config)s."
+        )
+    if not _has_folder(files, folder):
+        return N_(
+            "Adapt course: %(folder)scourse.json is missing (the package has no %(folder)s "
+            "folder: %(files)s are all absent); the course will not start. Adapt loads its "
+            "course data from the folder that _defaultLanguage names in %(config)s."
+        )
+    if len(missing) > 1:
+        return N_(
+            "Adapt course: %(folder)scourse.json is missing (absent from %(folder)s: "
+            "%(files)s); the course will not start. Adapt loads its course data from the "
+            "folder that _defaultLanguage names in %(config)s."
+        )
+    return N_(
+        "Adapt course: %(folder)scourse.json is missing; the course will not start. Adapt "
+        "loads its course data from the folder that _defaultLanguage names in %(config)s."
     )
 
 

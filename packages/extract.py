@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, BinaryIO
 
+from core.i18n import N_
 from packages.report import PackageRefused, Problem, Report
 
 #: Files that mark the root of a package, in the order they win when several exist.
@@ -92,7 +93,7 @@ class _BoundedReader:
         self._count += len(data)
         if self._count > self._entry.size:
             raise PackageRefused(
-                [Problem(self._entry.path, None, "The entry is larger than the zip declares")]
+                [Problem(self._entry.path, None, N_("The entry is larger than the zip declares"))]
             )
         return data
 
@@ -137,7 +138,8 @@ class PackageZip:
         """Read a small file (an XML manifest) whole, refusing files over ``limit``."""
         entry = self.files[path]
         if entry.size > limit:
-            raise PackageRefused([Problem(path, None, f"The file is larger than {limit} bytes")])
+            too_large = N_("The file is larger than %(limit)s bytes")
+            raise PackageRefused([Problem(path, None, too_large, params={"limit": limit})])
         with self.open(path) as stream:
             return stream.read()
 
@@ -173,27 +175,38 @@ def _scan(archive: zipfile.ZipFile, limits: ZipLimits, label: str) -> dict[str, 
         name = _normalise(info.filename)
         if name is None:
             report.error(
-                f"Unsafe path in zip: {info.filename!r} (absolute or outside the package)", label
+                N_("Unsafe path in zip: %(name)r (absolute or outside the package)"),
+                label,
+                name=info.filename,
             )
             continue
         if info.flag_bits & 0x1:
-            report.error(f"Encrypted entry: {name!r}; upload the package without a password", label)
+            report.error(
+                N_("Encrypted entry: %(name)r; upload the package without a password"),
+                label,
+                name=name,
+            )
             continue
         if _is_symlink(info):
-            report.error(f"Symbolic link in zip: {name!r}", label)
+            report.error(N_("Symbolic link in zip: %(name)r"), label, name=name)
             continue
         if info.is_dir() or not name or is_junk(name):
             continue
         if name in files:
-            report.error(f"The zip holds {name!r} twice", label)
+            report.error(N_("The zip holds %(name)r twice"), label, name=name)
             continue
         if info.file_size >= limits.ratio_min_size:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
                 report.error(
-                    f"Entry {name!r} expands {ratio:.0f} times (limit {limits.max_ratio:.0f}); "
-                    "refused as a possible zip bomb",
+                    N_(
+                        "Entry %(name)r expands %(ratio)s times (limit %(limit)s); "
+                        "refused as a possible zip bomb"
+                    ),
                     label,
+                    name=name,
+                    ratio=round(ratio),
+                    limit=round(limits.max_ratio),
                 )
                 continue
         total += info.file_size
@@ -205,15 +218,27 @@ def _scan(archive: zipfile.ZipFile, limits: ZipLimits, label: str) -> dict[str, 
     ratio = total / max(compressed, 1)
     if total >= limits.ratio_min_size and ratio > limits.max_ratio:
         report.error(
-            f"The zip expands {ratio:.0f} times as a whole (limit {limits.max_ratio:.0f}); "
-            "refused as a possible zip bomb",
+            N_(
+                "The zip expands %(ratio)s times as a whole (limit %(limit)s); "
+                "refused as a possible zip bomb"
+            ),
             label,
+            ratio=round(ratio),
+            limit=round(limits.max_ratio),
         )
     if len(files) > limits.max_files:
-        report.error(f"The zip holds {len(files)} files; the limit is {limits.max_files}", label)
+        report.error(
+            N_("The zip holds %(count)s files; the limit is %(limit)s"),
+            label,
+            count=len(files),
+            limit=limits.max_files,
+        )
     if total > limits.max_total_size:
         report.error(
-            f"The zip expands to {total} bytes; the limit is {limits.max_total_size} bytes", label
+            N_("The zip expands to %(size)s bytes; the limit is %(limit)s bytes"),
+            label,
+            size=total,
+            limit=limits.max_total_size,
         )
     if report.errors:
         raise PackageRefused(report.errors[:50])
@@ -250,7 +275,7 @@ def open_package(
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise PackageRefused([Problem(label, None, "The upload is not a zip file")]) from None
+        raise PackageRefused([Problem(label, None, N_("The upload is not a zip file"))]) from None
     try:
         infos = _scan(archive, limits, label)
     except BaseException:
@@ -271,8 +296,9 @@ def open_package(
                     Problem(
                         label,
                         None,
-                        f"The package is inside the folder {top!r}; that folder was imported",
+                        N_("The package is inside the folder %(folder)r; that folder was imported"),
                         "warning",
+                        {"folder": top},
                     )
                 )
     if root is None:
@@ -280,24 +306,36 @@ def open_package(
         if len(inner) == 1 and _depth == 0 and limits.allow_nested_zip:
             return _open_inner(archive, infos[inner[0]], inner[0], limits, temp_dir, label)
         archive.close()
-        deeper = sorted(n for n in names if n.rsplit("/", 1)[-1] in MARKERS)
-        if deeper:
-            message = (
-                f"{deeper[0]} is in a sub-folder; imsmanifest.xml, cmi5.xml or tincan.xml "
-                "must be at the top of the zip"
-            )
-        else:
-            message = (
-                "No imsmanifest.xml (SCORM), cmi5.xml (cmi5) or tincan.xml (xAPI) "
-                "at the top of the zip: this is not a course package"
-            )
-        raise PackageRefused([Problem(label, None, message)])
+        raise PackageRefused([_no_root(names, label)])
     entries = {
         n[len(root) :]: Entry(n[len(root) :], i.file_size, i)
         for n, i in infos.items()
         if n.startswith(root)
     }
     return PackageZip(archive, entries, root, warnings, [])
+
+
+def _no_root(names: set[str], label: str) -> Problem:
+    """Why an upload holds no package: its manifest is deeper down, or there is none."""
+    deeper = sorted(n for n in names if n.rsplit("/", 1)[-1] in MARKERS)
+    if deeper:
+        return Problem(
+            label,
+            None,
+            N_(
+                "%(path)s is in a sub-folder; imsmanifest.xml, cmi5.xml or tincan.xml "
+                "must be at the top of the zip"
+            ),
+            params={"path": deeper[0]},
+        )
+    return Problem(
+        label,
+        None,
+        N_(
+            "No imsmanifest.xml (SCORM), cmi5.xml (cmi5) or tincan.xml (xAPI) "
+            "at the top of the zip: this is not a course package"
+        ),
+    )
 
 
 def _open_inner(
@@ -323,6 +361,12 @@ def _open_inner(
     package._temp_files.append(path)
     package.warnings.insert(
         0,
-        Problem(label, None, f"The package was inside {name!r}; that zip was imported", "warning"),
+        Problem(
+            label,
+            None,
+            N_("The package was inside %(name)r; that zip was imported"),
+            "warning",
+            {"name": name},
+        ),
     )
     return package

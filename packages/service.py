@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.service import unit_by_code
 from core.db import db
 from core.errors import BadRequest, NotFound
+from core.i18n import N_
 from packages import review_log
 from packages.extract import PackageZip, ZipLimits, open_package
 from packages.manifest import read_package
@@ -148,9 +149,8 @@ def _store_files(package: PackageZip, storage: Storage, label: str) -> list[dict
             with package.open(entry.path) as stream:
                 staged.append((entry.path, storage.stage(stream)))  # type: ignore[arg-type]
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise PackageRefused(
-            [Problem(label, None, f"The zip is damaged ({exc}); nothing was imported")]
-        ) from None
+        damaged = N_("The zip is damaged (%(detail)s); nothing was imported")
+        raise PackageRefused([Problem(label, None, damaged, params={"detail": str(exc)})]) from None
     finally:
         if len(staged) < len(package.files):
             for _, file in staged:

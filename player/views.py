@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext
+from markupsafe import escape
 
 from accounts.auth import role_required
 from config import BASE_DIR
@@ -34,6 +35,7 @@ from core.errors import BadRequest, NotFound
 from core.i18n import N_
 from core.ops import metrics
 from core.schemas import load, parse_json
+from packages.models import PackageVersion
 from packages.service import get_course, list_versions
 from player import (
     attempts,
@@ -111,11 +113,18 @@ REFUSED = "That is not possible now."
 
 
 def learner_result(result: dict[str, Any]) -> dict[str, Any]:
-    """A navigation answer with a refusal's message in the learner's words (REFUSALS)."""
+    """A navigation answer with a refusal's message in the learner's words (REFUSALS).
+
+    The page shows only messages it has a translation for (PLAYER_MESSAGES): any other
+    (the sequencer's, written for developers) becomes REFUSED, kept as ``detail``.
+    """
     code = result.get("refused")
-    if not code:
-        return result
-    return {**result, "message": REFUSALS.get(str(code), REFUSED), "detail": result.get("message")}
+    message = result.get("message")
+    if code:
+        return {**result, "message": REFUSALS.get(str(code), REFUSED), "detail": message}
+    if message is not None and message not in PLAYER_MESSAGES:
+        return {**result, "message": REFUSED, "detail": message}
+    return result
 
 
 def _on_content_origin() -> Response | None:
@@ -147,6 +156,14 @@ def scorm_again_version() -> str:
         return str(meta.get("version") or "0")
     except (OSError, ValueError):
         return "0"
+
+
+def course_title(version: PackageVersion) -> str:
+    """The title the player shows: the catalogue course's, not the package manifest's.
+
+    An author may rename the course; the package keeps the title its tool wrote.
+    """
+    return version.course.title or version.title or gettext("Course")
 
 
 def _html(html: str) -> Response:
@@ -186,7 +203,7 @@ def shell(token: str) -> Response:
     }
     html = render_template(
         "player/shell.html",
-        title=version.title or gettext("Course"),
+        title=course_title(version),
         lang=str(get_locale() or "en"),
         toc=toc,
         show_toc=len([t for t in toc if t["launchable"]]) > 1,
@@ -232,7 +249,10 @@ def runtime_frame(token: str) -> Response:
         "page": f"{ui}{url_for('player.shell', token=token)}",
     }
     html = render_template(
-        "player/runtime.html", title=version.title or "", config=config, runtime_js=runtime_js
+        "player/runtime.html",
+        title=course_title(version),
+        config=config,
+        runtime_js=runtime_js,
     )
     response = _html(html)
     # Only the player page may frame it (CSP Level 2, frame-ancestors).
@@ -241,7 +261,7 @@ def runtime_frame(token: str) -> Response:
     return response
 
 
-_RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Returning</title>
+_RETURNED = """<!doctype html><html lang="%(lang)s"><meta charset="utf-8"><title>%(text)s</title>
 <script nonce="%(nonce)s">
 /* cmi5 returnURL (cmi5 spec §10, LMS.LaunchData): in the runtime frame's content frame,
    tell the runtime frame (same origin: this page is on CONTENT_ORIGIN like it); in a
@@ -253,7 +273,7 @@ _RETURNED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Retur
   }
   window.location.replace(%(target)s);
 })();
-</script><p>Returning to the course…</p></html>"""
+</script><p>%(text)s</p></html>"""
 
 
 @bp.get("/<string:token>/returned")
@@ -262,7 +282,14 @@ def returned(token: str) -> Response:
     attempts.attempt_for_token(token)
     target = json.dumps(f"{origins.portal_origin()}{bp.url_prefix}/{token}?returned=1")
     nonce = headers.csp_nonce()
-    response = Response(_RETURNED % {"nonce": nonce, "target": target}, mimetype="text/html")
+    page = _RETURNED % {
+        "nonce": nonce,
+        "target": target,
+        # On the content origin no cookie is read: the browser's language (portal.i18n).
+        "lang": escape(str(get_locale() or "en")),
+        "text": escape(gettext("Returning to the course…")),
+    }
+    response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = _NO_STORE
     # Its own policy (the portal's, core/headers.py, refuses its script and its frame):
     # this one script, framed only inside the player (the runtime frame, the player page).

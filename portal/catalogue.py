@@ -18,6 +18,7 @@ from accounts.auth import has_role
 from accounts.models import OrganisationUnit, User
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound
+from core.i18n import N_
 from packages import review
 from packages import service as packages
 from packages.models import Course, PackageVersion
@@ -216,7 +217,7 @@ def upload_version(
     it without review from the course's page); otherwise it is offered at once.
     """
     if course_kind(course.id) == "classroom":
-        raise PackageRefused([Problem(filename, None, "A classroom course has no packages")])
+        raise PackageRefused([Problem(filename, None, N_("A classroom course has no packages"))])
     live = by is None or not review.required()
     return packages.import_package(
         stream, course.id, label=filename, published=live, uploaded_by=by

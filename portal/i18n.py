@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_decimal, format_percent, get_locale, gettext
+from flask_babel import (
+    Babel,
+    format_decimal,
+    format_percent,
+    get_locale,
+    gettext,
+    pgettext,
+)
 
 from accounts.auth import current_user
 from core.i18n import N_
+from packages.report import Problem
 
 LOCALES = ("sv", "en")
 LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
@@ -53,6 +62,8 @@ SERVICE_MESSAGES = (
     N_("A manager assigns only to people in their own unit"),
     N_("This course is already assigned to them with that due date"),
     N_("No such sign-in link for this account"),
+    N_("An account with this e-mail address exists already"),
+    N_("Another unit has this code already"),
     N_("The trainer needs the author/trainer role"),
     # portal.classroom, portal.bookings, portal.session_changes
     N_("The session must end after it starts"),
@@ -260,6 +271,40 @@ def field_message(text: str) -> str:
     return service_message(text) or gettext("The value is not valid.")
 
 
+def heading(text: str) -> str:
+    """A column's or a list's heading, in its "heading" form where it has one.
+
+    That form is often a plural in Swedish (core.i18n.NC_); other texts are translated
+    as they are.
+    """
+    translated = pgettext("heading", text)
+    return str(translated) if translated != text else str(gettext(text))
+
+
+def problem_message(problem: Problem | Mapping[str, Any]) -> str:
+    """A package problem (packages.report), or one stored with a version, in the user's language.
+
+    Its catalogue text gets its values, numbers in the user's locale.  A stored warning
+    without values has only its ``message``, which is then the catalogue text itself.
+    """
+    if isinstance(problem, Problem):
+        text, params = problem.text, problem.params
+    else:
+        text = problem.get("text") or problem.get("message") or ""
+        params = problem.get("params") or {}
+    if not text:
+        return ""  # gettext("") would give the catalogue's header
+    shown = {
+        k: number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in params.items()
+    }
+    try:
+        return str(gettext(text, **shown))
+    except (KeyError, TypeError, ValueError):
+        # A stored warning whose values do not fit its text: say it as it was stored.
+        return str(problem.message if isinstance(problem, Problem) else problem.get("message"))
+
+
 def select_locale() -> str:
     """The signed-in user's choice, the session's choice, or the best Accept-Language match."""
     user = current_user() if request else None
@@ -292,6 +337,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["problem"] = problem_message
+    app.jinja_env.globals["heading"] = heading
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["ROLE_NAMES"] = ROLE_NAMES

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from accounts import line
 from accounts.models import User
 from core.db import db
+from core.i18n import NC_
 from portal.i18n import N_
 from portal.models import Completion
 from portal.reports import Scope, Table, period_conditions, verb_counts
@@ -20,8 +21,8 @@ REPORT_COLUMNS = [
     ("person", N_("Reports to the manager")),
     ("people", N_("People")),
     ("completed", N_("Completions")),
-    ("passed", N_("Passed")),
-    ("failed", N_("Failed")),
+    ("passed", NC_("heading", "Passed")),
+    ("failed", NC_("heading", "Failed")),
 ]
 
 
@@ -90,8 +91,8 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
         [
             ("period", N_("Month")),
             ("completed", N_("Completions")),
-            ("passed", N_("Passed")),
-            ("failed", N_("Failed")),
+            ("passed", NC_("heading", "Passed")),
+            ("failed", NC_("heading", "Failed")),
         ],
         [dict(r._mapping) for r in db.session.execute(stmt)],
     )

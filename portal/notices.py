@@ -408,6 +408,6 @@ OUTBOX_STATUS_NAMES = {
     "pending": N_("Waiting"),
     "sending": N_("Being sent"),
     "sent": N_("Sent"),
-    "failed": N_("Failed"),
+    "failed": N_("Sending failed"),
     "not_sent": N_("Not e-mailed"),
 }

@@ -31,6 +31,7 @@ from accounts import line, units
 from accounts.models import OrganisationUnit, User
 from core.db import db
 from core.errors import Forbidden
+from core.i18n import NC_
 from packages.models import Course, PackageVersion
 from player.models import Attempt
 from portal.i18n import N_
@@ -230,8 +231,8 @@ def per_course(scope: Scope, start: str | None = None, end: str | None = None) -
         [
             ("course", N_("Course")),
             ("completed", N_("Completions")),
-            ("passed", N_("Passed")),
-            ("failed", N_("Failed")),
+            ("passed", NC_("heading", "Passed")),
+            ("failed", NC_("heading", "Failed")),
             ("avg_score", N_("Average score")),
         ],
         rows,
@@ -242,8 +243,8 @@ UNIT_COLUMNS = [
     ("unit", N_("Unit")),
     ("people", N_("People")),
     ("completed", N_("Completions")),
-    ("passed", N_("Passed")),
-    ("failed", N_("Failed")),
+    ("passed", NC_("heading", "Passed")),
+    ("failed", NC_("heading", "Failed")),
 ]
 
 
@@ -301,8 +302,8 @@ def per_month(scope: Scope, start: str | None = None, end: str | None = None) ->
         [
             ("period", N_("Month")),
             ("completed", N_("Completions")),
-            ("passed", N_("Passed")),
-            ("failed", N_("Failed")),
+            ("passed", NC_("heading", "Passed")),
+            ("failed", NC_("heading", "Failed")),
         ],
         rows,
     )

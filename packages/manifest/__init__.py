@@ -16,14 +16,16 @@ launch entries, and a report whose errors refuse the upload and whose warnings a
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
+from core.i18n import N_
 from packages.builds import check_builds
 from packages.extract import PackageZip, ZipLimits
 from packages.manifest.cmi5 import parse_cmi5
 from packages.manifest.common import ParsedPackage, Reader
 from packages.manifest.scorm import parse_scorm
 from packages.manifest.tincan import parse_tincan
-from packages.report import Problem, Report
+from packages.report import Report
 
 
 def detect_kind(files: Collection[str]) -> str | None:
@@ -48,13 +50,18 @@ def parse_package(files: Collection[str], read: Reader) -> ParsedPackage:
     kind = detect_kind(files)
     report = Report()
     if kind is None:
-        report.error("No imsmanifest.xml, cmi5.xml or tincan.xml at the top of the package")
+        report.error(N_("No imsmanifest.xml, cmi5.xml or tincan.xml at the top of the package"))
         return ParsedPackage("", "", "", "", {}, [], report)
     others = [m for m in ("imsmanifest.xml", "tincan.xml") if m in files and kind == "cmi5"]
     if kind == "scorm" and "tincan.xml" in files:
         others.append("tincan.xml")
     for other in others:
-        report.warn(f"{other} is ignored: the package is imported as {kind}", other)
+        report.warn(
+            N_("%(name)s is ignored: the package is imported as %(kind)s"),
+            other,
+            name=other,
+            kind=kind,
+        )
     if kind == "cmi5":
         parsed = parse_cmi5(files, read, report)
     elif kind == "xapi":
@@ -70,12 +77,7 @@ def read_package(package: PackageZip, limits: ZipLimits | None = None) -> Parsed
     limits = limits or ZipLimits()
     result = parse_package(package.files, lambda path: package.read(path, limits.max_xml_size))
     problems = [
-        Problem(
-            package.root + p.file if p.file and p.file in package.files else p.file,
-            p.line,
-            p.message,
-            p.severity,
-        )
+        replace(p, file=package.root + p.file if p.file and p.file in package.files else p.file)
         for p in result.report.problems
     ]
     result.report = Report([*package.warnings, *problems])

@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from core.i18n import N_
 from core.iri import is_iri
 from packages.manifest.common import (
     ParsedPackage,
@@ -25,7 +26,7 @@ from packages.manifest.common import (
     _pick,
     _text,
 )
-from packages.manifest.hrefs import _Files
+from packages.manifest.hrefs import HrefTexts, _Files
 from packages.report import Report
 
 NS_CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
@@ -33,6 +34,15 @@ NS_CMI5 = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 #: cmi5 §13.1.4 AU attributes.
 MOVE_ON = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 LAUNCH_METHODS = ("AnyWindow", "OwnWindow")
+
+_AU_URL = HrefTexts(
+    N_("AU %(ident)r url %(href)r points outside the package"),
+    N_("AU %(ident)r url %(href)r is not in the package"),
+    N_(
+        "AU %(ident)r url %(href)r is not in the package (the zip has %(found)r; names are "
+        "case-sensitive)"
+    ),
+)
 
 # Children allowed in the cmi5 namespace (other namespaces are extensions), after
 # CourseStructure.xsd (cmi5 §13.2; requirement 13.2.0.0-1).
@@ -54,17 +64,26 @@ def _cmi5_shape(root: etree._Element, report: Report, name: str) -> None:
         for child in _kids(el):
             if _ns(child) == NS_CMI5 and _local(child) not in _CMI5_CHILDREN[local]:
                 report.error(
-                    f"<{_local(child)}> is not allowed in <{local}> (13.2.0.0-1)",
+                    N_("<%(element)s> is not allowed in <%(parent)s> (13.2.0.0-1)"),
                     name,
                     child.sourceline,
+                    element=_local(child),
+                    parent=local,
                 )
         if local in ("course", "block", "au"):
             if _kid(el, "title") is None:
-                report.error(f"<{local}> has no <title> (13.2.0.0-1)", name, el.sourceline)
+                report.error(
+                    N_("<%(element)s> has no <title> (13.2.0.0-1)"),
+                    name,
+                    el.sourceline,
+                    element=local,
+                )
             if _kid(el, "description") is None:
-                report.warn(f"<{local}> has no <description>", name, el.sourceline)
+                report.warn(
+                    N_("<%(element)s> has no <description>"), name, el.sourceline, element=local
+                )
         if local == "block" and not (_kids(el, "au") or _kids(el, "block")):
-            report.warn("<block> holds no <au> or <block>", name, el.sourceline)
+            report.warn(N_("<block> holds no <au> or <block>"), name, el.sourceline)
 
 
 def parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedPackage:
@@ -75,10 +94,14 @@ def parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedPa
         return ParsedPackage("cmi5", "1.0", "", "", {}, [], report)
     if _local(root) != "courseStructure" or _ns(root) != NS_CMI5:
         report.error(
-            f'cmi5.xml must hold <courseStructure xmlns="{NS_CMI5}"> (13.2.0.0-1); '
-            f"found <{root.tag}>",
+            N_(
+                'cmi5.xml must hold <courseStructure xmlns="%(namespace)s"> (13.2.0.0-1); '
+                "found <%(element)s>"
+            ),
             name,
             root.sourceline,
+            namespace=NS_CMI5,
+            element=str(root.tag),
         )
         return ParsedPackage("cmi5", "1.0", "", "", {}, [], report)
     _cmi5_shape(root, report, name)
@@ -90,10 +113,13 @@ def parse_cmi5(files: Collection[str], read: Reader, report: Report) -> ParsedPa
     for ref, el in structure.refs:
         if ref not in objective_ids:
             report.error(
-                f"Objective reference {ref!r} names no course objective", name, el.sourceline
+                N_("Objective reference %(ref)r names no course objective"),
+                name,
+                el.sourceline,
+                ref=ref,
             )
     if not structure.launch:
-        report.error("cmi5.xml has no <au>: nothing can be launched", name, root.sourceline)
+        report.error(N_("cmi5.xml has no <au>: nothing can be launched"), name, root.sourceline)
     parsed = {"course": course, "objectives": objectives, "children": children}
     title = _pick(course.get("title", {}))
     description = _pick(course.get("description", {}))
@@ -117,31 +143,43 @@ class _CourseStructure:
         """Check an id (present, unique, an IRI) and take it."""
         report, name, ids = self.report, self.name, self.ids
         if not ident:
-            report.error(f"<{what}> without an id (13.2.0.0-1)", name, el.sourceline)
+            report.error(
+                N_("<%(element)s> without an id (13.2.0.0-1)"), name, el.sourceline, element=what
+            )
             return ""
         if ident in ids:
             report.error(
-                f"Duplicate id {ident!r} (first on line {ids[ident]}); course, block, "
-                "AU and objective ids must be unique (13.1.4.0-1)",
+                N_(
+                    "Duplicate id %(ident)r (first on line %(first)s); course, block, "
+                    "AU and objective ids must be unique (13.1.4.0-1)"
+                ),
                 name,
                 el.sourceline,
+                ident=ident,
+                first=str(ids[ident]),
             )
         else:
             ids[ident] = el.sourceline
         if not is_iri(ident):
             # cmi5 §3.0: IRIs are fully qualified; the LRS refuses statements about any other.
             report.error(
-                f"The {what} id {ident!r} is not an IRI (RFC 3987), so no statement about "
-                "it could be recorded",
+                N_(
+                    "The %(element)s id %(ident)r is not an IRI (RFC 3987), so no statement "
+                    "about it could be recorded"
+                ),
                 name,
                 el.sourceline,
+                element=what,
+                ident=ident,
             )
         return ident
 
     def course(self, course_el: etree._Element | None, root: etree._Element) -> dict[str, Any]:
         """The <course> element's id, title and description."""
         if course_el is None:
-            self.report.error("cmi5.xml has no <course> (13.2.0.0-1)", self.name, root.sourceline)
+            self.report.error(
+                N_("cmi5.xml has no <course> (13.2.0.0-1)"), self.name, root.sourceline
+            )
             return {}
         return {
             "id": self.claim(course_el.get("id"), "course", course_el),
@@ -211,16 +249,21 @@ def _cmi5_au(
     move_on = el.get("moveOn") or "NotApplicable"
     if move_on not in MOVE_ON:
         report.error(
-            f"AU {ident!r}: moveOn {move_on!r} is not one of {', '.join(MOVE_ON)}",
+            N_("AU %(ident)r: moveOn %(value)r is not one of %(allowed)s"),
             name,
             el.sourceline,
+            ident=ident,
+            value=move_on,
+            allowed=", ".join(MOVE_ON),
         )
     method = el.get("launchMethod") or "AnyWindow"
     if method not in LAUNCH_METHODS:
         report.error(
-            f"AU {ident!r}: launchMethod {method!r} is not AnyWindow or OwnWindow",
+            N_("AU %(ident)r: launchMethod %(value)r is not AnyWindow or OwnWindow"),
             name,
             el.sourceline,
+            ident=ident,
+            value=method,
         )
     mastery: float | None = None
     raw = el.get("masteryScore")
@@ -232,21 +275,24 @@ def _cmi5_au(
             mastery = float(score)
         except InvalidOperation:
             report.error(
-                f"AU {ident!r}: masteryScore {raw!r} is not a decimal from 0 to 1",
+                N_("AU %(ident)r: masteryScore %(value)r is not a decimal from 0 to 1"),
                 name,
                 el.sourceline,
+                ident=ident,
+                value=raw,
             )
     url_el = _kid(el, "url")
     url = _text(url_el)
     if not url:
-        report.error(f"AU {ident!r} has no <url>", name, el.sourceline)
+        report.error(N_("AU %(ident)r has no <url>"), name, el.sourceline, ident=ident)
     else:
         check.check(
             url,
-            f"AU {ident!r} url",
+            _AU_URL,
             report,
             name,
             url_el.sourceline if url_el is not None else None,
+            ident=ident,
         )
     params = _kid(el, "launchParameters")
     entitlement = _kid(el, "entitlementKey")

@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from core.i18n import N_
 from packages.report import Report
 
 # Returns the bytes of a (small, XML) file of the package, by its path.
@@ -138,11 +139,27 @@ def _parse_xml(data: bytes, name: str, report: Report) -> etree._Element | None:
             )
             root = etree.fromstring(data, lenient)
             if root is not None:
-                report.warn(f"Undeclared namespace: {message}", name, exc.lineno)
+                undeclared = N_("Undeclared namespace: %(detail)s")
+                report.warn(undeclared, name, exc.lineno, detail=message)
                 return root
         if "Start tag expected" in message or "Document is empty" in message:
-            message = "it has no root element (the file is empty or not XML)"
-        report.error(f"{name} is not well-formed XML: {message}", name, exc.lineno)
+            report.error(
+                N_(
+                    "%(name)s is not well-formed XML: it has no root element (the file is "
+                    "empty or not XML)"
+                ),
+                name,
+                exc.lineno,
+                name=name,
+            )
+        else:
+            report.error(
+                N_("%(name)s is not well-formed XML: %(detail)s"),
+                name,
+                exc.lineno,
+                name=name,
+                detail=message,
+            )
         return None
 
 

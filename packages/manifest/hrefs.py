@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from packages.report import Report
+from core.i18n import N_
+from packages.report import Report, Severity
 
 
 def is_absolute_url(href: str) -> bool:
@@ -30,6 +32,18 @@ def href_path(href: str) -> str | None:
     return norm
 
 
+@dataclass(frozen=True)
+class HrefTexts:
+    """What to say of one kind of href (``%(href)r`` and the kind's own values).
+
+    ``case``, with ``%(found)r``: the zip has the file under another case.
+    """
+
+    outside: str
+    missing: str
+    case: str
+
+
 class _Files:
     """Existence checks against the package file list."""
 
@@ -37,31 +51,50 @@ class _Files:
         self.files = set(files)
         self.lower = {f.lower(): f for f in self.files}
 
-    def check(self, href: str, what: str, report: Report, file: str, line: int | None) -> bool:
-        """Report an error unless ``href`` names a file in the package."""
+    def check(
+        self,
+        href: str,
+        texts: HrefTexts,
+        report: Report,
+        file: str,
+        line: int | None,
+        severity: Severity = "error",
+        **params: str,
+    ) -> bool:
+        """Report a problem unless ``href`` names a file in the package."""
         if is_absolute_url(href):
             return True
         path = href_path(href)
+        add = report.error if severity == "error" else report.warn
         if path is None:
-            report.error(f"{what} {href!r} points outside the package", file, line)
+            add(texts.outside, file, line, href=href, **params)
             return False
         raw = posixpath.normpath(urlsplit(href).path)
         if path in self.files or raw in self.files:
             return True
-        hint = ""
         if path.lower() in self.lower:
-            hint = f" (the zip has {self.lower[path.lower()]!r}; names are case-sensitive)"
-        report.error(f"{what} {href!r} is not in the package{hint}", file, line)
+            add(texts.case, file, line, href=href, found=self.lower[path.lower()], **params)
+        else:
+            add(texts.missing, file, line, href=href, **params)
         return False
+
+
+# A file a resource lists: authoring tools list files they did not ship (Storyline's
+# story.html), so these are warnings.
+_LISTED = HrefTexts(
+    N_("File %(href)r points outside the package (listed in resource %(ident)r)"),
+    N_("File %(href)r is not in the package (listed in resource %(ident)r)"),
+    N_(
+        "File %(href)r is not in the package (the zip has %(found)r; names are "
+        "case-sensitive) (listed in resource %(ident)r)"
+    ),
+)
 
 
 def _check_listed(
     check: _Files, href: str, ident: str, report: Report, name: str, line: int | None
 ) -> None:
-    probe = Report()
-    if not check.check(href, "File", probe, name, line):
-        for problem in probe.problems:
-            report.warn(f"{problem.message} (listed in resource {ident!r})", name, line)
+    check.check(href, _LISTED, report, name, line, "warning", ident=ident)
 
 
 def add_parameters(href: str, parameters: str | None) -> str:

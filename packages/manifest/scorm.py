@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from core.i18n import N_
 from packages.manifest.common import (
     NS_XML,
     ParsedPackage,
@@ -30,7 +31,7 @@ from packages.manifest.common import (
     _value,
     element_data,
 )
-from packages.manifest.hrefs import _check_listed, _Files, add_parameters
+from packages.manifest.hrefs import HrefTexts, _check_listed, _Files, add_parameters
 from packages.manifest.scorm_metadata import (
     NS_CP_12,
     NS_CP_2004,
@@ -42,6 +43,15 @@ from packages.report import Report
 
 #: SCORM 1.2 CAM §2.3.5 adlcp:timelimitaction vocabulary (2004 uses the same values).
 TIME_LIMIT_ACTIONS = ("exit,message", "exit,no message", "continue,message", "continue,no message")
+
+_LAUNCH_FILE = HrefTexts(
+    N_("Resource %(ident)r launch file %(href)r points outside the package"),
+    N_("Resource %(ident)r launch file %(href)r is not in the package"),
+    N_(
+        "Resource %(ident)r launch file %(href)r is not in the package (the zip has "
+        "%(found)r; names are case-sensitive)"
+    ),
+)
 
 
 def parse_scorm(files: Collection[str], read: Reader, report: Report) -> ParsedPackage:
@@ -81,14 +91,22 @@ def _manifest_root(read: Reader, report: Report, name: str) -> etree._Element | 
     if root is None:
         return None
     if _local(root) != "manifest":
-        report.error(f"The root element is <{_local(root)}>, not <manifest>", name, root.sourceline)
+        report.error(
+            N_("The root element is <%(element)s>, not <manifest>"),
+            name,
+            root.sourceline,
+            element=_local(root),
+        )
         return None
     if _ns(root) not in (NS_CP_12, NS_CP_2004):
         report.warn(
-            f"The manifest namespace {_ns(root)!r} is not an IMS Content Packaging "
-            "namespace SCORM uses",
+            N_(
+                "The manifest namespace %(namespace)r is not an IMS Content Packaging "
+                "namespace SCORM uses"
+            ),
             name,
             root.sourceline,
+            namespace=_ns(root),
         )
     return root
 
@@ -100,12 +118,19 @@ def _check_identifiers(root: etree._Element, report: Report, name: str) -> None:
         if isinstance(el.tag, str) and _local(el) in ("organization", "item", "resource"):
             ident = el.get("identifier")
             if not ident:
-                report.error(f"<{_local(el)}> without an identifier", name, el.sourceline)
-            elif ident in seen:
                 report.error(
-                    f"Duplicate identifier {ident!r} (first on line {seen[ident]})",
+                    N_("<%(element)s> without an identifier"),
                     name,
                     el.sourceline,
+                    element=_local(el),
+                )
+            elif ident in seen:
+                report.error(
+                    N_("Duplicate identifier %(ident)r (first on line %(first)s)"),
+                    name,
+                    el.sourceline,
+                    ident=ident,
+                    first=str(seen[ident]),
                 )
             else:
                 seen[ident] = el.sourceline
@@ -122,7 +147,7 @@ def _scorm_resources(
     resources_el = _kid(root, "resources")
     resources: dict[str, dict[str, Any]] = {}
     if resources_el is None:
-        report.error("The manifest has no <resources>", name, root.sourceline)
+        report.error(N_("The manifest has no <resources>"), name, root.sourceline)
         return resources
     base = urljoin(base, resources_el.get(f"{{{NS_XML}}}base") or "")
     resource_ids = {r.get("identifier") for r in _kids(resources_el, "resource")}
@@ -144,7 +169,7 @@ def _scorm_resources(
             "line": res.sourceline,
         }
         if full:
-            check.check(full, f"Resource {ident!r} launch file", report, name, res.sourceline)
+            check.check(full, _LAUNCH_FILE, report, name, res.sourceline, ident=ident)
         for f, fel in zip(file_hrefs, _kids(res, "file"), strict=True):
             if f and f != full:
                 # Authoring tools list files they did not ship (Storyline's story.html):
@@ -155,9 +180,11 @@ def _scorm_resources(
         ):
             if dep not in resource_ids:
                 report.error(
-                    f"Resource {ident!r} depends on {dep!r}, which does not exist",
+                    N_("Resource %(ident)r depends on %(dependency)r, which does not exist"),
                     name,
                     del_.sourceline,
+                    ident=ident,
+                    dependency=dep,
                 )
     return resources
 
@@ -173,7 +200,7 @@ def _scorm_organizations(
     """The organizations, the default one's identifier, and its launch entries."""
     organizations_el = _kid(root, "organizations")
     if organizations_el is None:
-        report.error("The manifest has no <organizations>", name, root.sourceline)
+        report.error(N_("The manifest has no <organizations>"), name, root.sourceline)
         return [], None, []
     organizations = [
         _scorm_organization(org, kind, resources, collection, report, name)
@@ -184,24 +211,33 @@ def _scorm_organizations(
     wanted = organizations_el.get("default")
     ids = [o["identifier"] for o in organizations]
     if wanted and wanted not in ids:
-        message = (
-            f"organizations default={wanted!r} names no organization "
-            f"(there is {', '.join(map(repr, ids))})"
-        )
+        there = {"default": wanted, "ids": ", ".join(map(repr, ids))}
         if kind == "scorm12":
             report.warn(
-                message + "; the first organization is used", name, organizations_el.sourceline
+                N_(
+                    "organizations default=%(default)r names no organization (there is "
+                    "%(ids)s); the first organization is used"
+                ),
+                name,
+                organizations_el.sourceline,
+                **there,
             )
         else:
             # SCORM 2004 CAM 3.4.1.3: default is an IDREF to an <organization>.
-            report.error(message, name, organizations_el.sourceline)
+            report.error(
+                N_("organizations default=%(default)r names no organization (there is %(ids)s)"),
+                name,
+                organizations_el.sourceline,
+                **there,
+            )
     default_org = wanted if wanted in ids else ids[0]
     launch = _scorm_launch(organizations[ids.index(default_org)]["items"])
     if not launch:
         report.error(
-            f"Organization {default_org!r} has no item that can be launched",
+            N_("Organization %(ident)r has no item that can be launched"),
             name,
             organizations_el.sourceline,
+            ident=default_org,
         )
     return organizations, default_org, launch
 
@@ -217,16 +253,19 @@ def _launch_from_resources(
     scos.sort(key=lambda r: r["scorm_type"] != "sco")
     if not scos:
         report.error(
-            "<organizations> holds no <organization> and no resource can be launched",
+            N_("<organizations> holds no <organization> and no resource can be launched"),
             name,
             organizations_el.sourceline,
         )
         return []
     report.warn(
-        "<organizations> holds no <organization>; the package is launched "
-        f"from resource {scos[0]['identifier']!r}",
+        N_(
+            "<organizations> holds no <organization>; the package is launched "
+            "from resource %(ident)r"
+        ),
         name,
         organizations_el.sourceline,
+        ident=scos[0]["identifier"],
     )
     return [
         {
@@ -264,7 +303,12 @@ def _scorm_organization(
     if seq is not None:
         data["sequencing"] = sequencing(seq, collection, report, name)
     if not data["items"]:
-        report.error(f"Organization {data['identifier']!r} has no items", name, org.sourceline)
+        report.error(
+            N_("Organization %(ident)r has no items"),
+            name,
+            org.sourceline,
+            ident=data["identifier"],
+        )
     return data
 
 
@@ -294,7 +338,10 @@ def _scorm_item(
         _link_resource(data, item, resources.get(ref), bool(children), kind, report, name)
     elif not children:
         report.warn(
-            f"Item {ident!r} has neither children nor an identifierref", name, item.sourceline
+            N_("Item %(ident)r has neither children nor an identifierref"),
+            name,
+            item.sourceline,
+            ident=ident,
         )
     for child in _kids(item):
         _item_detail(data, child, collection, report, name)
@@ -315,25 +362,32 @@ def _link_resource(
     ident, ref = data["identifier"], data["identifierref"]
     if res is None:
         report.error(
-            f"Item {ident!r} refers to resource {ref!r}, which does not exist",
+            N_("Item %(ident)r refers to resource %(ref)r, which does not exist"),
             name,
             item.sourceline,
+            ident=ident,
+            ref=ref,
         )
     elif not res["href"]:
         report.error(
-            f"Item {ident!r} refers to resource {ref!r}, which has no href",
+            N_("Item %(ident)r refers to resource %(ref)r, which has no href"),
             name,
             item.sourceline,
+            ident=ident,
+            ref=ref,
         )
     else:
         data["href"] = add_parameters(res["href"], data["parameters"])
         data["scorm_type"] = res["scorm_type"]
     if has_children and kind == "scorm2004":
         report.warn(
-            f"Item {ident!r} has child items and an identifierref; SCORM 2004 "
-            "launches only leaf items",
+            N_(
+                "Item %(ident)r has child items and an identifierref; SCORM 2004 "
+                "launches only leaf items"
+            ),
             name,
             item.sourceline,
+            ident=ident,
         )
 
 
@@ -358,10 +412,14 @@ def _item_detail(
             data["masteryscore"] = float(score)
         except InvalidOperation:
             report.warn(
-                f"adlcp:masteryscore {text!r} of item {ident!r} is not a number "
-                "from 0 to 100; ignored",
+                N_(
+                    "adlcp:masteryscore %(value)r of item %(ident)r is not a number "
+                    "from 0 to 100; ignored"
+                ),
                 name,
                 child.sourceline,
+                value=text,
+                ident=ident,
             )
     elif local in ("datafromlms", "dataFromLMS"):
         data["datafromlms"] = text
@@ -370,10 +428,12 @@ def _item_detail(
     elif local in ("timelimitaction", "timeLimitAction"):
         if text not in TIME_LIMIT_ACTIONS:
             report.warn(
-                f"timelimitaction {text!r} of item {ident!r} is not one of "
-                f"{', '.join(TIME_LIMIT_ACTIONS)}",
+                N_("timelimitaction %(value)r of item %(ident)r is not one of %(allowed)s"),
                 name,
                 child.sourceline,
+                value=text,
+                ident=ident,
+                allowed=", ".join(TIME_LIMIT_ACTIONS),
             )
         data["timelimitaction"] = text
     elif local == "completionThreshold":

@@ -12,6 +12,7 @@ from collections.abc import Collection
 
 from lxml import etree
 
+from core.i18n import N_
 from packages.manifest.common import (
     Reader,
     _kid,
@@ -50,7 +51,7 @@ def detect_edition(root: etree._Element, report: Report) -> tuple[str, str]:
     if version in ("1.2",):
         if NS_ADLCP_2004 in namespaces:
             report.warn(
-                "schemaversion says 1.2 but the manifest uses SCORM 2004 namespaces",
+                N_("schemaversion says 1.2 but the manifest uses SCORM 2004 namespaces"),
                 "imsmanifest.xml",
                 line,
             )
@@ -60,22 +61,29 @@ def detect_edition(root: etree._Element, report: Report) -> tuple[str, str]:
     if match:
         if says_12 and not says_2004:
             report.warn(
-                f"schemaversion says {version!r} but the manifest uses SCORM 1.2 namespaces",
+                N_("schemaversion says %(version)r but the manifest uses SCORM 1.2 namespaces"),
                 "imsmanifest.xml",
                 line,
+                version=version,
             )
         return "scorm2004", match.group(1).lower()
     # No or unknown schemaversion: fall back to the namespaces.
     if says_2004:
         report.warn(
-            f"Unknown or missing schemaversion {version!r}; assumed SCORM 2004 "
-            "3rd Edition from the namespaces",
+            N_(
+                "Unknown or missing schemaversion %(version)r; assumed SCORM 2004 "
+                "3rd Edition from the namespaces"
+            ),
             "imsmanifest.xml",
             line,
+            version=version,
         )
         return "scorm2004", "3rd"
     report.warn(
-        f"Unknown or missing schemaversion {version!r}; assumed SCORM 1.2", "imsmanifest.xml", line
+        N_("Unknown or missing schemaversion %(version)r; assumed SCORM 1.2"),
+        "imsmanifest.xml",
+        line,
+        version=version,
     )
     return "scorm12", "1.2"
 
@@ -110,8 +118,9 @@ def title_and_description(
                 description = description or _lom_text(doc, "description")
         else:
             report.warn(
-                f"Metadata file {href!r} named by adlcp:location is not in the package",
+                N_("Metadata file %(href)r named by adlcp:location is not in the package"),
                 "imsmanifest.xml",
                 location.sourceline,
+                href=href,
             )
     return title, description

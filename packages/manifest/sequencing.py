@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from core.i18n import N_
 from packages.manifest.common import _kid, _kids, element_data
 from packages.report import Report
 
@@ -35,8 +36,9 @@ def sequencing(
     ref = seq.get("IDRef")
     if ref and ref not in collection:
         report.error(
-            f"Sequencing IDRef {ref!r} names nothing in <imsss:sequencingCollection>",
+            N_("Sequencing IDRef %(ref)r names nothing in <imsss:sequencingCollection>"),
             name,
             seq.sourceline,
+            ref=ref,
         )
     return data

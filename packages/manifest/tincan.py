@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from core.i18n import N_
 from core.iri import is_iri
 from packages.manifest.common import (
     ParsedPackage,
@@ -21,10 +22,19 @@ from packages.manifest.common import (
     _pick,
     _text,
 )
-from packages.manifest.hrefs import _Files
+from packages.manifest.hrefs import HrefTexts, _Files
 from packages.report import Report
 
 NS_TINCAN = "http://projecttincan.com/tincan.xsd"
+
+_LAUNCH = HrefTexts(
+    N_("Activity %(ident)r launch %(href)r points outside the package"),
+    N_("Activity %(ident)r launch %(href)r is not in the package"),
+    N_(
+        "Activity %(ident)r launch %(href)r is not in the package (the zip has %(found)r; "
+        "names are case-sensitive)"
+    ),
+)
 
 
 def parse_tincan(files: Collection[str], read: Reader, report: Report) -> ParsedPackage:
@@ -34,11 +44,20 @@ def parse_tincan(files: Collection[str], read: Reader, report: Report) -> Parsed
     if root is None:
         return ParsedPackage("xapi", "1.0", "", "", {}, [], report)
     if _local(root) != "tincan":
-        report.error(f"The root element is <{_local(root)}>, not <tincan>", name, root.sourceline)
+        report.error(
+            N_("The root element is <%(element)s>, not <tincan>"),
+            name,
+            root.sourceline,
+            element=_local(root),
+        )
         return ParsedPackage("xapi", "1.0", "", "", {}, [], report)
     if _ns(root) != NS_TINCAN:
         report.warn(
-            f"tincan.xml namespace {_ns(root)!r} is not {NS_TINCAN!r}", name, root.sourceline
+            N_("tincan.xml namespace %(namespace)r is not %(expected)r"),
+            name,
+            root.sourceline,
+            namespace=_ns(root),
+            expected=NS_TINCAN,
         )
     check = _Files(files)
     activities: list[dict[str, Any]] = []
@@ -51,13 +70,16 @@ def parse_tincan(files: Collection[str], read: Reader, report: Report) -> Parsed
         href = _text(launch_el) if launch_el is not None else None
         ident = act.get("id") or ""
         if not ident:
-            report.error("<activity> without an id", name, act.sourceline)
+            report.error(N_("<activity> without an id"), name, act.sourceline)
         elif not is_iri(ident):
             report.error(
-                f"The activity id {ident!r} is not an IRI (RFC 3987), so no statement about "
-                "it could be recorded",
+                N_(
+                    "The activity id %(ident)r is not an IRI (RFC 3987), so no statement about "
+                    "it could be recorded"
+                ),
                 name,
                 act.sourceline,
+                ident=ident,
             )
         activities.append(
             {
@@ -69,10 +91,10 @@ def parse_tincan(files: Collection[str], read: Reader, report: Report) -> Parsed
             }
         )
         if href:
-            check.check(href, f"Activity {ident!r} launch", report, name, launch_el.sourceline)  # type: ignore[union-attr]
+            check.check(href, _LAUNCH, report, name, launch_el.sourceline, ident=ident)  # type: ignore[union-attr]
             launch.append({"id": ident, "title": _pick(names), "href": href, "type": "activity"})
     if not launch:
-        report.error("tincan.xml has no activity with a <launch>", name, root.sourceline)
+        report.error(N_("tincan.xml has no activity with a <launch>"), name, root.sourceline)
     first = activities[0] if activities else {"name": {}, "description": {}}
     return ParsedPackage(
         "xapi",

@@ -26,6 +26,7 @@ from core.errors import Forbidden, NotFound
 from core.jobs import runs
 from lrs.auth import SCOPES
 from portal import bp, credentials, schemas, tasks
+from portal.i18n import ROLE_NAMES
 from portal.views.common import Page, attempt, form_data, problems, render, submit, this_user
 from portal.views.exports import export_file
 
@@ -195,6 +196,27 @@ def admin_audit() -> Page:
         page=page,
         query=query,
         actions=audit.ACTIONS,
+        describe=audit_details,
+    )
+
+
+def _detail_value(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list | tuple):
+        return " → ".join(_detail_value(key, v) for v in value)
+    if key == "role" and value in ROLE_NAMES:
+        return _(ROLE_NAMES[value])
+    return str(value)
+
+
+def audit_details(details: dict[str, Any]) -> str:
+    """An entry's details for people: named in their language, nothing shown as None."""
+    return "; ".join(
+        f"{_(audit.DETAILS[k]) if k in audit.DETAILS else k}: {_detail_value(k, v)}"
+        for k, v in sorted(details.items())
     )
 
 

@@ -309,7 +309,7 @@ def correct_attendance(session_id: int, enrolment_id: int) -> Page:
         count = attempt(lambda: classroom.correct_attendance(session_, user, enrolment.id))
         if count is not None:
             flash(
-                _("Corrected: %(n)s statements voided; record the learner again.", n=count),
+                _("Results voided: %(n)s statements; record the learner again.", n=count),
                 "success",
             )
             return redirect(url_for("portal.trainer_session", session_id=session_id))

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from flask import g, make_response, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -208,12 +208,12 @@ def _figure_columns(first: str) -> list[str]:
     return [
         first,
         _("People covered"),
-        _("Exempt"),
+        pgettext("heading", "Exempt"),
         _("Must complete"),
         _("Compliant"),
         _("Share compliant"),
         _("Expiring soon"),
-        _("Overdue"),
+        pgettext("heading", "Overdue"),
         _("Share overdue"),
     ]
 

@@ -65,7 +65,7 @@ def test_portal_correction_confirmed_voids_and_allows_recording_again(recorded, 
     response = post(trainer, recorded["confirm"], {"confirm": "1"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(recorded["url"])
-    assert "3 statements voided" in trainer.get(recorded["url"]).get_data(as_text=True)
+    assert "Results voided: 3 statements" in trainer.get(recorded["url"]).get_data(as_text=True)
     assert live_verbs(xapi) == ["voided", "voided", "voided"]
     assert "Failed" not in login(recorded["lea"]).get("/my").get_data(as_text=True)
     # Recorded again, then a second correction of the unrecorded row is a conflict.

@@ -106,7 +106,7 @@ def test_oidc_refused_sign_in_is_listed_on_the_audit_page(app, client, sso, port
     admin = login(portal.user("boss@example.org", role="admin"))
     page = admin.get("/admin/audit?action=signin.refused").get_data(as_text=True)
     assert "<td>Sign-in through the organisation's sign-in refused</td>" in page
-    assert "protocol: oidc; reason: unverified" in page
+    assert "Protocol: oidc; Reason: unverified" in page  # the details, named for people
 
 
 # -- SAML ------------------------------------------------------------------------------
