@@ -22,12 +22,24 @@ def init_app(app: Flask) -> None:
     from accounts import auth
     from accounts.signals import people_changed
     from lrs.signals import statements_stored
-    from portal import booking_notices, cli, csrf, i18n, projection, requirements, tasks, views
+    from portal import (
+        booking_notices,
+        cli,
+        csrf,
+        i18n,
+        projection,
+        requirements,
+        table_regions,
+        tasks,
+        views,
+    )
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     i18n.init_app(app)
+    # Wide tables scroll in a named, focusable region of their own (phones).
+    app.jinja_env.add_extension(table_regions.TableRegions)
     app.register_blueprint(bp)
     app.register_blueprint(views.saml.bp)  # SAML's own: the IdP's POSTs carry no CSRF token
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token
