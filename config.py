@@ -6,6 +6,7 @@ This is the only module that reads ``os.environ``.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +25,13 @@ def as_int(value: str | None, default: int) -> int:
     if value is None or value.strip() == "":
         return default
     return int(value)
+
+
+def as_date(value: str | None, default: date) -> date:
+    """Read a date (YYYY-MM-DD) environment value, falling back to ``default``."""
+    if value is None or value.strip() == "":
+        return default
+    return date.fromisoformat(value.strip())
 
 
 class Config:
@@ -211,6 +219,24 @@ class Config:
     )
     # Reminders go this many days before a due date.
     REMINDER_DAYS: int = as_int(os.environ.get("REMINDER_DAYS"), 7)
+    # The accessibility statement (/accessibility, required by lag (2018:1937) om
+    # tillgänglighet till digital offentlig service): who runs the service, where people
+    # write or call about accessibility, and when the service was last assessed and the
+    # statement updated (the dates of Kompetens's own assessment unless the organisation
+    # makes its own). Empty contact details: the page's form is the way to reach you.
+    ORGANISATION_NAME: str = os.environ.get("ORGANISATION_NAME", "")
+    ACCESSIBILITY_CONTACT: str = os.environ.get("ACCESSIBILITY_CONTACT", "")
+    ACCESSIBILITY_PHONE: str = os.environ.get("ACCESSIBILITY_PHONE", "")
+    ACCESSIBILITY_ASSESSED: date = as_date(
+        os.environ.get("ACCESSIBILITY_ASSESSED"), date(2026, 12, 7)
+    )
+    ACCESSIBILITY_UPDATED: date = as_date(
+        os.environ.get("ACCESSIBILITY_UPDATED"), date(2026, 12, 7)
+    )
+    # Reports of accessibility problems (the statement's form) one client address may
+    # send in ACCESSIBILITY_REPORT_WINDOW seconds; more are answered 429.
+    ACCESSIBILITY_REPORT_LIMIT: int = as_int(os.environ.get("ACCESSIBILITY_REPORT_LIMIT"), 5)
+    ACCESSIBILITY_REPORT_WINDOW: int = as_int(os.environ.get("ACCESSIBILITY_REPORT_WINDOW"), 3600)
     TESTING: bool = False
 
 

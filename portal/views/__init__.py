@@ -5,6 +5,7 @@ draws every HTML error page of the app (registered with core.errors).
 """
 
 from portal.views import (
+    accessibility,
     admin,
     approvals,
     authoring,
@@ -23,6 +24,7 @@ from portal.views import (
 )
 
 __all__ = [
+    "accessibility",
     "admin",
     "approvals",
     "authoring",

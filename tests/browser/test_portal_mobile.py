@@ -117,6 +117,7 @@ def _pages(role: str, ids: dict[str, int]) -> list[str]:
             "/my",
             "/notifications",
             "/settings",
+            "/accessibility",
         ],
         "tor": [
             "/author",
@@ -147,6 +148,7 @@ def _pages(role: str, ids: dict[str, int]) -> list[str]:
             "/admin/outbox",
             "/admin/jobs",
             "/admin/people/import",
+            "/admin/accessibility?show=all",
             f"/manage/requirements/{ids['requirement']}",
         ],
     }[role]
