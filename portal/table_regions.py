@@ -13,7 +13,7 @@ macro to remember, and rendering costs nothing more. Ids are numbered per page
 (``table_region()`` makes the next one, ``table_caption()`` repeats it in the caption
 that follows), so a table drawn by a macro or in a loop gets one of its own each time.
 Every table needs a ``<caption>`` (tests/portal/test_table_regions.py); one without is
-still wrapped, with no name.
+still wrapped, as a plain focusable box with no role.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from jinja2.ext import Extension
 _TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
 _CAPTION = re.compile(r"<caption\b")
 
-_OPEN = '<div class="scroll-region" role="region" tabindex="0"{name}>'
-_NAMED = ' aria-labelledby="{{ table_region() }}"'
+_OPEN = '<div class="scroll-region" tabindex="0"{name}>'
+# A region is a landmark only with a name (WAI-ARIA 1.2, region).
+_NAMED = ' role="region" aria-labelledby="{{ table_region() }}"'
 _CLOSE = "</div>"
 
 

@@ -59,7 +59,8 @@ def test_a_person_is_promoted_from_the_waiting_list_when_another_cancels(
     page.get_by_role("button", name="Join the waiting list").click()
     page.wait_for_selector("text=you are number 1 on the waiting list")
     page.goto(f"{live_server.url}/my")
-    assert "Waiting list, number 1" in page.locator("#h-bookings + .scroll-region table").inner_text()
+    bookings = page.locator("#h-bookings + .scroll-region table")
+    assert "Waiting list, number 1" in bookings.inner_text()
     page.context.clear_cookies()
     # Anna gives her seat back; the server promotes Bo and says so to the mail side.
     promoted: list[int] = []
