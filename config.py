@@ -6,6 +6,7 @@ This is the only module that reads ``os.environ``.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +25,13 @@ def as_int(value: str | None, default: int) -> int:
     if value is None or value.strip() == "":
         return default
     return int(value)
+
+
+def as_date(value: str | None, default: date) -> date:
+    """Read a date (YYYY-MM-DD) environment value, falling back to ``default``."""
+    if value is None or value.strip() == "":
+        return default
+    return date.fromisoformat(value.strip())
 
 
 class Config:
@@ -236,6 +244,24 @@ class Config:
     # prometheus_client's directory for gunicorn's several processes; gunicorn.conf.py
     # sets it (INSTANCE_PATH/metrics unless given) and empties it at start.
     PROMETHEUS_MULTIPROC_DIR: str = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    # The accessibility statement (/accessibility, required by lag (2018:1937) om
+    # tillgänglighet till digital offentlig service): who runs the service, where people
+    # write or call about accessibility, and when the service was last assessed and the
+    # statement updated (the dates of Kompetens's own assessment unless the organisation
+    # makes its own). Empty contact details: the page's form is the way to reach you.
+    ORGANISATION_NAME: str = os.environ.get("ORGANISATION_NAME", "")
+    ACCESSIBILITY_CONTACT: str = os.environ.get("ACCESSIBILITY_CONTACT", "")
+    ACCESSIBILITY_PHONE: str = os.environ.get("ACCESSIBILITY_PHONE", "")
+    ACCESSIBILITY_ASSESSED: date = as_date(
+        os.environ.get("ACCESSIBILITY_ASSESSED"), date(2026, 12, 7)
+    )
+    ACCESSIBILITY_UPDATED: date = as_date(
+        os.environ.get("ACCESSIBILITY_UPDATED"), date(2026, 12, 7)
+    )
+    # Reports of accessibility problems (the statement's form) one client address may
+    # send in ACCESSIBILITY_REPORT_WINDOW seconds; more are answered 429.
+    ACCESSIBILITY_REPORT_LIMIT: int = as_int(os.environ.get("ACCESSIBILITY_REPORT_LIMIT"), 5)
+    ACCESSIBILITY_REPORT_WINDOW: int = as_int(os.environ.get("ACCESSIBILITY_REPORT_WINDOW"), 3600)
     TESTING: bool = False
 
 

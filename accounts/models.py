@@ -183,13 +183,15 @@ class SsoLink(Model):
 class SignInThrottle(Model):
     """Failed sign-ins of one client address in its current window (accounts/ratelimit.py).
 
+    Other limits count here too, under keys of their own ("report 192.0.2.1").
+
     In the database, not in a worker's memory, so the limit holds across gunicorn
     workers and nodes.
     """
 
     __tablename__ = "portal_signin_throttle"
 
-    # An IP address, or an IPv6 /64 network ("2001:db8:1:2::/64").
+    # An IP address, or an IPv6 /64 network ("2001:db8:1:2::/64"), maybe after a prefix.
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
     # When the window began: the first failure after the previous window ended.
     window_start: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -9,12 +9,17 @@ answered 429 with ``Retry-After`` (RFC 6585 §4) until the window ends.
 
 The count is one atomic upsert per failure, so it holds across gunicorn workers and
 nodes and counts concurrent failures one each.
+
+The same counter limits other things a client may do only so often, under a key of
+their own and with a ``Limit`` of their own: the accessibility statement's reports of
+a problem count under ``"report " + client`` (portal/accessibility.py).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, request
@@ -27,12 +32,16 @@ from core.i18n import N_
 
 # Rows of ended windows removed at a time.
 PURGE_BATCH = 1000
+# Rows are kept at least this long after their window began: the clean-up after one
+# limit's count must not drop another limit's row whose (longer) window is still open.
+# Every limit's window is shorter than this.
+KEEP = timedelta(days=1)
 
 TOO_MANY = N_("Too many failed sign-ins from this address; try again later")
 
 
 class TooManyRequests(AppError):
-    """429: this client has used up its failed sign-ins for now (RFC 6585 §4)."""
+    """429: this client has used up its failed sign-ins (or another limit) for now (RFC 6585 §4)."""
 
     status_code = 429
     title = "Too Many Requests"
@@ -46,9 +55,20 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _settings() -> tuple[int, timedelta]:
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` in ``window``, counted from a client's first one."""
+
+    count: int
+    window: timedelta
+
+
+def signin_limit() -> Limit:
+    """Failed sign-ins: SIGNIN_RATE_LIMIT in SIGNIN_RATE_WINDOW seconds."""
     config = current_app.config
-    return int(config["SIGNIN_RATE_LIMIT"]), timedelta(seconds=int(config["SIGNIN_RATE_WINDOW"]))
+    return Limit(
+        int(config["SIGNIN_RATE_LIMIT"]), timedelta(seconds=int(config["SIGNIN_RATE_WINDOW"]))
+    )
 
 
 def client_key(address: str | None) -> str:
@@ -69,24 +89,27 @@ def this_client() -> str:
     return client_key(request.remote_addr)
 
 
-def check(client: str) -> None:
-    """Raise TooManyRequests while ``client`` has no failed sign-ins left in its window."""
-    limit, window = _settings()
+def check(client: str, limit: Limit | None = None) -> None:
+    """Raise TooManyRequests while ``client`` has nothing left in its window.
+
+    ``limit``: failed sign-ins unless another is given.
+    """
+    limit = limit or signin_limit()
     row = db.session.execute(
         select(SignInThrottle.failures, SignInThrottle.window_start).where(
             SignInThrottle.client == client
         )
     ).first()
-    if row is None or row.failures < limit:
+    if row is None or row.failures < limit.count:
         return
-    left = row.window_start + window - _now()
+    left = row.window_start + limit.window - _now()
     if left.total_seconds() > 0:
         raise TooManyRequests(retry_after=max(1, math.ceil(left.total_seconds())))
 
 
-def record_failure(client: str) -> int:
-    """Count one failed sign-in of ``client``; return its failures in the window."""
-    _limit, window = _settings()
+def record_failure(client: str, limit: Limit | None = None) -> int:
+    """Count one failed sign-in (or one of ``limit``'s) of ``client``; return its count."""
+    window = (limit or signin_limit()).window
     now = _now()
     table = SignInThrottle.__table__
     in_window = table.c.window_start > now - window
@@ -108,7 +131,7 @@ def record_failure(client: str) -> int:
         # locked are left for later (PostgreSQL), so two clean-ups never wait on each other.
         ended = (
             select(SignInThrottle.client)
-            .where(SignInThrottle.window_start <= now - window)
+            .where(SignInThrottle.window_start <= now - max(window, KEEP))
             .limit(PURGE_BATCH)
             .with_for_update(skip_locked=True)
         )

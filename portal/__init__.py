@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         projection,
         requirements,
         review_notices,
+        table_regions,
         tasks,
         views,
     )
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     i18n.init_app(app)
+    # Wide tables scroll in a named, focusable region of their own (phones).
+    app.jinja_env.add_extension(table_regions.TableRegions)
     app.register_blueprint(bp)
     app.register_blueprint(views.saml.bp)  # SAML's own: the IdP's POSTs carry no CSRF token
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token

@@ -437,3 +437,26 @@ class ChecklistItemSchema(FormSchema):
     text = fields.String(
         required=True, validate=validate.Length(min=1, max=300), metadata=label(N_("Item"))
     )
+
+
+class AccessibilityReportSchema(FormSchema):
+    """A report of an accessibility problem (the accessibility statement's form)."""
+
+    message = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata=label(N_("Describe the problem")),
+    )
+    page = fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata=label(N_("Which page or course is it about?")),
+    )
+    name = fields.String(
+        load_default="", validate=validate.Length(max=200), metadata=label(N_("Your name"))
+    )
+    email = fields.Email(
+        load_default="",
+        validate=validate.Length(max=255),
+        metadata=label(N_("Your e-mail address")),
+    )

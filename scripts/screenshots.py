@@ -4,7 +4,8 @@ Builds a throwaway instance (SQLite in a temp directory) with the demo municipal
 (``flask demo load``, portal/demo.py), serves it on a local port and photographs the
 pages in headless Chromium (the same browser the tests use).
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py            # all of them
+    .venv/bin/python scripts/screenshots.py mobile-    # those whose names start so
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,75 @@ def seed(app: Any) -> tuple[dict[str, int], dict[str, str], str]:
         return {"room": room.id, "session": held.id}, emails, made.password
 
 
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: who (None: not signed in), language, path, file name.
+
+    A phone's shot is of its first screen only (375 by 800 CSS px, kept small); ``menu``
+    opens the folded navigation first.
+    """
+
+    role: str | None
+    lang: str
+    path: str
+    name: str
+    phone: bool = False
+    menu: bool = False
+
+
+def shots(ids: dict[str, int]) -> list[Shot]:
+    """Every screenshot, desktop and phone."""
+    return [
+        Shot("learner", "en", "/catalogue", "catalogue"),
+        Shot("learner", "en", f"/catalogue/{ids['room']}", "course-classroom"),
+        Shot("learner", "sv", "/my", "my-learning-sv"),
+        Shot("author", "en", "/author", "authoring"),
+        Shot("author", "en", f"/trainer/sessions/{ids['session']}", "attendance"),
+        Shot("manager", "en", "/reports", "reports"),
+        Shot("manager", "sv", "/reports", "reports-sv"),
+        Shot("admin", "en", "/admin/users", "admin-users"),
+        Shot("admin", "en", "/admin/credentials", "admin-credentials"),
+        Shot("admin", "sv", "/admin/units", "admin-units-sv"),
+        Shot("admin", "en", "/admin/audit", "audit-log"),
+        Shot("learner", "en", "/catalogue", "mobile-catalogue", phone=True),
+        Shot("learner", "sv", "/my", "mobile-my-learning-sv", phone=True),
+        Shot("manager", "en", "/reports#h-course", "mobile-reports", phone=True),
+        Shot("admin", "sv", "/admin/users", "mobile-menu-sv", phone=True, menu=True),
+        Shot(None, "sv", "/accessibility", "mobile-accessibility-sv", phone=True),
+    ]
+
+
+def photograph(browser: Any, base: str, shot: Shot, emails: dict[str, str], password: str) -> Path:
+    """Sign in as the shot's role (if any), open its page, write the PNG."""
+    from PIL import Image  # Pillow, which ReportLab needs anyway
+
+    size = {"width": 375, "height": 800} if shot.phone else {"width": 1200, "height": 900}
+    context = browser.new_context(
+        viewport=size, locale=shot.lang, extra_http_headers={"Accept-Language": shot.lang}
+    )
+    page = context.new_page()
+    if shot.role is not None:
+        page.goto(f"{base}/login")
+        page.fill("#email", emails[shot.role])
+        page.fill("#password", password)
+        page.click("main button[type=submit]")
+        page.wait_for_selector("nav", state="attached")  # folded behind Menu on a phone
+    page.goto(base + shot.path)
+    if shot.menu:
+        page.click("#menu-button")
+    out = OUT / f"{shot.name}.png"
+    page.screenshot(path=str(out), full_page=not shot.phone)
+    context.close()
+    if shot.phone:  # 256 colours are plenty for a page of text, at a fraction of the size
+        Image.open(out).convert("RGB").quantize(256).save(out, optimize=True)
+    return out
+
+
 def main() -> None:
-    """Build the demo, serve it, take the screenshots."""
+    """Build the demo, serve it, take the screenshots.
+
+    With arguments, only those whose names start with one (``screenshots.py mobile-``).
+    """
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
@@ -91,39 +160,13 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     OUT.mkdir(parents=True, exist_ok=True)
-    shots = [
-        ("learner", "en", "/catalogue", "catalogue"),
-        ("learner", "en", f"/catalogue/{ids['room']}", "course-classroom"),
-        ("learner", "sv", "/my", "my-learning-sv"),
-        ("author", "en", "/author", "authoring"),
-        ("author", "en", f"/trainer/sessions/{ids['session']}", "attendance"),
-        ("manager", "en", "/reports", "reports"),
-        ("manager", "sv", "/reports", "reports-sv"),
-        ("admin", "en", "/admin/users", "admin-users"),
-        ("admin", "en", "/admin/credentials", "admin-credentials"),
-        ("admin", "sv", "/admin/units", "admin-units-sv"),
-        ("admin", "en", "/admin/audit", "audit-log"),
-    ]
+    wanted = [s for s in shots(ids) if not sys.argv[1:] or s.name.startswith(tuple(sys.argv[1:]))]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        for role, lang, path, name in shots:
-            context = browser.new_context(
-                viewport={"width": 1200, "height": 900},
-                locale=lang,
-                extra_http_headers={"Accept-Language": lang},
-            )
-            page = context.new_page()
-            page.goto(f"{base}/login")
-            page.fill("#email", emails[role])
-            page.fill("#password", password)
-            page.click("main button[type=submit]")
-            page.wait_for_selector("nav")
-            page.goto(base + path)
-            page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
-            print("wrote", OUT / f"{name}.png")
-            context.close()
+        for shot in wanted:
+            print("wrote", photograph(browser, base, shot, emails, password))
         browser.close()
     server.shutdown()
 

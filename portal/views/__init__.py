@@ -5,6 +5,7 @@ draws every HTML error page of the app (registered with core.errors).
 """
 
 from portal.views import (
+    accessibility,
     admin,
     approvals,
     authoring,
@@ -28,6 +29,7 @@ from portal.views import (
 )
 
 __all__ = [
+    "accessibility",
     "admin",
     "approvals",
     "authoring",

@@ -33,7 +33,8 @@ def make_sign_in(live_server: Any) -> Any:
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("nav[aria-label='Main']")
+        # Attached, not visible: on a phone the navigation is folded behind its Menu button.
+        page.wait_for_selector("nav[aria-label='Main']", state="attached")
 
     return run
 

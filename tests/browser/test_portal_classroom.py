@@ -59,7 +59,8 @@ def test_a_person_is_promoted_from_the_waiting_list_when_another_cancels(
     page.get_by_role("button", name="Join the waiting list").click()
     page.wait_for_selector("text=you are number 1 on the waiting list")
     page.goto(f"{live_server.url}/my")
-    assert "Waiting list, number 1" in page.locator("#h-bookings + table").inner_text()
+    bookings = page.locator("#h-bookings + .scroll-region table")
+    assert "Waiting list, number 1" in bookings.inner_text()
     page.context.clear_cookies()
     # Anna gives her seat back; the server promotes Bo and says so to the mail side.
     promoted: list[int] = []
@@ -84,7 +85,7 @@ def test_a_person_is_promoted_from_the_waiting_list_when_another_cancels(
     # Bo sees the seat and can take the invitation to his calendar.
     sign_in(page, "bo@example.org")
     page.goto(f"{live_server.url}/my")
-    row = page.locator("#h-bookings + table tbody tr")
+    row = page.locator("#h-bookings + .scroll-region table tbody tr")
     assert "Booked" in row.inner_text()
     href = row.get_by_role("link", name="Calendar file").get_attribute("href")
     invitation = page.request.get(live_server.url + href)
@@ -146,7 +147,7 @@ def test_classroom_pages_pass_axe(
         assert page.locator("#h-bookings").count() == 1
         axe(page)
         if email == "cia@example.org":
-            bookings = page.locator("#h-bookings + table").inner_text()
+            bookings = page.locator("#h-bookings + .scroll-region table").inner_text()
             assert cancelled in bookings
             assert "Utbildaren är sjuk" in bookings
             page.goto(f"{live_server.url}/settings")
