@@ -12,8 +12,10 @@ pages) brings it up to date (``refresh``, from the session events below), and th
 people import's bulk UPDATE calls ``refresh`` itself. A change sends
 ``signals.line_changed`` with the pairs added and removed, for the portal's totals.
 
-It is safe with loops in the data (A manages B, B manages A): a chain is walked up
-until it repeats, and the manager is never part of their own line.
+The pairs are worked out by the database (a recursive query up the chains of the
+people concerned), and only the ones that differ reach Python. It is safe with loops in
+the data (A manages B, B manages A): UNION keeps each pair once, so a chain walked up
+ends where it repeats, and nobody is part of their own line.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from accounts import signals
 from accounts.models import LineMember, User
 from core.db import db
 
-# Above this many people changed at once, the whole table is built again.
-REBUILD_ABOVE = 5_000
+# People whose manager changed, walked a thousand at a time: the pairs that differ for
+# them are all that is held in memory (a large import stays flat), in few parameters.
+CHUNK = 1_000
 # PostgreSQL advisory lock between changes of the line and writers of the totals.
 LOCK_KEY = 0x6B6F6D706C696E65  # "kompline"
 _PENDING = "line_pending"
@@ -110,28 +113,21 @@ def refresh(session: AnySession, people: Iterable[int]) -> None:
     Everyone below them is walked again too (their chains pass through them); only the
     pairs that differ are written, and ``signals.line_changed`` says which.
     """
-    wanted = set(people)
-    if not wanted:
-        return
-    if len(wanted) > REBUILD_ABOVE:
-        rebuild(session)
-        return
-    lock(session)
-    below = _below(wanted)
-    people_below: dict[int, int | None] = {
-        i: m for i, m in session.execute(select(below.c.id, below.c.manager_id))
-    }
-    managers = {**_above(session, people_below), **people_below}
-    new = {(boss, person) for person in people_below for boss in _chain(person, managers)}
-    old: set[tuple[int, int]] = {
-        (m, p)
-        for m, p in session.execute(
-            select(LineMember.manager_id, LineMember.person_id).where(
-                LineMember.person_id.in_(select(below.c.id))
-            )
-        )
-    }
-    added, removed = sorted(new - old), sorted(old - new)
+    wanted = sorted(set(people))
+    if wanted:
+        lock(session)
+    for start in range(0, len(wanted), CHUNK):
+        _refresh(session, wanted[start : start + CHUNK])
+
+
+def _refresh(session: AnySession, people: list[int]) -> None:
+    below = _below(people)
+    walked = select(*_above(below).c)
+    stored = select(LineMember.manager_id, LineMember.person_id).where(
+        LineMember.person_id.in_(select(below.c.id))
+    )
+    added = [(m, p) for m, p in session.execute(walked.except_(stored))]
+    removed = [(m, p) for m, p in session.execute(stored.except_(walked))]
     if removed:
         session.execute(
             delete(TABLE).where(
@@ -148,36 +144,16 @@ def refresh(session: AnySession, people: Iterable[int]) -> None:
 def rebuild(session: AnySession) -> None:
     """Build the whole table again from everyone's manager (and say so: ``added`` None).
 
-    For data changed behind the application's back (SQL) and for very large imports.
+    For managers changed behind the application's back (SQL).
     """
     lock(session)
-    managers: dict[int, int | None] = {
-        i: m for i, m in session.execute(select(User.id, User.manager_id))
-    }
     session.execute(delete(TABLE))
-    rows = [
-        {"manager_id": boss, "person_id": person}
-        for person in managers
-        for boss in _chain(person, managers)
-    ]
-    if rows:
-        session.execute(insert(TABLE), rows)
+    up = _above(User.__table__)
+    session.execute(insert(TABLE).from_select(["manager_id", "person_id"], select(*up.c)))
     signals.line_changed.send(None, session=session, added=None, removed=None)
 
 
-def _chain(person: int, managers: dict[int, int | None]) -> list[int]:
-    """Everyone above ``person``, nearest first, until the chain ends or repeats."""
-    found: list[int] = []
-    seen = {person}
-    boss = managers.get(person)
-    while boss is not None and boss not in seen:
-        found.append(boss)
-        seen.add(boss)
-        boss = managers.get(boss)
-    return found
-
-
-def _below(people: set[int]) -> Any:
+def _below(people: list[int]) -> Any:
     """A recursive CTE of ``people`` and everyone below them now: (id, manager_id)."""
     users = User.__table__
     found = (
@@ -190,21 +166,24 @@ def _below(people: set[int]) -> Any:
     )
 
 
-def _above(session: AnySession, people: dict[int, int | None]) -> dict[int, int | None]:
-    """The chains of managers above ``people`` (id: manager_id), outside ``people``."""
-    start = {m for m in people.values() if m is not None and m not in people}
-    if not start:
-        return {}
+def _above(people: Any) -> Any:
+    """A recursive CTE of (manager, person): everyone above each of ``people``.
+
+    ``people`` has ``id`` and ``manager_id`` columns (the users, or some of them). A
+    chain stops at its top, at the person (nobody is above themselves), and where it
+    repeats: UNION adds no pair twice.
+    """
     users = User.__table__
     found = (
-        select(users.c.id, users.c.manager_id)
-        .where(users.c.id.in_(start))
+        select(people.c.manager_id.label("manager_id"), people.c.id.label("person_id"))
+        .where(people.c.manager_id.is_not(None), people.c.manager_id != people.c.id)
         .cte("above", recursive=True)
     )
-    found = found.union(
-        select(users.c.id, users.c.manager_id).where(users.c.id == found.c.manager_id)
+    return found.union(
+        select(users.c.manager_id, found.c.person_id)
+        .join_from(found, users, users.c.id == found.c.manager_id)
+        .where(users.c.manager_id.is_not(None), users.c.manager_id != found.c.person_id)
     )
-    return {i: m for i, m in session.execute(select(found.c.id, found.c.manager_id))}
 
 
 # -- Session events: a flush that changes someone's manager keeps the table -----------------

@@ -3,7 +3,7 @@
 The line (accounts/line.py) and each line's monthly totals (portal/line_rollup.py) are
 checked against the managers and completions after each change (tests/line_checks.py):
 the people import from the command line, changes through the ORM (as SCIM and the
-pages make them), loops, a large import that builds the table anew, and a rebuild.
+pages make them), loops, a large import kept a part at a time, and a rebuild.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_manager_line_kept_by_the_people_import(app, runner, tmp_path: Path, uni
     assert assert_line_kept(app) == set()
 
 
-def test_manager_line_a_large_import_builds_it_anew(
+def test_manager_line_a_large_import_is_kept_a_part_at_a_time(
     app, runner, tmp_path: Path, units, complete, monkeypatch
 ):
     from accounts import line
@@ -113,7 +113,7 @@ def test_manager_line_a_large_import_builds_it_anew(
     assert run(runner, tmp_path, SWEDISH)[0] == 0
     n = ids(app)
     complete(n["1002"], n["1003"], n["1001"])
-    monkeypatch.setattr(line, "REBUILD_ABOVE", 1)  # two changed managers are "many"
+    monkeypatch.setattr(line, "CHUNK", 1)  # one person's change per query
     assert run(runner, tmp_path, SWEDISH.replace(";1001;", ";;"))[0] == 0
     assert assert_line_kept(app) == set()
     assert run(runner, tmp_path, SWEDISH)[0] == 0
