@@ -41,7 +41,8 @@ def upgrade():
     sa.PrimaryKeyConstraint(
         'manager_id', 'dim', 'period', 'ref',
         postgresql_include=['completed', 'passed', 'failed', 'score_sum', 'score_count'],
-    )
+    ),
+    postgresql_with={'autovacuum_vacuum_scale_factor': 0.02},
     )
     _backfill()
 
