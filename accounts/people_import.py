@@ -363,13 +363,14 @@ def apply(result: Plan, session: Any) -> None:
             # Only a file that moves an address from one person to another gets here.
             raise Conflict(scratch.rejected[0].reason)
         _write(session, scratch, now, unusable)
-    line.lock(session)  # before the people's rows: as a flush does (accounts/line.py)
     moved: set[int] = set()
     for chunk in _chunks(result.data, header):
         moved.update(_set_managers(session, chunk))
-    line.refresh(session, moved)  # the bulk UPDATE is no flush: keep the line here
     session.expire_all()
     signals.people_changed.send(None, user_ids=None)
+    # The bulk UPDATE is no flush: the manager line is kept here, last, as its lock
+    # (PostgreSQL) holds up results being stored until the commit (accounts/line.py).
+    line.refresh(session, moved)
     result.applied = True
 
 

@@ -10,7 +10,8 @@ drills down to one of those); admins choose any unit or all. A unit's figures al
 count its whole subtree (accounts/units.py).
 
 Reports can follow the manager line instead (``by="line"``): the people whose chain of
-managers leads to the manager (accounts/line.py), wherever their units are; a manager
+managers leads to the manager (the table accounts/line.py keeps), wherever their units
+are, their figures from each line's monthly totals (portal/line_rollup.py); a manager
 drills down to the line of one of their reports, an admin follows anyone's.
 """
 
