@@ -11,7 +11,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the accounts area (tables for the migrations, the ``users`` CLI, SCIM)."""
-    from accounts import cli, models, saml_models, scim  # noqa: F401  (tables for the migrations)
+    # models: tables for the migrations; line: its session events keep the manager line.
+    from accounts import cli, line, models, saml_models, scim  # noqa: F401
 
     app.cli.add_command(cli.users)
     scim.init_app(app)

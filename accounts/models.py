@@ -117,6 +117,26 @@ class User(Model):
     manager: Mapped[User | None] = relationship(remote_side=[id])
 
 
+class LineMember(Model):
+    """A person in a manager's line: ``person_id``'s chain of managers leads to ``manager_id``.
+
+    Directly or through others: the transitive closure of ``User.manager_id``, kept by
+    accounts/line.py whenever a manager changes, in the same transaction. Reports that
+    follow the manager line join it on an index instead of walking the chain in every
+    query, and the planner knows from its statistics how many people a line holds.
+    Nobody is in their own line, even where the data loops (A manages B, B manages A).
+    """
+
+    __tablename__ = "accounts_manager_line"
+
+    manager_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Group(Model):
     """A group of people, as the identity provider keeps it (SCIM Groups)."""
 

@@ -33,7 +33,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
-from accounts import signals
+from accounts import line, signals
 from accounts.models import OrganisationUnit, User
 from core.errors import Conflict
 from core.i18n import N_
@@ -363,10 +363,14 @@ def apply(result: Plan, session: Any) -> None:
             # Only a file that moves an address from one person to another gets here.
             raise Conflict(scratch.rejected[0].reason)
         _write(session, scratch, now, unusable)
+    moved: set[int] = set()
     for chunk in _chunks(result.data, header):
-        _set_managers(session, chunk)
+        moved.update(_set_managers(session, chunk))
     session.expire_all()
     signals.people_changed.send(None, user_ids=None)
+    # The bulk UPDATE is no flush: the manager line is kept here, last, as its lock
+    # (PostgreSQL) holds up results being stored until the commit (accounts/line.py).
+    line.refresh(session, moved)
     result.applied = True
 
 
@@ -395,8 +399,8 @@ def _write(session: Any, scratch: Plan, now: datetime, unusable: str) -> None:
         session.execute(update(User), changed)
 
 
-def _set_managers(session: Any, chunk: list[tuple[int, dict[str, str]]]) -> None:
-    """Each row's person gets the manager the row names (or none)."""
+def _set_managers(session: Any, chunk: list[tuple[int, dict[str, str]]]) -> list[int]:
+    """Each row's person gets the manager the row names (or none); returns who changed."""
     wanted = {row["employee_number"]: row.get("manager") or None for _, row in chunk}
     numbers = set(wanted) | {m for m in wanted.values() if m}
     found = session.execute(
@@ -412,6 +416,7 @@ def _set_managers(session: Any, chunk: list[tuple[int, dict[str, str]]]) -> None
     ]
     if changes:
         session.execute(update(User), changes)
+    return [change["id"] for change in changes]
 
 
 def _columns(wanted: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,11 @@ credentials: lrs) and flush; the caller's commit makes it all take effect at onc
 changed": a people import, a unit moved) after people were created or their unit, role,
 title or active flag may have changed, in the same transaction: the portal brings the
 audiences of mandatory training up to date (portal/requirements.py).
+
+``line_changed`` is sent by accounts/line.py when people entered or left managers'
+lines (someone's manager changed), with ``session`` and the (manager id, person id)
+pairs ``added`` and ``removed``, in the same transaction: the portal moves the people's
+completions into and out of those managers' monthly totals (portal/line_rollup.py).
 """
 
 from __future__ import annotations
@@ -19,3 +24,4 @@ _signals = Namespace()
 
 deactivated = _signals.signal("deactivated")
 people_changed = _signals.signal("people_changed")
+line_changed = _signals.signal("line_changed")

@@ -21,9 +21,11 @@ keeping the projection in step costs a write.
 
     .venv/bin/python bench/reports_bench.py                       # the full scale
     .venv/bin/python bench/reports_bench.py --years 1 --surrounding 100000   # quick
+    .venv/bin/python bench/reports_bench.py --keep    # time the last run's database again
 
 PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/) names the server; the
-database ``kompetens_bench_reports`` is dropped and created.
+database ``kompetens_bench_reports`` (or ``BENCH_DB``) is dropped and created, unless
+``--keep`` finds it filled: then it is only upgraded (its migrations' backfills run).
 """
 
 from __future__ import annotations
@@ -54,6 +56,19 @@ def recreate(server: str) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {DB}")
         conn.execute(f"CREATE DATABASE {DB}")
     return server + DB
+
+
+def filled(server: str) -> bool:
+    """Whether the database is there with people in it (an earlier run's)."""
+    import psycopg
+
+    base = server.replace("postgresql+psycopg", "postgresql")
+    try:
+        with psycopg.connect(base + DB) as conn:
+            row = conn.execute("SELECT count(*) FROM portal_user").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])
 
 
 def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, float]:
@@ -133,11 +148,17 @@ def fill(db: Any, years: int, per_year: int, surrounding: int) -> dict[str, floa
         "SELECT setval(pg_get_serial_sequence('portal_user', 'id'), 20000)",
         "SELECT setval(pg_get_serial_sequence('portal_unit', 'id'), 40)",
         "SELECT setval(pg_get_serial_sequence('package_course', 'id'), 230)",
+        "LINE",  # the manager line's table and totals, as accounts/line.py keeps them
         "VACUUM ANALYZE",  # what autovacuum does to a table this old (visibility map)
     ]
     for sql in statements:
         started = time.perf_counter()
-        if sql.startswith("VACUUM"):
+        if sql == "LINE":
+            from accounts import line
+
+            line.rebuild(db.session)  # the managers were set by SQL, behind its back
+            db.session.commit()
+        elif sql.startswith("VACUUM"):
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text(sql))
         else:
@@ -174,6 +195,7 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
     # Following the manager line: one of the 10 below the top (~2,000 people), and the top.
     line = reports.Scope(None, None, 2)
     top = reports.Scope(None, None, 1)
+    small = reports.Scope(None, None, 112)  # one of the 1,000 lowest managers: 19 people
     # A manager of a section (level 2): its units and their teams, a tenth of everyone.
     unit = reports.Scope(3, tuple(units.subtree_ids([3])))
     first = reports.months_ago(11)
@@ -208,6 +230,10 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
         ("per month, manager line (2,000 people), all years", lambda: line_reports.per_month(line)),
         ("per course, manager line (everyone), all years", lambda: reports.per_course(top)),
         ("per report, manager line (everyone), all years", lambda: line_reports.per_report(top)),
+        ("per month, manager line (everyone), all years", lambda: line_reports.per_month(top)),
+        ("course's learners, manager line (everyone)", lambda: reports.course_learners(top, 17)),
+        ("per course, manager line (19 people), all years", lambda: reports.per_course(small)),
+        ("per report, manager line (19 people), all years", lambda: line_reports.per_report(small)),
         (
             "course's learners, manager line (2,000 people)",
             lambda: reports.course_learners(line, 17),
@@ -220,20 +246,30 @@ def measure(repeat: int, years: int) -> list[dict[str, Any]]:
     return results
 
 
-def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
-    """Whole HTTP requests to the report pages (queries, rendering, CSV), as the UI makes them."""
+AFTER_MOVES = [("top", "/reports?by=line&start=", "the top, all years, after the moves")]
+
+
+def pages(app: Any, repeat: int, only: list[tuple[str, str, str]] | None = None) -> list[Any]:
+    """Whole HTTP requests to the report pages (queries, rendering, CSV), as the UI makes them.
+
+    ``only``: these (role, URL, what) instead of every page.
+    """
     from accounts import login_sessions, service
     from core.db import db
 
     with app.app_context():
-        admin = service.create_user("bench-admin@example.org", "Admin", "bench password", "admin")
-        manager = service.create_user(
+        # An earlier run's (--keep), else new.
+        admin = service.find_user("bench-admin@example.org") or service.create_user(
+            "bench-admin@example.org", "Admin", "bench password", "admin"
+        )
+        manager = service.find_user("bench-manager@example.org") or service.create_user(
             "bench-manager@example.org", "Manager", "bench password", "manager", 3
         )
-        for user_id in (1, 2):  # the top of the manager line and one of the 10 below
+        # The top of the manager line, one of the 10 below and one of the lowest 1,000.
+        for user_id in (1, 2, 112):
             service.get_user(user_id).role = "manager"
         db.session.commit()
-        ids = {"admin": admin.id, "manager": manager.id, "line": 2, "top": 1}
+        ids = {"admin": admin.id, "manager": manager.id, "line": 2, "top": 1, "small": 112}
     results = []
     cases = [
         ("admin", "/reports", "overview, all units, last 12 months (default)"),
@@ -253,7 +289,11 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
         ("line", "/reports/courses/17?by=line&format=csv", "CSV course's learners, line"),
         ("line", "/reports/learners/4112?by=line", "transcript through the line"),
         ("top", "/reports?by=line&start=", "overview, manager line (everyone), all years"),
+        ("top", "/reports?by=line", "overview, manager line (everyone), last 12 months"),
+        ("top", "/reports/courses/17?by=line", "course's learners, manager line (everyone)"),
+        ("small", "/reports?by=line&start=", "overview, manager line (19 people), all years"),
     ]
+    cases = only or cases
     for role, url, name in cases:
         client = app.test_client()
         with app.app_context():
@@ -278,6 +318,34 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
     return results
 
 
+def moves(app: Any) -> dict[str, float]:
+    """Milliseconds to change a manager (through the ORM, as SCIM does) and commit.
+
+    A manager with ~2,000 people below moves under another of the 10 and back (their
+    line table rows and the totals of the managers above change), and so does one
+    person at the bottom of the line.
+    """
+    from accounts.models import User
+    from core.db import db
+
+    out = {}
+    with app.app_context():
+        for label, person, there, back in (
+            ("a manager with ~2,000 people below, moved and back", 2, 3, 1),
+            ("a person at the bottom, moved and back", 20000, 113, 112 + (20000 - 1112) % 1000),
+        ):
+            runs = []
+            for manager in (there, back):
+                started = time.perf_counter()
+                user = db.session.get(User, person)
+                assert user is not None
+                user.manager_id = manager
+                db.session.commit()
+                runs.append(time.perf_counter() - started)
+            out[label] = round(statistics.mean(runs) * 1000, 1)
+    return out
+
+
 def writes(app: Any, n: int) -> dict[str, float]:
     """Seconds per statement stored through lrs.service, with and without the projection."""
     from core.db import db
@@ -293,7 +361,8 @@ def writes(app: Any, n: int) -> dict[str, float]:
             {
                 "id": str(uuid.uuid4()),
                 "actor": {
-                    "account": {"homePage": app.config["AGENT_HOMEPAGE"], "name": str(1 + i)}
+                    # People at the bottom of the line: four managers above each.
+                    "account": {"homePage": app.config["AGENT_HOMEPAGE"], "name": str(1112 + i)}
                 },
                 "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
                 "object": {"id": f"{app.config['AGENT_HOMEPAGE']}/courses/{1 + i % 230}"},
@@ -324,11 +393,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--writes", type=int, default=2_000)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="time the database an earlier run filled (upgraded to the newest migration)",
+    )
     args = parser.parse_args()
 
     server = os.environ.get("PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
-    url = recreate(server)
+    kept = args.keep and filled(server)
+    url = server + DB if kept else recreate(server)
     from flask_migrate import upgrade
+    from sqlalchemy import text
 
     from core import create_app
     from core.db import db
@@ -337,10 +413,14 @@ def main() -> None:
         {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tempfile.mkdtemp(), "SECRET_KEY": "bench"}
     )
     with app.app_context():
+        started = time.perf_counter()
         upgrade()
-        fill_times = fill(db, args.years, args.per_year, args.surrounding)
-        from sqlalchemy import text
-
+        if kept:
+            fill_times = {"upgrade": time.perf_counter() - started}
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))  # as autovacuum would, after a migration
+        else:
+            fill_times = fill(db, args.years, args.per_year, args.surrounding)
         counts = {
             t: db.session.scalar(text(f"SELECT count(*) FROM {t}"))
             for t in ("portal_completion", "lrs_statement", "portal_user", "package_course")
@@ -365,13 +445,27 @@ def main() -> None:
     page_times = pages(app, args.repeat)
     for r in page_times:
         print(f"{r['page']:<60} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
+    move_cost = moves(app)
+    print("ms per change of manager (mean of the move and the move back):", move_cost)
+    # The moves rewrote totals all over the table: until autovacuum comes by, fewer of
+    # its pages are all-visible and an index-only scan reads the heap too.
+    after_moves = pages(app, args.repeat, AFTER_MOVES)
+    for r in after_moves:
+        print(f"{r['page']:<60} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms (moved)")
     with app.app_context():
         write_cost = writes(app, args.writes)
         print("ms per stored statement:", write_cost)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"rows": counts, "reports": results, "writes_ms_per_statement": write_cost},
+                {
+                    "rows": counts,
+                    "reports": results,
+                    "pages": page_times,
+                    "moves_ms": move_cost,
+                    "after_moves": after_moves,
+                    "writes_ms_per_statement": write_cost,
+                },
                 indent=1,
             )
         )

@@ -20,7 +20,7 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 def init_app(app: Flask) -> None:
     """Register the portal's pages (and their CSRF check), template helpers and CLI commands."""
     from accounts import auth
-    from accounts.signals import people_changed
+    from accounts.signals import line_changed, people_changed
     from lrs.signals import statements_stored
     from portal import (
         approval_notices,
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         cli,
         csrf,
         i18n,
+        line_rollup,
         projection,
         requirements,
         review_notices,
@@ -53,6 +54,8 @@ def init_app(app: Flask) -> None:
     statements_stored.connect(projection.project_statements)
     # People created or changed join or leave the audiences of mandatory training.
     people_changed.connect(requirements.on_people_changed)
+    # People who enter or leave a manager's line bring their completions to the line's totals.
+    line_changed.connect(line_rollup.move)
     # Bookings confirmed, promoted, changed or cancelled: a message with the invitation.
     booking_notices.connect()
     # Bookings waiting for a manager, approved or refused: the manager or the person told.

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from accounts import audit, line, units
-from accounts.models import User
+from accounts.models import LineMember, User
 from accounts.service import get_user
 from core.db import db
 from core.errors import BadRequest, Forbidden
@@ -46,8 +44,8 @@ def exemptable(actor: User, people: Iterable[User]) -> set[int]:
     found = {p.id for p in listed if p.unit_id in own and p.id != actor.id}
     rest = [p.id for p in listed if p.id not in found and p.id != actor.id]
     if rest:
-        below = line.line(actor.id)
-        found.update(db.session.scalars(select(below.c.id).where(below.c.id.in_(rest))))
+        below = line.ids(actor.id).where(LineMember.person_id.in_(rest))
+        found.update(db.session.scalars(below))
     return found
 
 

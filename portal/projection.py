@@ -2,7 +2,8 @@
 
 ``portal_completion`` holds one row per stored completed/passed/failed statement that
 counts (``counts``: whose word it is, and for whom), with monthly totals per unit and
-course beside it (``portal_completion_rollup``). ``project_statements`` receives
+course beside it (``portal_completion_rollup``) and per manager's line
+(``portal_line_rollup``, portal/line_rollup.py). ``project_statements`` receives
 ``lrs.signals.statements_stored`` and keeps both in step with the LRS in the same
 transaction, whoever wrote the statement (player, classroom, a third-party tool over
 HTTP); a voiding statement deletes the voided statement's row (xAPI 1.0.3 Data §2.3.2).
@@ -37,7 +38,7 @@ from core.errors import BadRequest
 from lrs.auth import Client
 from lrs.schemas import parse_timestamp
 from lrs.voiding import VOIDED_VERB
-from portal import requirements
+from portal import line_rollup, requirements
 from portal.models import ClassroomSession, Completion, CompletionRollup
 
 OUTCOMES = vocabulary.OUTCOME_VERBS
@@ -296,6 +297,7 @@ def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
         # Core, not the ORM bulk path (faster for these plain rows).
         db.session.execute(insert(Completion.__table__), rows)  # type: ignore[arg-type]
         _roll_up(rows, 1)
+        line_rollup.add(rows, 1)
 
 
 def _remove_voided(voided: list[str]) -> set[int]:
@@ -319,6 +321,7 @@ def _remove_voided(voided: list[str]) -> set[int]:
     if gone:
         db.session.execute(delete(Completion).where(Completion.statement_id.in_(voided)))
         _roll_up(gone, -1)
+        line_rollup.add(gone, -1)
     return {row["user_id"] for row in gone if row["user_id"] is not None}
 
 

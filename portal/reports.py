@@ -10,7 +10,8 @@ drills down to one of those); admins choose any unit or all. A unit's figures al
 count its whole subtree (accounts/units.py).
 
 Reports can follow the manager line instead (``by="line"``): the people whose chain of
-managers leads to the manager (accounts/line.py), wherever their units are; a manager
+managers leads to the manager (the table accounts/line.py keeps), wherever their units
+are, their figures from each line's monthly totals (portal/line_rollup.py); a manager
 drills down to the line of one of their reports, an admin follows anyone's.
 """
 
@@ -35,7 +36,7 @@ from core.i18n import NC_
 from packages.models import Course, PackageVersion
 from player.models import Attempt
 from portal.i18n import N_
-from portal.models import Completion, CompletionRollup
+from portal.models import Completion, CompletionRollup, LineRollup
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -179,16 +180,25 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _rolled(dim: str, group: Any, scope: Scope, start: str | None, end: str | None) -> Select[Any]:
-    """Sum the monthly totals of one dimension ("u" unit, "c" course), grouped by ``group``."""
-    r = CompletionRollup
-    conditions: list[Any] = [r.dim == dim]
-    if dim == "u":
-        conditions.extend(scope.where(r.ref))
+def rolled(
+    model: type[CompletionRollup] | type[LineRollup],
+    dim: str,
+    group: Any,
+    conditions: list[Any],
+    start: str | None,
+    end: str | None,
+) -> Select[Any]:
+    """Sum monthly totals (``model``: per unit and course, or per manager's line).
+
+    One dimension (``dim``: "u" unit, "c" course, "m" a line's month), the rows
+    ``conditions`` pick, grouped by ``group``.
+    """
+    r = model
+    where: list[Any] = [r.dim == dim, *conditions]
     if start and PERIOD.match(start):
-        conditions.append(r.period >= start)
+        where.append(r.period >= start)
     if end and PERIOD.match(end):
-        conditions.append(r.period <= end)
+        where.append(r.period <= end)
     total = func.sum(r.completed) + func.sum(r.passed) + func.sum(r.failed)
     return (
         select(
@@ -198,7 +208,7 @@ def _rolled(dim: str, group: Any, scope: Scope, start: str | None, end: str | No
             func.sum(r.failed).label("failed"),
             (func.sum(r.score_sum) / func.nullif(func.sum(r.score_count), 0)).label("avg_score"),
         )
-        .where(*conditions)
+        .where(*where)
         .group_by(group)
         .having(total > 0)
     )
@@ -207,11 +217,17 @@ def _rolled(dim: str, group: Any, scope: Scope, start: str | None, end: str | No
 def per_course(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
     """Completions, passes and failures per course.
 
-    Every unit: from the monthly totals.  One unit: from the completions themselves
-    (the unit's covering index), since the totals are per unit or per course, not both.
+    Every unit: from the monthly totals; a manager's line: from the line's monthly
+    totals.  One unit: from the completions themselves (the unit's covering index),
+    since the totals are per unit or per course, not both.
     """
     if scope.all_units:
-        stmt = _rolled("c", CompletionRollup.ref.label("course_id"), scope, start, end)
+        r = CompletionRollup
+        stmt = rolled(r, "c", r.ref.label("course_id"), [], start, end)
+    elif scope.manager_id is not None:
+        lr = LineRollup
+        mine = [lr.manager_id == scope.manager_id]
+        stmt = rolled(lr, "c", lr.ref.label("course_id"), mine, start, end)
     else:
         stmt = (
             select(
@@ -258,7 +274,8 @@ def per_unit(scope: Scope, start: str | None = None, end: str | None = None) -> 
     """
     if scope.unit_ids == ():
         return Table(UNIT_COLUMNS, [])
-    stmt = _rolled("u", CompletionRollup.ref.label("unit_id"), scope, start, end)
+    r = CompletionRollup
+    stmt = rolled(r, "u", r.ref.label("unit_id"), scope.where(r.ref), start, end)
     totals = {(r.unit_id or None): r for r in db.session.execute(stmt)}
     own_unit = db.session.get(OrganisationUnit, scope.unit_id) if scope.unit_id else None
     # Lazy: translated when shown (a page or CSV), so the function runs outside a request.
@@ -294,9 +311,8 @@ def _people_without_unit() -> int:
 
 def per_month(scope: Scope, start: str | None = None, end: str | None = None) -> Table:
     """Completions per month (the month the statement's timestamp falls in)."""
-    stmt = _rolled("u", CompletionRollup.period, scope, start, end).order_by(
-        CompletionRollup.period
-    )
+    r = CompletionRollup
+    stmt = rolled(r, "u", r.period, scope.where(r.ref), start, end).order_by(r.period)
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
     return Table(
         [

@@ -240,3 +240,73 @@ def test_migrations_versions_offered_before_review_are_published_and_keep_their_
     assert [tuple(row) for row in states] == [(1, "published"), (2, "draft")]
     assert files == 2
     assert "review_state" not in columns
+
+
+def test_migrations_manager_line_and_its_totals_are_filled_in(tmp_path) -> None:
+    """c4f7a2e9b8d1: everyone's chain of managers becomes (manager, person) rows (a loop
+    stops where it repeats), and each manager's monthly totals count their line's
+    completions, per course and per month."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    second, engine = _own_database(tmp_path)
+    with second.app_context():
+        upgrade(revision="b9e4d2c7a1f3")
+        with engine.begin() as conn:
+            # 1 <- 2 <- 3, and a loop: 4 <- 5 <- 4.
+            for user_id in range(1, 6):
+                conn.execute(
+                    text(
+                        "INSERT INTO portal_user (id, email, user_name, name, role,"
+                        " password_hash, created_at, active, failed_logins, version)"
+                        " VALUES (:id, :email, :email, 'P', 'learner', 'x', '2026-01-01', 1, 0, 1)"
+                    ),
+                    {"id": user_id, "email": f"p{user_id}@x.org"},
+                )
+            for user_id, manager in ((2, 1), (3, 2), (4, 5), (5, 4)):
+                conn.execute(
+                    text("UPDATE portal_user SET manager_id = :manager WHERE id = :id"),
+                    {"id": user_id, "manager": manager},
+                )
+            for n, (user_id, verb, course, score) in enumerate(
+                ((3, "completed", 7, None), (3, "passed", 7, 0.5), (2, "completed", None, None))
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO portal_completion (statement_id, user_id, actor_name,"
+                        " activity_id, course_id, verb, score, stored, period) VALUES"
+                        " (:sid, :user_id, '', 'a', :course, :verb, :score, '2026-03-02',"
+                        " '2026-03')"
+                    ),
+                    {
+                        "sid": f"s{n}",
+                        "user_id": user_id,
+                        "verb": verb,
+                        "course": course,
+                        "score": score,
+                    },
+                )
+        upgrade(revision="c4f7a2e9b8d1")
+        with engine.connect() as conn:
+            pairs = set(
+                conn.execute(text("SELECT manager_id, person_id FROM accounts_manager_line"))
+            )
+            totals = {
+                (m, dim, ref): (c, p, s)
+                for m, dim, ref, c, p, s in conn.execute(
+                    text(
+                        "SELECT manager_id, dim, ref, completed, passed, score_sum"
+                        " FROM portal_line_rollup"
+                    )
+                )
+            }
+        downgrade(revision="b9e4d2c7a1f3")
+    engine.dispose()
+    assert pairs == {(1, 2), (1, 3), (2, 3), (4, 5), (5, 4)}
+    assert totals == {
+        (1, "c", 7): (1, 1, 0.5),
+        (1, "c", 0): (1, 0, 0.0),
+        (1, "m", 0): (2, 1, 0.5),
+        (2, "c", 7): (1, 1, 0.5),
+        (2, "m", 0): (1, 1, 0.5),
+    }

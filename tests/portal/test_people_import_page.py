@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
+from sqlalchemy import select
 
 from tests.accounts.test_people_import import SWEDISH, people
+from tests.line_checks import assert_line_kept
 from tests.portal.conftest import CSRF
 
 SV = {"Accept-Language": "sv"}
@@ -98,3 +101,31 @@ def test_people_import_fields_show_on_the_admin_user_page(app, portal, login, un
     assert "1002" in page
     assert "Undersköterska" in page
     assert f'href="/admin/users/{manager_id}">Åsa Öberg</a>' in page
+
+
+def test_people_import_page_managers_lead_to_the_line_reports_at_once(app, portal, login, units):
+    from accounts.models import User
+    from core.db import db
+
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert send(admin, SWEDISH, "import").status_code == 200
+    with app.app_context():
+        asa = db.session.scalars(select(User).where(User.employee_number == "1001")).one()
+        asa.role = "manager"
+        db.session.commit()
+        asa_id = asa.id
+    asa_client = login(asa_id)
+
+    def per_report() -> list[tuple[str, str]]:
+        response = asa_client.get("/reports?by=line&start=&table=unit&format=csv")
+        assert response.status_code == 200
+        rows = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
+        return [(r["Reports to the manager"], r["People"]) for r in rows]
+
+    assert per_report() == [("Ali Hassan", "1"), ("Lea Lund", "1")]
+    assert_line_kept(app)
+    # Ali now reports to Lea: Lea's row holds both of them.
+    moved = SWEDISH.replace(";SOC-AO;1001;Sj", ";SOC-AO;1002;Sj")
+    assert send(admin, moved, "import").status_code == 200
+    assert per_report() == [("Lea Lund", "2")]
+    assert_line_kept(app)

@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 
+from tests.line_checks import assert_line_kept
 from tests.portal.test_reports import VERB
 
 PAGES = ["", "/learners/{person}", "/courses/{course}"]
@@ -170,3 +171,43 @@ def test_reports_line_exports_are_in_the_audit_log(org, login, app):
             select(AuditEvent).where(AuditEvent.action == "report.exported")
         ).one()
         assert entry.details["by"] == "line"
+
+
+def test_reports_line_follows_a_change_of_manager_at_once(org, portal, login, app):
+    portal.manage(org["bo"], org["olle"])  # bo (with cilla, and boss below him) moves to olle
+    assert_line_kept(app)
+    boss, olle = login(org["boss"]), login(org["olle"])
+    per_report = "/reports?by=line&start=&table=unit&format=csv"
+    rows = _csv(boss.get(per_report))
+    assert [(r["Reports to the manager"], r["People"], r["Completions"]) for r in rows] == [
+        ("Anna", "1", "1")
+    ]
+    rows = _csv(olle.get(per_report))
+    # bo's row: bo, cilla, and boss (who reports to bo) with anna below her.
+    assert [(r["Reports to the manager"], r["People"], r["Completions"]) for r in rows] == [
+        ("Bo", "4", "4"),
+        ("Per", "1", "1"),
+    ]
+    courses = _csv(olle.get("/reports?by=line&start=&table=course&format=csv"))
+    assert [(r["Course"], r["Completions"]) for r in courses] == [("Brandskydd", "5")]
+    months = _csv(olle.get("/reports?by=line&start=&table=month&format=csv"))
+    assert sum(int(r["Completions"]) for r in months) == 5
+    learners = _csv(olle.get(f"/reports/courses/{org['course']}?by=line&format=csv"))
+    assert sorted(r["Learner"] for r in learners) == ["Anna", "Bo", "Boss", "Cilla", "Per"]
+    assert olle.get(f"/reports/learners/{org['anna']}?by=line").status_code == 200
+    assert boss.get(f"/reports/learners/{org['cilla']}?by=line").status_code == 403
+
+
+def test_reports_line_a_deactivated_person_is_not_counted_but_their_results_are(org, login, app):
+    from accounts.models import User
+    from core.db import db
+
+    with app.app_context():
+        cilla = db.session.get(User, org["cilla"])
+        assert cilla is not None
+        cilla.active = False
+        db.session.commit()
+    rows = _csv(login(org["boss"]).get("/reports?by=line&start=&table=unit&format=csv"))
+    assert [(r["Reports to the manager"], r["People"], r["Completions"]) for r in rows] == [
+        ("Anna", "2", "3")
+    ]
