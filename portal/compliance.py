@@ -213,6 +213,33 @@ def counts(
     return found
 
 
+def counts_per_unit(
+    requirements: list[Requirement], today: date
+) -> dict[tuple[int, int | None], Counter[str]]:
+    """Every requirement's status counts per home unit, keyed (requirement id, unit id).
+
+    One statement like ``counts``, grouped by the unit too (the nightly snapshot).
+    """
+    found: dict[tuple[int, int | None], Counter[str]] = {}
+    if not requirements:
+        return found
+    m, x = RequirementMember, RequirementExemption
+    branches = []
+    for requirement in requirements:
+        status = _status(requirement, today)
+        branches.append(
+            select(m.requirement_id, User.unit_id, status, func.count())
+            .join(User, User.id == m.user_id)
+            .outerjoin(x, and_(x.requirement_id == m.requirement_id, x.user_id == m.user_id))
+            .where(m.requirement_id == requirement.id)
+            .group_by(m.requirement_id, User.unit_id, status)
+        )
+    _without_jit()
+    for rid, unit_id, status, n in db.session.execute(union_all(*branches)):
+        found.setdefault((rid, unit_id), Counter())[status] += int(n)
+    return found
+
+
 def counts_by_unit(
     requirement: Requirement, where: list[Any], today: date | None = None
 ) -> dict[int | None, Counter[str]]:

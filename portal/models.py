@@ -322,3 +322,37 @@ class RequirementExemption(Model):
     )
     by_name: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ComplianceSnapshot(Model):
+    """A day's status counts of one requirement's members whose home unit is ``unit_id``.
+
+    Written by the nightly job (portal/compliance_trend.py), for every active requirement
+    at once; a unit subtree's figures on a day are the sum of its units' rows. ``unit_id``
+    0 counts the members in no unit. Kept for every day of the last quarter, and the last
+    day recorded in each month before that (the trend's monthly points).
+    """
+
+    __tablename__ = "portal_compliance_snapshot"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_requirement.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Not a foreign key: units are deactivated, never deleted, and 0 stands for none.
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    not_started: Mapped[int] = mapped_column(Integer, default=0)
+    in_progress: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    expiring: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    exempt: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ComplianceSnapshotDay(Model):
+    """A day whose snapshot is complete, and when it was taken (one row per day)."""
+
+    __tablename__ = "portal_compliance_snapshot_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)

@@ -18,7 +18,7 @@ from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
-from portal import notice_kinds, notices, reminders, requirements
+from portal import compliance_trend, notice_kinds, notices, reminders, requirements
 from portal.notices import Draft
 
 __all__ = ["notice_kinds"]  # imported for its kinds of message
@@ -75,6 +75,17 @@ def refresh_requirements() -> None:
     db.session.commit()
 
 
+@jobs.periodic(crontab(hour="2", minute="0"))
+def compliance_snapshot() -> None:
+    """Nightly, after the refresh: today's compliance counts for the trend.
+
+    Also enqueued when a requirement is created and by a worker that starts on a day
+    without one; a second run on the same day replaces the first (one snapshot a day).
+    """
+    compliance_trend.record(date.today())
+    db.session.commit()
+
+
 @jobs.periodic(crontab(hour="1", minute="30"))
 def prune_job_runs() -> None:
     """Nightly: runs that went well are kept 30 days (Admin → Jobs), failed ones until retried."""
@@ -125,7 +136,14 @@ def _sweep_at_start() -> None:
     jobs.enqueue("sweep_outbox")
 
 
+def _snapshot_at_start() -> None:
+    # The first snapshot after an installation or upgrade, or a night the worker was down.
+    if not compliance_trend.taken(date.today()):
+        jobs.enqueue("compliance_snapshot")
+
+
 def init_app() -> None:
-    """Each worker sweeps the outbox as it starts (messages of a killed worker's jobs)."""
-    if _sweep_at_start not in jobs.START_ACTIONS:
-        jobs.at_worker_start(_sweep_at_start)
+    """As each worker starts: sweep the outbox, take today's snapshot if there is none."""
+    for action in (_sweep_at_start, _snapshot_at_start):
+        if action not in jobs.START_ACTIONS:
+            jobs.at_worker_start(action)
