@@ -83,6 +83,8 @@ SERVICE_MESSAGES = (
     N_("This requirement belongs to another unit"),
     N_("Only an admin or the person's manager may exempt them"),
     N_("Give a reason"),
+    # portal.views.compliance
+    N_("Choose a unit from the list"),
     # player.cmi5.waive_au
     N_("Only the AUs of a cmi5 course can be waived"),
     N_("This AU has been waived already"),
