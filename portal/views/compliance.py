@@ -323,7 +323,7 @@ def _people_file(requirement: Requirement, status: str, people: list[Any]) -> An
         [
             p.person.name,
             p.person.email or p.person.user_name,
-            p.person.unit.name if p.person.unit else "",
+            p.unit.name if p.unit else "",
             p.manager.name if p.manager else "",
             _(compliance.STATUSES[p.status]),
             p.due,
@@ -364,6 +364,7 @@ def _requirement_page(requirement: Requirement) -> Page:
         total=figures.covered if wanted is None else figures.counts[wanted],
         status=status,
         statuses=compliance.STATUSES,
+        status_names={key: _(name) for key, name in compliance.STATUSES.items()},
         trail=_trail(scope),
         may_exempt=exemptions.exemptable(user, [p.person for p in people]),
     )
