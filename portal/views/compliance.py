@@ -279,10 +279,9 @@ def _branches() -> list[units.Branch]:
 
 
 def _per_unit(
-    requirement: Requirement, scope: reports.Scope, where: list[Any]
+    scope: reports.Scope, by_unit: dict[int | None, Counter[str]]
 ) -> list[tuple[OrganisationUnit | None, compliance.Figures]]:
-    """The requirement's figures one level down the tree from the scope's unit."""
-    by_unit = compliance.counts_by_unit(requirement, where)
+    """A requirement's figures (counted per home unit) one level down from the scope's unit."""
     below = units.children(scope.unit_id)
     tops = [u.id for u in below]
     rolled = units.roll_up_to(tops, [u for u in by_unit if u is not None])
@@ -343,7 +342,9 @@ def _requirement_page(requirement: Requirement) -> Page:
     if status not in (*compliance.STATUSES, "all"):
         raise NotFound("No such status")
     wanted = None if status == "all" else status
-    figures = compliance.counts([requirement], where)[requirement.id]
+    # The page's total is the sum of its units' rows: the members are counted once.
+    by_unit = compliance.counts_by_unit(requirement, where)
+    figures = compliance.Figures(sum(by_unit.values(), Counter()))
     points = compliance_trend.trend([requirement.id], scope.unit_ids, {requirement.id: figures})
     if request.args.get("format") in ("csv", "excel"):
         if request.args.get("table") == "trend":
@@ -359,7 +360,7 @@ def _requirement_page(requirement: Requirement) -> Page:
         requirement=requirement,
         figures=figures,
         points=points,
-        per_unit=_per_unit(requirement, scope, where),
+        per_unit=_per_unit(scope, by_unit),
         people=people,
         total=figures.covered if wanted is None else figures.counts[wanted],
         status=status,
