@@ -79,8 +79,8 @@ def refresh_requirements() -> None:
 def compliance_snapshot() -> None:
     """Nightly, after the refresh: today's compliance counts for the trend.
 
-    Also enqueued when a requirement is created and by a worker that starts on a day
-    without one; a second run on the same day replaces the first (one snapshot a day).
+    Also enqueued when a requirement is created; a second run on the same day replaces
+    the first (one snapshot a day). A worker that starts takes one if today has none.
     """
     compliance_trend.record(date.today())
     db.session.commit()
@@ -136,10 +136,19 @@ def _sweep_at_start() -> None:
     jobs.enqueue("sweep_outbox")
 
 
-def _snapshot_at_start() -> None:
-    # The first snapshot after an installation or upgrade, or a night the worker was down.
+@jobs.job(retries=2, retry_delay=60)
+def compliance_snapshot_if_missing() -> None:
+    """At a worker's start: today's compliance snapshot, unless one was taken today.
+
+    The first after an installation or upgrade, or after a night the worker was down.
+    """
     if not compliance_trend.taken(date.today()):
-        jobs.enqueue("compliance_snapshot")
+        compliance_trend.record(date.today())
+        db.session.commit()
+
+
+def _snapshot_at_start() -> None:
+    jobs.enqueue("compliance_snapshot_if_missing")
 
 
 def init_app() -> None:
