@@ -139,9 +139,9 @@ def test_compliance_snapshot_keeps_a_quarter_of_days_and_then_each_months_last(a
     assert {r[0] for r in _rows(app)} == {old[2], *recent, today}
 
 
-def _history(app, org, rid: int, other: int) -> dict[str, date]:
-    """Two months ago: two snapshots (the later counts); last month none."""
-    year, month = _months_back(2)
+def _history(app, org, rid: int, other: int, months: int = 2) -> dict[str, date]:
+    """``months`` ago: two snapshots (the later counts); last month none."""
+    year, month = _months_back(months)
     early, late = date(year, month, 5), date(year, month, 20)
     _snapshot(
         app,
@@ -205,7 +205,7 @@ def test_the_trend_is_drawn_with_its_table_on_both_pages(app, login, org, make_x
     rid = _new(app, login, org, due_days="0")
     _overdue_since_joining(app)
     _complete(app, make_xapi, org["lea"], org["fire"])
-    days = _history(app, org, rid, rid)
+    days = _history(app, org, rid, rid, months=6)
     boss = login(org["boss"])
     for url in ("/compliance", f"/compliance/requirements/{rid}"):
         page = boss.get(url).get_data(as_text=True)
@@ -216,7 +216,9 @@ def test_the_trend_is_drawn_with_its_table_on_both_pages(app, login, org, make_x
         assert page.count("<circle") == 2 + 1  # two points, and the legend's
     overview = boss.get("/compliance").get_data(as_text=True)
     matrix = overview.split('id="cap-per-requirement"')[1].split("</table>")[0]
-    assert matrix.count("33%") == 2  # two months ago and today
+    # A year ago, half a year ago (the snapshot), last month, today.
+    assert matrix.count("33%") == 2
+    assert matrix.count("\u2013") == 2  # an en dash: no snapshot
     swedish = boss.get(f"/compliance/requirements/{rid}", headers={"Accept-Language": "sv"})
     text_sv = swedish.get_data(as_text=True)
     assert "Andel som följer kravet" in text_sv
