@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import and_, distinct, func, or_, select
 
 from accounts import units
 from accounts.models import User
@@ -58,14 +58,6 @@ def done_per_course(
     return {course_id: int(n) for course_id, n in db.session.execute(stmt)}
 
 
-def _done(course_id: int) -> Any:
-    return exists().where(
-        Completion.user_id == User.id,
-        Completion.course_id == course_id,
-        Completion.verb.in_(DONE_VERBS),
-    )
-
-
 def _assigned(course_id: int) -> Any:
     """A condition on User: the course is assigned to them or required of them."""
     a = Assignment
@@ -99,18 +91,27 @@ class CourseReach:
 
 
 def reach(scope: Scope, course_id: int) -> CourseReach:
-    """How many people in the scope completed or passed the course, and of the assigned."""
+    """How many people in the scope completed or passed the course, and of the assigned.
+
+    Read from the course's completions (a few per person) rather than by asking of
+    every person in the scope whether they have one.
+    """
     people, assigned = _people(scope), _assigned(course_id)
-    done = _done(course_id)
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(done),
-            func.count().filter(assigned),
-            func.count().filter(and_(assigned, done)),
-        ).where(*people)
+    c = Completion
+    done = (
+        select(c.user_id)
+        .where(c.course_id == course_id, c.verb.in_(DONE_VERBS))
+        .distinct()
+        .subquery("done")
+    )
+    done_n, assigned_done = db.session.execute(
+        select(func.count(), func.count().filter(assigned))
+        .select_from(User)
+        .join(done, done.c.user_id == User.id)
+        .where(*people)
     ).one()
-    return CourseReach(*(int(n or 0) for n in row))
+    assigned_n = db.session.scalar(select(func.count()).where(*people, assigned))
+    return CourseReach(in_scope(scope), int(done_n), int(assigned_n or 0), int(assigned_done))
 
 
 def assigned_among(course_id: int, user_ids: list[int]) -> set[int]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -172,6 +173,16 @@ class Completion(Model):
         Index("ix_completion_user_stored", "user_id", "stored"),
         # Compliance: a person's latest completion of a requirement's courses.
         Index("ix_completion_user_course", "user_id", "course_id", "verb", "stored"),
+        # The course reports' people: who completed or passed each course in the months
+        # (portal/course_people.py), an index-only scan of the completing rows.
+        Index(
+            "ix_completion_done_people",
+            "period",
+            "course_id",
+            "user_id",
+            postgresql_where=text("verb IN ('completed', 'passed')"),
+            sqlite_where=text("verb IN ('completed', 'passed')"),
+        ),
         Index("ix_completion_activity", "activity_id"),
         # The projection looks rows up by registration on every stored batch.
         Index("ix_completion_registration", "registration"),
