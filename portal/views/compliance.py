@@ -226,7 +226,9 @@ def compliance_overview() -> Page:
     )
 
 
-def _trend_file(name: str, listed: list[tuple[int, str]], points: list[Any]) -> Any:
+def _trend_file(
+    name: str, listed: list[tuple[int, str]], points: list[compliance_trend.Point]
+) -> BaseResponse | None:
     """The trend as a file: a row per point and requirement (and all of them together)."""
     rows: list[list[Any]] = []
     for point in points:
@@ -347,9 +349,14 @@ def _requirement_page(requirement: Requirement) -> Page:
     figures = compliance.Figures(sum(by_unit.values(), Counter()))
     points = compliance_trend.trend([requirement.id], scope.unit_ids, {requirement.id: figures})
     if request.args.get("format") in ("csv", "excel"):
-        if request.args.get("table") == "trend":
-            name = f"compliance-{requirement.id}-trend"
-            return _trend_file(name, [(requirement.id, requirement.name)], points)
+        trend = f"compliance-{requirement.id}-trend"
+        file = (
+            _trend_file(trend, [(requirement.id, requirement.name)], points)
+            if request.args.get("table") == "trend"
+            else None
+        )
+        if file is not None:
+            return file
         everyone = compliance.people(requirement, where, wanted)
         return _people_file(requirement, status, everyone)
     people = compliance.people(requirement, where, wanted, limit=PEOPLE_SHOWN)
