@@ -72,6 +72,9 @@ class User(Model):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        # Lists of people by name (a requirement's people, 500 at a time, among 20,000)
+        # walk this index in order rather than sorting everyone.
+        Index("ix_portal_user_name", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

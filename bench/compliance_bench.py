@@ -6,8 +6,11 @@ statements), then adds 40 requirements through ``portal.requirements.create`` (t
 the page does, audiences materialised): a quarter for every learner (20,000 people), a
 quarter for a department (about 10,000), a section (about 5,000) and a unit (about
 2,500); one or two equivalent courses each, validities of 12, 24 and 36 months with a
-60-day renewal window, due 30 days after joining or on a fixed date. Then times whole
-HTTP requests to the compliance pages (median and worst of ``--repeat``).
+60-day renewal window, due 30 days after joining or on a fixed date. Takes today's
+compliance snapshot as the nightly job does (timed) and copies it into a year of history
+(every day of the last quarter, each month's last before it). Then times whole HTTP
+requests to the compliance pages, the trend's included (median and worst of
+``--repeat``), and prints the load average before them (the machine may be shared).
 
     .venv/bin/python bench/compliance_bench.py                          # the full scale
     .venv/bin/python bench/compliance_bench.py --years 1 --surrounding 100000   # quick
@@ -72,6 +75,47 @@ def requirements_40(app: Any) -> tuple[float, int]:
         return seconds, int(members or 0)
 
 
+def snapshots(app: Any) -> tuple[float, int]:
+    """Take today's snapshot as the nightly job does (timed), then a year of history.
+
+    The history copies today's rows to every day of the last quarter and to the last
+    day of each month before it, as many rows as a year of nightly runs leaves.
+    """
+    from sqlalchemy import func, select, text
+
+    from core.db import db
+    from portal import compliance_trend
+    from portal.models import ComplianceSnapshot
+
+    today = date.today()
+    with app.app_context():
+        started = time.perf_counter()
+        compliance_trend.record(today)
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        days = {today - timedelta(days=n) for n in range(1, compliance_trend.KEEP_DAYS + 1)}
+        index = today.year * 12 + today.month - 1
+        for n in range(1, 13):
+            year, month = divmod(index - n, 12)
+            days.add(date(year, month + 1, 1) + timedelta(days=27))
+        for day in sorted(days):
+            db.session.execute(
+                text(
+                    "INSERT INTO portal_compliance_snapshot SELECT :day, requirement_id, unit_id,"
+                    " not_started, in_progress, completed, expiring, overdue, exempt"
+                    " FROM portal_compliance_snapshot WHERE day = :today"
+                ),
+                {"day": day, "today": today},
+            )
+            db.session.execute(
+                text("INSERT INTO portal_compliance_snapshot_day VALUES (:day, now())"),
+                {"day": day},
+            )
+        db.session.commit()
+        rows = db.session.scalar(select(func.count()).select_from(ComplianceSnapshot))
+        return seconds, int(rows or 0)
+
+
 def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
     from accounts import login_sessions, service
     from core.db import db
@@ -91,6 +135,9 @@ def pages(app: Any, repeat: int) -> list[dict[str, Any]]:
         ("admin", "/compliance/requirements/1?status=all", "requirement 1, everyone (500 shown)"),
         ("manager", "/compliance/requirements/1", "requirement 1, manager's section"),
         ("admin", "/compliance?format=excel", "Excel file, whole organisation"),
+        ("admin", "/compliance?format=csv&table=trend", "trend file, whole organisation"),
+        ("manager", "/compliance?format=csv&table=trend", "trend file, manager's section"),
+        ("admin", "/compliance/requirements/1?format=csv&table=trend", "requirement 1's trend"),
         ("admin", "/compliance/requirements/1?status=all&format=csv", "CSV, 20,000 people"),
         ("learner", "/my", "a learner's My learning (their requirements)"),
     ]
@@ -146,9 +193,13 @@ def main() -> None:
         db.session.commit()
     seconds, members = requirements_40(app)
     print(f"40 requirements created in {seconds:.1f} s; {members} memberships")
+    seconds, rows = snapshots(app)
+    print(f"snapshot taken in {seconds:.1f} s; {rows} snapshot rows with a year's history")
     with app.app_context():
         db.session.execute(text("ANALYZE"))
         db.session.commit()
+    load = os.getloadavg()
+    print(f"load average before the pages: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     for r in pages(app, args.repeat):
         print(f"{r['page']:<62} median {r['median_ms']:>7} ms  max {r['max_ms']:>7} ms")
 

@@ -101,6 +101,8 @@ SERVICE_MESSAGES = (
     N_("The file is no longer kept"),
     N_("You no longer have access to this report"),
     N_("No such notification"),
+    # portal.views.compliance
+    N_("Choose a unit from the list"),
     # player.cmi5.waive_au
     N_("Only the AUs of a cmi5 course can be waived"),
     N_("This AU has been waived already"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -194,6 +195,16 @@ class Completion(Model):
         Index("ix_completion_user_stored", "user_id", "stored"),
         # Compliance: a person's latest completion of a requirement's courses.
         Index("ix_completion_user_course", "user_id", "course_id", "verb", "stored"),
+        # The course reports' people: who completed or passed each course in the months
+        # (portal/course_people.py), an index-only scan of the completing rows.
+        Index(
+            "ix_completion_done_people",
+            "period",
+            "course_id",
+            "user_id",
+            postgresql_where=text("verb IN ('completed', 'passed')"),
+            sqlite_where=text("verb IN ('completed', 'passed')"),
+        ),
         Index("ix_completion_activity", "activity_id"),
         # The projection looks rows up by registration on every stored batch.
         Index("ix_completion_registration", "registration"),
@@ -384,3 +395,37 @@ class RequirementExemption(Model):
     )
     by_name: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ComplianceSnapshot(Model):
+    """A day's status counts of one requirement's members whose home unit is ``unit_id``.
+
+    Written by the nightly job (portal/compliance_trend.py), for every active requirement
+    at once; a unit subtree's figures on a day are the sum of its units' rows. ``unit_id``
+    0 counts the members in no unit. Kept for every day of the last quarter, and the last
+    day recorded in each month before that (the trend's monthly points).
+    """
+
+    __tablename__ = "portal_compliance_snapshot"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(
+        ForeignKey("portal_requirement.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Not a foreign key: units are deactivated, never deleted, and 0 stands for none.
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    not_started: Mapped[int] = mapped_column(Integer, default=0)
+    in_progress: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    expiring: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    exempt: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ComplianceSnapshotDay(Model):
+    """A day whose snapshot is complete, and when it was taken (one row per day)."""
+
+    __tablename__ = "portal_compliance_snapshot_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)

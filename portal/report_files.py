@@ -26,7 +26,7 @@ from core.db import db
 from core.errors import Forbidden
 from core.i18n import N_
 from packages import service as packages
-from portal import compliance, exports, reports, requirements
+from portal import compliance, course_people, exports, reports, requirements
 from portal.models import Completion
 
 Params = dict[str, Any]
@@ -160,7 +160,8 @@ def _learners_filename(params: Params) -> str:
 
 def _learners_build(user: User, params: Params, _locale: str) -> File:
     course = packages.get_course(int(params["course_id"]))
-    table = reports.course_learners(_report_scope(user, params), course.id)
+    scope = _report_scope(user, params)
+    table = course_people.with_assigned(reports.course_learners(scope, course.id), course.id)
     details = {
         "unit_id": params.get("unit_id"),
         "by": params.get("by") or "unit",

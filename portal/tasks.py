@@ -19,7 +19,7 @@ from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
-from portal import notice_kinds, notices, reminders, report_exports, requirements
+from portal import compliance_trend, notice_kinds, notices, reminders, report_exports, requirements
 from portal.notices import Draft
 
 __all__ = ["notice_kinds"]  # imported for its kinds of message
@@ -73,6 +73,17 @@ def weekly_digest() -> None:
 def refresh_requirements() -> None:
     """Nightly ``flask requirements refresh``: audiences follow the organisation."""
     requirements.refresh()
+    db.session.commit()
+
+
+@jobs.periodic(crontab(hour="2", minute="0"))
+def compliance_snapshot() -> None:
+    """Nightly, after the refresh: today's compliance counts for the trend.
+
+    Also enqueued when a requirement is created; a second run on the same day replaces
+    the first (one snapshot a day). A worker that starts takes one if today has none.
+    """
+    compliance_trend.record(date.today())
     db.session.commit()
 
 
@@ -165,7 +176,23 @@ def _sweep_at_start() -> None:
     jobs.enqueue("sweep_outbox")
 
 
+@jobs.job(retries=2, retry_delay=60)
+def compliance_snapshot_if_missing() -> None:
+    """At a worker's start: today's compliance snapshot, unless one was taken today.
+
+    The first after an installation or upgrade, or after a night the worker was down.
+    """
+    if not compliance_trend.taken(date.today()):
+        compliance_trend.record(date.today())
+        db.session.commit()
+
+
+def _snapshot_at_start() -> None:
+    jobs.enqueue("compliance_snapshot_if_missing")
+
+
 def init_app() -> None:
-    """Each worker sweeps the outbox as it starts (messages of a killed worker's jobs)."""
-    if _sweep_at_start not in jobs.START_ACTIONS:
-        jobs.at_worker_start(_sweep_at_start)
+    """As each worker starts: sweep the outbox, take today's snapshot if there is none."""
+    for action in (_sweep_at_start, _snapshot_at_start):
+        if action not in jobs.START_ACTIONS:
+            jobs.at_worker_start(action)

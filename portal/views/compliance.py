@@ -18,12 +18,14 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts import audit, service, units
 from accounts.auth import role_required
 from accounts.models import ROLES, OrganisationUnit, User
+from core import jobs
 from core.db import db
-from core.errors import NotFound
+from core.errors import BadRequest, NotFound
 from portal import (
     bp,
     catalogue,
     compliance,
+    compliance_trend,
     exemptions,
     exports,
     learning,
@@ -110,6 +112,8 @@ def _save(requirement: Requirement | None) -> Requirement | None:
 def requirements_list() -> Page:
     """The requirements the user manages, and a form for a new one."""
     if request.method == "POST" and _save(None) is not None:
+        # Committed: the trend's first snapshot with it is taken in the background.
+        jobs.try_enqueue("compliance_snapshot")
         return redirect(url_for("portal.requirements_list"))
     return render(
         "requirements.html",
@@ -141,8 +145,22 @@ def requirement_edit(requirement_id: int) -> Page:
 # -- Compliance --------------------------------------------------------------------------
 
 
+# The largest id a database's integer column holds: a larger one is no unit's.
+_MAX_ID = 2**31 - 1
+
+
 def _scope() -> reports.Scope:
-    return reports.scope_for(this_user(), request.args.get("unit_id", type=int))
+    """The page's scope; a ``unit_id`` that is no unit's number is refused, not ignored."""
+    raw = request.args.get("unit_id", "")
+    if not raw:
+        return reports.scope_for(this_user())
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _MAX_ID:
+        raise BadRequest(
+            "Choose a unit from the list", errors=[{"path": "unit_id", "message": "invalid"}]
+        )
+    if db.session.get(OrganisationUnit, int(raw)) is None:
+        raise NotFound("No such unit")
+    return reports.scope_for(this_user(), int(raw))
 
 
 def _trail(scope: reports.Scope) -> list[OrganisationUnit]:
@@ -187,21 +205,43 @@ def compliance_overview() -> Page:
     listed = _active()
     figures = compliance.counts(listed, where)
     shown = [(r, figures[r.id]) for r in listed if figures[r.id].covered]
-    file = _export(
-        "compliance",
-        _figure_columns(_("Requirement")),
-        [[r.name, *_figure_cells(f)] for r, f in shown],
-    )
+    points = compliance_trend.trend([r.id for r, _f in shown], scope.unit_ids, figures)
+    if request.args.get("table") == "trend":
+        file = _trend_file("compliance-trend", [(r.id, r.name) for r, _f in shown], points)
+    else:
+        file = _export(
+            "compliance",
+            _figure_columns(_("Requirement")),
+            [[r.name, *_figure_cells(f)] for r, f in shown],
+        )
     if file is not None:
         return file
     return render(
         "compliance.html",
         scope=scope,
         shown=shown,
+        points=points,
         trail=_trail(scope),
         branches=_branches(),
         bars=[(r.name, round(100 * (f.share("compliant") or 0))) for r, f in shown],
     )
+
+
+def _trend_file(
+    name: str, listed: list[tuple[int, str]], points: list[compliance_trend.Point]
+) -> BaseResponse | None:
+    """The trend as a file: a row per point and requirement (and all of them together)."""
+    rows: list[list[Any]] = []
+    for point in points:
+        if point.day is None:
+            continue
+        if len(listed) > 1:
+            rows.append([point.day, _("All requirements"), *_figure_cells(point.overall)])
+        for rid, title in listed:
+            found = point.figures.get(rid)
+            if found is not None:
+                rows.append([point.day, title, *_figure_cells(found)])
+    return _export(name, [_("Date"), *_figure_columns(_("Requirement"))], rows)
 
 
 def _figure_columns(first: str) -> list[str]:
@@ -242,10 +282,9 @@ def _branches() -> list[units.Branch]:
 
 
 def _per_unit(
-    requirement: Requirement, scope: reports.Scope, where: list[Any]
+    scope: reports.Scope, by_unit: dict[int | None, Counter[str]]
 ) -> list[tuple[OrganisationUnit | None, compliance.Figures]]:
-    """The requirement's figures one level down the tree from the scope's unit."""
-    by_unit = compliance.counts_by_unit(requirement, where)
+    """A requirement's figures (counted per home unit) one level down from the scope's unit."""
     below = units.children(scope.unit_id)
     tops = [u.id for u in below]
     rolled = units.roll_up_to(tops, [u for u in by_unit if u is not None])
@@ -277,8 +316,17 @@ def _requirement_page(requirement: Requirement) -> Page:
     if status not in (*compliance.STATUSES, "all"):
         raise NotFound("No such status")
     wanted = None if status == "all" else status
+    # The page's total is the sum of its units' rows: the members are counted once.
+    by_unit = compliance.counts_by_unit(requirement, where)
+    figures = compliance.Figures(sum(by_unit.values(), Counter()))
+    points = compliance_trend.trend([requirement.id], scope.unit_ids, {requirement.id: figures})
     file_format = request.args.get("format")
     if file_format in ("csv", "excel"):
+        if request.args.get("table") == "trend":
+            trend = f"compliance-{requirement.id}-trend"
+            file = _trend_file(trend, [(requirement.id, requirement.name)], points)
+            if file is not None:
+                return file
         params = {
             "requirement_id": requirement.id,
             "status": status,
@@ -287,18 +335,19 @@ def _requirement_page(requirement: Requirement) -> Page:
         }
         return export_file("compliance_people", params)  # a large one in the background
     people = compliance.people(requirement, where, wanted, limit=PEOPLE_SHOWN)
-    figures = compliance.counts([requirement], where)[requirement.id]
     user = this_user()
     return render(
         "compliance_requirement.html",
         scope=scope,
         requirement=requirement,
         figures=figures,
-        per_unit=_per_unit(requirement, scope, where),
+        points=points,
+        per_unit=_per_unit(scope, by_unit),
         people=people,
         total=figures.covered if wanted is None else figures.counts[wanted],
         status=status,
         statuses=compliance.STATUSES,
+        status_names={key: _(name) for key, name in compliance.STATUSES.items()},
         trail=_trail(scope),
         may_exempt=exemptions.exemptable(user, [p.person for p in people]),
     )

@@ -25,7 +25,16 @@ from player import attempts as player_attempts
 from player import cmi5 as player_cmi5
 from player import rollup as player_rollup
 from player.models import Attempt
-from portal import bp, catalogue, certificates, learning, line_reports, reports, schemas
+from portal import (
+    bp,
+    catalogue,
+    certificates,
+    course_people,
+    learning,
+    line_reports,
+    reports,
+    schemas,
+)
 from portal.i18n import N_
 from portal.views.common import (
     Page,
@@ -170,7 +179,7 @@ def reports_overview() -> Page:
             label=lambda _name: _("Learner's e-mail address"),
         )
     makers = {
-        "course": reports.per_course,
+        "course": _per_course,
         "unit": line_reports.per_report if scope.by_line else reports.per_unit,
         "month": line_reports.per_month if scope.by_line else reports.per_month,
     }
@@ -193,6 +202,11 @@ def reports_overview() -> Page:
         learners=reports.learners_in_scope(scope),
         **(_line_context(scope) if scope.by_line else _unit_context(scope)),
     )
+
+
+def _per_course(scope: reports.Scope, start: str | None, end: str | None) -> reports.Table:
+    """Completions per course, and how many of the people in the scope that is."""
+    return course_people.with_people(reports.per_course(scope, start, end), scope, start, end)
 
 
 def _unit_context(scope: reports.Scope) -> dict[str, Any]:
@@ -281,12 +295,14 @@ def report_course(course_id: int) -> Page:
             "manager_id": query["manager_id"],
         }
         return export_file("course_learners", params)  # a large one in the background
-    table = reports.course_learners(scope, course.id)
+    table = course_people.with_assigned(reports.course_learners(scope, course.id), course.id)
     return _table_page(
         "report_table.html",
         table,
         f"course-{course.id}-learners",
         title=_("Learners: %(title)s", title=course.title),
+        reach=course_people.reach(scope, course.id),
+        by_line=scope.by_line,
         back=url_for("portal.reports_overview", **_line_args(scope)),
         links=[
             (

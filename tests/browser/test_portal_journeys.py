@@ -207,6 +207,9 @@ def test_portal_manager_opens_reports_and_exports_csv(
             "Passed": "0",
             "Failed": "0",
             "Average score": "",
+            # Lea, of the two people in Social services (Lea and Maja).
+            "People who completed or passed": "1",
+            "People in scope": "2",
         }
     ]
     page.get_by_role("link", name="Fire safety").click()
