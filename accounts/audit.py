@@ -3,7 +3,8 @@
 Services call ``record`` in the same transaction as the change they log, so a change
 and its entry are committed (or rolled back) together. The application never updates
 an entry, and deletes one only when a retention rule of the organisation's decision
-culls it (portal/retention.py, itself recorded here); nothing else writes the table. Secrets (passwords, keys' secrets, tokens) never go into ``details``.
+culls it (portal/retention.py, itself recorded here); nothing else writes the table.
+Secrets (passwords, keys' secrets, tokens) never go into ``details``.
 """
 
 from __future__ import annotations

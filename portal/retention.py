@@ -173,7 +173,7 @@ def _pairs(
 ) -> None:
     """Voiding statements go with what they void, unless one of them is held (then neither)."""
     their_pks = [pk for pairs in voiding.values() for pk, _id in pairs]
-    data = dict(
+    data: dict[int, dict[str, Any]] = dict(
         db.session.execute(
             select(Statement.pk, Statement.data).where(Statement.pk.in_(their_pks))
         ).all()

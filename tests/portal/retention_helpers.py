@@ -1,4 +1,4 @@
-"""A small organisation with a year-old LRS for the retention tests (tests/portal/test_retention*.py)."""
+"""A small organisation with an old LRS for the retention tests (test_retention*.py)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def build(app: Flask, portal: Portal, xapi: XapiClient) -> World:
     assert sent.status_code == 200, sent.json
     world.statements["bo.noted"] = noted["id"]
     world.attachment = attachment_for(data)["sha2"]
-    voiding = {
+    voiding: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "actor": {"objectType": "Agent", "mbox": "mailto:admin@example.org"},
         "verb": {"id": VOIDED, "display": {"en-US": "voided"}},
@@ -115,7 +115,7 @@ def lrs_counts(app: Flask) -> dict[str, int]:
         }
 
 
-def projection_consistent(app: Flask) -> dict[str, int]:
+def projection_consistent(app: Flask) -> dict[int, int]:
     """The monthly totals agree with the completion rows; returns completions per verb."""
     with app.app_context():
         rows = db.session.execute(
