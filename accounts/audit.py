@@ -93,6 +93,7 @@ DETAILS = {
     "removed": N_("Removed"),
     "holds": N_("Legal holds"),
     "until": N_("Until"),
+    "kept": N_("Kept for"),
     "archive": N_("Archive"),
 }
 

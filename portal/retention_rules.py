@@ -146,7 +146,7 @@ def save_rule(
             "decision": rule.decision_ref,
             "kind": rule.kind,
             "active": rule.active,
-            "until": f"{rule.keep_count} {rule.keep_unit}",
+            "kept": f"{rule.keep_count} {rule.keep_unit}",
         },
     )
     return rule
