@@ -9,6 +9,7 @@ left, and a run leaves tombstones and an audit entry; a dry run stores nothing.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from accounts.models import AuditEvent
 from core.db import db
 from player.models import Attempt
 from portal import retention_rules
+from portal.evaluation_models import Evaluation, EvaluationAnswer, EvaluationQuestion
 from portal.retention_models import RetentionRun, RetentionTombstone
 from tests.portal.retention_helpers import (
     EXPERIENCED,
@@ -192,7 +194,18 @@ def test_retention_keeps_a_result_in_use_for_mandatory_training(app, world, runn
     )  # all but Bo's completion (and the voiding one)
 
 
-def test_retention_attempts_evaluations_and_audit_rules(app, world, runner, portal):
+def test_retention_attempts_evaluations_and_audit_rules(app, world, runner, portal, xapi):
+    bo_registration = "22222222-2222-4222-8222-222222222222"
+    bo_agent = json.dumps(
+        {"account": {"homePage": app.config["AGENT_HOMEPAGE"], "name": str(world.people["bo"])}}
+    )
+    state = {
+        "activityId": "http://example.org/lessons/1",
+        "agent": bo_agent,
+        "stateId": "cmi.suspend_data",
+        "registration": bo_registration,
+    }
+    assert xapi.request("PUT", "activities/state", query=state, data=b"x").status_code == 204
     with app.app_context():
         from packages.models import PackageVersion
 
@@ -202,7 +215,7 @@ def test_retention_attempts_evaluations_and_audit_rules(app, world, runner, port
         assert version is not None
         for name, registration in (
             ("lea", "11111111-1111-4111-8111-111111111111"),
-            ("bo", "22222222-2222-4222-8222-222222222222"),
+            ("bo", bo_registration),
         ):
             db.session.add(
                 Attempt(
@@ -215,8 +228,23 @@ def test_retention_attempts_evaluations_and_audit_rules(app, world, runner, port
                     updated_at=now() - timedelta(days=800),
                 )
             )
+        question = EvaluationQuestion(text_sv="Bra?", text_en="Good?", created_at=now())
+        db.session.add(question)
+        db.session.flush()
         for name in ("lea", "bo"):
             audit.record("user.changed", "user", world.people[name], name, actor_name="test")
+            evaluation = Evaluation(
+                user_id=world.people[name],
+                subject=f"c:{world.course}",
+                course_id=world.course,
+                statement_id=str(uuid.uuid4()),
+                created_at=now() - timedelta(days=800),
+            )
+            db.session.add(evaluation)
+            db.session.flush()
+            db.session.add(
+                EvaluationAnswer(evaluation_id=evaluation.id, question_id=question.id, value=4)
+            )
         db.session.flush()
         db.session.execute(
             update(AuditEvent)
@@ -226,15 +254,20 @@ def test_retention_attempts_evaluations_and_audit_rules(app, world, runner, port
         db.session.commit()
     _rule(app, kind="attempts", decision_ref="KS 2026/124")
     _rule(app, kind="audit", decision_ref="KS 2026/125", keep_count=1)
+    _rule(app, kind="evaluations", decision_ref="KS 2026/126")
     _hold_person(app, "lea@example.org")
     done = _run(runner)
     by_decision = {r["decision"]: r for r in done["rules"]}
-    assert by_decision["KS 2026/124"]["counts"] == {"attempts": 1, "state": 0}
+    assert by_decision["KS 2026/124"]["counts"] == {"attempts": 1, "state": 1}
+    assert by_decision["KS 2026/126"]["counts"] == {"evaluations": 1}
+    assert by_decision["KS 2026/126"]["held"] == 1
     assert by_decision["KS 2026/124"]["held"] == 1
     # Bo's entry goes; Lea's is held; the rules' own entries (retention.*) never go.
     assert by_decision["KS 2026/125"]["counts"] == {"audit": 1}
     with app.app_context():
         assert db.session.scalars(select(Attempt.user_id)).all() == [world.people["lea"]]
+        assert db.session.scalars(select(Evaluation.user_id)).all() == [world.people["lea"]]
+        assert db.session.scalar(select(func.count()).select_from(EvaluationAnswer)) == 1
         left = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         assert "user.changed" in left
         assert left.count("user.changed") == 1
