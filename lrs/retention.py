@@ -7,8 +7,9 @@ What goes with a statement:
 
 - its filter rows (``lrs.filters``), found by computing its keys again from its data,
   its target's included (a StatementRef statement carries them, Communication §2.1.3),
-  so no scan by statement is needed; a statement whose target was removed before it
-  cannot have them computed and is cleared by statement (a scan, and rare);
+  so no scan by statement is needed; a statement whose target (or one further along
+  its chain of references) is no longer stored cannot have them computed and is
+  cleared by statement (a scan of the filter table, for these few);
 - attachment bytes no remaining statement names (they are stored once per sha2);
 - for the attempts removed (player/retention.py), the State documents of their
   registrations.
@@ -83,8 +84,10 @@ def _keys_with_targets(rows: list[tuple[int, dict[str, Any]]]) -> tuple[set[Any]
                 select(Statement.data).where(Statement.statement_id == next_id)
             )
             if target is None:
-                if len(seen) == 1:
-                    unknown.append(pk)  # the direct target is gone: its keys are unknown
+                # A target on the chain is gone (removed by an earlier run), so the keys
+                # this statement inherited from it are unknown: clear it by statement.
+                # (A target never stored gave no keys; the scan then finds none extra.)
+                unknown.append(pk)
                 break
             keys |= filter_keys(target)
             obj = target["object"]
@@ -94,16 +97,36 @@ def _keys_with_targets(rows: list[tuple[int, dict[str, Any]]]) -> tuple[set[Any]
     return wanted, unknown
 
 
+def _in_order(pks: Iterable[int]) -> list[int]:
+    """Statements that refer to another first, newest first, then the rest.
+
+    A referrer's inherited keys are computed from its target, which must still be
+    there: referrers (voiding statements among them) go before what they refer to.
+    """
+    wanted = sorted(set(pks))
+    referrers: set[int] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        referrers.update(
+            db.session.scalars(
+                select(Statement.pk).where(
+                    Statement.pk.in_(wanted[start : start + _CHUNK]),
+                    Statement.object_ref.is_not(None),
+                )
+            )
+        )
+    return sorted(referrers, reverse=True) + [pk for pk in wanted if pk not in referrers]
+
+
 def delete_statements(pks: Iterable[int]) -> Removed:
     """Remove these statements, their filter rows and attachments no statement still names.
 
     Flushes, never commits: the caller's transaction removes everything or nothing.
     """
-    wanted_pks = sorted(set(pks))
+    ordered_pks = _in_order(pks)
     removed = Removed()
     shas: set[str] = set()
-    for start in range(0, len(wanted_pks), _CHUNK):
-        part = wanted_pks[start : start + _CHUNK]
+    for start in range(0, len(ordered_pks), _CHUNK):
+        part = ordered_pks[start : start + _CHUNK]
         rows = [
             (pk, data, has)
             for pk, data, has in db.session.execute(
@@ -117,24 +140,25 @@ def delete_statements(pks: Iterable[int]) -> Removed:
                 shas.update(str(a["sha2"]) for a in data.get("attachments") or ())
         # Keys are computed before anything of the chunk goes: a target removed with
         # its referrer is still there to be read.
-        keys, unknown = _keys_with_targets([(pk, data) for pk, data, _has in rows])
-        ordered = sorted(keys)
-        for key_start in range(0, len(ordered), _CHUNK):
-            db.session.execute(
-                delete(StatementFilter).where(
-                    tuple_(
-                        StatementFilter.kind, StatementFilter.key_hash, StatementFilter.statement_pk
-                    ).in_(ordered[key_start : key_start + _CHUNK])
-                )
-            )
-        if unknown:
-            db.session.execute(
-                delete(StatementFilter).where(StatementFilter.statement_pk.in_(unknown))
-            )
+        _delete_filter_rows(*_keys_with_targets([(pk, data) for pk, data, _has in rows]))
         result = db.session.execute(delete(Statement).where(Statement.pk.in_([r[0] for r in rows])))
         removed.statements += int(result.rowcount or 0)  # type: ignore[attr-defined]
     removed.attachments = _delete_unused_attachments(shas)
     return removed
+
+
+def _delete_filter_rows(keys: set[Any], unknown: list[int]) -> None:
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _CHUNK):
+        db.session.execute(
+            delete(StatementFilter).where(
+                tuple_(
+                    StatementFilter.kind, StatementFilter.key_hash, StatementFilter.statement_pk
+                ).in_(ordered[start : start + _CHUNK])
+            )
+        )
+    if unknown:
+        db.session.execute(delete(StatementFilter).where(StatementFilter.statement_pk.in_(unknown)))
 
 
 def _delete_unused_attachments(shas: set[str]) -> int:

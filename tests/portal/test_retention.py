@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from accounts import audit
 from accounts.models import AuditEvent
 from core.db import db
+from lrs.models import Statement, StatementFilter
 from player.models import Attempt
 from portal import retention_rules
 from portal.evaluation_models import Evaluation, EvaluationAnswer, EvaluationQuestion
@@ -123,8 +124,6 @@ def test_retention_run_keeps_held_removes_the_rest(app, world, runner, xapi):
         world.statements["lea.page"],
     }
     with app.app_context():
-        from lrs.models import Statement, StatementFilter
-
         pks = select(Statement.pk)
         assert (
             db.session.scalar(
@@ -272,3 +271,54 @@ def test_retention_attempts_evaluations_and_audit_rules(app, world, runner, port
         assert "user.changed" in left
         assert left.count("user.changed") == 1
         assert "retention.rule_saved" in left
+
+
+def _dangling_filter_rows(app: Flask) -> int:
+    with app.app_context():
+        pks = select(Statement.pk)
+        return int(
+            db.session.scalar(
+                select(func.count())
+                .select_from(StatementFilter)
+                .where(StatementFilter.statement_pk.not_in(pks))
+            )
+            or 0
+        )
+
+
+def test_retention_statement_ref_kept_when_its_target_goes_then_removed(app, world, runner, xapi):
+    home = app.config["AGENT_HOMEPAGE"]
+    ref = {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": home, "name": str(world.people["lea"])},
+        },
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/commented",
+            "display": {"en-US": "commented"},
+        },
+        "object": {"objectType": "StatementRef", "id": world.statements["bo.page"]},
+    }
+    assert xapi.post("statements", ref).status_code == 200
+    with app.app_context():
+        db.session.execute(update(Statement).values(stored=now() - timedelta(days=1000)))
+        db.session.commit()
+    _rule(app)
+    _hold_person(app, "lea@example.org")
+    _run(runner)
+    # Lea's statement is held; it still names Bo's removed statement (xAPI allows that).
+    kept = xapi.get("statements", query={"statementId": ref["id"]})
+    assert kept.status_code == 200
+    assert kept.json["object"] == {"objectType": "StatementRef", "id": world.statements["bo.page"]}
+    assert _dangling_filter_rows(app) == 0
+    with app.app_context():
+        for hold in retention_rules.holds():
+            retention_rules.release_hold(hold.id, None)
+        db.session.commit()
+    done = _run(runner)
+    assert done["rules"][0]["counts"]["statements"] == 4
+    assert lrs_counts(app)["statements"] == 0
+    # Its inherited rows (from a target no longer stored) went too: nothing points nowhere.
+    assert _dangling_filter_rows(app) == 0
+    assert lrs_counts(app)["filters"] == 0
