@@ -274,7 +274,7 @@ def _hold_summary(hold: Any) -> dict[str, Any]:
     return {
         "id": hold.id,
         "kind": hold.kind,
-        "on": hold.user_id or hold.course_id or hold.unit_id,
+        "on": hold.user_id or hold.course_id or hold.activity_id or hold.unit_id,
         "reason": hold.reason,
         "until": hold.until.isoformat() if hold.until else None,
     }
@@ -294,6 +294,8 @@ def run(
     """Plan and remove, leave tombstones and an audit entry; flushes, the caller commits."""
     started = _now()
     plans, holds = plan(now)
+    if not plans:
+        return Report(False, plans, holds)  # no active rule: nothing to carry out or record
     for each in plans:
         _remove(each)
     who = (actor.email or actor.user_name or "") if actor else actor_name or "system"

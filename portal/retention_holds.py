@@ -4,9 +4,10 @@ A hold on a person covers their data: statements naming them (actor, object, con
 agents), their attempts, evaluations and the audit entries by or about them. A hold on
 a course covers statements about it (its activity id, in the object or the context)
 and in its attempts' and classroom sessions' registrations, its attempts and its
-evaluations. A hold on a unit covers the data of everyone whose home unit is in its
-subtree now, and the audit entries about those units. A hold lasts until its ``until``
-day has passed or it is released.
+evaluations. A hold on an activity (any IRI) covers the statements about it (object
+or context activities, a SubStatement's too). A hold on a unit covers the data of
+everyone whose home unit is in its subtree now, and the audit entries about those
+units. A hold lasts until its ``until`` day has passed or it is released.
 
 Besides holds, a result still in use is kept back: the completion that currently meets
 a person's active mandatory training (culling it would make them non-compliant for
@@ -129,6 +130,10 @@ def coverage(holds: list[RetentionHold]) -> Coverage:
             )
         )
         keys |= {(REGISTRATION, key_hash(r)) for r in registrations if r}
+    for hold in holds:
+        if hold.kind == "activity" and hold.activity_id:
+            hashed = key_hash(hold.activity_id)
+            keys |= {(ACTIVITY, hashed), (ACTIVITY_RELATED, hashed)}
     cover.statement_keys = keys
     return cover
 

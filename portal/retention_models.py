@@ -18,8 +18,9 @@ from core.db import Model
 KINDS = ("statements", "attempts", "evaluations", "audit")
 #: How a rule's period is counted.
 UNITS = ("days", "months", "years")
-#: What a legal hold covers: one person's data, a course's, or everyone's in a unit's subtree.
-HOLD_KINDS = ("person", "course", "unit")
+#: What a legal hold covers: one person's data, a course's, statements about one activity,
+#: or everyone's data in a unit's subtree.
+HOLD_KINDS = ("person", "course", "activity", "unit")
 
 
 class RetentionRule(Model):
@@ -53,7 +54,8 @@ class RetentionRule(Model):
 class RetentionHold(Model):
     """A legal hold: nothing it covers is culled while it lasts (until ``until``, or release).
 
-    Exactly one of ``user_id``, ``course_id``, ``unit_id`` is set, as ``kind`` says.
+    Exactly one of ``user_id``, ``course_id``, ``activity_id``, ``unit_id`` is set, as
+    ``kind`` says.
     """
 
     __tablename__ = "portal_retention_hold"
@@ -69,6 +71,8 @@ class RetentionHold(Model):
     unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("portal_unit.id", ondelete="CASCADE"), nullable=True
     )
+    # An activity's IRI: the statements about it (object or context) are held.
+    activity_id: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     until: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(

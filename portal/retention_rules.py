@@ -90,8 +90,8 @@ class HoldSchema(FormSchema):
     )
     target = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=255),
-        metadata=label(N_("Person (e-mail), course (number) or unit (code)")),
+        validate=validate.Length(min=1, max=2048),
+        metadata=label(N_("Person (e-mail), course (number), activity (IRI) or unit (code)")),
     )
     reason = fields.String(
         required=True, validate=validate.Length(min=1, max=2000), metadata=label(N_("Reason"))
@@ -160,7 +160,7 @@ def holds(include_released: bool = False) -> list[RetentionHold]:
     return list(db.session.scalars(stmt))
 
 
-def _target(kind: str, target: str) -> dict[str, int]:
+def _target(kind: str, target: str) -> dict[str, int | str]:
     """The column a hold's target goes in, found from what the admin typed."""
     text = target.strip()
     if kind == "person":
@@ -176,6 +176,10 @@ def _target(kind: str, target: str) -> dict[str, int]:
         if not text.isdigit():
             raise BadRequest("No such course", errors=[{"path": "target", "message": "No course"}])
         return {"course_id": packages.get_course(int(text)).id}
+    if kind == "activity":
+        if not is_iri(text):
+            raise BadRequest("Not an IRI", errors=[{"path": "target", "message": "Not an IRI"}])
+        return {"activity_id": text}
     from_code = db.session.scalar(select(OrganisationUnit.id).where(OrganisationUnit.code == text))
     if from_code is None:
         raise BadRequest("No such unit", errors=[{"path": "target", "message": "No unit"}])

@@ -43,6 +43,7 @@ def upgrade():
         sa.Column('user_id', sa.Integer(), nullable=True),
         sa.Column('course_id', sa.Integer(), nullable=True),
         sa.Column('unit_id', sa.Integer(), nullable=True),
+        sa.Column('activity_id', sa.Text(), nullable=True),
         sa.Column('reason', sa.Text(), nullable=False),
         sa.Column('until', sa.Date(), nullable=True),
         sa.Column('created_by_id', sa.Integer(), nullable=True),

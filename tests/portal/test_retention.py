@@ -322,3 +322,26 @@ def test_retention_statement_ref_kept_when_its_target_goes_then_removed(app, wor
     # Its inherited rows (from a target no longer stored) went too: nothing points nowhere.
     assert _dangling_filter_rows(app) == 0
     assert lrs_counts(app)["filters"] == 0
+
+
+def test_retention_hold_on_an_activity_keeps_its_statements(app, world, runner, xapi):
+    _rule(app, verb_id=EXPERIENCED)
+    with app.app_context():
+        retention_rules.place_hold(
+            {
+                "kind": "activity",
+                "target": "http://example.org/lessons/1",
+                "reason": "Granskning",
+                "until": date.today(),  # in force through today
+            },
+            None,
+            "test",
+        )
+        db.session.commit()
+    done = _run(runner)
+    # Both lessons/1 statements held; the pages and Bo's voided lesson (with its pair) go.
+    assert done["rules"][0]["held"] == 2
+    assert done["rules"][0]["counts"]["statements"] == 3
+    for key in ("lea.lesson", "bo.lesson"):
+        got = xapi.get("statements", query={"statementId": world.statements[key]})
+        assert got.status_code == 200
