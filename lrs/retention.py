@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import bindparam, delete, select
 
 from core.db import db
 from lrs.filters import ACTIVITY, ACTIVITY_RELATED, AGENT, AGENT_RELATED, filter_keys
@@ -148,17 +148,26 @@ def delete_statements(pks: Iterable[int]) -> Removed:
 
 
 def _delete_filter_rows(keys: set[Any], unknown: list[int]) -> None:
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), _CHUNK):
-        db.session.execute(
-            delete(StatementFilter).where(
-                tuple_(
-                    StatementFilter.kind, StatementFilter.key_hash, StatementFilter.statement_pk
-                ).in_(ordered[start : start + _CHUNK])
-            )
+    """Delete rows by their whole primary key, one parameter set each (an executemany).
+
+    A row-value ``IN`` list would be planned as a scan of the table on PostgreSQL; a
+    primary-key lookup per row is what the table is built for.
+    """
+    if keys:
+        db.session.connection().execute(
+            _DELETE_ONE,
+            [{"kind": k, "key_hash": h, "pk": pk} for k, h, pk in sorted(keys)],
         )
     if unknown:
         db.session.execute(delete(StatementFilter).where(StatementFilter.statement_pk.in_(unknown)))
+
+
+_FILTER: Any = StatementFilter.__table__
+_DELETE_ONE = delete(_FILTER).where(
+    _FILTER.c.kind == bindparam("kind"),
+    _FILTER.c.key_hash == bindparam("key_hash"),
+    _FILTER.c.statement_pk == bindparam("pk"),
+)
 
 
 def _delete_unused_attachments(shas: set[str]) -> int:
