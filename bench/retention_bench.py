@@ -121,8 +121,8 @@ def fill(app: Any, statements: int, people: int, held: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--statements", type=int, default=50_000)
-    parser.add_argument("--people", type=int, default=500)
-    parser.add_argument("--held", type=int, default=50)
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--held", type=int, default=10)
     parser.add_argument("--pg", action="store_true")
     args = parser.parse_args()
     from flask_migrate import upgrade
