@@ -2,8 +2,9 @@
 
 Services call ``record`` in the same transaction as the change they log, so a change
 and its entry are committed (or rolled back) together. The application never updates
-or deletes an entry: there is no function for it here, and nothing else writes the
-table. Secrets (passwords, keys' secrets, tokens) never go into ``details``.
+an entry, and deletes one only when a retention rule of the organisation's decision
+culls it (portal/retention.py, itself recorded here); nothing else writes the table.
+Secrets (passwords, keys' secrets, tokens) never go into ``details``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ ACTIONS = {
     "reviewer.added": N_("Reviewer of courses added"),
     "reviewer.removed": N_("Reviewer of courses removed"),
     "checklist.changed": N_("Review checklist changed"),
+    "retention.rule_saved": N_("Retention rule saved"),
+    "retention.hold_placed": N_("Legal hold placed"),
+    "retention.hold_released": N_("Legal hold released"),
+    "retention.run": N_("Retention run: records removed"),
+    "gdpr.exported": N_("A person's data exported (access request)"),
 }
 
 # The names of the details entries record, for people (other keys are shown as they are).
@@ -83,6 +89,12 @@ DETAILS = {
     "trusted": N_("Its results count in reports"),
     "created": N_("New people"),
     "updated": N_("Changed people"),
+    "decision": N_("Decision"),
+    "removed": N_("Removed"),
+    "holds": N_("Legal holds"),
+    "until": N_("Until"),
+    "kept": N_("Kept for"),
+    "archive": N_("Archive"),
 }
 
 

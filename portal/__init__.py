@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         line_rollup,
         projection,
         requirements,
+        retention_cli,
         review_notices,
         table_regions,
         tasks,
@@ -63,5 +64,6 @@ def init_app(app: Flask) -> None:
     # A version submitted for review, approved or returned: the people whose turn it is.
     review_notices.connect()
     app.cli.add_command(cli.requirements_group)
+    app.cli.add_command(retention_cli.retention_group)
     # The background jobs (core/jobs) this area declares: sending mail, reminders, digests.
     tasks.init_app()

@@ -325,6 +325,19 @@ def _remove_voided(voided: list[str]) -> set[int]:
     return {row["user_id"] for row in gone if row["user_id"] is not None}
 
 
+def forget_statements(statement_ids: list[str]) -> None:
+    """Retention removed these statements (portal/retention.py): their rows go too.
+
+    As a voided statement's do, with the monthly and line totals and the members'
+    latest results of the people they were about, in the removal's transaction.
+    """
+    gone: set[int] = set()
+    for start in range(0, len(statement_ids), 500):
+        gone |= _remove_voided(statement_ids[start : start + 500])
+    if gone:
+        requirements.sync(user_ids=sorted(gone))
+
+
 @cache
 def _rollup_upsert(dialect: str) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect)."""

@@ -19,7 +19,15 @@ from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
-from portal import compliance_trend, notice_kinds, notices, reminders, report_exports, requirements
+from portal import (
+    compliance_trend,
+    notice_kinds,
+    notices,
+    reminders,
+    report_exports,
+    requirements,
+    retention,
+)
 from portal.notices import Draft
 
 __all__ = ["notice_kinds"]  # imported for its kinds of message
@@ -170,6 +178,20 @@ def import_people(token: str, actor_id: int, filename: str) -> None:
     runs.progress(task_id, 2, 2)
     db.session.commit()
     path.unlink()
+
+
+@jobs.periodic(crontab(hour="3", minute="0"))
+def retention_nightly() -> None:
+    """Nightly: the retention rules carried out (portal/retention.py), after the snapshot."""
+    retention.run("schedule", actor_name="schedule")
+    db.session.commit()
+
+
+@jobs.job()
+def retention_run(actor_id: int) -> None:
+    """A retention run an admin started (Admin → Retention), with them as its actor."""
+    retention.run("admin", actor=db.session.get(User, actor_id))
+    db.session.commit()
 
 
 def _sweep_at_start() -> None:
