@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.db import db
-from tests.conftest import match
 from tests.portal.conftest import Portal, post
 
 EN = {"Accept-Language": "en"}
@@ -99,6 +98,3 @@ def sittings(app: Flask) -> list[Any]:
             (s.user_id, s.right, s.total, s.recorded_by_id)
             for s in db.session.scalars(select(TestSitting))
         ]
-
-
-__all__ = ["EN", "match"]

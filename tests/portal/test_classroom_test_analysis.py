@@ -102,7 +102,8 @@ def test_classroom_analysis_responses_in_words_and_csv(answered, login, app):
     assert csv.mimetype == "text/csv"
     lines = csv.get_data(as_text=True).splitlines()
     assert lines[0].startswith("question,activity_id,answered")
-    assert lines[3].startswith("Larmnumret?,") and ",6,6,6,1.0," in lines[3]
+    assert lines[3].startswith("Larmnumret?,")
+    assert ",6,6,6,1.0," in lines[3]
 
 
 def test_classroom_analysis_roles(answered, portal, login):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import match
 from tests.portal.classroom_test_helpers import (
     EN,
     QUESTIONS,
@@ -16,7 +17,7 @@ from tests.portal.classroom_test_helpers import (
     question_ids,
     sittings,
 )
-from tests.portal.conftest import CSRF, post
+from tests.portal.conftest import post
 
 VERB = "http://adlnet.gov/expapi/verbs/answered"
 
@@ -103,9 +104,11 @@ def test_classroom_test_edited_in_place_until_answered_then_versioned(app, porta
         post(author, url, question_form("Ny?", [("Ja", True), ("Nej", False)])).status_code == 302
     )
     second = question_ids(app, course)
-    assert len(second) == 3 and set(second).isdisjoint(first)
+    assert len(second) == 3
+    assert set(second).isdisjoint(first)
     page = author.get(f"/author/courses/{course}/test", headers=EN).get_data(as_text=True)
-    assert "Version 2" in page and "Ny?" in page
+    assert "Version 2" in page
+    assert "Ny?" in page
     # The old version's question can no longer be changed from here.
     assert author.get(url).status_code == 404
     delete = {"action": "delete", "question_id": str(second[2])}
@@ -128,7 +131,8 @@ def test_classroom_test_learner_takes_it_once_while_open(app, portal, login, xap
     assert post(trainer, f"/trainer/sessions/{session}/test", {"action": "open"}).status_code == 303
     assert url in lea.get("/my").get_data(as_text=True)
     page = lea.get(url, headers=EN).get_data(as_text=True)
-    assert 'type="checkbox"' in page and 'type="radio"' in page
+    assert 'type="checkbox"' in page
+    assert 'type="radio"' in page
     # Unanswered: the form again, 400, nothing stored.
     assert post(lea, url, {f"q{ids[0]}": "b"}).status_code == 400
     assert sittings(app) == []
@@ -202,7 +206,5 @@ def test_classroom_test_trainer_enters_paper_form_and_score_feeds_result(app, po
     assert trainer.get(url).status_code == 409  # once
     session_page = trainer.get(f"/trainer/sessions/{session}", headers=EN).get_data(as_text=True)
     assert "Paper form" in session_page
-    assert (
-        f'id="e{enrolment}-score" name="e{enrolment}-score" type="number" min="0" max="100" step="0.1" size="5" value="66.7"'
-        in session_page
-    )
+    score = match(rf'id="e{enrolment}-score"[^>]*value="([^"]*)"', session_page)
+    assert score.group(1) == "66.7"
