@@ -122,6 +122,8 @@ def paper_form(session: ClassroomSession, trainer: User, enrolment_id: int) -> E
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.session_id != session.id:
         raise NotFound(N_("No such participant on this session"))
+    if session.cancelled_at is not None:
+        raise Conflict(N_("This session is cancelled"))
     _participant(session, enrolment.user)
     if sitting_of(session, enrolment.user) is not None:
         raise Conflict(N_("This participant has answered the test already"))

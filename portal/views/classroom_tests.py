@@ -130,6 +130,7 @@ def _refused() -> bool:
 def trainer_test(session_id: int) -> Page:
     """Open the session's test to its participants, or close it."""
     session_ = classroom.get_session(session_id)
+    classroom.check_trainer(session_, this_user())  # anyone else: 403, not a message
     opening = request.form.get("action") == "open"
     attempt(
         lambda: classroom_test_sittings.set_open(session_, this_user(), opening),

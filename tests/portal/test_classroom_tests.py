@@ -183,7 +183,7 @@ def test_classroom_test_only_participants_and_only_while_open(app, portal, login
     assert sittings(app) == []
     # The manager (above the author role) does not run another trainer's session.
     manager = login(portal.user("max@example.org", role="manager"))
-    assert post(manager, f"/trainer/sessions/{session}/test", {"action": "open"}).status_code == 303
+    assert post(manager, f"/trainer/sessions/{session}/test", {"action": "open"}).status_code == 403
     assert "The test is closed" in trainer.get(f"/trainer/sessions/{session}", headers=EN).get_data(
         as_text=True
     )
@@ -208,3 +208,18 @@ def test_classroom_test_trainer_enters_paper_form_and_score_feeds_result(app, po
     assert "Paper form" in session_page
     score = match(rf'id="e{enrolment}-score"[^>]*value="([^"]*)"', session_page)
     assert score.group(1) == "66.7"
+
+
+def test_classroom_test_not_for_people_recorded_absent_nor_other_authors(app, portal, login, room):
+    session, ids = room["session"], question_ids(app, room["course"])
+    trainer = login(room["trainer"])
+    author = login(room["author"])  # an author, not this session's trainer
+    assert post(author, f"/trainer/sessions/{session}/test", {"action": "open"}).status_code == 403
+    post(trainer, f"/trainer/sessions/{session}/test", {"action": "open"})
+    _lea, lea = booked(portal, login, session, "Lea")
+    enrolment = enrolment_ids(trainer, session)["Lea"]
+    assert post(trainer, f"/trainer/sessions/{session}", {}).status_code == 302  # absent
+    assert post(lea, f"/my/sessions/{session}/test", answers(ids, "rrr")).status_code == 403
+    assert trainer.get(f"/trainer/sessions/{session}/test/{enrolment}").status_code == 403
+    assert "Tests to take" not in lea.get("/my", headers=EN).get_data(as_text=True)
+    assert sittings(app) == []
