@@ -146,6 +146,8 @@ def test_classroom_test_learner_takes_it_once_while_open(app, portal, login, xap
         post(lea, url, answers(ids, "rrr")).status_code == 200
     )  # the result, not a second sitting
     assert sittings(app) == [(lea_id, 2, 3, None)]
+    # Her own result only: the session's results are the trainer's page.
+    assert lea.get(f"/trainer/sessions/{session}").status_code == 403
     stored = xapi.get("statements", query={"verb": VERB, "limit": 10}).get_json()["statements"]
     assert len(stored) == 3
     by_question = {s["object"]["id"].rsplit("/", 1)[-1]: s for s in stored}
