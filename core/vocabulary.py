@@ -15,6 +15,9 @@ player and the portal write is what the reports read back. Pure: the agent home 
 - Course evaluations: ADL's "responded" verb (a learner's answers to the organisation's
   questions) about a survey activity (the xAPI registry's
   http://id.tincanapi.com/activitytype/survey) of the course or session.
+- Classroom tests: ADL's "answered" verb about each question, a ``cmi.interaction``
+  activity (xAPI 1.0.3 Data §2.4.4.1, interaction activities), whose parent is the test
+  version, an ADL "assessment".
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ ACTIVITY_TYPES: dict[str, str] = {
     **{
         name: ADL_ACTIVITY + name
         for name in (
+            "assessment",
             "attempt",
             "cmi.interaction",
             "course",
@@ -82,6 +86,7 @@ TYPE_INTERACTION = ACTIVITY_TYPES["cmi.interaction"]
 TYPE_CMI5_COURSE = ACTIVITY_TYPES["cmi5 course"]
 TYPE_CMI5_BLOCK = ACTIVITY_TYPES["cmi5 block"]
 TYPE_SURVEY = ACTIVITY_TYPES["survey"]
+TYPE_ASSESSMENT = ACTIVITY_TYPES["assessment"]
 RESPONDED = VERBS["responded"]
 #: Types of the parts of a lesson (objectives, interactions), whose outcomes are not
 #: a course's (xAPI SCORM Profile §3.2: objectives become passed/failed statements too).
@@ -166,6 +171,20 @@ def evaluation_version_extension(home: str) -> str:
 def evaluation_category(home: str) -> str:
     """The category activity of every evaluation statement."""
     return f"{_home(home)}/kinds/evaluation"
+
+
+def classroom_test_iri(home: str, test_id: int) -> str:
+    """A version of a classroom course's test, ``{AGENT_HOMEPAGE}/classroom-tests/<id>``."""
+    return f"{_home(home)}/classroom-tests/{test_id}"
+
+
+def classroom_question_iri(home: str, test_id: int, question_id: int) -> str:
+    """A question of a test version, ``<test IRI>/questions/<id>``.
+
+    A question of a new version is a new row, so a new activity: its canonical
+    definition (the text, the right answers) never changes under answers given.
+    """
+    return f"{classroom_test_iri(home, test_id)}/questions/{question_id}"
 
 
 def objective_iri(sco: str, objective_id: str) -> str:

@@ -1,7 +1,8 @@
 """Question analysis of a course version, computed from the LRS's ``answered`` statements.
 
 Every attempt at the version (the player's registrations; an author's previews are left
-out) counts once per question, by its last answer: SCORM interactions become ``answered``
+out) counts once per question, by its last answer (``tally``, which classroom tests
+share: portal/classroom_test_analysis.py): SCORM interactions become ``answered``
 statements in the player (player/translate.py, xAPI SCORM Profile §3.2), and cmi5 AUs
 and xAPI content send their own in the attempt's registration.
 
@@ -22,8 +23,10 @@ Flags are raised only with at least ``MIN_JUDGED`` judged answers; fewer tell no
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -108,18 +111,31 @@ def analyse(version: PackageVersion) -> Analysis:
             Attempt.version_id == version.id, Attempt.preview.is_(False)
         )
     ).all()
+    answered = statements_in_registrations(registrations, vocabulary.VERBS["answered"])
+    attempts, questions = tally(answered)
+    return Analysis(version, attempts, list(questions.values()))
+
+
+def tally(statements: Iterable[dict[str, Any]]) -> tuple[int, dict[str, Question]]:
+    """Attempts and each question's figures from ``answered`` statements, by question id.
+
+    An attempt is a registration and an actor: an e-learning attempt has one person, a
+    classroom session's registration many (portal/classroom_test_analysis.py); each
+    counts once per question, by its last answer (statements come in the order stored).
+    """
     questions: dict[str, Question] = {}
-    last: dict[tuple[str, str], dict[str, Any]] = {}  # (registration, question) → answer
-    for statement in statements_in_registrations(registrations, vocabulary.VERBS["answered"]):
+    last: dict[tuple[str, str], dict[str, Any]] = {}  # (attempt, question) → answer
+    for statement in statements:
         activity = statement["object"]
         if activity.get("objectType", "Activity") != "Activity":
             continue
         ident = str(activity["id"])
         if ident not in questions:
             questions[ident] = _question(activity)
-        last[(statement["context"]["registration"], ident)] = statement.get("result") or {}
+        attempt = statement["context"]["registration"] + " " + _who(statement["actor"])
+        last[(attempt, ident)] = statement.get("result") or {}
     per_attempt: dict[str, dict[str, bool]] = {}
-    for (registration, ident), result in last.items():
+    for (attempt, ident), result in last.items():
         question = questions[ident]
         question.answered += 1
         response = result.get("response")
@@ -129,13 +145,18 @@ def analyse(version: PackageVersion) -> Analysis:
         if isinstance(success, bool):
             question.judged += 1
             question.right += success
-            per_attempt.setdefault(registration, {})[ident] = success
+            per_attempt.setdefault(attempt, {})[ident] = success
             if success and response is not None:
                 question.right_responses.add(str(response))
     for question in questions.values():
         question.discrimination = _item_rest(question.activity_id, per_attempt)
-    attempts = len({registration for registration, _ident in last})
-    return Analysis(version, attempts, list(questions.values()))
+    return len({attempt for attempt, _ident in last}), questions
+
+
+def _who(actor: dict[str, Any]) -> str:
+    """An actor's inverse functional identifier, as one string (xAPI 1.0.3 Data §2.4.2.3)."""
+    ifi = {k: actor[k] for k in ("mbox", "mbox_sha1sum", "openid", "account") if k in actor}
+    return json.dumps(ifi, sort_keys=True)
 
 
 def _question(activity: dict[str, Any]) -> Question:

@@ -67,3 +67,11 @@ def test_vocabulary_parts_of_a_lesson(activity: dict[str, object], part: bool) -
 def test_vocabulary_part_ids_are_escaped() -> None:
     assert vocabulary.objective_iri("https://x/sco", "o 1") == "https://x/sco/objectives/o%201"
     assert vocabulary.interaction_iri("https://x/sco", "q/1") == "https://x/sco/interactions/q%2F1"
+
+
+def test_vocabulary_classroom_test_iris() -> None:
+    assert vocabulary.classroom_test_iri(HOME, 3) == "https://lms.example.se/classroom-tests/3"
+    question = vocabulary.classroom_question_iri(HOME, 3, 9)
+    assert question == "https://lms.example.se/classroom-tests/3/questions/9"
+    assert vocabulary.course_id_of(HOME, question) is None
+    assert vocabulary.TYPE_ASSESSMENT == "http://adlnet.gov/expapi/activities/assessment"

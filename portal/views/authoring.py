@@ -25,7 +25,16 @@ from packages import review, review_log
 from packages import service as packages
 from packages.models import Course, PackageVersion
 from packages.report import PackageRefused
-from portal import bookings, bp, catalogue, classroom, course_images, schemas
+from portal import (
+    bookings,
+    bp,
+    catalogue,
+    classroom,
+    classroom_test_sittings,
+    classroom_tests,
+    course_images,
+    schemas,
+)
 from portal.views.common import (
     Page,
     attempt,
@@ -260,7 +269,15 @@ def trainer_session(session_id: int) -> Page:
             flash(_("Attendance recorded (%(n)s statements in the LRS).", n=len(ids)), "success")
             return redirect(url_for("portal.trainer_session", session_id=session_id))
     course = packages.get_course(session_.course_id)
-    return render("trainer_session.html", session=session_, course=course, enrolled=enrolled)
+    return render(
+        "trainer_session.html",
+        session=session_,
+        course=course,
+        enrolled=enrolled,
+        test=classroom_test_sittings.session_test(session_),
+        has_test=classroom_tests.newest(course.id) is not None,
+        sittings=classroom_test_sittings.sittings(session_),
+    )
 
 
 def _attendance_rows(enrolled: list[Any]) -> dict[int, dict[str, Any]] | None:
