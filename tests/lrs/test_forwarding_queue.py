@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from accounts import service
 from core.db import db
@@ -184,16 +184,16 @@ def test_forwarding_replay_from_a_statement_keeps_what_waits_and_the_order(
         first_waiting = db.session.scalars(
             select(ForwardOutbox.id).where(ForwardOutbox.statement_id == sent[4]["id"])
         ).one()
-        db.session.execute(ForwardOutbox.__table__.delete().where(ForwardOutbox.id < first_waiting))
+        db.session.execute(delete(ForwardOutbox).where(ForwardOutbox.id < first_waiting))
         db.session.commit()
-        queued = forwarding.replay(db.session.get(ForwardTarget, target), None, sent[2]["id"])
+        queued = forwarding.replay(forward_targets.get_target(target), None, sent[2]["id"])
         db.session.commit()
     assert queued == 4
     assert [sid for _, sid in _queued(app)] == [s["id"] for s in sent[2:]]
     # From a moment after everything: what waits stays.
     with app.app_context():
         later = datetime.now(UTC) + timedelta(hours=1)
-        assert forwarding.replay(db.session.get(ForwardTarget, target), later, None) == 4
+        assert forwarding.replay(forward_targets.get_target(target), later, None) == 4
         db.session.commit()
     assert [sid for _, sid in _queued(app)] == [s["id"] for s in sent[2:]]
 
