@@ -56,6 +56,12 @@ ACTIONS = {
     "reviewer.added": N_("Reviewer of courses added"),
     "reviewer.removed": N_("Reviewer of courses removed"),
     "checklist.changed": N_("Review checklist changed"),
+    "forwarding.created": N_("Forwarding to another LRS added"),
+    "forwarding.changed": N_("Forwarding to another LRS changed"),
+    "forwarding.paused": N_("Forwarding to another LRS paused"),
+    "forwarding.resumed": N_("Forwarding to another LRS resumed"),
+    "forwarding.replayed": N_("Statements forwarded again from a point"),
+    "forwarding.removed": N_("Forwarding to another LRS removed"),
 }
 
 # The names of the details entries record, for people (other keys are shown as they are).
