@@ -46,7 +46,16 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # longer than any one batch's HTTP timeout
 RUN_SECONDS = 50.0  # a job's delivery stops after this, the next run goes on
-_RETRIED = frozenset({429}) | frozenset(range(500, 600))
+
+
+# The errors kept for admins (``last_error``), in English; the portal shows them in the
+# reader's language (portal/views/forwarding.py). An HTTP refusal is HTTP_ERROR's
+# prefix, the status and the start of the answer's body.
+SECRET_UNREADABLE = "The secret cannot be read (SECRET_KEY changed): enter it again"  # noqa: S105  (a message)
+TIMEOUT = "The target did not answer in time"
+UNREACHABLE = "The target could not be reached (connection failed)"
+REQUEST_FAILED = "The request failed"
+HTTP_ERROR = "The target answered HTTP"
 
 
 class DeliveryError(Exception):
@@ -148,7 +157,7 @@ def _deliver_batch(target_id: int, owner: str, outcome: Outcome) -> bool:
     sender = _Sender(endpoint, (key, secret or ""), version)
     try:
         if secret is None:
-            raise DeliveryError("The secret cannot be read (SECRET_KEY changed): enter it again")
+            raise DeliveryError(SECRET_UNREADABLE)
         conflicts = sender.send(statements)
     except DeliveryError as exc:
         done = _delivered_before_failure(sender, rows)
@@ -260,11 +269,11 @@ class _Sender:
                 allow_redirects=False,
             )
         except requests.Timeout:
-            raise DeliveryError("The target did not answer in time") from None
+            raise DeliveryError(TIMEOUT) from None
         except requests.ConnectionError:
-            raise DeliveryError("The target could not be reached (connection failed)") from None
+            raise DeliveryError(UNREACHABLE) from None
         except requests.RequestException as exc:
-            raise DeliveryError(f"The request failed: {type(exc).__name__}") from None
+            raise DeliveryError(f"{REQUEST_FAILED}: {type(exc).__name__}") from None
         if answer.ok or answer.status_code == 409:
             return answer
         raise DeliveryError(_describe(answer), _retry_after(answer))
@@ -296,9 +305,8 @@ def _body(statements: list[Statement], single: bool) -> tuple[bytes, str]:
 
 
 def _describe(answer: requests.Response) -> str:
-    kind = "is unavailable" if answer.status_code in _RETRIED else "refused the statements"
     text = answer.text[:200].replace("\n", " ") if answer.text else ""
-    return f"The target {kind}: HTTP {answer.status_code} {text}".strip()
+    return f"{HTTP_ERROR} {answer.status_code}: {text}".strip()
 
 
 def _retry_after(answer: requests.Response) -> float:

@@ -14,11 +14,12 @@ from flask_babel import ngettext
 
 from accounts import service
 from accounts.auth import role_required
-from lrs import forward_targets
+from lrs import forward_delivery, forward_targets
 from lrs.clock import naive_utc, utc_now
 from lrs.forward_models import ForwardTarget
 from portal import bp, forwarding
 from portal.forwarding_schemas import NewTargetSchema, ReplaySchema, TargetSchema
+from portal.i18n import N_
 from portal.views.common import Page, attempt, form_data, render, submit
 
 
@@ -103,4 +104,32 @@ def _replay(target: ForwardTarget) -> None:
 
 
 def _choices() -> dict[str, Any]:
-    return {"units": service.list_units(), "versions": forward_targets.VERSIONS}
+    return {
+        "units": service.list_units(),
+        "versions": forward_targets.VERSIONS,
+        "shown_error": shown_error,
+    }
+
+
+_ERRORS = {
+    forward_delivery.SECRET_UNREADABLE: N_(
+        "The secret can no longer be read (the server's SECRET_KEY has changed): enter it again."
+    ),
+    forward_delivery.TIMEOUT: N_("The other LRS did not answer in time."),
+    forward_delivery.UNREACHABLE: N_("The other LRS could not be reached."),
+}
+
+
+def shown_error(text: str | None) -> str:
+    """A delivery error (kept in English) in the reader's language; "—" for none."""
+    if not text:
+        return "—"
+    if text in _ERRORS:
+        return _(_ERRORS[text])
+    if text.startswith(forward_delivery.HTTP_ERROR):
+        status, _sep, body = text.removeprefix(forward_delivery.HTTP_ERROR).partition(":")
+        said = _("The other LRS answered HTTP %(status)s.", status=status.strip())
+        return f"{said} {body.strip()}".strip()
+    if text.startswith(forward_delivery.REQUEST_FAILED):
+        return _("The request to the other LRS failed.")
+    return text

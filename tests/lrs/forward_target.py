@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,7 @@ class TargetLrs:
             ).json()
 
 
-def start_target(instance: Path) -> Iterator[TargetLrs]:
+def start_target(instance: Path) -> Generator[TargetLrs]:
     """Set up the second instance (migrations, a credential) and run it until the end."""
     instance.mkdir(parents=True, exist_ok=True)
     drop = ("DATABASE_URL", "TEST_DATABASE_URL", "SECRET_KEY", "STORAGE_PATH", "REDIS_URL")

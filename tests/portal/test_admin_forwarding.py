@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,10 +13,10 @@ from sqlalchemy import delete, select
 
 from accounts.models import AuditEvent
 from core.db import db
-from lrs import forwarding
+from lrs import forward_delivery, forwarding
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.conftest import XapiClient
-from tests.portal.conftest import Portal, post
+from tests.portal.conftest import CSRF, Portal, post
 
 SECRET = "Very-Secret-Value-42"
 NEW = {
@@ -160,3 +161,34 @@ def test_admin_forwarding_a_new_target_needs_its_secret_and_iris(admin: FlaskCli
         admin, "/admin/forwarding", {**NEW, "endpoint": "https://u:p@lrs.example.org/"}
     )
     assert with_user.status_code == 400
+
+
+def test_admin_forwarding_shows_lag_and_the_last_error_in_the_readers_language(
+    app: Flask, admin: FlaskClient, xapi: XapiClient, make_statement: Callable[..., dict[str, Any]]
+) -> None:
+    assert post(admin, "/admin/forwarding", NEW).status_code == 302
+    target = _target(app)
+    statements = [
+        make_statement(object={"objectType": "Activity", "id": "http://example.org/courses/a"})
+        for _ in range(3)
+    ]
+    assert xapi.post("statements", statements).status_code == 200
+    with app.app_context():
+        row = db.session.get(ForwardTarget, target.id)
+        assert row is not None
+        row.failures, row.last_error = 3, forward_delivery.UNREACHABLE
+        row.last_error_at = datetime(2026, 12, 7, 10, 0)
+        db.session.commit()
+    listed = admin.get("/admin/forwarding").get_data(as_text=True)
+    assert "The other LRS could not be reached." in listed
+    assert "<td>3</td>" in listed  # waiting, and failed attempts
+    admin.post("/settings", data={"csrf_token": CSRF, "locale": "sv"})
+    swedish = admin.get(f"/admin/forwarding/{target.id}").get_data(as_text=True)
+    assert "Den andra LRS:en gick inte att nå." in swedish
+    with app.app_context():
+        row = db.session.get(ForwardTarget, target.id)
+        assert row is not None
+        row.last_error = f"{forward_delivery.HTTP_ERROR} 503: busy"
+        db.session.commit()
+    swedish = admin.get(f"/admin/forwarding/{target.id}").get_data(as_text=True)
+    assert "Den andra LRS:en svarade HTTP 503. busy" in swedish
