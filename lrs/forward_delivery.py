@@ -56,6 +56,7 @@ TIMEOUT = "The target did not answer in time"
 UNREACHABLE = "The target could not be reached (connection failed)"
 REQUEST_FAILED = "The request failed"
 HTTP_ERROR = "The target answered HTTP"
+SLOW = "The target took too long to answer one by one; the rest follows"
 
 
 class DeliveryError(Exception):
@@ -248,8 +249,11 @@ class _Sender:
         answer = self._request("POST", statements, None)
         if answer.status_code != 409:
             return 0
-        conflicts = 0
+        conflicts, started = 0, time.monotonic()
         for statement in statements:  # one by one, in order: which ones does it have?
+            if time.monotonic() - started > LEASE.total_seconds() / 2:
+                # The lease must outlast the batch: the rest goes in the next round.
+                raise DeliveryError(SLOW)
             one = self._request("PUT", [statement], statement.statement_id)
             conflicts += one.status_code == 409
             self.sent_ids.append(statement.statement_id)

@@ -117,6 +117,7 @@ _ERRORS = {
     ),
     forward_delivery.TIMEOUT: N_("The other LRS did not answer in time."),
     forward_delivery.UNREACHABLE: N_("The other LRS could not be reached."),
+    forward_delivery.SLOW: N_("The other LRS answered slowly; the rest is sent later."),
 }
 
 

@@ -160,6 +160,10 @@ def test_forwarding_live_every_statement_arrives_once_in_order_across_an_outage(
     label = str(forwarding_to)
     assert metrics.FORWARDED.labels(label)._value.get() >= 2 * len(sent)
     assert metrics.FORWARD_FAILURES.labels(label)._value.get() >= 2
+    with app.app_context():
+        scraped = metrics.exposition("").decode()
+    assert f'kompetens_lrs_forwarding_pending{{target="{label}"}} 0.0' in scraped
+    assert f'kompetens_lrs_forwarding_failing_attempts{{target="{label}"}} 0.0' in scraped
 
 
 def test_forwarding_live_a_statement_the_target_has_otherwise_is_not_sent_twice(
