@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, delete, event, func, insert, or_, select
+from sqlalchemy import and_, delete, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
@@ -145,13 +145,33 @@ def queue(statements: Sequence[dict[str, Any]]) -> None:
     found = rules()
     if not found:
         return
-    rows = [
-        {"target_id": rule.target_id, "statement_id": s["id"], "queued_at": _now()}
-        for rule, s in _matches(found, statements)
-    ]
+    now = _now()
+    rows = [(rule.target_id, s["id"], now) for rule, s in _matches(found, statements)]
     if rows:
-        db.session.connection().execute(insert(ForwardOutbox), rows)
+        _insert_rows(rows)
         deliver_after_commit()
+
+
+def _insert_rows(rows: list[tuple[int, str, datetime]]) -> None:
+    """One round trip: PostgreSQL takes the rows as arrays; SQLite, in-process, an executemany.
+
+    The ids are given in the rows' order (``WITH ORDINALITY ... ORDER BY``): the outbox's
+    order is the statements'.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "INSERT INTO lrs_forward_outbox (target_id, statement_id, queued_at)"
+            " SELECT t, s, %(at)s FROM unnest(%(t)s::int[], %(s)s::text[])"
+            " WITH ORDINALITY AS u(t, s, n) ORDER BY n",
+            {"t": [r[0] for r in rows], "s": [r[1] for r in rows], "at": rows[0][2]},
+        )
+        return
+    at = rows[0][2].strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy writes DateTime
+    connection.exec_driver_sql(
+        "INSERT INTO lrs_forward_outbox (target_id, statement_id, queued_at) VALUES (?, ?, ?)",
+        [(t, s, at) for t, s, _ in rows],
+    )
 
 
 def _matches(
@@ -262,12 +282,10 @@ def replay(target: ForwardTarget, since: datetime | None, statement_id: str | No
     rule = rule_for(target)
     queued = 0
     for chunk in _stored_from(start):
-        rows = [
-            {"target_id": target.id, "statement_id": s["id"], "queued_at": _now()}
-            for _, s in _matches([rule], chunk)
-        ]
+        now = _now()
+        rows = [(target.id, s["id"], now) for _, s in _matches([rule], chunk)]
         if rows:
-            db.session.connection().execute(insert(ForwardOutbox), rows)
+            _insert_rows(rows)
         queued += len(rows)
     deliver_after_commit()
     return queued
