@@ -37,10 +37,10 @@ from core import jobs, jsoncodec
 from core.db import db
 from core.jobs import crontab
 from core.ops import metrics
-from lrs import clock, multipart, queries
+from lrs import clock, multipart
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from lrs.forward_targets import unseal
-from lrs.models import Statement
+from lrs.models import Attachment, Statement
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def _deliver_batch(target_id: int, owner: str, outcome: Outcome) -> bool:
     if target is None or target.paused or target.removed_at is not None:
         return False
     rows = db.session.execute(
-        select(ForwardOutbox.id, Statement)
+        select(ForwardOutbox.id, Statement.statement_id, Statement.data)
         .outerjoin(Statement, Statement.statement_id == ForwardOutbox.statement_id)
         .where(ForwardOutbox.target_id == target_id)
         .order_by(ForwardOutbox.id)
@@ -151,7 +151,9 @@ def _deliver_batch(target_id: int, owner: str, outcome: Outcome) -> bool:
     if not rows:
         return False
     ids = [row[0] for row in rows]
-    statements = [row[1] for row in rows if row[1] is not None]
+    # Plain values, read before the commit (ORM objects would be expired by it).
+    statements = [_Item(row[1], row[2]) for row in rows if row[1] is not None]
+    attachments = _attachments(statements)
     secret = unseal(target.secret_sealed)
     endpoint, key, version = target.endpoint, target.key, target.version
     db.session.commit()  # no transaction stays open while the target answers
@@ -159,7 +161,7 @@ def _deliver_batch(target_id: int, owner: str, outcome: Outcome) -> bool:
     try:
         if secret is None:
             raise DeliveryError(SECRET_UNREADABLE)
-        conflicts = sender.send(statements)
+        conflicts = sender.send(statements, attachments)
     except DeliveryError as exc:
         done = _delivered_before_failure(sender, rows)
         _failed(target_id, str(exc), exc.retry_after, ids[:done], outcome)
@@ -177,8 +179,7 @@ def _delivered_before_failure(sender: _Sender, rows: Sequence[Any]) -> int:
     taken = set(sender.sent_ids)
     count = 0
     for row in rows:
-        statement = row[1]
-        if statement is not None and statement.statement_id not in taken:
+        if row[1] is not None and row[1] not in taken:
             break
         count += 1
     return count
@@ -242,11 +243,11 @@ class _Sender:
         self.timeout = (10, float(current_app.config["FORWARDING_TIMEOUT"]))
         self.sent_ids: list[str] = []
 
-    def send(self, statements: list[Statement]) -> int:
+    def send(self, statements: list[_Item], attachments: dict[str, _Raw]) -> int:
         """Send a batch; the number answered "already have it" (409)."""
         if not statements:
             return 0
-        answer = self._request("POST", statements, None)
+        answer = self._request("POST", statements, attachments, None)
         if answer.status_code != 409:
             return 0
         conflicts, started = 0, time.monotonic()
@@ -254,13 +255,19 @@ class _Sender:
             if time.monotonic() - started > LEASE.total_seconds() / 2:
                 # The lease must outlast the batch: the rest goes in the next round.
                 raise DeliveryError(SLOW)
-            one = self._request("PUT", [statement], statement.statement_id)
+            one = self._request("PUT", [statement], attachments, statement.statement_id)
             conflicts += one.status_code == 409
             self.sent_ids.append(statement.statement_id)
         return conflicts
 
-    def _request(self, method: str, statements: list[Statement], one: str | None) -> Any:
-        body, content_type = _body(statements, single=one is not None)
+    def _request(
+        self,
+        method: str,
+        statements: list[_Item],
+        attachments: dict[str, _Raw],
+        one: str | None,
+    ) -> Any:
+        body, content_type = _body(statements, attachments, single=one is not None)
         try:
             answer = requests.request(
                 method,
@@ -283,27 +290,56 @@ class _Sender:
         raise DeliveryError(_describe(answer), _retry_after(answer))
 
 
-def _body(statements: list[Statement], single: bool) -> tuple[bytes, str]:
+@dataclass(frozen=True)
+class _Item:
+    statement_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    content_type: str
+    data: bytes
+
+
+def _hashes(statement: _Item) -> list[str]:
+    return [a["sha2"] for a in statement.data.get("attachments") or () if "sha2" in a]
+
+
+def _attachments(statements: list[_Item]) -> dict[str, _Raw]:
+    """The stored attachment data the statements name, by SHA-2 (one query, or none)."""
+    wanted = {sha2 for s in statements for sha2 in _hashes(s)}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(Attachment.sha2, Attachment.content_type, Attachment.data).where(
+            Attachment.sha2.in_(wanted)
+        )
+    )
+    return {sha2: _Raw(content_type, data) for sha2, content_type, data in rows}
+
+
+def _body(statements: list[_Item], attachments: dict[str, _Raw], single: bool) -> tuple[bytes, str]:
     """The statements as sent, with their attachments' data as multipart/mixed.
 
     ``stored`` is the target's to set (Data §2.4.8); attachments: Communication §1.5.2.
     """
     data = [{k: v for k, v in s.data.items() if k != "stored"} for s in statements]
     payload = jsoncodec.dumps_bytes(data[0] if single else data)
-    attachments = queries.attachments_for(statements)
-    if not attachments:
+    named = dict.fromkeys(sha2 for s in statements for sha2 in _hashes(s) if sha2 in attachments)
+    if not named:
         return payload, "application/json"
     parts = [({"Content-Type": "application/json"}, payload)]
     parts += [
         (
             {
-                "Content-Type": a.content_type,
+                "Content-Type": attachments[sha2].content_type,
                 "Content-Transfer-Encoding": "binary",
-                "X-Experience-API-Hash": a.sha2,
+                "X-Experience-API-Hash": sha2,
             },
-            a.data,
+            attachments[sha2].data,
         )
-        for a in attachments
+        for sha2 in named
     ]
     return multipart.build(parts)
 

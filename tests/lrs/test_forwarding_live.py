@@ -6,6 +6,7 @@ the source. Every statement must arrive exactly once, in the order it was stored
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,12 +16,15 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from core import jobs
 from core.db import db
 from core.ops import metrics
 from lrs import forward_delivery, forward_targets, forwarding
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.conftest import XapiClient
 from tests.lrs.forward_target import TargetLrs, start_target
+from tests.lrs.test_statements import attachment_for, multipart_body, part_headers
+from tests.portal.mail_helpers import drain
 
 VOIDED = {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}}
 
@@ -226,3 +230,45 @@ def test_forwarding_live_a_paused_target_waits_and_a_wrong_secret_is_a_failure(
     assert target_lrs.get("statements", statementId=statement["id"]).status_code == 404
     pending, _ = _state(app, forwarding_to)
     assert pending == 1
+
+
+def test_forwarding_live_the_background_job_delivers_after_the_commit(
+    app: Flask,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    target_lrs: TargetLrs,
+    forwarding_to: int,
+) -> None:
+    """A write that queues statements enqueues the delivery job once it has committed."""
+    drain(jobs.huey)  # whatever earlier tests left
+    forwarding._last_kick[0] = 0.0  # this process has not kicked lately
+    statement = make_statement()
+    assert xapi.post("statements", statement).status_code == 200
+    assert jobs.huey.pending_count() >= 1
+    drain(jobs.huey)
+    assert target_lrs.get("statements", statementId=statement["id"]).status_code == 200
+    assert _state(app, forwarding_to)[0] == 0
+
+
+def test_forwarding_live_attachments_go_with_their_statements(
+    app: Flask,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    target_lrs: TargetLrs,
+    forwarding_to: int,
+) -> None:
+    """Communication §1.5.2: the data travels as a multipart/mixed part, once per hash."""
+    data = b"Intyg: Brandskydd \x00\xff"
+    statements = [make_statement(attachments=[attachment_for(data)]) for _ in range(2)]
+    body, content_type = multipart_body(
+        json.dumps(statements).encode(), [(data, part_headers(data))]
+    )
+    stored = xapi.request("POST", "statements", data=body, headers={"Content-Type": content_type})
+    assert stored.status_code == 200
+    outcome = _deliver(app, forwarding_to)
+    assert (outcome.delivered, outcome.error) == (2, None)
+    for statement in statements:
+        answer = target_lrs.get("statements", statementId=statement["id"], attachments="true")
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"].startswith("multipart/mixed")
+        assert data in answer.content
