@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import create_engine, delete, insert, select
 
 from accounts import service
 from core.db import db
@@ -214,3 +214,40 @@ def test_forwarding_secret_is_sealed_and_a_removed_target_gets_nothing(
         db.session.commit()
     assert xapi.post("statements", make_statement(id=str(uuid.uuid4()))).status_code == 200
     assert _queued(app) == []
+
+
+def test_forwarding_a_target_added_on_another_node_is_queued_for_once_the_cache_expires(
+    app: Flask,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each node caches the targets for FORWARDING_CACHE_SECONDS, then reads them again."""
+    monkeypatch.setitem(app.config, "FORWARDING_CACHE_SECONDS", 3600)  # however slow the test
+    assert xapi.post("statements", make_statement()).status_code == 200  # cached: none
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])  # "another node"
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(ForwardTarget).values(
+                    name="Region",
+                    endpoint="http://127.0.0.1:9/xapi/",
+                    key="k",
+                    secret_sealed="x",
+                    version="2.0.0",
+                    verbs=[],
+                    activities=[],
+                    created_at=datetime(2026, 12, 7),
+                )
+            )
+    finally:
+        engine.dispose()
+    seen_late = make_statement()
+    assert xapi.post("statements", seen_late).status_code == 200
+    assert _queued(app) == []  # this node's list is still the cached one
+    with app.app_context():
+        cached_until, rules = app.extensions["lrs.forwarding"]
+        app.extensions["lrs.forwarding"] = (cached_until - 3600, rules)  # as if it expired
+    seen = make_statement()
+    assert xapi.post("statements", seen).status_code == 200
+    assert [sid for _, sid in _queued(app)] == [seen["id"]]
