@@ -194,6 +194,17 @@ class Config:
     JOBS_WORKERS: int = as_int(os.environ.get("JOBS_WORKERS"), 2)
     JOBS_WITH_SERVER: bool = as_bool(os.environ.get("JOBS_WITH_SERVER"), True)
     JOBS_SCHEDULER: bool = as_bool(os.environ.get("JOBS_SCHEDULER"), True)
+    # Forwarding statements to other LRSs (lrs/forwarding.py, lrs/forward_delivery.py).
+    # A node re-reads the list of targets at most this many seconds after it last did:
+    # a target added on another node is queued for from then on (an admin's "replay"
+    # covers the seconds before).
+    FORWARDING_CACHE_SECONDS: int = as_int(os.environ.get("FORWARDING_CACHE_SECONDS"), 5)
+    # Statements per POST, the HTTP timeout, and the backoff after a failure: the first
+    # retry after FORWARDING_RETRY_SECONDS, doubling up to FORWARDING_RETRY_MAX_SECONDS.
+    FORWARDING_BATCH: int = as_int(os.environ.get("FORWARDING_BATCH"), 100)
+    FORWARDING_TIMEOUT: int = as_int(os.environ.get("FORWARDING_TIMEOUT"), 30)
+    FORWARDING_RETRY_SECONDS: int = as_int(os.environ.get("FORWARDING_RETRY_SECONDS"), 5)
+    FORWARDING_RETRY_MAX_SECONDS: int = as_int(os.environ.get("FORWARDING_RETRY_MAX_SECONDS"), 600)
     # E-mail (portal/mailer.py). No MAIL_HOST: nothing is sent, every message is still
     # kept in the outbox (Admin → Outbox) and shown on the person's Notifications page.
     MAIL_HOST: str = os.environ.get("MAIL_HOST", "")

@@ -62,6 +62,12 @@ ACTIONS = {
     "retention.hold_released": N_("Legal hold released"),
     "retention.run": N_("Retention run: records removed"),
     "gdpr.exported": N_("A person's data exported (access request)"),
+    "forwarding.created": N_("Forwarding to another LRS added"),
+    "forwarding.changed": N_("Forwarding to another LRS changed"),
+    "forwarding.paused": N_("Forwarding to another LRS paused"),
+    "forwarding.resumed": N_("Forwarding to another LRS resumed"),
+    "forwarding.replayed": N_("Statements forwarded again from a point"),
+    "forwarding.removed": N_("Forwarding to another LRS removed"),
 }
 
 # The names of the details entries record, for people (other keys are shown as they are).

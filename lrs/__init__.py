@@ -178,10 +178,25 @@ def _cors(response: Response) -> None:
 def init_app(app: Flask) -> None:
     """Wire the LRS views, CLI and the alternate-syntax rewrite into the app."""
     from accounts import signals
-    from lrs import cli, deactivation, document_views, views  # noqa: F401  (routes on bp)
+    from core.ops import metrics
+
+    # views: routes on bp; forward_delivery: its jobs.
+    from lrs import (  # noqa: F401
+        cli,
+        deactivation,
+        document_views,
+        forward_cli,
+        forward_delivery,
+        forward_targets,
+        forwarding,
+        views,
+    )
 
     # A deactivated person's launch credentials stop at once (accounts/signals.py).
     signals.deactivated.connect(deactivation.revoke_learner_credentials)
+    forwarding.connect()
+    metrics.add_collector(forward_targets.LagCollector())
+    app.cli.add_command(forward_cli.forwarding_group)
 
     app.register_blueprint(bp)
     # Content calls the LRS from the content origin (HTTP Basic, no cookies).

@@ -25,7 +25,7 @@ from core import jsoncodec
 from core.db import db
 from core.errors import BadRequest, Conflict
 from core.ops import metrics
-from lrs import clock, learner_scope, schemas
+from lrs import clock, forwarding, learner_scope, schemas
 from lrs.attachments import RawAttachment
 from lrs.attachments import check_attachments as _check_attachments
 from lrs.auth import Client
@@ -136,6 +136,8 @@ def store_statements(
         prepared = prepare(fresh, client, version, clock.next_stored(), voided_before)
         check_voiding(prepared.statements)
         _store_batch(prepared, raw.values(), client)
+    # Queued for other LRSs in this transaction, after the rows (lrs/forwarding.py).
+    forwarding.queue(prepared.statements)
     assigned = iter(prepared.statements)
     ids = [s["id"] if s.get("id") in existing else next(assigned)["id"] for s in statements]
     return StoreResult(ids, [s["id"] for s in prepared.statements], prepared.stored)

@@ -61,6 +61,17 @@ JOBS = Counter(
     ["job", "outcome"],
 )
 
+FORWARDED = Counter(
+    "kompetens_lrs_forwarded_statements",
+    "Statements delivered to another LRS (lrs/forward_delivery.py), by target id",
+    ["target"],
+)
+FORWARD_FAILURES = Counter(
+    "kompetens_lrs_forwarding_failures",
+    "Failed deliveries of a batch to another LRS (each attempt counts), by target id",
+    ["target"],
+)
+
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
 NO_ROUTE = "none"  # answered before or without a URL rule (404, 408 of a stalled body)
 
@@ -138,6 +149,16 @@ class _QueueDepth:
         yield family
 
 
+# Collectors an area adds (``add_collector``): read when scraped, like the queue's depth.
+COLLECTORS: list[Any] = []
+
+
+def add_collector(collector: Any) -> None:
+    """Answer ``collector.collect()``'s metrics in every scrape (added once)."""
+    if all(type(c) is not type(collector) for c in COLLECTORS):
+        COLLECTORS.append(collector)
+
+
 class _ThisProcess:
     """The process's own registry (no multi-process directory)."""
 
@@ -153,6 +174,8 @@ def exposition(multiproc_dir: str) -> bytes:
     else:
         registry.register(_ThisProcess())  # type: ignore[arg-type]
     registry.register(_QueueDepth())  # type: ignore[arg-type]
+    for collector in COLLECTORS:
+        registry.register(collector)
     return generate_latest(registry)
 
 

@@ -1,0 +1,64 @@
+"""Forwarding to other LRSs as an admin manages it: each change is audited (lrs does the work).
+
+The audit entries name the target and its filter, never its secret.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import to_utc
+
+from accounts import audit
+from lrs import forward_targets, forwarding
+from lrs.forward_models import ForwardTarget
+
+
+def _details(target: ForwardTarget) -> dict[str, Any]:
+    return {"endpoint": target.endpoint, "version": target.version, **target.filter_summary()}
+
+
+def create(values: dict[str, Any]) -> ForwardTarget:
+    """A new target."""
+    target = forward_targets.create_target(values)
+    audit.record(
+        "forwarding.created", "forwarding", target.id, target.name, details=_details(target)
+    )
+    return target
+
+
+def update(target: ForwardTarget, values: dict[str, Any]) -> ForwardTarget:
+    """Change a target (an empty secret keeps the stored one)."""
+    forward_targets.update_target(target, values)
+    details = {**_details(target), "secret_changed": bool(values.get("secret"))}
+    audit.record("forwarding.changed", "forwarding", target.id, target.name, details=details)
+    return target
+
+
+def pause(target: ForwardTarget, paused: bool) -> ForwardTarget:
+    """Pause or resume delivery."""
+    forward_targets.set_paused(target, paused)
+    action = "forwarding.paused" if paused else "forwarding.resumed"
+    audit.record(action, "forwarding", target.id, target.name)
+    return target
+
+
+def replay(target: ForwardTarget, since: datetime | None, statement_id: str | None) -> int:
+    """Queue again from a moment (naive: the admin's time zone) or a statement."""
+    moment = to_utc(since).replace(tzinfo=UTC) if since is not None else None
+    queued = forwarding.replay(target, moment, statement_id)
+    details = {
+        "since": moment.isoformat() if moment else None,
+        "statement_id": statement_id,
+        "queued": queued,
+    }
+    audit.record("forwarding.replayed", "forwarding", target.id, target.name, details=details)
+    return queued
+
+
+def remove(target: ForwardTarget) -> ForwardTarget:
+    """Stop forwarding to a target; what waits is dropped."""
+    forward_targets.remove_target(target)
+    audit.record("forwarding.removed", "forwarding", target.id, target.name)
+    return target
