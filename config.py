@@ -47,6 +47,18 @@ class Config:
     # connection that has been idle a while.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {}
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
+    # How many app nodes serve this database (core/nodes.py). Above 1, start-up refuses
+    # settings that only work on one node: a SECRET_KEY not given in the environment (each
+    # node would generate its own), SQLite, storage on one node's disk.
+    NODES: int = as_int(os.environ.get("NODES"), 1)
+    # Package storage: "local" (STORAGE_PATH). On: STORAGE_PATH is a file system every
+    # node mounts (NFS, CephFS), so it counts as shared storage for several nodes.
+    STORAGE: str = os.environ.get("STORAGE", "local")
+    STORAGE_PATH_SHARED: bool = as_bool(os.environ.get("STORAGE_PATH_SHARED"))
+    # On: DATABASE_URL goes through a pooler in transaction mode (pgbouncer
+    # pool_mode=transaction), where consecutive transactions may run on different
+    # server connections: no prepared statements (psycopg's prepare_threshold=None).
+    DATABASE_TRANSACTION_POOLING: bool = as_bool(os.environ.get("DATABASE_TRANSACTION_POOLING"))
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
     # Request bodies up to 1 MiB are read whole before the app runs, larger ones as the

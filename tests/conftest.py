@@ -150,9 +150,6 @@ def _clean_tables(app: Flask) -> Iterator[None]:
                 # locks; PostgreSQL then picks the clean-up as the deadlock victim.
                 if attempt == 4:
                     raise
-    from lrs.definitions import forget_merged_definitions
-
-    forget_merged_definitions()
 
 
 def _empty_written_tables(conn: Connection) -> None:
