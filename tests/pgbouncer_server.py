@@ -78,4 +78,3 @@ def _wait_until_up(process: subprocess.Popen[bytes], port: int, user: str, log: 
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError("pgbouncer did not start:\n" + log.read_text()) from None
             time.sleep(0.05)
-

@@ -76,12 +76,11 @@ def bounced(app: Flask, tmp_path: Path) -> Iterator[Any]:
 
 def _same_query_on_two_connections(bounced_app: Flask) -> None:
     """Two client connections run one query often enough for psycopg to prepare it."""
-    with bounced_app.app_context():
-        with db.engine.connect() as first, db.engine.connect() as second:
-            for _ in range(PREPARE_THRESHOLD + 1):
-                for connection in (first, second):
-                    connection.execute(text("SELECT :n + 1"), {"n": 1})
-                    connection.commit()
+    with bounced_app.app_context(), db.engine.connect() as first, db.engine.connect() as second:
+        for _ in range(PREPARE_THRESHOLD + 1):
+            for connection in (first, second):
+                connection.execute(text("SELECT :n + 1"), {"n": 1})
+                connection.commit()
 
 
 def test_pgbouncer_prepared_statements_break_without_the_setting(bounced):

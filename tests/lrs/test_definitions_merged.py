@@ -70,9 +70,7 @@ def test_lrs_definitions_merged_on_another_node_counts(app, xapi, make_statement
     assert _name(xapi) == "Brandskydd"
 
 
-def test_lrs_definitions_repeated_one_is_not_written_again(
-    xapi, make_statement, activity_writes
-):
+def test_lrs_definitions_repeated_one_is_not_written_again(xapi, make_statement, activity_writes):
     batch = [_named(make_statement, "Brandskydd") for _ in range(3)]
     assert xapi.post("statements", batch).status_code == 200
     assert len(activity_writes) == 1  # the first insert
