@@ -47,6 +47,17 @@ class Config:
     # connection that has been idle a while.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {}
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
+    # Where package files live (packages/service.py get_storage): "local" (STORAGE_PATH) or
+    # "s3", a bucket every node shares (packages/s3_storage.py). With s3, STORAGE_PATH/tmp
+    # still takes uploads while they are read. Empty S3 keys: boto3's own chain (the
+    # environment's AWS_* variables, an instance role).
+    STORAGE: str = os.environ.get("STORAGE", "local")
+    S3_ENDPOINT_URL: str = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_BUCKET: str = os.environ.get("S3_BUCKET", "")
+    S3_REGION: str = os.environ.get("S3_REGION", "")
+    S3_ACCESS_KEY_ID: str = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY: str = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_PREFIX: str = os.environ.get("S3_PREFIX", "")
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
     # Request bodies up to 1 MiB are read whole before the app runs, larger ones as the

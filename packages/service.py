@@ -30,6 +30,7 @@ from packages.manifest.common import ParsedPackage
 from packages.manifest.hrefs import is_absolute_url
 from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
+from packages.s3_storage import S3Storage
 from packages.storage import LocalStorage, StagedFile, Storage
 
 
@@ -71,8 +72,51 @@ def zip_limits() -> ZipLimits:
 
 
 def get_storage() -> Storage:
-    """Return the configured storage (a local directory under STORAGE_PATH)."""
-    return LocalStorage(current_app.config["STORAGE_PATH"])
+    """Return the configured storage: STORAGE_PATH, or the S3 bucket with STORAGE=s3.
+
+    One per app and settings: a boto3 client is slow to make and safe to share between
+    threads, and keeps its connections to the bucket open.
+    """
+    cfg = current_app.config
+    settings = tuple(str(cfg.get(name) or "") for name in _STORAGE_SETTINGS)
+    cached = current_app.extensions.get("kompetens_storage")
+    if cached is not None and cached[0] == settings:
+        return cached[1]  # type: ignore[no-any-return]
+    storage = storage_from_settings(dict(zip(_STORAGE_SETTINGS, settings, strict=True)))
+    current_app.extensions["kompetens_storage"] = (settings, storage)
+    return storage
+
+
+_STORAGE_SETTINGS = (
+    "STORAGE",
+    "STORAGE_PATH",
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_PREFIX",
+)
+
+
+def storage_from_settings(settings: dict[str, str]) -> Storage:
+    """The storage the settings name (config.py STORAGE); ValueError for a wrong one."""
+    kind = settings.get("STORAGE") or "local"
+    if kind == "local":
+        return LocalStorage(settings["STORAGE_PATH"])
+    if kind != "s3":
+        raise ValueError(f"STORAGE must be 'local' or 's3', not {kind!r}")
+    if not settings.get("S3_BUCKET"):
+        raise ValueError("STORAGE=s3 needs S3_BUCKET")
+    return S3Storage(
+        settings["S3_BUCKET"],
+        temp_root=settings["STORAGE_PATH"],
+        prefix=settings.get("S3_PREFIX", ""),
+        endpoint_url=settings.get("S3_ENDPOINT_URL"),
+        region=settings.get("S3_REGION"),
+        access_key_id=settings.get("S3_ACCESS_KEY_ID"),
+        secret_access_key=settings.get("S3_SECRET_ACCESS_KEY"),
+    )
 
 
 def get_course(course_id: int) -> Course:
