@@ -75,6 +75,11 @@ class Config:
     PACKAGE_ZIP_RATIO_MIN_SIZE: int = as_int(
         os.environ.get("PACKAGE_ZIP_RATIO_MIN_SIZE"), 1024 * 1024
     )
+    # Uploads larger than this are imported by a background job (packages/imports.py):
+    # the request only receives and keeps the zip, the page and the API show progress.
+    PACKAGE_IMPORT_BACKGROUND_BYTES: int = as_int(
+        os.environ.get("PACKAGE_IMPORT_BACKGROUND_BYTES"), 32 * 1024 * 1024
+    )
     # Accept a zip whose only content is the package zip (as some tools export).
     PACKAGE_ZIP_ALLOW_NESTED: bool = as_bool(os.environ.get("PACKAGE_ZIP_ALLOW_NESTED"), True)
     # Origin that serves uploaded content and the player's runtime frame (core/origins.py);

@@ -10,6 +10,7 @@ import hashlib
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -32,6 +33,9 @@ from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
 from packages.s3_storage import S3Storage
 from packages.storage import LocalStorage, StagedFile, Storage
+
+# Told (bytes stored so far, bytes to store) while an import stores its files.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -139,6 +143,7 @@ def import_package(
     limits: ZipLimits | None = None,
     label: str = "upload.zip",
     uploaded_by: User | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Check and store a package as a new course, or as the next version of ``course_id``.
 
@@ -156,6 +161,8 @@ def import_package(
         label: the upload's file name, used in problems.
         uploaded_by: who uploaded it (None: the command line); an author of the course
             from now on, in its review history.
+        progress: called with (bytes stored, bytes to store) as files are stored
+            (a background import's page), before anything is added to the session.
 
     Raises:
         PackageRefused: the package is unsafe or invalid; nothing was stored.
@@ -169,7 +176,7 @@ def import_package(
         parsed = read_package(package, limits)
         if parsed.report.errors:
             raise PackageRefused(parsed.report.errors, parsed.report.warnings)
-        rows = _store_files(package, storage, label)
+        rows = _store_files(package, storage, label, progress)
     if course is None:
         course = create_course(
             title or parsed.title or label, parsed.description, category, owner_unit_id
@@ -181,17 +188,23 @@ def import_package(
     return ImportResult(course, version, parsed.report.warnings)
 
 
-def _store_files(package: PackageZip, storage: Storage, label: str) -> list[dict[str, object]]:
+def _store_files(
+    package: PackageZip, storage: Storage, label: str, progress: Progress | None = None
+) -> list[dict[str, object]]:
     """Stage every file of the zip, then commit them all to the store.
 
     A damaged zip leaves nothing behind. Returns one file-map row (path, sha256, size)
     per file.
     """
     staged: list[tuple[str, StagedFile]] = []
+    total, done = package.total_size, 0
     try:
         for entry in package.iter_files():
             with package.open(entry.path) as stream:
                 staged.append((entry.path, storage.stage(stream)))  # type: ignore[arg-type]
+            done += entry.size
+            if progress is not None:
+                progress(done, total)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         damaged = N_("The zip is damaged (%(detail)s); nothing was imported")
         raise PackageRefused([Problem(label, None, damaged, params={"detail": str(exc)})]) from None

@@ -8,6 +8,7 @@ directory, so nothing outside the package can be reached.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -20,11 +21,11 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from accounts.models import User
 from accounts.ratelimit import this_client
 from accounts.service import authenticate_user
-from core import origins
+from core import jobs, origins
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from core.schemas import load
-from packages import bp, content_bp, review, service, serving
+from packages import bp, content_bp, imports, review, service, serving
 from packages.report import PackageRefused
 from packages.schemas import (
     CourseSchema,
@@ -75,10 +76,14 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
     user = _user(*AUTHOR_ROLES)
     if course_id is not None:
         service.get_course(course_id)
+    background = imports.in_background(request.content_length)
     upload = request.files.get("file")
     if upload is not None:
         options = _options(request.form.to_dict(), user)
-        return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip", user)
+        label = upload.filename or "upload.zip"
+        if background:
+            return _in_background(upload.stream, course_id, options, label, user)
+        return _run_import(upload.stream, course_id, options, label, user)
     mimetype = request.mimetype
     if mimetype not in ZIP_TYPES:
         raise BadRequest(
@@ -86,6 +91,8 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
             errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
         )
     options = _options(request.args.to_dict(), user)
+    if background:
+        return _in_background(request.stream, course_id, options, "upload.zip", user)
     temp_dir = service.get_storage().temp_dir
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
     try:
@@ -144,6 +151,49 @@ def _run_import(
     body = {**result.as_dict(), "version_id": result.version.id}
     location = f"{bp.url_prefix}/versions/{result.version.id}"
     return body, 201, {"Location": location}
+
+
+def _in_background(
+    stream: Any, course_id: int | None, options: dict[str, Any], label: str, user: User
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Keep a large upload in storage and let a job import it: 202 and where to ask."""
+    name = service.get_storage().keep_upload(stream)
+    chosen = {
+        "course_id": course_id,
+        "title": options["title"],
+        "category": options["category"],
+        "owner_unit_id": options["owner_unit_id"],
+        "live": options["live"],
+        "publish": options["publish"],
+    }
+    try:
+        task = jobs.enqueue(imports.API_JOB, name, user.id, label, json.dumps(chosen))
+    except Exception:
+        service.get_storage().drop_upload(name)
+        raise
+    location = f"{bp.url_prefix}/imports/{task.id}"
+    return {"status": "queued", "import": task.id}, 202, {"Location": location}
+
+
+@bp.get("/imports/<task_id>")
+def get_import(task_id: str) -> dict[str, Any]:
+    """A background import: queued, running (with progress) or done (with its result).
+
+    Done with ``errors``: the package was refused and nothing was stored; ``failed``:
+    the job stopped with an error (Admin → Jobs), nothing was stored either.
+    """
+    user = _user(*AUTHOR_ROLES)
+    run = imports.status(task_id, user, imports.API_JOB)
+    body: dict[str, Any] = {
+        "import": task_id,
+        "status": run.status,
+        "progress": {"done": run.done or 0, "total": run.total or 100},
+    }
+    if run.status == "done" and run.result is not None:
+        body["result"] = run.result
+        if "version_id" in run.result:
+            body["location"] = f"{bp.url_prefix}/versions/{run.result['version_id']}"
+    return body
 
 
 @bp.post("/courses")
