@@ -9,6 +9,7 @@ them: sent messages past OUTBOX_RETENTION_DAYS, report files past EXPORT_KEEP_HO
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,17 @@ from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
-from portal import compliance_trend, notice_kinds, notices, reminders, report_exports, requirements
+from packages import imports as package_imports
+from packages import service as packages
+from portal import (
+    catalogue,
+    compliance_trend,
+    notice_kinds,
+    notices,
+    reminders,
+    report_exports,
+    requirements,
+)
 from portal.notices import Draft
 
 __all__ = ["notice_kinds"]  # imported for its kinds of message
@@ -196,3 +207,36 @@ def init_app() -> None:
     for action in (_sweep_at_start, _snapshot_at_start):
         if action not in jobs.START_ACTIONS:
             jobs.at_worker_start(action)
+
+
+UPLOAD_JOB = "upload_package"
+
+
+@jobs.job(retries=0)
+def upload_package(name: str, user_id: int, filename: str, options: str) -> None:
+    """A large package uploaded on an author's page, imported as the page would import it.
+
+    ``options``: JSON of the course (a new version of it; None: a new course) and the
+    form's title, category, unit and publish. Not retried: the upload is removed after
+    one run, whatever happened (packages/imports.py).
+    """
+    chosen = json.loads(options)
+    by = db.session.get(User, user_id)
+
+    def run(path: Path, progress: packages.Progress) -> packages.ImportResult:
+        with path.open("rb") as stream:
+            if chosen["course_id"] is not None:
+                course = packages.get_course(chosen["course_id"])
+                return catalogue.upload_version(course, stream, filename, by, progress)
+            return catalogue.upload_course(
+                stream,
+                filename,
+                chosen["title"],
+                chosen["category"],
+                chosen["unit"],
+                chosen["publish"],
+                by=by,
+                progress=progress,
+            )
+
+    package_imports.run_kept(name, run)
