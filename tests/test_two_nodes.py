@@ -7,6 +7,7 @@ what one node did holds on the other (issue 16, "More than one node").
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import requests
 
 from config import TestConfig
 from tests.portal.conftest import package_zip
+from tests.s3_server import S3Server
 from tests.two_nodes_cluster import Cluster, first_secrets, fresh_database, two_nodes
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
@@ -34,8 +36,16 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Both nodes, on a database of their own (they migrate it from empty)."""
+def bucket(s3_server: S3Server) -> str:
+    """The nodes' package storage: one bucket of a real S3 server (SeaweedFS)."""
+    return s3_server.create_bucket()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server, bucket: str
+) -> Iterator[Cluster]:
+    """Both nodes, on a database of their own (they migrate it from empty) and one bucket."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
     except redis.RedisError:
@@ -45,9 +55,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("two-nodes")
     name = str(TestConfig.SQLALCHEMY_DATABASE_URI).rsplit("/", 1)[-1] + "_two_nodes"
     database = fresh_database(TestConfig.SQLALCHEMY_DATABASE_URI, name)
-    # Until the S3 backend is here: one directory both nodes mount (STORAGE_PATH_SHARED).
-    storage = {"STORAGE_PATH": str(root / "shared-storage"), "STORAGE_PATH_SHARED": "1"}
-    with two_nodes(root, database, REDIS_URL, storage) as running:
+    with two_nodes(root, database, REDIS_URL, s3_server.settings(bucket)) as running:
         yield running
     redis.Redis.from_url(REDIS_URL).flushdb()
 
@@ -103,7 +111,7 @@ def test_two_nodes_sign_in_on_one_holds_on_the_other(cluster, secrets_):
     assert "/login" in again.headers["Location"]
 
 
-def test_two_nodes_upload_on_one_play_on_the_other(cluster, secrets_):
+def test_two_nodes_upload_on_one_play_on_the_other(cluster, secrets_, s3_server, bucket):
     uploaded = requests.post(
         cluster.a.url + "/api/packages/courses",
         data=package_zip("Brandskydd på två noder"),
@@ -127,6 +135,11 @@ def test_two_nodes_upload_on_one_play_on_the_other(cluster, secrets_):
     content = browser.get(cluster.b.url + launch["url"].split("?")[0], timeout=30)
     assert content.status_code == 200
     assert "<h1>Hi</h1>" in content.text
+    # The files are in the bucket (by content hash), on neither node's disk.
+    digest = hashlib.sha256(content.content).hexdigest()
+    assert any(key.endswith(digest) for key in s3_server.keys(bucket))
+    for node in (cluster.a, cluster.b):
+        assert list((node.log.parent / "instance").rglob(f"*{digest}*")) == []
     body = {"sco": launch["sco"], "session": launch["session"], "seq": 1, "terminate": True}
     cmi = {"core": {"lesson_status": "completed", "lesson_location": "p2"}}
     committed = browser.post(api + "/commit", json=body | {"cmi": cmi}, timeout=30)
