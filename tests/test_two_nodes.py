@@ -149,6 +149,30 @@ def test_two_nodes_upload_on_one_play_on_the_other(cluster, secrets_, s3_server,
     assert seen["completion_status"] == "completed"
 
 
+def test_two_nodes_report_file_made_on_one_downloaded_from_the_other(cluster, secrets_):
+    """Asked on a, made by b's worker, downloaded from a (the file is in the database)."""
+    browser = _signed_in(cluster, secrets_[0])
+    asked = browser.get(cluster.a.url + "/admin/audit?format=csv", allow_redirects=False)
+    assert asked.status_code == 302, asked.text[:2000]
+    page = cluster.a.url + asked.headers["Location"]
+    deadline = time.monotonic() + 120
+    while (got := browser.get(page + "/file", timeout=30)).status_code == 409:  # not ready
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert got.status_code == 200, got.text[:2000]
+    assert "attachment" in got.headers["Content-Disposition"]
+    assert len(got.text.splitlines()) >= 2  # the header and the entries (a job: more than 0)
+    ran = cluster.sql("SELECT worker FROM job_run WHERE name = 'export_report'")
+    assert len(ran) == 1
+    assert str(ran[0][0]).endswith(f":{_jobs_worker_pid(cluster)}")
+
+
+def _jobs_worker_pid(cluster: Cluster) -> str:
+    started = re.search(r"Background jobs: worker started \(pid (\d+)\)", cluster.b.output())
+    assert started is not None
+    return started.group(1)
+
+
 def _statement(n: int, name: str = "Brandskydd") -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
@@ -268,9 +292,7 @@ def test_two_nodes_job_enqueued_on_one_runs_once_on_the_other(cluster):
     assert len(runs) == 1
     status, attempts, worker = runs[0]
     assert (status, attempts) == ("done", 1)
-    started = re.search(r"Background jobs: worker started \(pid (\d+)\)", cluster.b.output())
-    assert started is not None
-    assert str(worker).endswith(f":{started.group(1)}")
+    assert str(worker).endswith(f":{_jobs_worker_pid(cluster)}")
     assert "Background jobs" not in cluster.a.output()
     assert len(cluster.smtp.sink.received) == 1
     assert cluster.smtp.sink.recipients() == [ADMIN]

@@ -132,6 +132,8 @@ def two_nodes(
             "MAIL_HOST": "127.0.0.1",
             "MAIL_PORT": str(smtp.port),
             "MAIL_TLS": "none",
+            # Every report file is made by a job (on b), whichever node it is asked from.
+            "EXPORT_BACKGROUND_ROWS": "0",
             **storage,
         }
         nodes = []
