@@ -172,6 +172,8 @@ def import_people(token: str, actor_id: int, filename: str) -> None:
     The file waits in the database (any node's worker may run this), and goes in the
     import's own commit, so a run again finds nothing to do.
     """
+    if not token.isalnum():
+        raise ValueError("an import's token is letters and digits")
     task_id = jobs.current_task_id()
     pending = db.session.get(PeopleImportFile, token)
     if pending is None:
