@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -75,6 +76,15 @@ def _incoming(statements: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any
     return incoming
 
 
+@cache
+def _digests_query() -> Any:
+    """The rows' last merged digests by id hash: Core, built once (the hot path's one read)."""
+    table: Any = Activity.__table__
+    return select(table.c.id_hash, table.c.merged_digest).where(
+        table.c.id_hash.in_(bindparam("ids", expanding=True))
+    )
+
+
 def update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
     """Merge activity definitions into the canonical ones (Data §2.4.4.1, Communication §2.5).
 
@@ -93,8 +103,8 @@ def update_definitions(statements: list[dict[str, Any]], client: Client) -> None
     if not incoming:
         return
     todo = {sha256_hex(activity_id): activity_id for activity_id in incoming}
-    query = select(Activity.id_hash, Activity.merged_digest).where(Activity.id_hash.in_(todo))
-    known = {id_hash: digest for id_hash, digest in db.session.execute(query)}
+    rows = db.session.connection().execute(_digests_query(), {"ids": list(todo)})
+    known = {id_hash: digest for id_hash, digest in rows}
     ordered = sorted(h for h in todo if h not in known or known[h] != incoming[todo[h]][1])
     if not ordered:
         return
