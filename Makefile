@@ -35,6 +35,11 @@ $(NPM_STAMP): package.json package-lock.json
 /usr/bin/xmlsec1:
 	apt-get update && apt-get install -y --no-install-recommends xmlsec1
 
+# pgbouncer in transaction mode, which the tests put between the service and PostgreSQL
+# (DATABASE_TRANSACTION_POOLING; tests/test_pgbouncer.py).
+/usr/sbin/pgbouncer:
+	apt-get update && apt-get install -y --no-install-recommends pgbouncer
+
 setup: $(VENV)/.installed $(NPM_STAMP) /usr/bin/xmlsec1
 	$(FLASK) db upgrade
 	$(FLASK) bootstrap
@@ -42,7 +47,7 @@ setup: $(VENV)/.installed $(NPM_STAMP) /usr/bin/xmlsec1
 run: setup
 	PORT=$(PORT) CONTENT_PORT=$(CONTENT_PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-setup-test: $(VENV)/.installed $(NPM_STAMP) /usr/bin/chromium /usr/bin/xmlsec1
+setup-test: $(VENV)/.installed $(NPM_STAMP) /usr/bin/chromium /usr/bin/xmlsec1 /usr/sbin/pgbouncer
 
 # The whole suite on SQLite, then on PostgreSQL (scripts/test.sh says how it finds it).
 test: setup-test

@@ -47,6 +47,28 @@ class Config:
     # connection that has been idle a while.
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {}
     STORAGE_PATH: str = os.environ.get("STORAGE_PATH", str(Path(INSTANCE_PATH) / "storage"))
+    # Where package files live (packages/service.py get_storage): "local" (STORAGE_PATH) or
+    # "s3", a bucket every node shares (packages/s3_storage.py). With s3, STORAGE_PATH/tmp
+    # still takes uploads while they are read. Empty S3 keys: boto3's own chain (the
+    # environment's AWS_* variables, an instance role).
+    STORAGE: str = os.environ.get("STORAGE", "local")
+    S3_ENDPOINT_URL: str = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_BUCKET: str = os.environ.get("S3_BUCKET", "")
+    S3_REGION: str = os.environ.get("S3_REGION", "")
+    S3_ACCESS_KEY_ID: str = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY: str = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_PREFIX: str = os.environ.get("S3_PREFIX", "")
+    # How many app nodes serve this database (core/nodes.py). Above 1, start-up refuses
+    # settings that only work on one node: a SECRET_KEY not given in the environment (each
+    # node would generate its own), SQLite, storage on one node's disk.
+    NODES: int = as_int(os.environ.get("NODES"), 1)
+    # On: STORAGE=local's STORAGE_PATH is a file system every node mounts (NFS, CephFS),
+    # so it counts as shared storage for several nodes.
+    STORAGE_PATH_SHARED: bool = as_bool(os.environ.get("STORAGE_PATH_SHARED"))
+    # On: DATABASE_URL goes through a pooler in transaction mode (pgbouncer
+    # pool_mode=transaction), where consecutive transactions may run on different
+    # server connections: no prepared statements (psycopg's prepare_threshold=None).
+    DATABASE_TRANSACTION_POOLING: bool = as_bool(os.environ.get("DATABASE_TRANSACTION_POOLING"))
     # Largest request body accepted (statements with attachments, documents, uploads).
     MAX_CONTENT_LENGTH: int = as_int(os.environ.get("MAX_CONTENT_LENGTH"), 512 * 1024 * 1024)
     # Request bodies up to 1 MiB are read whole before the app runs, larger ones as the
@@ -63,6 +85,11 @@ class Config:
     PACKAGE_ZIP_MAX_RATIO: int = as_int(os.environ.get("PACKAGE_ZIP_MAX_RATIO"), 200)
     PACKAGE_ZIP_RATIO_MIN_SIZE: int = as_int(
         os.environ.get("PACKAGE_ZIP_RATIO_MIN_SIZE"), 1024 * 1024
+    )
+    # Uploads larger than this are imported by a background job (packages/imports.py):
+    # the request only receives and keeps the zip, the page and the API show progress.
+    PACKAGE_IMPORT_BACKGROUND_BYTES: int = as_int(
+        os.environ.get("PACKAGE_IMPORT_BACKGROUND_BYTES"), 32 * 1024 * 1024
     )
     # Accept a zip whose only content is the package zip (as some tools export).
     PACKAGE_ZIP_ALLOW_NESTED: bool = as_bool(os.environ.get("PACKAGE_ZIP_ALLOW_NESTED"), True)

@@ -22,6 +22,12 @@ Config.PROMETHEUS_MULTIPROC_DIR = str(METRICS_DIR)
 
 from prometheus_client import multiprocess  # noqa: E402  (after the directory is set)
 
+from core import nodes  # noqa: E402  (after the directory is set: core imports metrics)
+
+# Settings that cannot serve NODES nodes stop the server here, in the master, with a
+# message (a worker failing the same check would only be started again and again).
+nodes.check(vars(Config))
+
 # The portal's port, and the content origin's (core/origins.py): uploaded content and the
 # player's runtime run on CONTENT_PORT, another origin than the portal's.
 bind = [f"{Config.HOST}:{Config.PORT}"]

@@ -11,8 +11,8 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from config import BASE_DIR, Config
-from core import bodies, files, jsoncodec, origins, proxy
-from core.db import db
+from core import bodies, files, jsoncodec, nodes, origins, proxy
+from core.db import db, pooler_options
 from core.errors import register_error_handlers
 
 migrate = Migrate(directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
@@ -36,6 +36,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    # Before a secret key is generated: several nodes need the one from the environment.
+    nodes.check(app.config)
     instance_path = files.private_dir(Path(app.config["INSTANCE_PATH"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance_path)
@@ -44,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "json_serializer": jsoncodec.dumps,
         "json_deserializer": jsoncodec.loads,
+        **pooler_options(app.config),
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
 

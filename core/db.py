@@ -7,11 +7,12 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event, exc
+from sqlalchemy import Connection, event, exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, Pool
@@ -44,6 +45,40 @@ def dialect_insert(target: Any, dialect: str | None = None) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     return insert(target)
+
+
+def pooler_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Engine options for PostgreSQL behind a pooler in transaction mode (pgbouncer).
+
+    In pgbouncer's ``pool_mode=transaction`` each transaction may run on another server
+    connection, so nothing may outlive a transaction on the server: psycopg's prepared
+    statements (made after ``prepare_threshold`` runs of a query, then used by name on
+    whichever server connection comes next: "prepared statement does not exist") are
+    turned off. The code keeps to the rest already: advisory locks are transaction
+    locks (``pg_advisory_xact_lock``), no LISTEN, no session ``SET``, no cursors held
+    across transactions.
+    """
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not config.get("DATABASE_TRANSACTION_POOLING") or not url.startswith("postgresql"):
+        return {}
+    return {"connect_args": {"prepare_threshold": None}}
+
+
+# The advisory lock of "this database is being set up": migrations and the first admin
+# (``flask db upgrade``, ``flask bootstrap``). Nodes started at once take turns, so
+# only the first migrates and makes the admin; the others then find both done.
+SETUP_LOCK_KEY = 0x4B6F6D70  # "Komp"
+
+
+def lock_for_setup(connection: Connection) -> None:
+    """Wait for another node's setup; hold the lock until this transaction ends.
+
+    A transaction lock, not a session lock: behind pgbouncer in transaction mode a
+    session lock would stay with a server connection other clients then use.
+    SQLite serves one node only (core/nodes.py), so it needs none.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK_KEY})
 
 
 # How long a write waits for SQLite's write lock before "database is locked" (ms).

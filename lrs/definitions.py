@@ -9,12 +9,11 @@ definitions merge; this module finds them in statements and writes the merge.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
 
 from core import jsoncodec
 from core.db import db
@@ -52,99 +51,107 @@ def _definitions_in(statement: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
     yield from from_context(statement.get("context"))
 
 
-# (activity id, definition digest) pairs known to be merged into the canonical
-# definition already: most statements repeat the definition they sent before, and this
-# spares them the read.  Per process, bounded, filled only after a commit.
-_MERGED_LIMIT = 100_000
-_merged: OrderedDict[tuple[str, bytes], None] = OrderedDict()
-
-
-@event.listens_for(Session, "after_commit")
-def _remember_merged(session: Session) -> None:
-    for item in session.info.pop("merged_definitions", ()):
-        _merged[item] = None
-        _merged.move_to_end(item)
-    while len(_merged) > _MERGED_LIMIT:
-        _merged.popitem(last=False)
-
-
-def forget_merged_definitions() -> None:
-    """Empty the cache (for a database emptied behind the service's back, as tests do)."""
-    _merged.clear()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop("merged_definitions", None)
-
-
 def _definition_digest(definition: dict[str, Any]) -> bytes:
-    """A digest of a definition as sent, for the cache of merged definitions.
+    """A digest of a definition, to tell whether it is the one merged last.
 
-    Key order counts: a reordered copy is only a cache miss, which costs one read.
+    Key order counts: a reordered copy only costs one merge that changes nothing.
     """
     return hashlib.blake2b(jsoncodec.dumps_bytes(definition), digest_size=16).digest()
+
+
+def _incoming(statements: list[dict[str, Any]]) -> dict[str, tuple[dict[str, Any], bytes]]:
+    """Per activity id: the batch's definitions merged in order, and the merge's digest."""
+    sent: dict[str, list[dict[str, Any]]] = {}
+    for statement in statements:
+        for activity_id, definition in _definitions_in(statement):
+            seen = sent.setdefault(activity_id, [])
+            if not seen or seen[-1] != definition:  # most statements repeat the last one
+                seen.append(definition)
+    incoming = {}
+    for activity_id, definitions in sent.items():
+        merged: dict[str, Any] = {}
+        for definition in definitions:  # in order: the newest value wins (merge_definitions)
+            merged = merge_definitions(merged, definition)
+        incoming[activity_id] = (merged, _definition_digest(merged))
+    return incoming
+
+
+@cache
+def _digests_query() -> Any:
+    """The rows' last merged digests by id hash: Core, built once (the hot path's one read)."""
+    table: Any = Activity.__table__
+    return select(table.c.id_hash, table.c.merged_digest).where(
+        table.c.id_hash.in_(bindparam("ids", expanding=True))
+    )
 
 
 def update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
     """Merge activity definitions into the canonical ones (Data §2.4.4.1, Communication §2.5).
 
-    Only clients allowed to ``define`` (or ``all``) change canonical definitions.  Rows
-    are locked in id order (PostgreSQL) so concurrent batches neither lose a merge nor
+    Only clients allowed to ``define`` (or ``all``) change canonical definitions.  Each
+    activity's row keeps the digest of the definition merged into it last: merging the
+    same one again changes nothing (a merge overlays its input), so a batch that sends
+    what was merged last (most do) costs one indexed read of the digests and no write.
+    The digest lives in the database, so every node agrees on what is merged: a cache
+    per process skipped a definition another node had since merged over.  Rows are
+    locked in id order (PostgreSQL) so concurrent batches neither lose a merge nor
     deadlock; a first insert racing another one is ignored, not an error.
     """
     if not statements or not (client.scopes & {"define", "all"}):
         return
-    # Each definition as sent is remembered once merged, so an activity is only written
-    # when one of the definitions sent for it in this batch is new to this process.
-    sent: dict[str, list[tuple[tuple[str, bytes], dict[str, Any]]]] = {}
-    for statement in statements:
-        for activity_id, definition in _definitions_in(statement):
-            key = (activity_id, _definition_digest(definition))
-            sent.setdefault(activity_id, []).append((key, definition))
-    incoming: dict[str, tuple[dict[str, Any], set[tuple[str, bytes]]]] = {}
-    for activity_id, items in sent.items():
-        if all(key in _merged for key, _ in items):
-            continue
-        merged_so_far: dict[str, Any] = {}
-        for _, definition in items:  # in order: the newest value wins (merge_definitions)
-            merged_so_far = merge_definitions(merged_so_far, definition)
-        incoming[activity_id] = (merged_so_far, {key for key, _ in items})
+    incoming = _incoming(statements)
     if not incoming:
         return
     todo = {sha256_hex(activity_id): activity_id for activity_id in incoming}
-    ordered = sorted(todo)
+    rows = db.session.connection().execute(_digests_query(), {"ids": list(todo)})
+    known = {id_hash: digest for id_hash, digest in rows}
+    ordered = sorted(h for h in todo if h not in known or known[h] != incoming[todo[h]][1])
+    if not ordered:
+        return
     # New activities are inserted with their definition; the ones there already (or
     # inserted by a concurrent request first) are locked in id order and merged into.
-    inserted = set(
-        db.session.scalars(
-            insert_ignoring_conflicts(Activity).returning(Activity.id_hash),
-            [
-                {"id_hash": h, "activity_id": todo[h], "definition": incoming[todo[h]][0]}
-                for h in ordered
-            ],
+    new = [h for h in ordered if h not in known]
+    inserted = set()
+    if new:
+        inserted = set(
+            db.session.scalars(
+                insert_ignoring_conflicts(Activity).returning(Activity.id_hash),
+                [
+                    {
+                        "id_hash": h,
+                        "activity_id": todo[h],
+                        "definition": incoming[todo[h]][0],
+                        "merged_digest": incoming[todo[h]][1],
+                    }
+                    for h in new
+                ],
+            )
         )
-    )
     existing = [h for h in ordered if h not in inserted]
     if existing:
-        query = (
-            select(Activity.id_hash, Activity.definition)
-            .where(Activity.id_hash.in_(existing))
-            .order_by(Activity.id_hash)
+        _merge_into(existing, {h: incoming[todo[h]] for h in existing})
+
+
+def _merge_into(ordered: list[str], incoming: dict[str, tuple[dict[str, Any], bytes]]) -> None:
+    """Merge into existing rows (by id hash, in order), locked on PostgreSQL."""
+    query = (
+        select(Activity.id_hash, Activity.definition, Activity.merged_digest)
+        .where(Activity.id_hash.in_(ordered))
+        .order_by(Activity.id_hash)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    changed = []
+    for id_hash, current, digest in db.session.execute(query).all():
+        definition, new_digest = incoming[id_hash]
+        merged = merge_definitions(current, definition)
+        if merged != current or digest != new_digest:
+            changed.append({"b_id_hash": id_hash, "definition": merged, "digest": new_digest})
+    if changed:
+        table: Any = Activity.__table__
+        db.session.connection().execute(
+            update(table)
+            .where(table.c.id_hash == bindparam("b_id_hash"))
+            .values(definition=bindparam("definition"), merged_digest=bindparam("digest")),
+            changed,
         )
-        if db.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        changed = []
-        for id_hash, current in db.session.execute(query).all():
-            merged = merge_definitions(current, incoming[todo[id_hash]][0])
-            if merged != current:
-                changed.append({"b_id_hash": id_hash, "definition": merged})
-        if changed:
-            db.session.connection().execute(
-                update(Activity.__table__)  # type: ignore[arg-type]
-                .where(Activity.__table__.c.id_hash == bindparam("b_id_hash"))
-                .values(definition=bindparam("definition")),
-                changed,
-            )
-    pending = db.session.info.setdefault("merged_definitions", [])
-    pending.extend(key for _, keys in incoming.values() for key in keys)

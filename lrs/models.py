@@ -137,6 +137,9 @@ class Activity(Model):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     activity_id: Mapped[str] = mapped_column(Text)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Digest of the definition merged last (lrs/definitions.py): the same one again is
+    # not merged, on any node. NULL for rows from before it was kept.
+    merged_digest: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
 
 
 class Document(Model):

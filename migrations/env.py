@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from core.db import lock_for_setup
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -111,6 +113,9 @@ def run_migrations_online():
             )
 
             with context.begin_transaction():
+                # Nodes started at once: one migrates, the others wait and find the
+                # database at head (PostgreSQL migrates in one transaction).
+                lock_for_setup(connection)
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

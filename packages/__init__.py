@@ -25,5 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(content_bp)
     origins.allow_on_content_host(app, content_bp.name)
     app.cli.add_command(packages_cli)
+    with app.app_context():
+        service.get_storage()  # a wrong STORAGE or S3_BUCKET stops the start, not an upload
     # /readyz: the configured backend can store a file and read it back.
     health.add_check(app, "storage", lambda: service.get_storage().check())

@@ -10,6 +10,7 @@ import hashlib
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -30,7 +31,11 @@ from packages.manifest.common import ParsedPackage
 from packages.manifest.hrefs import is_absolute_url
 from packages.models import Course, PackageFile, PackageVersion
 from packages.report import PackageRefused, Problem
+from packages.s3_storage import S3Storage
 from packages.storage import LocalStorage, StagedFile, Storage
+
+# Told (bytes stored so far, bytes to store) while an import stores its files.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -71,8 +76,51 @@ def zip_limits() -> ZipLimits:
 
 
 def get_storage() -> Storage:
-    """Return the configured storage (a local directory under STORAGE_PATH)."""
-    return LocalStorage(current_app.config["STORAGE_PATH"])
+    """Return the configured storage: STORAGE_PATH, or the S3 bucket with STORAGE=s3.
+
+    One per app and settings: a boto3 client is slow to make and safe to share between
+    threads, and keeps its connections to the bucket open.
+    """
+    cfg = current_app.config
+    settings = tuple(str(cfg.get(name) or "") for name in _STORAGE_SETTINGS)
+    cached = current_app.extensions.get("kompetens_storage")
+    if cached is not None and cached[0] == settings:
+        return cached[1]  # type: ignore[no-any-return]
+    storage = storage_from_settings(dict(zip(_STORAGE_SETTINGS, settings, strict=True)))
+    current_app.extensions["kompetens_storage"] = (settings, storage)
+    return storage
+
+
+_STORAGE_SETTINGS = (
+    "STORAGE",
+    "STORAGE_PATH",
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_PREFIX",
+)
+
+
+def storage_from_settings(settings: dict[str, str]) -> Storage:
+    """The storage the settings name (config.py STORAGE); ValueError for a wrong one."""
+    kind = settings.get("STORAGE") or "local"
+    if kind == "local":
+        return LocalStorage(settings["STORAGE_PATH"])
+    if kind != "s3":
+        raise ValueError(f"STORAGE must be 'local' or 's3', not {kind!r}")
+    if not settings.get("S3_BUCKET"):
+        raise ValueError("STORAGE=s3 needs S3_BUCKET")
+    return S3Storage(
+        settings["S3_BUCKET"],
+        temp_root=settings["STORAGE_PATH"],
+        prefix=settings.get("S3_PREFIX", ""),
+        endpoint_url=settings.get("S3_ENDPOINT_URL"),
+        region=settings.get("S3_REGION"),
+        access_key_id=settings.get("S3_ACCESS_KEY_ID"),
+        secret_access_key=settings.get("S3_SECRET_ACCESS_KEY"),
+    )
 
 
 def get_course(course_id: int) -> Course:
@@ -95,6 +143,7 @@ def import_package(
     limits: ZipLimits | None = None,
     label: str = "upload.zip",
     uploaded_by: User | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Check and store a package as a new course, or as the next version of ``course_id``.
 
@@ -112,6 +161,8 @@ def import_package(
         label: the upload's file name, used in problems.
         uploaded_by: who uploaded it (None: the command line); an author of the course
             from now on, in its review history.
+        progress: called with (bytes stored, bytes to store) as files are stored
+            (a background import's page), before anything is added to the session.
 
     Raises:
         PackageRefused: the package is unsafe or invalid; nothing was stored.
@@ -125,7 +176,7 @@ def import_package(
         parsed = read_package(package, limits)
         if parsed.report.errors:
             raise PackageRefused(parsed.report.errors, parsed.report.warnings)
-        rows = _store_files(package, storage, label)
+        rows = _store_files(package, storage, label, progress)
     if course is None:
         course = create_course(
             title or parsed.title or label, parsed.description, category, owner_unit_id
@@ -137,17 +188,23 @@ def import_package(
     return ImportResult(course, version, parsed.report.warnings)
 
 
-def _store_files(package: PackageZip, storage: Storage, label: str) -> list[dict[str, object]]:
+def _store_files(
+    package: PackageZip, storage: Storage, label: str, progress: Progress | None = None
+) -> list[dict[str, object]]:
     """Stage every file of the zip, then commit them all to the store.
 
     A damaged zip leaves nothing behind. Returns one file-map row (path, sha256, size)
     per file.
     """
     staged: list[tuple[str, StagedFile]] = []
+    total, done = package.total_size, 0
     try:
         for entry in package.iter_files():
             with package.open(entry.path) as stream:
                 staged.append((entry.path, storage.stage(stream)))  # type: ignore[arg-type]
+            done += entry.size
+            if progress is not None:
+                progress(done, total)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         damaged = N_("The zip is damaged (%(detail)s); nothing was imported")
         raise PackageRefused([Problem(label, None, damaged, params={"detail": str(exc)})]) from None

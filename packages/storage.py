@@ -15,13 +15,18 @@ import hashlib
 import os
 import re
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 _CHUNK = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _PROBE = b"kompetens readiness probe\n"
+_UPLOAD = re.compile(r"^upload-[A-Za-z0-9_]+\.zip$")
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class StagedFile:
 
     digest: str
     size: int
-    temp_path: Path
+    temp: str  # where it waits: a file path (local) or an object key (packages/s3_storage.py)
 
 
 class Storage(Protocol):
@@ -85,6 +90,22 @@ class Storage(Protocol):
         """
         ...
 
+    def keep_upload(self, stream: BinaryIO) -> str:
+        """Keep an uploaded zip for a background import; return its name."""
+        ...
+
+    def upload_file(self, name: str) -> AbstractContextManager[Path]:
+        """A kept upload as a local file, for the time of the ``with`` block."""
+        ...
+
+    def drop_upload(self, name: str) -> None:
+        """Remove a kept upload (no error if it is gone)."""
+        ...
+
+    def sweep_staged(self, older_than: timedelta) -> int:
+        """Remove temporary files older than ``older_than`` (work cut off by a crash)."""
+        ...
+
 
 def check_digest(digest: str) -> str:
     """Refuse anything that is not a lower-case sha256 hex string (no path tricks)."""
@@ -129,23 +150,24 @@ class LocalStorage:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return StagedFile(digest.hexdigest(), size, Path(tmp))
+        return StagedFile(digest.hexdigest(), size, tmp)
 
     def commit(self, staged: StagedFile) -> bool:
         """Rename the staged file into place (or drop it if the content is stored)."""
         target = self._path(staged.digest)
+        temp = Path(staged.temp)
         if target.exists():
-            staged.temp_path.unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         # Owner only: stored files include unpublished courses; the app serves them itself.
-        os.chmod(staged.temp_path, 0o600)
-        os.replace(staged.temp_path, target)
+        os.chmod(temp, 0o600)
+        os.replace(temp, target)
         return True
 
     def discard(self, staged: StagedFile) -> None:
         """Remove a staged file."""
-        staged.temp_path.unlink(missing_ok=True)
+        Path(staged.temp).unlink(missing_ok=True)
 
     def open(self, digest: str) -> BinaryIO:
         """Open a stored file for reading."""
@@ -178,3 +200,39 @@ class LocalStorage:
                 raise OSError(f"{self.root}: a file read back differs from what was written")
         finally:
             probe.unlink(missing_ok=True)
+
+    def keep_upload(self, stream: BinaryIO) -> str:
+        """Write an upload to ``root/tmp/upload-*.zip``; its file name is its name."""
+        fd, tmp = tempfile.mkstemp(dir=self.temp_dir, prefix="upload-", suffix=".zip")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(_CHUNK):
+                    out.write(chunk)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return Path(tmp).name
+
+    @contextmanager
+    def upload_file(self, name: str) -> Iterator[Path]:
+        """The kept upload's own file (it stays until ``drop_upload``)."""
+        yield self._upload_path(name)
+
+    def drop_upload(self, name: str) -> None:
+        """Remove a kept upload."""
+        self._upload_path(name).unlink(missing_ok=True)
+
+    def _upload_path(self, name: str) -> Path:
+        if not _UPLOAD.match(name):
+            raise ValueError(f"not an upload name: {name!r}")
+        return self.temp_dir / name
+
+    def sweep_staged(self, older_than: timedelta) -> int:
+        """Remove files in ``root/tmp`` last written more than ``older_than`` ago."""
+        cutoff = time.time() - older_than.total_seconds()
+        removed = 0
+        for path in self.temp_dir.iterdir():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -8,6 +8,7 @@ directory, so nothing outside the package can be reached.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -15,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, redirect, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from accounts.models import User
 from accounts.ratelimit import this_client
 from accounts.service import authenticate_user
-from core import origins
+from core import jobs, origins
 from core.db import db
 from core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from core.schemas import load
-from packages import bp, content_bp, review, service, serving
+from packages import bp, content_bp, imports, review, service, serving
 from packages.report import PackageRefused
 from packages.schemas import (
     CourseSchema,
@@ -74,10 +76,14 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
     user = _user(*AUTHOR_ROLES)
     if course_id is not None:
         service.get_course(course_id)
+    background = imports.in_background(request.content_length)
     upload = request.files.get("file")
     if upload is not None:
         options = _options(request.form.to_dict(), user)
-        return _run_import(upload.stream, course_id, options, upload.filename or "upload.zip", user)
+        label = upload.filename or "upload.zip"
+        if background:
+            return _in_background(upload.stream, course_id, options, label, user)
+        return _run_import(upload.stream, course_id, options, label, user)
     mimetype = request.mimetype
     if mimetype not in ZIP_TYPES:
         raise BadRequest(
@@ -85,6 +91,8 @@ def _import(course_id: int | None) -> tuple[dict[str, Any], int, dict[str, str]]
             errors=[{"path": "body", "message": f"unsupported content type {mimetype!r}"}],
         )
     options = _options(request.args.to_dict(), user)
+    if background:
+        return _in_background(request.stream, course_id, options, "upload.zip", user)
     temp_dir = service.get_storage().temp_dir
     fd, tmp = tempfile.mkstemp(suffix=".zip", dir=temp_dir)
     try:
@@ -143,6 +151,49 @@ def _run_import(
     body = {**result.as_dict(), "version_id": result.version.id}
     location = f"{bp.url_prefix}/versions/{result.version.id}"
     return body, 201, {"Location": location}
+
+
+def _in_background(
+    stream: Any, course_id: int | None, options: dict[str, Any], label: str, user: User
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Keep a large upload in storage and let a job import it: 202 and where to ask."""
+    name = service.get_storage().keep_upload(stream)
+    chosen = {
+        "course_id": course_id,
+        "title": options["title"],
+        "category": options["category"],
+        "owner_unit_id": options["owner_unit_id"],
+        "live": options["live"],
+        "publish": options["publish"],
+    }
+    try:
+        task = jobs.enqueue(imports.API_JOB, name, user.id, label, json.dumps(chosen))
+    except Exception:
+        service.get_storage().drop_upload(name)
+        raise
+    location = f"{bp.url_prefix}/imports/{task.id}"
+    return {"status": "queued", "import": task.id}, 202, {"Location": location}
+
+
+@bp.get("/imports/<task_id>")
+def get_import(task_id: str) -> dict[str, Any]:
+    """A background import: queued, running (with progress) or done (with its result).
+
+    Done with ``errors``: the package was refused and nothing was stored; ``failed``:
+    the job stopped with an error (Admin → Jobs), nothing was stored either.
+    """
+    user = _user(*AUTHOR_ROLES)
+    run = imports.status(task_id, user, imports.API_JOB)
+    body: dict[str, Any] = {
+        "import": task_id,
+        "status": run.status,
+        "progress": {"done": run.done or 0, "total": run.total or 100},
+    }
+    if run.status == "done" and run.result is not None:
+        body["result"] = run.result
+        if "version_id" in run.result:
+            body["location"] = f"{bp.url_prefix}/versions/{run.result['version_id']}"
+    return body
 
 
 @bp.post("/courses")
@@ -228,13 +279,8 @@ def get_content(key: str, path: str) -> Response:
     found = service.find_content_file(key, path)
     if found is None:
         raise NotFound(f"No file {path!r} in package {key!r}")
-    storage = service.get_storage()
-    local = storage.local_path(found.sha256)
-    source: Any = str(local) if local is not None else storage.open(found.sha256)
     mimetype = serving.content_type(path)
-    response = send_file(
-        source, mimetype=mimetype, conditional=True, etag=found.sha256, max_age=31536000
-    )
+    response = _send_stored(found.sha256, found.size, mimetype)
     response.headers["Content-Type"] = mimetype
     response.headers["Cache-Control"] = serving.IMMUTABLE
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -251,4 +297,30 @@ def get_content(key: str, path: str) -> Response:
         origins.isolated(),
         ancestors,
     )
+    return response
+
+
+def _send_stored(digest: str, size: int, mimetype: str) -> Response:
+    """A stored file as a response that answers Range and If-None-Match requests.
+
+    From local storage by its path (the OS's sendfile); from a bucket as a stream that
+    GETs only from where the range starts (packages/s3_storage.py ObjectReader).
+    werkzeug turns a Range request into 206 with Content-Range, a bad range into 416.
+    """
+    storage = service.get_storage()
+    local = storage.local_path(digest)
+    if local is not None:
+        return send_file(
+            str(local), mimetype=mimetype, conditional=True, etag=digest, max_age=31536000
+        )
+    stream = storage.open(digest)
+    response = send_file(
+        stream, mimetype=mimetype, conditional=False, etag=digest, max_age=31536000
+    )
+    response.content_length = size
+    try:
+        response.make_conditional(request, accept_ranges=True, complete_length=size)
+    except RequestedRangeNotSatisfiable:
+        stream.close()
+        raise
     return response

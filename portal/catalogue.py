@@ -186,10 +186,12 @@ def upload_course(
     unit: int | None,
     publish: bool,
     by: User | None = None,
+    progress: packages.Progress | None = None,
 ) -> packages.ImportResult:
     """Import a package as a new e-learning course (PackageRefused lists the problems).
 
     ``by``: the author uploading it (None: the system); see ``_live_at_upload``.
+    ``progress``: told how far the import has come (a background import's page).
     """
     live = _live_at_upload(by, publish)
     result = packages.import_package(
@@ -200,6 +202,7 @@ def upload_course(
         label=filename,
         published=live,
         uploaded_by=by,
+        progress=progress,
     )
     db.session.add(CourseKind(course_id=result.course.id, kind="elearning"))
     if publish:
@@ -209,19 +212,33 @@ def upload_course(
 
 
 def upload_version(
-    course: Course, stream: BinaryIO, filename: str, by: User | None = None
+    course: Course,
+    stream: BinaryIO,
+    filename: str,
+    by: User | None = None,
+    progress: packages.Progress | None = None,
 ) -> packages.ImportResult:
     """Import a package as the next version of ``course``.
 
     With COURSE_REVIEW a person's upload is a draft (even an admin's, who may publish
     it without review from the course's page); otherwise it is offered at once.
     """
-    if course_kind(course.id) == "classroom":
-        raise PackageRefused([Problem(filename, None, N_("A classroom course has no packages"))])
+    check_upload(course, by, filename, publish=False)
     live = by is None or not review.required()
     return packages.import_package(
-        stream, course.id, label=filename, published=live, uploaded_by=by
+        stream, course.id, label=filename, published=live, uploaded_by=by, progress=progress
     )
+
+
+def check_upload(course: Course | None, by: User | None, filename: str, publish: bool) -> None:
+    """Refuse now what an import would refuse whatever the zip (a background import's check).
+
+    A version of a classroom course; an author publishing without review.
+    """
+    if course is None:
+        _live_at_upload(by, publish)
+    elif course_kind(course.id) == "classroom":
+        raise PackageRefused([Problem(filename, None, N_("A classroom course has no packages"))])
 
 
 def create_classroom_course(

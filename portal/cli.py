@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 
 from accounts import service
 from config import BASE_DIR
-from core.db import db
+from core.db import db, lock_for_setup
 from lrs import auth
 from portal import demo, requirements
 
@@ -31,6 +31,8 @@ def bootstrap() -> None:
     nowhere in clear (the database keeps their hashes). Later runs say how to set a new
     password or create a credential instead.
     """
+    # Nodes started at once take turns: the first makes the admin, the others find it.
+    lock_for_setup(db.session.connection())
     old = Path(current_app.config["INSTANCE_PATH"]) / "first-run.json"
     if old.exists():
         # Written by earlier versions, with the first secrets in clear.

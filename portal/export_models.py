@@ -1,12 +1,16 @@
-"""A report file made by a background job, kept for a while for the person who asked."""
+"""Files a page hands to a background job or a job to a page, kept in the database.
+
+In the database, not in a node's instance directory: with several nodes, the job runs
+on whichever node's worker takes it and the page is answered by any node.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from accounts.models import User  # noqa: F401  (the foreign key's table)
 from core.db import Model
@@ -23,7 +27,7 @@ class ReportExport(Model):
     __tablename__ = "portal_export"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Random: names the file in the instance directory (never shown in a URL).
+    # Random, never shown in a URL.
     token: Mapped[str] = mapped_column(String(32), unique=True)
     user_id: Mapped[int] = mapped_column(
         ForeignKey("portal_user.id", ondelete="CASCADE"), index=True
@@ -46,3 +50,15 @@ class ReportExport(Model):
     ready_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # The file and this row go at this moment (a job sweeps them away every hour).
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # The file once made (loaded only when downloaded: lists of exports do not read it).
+    body: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, nullable=True))
+
+
+class PeopleImportFile(Model):
+    """A large people import's file, waiting for its job (portal/tasks.py import_people)."""
+
+    __tablename__ = "portal_people_import_file"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)

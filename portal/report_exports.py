@@ -4,27 +4,25 @@
 and a digest of their scope) with a task id of its own, so the export's page follows the
 job's run (core/jobs/runs.py). The job (``tasks.export_report``) checks that the person is
 still active with the very same scope, builds the file as the page would
-(portal/report_files.py), writes it whole to ``instance/exports/`` (0600) and marks it
-ready until EXPORT_KEEP_HOURS later. Only that person, still with that scope, may
-download it (``for_download``); anyone else is told there is no such export, so ids
-reveal nothing. The hourly sweep removes expired files and their rows.
+(portal/report_files.py), keeps it whole on the export's row (in the database, so any
+node serves it, whichever made it) and marks it ready until EXPORT_KEEP_HOURS later.
+Only that person, still with that scope, may download it (``for_download``); anyone
+else is told there is no such export, so ids reveal nothing. The hourly sweep removes
+expired files with their rows.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import delete
 
 from accounts.models import User
-from core import files
 from core.db import db
 from core.errors import AppError, Conflict, Forbidden, NotFound
 from portal.export_models import ReportExport
@@ -37,18 +35,6 @@ def _now() -> datetime:
 
 def _keep() -> timedelta:
     return timedelta(hours=int(current_app.config["EXPORT_KEEP_HOURS"]))
-
-
-def directory() -> Path:
-    """Where the files wait for their person (the instance directory, 0700)."""
-    return Path(current_app.config["INSTANCE_PATH"]) / "exports"
-
-
-def path_of(export: ReportExport) -> Path:
-    """The export's file (named by its random token, never by anything a user sent)."""
-    if not export.token.isalnum():
-        raise ValueError("an export's token is letters and digits")
-    return directory() / f"{export.token}.csv"
 
 
 def is_large(user: User, kind: str, params: Params) -> bool:
@@ -107,14 +93,8 @@ def build(export: ReportExport) -> File | None:
 
 
 def keep(export: ReportExport, made: File) -> None:
-    """Write the file whole (a retry writes it again), then mark the export ready."""
-    path = path_of(export)
-    files.private_dir(path.parent)
-    partial = path.with_suffix(".part")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(made.body)
-    partial.replace(path)
+    """Keep the file whole (a retry keeps it again), then mark the export ready."""
+    export.body = made.body
     now = _now()
     export.status, export.ready_at, export.expires_at = "ready", now, now + _keep()
     export.rows, export.size = made.rows, len(made.body)
@@ -139,12 +119,12 @@ def for_download(user: User, export_id: int) -> tuple[ReportExport, bytes]:
     export = of_person(user, export_id)
     if export.status != "ready":
         raise Conflict("The file is not ready")
-    path = path_of(export)
-    if expired(export) or not path.exists():
+    body = export.body
+    if expired(export) or body is None:
         raise NotFound("The file is no longer kept")
     if not _same_scope(export, user):
         raise Forbidden("You no longer have access to this report")
-    return export, path.read_bytes()
+    return export, body
 
 
 def audit_details(export: ReportExport) -> tuple[str, dict[str, Any]]:
@@ -157,7 +137,7 @@ def audit_details(export: ReportExport) -> tuple[str, dict[str, Any]]:
 def remove(user: User, export_id: int) -> ReportExport:
     """The person removes their file now (the row stays until the sweep)."""
     export = of_person(user, export_id)
-    path_of(export).unlink(missing_ok=True)
+    export.body = None
     export.expires_at = min(export.expires_at, _now())
     db.session.flush()
     return export
@@ -165,10 +145,6 @@ def remove(user: User, export_id: int) -> ReportExport:
 
 def sweep() -> int:
     """Remove every expired file and its row; how many went."""
-    gone = list(db.session.scalars(select(ReportExport).where(ReportExport.expires_at <= _now())))
-    for export in gone:
-        path_of(export).unlink(missing_ok=True)
-        path_of(export).with_suffix(".part").unlink(missing_ok=True)
-        db.session.delete(export)
+    gone = db.session.execute(delete(ReportExport).where(ReportExport.expires_at <= _now()))
     db.session.flush()
-    return len(gone)
+    return int(gone.rowcount)  # type: ignore[attr-defined]

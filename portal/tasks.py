@@ -9,17 +9,23 @@ them: sent messages past OUTBOX_RETENTION_DAYS, report files past EXPORT_KEEP_HO
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import secrets
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import delete
 
 from accounts import audit, people_import
 from accounts.models import User
 from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
+from packages import imports as package_imports
+from packages import service as packages
 from portal import (
+    catalogue,
     compliance_trend,
     notice_kinds,
     notices,
@@ -28,6 +34,7 @@ from portal import (
     requirements,
     retention,
 )
+from portal.export_models import PeopleImportFile
 from portal.notices import Draft
 
 __all__ = ["notice_kinds"]  # imported for its kinds of message
@@ -138,6 +145,9 @@ def export_report(export_id: int) -> None:
 def sweep_exports() -> None:
     """Hourly: report files past EXPORT_KEEP_HOURS are removed with their rows."""
     report_exports.sweep()
+    # A large people import whose job gave up (its retries failed) leaves its file.
+    stale = _utc_now() - timedelta(days=1)
+    db.session.execute(delete(PeopleImportFile).where(PeopleImportFile.created_at < stale))
     db.session.commit()
 
 
@@ -148,26 +158,31 @@ def sweep_outbox() -> None:
         jobs.enqueue("send_message", message_id)
 
 
-def import_file(token: str) -> Path:
-    """Where a people import waiting for its job keeps the file (the instance directory)."""
-    if not token.isalnum():
-        raise ValueError("an import's token is letters and digits")
-    return Path(current_app.config["INSTANCE_PATH"]) / "imports" / f"{token}.csv"
+def keep_import_file(data: bytes) -> str:
+    """Keep a large people import's file for its job (flushed); its token."""
+    token = secrets.token_hex(16)
+    db.session.add(PeopleImportFile(token=token, body=data, created_at=_utc_now()))
+    db.session.flush()
+    return token
 
 
 @jobs.job(retries=2, retry_delay=60)
 def import_people(token: str, actor_id: int, filename: str) -> None:
     """A large people import: check the whole file, then import it if nothing is wrong.
 
-    Safe to run again: the file is removed once its import is committed, and importing
-    the same people twice changes nothing the second time.
+    The file waits in the database (any node's worker may run this), and goes in the
+    import's own commit, so a run again finds nothing to do.
     """
-    path, task_id = import_file(token), jobs.current_task_id()
-    if not path.exists():
+    if not token.isalnum():
+        raise ValueError("an import's token is letters and digits")
+    task_id = jobs.current_task_id()
+    pending = db.session.get(PeopleImportFile, token)
+    if pending is None:
         return
+    data = pending.body
     runs.progress(task_id, 0, 2)
     db.session.commit()
-    result = people_import.plan(path.read_bytes(), db.session)
+    result = people_import.plan(data, db.session)
     if not result.rejected:
         runs.progress(task_id, 1, 2)
         people_import.apply(result, db.session)
@@ -176,8 +191,12 @@ def import_people(token: str, actor_id: int, filename: str) -> None:
         audit.record("people.imported", "file", None, filename, actor=actor, details=counts)
     runs.keep_result(task_id, people_import.report(result))
     runs.progress(task_id, 2, 2)
+    db.session.execute(delete(PeopleImportFile).where(PeopleImportFile.token == token))
     db.session.commit()
-    path.unlink()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @jobs.periodic(crontab(hour="3", minute="0"))
@@ -218,3 +237,36 @@ def init_app() -> None:
     for action in (_sweep_at_start, _snapshot_at_start):
         if action not in jobs.START_ACTIONS:
             jobs.at_worker_start(action)
+
+
+UPLOAD_JOB = "upload_package"
+
+
+@jobs.job(retries=0)
+def upload_package(name: str, user_id: int, filename: str, options: str) -> None:
+    """A large package uploaded on an author's page, imported as the page would import it.
+
+    ``options``: JSON of the course (a new version of it; None: a new course) and the
+    form's title, category, unit and publish. Not retried: the upload is removed after
+    one run, whatever happened (packages/imports.py).
+    """
+    chosen = json.loads(options)
+    by = db.session.get(User, user_id)
+
+    def run(path: Path, progress: packages.Progress) -> packages.ImportResult:
+        with path.open("rb") as stream:
+            if chosen["course_id"] is not None:
+                course = packages.get_course(chosen["course_id"])
+                return catalogue.upload_version(course, stream, filename, by, progress)
+            return catalogue.upload_course(
+                stream,
+                filename,
+                chosen["title"],
+                chosen["category"],
+                chosen["unit"],
+                chosen["publish"],
+                by=by,
+                progress=progress,
+            )
+
+    package_imports.run_kept(name, run)

@@ -26,6 +26,7 @@ from werkzeug.test import TestResponse
 from config import TestConfig
 from core import create_app
 from core.db import db
+from tests.s3_server import on_s3, s3_server  # noqa: F401  (fixtures for every test)
 
 # ../shared beside the checkout (CI puts it there); SHARED_DIR overrides.
 SHARED = Path(os.environ.get("SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
@@ -150,9 +151,6 @@ def _clean_tables(app: Flask) -> Iterator[None]:
                 # locks; PostgreSQL then picks the clean-up as the deadlock victim.
                 if attempt == 4:
                     raise
-    from lrs.definitions import forget_merged_definitions
-
-    forget_merged_definitions()
 
 
 def _empty_written_tables(conn: Connection) -> None:

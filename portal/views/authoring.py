@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +20,10 @@ from marshmallow import Schema
 
 from accounts import service, units
 from accounts.auth import role_required
+from core import jobs
 from core.db import db
 from core.errors import AppError, Conflict, NotFound
+from packages import imports as package_imports
 from packages import review, review_log
 from packages import service as packages
 from packages.models import Course, PackageVersion
@@ -34,6 +37,7 @@ from portal import (
     classroom_tests,
     course_images,
     schemas,
+    tasks,
 )
 from portal.views.common import (
     Page,
@@ -68,7 +72,7 @@ def author_courses() -> Page:
             if course is not None:
                 return redirect(url_for("portal.author_course", course_id=course.id))
         elif (data := form_data(schemas.UploadSchema())) is not None:
-            report, result = _upload(
+            report, result, job = _upload(
                 lambda stream, name: catalogue.upload_course(
                     stream,
                     name,
@@ -79,7 +83,10 @@ def author_courses() -> Page:
                     by=this_user(),
                 ),
                 schemas.UploadSchema(),
+                options=data,
             )
+            if job is not None:
+                return redirect(job)
             if result is not None:
                 return redirect(
                     url_for("portal.author_course", course_id=result.course.id, uploaded=1)
@@ -94,28 +101,65 @@ def author_courses() -> Page:
 
 
 def _upload(
-    run: Callable[[Any, str], packages.ImportResult], schema: Schema | None = None
-) -> tuple[Any, packages.ImportResult | None]:
-    """Import the uploaded ``file``; on refusal return the validation report to show."""
+    run: Callable[[Any, str], packages.ImportResult],
+    schema: Schema | None = None,
+    course: Course | None = None,
+    options: dict[str, Any] | None = None,
+) -> tuple[Any, packages.ImportResult | None, str | None]:
+    """Import the uploaded ``file``; on refusal return the validation report to show.
+
+    A large upload is kept for a background job instead: the third value is then the
+    page that follows it (``options``: the upload form's, for a new course).
+    """
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         message = _("Choose a zip file to upload.")
         refuse(None, [{"path": "file", "message": message}], label=lambda _name: _("Package"))
-        return None, None
+        return None, None, None
     try:
+        if package_imports.in_background(request.content_length):
+            return None, None, _in_background(upload.stream, upload.filename, course, options)
         result = run(upload.stream, upload.filename)
         db.session.commit()
     except PackageRefused as exc:
         db.session.rollback()
         g.form_status = 400
         flash(_("The package was refused; nothing was stored."), "error")
-        return {"errors": exc.errors, "warnings": exc.warnings}, None
+        return {"errors": exc.errors, "warnings": exc.warnings}, None, None
     except AppError as exc:
         db.session.rollback()
         show_refusal(exc, schema)
-        return None, None
+        return None, None, None
     flash(_("Package imported as version %(n)s.", n=result.version.number), "success")
-    return None, result
+    return None, result, None
+
+
+def _in_background(
+    stream: Any, filename: str, course: Course | None, options: dict[str, Any] | None
+) -> str:
+    """Check what can be checked now, keep the upload, queue its import; its page's URL."""
+    chosen = {"course_id": course.id if course else None, **(options or {})}
+    catalogue.check_upload(course, this_user(), filename, bool(chosen.get("publish")))
+    storage = packages.get_storage()
+    name = storage.keep_upload(stream)
+    try:
+        task = jobs.enqueue(tasks.UPLOAD_JOB, name, this_user().id, filename, json.dumps(chosen))
+    except Exception:
+        storage.drop_upload(name)
+        raise
+    return url_for("portal.author_import", task_id=task.id)
+
+
+@bp.get("/author/imports/<task_id>")
+@role_required("author")
+def author_import(task_id: str) -> Page:
+    """A large upload imported in the background: how far it is, then what it made."""
+    run = package_imports.status(task_id, this_user(), tasks.UPLOAD_JOB)
+    result = run.result if run.status == "done" else None
+    course = None
+    if result and "course" in result:
+        course = db.session.get(Course, result["course"])
+    return render("author_import.html", job=run, result=result, course=course)
 
 
 @bp.route("/author/courses/<int:course_id>", methods=["GET", "POST"])
@@ -153,9 +197,12 @@ def author_course(course_id: int) -> Page:
                 _("Published.") if action == "publish" else _("Unpublished."),
             )
         elif action == "version":
-            report, _result = _upload(
-                lambda stream, name: catalogue.upload_version(course, stream, name, this_user())
+            report, _result, job = _upload(
+                lambda stream, name: catalogue.upload_version(course, stream, name, this_user()),
+                course=course,
             )
+            if job is not None:
+                return redirect(job)
         elif action in _REVIEW_STEPS:
             _review_step(course, action)
         elif action == "approval":

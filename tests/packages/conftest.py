@@ -115,3 +115,11 @@ def make_unit(app):
             db.session.commit()
 
     return make
+
+
+@pytest.fixture(params=["local", "s3"])
+def each_storage(request: pytest.FixtureRequest) -> str:
+    """Run the test on local storage, then on a bucket of a real S3 server (``on_s3``)."""
+    if request.param == "s3":
+        request.getfixturevalue("on_s3")
+    return str(request.param)

@@ -10,7 +10,7 @@ VIDEO = bytes(range(256)) * 40
 
 
 @pytest.fixture
-def version(client, make_user):
+def version(client, make_user, each_storage):
     data = zip_bytes(
         {
             "imsmanifest.xml": MANIFEST_12,
