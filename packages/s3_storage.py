@@ -21,6 +21,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,10 +35,41 @@ from botocore.exceptions import ClientError
 from packages.storage import StagedFile, check_digest
 
 _PROBE = b"kompetens readiness probe\n"
+_PART = 8 * 1024 * 1024
+_COPY_LIMIT = 5 * 1024**3
+_COMMITTERS = 8  # commits at once (the client keeps up to 20 connections)
 # Parts of 8 MB, two at a time: a 200 MB file costs ~16 MB of buffers, not the default 80.
-_TRANSFER = TransferConfig(
-    multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
-)
+_TRANSFER = TransferConfig(multipart_threshold=_PART, multipart_chunksize=_PART, max_concurrency=2)
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """Read ``size`` bytes, or all there are (a stream may return less than asked)."""
+    chunks, count = [], 0
+    while count < size and (chunk := stream.read(size - count)):
+        chunks.append(chunk)
+        count += len(chunk)
+    return b"".join(chunks)
+
+
+class _Prefixed(io.RawIOBase):
+    """``head`` (already read) followed by the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        chunk = self._stream.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 class _Hashing(io.RawIOBase):
@@ -184,10 +216,19 @@ class S3Storage:
         return staged.digest, staged.size, self.commit(staged)
 
     def stage(self, stream: BinaryIO) -> StagedFile:
-        """Upload to a temporary object while hashing (removed again if the upload fails)."""
+        """Upload to a temporary object while hashing (removed again if the upload fails).
+
+        A file under one part is read whole and sent in one PUT (most package files: one
+        round trip, none of the transfer manager's threads); a larger one in parts.
+        """
         key = self._temp_key("stage")
-        hashing = _Hashing(stream)
+        first = _read_up_to(stream, _PART)
         try:
+            if len(first) < _PART:
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=first)
+                digest = hashlib.sha256(first)
+                return StagedFile(digest.hexdigest(), len(first), key)
+            hashing = _Hashing(io.BufferedReader(_Prefixed(first, stream), _PART))
             self.client.upload_fileobj(hashing, self.bucket, key, Config=_TRANSFER)
         except BaseException:
             self._delete_key(key)
@@ -200,15 +241,20 @@ class S3Storage:
         try:
             if self._exists_key(target):
                 return False
-            self.client.copy(
-                {"Bucket": self.bucket, "Key": staged.temp},
-                self.bucket,
-                target,
-                Config=_TRANSFER,
-            )
+            source = {"Bucket": self.bucket, "Key": staged.temp}
+            if staged.size < _COPY_LIMIT:
+                self.client.copy_object(Bucket=self.bucket, Key=target, CopySource=source)
+            else:  # one COPY takes at most 5 GB; beyond, the copy goes in parts
+                self.client.copy(source, self.bucket, target, Config=_TRANSFER)
             return True
         finally:
             self._delete_key(staged.temp)
+
+    def commit_all(self, staged: list[StagedFile]) -> None:
+        """Commit the files ``_COMMITTERS`` at a time: each is three round trips to wait for."""
+        with ThreadPoolExecutor(max_workers=_COMMITTERS) as pool:
+            for _ in pool.map(self.commit, staged):
+                pass
 
     def discard(self, staged: StagedFile) -> None:
         """Delete a temporary object."""

@@ -212,16 +212,15 @@ def _store_files(
         if len(staged) < len(package.files):
             for _, file in staged:
                 storage.discard(file)
-    # Every entry was read whole: only now do files enter the store.
-    rows: list[dict[str, object]] = []
+    # Every entry was read whole: only now do files enter the store. A commit that fails
+    # leaves the files committed before it (complete, under their digests: harmless).
     try:
-        for path, file in staged:
-            storage.commit(file)
-            rows.append({"path": path, "sha256": file.digest, "size": file.size})
-    finally:
-        for _, file in staged[len(rows) :]:
+        storage.commit_all([file for _, file in staged])
+    except BaseException:
+        for _, file in staged:
             storage.discard(file)
-    return rows
+        raise
+    return [{"path": path, "sha256": f.digest, "size": f.size} for path, f in staged]
 
 
 def _add_version(
