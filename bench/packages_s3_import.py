@@ -115,7 +115,9 @@ def main() -> None:
         finally:
             server.stop()
 
-    print("| package | zip size | storage | import time | MB/s | peak RSS (process) | left behind |")
+    print(
+        "| package | zip size | storage | import time | MB/s | peak RSS (process) | left behind |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         left = r["left_in_tmp"] + r.get("temporary_objects", 0)
