@@ -179,3 +179,32 @@ def test_packages_s3_readyz_checks_the_bucket(client, on_s3: Bucket) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["storage"] == "failed"
+
+
+def test_packages_s3_content_served_on_the_content_origin_only(
+    app, client, make_user, on_s3: Bucket
+) -> None:
+    """With CONTENT_ORIGIN, the portal's host sends /content there; it streams from S3."""
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "<h1>Hej från S3</h1>"})
+    author = {"Authorization": make_user("author"), "Content-Type": "application/zip"}
+    body = client.post("/api/packages/courses", data=data, headers=author).get_json()
+    key = client.get(f"/api/packages/versions/{body['version_id']}", headers=author).get_json()[
+        "content_hash"
+    ]
+    app.config.update(CONTENT_ORIGIN="http://content.example", PORTAL_URL="http://lms.example")
+    try:
+        moved = client.get(f"/content/{key}/index.html", base_url="http://lms.example")
+        assert moved.status_code == 308
+        assert moved.headers["Location"] == f"http://content.example/content/{key}/index.html"
+        part = client.get(
+            f"/content/{key}/index.html",
+            base_url="http://content.example",
+            headers={"Range": "bytes=4-7"},
+        )
+        assert part.status_code == 206
+        assert part.data == "<h1>Hej från S3</h1>".encode()[4:8]
+        assert (
+            "frame-ancestors 'self' http://lms.example" in part.headers["Content-Security-Policy"]
+        )
+    finally:
+        app.config.update(CONTENT_ORIGIN="", PORTAL_URL="")
