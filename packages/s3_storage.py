@@ -35,7 +35,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from packages.storage import StagedFile, check_digest, check_private_name
+from packages.storage import StagedFile, check_digest
 
 _PROBE = b"kompetens readiness probe\n"
 _PART = 8 * 1024 * 1024
@@ -379,33 +379,6 @@ class S3Storage:
     def temp_objects(self) -> list[str]:
         """The keys of the temporary objects now in the bucket (tests, the operator)."""
         return [item["Key"] for item in self._listing(f"{self.prefix}tmp/")]
-
-    # -- small private files (report files, people imports) -----------------------------
-
-    @property
-    def shared(self) -> bool:
-        """Yes: every node reads the same bucket."""
-        return True
-
-    def put_private(self, name: str, data: bytes) -> None:
-        """Put ``<prefix>private/<name>`` (one PUT: whole or not at all)."""
-        key = f"{self.prefix}private/{check_private_name(name)}"
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
-
-    def get_private(self, name: str) -> bytes | None:
-        """Get ``<prefix>private/<name>``."""
-        key = f"{self.prefix}private/{check_private_name(name)}"
-        try:
-            found = self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
-        return found["Body"].read()  # type: ignore[no-any-return]
-
-    def delete_private(self, name: str) -> None:
-        """Delete ``<prefix>private/<name>``."""
-        self._delete_key(f"{self.prefix}private/{check_private_name(name)}")
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ _CHUNK = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _PROBE = b"kompetens readiness probe\n"
 _UPLOAD = re.compile(r"^upload-[A-Za-z0-9_]+\.zip$")
-_PRIVATE = re.compile(r"^[a-z]+/[A-Za-z0-9]+\.[a-z]+$")
 
 
 @dataclass(frozen=True)
@@ -110,30 +109,6 @@ class Storage(Protocol):
     def sweep_staged(self, older_than: timedelta) -> int:
         """Remove temporary files older than ``older_than`` (work cut off by a crash)."""
         ...
-
-    @property
-    def shared(self) -> bool:
-        """Whether every node sees the same files (a bucket), not only this machine."""
-        ...
-
-    def put_private(self, name: str, data: bytes) -> None:
-        """Keep a small private file (``kind/token.ext``: a report file, an import)."""
-        ...
-
-    def get_private(self, name: str) -> bytes | None:
-        """A private file's bytes, or None if it is not there."""
-        ...
-
-    def delete_private(self, name: str) -> None:
-        """Remove a private file (no error if it is absent)."""
-        ...
-
-
-def check_private_name(name: str) -> str:
-    """Refuse a private file name that is not ``kind/token.ext`` (no path tricks)."""
-    if not _PRIVATE.match(name):
-        raise ValueError(f"not a private file name: {name!r}")
-    return name
 
 
 def check_digest(digest: str) -> str:
@@ -270,29 +245,3 @@ class LocalStorage:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
-
-    @property
-    def shared(self) -> bool:
-        """No: a directory is this machine's (or a volume the operator shares)."""
-        return False
-
-    def _private_path(self, name: str) -> Path:
-        return self.root / "private" / check_private_name(name)
-
-    def put_private(self, name: str, data: bytes) -> None:
-        """Write ``root/private/<name>`` whole (0600), through a temporary file."""
-        path = self._private_path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.temp_dir, prefix="private-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-
-    def get_private(self, name: str) -> bytes | None:
-        """Read ``root/private/<name>``."""
-        path = self._private_path(name)
-        return path.read_bytes() if path.is_file() else None
-
-    def delete_private(self, name: str) -> None:
-        """Remove ``root/private/<name>``."""
-        self._private_path(name).unlink(missing_ok=True)

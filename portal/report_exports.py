@@ -4,9 +4,8 @@
 and a digest of their scope) with a task id of its own, so the export's page follows the
 job's run (core/jobs/runs.py). The job (``tasks.export_report``) checks that the person is
 still active with the very same scope, builds the file as the page would
-(portal/report_files.py), writes it whole to ``instance/exports/`` (0600; with
-STORAGE=s3 to the bucket every node reads) and marks it ready until EXPORT_KEEP_HOURS
-later. Only that person, still with that scope, may
+(portal/report_files.py), writes it whole to ``instance/exports/`` (0600) and marks it
+ready until EXPORT_KEEP_HOURS later. Only that person, still with that scope, may
 download it (``for_download``); anyone else is told there is no such export, so ids
 reveal nothing. The hourly sweep removes expired files and their rows.
 """
@@ -28,8 +27,6 @@ from accounts.models import User
 from core import files
 from core.db import db
 from core.errors import AppError, Conflict, Forbidden, NotFound
-from packages import service as packages
-from packages.storage import Storage
 from portal.export_models import ReportExport
 from portal.report_files import EXPORTERS, File, Params
 
@@ -109,32 +106,15 @@ def build(export: ReportExport) -> File | None:
         return EXPORTERS[export.kind].build(user, export.params, export.locale)
 
 
-def _shared() -> Storage | None:
-    """The storage every node reads (STORAGE=s3), or None: the files stay on this node."""
-    storage = packages.get_storage()
-    return storage if storage.shared else None
-
-
-def _name(export: ReportExport) -> str:
-    return f"exports/{path_of(export).name}"
-
-
 def keep(export: ReportExport, made: File) -> None:
-    """Write the file whole (a retry writes it again), then mark the export ready.
-
-    With storage every node shares, the file goes there: the job may run on one node and
-    the download come to another.
-    """
-    if (shared := _shared()) is not None:
-        shared.put_private(_name(export), made.body)
-    else:
-        path = path_of(export)
-        files.private_dir(path.parent)
-        partial = path.with_suffix(".part")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(made.body)
-        partial.replace(path)
+    """Write the file whole (a retry writes it again), then mark the export ready."""
+    path = path_of(export)
+    files.private_dir(path.parent)
+    partial = path.with_suffix(".part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(made.body)
+    partial.replace(path)
     now = _now()
     export.status, export.ready_at, export.expires_at = "ready", now, now + _keep()
     export.rows, export.size = made.rows, len(made.body)
@@ -159,26 +139,12 @@ def for_download(user: User, export_id: int) -> tuple[ReportExport, bytes]:
     export = of_person(user, export_id)
     if export.status != "ready":
         raise Conflict("The file is not ready")
-    body = None if expired(export) else _read(export)
-    if body is None:
+    path = path_of(export)
+    if expired(export) or not path.exists():
         raise NotFound("The file is no longer kept")
     if not _same_scope(export, user):
         raise Forbidden("You no longer have access to this report")
-    return export, body
-
-
-def _read(export: ReportExport) -> bytes | None:
-    if (shared := _shared()) is not None:
-        return shared.get_private(_name(export))
-    path = path_of(export)
-    return path.read_bytes() if path.exists() else None
-
-
-def _drop(export: ReportExport) -> None:
-    if (shared := _shared()) is not None:
-        shared.delete_private(_name(export))
-    path_of(export).unlink(missing_ok=True)
-    path_of(export).with_suffix(".part").unlink(missing_ok=True)
+    return export, path.read_bytes()
 
 
 def audit_details(export: ReportExport) -> tuple[str, dict[str, Any]]:
@@ -191,7 +157,7 @@ def audit_details(export: ReportExport) -> tuple[str, dict[str, Any]]:
 def remove(user: User, export_id: int) -> ReportExport:
     """The person removes their file now (the row stays until the sweep)."""
     export = of_person(user, export_id)
-    _drop(export)
+    path_of(export).unlink(missing_ok=True)
     export.expires_at = min(export.expires_at, _now())
     db.session.flush()
     return export
@@ -201,7 +167,8 @@ def sweep() -> int:
     """Remove every expired file and its row; how many went."""
     gone = list(db.session.scalars(select(ReportExport).where(ReportExport.expires_at <= _now())))
     for export in gone:
-        _drop(export)
+        path_of(export).unlink(missing_ok=True)
+        path_of(export).with_suffix(".part").unlink(missing_ok=True)
         db.session.delete(export)
     db.session.flush()
     return len(gone)

@@ -17,7 +17,7 @@ from flask import current_app
 
 from accounts import audit, people_import
 from accounts.models import User
-from core import files, jobs
+from core import jobs
 from core.db import db
 from core.jobs import crontab, runs
 from packages import imports as package_imports
@@ -158,36 +158,6 @@ def import_file(token: str) -> Path:
     return Path(current_app.config["INSTANCE_PATH"]) / "imports" / f"{token}.csv"
 
 
-def keep_import(token: str, data: bytes) -> None:
-    """Keep a people import's file for its job (the instance directory).
-
-    With STORAGE=s3 it goes to the bucket: the job may run on another node's worker.
-    """
-    storage = packages.get_storage()
-    if storage.shared:
-        storage.put_private(f"imports/{import_file(token).name}", data)
-        return
-    path = import_file(token)
-    files.private_dir(path.parent)
-    path.touch(mode=0o600)
-    path.write_bytes(data)
-
-
-def _read_import(token: str) -> bytes | None:
-    storage = packages.get_storage()
-    if storage.shared:
-        return storage.get_private(f"imports/{import_file(token).name}")
-    path = import_file(token)
-    return path.read_bytes() if path.exists() else None
-
-
-def _drop_import(token: str) -> None:
-    storage = packages.get_storage()
-    if storage.shared:
-        storage.delete_private(f"imports/{import_file(token).name}")
-    import_file(token).unlink(missing_ok=True)
-
-
 @jobs.job(retries=2, retry_delay=60)
 def import_people(token: str, actor_id: int, filename: str) -> None:
     """A large people import: check the whole file, then import it if nothing is wrong.
@@ -195,13 +165,12 @@ def import_people(token: str, actor_id: int, filename: str) -> None:
     Safe to run again: the file is removed once its import is committed, and importing
     the same people twice changes nothing the second time.
     """
-    task_id = jobs.current_task_id()
-    data = _read_import(token)
-    if data is None:
+    path, task_id = import_file(token), jobs.current_task_id()
+    if not path.exists():
         return
     runs.progress(task_id, 0, 2)
     db.session.commit()
-    result = people_import.plan(data, db.session)
+    result = people_import.plan(path.read_bytes(), db.session)
     if not result.rejected:
         runs.progress(task_id, 1, 2)
         people_import.apply(result, db.session)
@@ -211,7 +180,7 @@ def import_people(token: str, actor_id: int, filename: str) -> None:
     runs.keep_result(task_id, people_import.report(result))
     runs.progress(task_id, 2, 2)
     db.session.commit()
-    _drop_import(token)
+    path.unlink()
 
 
 def _sweep_at_start() -> None:

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from accounts import audit, people_import, service, sign_in_links, units
 from accounts.auth import role_required
 from accounts.models import ROLES, UNIT_KINDS, OrganisationUnit
-from core import jobs
+from core import files, jobs
 from core.db import db
 from core.errors import Forbidden, NotFound
 from core.jobs import runs
@@ -251,9 +251,12 @@ def admin_people_import() -> Page:
 
 
 def _import_in_background(data: bytes, filename: str) -> BaseResponse:
-    """Keep the file (tasks.keep_import) and let a job import it (a large file)."""
+    """Keep the file in the instance directory and let a job import it (a large file)."""
     token = secrets.token_hex(16)
-    tasks.keep_import(token, data)
+    path = tasks.import_file(token)
+    files.private_dir(path.parent)
+    path.touch(mode=0o600)
+    path.write_bytes(data)
     task = jobs.enqueue("import_people", token, this_user().id, filename)
     return redirect(url_for("portal.admin_people_import_job", task_id=task.id))
 

@@ -55,19 +55,3 @@ def test_packages_storage_stage_then_commit_or_discard(tmp_path):
     again = storage.stage(io.BytesIO(b"keep"))
     assert storage.commit(again) is False
     assert list((tmp_path / "tmp").iterdir()) == []
-
-
-def test_packages_storage_private_files(tmp_path):
-    storage = LocalStorage(tmp_path)
-    assert storage.shared is False
-    assert storage.get_private("exports/abc123.csv") is None
-    storage.put_private("exports/abc123.csv", b"a;b\n")
-    assert storage.get_private("exports/abc123.csv") == b"a;b\n"
-    assert (tmp_path / "private" / "exports" / "abc123.csv").stat().st_mode & 0o077 == 0
-    storage.delete_private("exports/abc123.csv")
-    storage.delete_private("exports/abc123.csv")  # absent: no error
-    assert storage.get_private("exports/abc123.csv") is None
-    assert list((tmp_path / "tmp").iterdir()) == []
-    for name in ("../x.csv", "exports/../../x.csv", "exports/a b.csv", "/etc/passwd"):
-        with pytest.raises(ValueError, match="private file name"):
-            storage.put_private(name, b"")

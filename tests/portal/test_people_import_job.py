@@ -70,17 +70,3 @@ def test_only_admins_see_an_import_job(app, portal, login, units, queue, large):
     manager = login(portal.user("mia@example.org", role="manager"))
     assert manager.get(location).status_code == 403
     assert admin.get("/admin/people/import/jobs/nope").status_code == 404
-
-
-def test_with_s3_the_waiting_file_is_in_the_bucket(app, portal, login, units, queue, large, on_s3):
-    """STORAGE=s3: another node's worker may take the job, so the file waits in the bucket."""
-    admin = login(portal.user("boss@example.org", role="admin"))
-    local = Path(app.config["INSTANCE_PATH"]) / "imports"
-    before = set(local.glob("*"))  # earlier tests' imports never run may wait there
-    send(admin, SWEDISH, "import", SV)
-    waiting = on_s3.objects("private/imports/")
-    assert len(waiting) == 1
-    assert set(local.glob("*")) == before
-    drain(jobs.huey)
-    assert set(people(app)) == {"1001", "1002", "1003"}
-    assert on_s3.objects("private/") == []

@@ -224,22 +224,3 @@ def test_a_retried_job_makes_the_file_once(app, login, org, rid, queue, large):
     tasks.export_report.call_local(made.id)  # run again: nothing changes
     again = _export(app, made.id)
     assert (again.ready_at, again.rows, again.size) == (made.ready_at, 3, made.size)
-
-
-def test_with_s3_the_file_waits_in_the_bucket_for_any_node(
-    app, login, org, rid, queue, large, on_s3
-):
-    """STORAGE=s3: the job may run on one node and the download come to another, so the
-    file is kept in the bucket (private/exports/), not in this node's instance directory."""
-    boss = login(org["boss"])
-    page_url = boss.get(f"/compliance/requirements/{rid}?format=csv&status=all").headers["Location"]
-    drain(jobs.huey)
-    token = _export(app, _id(page_url)).token
-    assert on_s3.objects("private/") == [f"private/exports/{token}.csv"]
-    assert not (Path(app.config["INSTANCE_PATH"]) / "exports" / f"{token}.csv").exists()
-    download = boss.get(f"{page_url}/file")
-    assert download.status_code == 200
-    assert sorted(r["Name"] for r in _csv(download)) == ["Boss", "Lea", "Per"]
-    post(boss, f"{page_url}/remove")
-    assert on_s3.objects("private/") == []
-    assert boss.get(f"{page_url}/file").status_code == 404
