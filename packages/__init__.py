@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(content_bp)
     origins.allow_on_content_host(app, content_bp.name)
     app.cli.add_command(packages_cli)
-    with app.app_context():
-        service.get_storage()  # a wrong STORAGE or S3_BUCKET stops the start, not an upload
+    # A wrong STORAGE or missing S3_BUCKET stops the start, not the first upload.
+    service.storage_from_settings(service.storage_settings(app.config))
     # /readyz: the configured backend can store a file and read it back.
     health.add_check(app, "storage", lambda: service.get_storage().check())

@@ -3,9 +3,10 @@
 The layout is the local directory's: ``<prefix>ab/cd/<sha256>``, so moving an instance
 from ``STORAGE_PATH`` to a bucket is one copy of the directory (without ``tmp/``).
 An import stages each file as a temporary object ``<prefix>tmp/stage-<random>`` (hashed
-while it is uploaded, so the digest is known only at the end) and commits it with a
-server-side copy to its digest's key, then deletes the temporary object; a PUT or COPY
-is atomic in S3, so a reader never sees half a file under a digest. A refused or damaged
+while it is uploaded; a small one is hashed first and PUT by a background thread while
+the zip is read on) and commits it with a server-side copy to its digest's key, then
+deletes the temporary object; a PUT or COPY is atomic in S3, so a reader never sees
+half a file under a digest. A refused or damaged
 import discards its temporary objects; one cut off by a crash leaves some under
 ``tmp/``, which ``sweep_staged`` removes once they are older than any import can last.
 
@@ -15,12 +16,15 @@ Pure Python, no Flask.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import secrets
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,10 +38,42 @@ from botocore.exceptions import ClientError
 from packages.storage import StagedFile, check_digest
 
 _PROBE = b"kompetens readiness probe\n"
+_PART = 8 * 1024 * 1024
+_COPY_LIMIT = 5 * 1024**3
+_COMMITTERS = 8  # commits at once (the client keeps up to 20 connections)
+_IN_FLIGHT = 8  # small files being PUT at once while an import reads its zip
 # Parts of 8 MB, two at a time: a 200 MB file costs ~16 MB of buffers, not the default 80.
-_TRANSFER = TransferConfig(
-    multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=2
-)
+_TRANSFER = TransferConfig(multipart_threshold=_PART, multipart_chunksize=_PART, max_concurrency=2)
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """Read ``size`` bytes, or all there are (a stream may return less than asked)."""
+    chunks, count = [], 0
+    while count < size and (chunk := stream.read(size - count)):
+        chunks.append(chunk)
+        count += len(chunk)
+    return b"".join(chunks)
+
+
+class _Prefixed(io.RawIOBase):
+    """``head`` (already read) followed by the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        chunk = self._stream.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 class _Hashing(io.RawIOBase):
@@ -162,6 +198,12 @@ class S3Storage:
                 max_pool_connections=20,
             ),
         )
+        # Small files are PUT by these threads while the zip is read on: each waits on a
+        # round trip, not on us. At most _IN_FLIGHT at once (memory: _IN_FLIGHT parts).
+        self._uploads = ThreadPoolExecutor(max_workers=_IN_FLIGHT, thread_name_prefix="s3-put")
+        self._slots = threading.BoundedSemaphore(_IN_FLIGHT)
+        self._pending: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
 
     def key(self, digest: str) -> str:
         """The object key of a stored file."""
@@ -184,34 +226,77 @@ class S3Storage:
         return staged.digest, staged.size, self.commit(staged)
 
     def stage(self, stream: BinaryIO) -> StagedFile:
-        """Upload to a temporary object while hashing (removed again if the upload fails)."""
+        """Upload to a temporary object while hashing (removed again if the upload fails).
+
+        A file under one part is read whole and sent in one PUT (most package files: one
+        round trip, none of the transfer manager's threads); a larger one in parts.
+        """
         key = self._temp_key("stage")
-        hashing = _Hashing(stream)
+        first = _read_up_to(stream, _PART)
+        if len(first) < _PART:
+            return self._stage_small(key, first)
         try:
+            hashing = _Hashing(io.BufferedReader(_Prefixed(first, stream)))
             self.client.upload_fileobj(hashing, self.bucket, key, Config=_TRANSFER)
         except BaseException:
             self._delete_key(key)
             raise
         return StagedFile(hashing.digest.hexdigest(), hashing.size, key)
 
+    def _stage_small(self, key: str, data: bytes) -> StagedFile:
+        """Hash now, PUT in the background (``_uploaded`` waits for it)."""
+        self._slots.acquire()
+        try:
+            future = self._uploads.submit(self._put, key, data)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _done: self._slots.release())
+        with self._lock:
+            self._pending[key] = future
+        return StagedFile(hashlib.sha256(data).hexdigest(), len(data), key)
+
+    def _put(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._delete_key(key)  # a PUT cut off may still have landed
+            raise
+
+    def _uploaded(self, key: str) -> None:
+        """Wait until a staged file's background PUT is over; raise if it failed."""
+        with self._lock:
+            future = self._pending.pop(key, None)
+        if future is not None:
+            future.result()
+
     def commit(self, staged: StagedFile) -> bool:
         """Copy the temporary object to its digest's key (unless stored) and delete it."""
         target = self.key(staged.digest)
         try:
+            self._uploaded(staged.temp)
             if self._exists_key(target):
                 return False
-            self.client.copy(
-                {"Bucket": self.bucket, "Key": staged.temp},
-                self.bucket,
-                target,
-                Config=_TRANSFER,
-            )
+            source = {"Bucket": self.bucket, "Key": staged.temp}
+            if staged.size < _COPY_LIMIT:
+                self.client.copy_object(Bucket=self.bucket, Key=target, CopySource=source)
+            else:  # one COPY takes at most 5 GB; beyond, the copy goes in parts
+                self.client.copy(source, self.bucket, target, Config=_TRANSFER)
             return True
         finally:
             self._delete_key(staged.temp)
 
+    def commit_all(self, staged: list[StagedFile]) -> None:
+        """Commit the files ``_COMMITTERS`` at a time: each is three round trips to wait for."""
+        with ThreadPoolExecutor(max_workers=_COMMITTERS) as pool:
+            for _ in pool.map(self.commit, staged):
+                pass
+
     def discard(self, staged: StagedFile) -> None:
-        """Delete a temporary object."""
+        """Delete a temporary object (after its PUT, so it cannot land after the DELETE)."""
+        with contextlib.suppress(Exception):
+            self._uploaded(staged.temp)
         self._delete_key(staged.temp)
 
     def open(self, digest: str) -> BinaryIO:

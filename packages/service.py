@@ -10,7 +10,7 @@ import hashlib
 import os
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -78,17 +78,22 @@ def zip_limits() -> ZipLimits:
 def get_storage() -> Storage:
     """Return the configured storage: STORAGE_PATH, or the S3 bucket with STORAGE=s3.
 
-    One per app and settings: a boto3 client is slow to make and safe to share between
-    threads, and keeps its connections to the bucket open.
+    One per process, app and settings: a boto3 client is slow to make and safe to share
+    between threads, and keeps its connections to the bucket open (never across a fork).
     """
-    cfg = current_app.config
-    settings = tuple(str(cfg.get(name) or "") for name in _STORAGE_SETTINGS)
+    settings = storage_settings(current_app.config)
+    key = (os.getpid(), tuple(settings.values()))
     cached = current_app.extensions.get("kompetens_storage")
-    if cached is not None and cached[0] == settings:
+    if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
-    storage = storage_from_settings(dict(zip(_STORAGE_SETTINGS, settings, strict=True)))
-    current_app.extensions["kompetens_storage"] = (settings, storage)
+    storage = storage_from_settings(settings)
+    current_app.extensions["kompetens_storage"] = (key, storage)
     return storage
+
+
+def storage_settings(config: Mapping[str, Any]) -> dict[str, str]:
+    """The settings that choose the storage (config.py STORAGE, S3_*), as text."""
+    return {name: str(config.get(name) or "") for name in _STORAGE_SETTINGS}
 
 
 _STORAGE_SETTINGS = (
@@ -212,16 +217,15 @@ def _store_files(
         if len(staged) < len(package.files):
             for _, file in staged:
                 storage.discard(file)
-    # Every entry was read whole: only now do files enter the store.
-    rows: list[dict[str, object]] = []
+    # Every entry was read whole: only now do files enter the store. A commit that fails
+    # leaves the files committed before it (complete, under their digests: harmless).
     try:
-        for path, file in staged:
-            storage.commit(file)
-            rows.append({"path": path, "sha256": file.digest, "size": file.size})
-    finally:
-        for _, file in staged[len(rows) :]:
+        storage.commit_all([file for _, file in staged])
+    except BaseException:
+        for _, file in staged:
             storage.discard(file)
-    return rows
+        raise
+    return [{"path": path, "sha256": f.digest, "size": f.size} for path, f in staged]
 
 
 def _add_version(

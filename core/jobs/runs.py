@@ -24,7 +24,7 @@ from core.db import Model, db
 
 STATUSES = ("queued", "running", "done", "failed")
 ERROR_LENGTH = 300
-_SECRET_SETTINGS = ("MAIL_PASSWORD", "SECRET_KEY", "OIDC_CLIENT_SECRET")
+_SECRET_SETTINGS = ("MAIL_PASSWORD", "SECRET_KEY", "OIDC_CLIENT_SECRET", "S3_SECRET_ACCESS_KEY")
 
 
 class JobRun(Model):

@@ -17,6 +17,9 @@ import pytest
 from flask import Flask
 
 from core import jobs
+from core.db import db
+from packages import service
+from packages.models import Course
 from tests.packages.conftest import CORPUS, MANIFEST_12, zip_bytes
 from tests.packages.test_views import API, upload
 from tests.portal.jobs_fixtures import queue  # noqa: F401
@@ -104,3 +107,26 @@ def test_packages_background_import_is_its_uploaders(app, client, make_user, que
     assert client.get(location, headers=learner).status_code == 403
     assert client.get(f"{API}/imports/nope", headers=author).status_code == 404
     drain(jobs.huey)
+
+
+@pytest.mark.usefixtures("large")
+def test_packages_failed_background_import_leaves_nothing(app, client, make_user, queue, bucket):
+    """A job that stops with an error (the course went away meanwhile) is "failed", and
+    its kept upload is removed all the same."""
+    with app.app_context():
+        course_id = service.create_course("Soon gone").id
+        db.session.commit()
+    author = {"Authorization": make_user("author")}
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": NOISE})
+    response = upload(client, author, data, url=f"{API}/courses/{course_id}/versions")
+    assert response.status_code == 202
+    with app.app_context():
+        db.session.delete(db.session.get(Course, course_id))
+        db.session.commit()
+    drain(jobs.huey)
+    done = client.get(response.headers["Location"], headers=author).get_json()
+    assert done["status"] == "failed"
+    assert "result" not in done
+    assert temporary(app, bucket) == []
+    if bucket is not None:
+        assert bucket.objects() == []  # type: ignore[attr-defined]

@@ -73,7 +73,6 @@ def test_packages_s3_stage_then_commit_or_discard(storage: S3Storage) -> None:
     kept = storage.stage(io.BytesIO(b"keep"))
     dropped = storage.stage(io.BytesIO(b"drop"))
     assert not storage.exists(kept.digest)
-    assert len(storage.temp_objects()) == 2
     assert storage.commit(kept) is True
     storage.discard(dropped)
     assert storage.exists(kept.digest)
@@ -96,7 +95,7 @@ def test_packages_s3_failed_upload_leaves_nothing(storage: S3Storage) -> None:
 
 
 def test_packages_s3_sweep_removes_old_temporary_objects(storage: S3Storage) -> None:
-    storage.stage(io.BytesIO(b"cut off by a crash"))
+    storage.keep_upload(io.BytesIO(b"an upload whose import was cut off by a crash"))
     assert storage.sweep_staged(timedelta(hours=1)) == 0  # too young: an import may own it
     assert storage.sweep_staged(timedelta(seconds=-5)) == 1
     assert keys(storage) == []
@@ -180,3 +179,32 @@ def test_packages_s3_readyz_checks_the_bucket(client, on_s3: Bucket) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["storage"] == "failed"
+
+
+def test_packages_s3_content_served_on_the_content_origin_only(
+    app, client, make_user, on_s3: Bucket
+) -> None:
+    """With CONTENT_ORIGIN, the portal's host sends /content there; it streams from S3."""
+    data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": "<h1>Hej från S3</h1>"})
+    author = {"Authorization": make_user("author"), "Content-Type": "application/zip"}
+    body = client.post("/api/packages/courses", data=data, headers=author).get_json()
+    key = client.get(f"/api/packages/versions/{body['version_id']}", headers=author).get_json()[
+        "content_hash"
+    ]
+    app.config.update(CONTENT_ORIGIN="http://content.example", PORTAL_URL="http://lms.example")
+    try:
+        moved = client.get(f"/content/{key}/index.html", base_url="http://lms.example")
+        assert moved.status_code == 308
+        assert moved.headers["Location"] == f"http://content.example/content/{key}/index.html"
+        part = client.get(
+            f"/content/{key}/index.html",
+            base_url="http://content.example",
+            headers={"Range": "bytes=4-7"},
+        )
+        assert part.status_code == 206
+        assert part.data == "<h1>Hej från S3</h1>".encode()[4:8]
+        assert (
+            "frame-ancestors 'self' http://lms.example" in part.headers["Content-Security-Policy"]
+        )
+    finally:
+        app.config.update(CONTENT_ORIGIN="", PORTAL_URL="")
