@@ -361,7 +361,10 @@ class RequirementMember(Model):
     """
 
     __tablename__ = "portal_requirement_member"
-    __table_args__ = (Index("ix_requirement_member_user", "user_id", "requirement_id"),)
+    __table_args__ = (
+        Index("ix_requirement_member_user", "user_id", "requirement_id"),
+        Index("ix_requirement_member_unit", "requirement_id", "unit_id"),
+    )
 
     requirement_id: Mapped[int] = mapped_column(
         ForeignKey("portal_requirement.id", ondelete="CASCADE"), primary_key=True
@@ -376,6 +379,11 @@ class RequirementMember(Model):
     # has begun one (an attempt, a booked session, a failed result).
     last_done: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The person's home unit (their account's unit_id), kept by portal/requirements.py
+    # (``refresh``) when people change, so that a unit's compliance filters the member
+    # rows themselves: joining each of 40 requirements' members to the accounts cost a
+    # department's overview most of its time (bench/README.md, "Compliance").
+    unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class RequirementExemption(Model):

@@ -313,11 +313,13 @@ def audience_query(requirement: Requirement, draft: Draft | None = None) -> Sele
 def refresh(requirement_ids: Iterable[int] | None = None, user_ids: list[int] | None = None) -> int:
     """Bring the members of active requirements up to date; how many rows changed.
 
-    ``user_ids`` limits the work to those people (a person created or changed).
+    ``user_ids`` limits the work to those people (a person created or changed). The
+    members' home units follow their accounts' (compliance counts a unit by them).
     """
+    chosen = list(requirement_ids) if requirement_ids is not None else None
     stmt = select(Requirement).where(Requirement.active.is_(True))
-    if requirement_ids is not None:
-        stmt = stmt.where(Requirement.id.in_(list(requirement_ids)))
+    if chosen is not None:
+        stmt = stmt.where(Requirement.id.in_(chosen))
     changed = 0
     now = _now()
     m = RequirementMember
@@ -326,14 +328,16 @@ def refresh(requirement_ids: Iterable[int] | None = None, user_ids: list[int] | 
         if user_ids is not None:
             wanted = wanted.where(User.id.in_(user_ids))
         already = select(m.user_id).where(m.requirement_id == requirement.id)
-        joining = select(literal(requirement.id), User.id, literal(now)).where(
+        joining = select(literal(requirement.id), User.id, literal(now), User.unit_id).where(
             User.id.in_(wanted), User.id.not_in(already)
         )
         # Counted first: an INSERT ... SELECT's rowcount is not reported by every driver.
         joined = db.session.scalar(select(func.count()).select_from(joining.subquery())) or 0
         if joined:
             db.session.execute(
-                insert(m).from_select(["requirement_id", "user_id", "joined_at"], joining)
+                insert(m).from_select(
+                    ["requirement_id", "user_id", "joined_at", "unit_id"], joining
+                )
             )
         leaving = delete(m).where(m.requirement_id == requirement.id, m.user_id.not_in(wanted))
         if user_ids is not None:
@@ -342,8 +346,26 @@ def refresh(requirement_ids: Iterable[int] | None = None, user_ids: list[int] | 
         changed += joined + max(0, int(removed.rowcount or 0))  # type: ignore[attr-defined]
         if joined:
             sync([requirement.id], user_ids)
+    _follow_units(chosen, user_ids)
     db.session.flush()
     return changed
+
+
+def _follow_units(requirement_ids: list[int] | None, user_ids: list[int] | None) -> None:
+    """Members who moved to another unit: their rows' unit too (None: all of them).
+
+    Inactive requirements' members included: their pages still count them by unit.
+    """
+    if requirement_ids == [] or user_ids == []:
+        return
+    m = RequirementMember
+    home = select(User.unit_id).where(User.id == m.user_id).correlate(m).scalar_subquery()
+    stmt = sql_update(m).where(m.unit_id.is_distinct_from(home)).values(unit_id=home)
+    if requirement_ids is not None:
+        stmt = stmt.where(m.requirement_id.in_(requirement_ids))
+    if user_ids is not None:
+        stmt = stmt.where(m.user_id.in_(user_ids))
+    db.session.execute(stmt.execution_options(synchronize_session=False))
 
 
 def sync(

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import audit, service, units
 from accounts.auth import role_required
-from accounts.models import ROLES, OrganisationUnit, User
+from accounts.models import ROLES, OrganisationUnit
 from core import jobs
 from core.db import db
 from core.errors import BadRequest, NotFound
@@ -33,7 +33,7 @@ from portal import (
     requirements,
     schemas,
 )
-from portal.models import Requirement
+from portal.models import Requirement, RequirementMember
 from portal.views.common import Page, attempt, form_data, render, this_user
 from portal.views.exports import export_file
 
@@ -201,7 +201,7 @@ def _export(name: str, columns: list[str], rows: list[list[Any]]) -> BaseRespons
 def compliance_overview() -> Page:
     """Each requirement's figures for a unit's subtree (a manager's own by default)."""
     scope = _scope()
-    where = scope.where(User.unit_id)
+    where = scope.where(RequirementMember.unit_id, RequirementMember.user_id)
     listed = _active()
     figures = compliance.counts(listed, where)
     shown = [(r, figures[r.id]) for r in listed if figures[r.id].covered]
@@ -311,7 +311,7 @@ def compliance_requirement(requirement_id: int) -> Page:
 
 def _requirement_page(requirement: Requirement) -> Page:
     scope = _scope()
-    where = scope.where(User.unit_id)
+    where = scope.where(RequirementMember.unit_id, RequirementMember.user_id)
     status = request.args.get("status") or "overdue"
     if status not in (*compliance.STATUSES, "all"):
         raise NotFound("No such status")

@@ -156,8 +156,8 @@ def test_status_follows_completions_validity_and_the_renewal_window(app, login, 
 
 
 def test_each_requirement_reads_only_its_own_courses(app, login, org, make_xapi, portal):
-    from accounts.models import User
     from portal import compliance, requirements
+    from portal.models import RequirementMember
 
     gdpr = portal.course("GDPR")
     with app.app_context():
@@ -168,7 +168,7 @@ def test_each_requirement_reads_only_its_own_courses(app, login, org, make_xapi,
     with app.app_context():
         found = compliance.counts(
             [requirements.get(fire), requirements.get(data)],
-            [User.id.in_([org["lea"], org["per"]])],
+            [RequirementMember.user_id.in_([org["lea"], org["per"]])],
         )
         assert found[fire].counts == {"completed": 1, "in_progress": 1}
         assert found[data].counts == {"not_started": 2}
