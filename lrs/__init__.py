@@ -178,7 +178,7 @@ def _cors(response: Response) -> None:
 def init_app(app: Flask) -> None:
     """Wire the LRS views, CLI and the alternate-syntax rewrite into the app."""
     from accounts import signals
-    from lrs import cli, deactivation, document_views, views  # noqa: F401  (routes on bp)
+    from lrs import archive_cli, cli, deactivation, document_views, views  # noqa: F401  (routes on bp)
 
     # A deactivated person's launch credentials stop at once (accounts/signals.py).
     signals.deactivated.connect(deactivation.revoke_learner_credentials)
@@ -188,3 +188,4 @@ def init_app(app: Flask) -> None:
     origins.allow_on_content_host(app, bp.name)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, app)  # type: ignore[method-assign]
     app.cli.add_command(cli.credentials)
+    app.cli.add_command(archive_cli.lrs_group)
