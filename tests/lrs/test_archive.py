@@ -112,14 +112,14 @@ def test_lrs_archive_import_keeps_the_clock_and_ids_going(
 ) -> None:
     for _ in range(3):
         assert xapi.post("statements", [make_statement(), make_statement()]).status_code == 200
-    newest = xapi.get("statements", query={"limit": 1}).json["statements"][0]["stored"]
+    newest = json.loads(xapi.get("statements", query={"limit": 1}).data)["statements"][0]["stored"]
     archive = tmp_path / "lrs.zip"
     assert _cli(app, "lrs", "export", str(archive)).exit_code == 0
     assert _cli(second, "lrs", "import", str(archive)).exit_code == 0
 
     after = XapiClient(second.test_client(), _all_scope(second))
     assert after.post("statements", make_statement()).status_code == 200
-    page = after.get("statements", query={"limit": 2}).json["statements"]
+    page = json.loads(after.get("statements", query={"limit": 2}).data)["statements"]
     assert page[0]["stored"] > newest  # a later stored, first in the newest-first order
     assert page[1]["stored"] == newest
 
