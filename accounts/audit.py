@@ -56,6 +56,9 @@ ACTIONS = {
     "reviewer.added": N_("Reviewer of courses added"),
     "reviewer.removed": N_("Reviewer of courses removed"),
     "checklist.changed": N_("Review checklist changed"),
+    "lrs.exported": N_("LRS exported to an archive"),
+    "lrs.downloaded": N_("LRS archive downloaded"),
+    "lrs.imported": N_("LRS imported from an archive"),
 }
 
 # The names of the details entries record, for people (other keys are shown as they are).
@@ -83,6 +86,11 @@ DETAILS = {
     "trusted": N_("Its results count in reports"),
     "created": N_("New people"),
     "updated": N_("Changed people"),
+    "statements": N_("Statements"),
+    "statement_filters": N_("Index rows"),
+    "attachments": N_("Attachments"),
+    "activities": N_("Activities"),
+    "documents": N_("Documents"),
 }
 
 

@@ -146,6 +146,18 @@ def assert_same_answers(gets: dict[str, int], before: Fetch, after: Fetch) -> in
     return compared
 
 
+def recorded(gets: dict[str, int], fetch: Fetch) -> Fetch:
+    """The answers of ``gets`` and their ``more`` pages now, to compare with later ones."""
+    answers: dict[str, Answer] = {}
+
+    def record(path: str) -> Answer:
+        answers[path] = fetch(path)
+        return answers[path]
+
+    assert_same_answers(gets, record, record)
+    return answers.__getitem__
+
+
 def empty_database_url(suite_url: str, name: str, directory: Path) -> str:
     """A new empty database beside the suite's: a SQLite file, or PostgreSQL's ``name``."""
     if not suite_url.startswith("postgresql"):
