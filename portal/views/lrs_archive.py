@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import audit
 from accounts.auth import role_required
-from core import jobs
+from core import files, jobs
 from core.db import db
 from core.errors import Conflict
 from lrs import archive_import, export
@@ -65,7 +65,9 @@ def admin_lrs_archive_import() -> Page:
         )
         return _page()
     token = lrs_archive.new_token()
-    upload.save(lrs_archive.archive_path(token))
+    path = lrs_archive.archive_path(token)
+    upload.save(path)
+    files.private(path)
     task = jobs.enqueue(lrs_archive.IMPORT_JOB, token, this_user().id, upload.filename)
     return redirect(url_for("portal.admin_lrs_archive_job", task_id=task.id))
 
