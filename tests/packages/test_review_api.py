@@ -30,9 +30,7 @@ def _audit(app, action: str) -> list[tuple[str, dict]]:
     from accounts.models import AuditEvent
 
     with app.app_context():
-        rows = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
         return [(e.actor_name, e.details) for e in rows]
 
 

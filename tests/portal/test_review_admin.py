@@ -30,9 +30,7 @@ def _audit(world: World, action: str) -> list[dict]:
     with world.app.app_context():
         return [
             e.details
-            for e in db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
         ]
 
 
