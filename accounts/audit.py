@@ -68,6 +68,9 @@ ACTIONS = {
     "forwarding.resumed": N_("Forwarding to another LRS resumed"),
     "forwarding.replayed": N_("Statements forwarded again from a point"),
     "forwarding.removed": N_("Forwarding to another LRS removed"),
+    "lrs.exported": N_("LRS exported to an archive"),
+    "lrs.downloaded": N_("LRS archive downloaded"),
+    "lrs.imported": N_("LRS imported from an archive"),
 }
 
 # The names of the details entries record, for people (other keys are shown as they are).
@@ -101,6 +104,11 @@ DETAILS = {
     "until": N_("Until"),
     "kept": N_("Kept for"),
     "archive": N_("Archive"),
+    "statements": N_("Statements"),
+    "statement_filters": N_("Index rows"),
+    "attachments": N_("Attachments"),
+    "activities": N_("Activities"),
+    "documents": N_("Documents"),
 }
 
 

@@ -182,6 +182,7 @@ def init_app(app: Flask) -> None:
 
     # views: routes on bp; forward_delivery: its jobs.
     from lrs import (  # noqa: F401
+        archive_cli,
         cli,
         deactivation,
         document_views,
@@ -203,3 +204,4 @@ def init_app(app: Flask) -> None:
     origins.allow_on_content_host(app, bp.name)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, app)  # type: ignore[method-assign]
     app.cli.add_command(cli.credentials)
+    app.cli.add_command(archive_cli.lrs_group)

@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     factory calls this after the areas have added theirs.
     """
     from core import jobs
-    from core.ops import health, logs, metrics, middleware, views
+    from core.ops import backup_cli, health, logs, metrics, middleware, views
 
     logs.check_format(str(app.config["LOG_FORMAT"]))
     if not app.testing:
@@ -36,3 +36,4 @@ def init_app(app: Flask) -> None:
     metrics.connect(jobs.huey)
     request_started.connect(middleware.note_route, app)
     app.wsgi_app = middleware.Observed(app.wsgi_app)  # type: ignore[method-assign]
+    app.cli.add_command(backup_cli.backup_group)

@@ -1,0 +1,180 @@
+"""Admin → LRS archive (portal/views/lrs_archive.py): export and import as background jobs.
+
+Admins only, at every step; forms need the CSRF token; the jobs run from the real queue
+(``drain``, SQLite and Redis). The import's round trip answers the same bytes as before.
+"""
+
+# ruff: noqa: F811  (the fixtures imported from other test modules are parameters here)
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from core import jobs
+from core.db import db
+from tests.conftest import XapiClient
+from tests.lrs import sample_lrs
+from tests.portal.conftest import post
+from tests.portal.jobs_fixtures import queue  # noqa: F401
+from tests.portal.mail_helpers import drain
+
+SV = {"Accept-Language": "sv"}
+PAGE = "/admin/lrs/archive"
+
+
+def _fetcher(client: FlaskClient, auth: str) -> sample_lrs.Fetch:
+    def fetch(path: str) -> sample_lrs.Answer:
+        got = client.get(path, headers={"Authorization": auth, "X-Experience-API-Version": "1.0.3"})
+        return sample_lrs.answer(got.status_code, dict(got.headers), got.data)
+
+    return fetch
+
+
+def _empty_the_lrs(app: Flask) -> None:
+    """What a new instance's LRS holds: nothing (credentials and accounts stay)."""
+    with app.app_context(), db.engine.begin() as connection:
+        for table in (
+            "lrs_statement_filter",
+            "lrs_statement",
+            "lrs_attachment",
+            "lrs_activity",
+            "lrs_document",
+            "lrs_clock",
+        ):
+            connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (fixed names)
+
+
+@pytest.mark.parametrize("role", ["learner", "author", "manager"])
+def test_lrs_archive_page_is_for_admins_only(portal, login, role: str) -> None:
+    other = login(portal.user("mia@example.org", role=role))
+    assert other.get(PAGE).status_code == 403
+    assert post(other, PAGE + "/export").status_code == 403
+    assert post(other, PAGE + "/import").status_code == 403
+    assert other.get(PAGE + "/jobs/some-task").status_code == 403
+    assert other.get(PAGE + "/jobs/some-task/file").status_code == 403
+
+
+def test_lrs_archive_page_sends_anonymous_visitors_to_sign_in(client: FlaskClient) -> None:
+    for path in (PAGE, PAGE + "/jobs/some-task", PAGE + "/jobs/some-task/file"):
+        answer = client.get(path)
+        assert answer.status_code == 302
+        assert answer.headers["Location"].startswith("/login")
+
+
+def test_lrs_archive_forms_need_the_csrf_token(portal, login, queue) -> None:
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert admin.post(PAGE + "/export").status_code == 400
+    refused = admin.post(PAGE + "/import", data={"file": (io.BytesIO(b"x"), "lrs.zip")})
+    assert refused.status_code == 400
+    assert jobs.huey.pending_count() == 0
+
+
+def test_lrs_archive_export_runs_as_a_job_and_only_admins_download_it(
+    app: Flask,
+    portal,
+    login,
+    queue,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+) -> None:
+    sample_lrs.fill(xapi, make_statement)
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert "The LRS holds 17 statements." in admin.get(PAGE).get_data(as_text=True)
+    started = post(admin, PAGE + "/export")
+    assert started.status_code == 302
+    job_page = started.headers["Location"]
+    assert "Väntar på sin tur." in admin.get(job_page, headers=SV).get_data(as_text=True)
+
+    drain(jobs.huey)
+    done = admin.get(job_page).get_data(as_text=True)
+    assert "The archive is ready: 17 statements, 4 documents, 1 attachments" in done
+    manager = login(portal.user("mia@example.org", role="manager"))
+    assert manager.get(job_page + "/file").status_code == 403
+    got = admin.get(job_page + "/file")
+    assert got.status_code == 200
+    assert got.headers["Cache-Control"] == "no-store"
+    with zipfile.ZipFile(io.BytesIO(got.data)) as archive:
+        assert json.loads(archive.read("manifest.json"))["counts"]["statements"] == 17
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    assert "LRS exported to an archive" in audit
+    assert "LRS archive downloaded" in audit
+
+
+def test_lrs_archive_import_runs_as_a_job_into_an_empty_lrs(
+    app: Flask,
+    portal,
+    login,
+    queue,
+    runner,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    gets = sample_lrs.fill(xapi, make_statement)
+    before = sample_lrs.recorded(gets, _fetcher(app.test_client(), xapi.auth))
+    archive = tmp_path / "lrs.zip"
+    assert runner.invoke(args=["lrs", "export", str(archive)]).exit_code == 0
+    admin = login(portal.user("boss@example.org", role="admin"))
+
+    refused = admin.post(
+        PAGE + "/import",
+        data={"csrf_token": "test-csrf-token", "file": (archive.open("rb"), "lrs.zip")},
+    )
+    assert refused.status_code == 409
+    assert "This LRS is not empty" in refused.get_data(as_text=True)
+    assert jobs.huey.pending_count() == 0
+
+    _empty_the_lrs(app)
+    kept = Path(app.config["INSTANCE_PATH"]) / "lrs-archives"
+    exports = set(kept.glob("*"))  # other tests' exports, kept for EXPORT_KEEP_HOURS
+    started = admin.post(
+        PAGE + "/import",
+        data={"csrf_token": "test-csrf-token", "file": (archive.open("rb"), "lrs.zip")},
+    )
+    assert started.status_code == 302
+    drain(jobs.huey)
+    done = admin.get(started.headers["Location"], headers=SV).get_data(as_text=True)
+    assert "Importerat: 17 poster, 4 dokument, 1 bilagor." in done
+    sample_lrs.assert_same_answers(gets, before, _fetcher(app.test_client(), xapi.auth))
+    assert set(kept.glob("*")) == exports  # the upload is removed once imported
+
+
+def test_lrs_archive_a_changed_upload_is_refused_and_stores_nothing(
+    app: Flask,
+    portal,
+    login,
+    queue,
+    runner,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    sample_lrs.fill(xapi, make_statement)
+    archive = tmp_path / "lrs.zip"
+    assert runner.invoke(args=["lrs", "export", str(archive)]).exit_code == 0
+    changed = io.BytesIO()
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(changed, "w") as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            out.writestr(item.filename, data.replace(b"Ada", b"Eve"))
+    _empty_the_lrs(app)
+    admin = login(portal.user("boss@example.org", role="admin"))
+    started = admin.post(
+        PAGE + "/import",
+        data={"csrf_token": "test-csrf-token", "file": (io.BytesIO(changed.getvalue()), "x.zip")},
+    )
+    drain(jobs.huey)
+    done = admin.get(started.headers["Location"]).get_data(as_text=True)
+    assert "The archive was refused; nothing was imported." in done
+    assert "changed since it was made" in done
+    assert json.loads(xapi.get("statements").data)["statements"] == []
