@@ -108,12 +108,14 @@ def import_lrs_archive(token: str, actor_id: int, filename: str) -> None:
     storage = service.get_storage()
     name = archive_name(token)
     try:
-        with storage.private_file(name) as path:
+        with contextlib.ExitStack() as stack:
+            try:
+                path = stack.enter_context(storage.private_file(name))
+            except FileNotFoundError:
+                return  # swept, or imported already
             _import(task_id, path, actor_id, filename)
-    except FileNotFoundError:
-        return  # swept, or imported already
     finally:
-        storage.delete_private(name)
+        storage.delete_private(name)  # imported or refused: the upload is not kept
 
 
 def _import(task_id: str | None, path: Path, actor_id: int, filename: str) -> None:
