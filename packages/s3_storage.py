@@ -11,6 +11,7 @@ import discards its temporary objects; one cut off by a crash leaves some under
 ``tmp/``, which ``sweep_staged`` removes once they are older than any import can last.
 
 Uploads waiting for a background import are temporary objects too (``put_upload``).
+Private objects (LRS archives) are ``<prefix>private/<name>``, never served as content.
 Pure Python, no Flask.
 """
 
@@ -35,7 +36,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from packages.storage import StagedFile, check_digest
+from packages.storage import StagedFile, check_digest, check_private
 
 _PROBE = b"kompetens readiness probe\n"
 _PART = 8 * 1024 * 1024
@@ -379,6 +380,61 @@ class S3Storage:
     def temp_objects(self) -> list[str]:
         """The keys of the temporary objects now in the bucket (tests, the operator)."""
         return [item["Key"] for item in self._listing(f"{self.prefix}tmp/")]
+
+    # -- private objects ---------------------------------------------------------------
+
+    def _private_key(self, name: str) -> str:
+        return f"{self.prefix}private/{check_private(name)}"
+
+    def put_private(self, name: str, source: Path) -> None:
+        """Upload the local file (in parts) as the private object, then remove the file."""
+        key = self._private_key(name)
+        try:
+            self.client.upload_file(str(source), self.bucket, key, Config=_TRANSFER)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._delete_key(key)  # a multipart upload cut off leaves no object
+            raise
+        finally:
+            source.unlink(missing_ok=True)
+
+    def open_private(self, name: str) -> BinaryIO:
+        """A seekable reader of the private object."""
+        key = self._private_key(name)
+        if not self._exists_key(key):
+            raise FileNotFoundError(name)
+        size = int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        return io.BufferedReader(ObjectReader(self.client, self.bucket, key, size), 256 * 1024)  # type: ignore[return-value]
+
+    @contextmanager
+    def private_file(self, name: str) -> Iterator[Path]:
+        """The private object downloaded to a local temporary file (removed after use)."""
+        key = self._private_key(name)
+        if not self._exists_key(key):
+            raise FileNotFoundError(name)
+        fd, tmp = tempfile.mkstemp(suffix=".private", dir=self.temp_dir)
+        os.close(fd)
+        try:
+            self.client.download_file(self.bucket, key, tmp, Config=_TRANSFER)
+            yield Path(tmp)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    def delete_private(self, name: str) -> None:
+        """Delete the private object."""
+        self._delete_key(self._private_key(name))
+
+    def sweep_private(self, starting: str, older_than: timedelta) -> int:
+        """Delete private objects named ``starting...`` older than ``older_than``."""
+        cutoff = datetime.now(UTC) - older_than
+        old = [
+            item["Key"]
+            for item in self._listing(f"{self.prefix}private/{starting}")
+            if item["LastModified"] < cutoff
+        ]
+        for key in old:
+            self._delete_key(key)
+        return len(old)
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -27,6 +27,9 @@ _CHUNK = 1024 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _PROBE = b"kompetens readiness probe\n"
 _UPLOAD = re.compile(r"^upload-[A-Za-z0-9_]+\.zip$")
+# Private objects (an LRS archive...): a flat name, never a digest, so no content URL
+# (which takes a sha256 digest, check_digest) can name one.
+_PRIVATE = re.compile(r"^[a-z][a-z0-9-]{0,80}\.[a-z]{1,8}$")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,37 @@ class Storage(Protocol):
     def sweep_staged(self, older_than: timedelta) -> int:
         """Remove temporary files older than ``older_than`` (work cut off by a crash)."""
         ...
+
+    def put_private(self, name: str, source: Path) -> None:
+        """Move a local file (in ``temp_dir``) into storage as private object ``name``.
+
+        Private objects live under ``private/``: found by name, not by digest, and never
+        served as content (admin downloads and jobs read them; every node sees them).
+        """
+        ...
+
+    def open_private(self, name: str) -> BinaryIO:
+        """Open a private object for reading; FileNotFoundError if it is not there."""
+        ...
+
+    def private_file(self, name: str) -> AbstractContextManager[Path]:
+        """A private object as a local file for the ``with`` block; FileNotFoundError if absent."""
+        ...
+
+    def delete_private(self, name: str) -> None:
+        """Remove a private object (no error if it is absent)."""
+        ...
+
+    def sweep_private(self, starting: str, older_than: timedelta) -> int:
+        """Remove the private objects whose names start so, older than ``older_than``."""
+        ...
+
+
+def check_private(name: str) -> str:
+    """Refuse a private object name that is not flat lower-case ``word.ext``."""
+    if not _PRIVATE.match(name):
+        raise ValueError(f"not a private object name: {name!r}")
+    return name
 
 
 def check_digest(digest: str) -> str:
@@ -241,6 +275,47 @@ class LocalStorage:
         cutoff = time.time() - older_than.total_seconds()
         removed = 0
         for path in self.temp_dir.iterdir():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    # -- private objects (``root/private/<name>``) -------------------------------------
+
+    def _private_path(self, name: str) -> Path:
+        return self.root / "private" / check_private(name)
+
+    def put_private(self, name: str, source: Path) -> None:
+        """Rename the file into ``root/private`` (``temp_dir`` is on the same filesystem)."""
+        target = self._private_path(name)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(source, 0o600)
+        os.replace(source, target)
+
+    def open_private(self, name: str) -> BinaryIO:
+        """Open the private file for reading."""
+        return self._private_path(name).open("rb")
+
+    @contextmanager
+    def private_file(self, name: str) -> Iterator[Path]:
+        """The private object's own file."""
+        path = self._private_path(name)
+        if not path.is_file():
+            raise FileNotFoundError(name)
+        yield path
+
+    def delete_private(self, name: str) -> None:
+        """Remove the private file."""
+        self._private_path(name).unlink(missing_ok=True)
+
+    def sweep_private(self, starting: str, older_than: timedelta) -> int:
+        """Remove private files named ``starting...`` last written before the cutoff."""
+        folder = self.root / "private"
+        if not folder.is_dir():
+            return 0
+        cutoff = time.time() - older_than.total_seconds()
+        removed = 0
+        for path in folder.glob(f"{starting}*"):
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 removed += 1

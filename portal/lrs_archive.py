@@ -1,30 +1,36 @@
 """Admin → LRS archive: export the LRS, or import an archive into an empty one, as jobs.
 
 The work is ``lrs.export`` and ``lrs.archive_import`` (also ``flask lrs export/import``);
-here it runs in the background with its progress on the job's page. Archive files live
-in the instance directory (``INSTANCE_PATH/lrs-archives``, the service's own, 0700),
-named by a random token: an export until EXPORT_KEEP_HOURS have passed (it holds every
-learner's records), an uploaded archive until its import has run.  The import job
+here it runs in the background with its progress on the job's page. Archive files are
+private objects of the package storage (packages/storage.py ``put_private``: the shared
+directory or the bucket, so any node's download or worker finds them; never served as
+content), named by a random token: an export until EXPORT_KEEP_HOURS have passed (it
+holds every learner's records), an uploaded archive until its import has run.  A file
+is written locally in the storage's ``temp_dir`` first and moved in whole.  The import job
 verifies every checksum (progress committed as it goes: nothing is written yet) and
 then imports in one transaction, committed with the job's result and audit entry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import current_app
 
 from accounts import audit
 from accounts.models import User
-from core import files, jobs
+from core import jobs
 from core.db import db
 from core.errors import AppError, NotFound
 from core.jobs import crontab, runs
 from lrs import archive_import, export
+from packages import service
 
 EXPORT_JOB = "export_lrs_archive"
 IMPORT_JOB = "import_lrs_archive"
@@ -32,16 +38,34 @@ IMPORT_JOB = "import_lrs_archive"
 PROGRESS_EVERY = 1.0
 
 
-def archive_dir() -> Path:
-    """Where archive files wait (made private on first use)."""
-    return files.private_dir(Path(current_app.config["INSTANCE_PATH"]) / "lrs-archives")
+NAME_START = "lrs-archive-"
 
 
-def archive_path(token: str) -> Path:
-    """The file of an export or an upload, by its token (letters and digits only)."""
+def archive_name(token: str) -> str:
+    """The private object of an export or an upload, by its token (letters and digits)."""
     if not token.isalnum():
         raise NotFound("No such archive")
-    return archive_dir() / f"{token}.zip"
+    return f"{NAME_START}{token.lower()}.zip"
+
+
+@contextlib.contextmanager
+def _local_file() -> Iterator[Path]:
+    """A new local path in the storage's ``temp_dir``, removed afterwards if still there.
+
+    Not yet a file: the export makes it (``x`` mode).
+    """
+    path = service.get_storage().temp_dir / f"lrs-archive-{new_token()}.zip"
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def keep_upload(token: str, save: Any) -> None:
+    """Keep an uploaded archive for its import job; ``save`` writes it to a local path."""
+    with _local_file() as path:
+        save(path)
+        service.get_storage().put_private(archive_name(token), path)
 
 
 def new_token() -> str:
@@ -57,9 +81,6 @@ def _actor(actor_id: int) -> User | None:
 def export_lrs_archive(token: str, actor_id: int) -> None:
     """Write the LRS into the token's file, with progress; audited as the admin's."""
     task_id = jobs.current_task_id()
-    target = archive_path(token)
-    partial = target.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
     last = [0.0]
 
     def progress(what: str, done: int, total: int) -> None:
@@ -68,12 +89,13 @@ def export_lrs_archive(token: str, actor_id: int) -> None:
             runs.progress(task_id, done, total)
             db.session.commit()  # the export reads on a connection of its own
 
-    manifest = export.export_lrs(partial, progress)
-    files.private(partial)
-    partial.rename(target)  # the download appears whole or not at all
+    with _local_file() as partial:
+        manifest = export.export_lrs(partial, progress)
+        size = partial.stat().st_size
+        # Moved in whole: the download appears whole or not at all.
+        service.get_storage().put_private(archive_name(token), partial)
     total = manifest.counts.get("statements", 0)
     runs.progress(task_id, total, total)
-    size = target.stat().st_size
     runs.keep_result(task_id, {"token": token, "counts": manifest.counts, "size": size})
     audit.record("lrs.exported", "lrs", None, "", actor=_actor(actor_id), details=manifest.counts)
     db.session.commit()
@@ -83,9 +105,20 @@ def export_lrs_archive(token: str, actor_id: int) -> None:
 def import_lrs_archive(token: str, actor_id: int, filename: str) -> None:
     """Verify and import the uploaded archive; its result (or refusal) on the job's page."""
     task_id = jobs.current_task_id()
-    path = archive_path(token)
-    if not path.exists():
-        return
+    storage = service.get_storage()
+    name = archive_name(token)
+    try:
+        with contextlib.ExitStack() as stack:
+            try:
+                path = stack.enter_context(storage.private_file(name))
+            except FileNotFoundError:
+                return  # swept, or imported already
+            _import(task_id, path, actor_id, filename)
+    finally:
+        storage.delete_private(name)  # imported or refused: the upload is not kept
+
+
+def _import(task_id: str | None, path: Path, actor_id: int, filename: str) -> None:
     last = [0.0]
 
     def progress(what: str, done: int, total: int) -> None:
@@ -102,21 +135,17 @@ def import_lrs_archive(token: str, actor_id: int, filename: str) -> None:
         db.session.rollback()
         runs.keep_result(task_id, {"refused": exc.message, "errors": exc.errors})
         db.session.commit()
-        path.unlink(missing_ok=True)
         return
     runs.keep_result(task_id, {"counts": counts})
     audit.record("lrs.imported", "file", None, filename, actor=_actor(actor_id), details=counts)
     db.session.commit()
-    path.unlink(missing_ok=True)
 
 
 @jobs.periodic(crontab(minute="45"))
 def sweep_lrs_archives() -> None:
     """Hourly: exported archives past EXPORT_KEEP_HOURS, and uploads left behind, go."""
-    keep = float(current_app.config["EXPORT_KEEP_HOURS"]) * 3600
-    for path in archive_dir().iterdir():
-        if time.time() - path.stat().st_mtime > keep:
-            path.unlink(missing_ok=True)
+    keep = timedelta(hours=float(current_app.config["EXPORT_KEEP_HOURS"]))
+    service.get_storage().sweep_private(NAME_START, keep)
 
 
 def job_of(task_id: str, *names: str) -> Any:
@@ -127,10 +156,14 @@ def job_of(task_id: str, *names: str) -> Any:
     return run
 
 
-def exported_file(task_id: str) -> Path:
-    """The finished export's file, while it is kept."""
+def open_export(task_id: str) -> tuple[str, IO[bytes]]:
+    """The finished export's name and an open reader of it, while it is kept."""
     run = job_of(task_id, EXPORT_JOB)
     token = (run.result or {}).get("token")
-    if not token or not archive_path(str(token)).exists():
+    if not token:
         raise NotFound("The file is no longer kept")
-    return archive_path(str(token))
+    name = archive_name(str(token))
+    try:
+        return name, service.get_storage().open_private(name)
+    except FileNotFoundError:
+        raise NotFound("The file is no longer kept") from None

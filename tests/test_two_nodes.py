@@ -167,6 +167,25 @@ def test_two_nodes_report_file_made_on_one_downloaded_from_the_other(cluster, se
     assert str(ran[0][0]).endswith(f":{_jobs_worker_pid(cluster)}")
 
 
+def test_two_nodes_lrs_archive_made_on_one_downloaded_from_the_other(cluster, secrets_):
+    """Asked on a, made by b's worker, downloaded from a (the file is in the bucket)."""
+    browser = _signed_in(cluster, secrets_[0])
+    page = cluster.a.url + "/admin/lrs/archive"
+    form = {"csrf_token": _csrf(browser, page)}
+    asked = browser.post(page + "/export", data=form, allow_redirects=False)
+    assert asked.status_code == 302, asked.text[:2000]
+    job = cluster.a.url + asked.headers["Location"]
+    deadline = time.monotonic() + 120
+    while (got := browser.get(job + "/file", timeout=30)).status_code == 404:  # not ready
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert got.status_code == 200, got.text[:2000]
+    assert got.content.startswith(b"PK")  # a zip
+    ran = cluster.sql("SELECT worker FROM job_run WHERE name = 'export_lrs_archive'")
+    assert len(ran) == 1
+    assert str(ran[0][0]).endswith(f":{_jobs_worker_pid(cluster)}")
+
+
 def _jobs_worker_pid(cluster: Cluster) -> str:
     started = re.search(r"Background jobs: worker started \(pid (\d+)\)", cluster.b.output())
     assert started is not None

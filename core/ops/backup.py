@@ -2,17 +2,19 @@
 
 A backup is a directory: ``database.pgdump`` (``pg_dump --format=custom``) or
 ``database.sqlite`` (SQLite's online backup API, a consistent copy while the service
-runs), ``storage/`` (a copy of STORAGE_PATH without its staging ``tmp/``) and
+runs), ``storage/`` (a copy of STORAGE_PATH without its staging ``tmp/``, or with
+STORAGE=s3 the bucket's objects, core/ops/backup_s3.py) and
 ``manifest.json`` (what kind of database, its migration, and the sha256 and size of
 every file).  The database is dumped first and the storage copied after: storage only
 grows (content-addressed, written before the row that names it commits), so every file
 the dump names is in the copy.
 
 Restore checks every checksum first, then fills an EMPTY database (``pg_restore`` in one
-transaction; the SQLite file copied into place) and an empty STORAGE_PATH.  The restored
-instance answers as the original did (tests/ops/test_backup.py compares statement and
-document GETs byte for byte).  Passwords never go on a command line: PostgreSQL's
-connection settings reach pg_dump/pg_restore through the PG* environment variables.
+transaction; the SQLite file copied into place) and an empty STORAGE_PATH (or an empty
+bucket/prefix).  The restored instance answers as the original did
+(tests/ops/test_backup.py compares statement and document GETs byte for byte).
+Passwords never go on a command line: PostgreSQL's connection settings reach
+pg_dump/pg_restore through the PG* environment variables.
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy.engine import URL, make_url
 
 from core import files
+from core.ops import backup_s3
 
 FORMAT = "kompetens-backup"
 FORMAT_VERSION = 1
@@ -47,10 +52,11 @@ class BackupError(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    """Where an instance keeps its data: its database URL and STORAGE_PATH."""
+    """Where an instance keeps its data: its database URL and STORAGE_PATH (or bucket)."""
 
     database_url: str
     storage_path: Path
+    bucket: backup_s3.Bucket | None = None  # STORAGE=s3: the files are there
 
     @property
     def url(self) -> URL:
@@ -136,7 +142,9 @@ def create(target: Target, directory: Path) -> dict[str, Any]:
             copy.close()
             source.close()
     files.private(dump)
-    if target.storage_path.is_dir():
+    if target.bucket is not None:
+        _in_bucket(backup_s3.download, target.bucket, files.private_dir(directory / STORAGE))
+    elif target.storage_path.is_dir():
         shutil.copytree(
             target.storage_path, directory / STORAGE, ignore=shutil.ignore_patterns("tmp")
         )
@@ -203,7 +211,11 @@ def _check_empty(target: Target) -> None:
         if path.exists() and path.stat().st_size > 0:
             raise BackupError(f"{path} exists: restore into a new instance")
     storage = target.storage_path
-    if storage.exists() and any(storage.iterdir()):
+    if target.bucket is not None:
+        if not _in_bucket(backup_s3.is_empty, target.bucket):
+            where = f"s3://{target.bucket.name}/{target.bucket.key_prefix}"
+            raise BackupError(f"{where} is not empty: restore into an empty bucket or prefix")
+    elif storage.exists() and any(storage.iterdir()):
         raise BackupError(f"STORAGE_PATH {storage} is not empty: restore into a new instance")
 
 
@@ -233,7 +245,17 @@ def restore(target: Target, directory: Path) -> dict[str, Any]:
         shutil.copyfile(directory / SQLITE_COPY, partial)
         os.chmod(partial, 0o600)
         partial.rename(path)  # whole or not at all
-    if (directory / STORAGE).is_dir():
+    if (directory / STORAGE).is_dir() and target.bucket is not None:
+        _in_bucket(backup_s3.upload, target.bucket, directory / STORAGE)
+    elif (directory / STORAGE).is_dir():
         files.private_dir(target.storage_path.parent)
         shutil.copytree(directory / STORAGE, target.storage_path, dirs_exist_ok=True)
     return manifest
+
+
+def _in_bucket(step: Callable[..., Any], *args: Any) -> Any:
+    """Run a bucket step; a refused key or an S3 error becomes a BackupError."""
+    try:
+        return step(*args)
+    except (backup_s3.BucketError, BotoCoreError, ClientError) as exc:
+        raise BackupError(f"The bucket: {exc}") from None

@@ -10,12 +10,22 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from core.ops import backup
+from core.ops import backup, backup_s3
 
 
 def _target() -> backup.Target:
     config = current_app.config
-    return backup.Target(config["SQLALCHEMY_DATABASE_URI"], Path(config["STORAGE_PATH"]))
+    bucket = None
+    if config.get("STORAGE") == "s3":
+        bucket = backup_s3.Bucket(
+            str(config.get("S3_BUCKET") or ""),
+            prefix=str(config.get("S3_PREFIX") or ""),
+            endpoint_url=str(config.get("S3_ENDPOINT_URL") or ""),
+            region=str(config.get("S3_REGION") or ""),
+            access_key_id=str(config.get("S3_ACCESS_KEY_ID") or ""),
+            secret_access_key=str(config.get("S3_SECRET_ACCESS_KEY") or ""),
+        )
+    return backup.Target(config["SQLALCHEMY_DATABASE_URI"], Path(config["STORAGE_PATH"]), bucket)
 
 
 def _report(action: str, directory: Path, manifest: dict[str, Any], as_json: bool) -> None:
@@ -36,7 +46,7 @@ def backup_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @with_appcontext
 def create_command(directory: Path, as_json: bool) -> None:
-    """Dump the database and copy STORAGE_PATH into DIRECTORY (new or empty)."""
+    """Dump the database and copy STORAGE_PATH (or the bucket) into DIRECTORY (new or empty)."""
     try:
         manifest = backup.create(_target(), directory)
     except backup.BackupError as exc:

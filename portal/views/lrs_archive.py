@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import audit
 from accounts.auth import role_required
-from core import files, jobs
+from core import jobs
 from core.db import db
 from core.errors import Conflict
 from lrs import archive_import, export
@@ -65,9 +65,7 @@ def admin_lrs_archive_import() -> Page:
         )
         return _page()
     token = lrs_archive.new_token()
-    path = lrs_archive.archive_path(token)
-    upload.save(path)
-    files.private(path)
+    lrs_archive.keep_upload(token, upload.save)
     task = jobs.enqueue(lrs_archive.IMPORT_JOB, token, this_user().id, upload.filename)
     return redirect(url_for("portal.admin_lrs_archive_job", task_id=task.id))
 
@@ -84,11 +82,11 @@ def admin_lrs_archive_job(task_id: str) -> Page:
 @role_required("admin")
 def admin_lrs_archive_download(task_id: str) -> BaseResponse:
     """The finished export (audited), while it is kept."""
-    path = lrs_archive.exported_file(task_id)
-    audit.record("lrs.downloaded", "lrs", None, path.name)
+    name, stream = lrs_archive.open_export(task_id)
+    audit.record("lrs.downloaded", "lrs", None, name)
     db.session.commit()
     response = send_file(
-        path, mimetype="application/zip", as_attachment=True, download_name="lrs-archive.zip"
+        stream, mimetype="application/zip", as_attachment=True, download_name="lrs-archive.zip"
     )
     response.headers["Cache-Control"] = "no-store"
     return response

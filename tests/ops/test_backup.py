@@ -7,6 +7,7 @@ same bytes as the original; the course files come back byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import re
@@ -28,6 +29,7 @@ from config import BASE_DIR
 from tests.conftest import XapiClient
 from tests.lrs import sample_lrs
 from tests.portal.conftest import package_zip
+from tests.s3_server import Bucket, S3Server
 
 BIN = Path(sys.executable).parent
 
@@ -48,6 +50,15 @@ def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def _fresh_target(app: Flask, directory: Path) -> Restored:
+    directory.mkdir(exist_ok=True)
+    url = sample_lrs.empty_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"], directory.name, directory
+    )
+    instance = directory / "restored"
+    return Restored(sample_lrs.environment(url, instance), instance / "storage")
 
 
 @pytest.fixture
@@ -212,3 +223,48 @@ def test_backup_into_a_directory_that_has_files_is_refused(
     refused = runner.invoke(args=["backup", "create", str(tmp_path / "backup")])
     assert refused.exit_code == 1
     assert "not empty" in refused.output
+
+
+def test_backup_with_storage_s3_copies_the_bucket_and_restores_into_an_empty_one(
+    app: Flask,
+    runner: FlaskCliRunner,
+    on_s3: Bucket,
+    s3_server: S3Server,
+    restored_target: Restored,
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "course.zip"
+    package.write_bytes(package_zip("Brandskydd"))
+    assert runner.invoke(args=["packages", "import", str(package)]).exit_code == 0
+    stored = {key: _object(s3_server, on_s3.name, key) for key in on_s3.objects()}
+    assert stored
+    manifest = _backup(runner, tmp_path / "backup")
+    backed = {
+        name.removeprefix("storage/"): entry
+        for name, entry in manifest["files"].items()
+        if name.startswith("storage/")
+    }
+    assert set(backed) == set(stored)  # the layout of a STORAGE_PATH
+    for key, data in stored.items():
+        assert backed[key]["sha256"] == hashlib.sha256(data).hexdigest()
+
+    empty = s3_server.create_bucket()
+    env = {**restored_target.env, **s3_server.settings(empty, prefix="restored/")}
+    done = _flask(env, "backup", "restore", str(tmp_path / "backup"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    restored = {
+        key.removeprefix("restored/"): _object(s3_server, empty, key)
+        for key in s3_server.keys(empty)
+    }
+    assert restored == stored
+
+    # A bucket/prefix that holds objects is refused (with a new, empty database).
+    again = {**_fresh_target(app, tmp_path / "again").env, **s3_server.settings(empty, "restored")}
+    refused = _flask(again, "backup", "restore", str(tmp_path / "backup"))
+    assert refused.returncode == 1
+    assert "is not empty: restore into an empty bucket or prefix" in refused.stderr
+
+
+def _object(server: S3Server, bucket: str, key: str) -> bytes:
+    data: bytes = server.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return data

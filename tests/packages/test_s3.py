@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from packages.s3_storage import S3Storage
 from packages.service import storage_from_settings
 from tests.packages.conftest import CORPUS, MANIFEST_12, zip_bytes
+from tests.packages.test_storage import check_private_objects
 from tests.packages.test_views import upload
 from tests.player.test_runtime import Player, launch, make_learner  # noqa: F401  (fixtures)
 from tests.s3_server import Bucket, S3Server
@@ -98,6 +99,18 @@ def test_packages_s3_sweep_removes_old_temporary_objects(storage: S3Storage) -> 
     storage.keep_upload(io.BytesIO(b"an upload whose import was cut off by a crash"))
     assert storage.sweep_staged(timedelta(hours=1)) == 0  # too young: an import may own it
     assert storage.sweep_staged(timedelta(seconds=-5)) == 1
+    assert keys(storage) == []
+
+
+def test_packages_s3_private_objects(storage: S3Storage) -> None:
+    check_private_objects(
+        storage, lambda: [key.removeprefix("files/private/") for key in keys(storage)]
+    )
+
+
+def test_packages_s3_private_object_failed_upload_leaves_nothing(storage: S3Storage) -> None:
+    with pytest.raises(FileNotFoundError):
+        storage.put_private("lrs-archive-abc.zip", storage.temp_dir / "never-written.zip")
     assert keys(storage) == []
 
 

@@ -2,6 +2,8 @@
 
 Admins only, at every step; forms need the CSRF token; the jobs run from the real queue
 (``drain``, SQLite and Redis). The import's round trip answers the same bytes as before.
+The flows run on both storages: the archives are private objects of STORAGE_PATH or of
+the bucket (SeaweedFS, tests/s3_server.py), which content URLs never reach.
 """
 
 # ruff: noqa: F811  (the fixtures imported from other test modules are parameters here)
@@ -22,6 +24,8 @@ from sqlalchemy import text
 
 from core import jobs
 from core.db import db
+from packages import service
+from portal import lrs_archive
 from tests.conftest import XapiClient
 from tests.lrs import sample_lrs
 from tests.portal.conftest import post
@@ -38,6 +42,28 @@ def _fetcher(client: FlaskClient, auth: str) -> sample_lrs.Fetch:
         return sample_lrs.answer(got.status_code, dict(got.headers), got.data)
 
     return fetch
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request: pytest.FixtureRequest, app: Flask) -> str:
+    """The archives kept in STORAGE_PATH, or in a fresh bucket (``on_s3``)."""
+    if request.param == "s3":
+        request.getfixturevalue("on_s3")
+    return str(request.param)
+
+
+def _private_objects(app: Flask) -> set[str]:
+    """The names of the private objects the app's storage holds now."""
+    with app.app_context():
+        kept = service.get_storage()
+        if app.config.get("STORAGE") == "s3":
+            found = kept.client.list_objects_v2(  # type: ignore[attr-defined]
+                Bucket=app.config["S3_BUCKET"],
+                Prefix=kept.prefix + "private/",  # type: ignore[attr-defined]
+            )
+            return {item["Key"].rsplit("/", 1)[1] for item in found.get("Contents", [])}
+        folder = Path(app.config["STORAGE_PATH"]) / "private"
+        return {path.name for path in folder.glob("*")} if folder.is_dir() else set()
 
 
 def _empty_the_lrs(app: Flask) -> None:
@@ -86,10 +112,12 @@ def test_lrs_archive_export_runs_as_a_job_and_only_admins_download_it(
     queue,
     xapi: XapiClient,
     make_statement: Callable[..., dict[str, Any]],
+    storage: str,
 ) -> None:
     sample_lrs.fill(xapi, make_statement)
     admin = login(portal.user("boss@example.org", role="admin"))
     assert "The LRS holds 17 statements." in admin.get(PAGE).get_data(as_text=True)
+    before = _private_objects(app)
     started = post(admin, PAGE + "/export")
     assert started.status_code == 302
     job_page = started.headers["Location"]
@@ -108,6 +136,35 @@ def test_lrs_archive_export_runs_as_a_job_and_only_admins_download_it(
     audit = admin.get("/admin/audit").get_data(as_text=True)
     assert "LRS exported to an archive" in audit
     assert "LRS archive downloaded" in audit
+    (name,) = _private_objects(app) - before
+    assert name.startswith("lrs-archive-")
+    # Content serving never reaches a private object, whatever the URL names.
+    token = name.removeprefix("lrs-archive-").removesuffix(".zip")
+    for url in (
+        f"/content/{name}/x",
+        f"/content/{token}/{name}",
+        f"/content/private/{name}",
+        f"/content/x/private/{name}",
+        f"/content/x/../private/{name}",
+        f"/content/{token}/manifest.json",
+    ):
+        answer = admin.get(url)
+        assert answer.status_code == 404, url
+        assert not answer.data.startswith(b"PK"), url  # no zip
+
+
+def test_lrs_archive_an_expired_export_is_swept_and_no_longer_downloaded(
+    app: Flask, portal, login, queue, storage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = login(portal.user("boss@example.org", role="admin"))
+    job_page = post(admin, PAGE + "/export").headers["Location"]
+    drain(jobs.huey)
+    assert admin.get(job_page + "/file").status_code == 200
+    monkeypatch.setitem(app.config, "EXPORT_KEEP_HOURS", 0)
+    with app.app_context():
+        lrs_archive.sweep_lrs_archives.call_local()
+    assert not any(name.startswith("lrs-archive-") for name in _private_objects(app))
+    assert admin.get(job_page + "/file").status_code == 404
 
 
 def test_lrs_archive_import_runs_as_a_job_into_an_empty_lrs(
@@ -119,6 +176,7 @@ def test_lrs_archive_import_runs_as_a_job_into_an_empty_lrs(
     xapi: XapiClient,
     make_statement: Callable[..., dict[str, Any]],
     tmp_path: Path,
+    storage: str,
 ) -> None:
     gets = sample_lrs.fill(xapi, make_statement)
     before = sample_lrs.recorded(gets, _fetcher(app.test_client(), xapi.auth))
@@ -135,8 +193,7 @@ def test_lrs_archive_import_runs_as_a_job_into_an_empty_lrs(
     assert jobs.huey.pending_count() == 0
 
     _empty_the_lrs(app)
-    kept = Path(app.config["INSTANCE_PATH"]) / "lrs-archives"
-    exports = set(kept.glob("*"))  # other tests' exports, kept for EXPORT_KEEP_HOURS
+    exports = _private_objects(app)  # other tests' exports, kept for EXPORT_KEEP_HOURS
     started = admin.post(
         PAGE + "/import",
         data={"csrf_token": "test-csrf-token", "file": (archive.open("rb"), "lrs.zip")},
@@ -146,7 +203,7 @@ def test_lrs_archive_import_runs_as_a_job_into_an_empty_lrs(
     done = admin.get(started.headers["Location"], headers=SV).get_data(as_text=True)
     assert "Importerat: 17 poster, 4 dokument, 1 bilagor." in done
     sample_lrs.assert_same_answers(gets, before, _fetcher(app.test_client(), xapi.auth))
-    assert set(kept.glob("*")) == exports  # the upload is removed once imported
+    assert _private_objects(app) == exports  # the upload is removed once imported
 
 
 def test_lrs_archive_a_changed_upload_is_refused_and_stores_nothing(
@@ -158,6 +215,7 @@ def test_lrs_archive_a_changed_upload_is_refused_and_stores_nothing(
     xapi: XapiClient,
     make_statement: Callable[..., dict[str, Any]],
     tmp_path: Path,
+    storage: str,
 ) -> None:
     sample_lrs.fill(xapi, make_statement)
     archive = tmp_path / "lrs.zip"
@@ -178,3 +236,4 @@ def test_lrs_archive_a_changed_upload_is_refused_and_stores_nothing(
     assert "The archive was refused; nothing was imported." in done
     assert "changed since it was made" in done
     assert json.loads(xapi.get("statements").data)["statements"] == []
+    assert not any(name.startswith("lrs-archive-") for name in _private_objects(app))
