@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, make_response, redirect, request, url_for
+from flask import g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from accounts import service
 from accounts.auth import role_required
@@ -91,16 +90,10 @@ def _replay(target: ForwardTarget) -> None:
     if data is None:
         return
     statement_id = str(data["statement_id"]) if data["statement_id"] else None
-    queued = attempt(lambda: forwarding.replay(target, data["since"], statement_id))
-    if queued is not None:
-        flash(
-            ngettext(
-                "%(num)d statement is queued to be sent again.",
-                "%(num)d statements are queued to be sent again.",
-                queued,
-            ),
-            "success",
-        )
+    attempt(
+        lambda: forwarding.replay(target, data["since"], statement_id),
+        _("The statements are being queued again; this page shows how far it has come."),
+    )
 
 
 def _choices() -> dict[str, Any]:

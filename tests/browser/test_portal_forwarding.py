@@ -31,7 +31,7 @@ TEXTS = {
         "paused": "Leveransen är pausad.",
         "statement": "Eller från uttalandet (dess id)",
         "again": "Skicka på nytt",
-        "queued": "uttalanden står i kö för att skickas på nytt.",
+        "queued": "Uttalandena köas för att skickas på nytt.",
         "waiting": "Väntar",
     },
     "en": {
@@ -47,7 +47,7 @@ TEXTS = {
         "paused": "Delivery is paused.",
         "statement": "Or from the statement (its id)",
         "again": "Send again",
-        "queued": "statements are queued to be sent again.",
+        "queued": "The statements are being queued again",
         "waiting": "Waiting",
     },
 }

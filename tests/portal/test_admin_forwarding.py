@@ -12,11 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from accounts.models import AuditEvent
+from core import jobs
 from core.db import db
 from lrs import forward_delivery, forwarding
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.conftest import XapiClient
 from tests.portal.conftest import CSRF, Portal, post
+from tests.portal.mail_helpers import drain
 
 SECRET = "Very-Secret-Value-42"
 NEW = {
@@ -123,8 +125,20 @@ def test_admin_forwarding_add_edit_pause_replay_remove(
         db.session.commit()
     replay = post(admin, page_url, {"action": "replay", "statement_id": statements[1]["id"]})
     assert replay.status_code == 302
-    # From the statement's ``stored``: the whole batch has the same one.
-    assert "3 statements are queued" in admin.get(page_url).get_data(as_text=True)
+    # A job queues them; until it has run, the page says the replay is under way.
+    queuing = admin.get(page_url).get_data(as_text=True)
+    assert "being queued again" in queuing
+    assert "Sending again" in queuing
+    again = post(admin, page_url, {"action": "replay", "statement_id": statements[0]["id"]})
+    assert again.status_code == 400  # one replay at a time
+    assert "already being queued again" in again.get_data(as_text=True)
+    drain(jobs.huey)
+    assert "Sending again" not in admin.get(page_url).get_data(as_text=True)
+    with app.app_context():
+        # From the statement's ``stored``: the whole batch has the same one.
+        queued = db.session.scalars(select(ForwardOutbox.statement_id)).all()
+        db.session.rollback()
+    assert sorted(queued) == sorted(s["id"] for s in statements)
     unknown = post(admin, page_url, {"action": "replay", "statement_id": str(target.id) * 0})
     assert unknown.status_code == 400
     not_stored = post(
