@@ -52,6 +52,14 @@ def replay(target: ForwardTarget, since: datetime | None, statement_id: str | No
     audit.record("forwarding.replayed", "forwarding", target.id, target.name, details=details)
 
 
+def skip(target: ForwardTarget, outbox_id: int) -> None:
+    """Skip the statement first in the queue (the target refuses it for good)."""
+    error = target.last_error
+    skipped = forward_targets.skip_head(target, outbox_id)
+    details = {"statement_id": skipped.statement_id, "last_error": error}
+    audit.record("forwarding.skipped", "forwarding", target.id, target.name, details=details)
+
+
 def remove(target: ForwardTarget) -> ForwardTarget:
     """Stop forwarding to a target; what waits is dropped."""
     forward_targets.remove_target(target)

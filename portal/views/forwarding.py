@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from accounts import service
 from accounts.auth import role_required
+from core.errors import BadRequest
 from lrs import forward_delivery, forward_targets
 from lrs.clock import naive_utc, utc_now
 from lrs.forward_models import ForwardTarget
@@ -64,6 +65,7 @@ def admin_forwarding_target(target_id: int) -> Page:
             "admin_forwarding_target.html",
             target=target,
             lag=lag,
+            head=forward_targets.head(target) if target.failures else None,
             now=naive_utc(utc_now()),
             **_choices(),
         )
@@ -80,6 +82,8 @@ def _act(target: ForwardTarget, action: str) -> bool:
         attempt(lambda: forwarding.remove(target), _("Forwarding removed."))
     elif action == "replay":
         _replay(target)
+    elif action == "skip":
+        _skip(target)
     else:
         submit(TargetSchema(), lambda data: forwarding.update(target, data), _("Saved."))
     return int(g.get("form_status", 200)) == 200
@@ -93,6 +97,18 @@ def _replay(target: ForwardTarget) -> None:
     attempt(
         lambda: forwarding.replay(target, data["since"], statement_id),
         _("The statements are being queued again; this page shows how far it has come."),
+    )
+
+
+def _skip(target: ForwardTarget) -> None:
+    outbox_id = request.form.get("outbox_id", "")
+    if not outbox_id.isdigit() or len(outbox_id) > 19:
+        raise BadRequest(
+            "outbox_id must be a number", errors=[{"path": "outbox_id", "message": "not a number"}]
+        )
+    attempt(
+        lambda: forwarding.skip(target, int(outbox_id)),
+        _("The statement is skipped; the next one is sent."),
     )
 
 
