@@ -67,6 +67,7 @@ ACTIONS = {
     "forwarding.paused": N_("Forwarding to another LRS paused"),
     "forwarding.resumed": N_("Forwarding to another LRS resumed"),
     "forwarding.replayed": N_("Statements forwarded again from a point"),
+    "forwarding.skipped": N_("A statement another LRS refused was skipped"),
     "forwarding.removed": N_("Forwarding to another LRS removed"),
     "lrs.exported": N_("LRS exported to an archive"),
     "lrs.downloaded": N_("LRS archive downloaded"),

@@ -142,13 +142,14 @@ def _add_target(app: Any, target: Any) -> int:
 def _deliver_all(app: Any, size: int, replay_from: str | None, target_id: int) -> dict[str, Any]:
     """Time delivering the whole queue with ``size`` a batch (after a replay, if asked)."""
     from core.db import db
-    from lrs import forward_delivery, forward_targets, forwarding
+    from lrs import forward_delivery, forward_replay, forward_targets
 
     app.config["FORWARDING_BATCH"] = size
     with app.app_context():
         if replay_from:
-            forwarding.replay(forward_targets.get_target(target_id), None, replay_from)
+            forward_replay.start(forward_targets.get_target(target_id), None, replay_from)
             db.session.commit()
+            forward_replay.run(target_id)  # the job's work, here
         started, delivered = time.perf_counter(), 0
         while outcomes := forward_delivery.deliver_all(seconds=3600):
             for outcome in outcomes.values():

@@ -180,7 +180,7 @@ def init_app(app: Flask) -> None:
     from accounts import signals
     from core.ops import metrics
 
-    # views: routes on bp; forward_delivery: its jobs.
+    # views: routes on bp; forward_delivery, forward_replay: their jobs.
     from lrs import (  # noqa: F401
         archive_cli,
         cli,
@@ -188,6 +188,7 @@ def init_app(app: Flask) -> None:
         document_views,
         forward_cli,
         forward_delivery,
+        forward_replay,
         forward_targets,
         forwarding,
         views,

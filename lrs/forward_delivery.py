@@ -7,7 +7,9 @@ statements' own ids (no transaction is open while it waits), and remove the batc
 the outbox. A failure (connection refused, a timeout, 429, 5xx, or any other refusal)
 leaves the batch queued, notes the error and the attempt, and sets the next try after
 an exponential backoff; nothing after the batch is sent before it, so the target gets
-a target's statements in the order they were stored here.
+a target's statements in the order they were stored here. The queue's order is
+(``lane``, ``id``), and a target is not delivered to while a replay queues for it
+(lrs/forward_replay.py says why that is stored order).
 
 "Already have it" (xAPI 1.0.3 Communication §2.1.1/§2.1.2): an LRS that has a statement
 with the same id answers a POST either 200 (the same statement: nothing changed) or 409
@@ -117,6 +119,7 @@ def _claim(target_id: int, owner: str) -> bool:
             t.id == target_id,
             t.removed_at.is_(None),
             t.paused.is_(False),
+            t.replay_until.is_(None),
             or_(t.next_attempt_at.is_(None), t.next_attempt_at <= now),
             or_(t.lease_until.is_(None), t.lease_until < now, t.lease_owner == owner),
         )
@@ -139,13 +142,18 @@ def _release(target_id: int, owner: str) -> None:
 def _deliver_batch(target_id: int, owner: str, outcome: Outcome) -> bool:
     """Send the next batch; False when there was none or it failed."""
     target = db.session.get(ForwardTarget, target_id, populate_existing=True)
-    if target is None or target.paused or target.removed_at is not None:
+    if (
+        target is None
+        or target.paused
+        or target.removed_at is not None
+        or target.replay_until is not None  # a replay is queuing: lrs/forward_replay.py
+    ):
         return False
     rows = db.session.execute(
         select(ForwardOutbox.id, Statement.statement_id, Statement.data)
         .outerjoin(Statement, Statement.statement_id == ForwardOutbox.statement_id)
         .where(ForwardOutbox.target_id == target_id)
-        .order_by(ForwardOutbox.id)
+        .order_by(ForwardOutbox.lane, ForwardOutbox.id)  # lrs/forward_replay.py: why lanes
         .limit(current_app.config["FORWARDING_BATCH"])
     ).all()
     if not rows:
@@ -367,6 +375,7 @@ def due_targets() -> list[int]:
         .where(
             t.removed_at.is_(None),
             t.paused.is_(False),
+            t.replay_until.is_(None),
             or_(t.next_attempt_at.is_(None), t.next_attempt_at <= now),
             or_(t.lease_until.is_(None), t.lease_until < now),
             waiting,

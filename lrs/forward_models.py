@@ -3,9 +3,10 @@
 ``lrs_forward_outbox`` is written in the same transaction as the statements it names
 (lrs/forwarding.py), so a statement is queued for a target if and only if it is
 stored; delivery (lrs/forward_delivery.py) removes a row once the target has the
-statement. Rows are delivered in ``id`` order, which is the order the statements
-became visible: they are inserted while the writer holds the stored clock's row lock
-(lrs/clock.py), so no later writer can take a smaller id and commit first.
+statement. Rows are delivered in (``lane``, ``id``) order (lane 0: a replay's, see
+lrs/forward_replay.py). A write's rows (lane 1) are in ``id`` order, which is the order
+the statements became visible: they are inserted while the writer holds the stored
+clock's row lock (lrs/clock.py), so no later writer can take a smaller id and commit first.
 
 Neither column of the outbox is a foreign key: a node whose cached list of targets is a
 few seconds old may still queue for a target just removed, and statements can be
@@ -17,7 +18,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, String, Text, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
@@ -57,6 +69,14 @@ class ForwardTarget(Model):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # A replay ("send again", lrs/forwarding.py) under way: it queues statements stored
+    # before ``replay_until`` (None: no replay), from after (``replay_after``,
+    # ``replay_after_pk``) on; outbox rows up to ``replay_watermark`` are the old queue.
+    replay_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    replay_after: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    replay_after_pk: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    replay_watermark: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    replay_queued: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     def filter_summary(self) -> dict[str, Any]:
         """The filter as the admin set it."""
@@ -72,5 +92,8 @@ class ForwardOutbox(Model):
     target_id: Mapped[int] = mapped_column(Integer)
     statement_id: Mapped[str] = mapped_column(String(36))
     queued_at: Mapped[datetime] = mapped_column(DateTime)
+    # Delivery order is (lane, id): 0 for rows a replay queued, 1 (the default, so the
+    # write path names no lane) for rows queued with their statement (lrs/forwarding.py).
+    lane: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
 
-    __table_args__ = (Index("ix_lrs_forward_outbox_target_id", "target_id", "id"),)
+    __table_args__ = (Index("ix_lrs_forward_outbox_target_id", "target_id", "lane", "id"),)

@@ -133,6 +133,51 @@ def remove_target(target: ForwardTarget) -> ForwardTarget:
     return target
 
 
+@dataclass(frozen=True)
+class Head:
+    """The statement a target's delivery waits on: its outbox row and its id."""
+
+    outbox_id: int
+    statement_id: str
+
+
+def head(target: ForwardTarget) -> Head | None:
+    """The first statement in the target's queue (the next one it is sent), if any."""
+    row = db.session.execute(
+        select(ForwardOutbox.id, ForwardOutbox.statement_id)
+        .where(ForwardOutbox.target_id == target.id)
+        .order_by(ForwardOutbox.lane, ForwardOutbox.id)
+        .limit(1)
+    ).first()
+    return Head(row[0], row[1]) if row is not None else None
+
+
+def skip_head(target: ForwardTarget, outbox_id: int) -> Head:
+    """Drop the statement first in the queue, so the rest goes on at once.
+
+    For a statement the target refuses for good (HTTP 400, 403, 413...). ``outbox_id``
+    is the row the admin saw: a queue that moved on since is not skipped into. The
+    statement stays stored here; only this target does not get it.
+    """
+    if target.replay_until is not None:
+        raise BadRequest(
+            "Statements are being queued again for this target; skip when that is done",
+            errors=[{"path": "outbox_id", "message": "a replay is under way"}],
+        )
+    first = head(target)
+    if first is None or first.outbox_id != outbox_id:
+        raise BadRequest(
+            "That statement is no longer first in the queue",
+            errors=[{"path": "outbox_id", "message": "not first in the queue"}],
+        )
+    db.session.execute(delete(ForwardOutbox).where(ForwardOutbox.id == outbox_id))
+    target.failures = 0
+    target.next_attempt_at = None
+    forwarding.deliver_after_commit()
+    db.session.flush()
+    return first
+
+
 def get_target(target_id: int) -> ForwardTarget:
     """A target not removed, or 404."""
     target = db.session.get(ForwardTarget, target_id)

@@ -14,9 +14,7 @@ prefix of activity ids); the actor is a person of ours (``accounts.auth.agent_fo
 whose unit is in the target's unit's subtree. A voiding statement (Data §2.3.2) is
 matched by the statement it voids, so it follows that statement wherever it went.
 
-Replay (``replay``) queues again, in ``stored`` order, every statement from a point
-that matches, together with what was waiting: the target stores each id once
-(Communication §2.1.1), so what it has already is answered "already have it".
+Replay ("send again from a point") is a job: lrs/forward_replay.py.
 """
 
 from __future__ import annotations
@@ -28,16 +26,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, delete, event, func, or_, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from accounts.models import User
 from accounts.units import subtree_ids
 from core import jobs
 from core.db import db
-from core.errors import BadRequest
 from lrs import clock
-from lrs.forward_models import ForwardOutbox, ForwardTarget
+from lrs.forward_models import ForwardTarget
 from lrs.models import Statement
 from lrs.voiding import VOIDED_VERB
 
@@ -46,7 +43,7 @@ _CHANGED = "lrs.forwarding.changed"  # session.info: targets changed in this tra
 _KICK = "lrs.forwarding.kick"  # session.info: rows queued; start delivery after commit
 KICK_SECONDS = 1.0  # a process enqueues the delivery job at most this often
 _last_kick = [0.0]
-REPLAY_CHUNK = 1000
+_REPLAY = "lrs.forwarding.replay"  # session.info: targets whose replay job to start
 
 
 @dataclass(frozen=True)
@@ -146,7 +143,7 @@ def queue(statements: Sequence[dict[str, Any]]) -> None:
     if not found:
         return
     now = _now()
-    rows = [(rule.target_id, s["id"], now) for rule, s in _matches(found, statements)]
+    rows = [(rule.target_id, s["id"], now) for rule, s in matching(found, statements)]
     if rows:
         _insert_rows(rows)
         deliver_after_commit()
@@ -174,7 +171,7 @@ def _insert_rows(rows: list[tuple[int, str, datetime]]) -> None:
     )
 
 
-def _matches(
+def matching(
     found: Sequence[Rule], statements: Sequence[dict[str, Any]]
 ) -> Iterator[tuple[Rule, dict[str, Any]]]:
     """(rule, statement) for each target a statement goes to, in the statements' order."""
@@ -228,16 +225,24 @@ def deliver_after_commit() -> None:
     db.session.info[_KICK] = True
 
 
+def replay_after_commit(target_id: int) -> None:
+    """Start the replay job of ``target_id`` once this transaction commits."""
+    db.session.info.setdefault(_REPLAY, set()).add(target_id)
+
+
 def _after_commit(session: Session) -> None:
     if session.info.pop(_CHANGED, False):
         forget_targets()
     if session.info.pop(_KICK, False):
         kick()
+    for target_id in sorted(session.info.pop(_REPLAY, ())):
+        jobs.try_enqueue("forward_replay", target_id)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_KICK, None)
     session.info.pop(_CHANGED, None)
+    session.info.pop(_REPLAY, None)
 
 
 def connect() -> None:
@@ -257,77 +262,3 @@ def kick() -> None:
         return
     _last_kick[0] = now
     jobs.try_enqueue("forward_statements")
-
-
-# -- replay ----------------------------------------------------------------------------------
-
-
-def replay(target: ForwardTarget, since: datetime | None, statement_id: str | None) -> int:
-    """Queue again every matching statement stored from a point; the number queued.
-
-    The point is a moment (``since``, aware) or a statement's ``stored``. Whatever was
-    waiting and is older than the point is kept in the queue, before the rest, so a
-    replay never drops a statement. The stored clock's lock is taken first: no
-    statement commits while the queue is rebuilt, so none gets a place before an older one.
-    """
-    clock.next_stored()
-    point = _point(since, statement_id)
-    oldest = db.session.scalar(
-        select(func.min(Statement.stored))
-        .join(ForwardOutbox, ForwardOutbox.statement_id == Statement.statement_id)
-        .where(ForwardOutbox.target_id == target.id)
-    )
-    start = min(point, oldest) if oldest is not None else point
-    db.session.execute(delete(ForwardOutbox).where(ForwardOutbox.target_id == target.id))
-    rule = rule_for(target)
-    queued = 0
-    for chunk in _stored_from(start):
-        now = _now()
-        rows = [(target.id, s["id"], now) for _, s in _matches([rule], chunk)]
-        if rows:
-            _insert_rows(rows)
-        queued += len(rows)
-    deliver_after_commit()
-    return queued
-
-
-def _point(since: datetime | None, statement_id: str | None) -> datetime:
-    if statement_id:
-        stored = db.session.scalar(
-            select(Statement.stored).where(Statement.statement_id == statement_id)
-        )
-        if stored is None:
-            raise BadRequest(
-                "No statement is stored with that id",
-                errors=[{"path": "statement_id", "message": "not stored here"}],
-            )
-        return stored
-    if since is None:
-        raise BadRequest(
-            "Give a moment or a statement to replay from",
-            errors=[{"path": "since", "message": "required"}],
-        )
-    return clock.naive_utc(since)
-
-
-def _stored_from(start: datetime) -> Iterator[list[dict[str, Any]]]:
-    """Statements stored at ``start`` or later, in ``stored`` order, a chunk at a time."""
-    after: tuple[datetime, int] | None = None
-    while True:
-        query = select(Statement.stored, Statement.pk, Statement.data).where(
-            Statement.stored >= start
-        )
-        if after is not None:
-            query = query.where(
-                or_(
-                    Statement.stored > after[0],
-                    and_(Statement.stored == after[0], Statement.pk > after[1]),
-                )
-            )
-        rows = db.session.execute(
-            query.order_by(Statement.stored, Statement.pk).limit(REPLAY_CHUNK)
-        ).all()
-        if not rows:
-            return
-        after = (rows[-1].stored, rows[-1].pk)
-        yield [row.data for row in rows]

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import to_utc
 
 from accounts import audit
-from lrs import forward_targets, forwarding
+from lrs import forward_replay, forward_targets
 from lrs.forward_models import ForwardTarget
 
 
@@ -44,17 +44,20 @@ def pause(target: ForwardTarget, paused: bool) -> ForwardTarget:
     return target
 
 
-def replay(target: ForwardTarget, since: datetime | None, statement_id: str | None) -> int:
-    """Queue again from a moment (naive: the admin's time zone) or a statement."""
+def replay(target: ForwardTarget, since: datetime | None, statement_id: str | None) -> None:
+    """Start queuing again (a job) from a moment (naive: the admin's zone) or a statement."""
     moment = to_utc(since).replace(tzinfo=UTC) if since is not None else None
-    queued = forwarding.replay(target, moment, statement_id)
-    details = {
-        "since": moment.isoformat() if moment else None,
-        "statement_id": statement_id,
-        "queued": queued,
-    }
+    forward_replay.start(target, moment, statement_id)
+    details = {"since": moment.isoformat() if moment else None, "statement_id": statement_id}
     audit.record("forwarding.replayed", "forwarding", target.id, target.name, details=details)
-    return queued
+
+
+def skip(target: ForwardTarget, outbox_id: int) -> None:
+    """Skip the statement first in the queue (the target refuses it for good)."""
+    error = target.last_error
+    skipped = forward_targets.skip_head(target, outbox_id)
+    details = {"statement_id": skipped.statement_id, "last_error": error}
+    audit.record("forwarding.skipped", "forwarding", target.id, target.name, details=details)
 
 
 def remove(target: ForwardTarget) -> ForwardTarget:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, make_response, redirect, request, url_for
+from flask import g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from accounts import service
 from accounts.auth import role_required
+from core.errors import BadRequest
 from lrs import forward_delivery, forward_targets
 from lrs.clock import naive_utc, utc_now
 from lrs.forward_models import ForwardTarget
@@ -65,6 +65,7 @@ def admin_forwarding_target(target_id: int) -> Page:
             "admin_forwarding_target.html",
             target=target,
             lag=lag,
+            head=forward_targets.head(target) if target.failures else None,
             now=naive_utc(utc_now()),
             **_choices(),
         )
@@ -81,6 +82,8 @@ def _act(target: ForwardTarget, action: str) -> bool:
         attempt(lambda: forwarding.remove(target), _("Forwarding removed."))
     elif action == "replay":
         _replay(target)
+    elif action == "skip":
+        _skip(target)
     else:
         submit(TargetSchema(), lambda data: forwarding.update(target, data), _("Saved."))
     return int(g.get("form_status", 200)) == 200
@@ -91,16 +94,22 @@ def _replay(target: ForwardTarget) -> None:
     if data is None:
         return
     statement_id = str(data["statement_id"]) if data["statement_id"] else None
-    queued = attempt(lambda: forwarding.replay(target, data["since"], statement_id))
-    if queued is not None:
-        flash(
-            ngettext(
-                "%(num)d statement is queued to be sent again.",
-                "%(num)d statements are queued to be sent again.",
-                queued,
-            ),
-            "success",
+    attempt(
+        lambda: forwarding.replay(target, data["since"], statement_id),
+        _("The statements are being queued again; this page shows how far it has come."),
+    )
+
+
+def _skip(target: ForwardTarget) -> None:
+    outbox_id = request.form.get("outbox_id", "")
+    if not outbox_id.isdigit() or len(outbox_id) > 19:
+        raise BadRequest(
+            "outbox_id must be a number", errors=[{"path": "outbox_id", "message": "not a number"}]
         )
+    attempt(
+        lambda: forwarding.skip(target, int(outbox_id)),
+        _("The statement is skipped; the next one is sent."),
+    )
 
 
 def _choices() -> dict[str, Any]:

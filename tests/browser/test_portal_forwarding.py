@@ -1,4 +1,4 @@
-"""Admin → Forwarding in Chromium: add a target, see its lag, pause, replay, a refused form.
+"""Admin → Forwarding in Chromium: add a target, see its lag, pause, replay, skip, a refused form.
 
 Every state passes axe-core in Swedish and in English; the secret typed is never in a
 page again.
@@ -7,15 +7,20 @@ page again.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import insert, select
 
-from lrs import forwarding
+from core.db import db
+from lrs import forward_replay, forwarding
+from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
 
 SECRET = "Browser-Secret-17"
+REFUSED = "5f0c7a1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"
 
 TEXTS = {
     "sv": {
@@ -31,8 +36,10 @@ TEXTS = {
         "paused": "Leveransen är pausad.",
         "statement": "Eller från uttalandet (dess id)",
         "again": "Skicka på nytt",
-        "queued": "uttalanden står i kö för att skickas på nytt.",
+        "queued": "Uttalandena köas för att skickas på nytt.",
         "waiting": "Väntar",
+        "skip": "Hoppa över uttalandet",
+        "skipped": "Uttalandet har hoppats över.",
     },
     "en": {
         "nav": "Forwarding",
@@ -47,8 +54,10 @@ TEXTS = {
         "paused": "Delivery is paused.",
         "statement": "Or from the statement (its id)",
         "again": "Send again",
-        "queued": "statements are queued to be sent again.",
+        "queued": "The statements are being queued again",
         "waiting": "Waiting",
+        "skip": "Skip this statement",
+        "skipped": "The statement is skipped;",
     },
 }
 
@@ -111,4 +120,23 @@ def test_portal_forwarding_add_pause_and_replay(
     page.locator("#since").fill("2020-01-01T00:00:00")
     page.get_by_role("button", name=text["again"]).click()
     page.wait_for_selector(f"text={text['queued']}")
+    axe(page)
+
+    # The target refuses the statement first in line for good: it can be skipped.
+    with app.app_context():
+        target = db.session.scalars(select(ForwardTarget)).one()
+        forward_replay.run(target.id)  # the replay's job, done
+        db.session.execute(
+            insert(ForwardOutbox).values(
+                target_id=target.id, statement_id=REFUSED, queued_at=datetime(2026, 1, 1)
+            )
+        )
+        target.failures, target.last_error = 3, "The target answered HTTP 400: bad statement"
+        db.session.commit()
+    page.reload()
+    page.wait_for_selector(f"text={REFUSED}")
+    axe(page)
+    page.get_by_role("button", name=text["skip"]).click()
+    page.wait_for_selector(f"text={text['skipped']}")
+    assert page.get_by_text(REFUSED).count() == 0
     axe(page)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from core import jobs
 from core.db import db
 from core.ops import metrics
-from lrs import forward_delivery, forward_targets, forwarding
+from lrs import forward_delivery, forward_replay, forward_targets, forwarding
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.conftest import XapiClient
 from tests.lrs.forward_target import TargetLrs, start_target
@@ -155,8 +155,9 @@ def test_forwarding_live_every_statement_arrives_once_in_order_across_an_outage(
 
     # A replay from the first statement sends everything again: the target keeps one each.
     with app.app_context():
-        replayed = forwarding.replay(forward_targets.get_target(forwarding_to), None, sent[0]["id"])
+        forward_replay.start(forward_targets.get_target(forwarding_to), None, sent[0]["id"])
         db.session.commit()
+        replayed = forward_replay.run(forwarding_to)
     assert replayed == len(sent)
     assert _deliver(app, forwarding_to).delivered == len(sent)
     assert [s["id"] for s in target_lrs.all_statements()] == [s["id"] for s in there]
@@ -230,6 +231,48 @@ def test_forwarding_live_a_paused_target_waits_and_a_wrong_secret_is_a_failure(
     assert target_lrs.get("statements", statementId=statement["id"]).status_code == 404
     pending, _ = _state(app, forwarding_to)
     assert pending == 1
+
+
+def test_forwarding_live_statements_stored_during_a_replay_follow_it_once_in_order(
+    app: Flask,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    target_lrs: TargetLrs,
+    forwarding_to: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replay queues in chunks while writes go on: the target gets each once, in order."""
+    monkeypatch.setattr(forward_replay, "CHUNK", 3)
+    before = [make_statement() for _ in range(8)]
+    for statement in before:  # one write each: eight different ``stored``
+        assert xapi.post("statements", statement).status_code == 200
+    with app.app_context():
+        forward_replay.start(forward_targets.get_target(forwarding_to), None, before[2]["id"])
+        db.session.commit()
+        assert forward_replay.run(forwarding_to, max_chunks=1) is None  # half done
+    during = [make_statement() for _ in range(4)]
+    for statement in during:
+        assert xapi.post("statements", statement).status_code == 200
+    # Not delivered to while it queues: what is queued is not yet all that goes first.
+    assert _deliver(app, forwarding_to).busy
+    _, target = _state(app, forwarding_to)
+    assert target.replay_until is not None
+    assert target.replay_queued == 3
+    with app.app_context():
+        # The first two were waiting (older than the point): they are kept, before the rest.
+        assert forward_replay.run(forwarding_to) == len(before)
+        order = db.session.scalars(
+            select(ForwardOutbox.statement_id)
+            .where(ForwardOutbox.target_id == forwarding_to)
+            .order_by(ForwardOutbox.lane, ForwardOutbox.id)
+        ).all()
+        db.session.rollback()
+    everything = [s["id"] for s in before + during]
+    assert order == everything
+    outcome = _deliver(app, forwarding_to)
+    assert (outcome.delivered, outcome.conflicts, outcome.error) == (len(everything), 0, None)
+    there = [s["id"] for s in target_lrs.all_statements() if s["id"] in set(everything)]
+    assert there == everything
 
 
 def test_forwarding_live_the_background_job_delivers_after_the_commit(

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, delete, insert, select
 
 from accounts import service
 from core.db import db
-from lrs import forward_targets, forwarding
+from lrs import forward_replay, forward_targets, forwarding
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.conftest import XapiClient
 
@@ -186,15 +186,17 @@ def test_forwarding_replay_from_a_statement_keeps_what_waits_and_the_order(
         ).one()
         db.session.execute(delete(ForwardOutbox).where(ForwardOutbox.id < first_waiting))
         db.session.commit()
-        queued = forwarding.replay(forward_targets.get_target(target), None, sent[2]["id"])
+        forward_replay.start(forward_targets.get_target(target), None, sent[2]["id"])
         db.session.commit()
+        queued = forward_replay.run(target)
     assert queued == 4
     assert [sid for _, sid in _queued(app)] == [s["id"] for s in sent[2:]]
     # From a moment after everything: what waits stays.
     with app.app_context():
         later = datetime.now(UTC) + timedelta(hours=1)
-        assert forwarding.replay(forward_targets.get_target(target), later, None) == 4
+        forward_replay.start(forward_targets.get_target(target), later, None)
         db.session.commit()
+        assert forward_replay.run(target) == 4
     assert [sid for _, sid in _queued(app)] == [s["id"] for s in sent[2:]]
 
 

@@ -12,11 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from accounts.models import AuditEvent
+from core import jobs
 from core.db import db
 from lrs import forward_delivery, forwarding
 from lrs.forward_models import ForwardOutbox, ForwardTarget
 from tests.conftest import XapiClient
 from tests.portal.conftest import CSRF, Portal, post
+from tests.portal.mail_helpers import drain
 
 SECRET = "Very-Secret-Value-42"
 NEW = {
@@ -123,8 +125,20 @@ def test_admin_forwarding_add_edit_pause_replay_remove(
         db.session.commit()
     replay = post(admin, page_url, {"action": "replay", "statement_id": statements[1]["id"]})
     assert replay.status_code == 302
-    # From the statement's ``stored``: the whole batch has the same one.
-    assert "3 statements are queued" in admin.get(page_url).get_data(as_text=True)
+    # A job queues them; until it has run, the page says the replay is under way.
+    queuing = admin.get(page_url).get_data(as_text=True)
+    assert "being queued again" in queuing
+    assert "Sending again" in queuing
+    again = post(admin, page_url, {"action": "replay", "statement_id": statements[0]["id"]})
+    assert again.status_code == 400  # one replay at a time
+    assert "already being queued again" in again.get_data(as_text=True)
+    drain(jobs.huey)
+    assert "Sending again" not in admin.get(page_url).get_data(as_text=True)
+    with app.app_context():
+        # From the statement's ``stored``: the whole batch has the same one.
+        queued = db.session.scalars(select(ForwardOutbox.statement_id)).all()
+        db.session.rollback()
+    assert sorted(queued) == sorted(s["id"] for s in statements)
     unknown = post(admin, page_url, {"action": "replay", "statement_id": str(target.id) * 0})
     assert unknown.status_code == 400
     not_stored = post(
@@ -192,3 +206,88 @@ def test_admin_forwarding_shows_lag_and_the_last_error_in_the_readers_language(
         db.session.commit()
     swedish = admin.get(f"/admin/forwarding/{target.id}").get_data(as_text=True)
     assert "Den andra LRS:en svarade HTTP 503. busy" in swedish
+
+
+def _refused_head(app: Flask, xapi: XapiClient, make_statement: Callable[..., Any]) -> list[str]:
+    """A target whose delivery failed on its first statement (as after a 400); the ids queued."""
+    statements = [
+        make_statement(object={"objectType": "Activity", "id": f"http://example.org/courses/{n}"})
+        for n in range(3)
+    ]
+    assert xapi.post("statements", statements).status_code == 200
+    with app.app_context():
+        target = db.session.scalars(select(ForwardTarget)).one()
+        target.failures = 4
+        target.last_error = f"{forward_delivery.HTTP_ERROR} 400: bad context"
+        target.next_attempt_at = datetime(2099, 1, 1)
+        db.session.commit()
+    return [s["id"] for s in statements]
+
+
+def _queue(app: Flask) -> list[tuple[int, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(ForwardOutbox.id, ForwardOutbox.statement_id).order_by(
+                ForwardOutbox.lane, ForwardOutbox.id
+            )
+        ).all()
+        db.session.rollback()
+    return [(row[0], row[1]) for row in rows]
+
+
+def test_admin_forwarding_skips_the_refused_statement_first_in_line(
+    app: Flask,
+    admin: FlaskClient,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+) -> None:
+    assert post(admin, "/admin/forwarding", NEW).status_code == 302
+    page_url = f"/admin/forwarding/{_target(app).id}"
+    ids = _refused_head(app, xapi, make_statement)
+    queue = _queue(app)
+    page = admin.get(page_url).get_data(as_text=True)
+    assert "First in line" in page
+    assert ids[0] in page
+    assert "answered HTTP 400" in page
+    # Without the CSRF token, or for a row no longer first: nothing is skipped.
+    no_csrf = admin.post(page_url, data={"action": "skip", "outbox_id": str(queue[0][0])})
+    assert no_csrf.status_code == 400
+    not_first = post(admin, page_url, {"action": "skip", "outbox_id": str(queue[1][0])})
+    assert not_first.status_code == 400
+    assert "no longer first" in not_first.get_data(as_text=True)
+    assert post(admin, page_url, {"action": "skip", "outbox_id": "x"}).status_code == 400
+    assert _queue(app) == queue
+
+    skipped = post(admin, page_url, {"action": "skip", "outbox_id": str(queue[0][0])})
+    assert skipped.status_code == 302
+    assert [sid for _, sid in _queue(app)] == ids[1:]
+    target = _target(app)
+    assert (target.failures, target.next_attempt_at) == (0, None)
+    assert "First in line" not in admin.get(page_url).get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "forwarding.skipped")
+        ).one()
+        details = dict(event.details or {})
+        db.session.rollback()
+    assert details == {"statement_id": ids[0], "last_error": target.last_error}
+
+
+@pytest.mark.parametrize("role", ["learner", "manager"])
+def test_admin_forwarding_only_admins_skip(
+    app: Flask,
+    admin: FlaskClient,
+    portal: Portal,
+    login: Callable[[int], FlaskClient],
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+    role: str,
+) -> None:
+    assert post(admin, "/admin/forwarding", NEW).status_code == 302
+    page_url = f"/admin/forwarding/{_target(app).id}"
+    _refused_head(app, xapi, make_statement)
+    queue = _queue(app)
+    other = login(portal.user(f"{role}@example.org", role=role))
+    refused = post(other, page_url, {"action": "skip", "outbox_id": str(queue[0][0])})
+    assert refused.status_code == 403
+    assert _queue(app) == queue
