@@ -209,3 +209,18 @@ def test_archive_without_attempts_imports_as_before(
     assert "attempts" not in json.loads(imported.stdout)["counts"]
     assert _count(second, Statement) == _count(app, Statement)
     assert _count(second, Attempt) == 0
+
+
+def test_attempts_import_refuses_an_attempt_number_taken_here(
+    app: Flask, second: Flask, tmp_path: Path
+) -> None:
+    archive, _before = _played(app, tmp_path)
+    # The learner opened the course in the new instance already: attempt 1 is theirs here.
+    _player(second, _person(second), _course(second))
+    assert _count(second, Statement) == 0
+
+    refused = _cli(second, "lrs", "import", str(archive), "--json")
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["error"] == "An attempt in the archive is here already"
+    assert _count(second, Statement) == 0
+    assert _count(second, Attempt) == 1
