@@ -40,11 +40,19 @@ def lrs_group() -> None:
 @lrs_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest's counts as JSON.")
-def export_command(file: Path, as_json: bool) -> None:
+@click.option(
+    "--attempts",
+    "with_attempts",
+    is_flag=True,
+    help="Add the player's attempts and runtime data (learners and courses by stable keys).",
+)
+def export_command(file: Path, as_json: bool, with_attempts: bool) -> None:
     """Write every statement, attachment and document into a new zip FILE."""
     started = time.monotonic()
+    # The attempts part is the player's (registered at app start: lrs.archive_parts).
+    parts = ["attempts"] if with_attempts else []
     try:
-        manifest = export.export_lrs(file, _ProgressLines())
+        manifest = export.export_lrs(file, _ProgressLines(), parts)
     except FileExistsError:
         raise click.ClickException(f"{file} exists already; choose a new file name") from None
     seconds = round(time.monotonic() - started, 3)
@@ -58,11 +66,17 @@ def export_command(file: Path, as_json: bool) -> None:
 @lrs_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the counts (or the error) as JSON.")
-def import_command(file: Path, as_json: bool) -> None:
+@click.option(
+    "--skip-missing-attempts",
+    is_flag=True,
+    help="Import the rest when an attempt's person or course version is not here.",
+)
+def import_command(file: Path, as_json: bool, skip_missing_attempts: bool) -> None:
     """Check FILE's checksums, then import it into this (empty) LRS in one transaction."""
     started = time.monotonic()
+    options = {"skip_missing_attempts": skip_missing_attempts}
     try:
-        counts = archive_import.import_lrs(file, _ProgressLines())
+        counts = archive_import.import_lrs(file, _ProgressLines(), options)
         db.session.commit()
     except AppError as exc:
         db.session.rollback()

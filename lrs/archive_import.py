@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +27,7 @@ from sqlalchemy import Connection, insert, select
 from core import jsoncodec
 from core.db import db, dialect_insert
 from core.errors import BadRequest, Conflict
+from lrs import archive_parts
 from lrs.export import (
     ACTIVITIES,
     ATTACHMENT_DIR,
@@ -120,8 +121,14 @@ def check_empty() -> None:
             )
 
 
-def import_lrs(path: Path, progress: Progress = _quiet) -> dict[str, int]:
-    """Verify the archive at ``path`` and import it; returns the counts imported."""
+def import_lrs(
+    path: Path, progress: Progress = _quiet, options: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """Verify the archive at ``path`` and import it; returns the counts imported.
+
+    ``options`` go to the archive's optional parts (lrs.archive_parts), such as
+    ``{"skip_missing_attempts": True}``.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -145,7 +152,46 @@ def import_lrs(path: Path, progress: Progress = _quiet) -> dict[str, int]:
                     f"{count} rows, the manifest says {manifest['counts'].get(what)}",
                 )
         _after_import(connection, manifest.get("clock_ms"))
+        counts.update(_import_parts(archive, manifest, options or {}, progress))
     progress("done", 1, 1)
+    return counts
+
+
+def _import_parts(
+    archive: zipfile.ZipFile,
+    manifest: dict[str, Any],
+    options: Mapping[str, Any],
+    progress: Progress,
+) -> dict[str, int]:
+    """Each optional part the archive holds, loaded by the area that registered it."""
+    parts = manifest.get("parts") or {}
+    if not isinstance(parts, dict):
+        raise _refuse("Not an LRS archive", f"{MANIFEST}:parts", "not an object")
+    counts: dict[str, int] = {}
+    for name, about in sorted(parts.items()):
+        part = archive_parts.get(name)
+        member = about.get("member") if isinstance(about, dict) else None
+        if part is None or member != part.member or member not in manifest["members"]:
+            raise _refuse(
+                "This archive has a part this Kompetens does not read",
+                f"{MANIFEST}:parts.{name}",
+                f"{about!r}",
+            )
+        seen = [0]
+
+        def lines(member: str = member, seen: list[int] = seen) -> Iterator[tuple[int, Any]]:
+            for number, line in _lines(archive, member):
+                seen[0] = number
+                yield number, line
+
+        counts.update(part.load(lines, options))
+        if seen[0] != about.get("lines"):
+            raise _refuse(
+                "The archive does not match its manifest",
+                f"{MANIFEST}:parts.{name}.lines",
+                f"{seen[0]} lines, the manifest says {about.get('lines')}",
+            )
+        progress(name, seen[0], seen[0])
     return counts
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +31,7 @@ from sqlalchemy import Connection, func, select
 
 from core import jsoncodec
 from core.db import db
+from lrs import archive_parts
 from lrs.models import Activity, Attachment, Document, Statement, StatementFilter, StoredClock
 
 FORMAT = "kompetens-lrs-archive"
@@ -61,10 +62,12 @@ class Manifest:
     clock_ms: int | None
     counts: dict[str, int] = field(default_factory=dict)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Optional parts (lrs.archive_parts): name -> {"member": ..., "lines": ...}.
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        """The manifest as written into the archive."""
-        return {
+        """The manifest as written into the archive (``parts`` only when there are some)."""
+        written = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "created": self.created,
@@ -72,6 +75,9 @@ class Manifest:
             "counts": self.counts,
             "members": self.members,
         }
+        if self.parts:
+            written["parts"] = self.parts
+        return written
 
 
 class _Member:
@@ -129,8 +135,16 @@ def count_statements() -> int:
     return db.session.scalar(select(func.count()).select_from(Statement)) or 0
 
 
-def export_lrs(target: Path, progress: Progress = _no_progress) -> Manifest:
-    """Write the whole LRS into a new zip at ``target``; returns its manifest."""
+def export_lrs(
+    target: Path, progress: Progress = _no_progress, parts: Sequence[str] = ()
+) -> Manifest:
+    """Write the whole LRS into a new zip at ``target``; returns its manifest.
+
+    ``parts`` names optional parts (lrs.archive_parts) to add, such as "attempts".
+    """
+    chosen = [part for name in parts if (part := archive_parts.get(name)) is not None]
+    if len(chosen) != len(parts):
+        raise ValueError(f"unknown archive part among {list(parts)}")
     manifest = Manifest(created=datetime.now(UTC).isoformat(timespec="seconds"), clock_ms=None)
     with (
         snapshot() as connection,
@@ -148,8 +162,32 @@ def export_lrs(target: Path, progress: Progress = _no_progress) -> Manifest:
         ]
         for what, write in tables:
             manifest.counts[what] = write(connection, archive, manifest, progress)
+        for part in chosen:
+            _write_part(connection, archive, manifest, part, progress)
         archive.writestr(MANIFEST, jsoncodec.dumps_bytes(manifest.as_json()))
     return manifest
+
+
+def _write_part(
+    connection: Connection,
+    archive: zipfile.ZipFile,
+    manifest: Manifest,
+    part: archive_parts.ArchivePart,
+    progress: Progress,
+) -> None:
+    lines = 0
+
+    with _member(archive, manifest, part.member) as out:
+
+        def write_line(data: bytes) -> None:
+            nonlocal lines
+            out.write(data + b"\n")
+            lines += 1
+
+        counts = part.export(connection, write_line)
+    manifest.counts.update(counts)
+    manifest.parts[part.name] = {"member": part.member, "lines": lines}
+    progress(part.name, lines, lines)
 
 
 def _total(connection: Connection, model: Any) -> int:

@@ -29,10 +29,13 @@ def init_app(app: Flask) -> None:
     import player.models
     import player.views  # noqa: F401  (tables for the migrations; routes)
     from accounts import signals
-    from player import deactivation
+    from lrs import archive_parts
+    from player import attempt_archive, deactivation
 
     # A deactivated person's launch tokens end at once (accounts/signals.py).
     signals.deactivated.connect(deactivation.end_launches)
+    # ``flask lrs export --attempts`` / ``flask lrs import`` carry attempts this way.
+    archive_parts.register(attempt_archive.PART)
 
     app.register_blueprint(bp)
     # The runtime frame, its scripts and JSON API, and the cmi5 fetch and return URLs

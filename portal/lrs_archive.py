@@ -31,6 +31,7 @@ from core.errors import AppError, NotFound
 from core.jobs import crontab, runs
 from lrs import archive_import, export
 from packages import service
+from player import attempt_archive
 
 EXPORT_JOB = "export_lrs_archive"
 IMPORT_JOB = "import_lrs_archive"
@@ -78,8 +79,8 @@ def _actor(actor_id: int) -> User | None:
 
 
 @jobs.job(retries=0)
-def export_lrs_archive(token: str, actor_id: int) -> None:
-    """Write the LRS into the token's file, with progress; audited as the admin's."""
+def export_lrs_archive(token: str, actor_id: int, attempts: bool = False) -> None:
+    """Write the LRS (with the player's ``attempts`` if asked) into the token's file."""
     task_id = jobs.current_task_id()
     last = [0.0]
 
@@ -90,7 +91,8 @@ def export_lrs_archive(token: str, actor_id: int) -> None:
             db.session.commit()  # the export reads on a connection of its own
 
     with _local_file() as partial:
-        manifest = export.export_lrs(partial, progress)
+        parts = [attempt_archive.PART.name] if attempts else []
+        manifest = export.export_lrs(partial, progress, parts)
         size = partial.stat().st_size
         # Moved in whole: the download appears whole or not at all.
         service.get_storage().put_private(archive_name(token), partial)

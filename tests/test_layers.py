@@ -40,7 +40,7 @@ PLAYER = [
     ["rollup"],
     ["cmi5"],
     ["outcome", "ownership", "progress", "refusals", "shared_data"],
-    ["attempts", "course_tree", "deactivation", "lms", "retention"],
+    ["attempt_archive", "attempts", "course_tree", "deactivation", "lms", "retention"],
     ["models", "schemas", "cmi", "cmi_salvage", "translate", "sequencing"],
 ]
 # The same rule among the modules of a player package (its __init__ re-exports them).

@@ -43,7 +43,9 @@ def admin_lrs_archive() -> Page:
 @role_required("admin")
 def admin_lrs_archive_export() -> BaseResponse:
     """Start an export job; its page shows how far it is, then offers the file."""
-    task = jobs.enqueue(lrs_archive.EXPORT_JOB, lrs_archive.new_token(), this_user().id)
+    # The form's checkbox adds the player's attempts (player/attempt_archive.py).
+    attempts = request.form.get("attempts") == "on"
+    task = jobs.enqueue(lrs_archive.EXPORT_JOB, lrs_archive.new_token(), this_user().id, attempts)
     return redirect(url_for("portal.admin_lrs_archive_job", task_id=task.id))
 
 

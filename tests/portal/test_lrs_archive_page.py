@@ -237,3 +237,28 @@ def test_lrs_archive_a_changed_upload_is_refused_and_stores_nothing(
     assert "changed since it was made" in done
     assert json.loads(xapi.get("statements").data)["statements"] == []
     assert not any(name.startswith("lrs-archive-") for name in _private_objects(app))
+
+
+def test_lrs_archive_export_adds_the_attempts_when_asked(
+    app: Flask,
+    portal,
+    login,
+    queue,
+    xapi: XapiClient,
+    make_statement: Callable[..., dict[str, Any]],
+) -> None:
+    xapi.post("statements", make_statement())
+    admin = login(portal.user("boss@example.org", role="admin"))
+    assert 'name="attempts" type="checkbox"' in admin.get(PAGE).get_data(as_text=True)
+    manifests = []
+    for form in ({"attempts": "on"}, {}):
+        job_page = post(admin, PAGE + "/export", data=form).headers["Location"]
+        drain(jobs.huey)
+        got = admin.get(job_page + "/file")
+        assert got.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(got.data)) as archive:
+            manifests.append(json.loads(archive.read("manifest.json")))
+    with_attempts, without = manifests
+    assert with_attempts["parts"]["attempts"]["member"] == "attempts.ndjson"
+    assert "attempts.ndjson" in with_attempts["members"]
+    assert "parts" not in without
