@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
 from tests.browser.helpers import content_frame, wait_done, wait_running
@@ -105,7 +106,7 @@ def test_portal_author_uploads_and_publishes_a_course(
     page.get_by_label("Package (zip").set_input_files(str(broken))
     page.get_by_role("button", name="Upload", exact=True).click()
     report = page.locator("#h-validation")
-    assert report.is_visible()
+    expect(report).to_be_visible()  # waits for the page the upload opened
     assert "imsmanifest.xml" in page.locator("section[aria-labelledby='h-validation']").inner_text()
     axe(page)
     # Then a good one, owned by a unit, published from the course page.
@@ -126,7 +127,7 @@ def test_portal_author_uploads_and_publishes_a_course(
         .endswith("/preview")
     )
     page.get_by_role("link", name="Catalogue").click()
-    assert page.get_by_role("link", name="Safe lifting").is_visible()
+    expect(page.get_by_role("link", name="Safe lifting")).to_be_visible()
 
 
 def test_portal_trainer_records_attendance(
@@ -190,9 +191,9 @@ def test_portal_manager_opens_reports_and_exports_csv(
     portal.user("maja@example.org", role="manager", unit_id=social, name="Maja Manager")
     sign_in(page, "maja@example.org")
     page.get_by_role("link", name="Reports").click()
-    axe(page)
     chart = page.locator("svg[role='img']").first
-    assert chart.is_visible()
+    expect(chart).to_be_visible()  # waits for the page the click opened
+    axe(page)
     assert "Schools" not in page.locator("main").inner_text()
     with page.expect_download() as info:
         page.locator("section[aria-labelledby='h-course']").get_by_role(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
 
@@ -59,6 +60,6 @@ def test_path_pages_work_and_pass_axe(
     axe(page)
     page.get_by_role("link", name="Ny medarbetare").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)  # waits for the page the click opened
     assert "Introduktion" in rows.nth(0).inner_text()
     axe(page)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
 from tests.browser.helpers import (
@@ -63,7 +64,7 @@ def test_author_reads_the_questions_of_a_corpus_course(
     page.goto(f"{live_server.url}/author/courses/{answered}")
     page.get_by_role("link", name="Question analysis").click()
     rows = page.locator("table tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)  # waits for the page the click opened
     assert "Q1_fire_exit" in rows.nth(0).inner_text()
     assert "100%" in rows.nth(0).inner_text()
     assert "0%" in rows.nth(1).inner_text()

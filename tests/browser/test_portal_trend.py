@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest_portal import make_axe, make_sign_in, portal_data
 from tests.portal.test_reports import VERB
@@ -101,7 +102,7 @@ def test_manager_reads_the_trend_of_their_subtree(
     make_sign_in(live_server)(page, "bea@example.org")
     page.get_by_role("link", name="Compliance").click()
     chart = page.get_by_role("img", name="All requirements together: shares compliant and overdue")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()  # waits for the page the click opened
     table = page.locator("table", has=page.locator("caption", has_text="month by month"))
     rows = table.first.locator("tbody tr")
     assert rows.count() == 13  # twelve months and today
@@ -112,7 +113,7 @@ def test_manager_reads_the_trend_of_their_subtree(
     assert "1 of 3" in rows.nth(12).inner_text()
     # Down to the requirement's page: its own chart and table.
     page.get_by_role("link", name="Brandskydd").first.click()
-    assert page.get_by_role("img", name="Shares compliant and overdue: Brandskydd").is_visible()
+    expect(page.get_by_role("img", name="Shares compliant and overdue: Brandskydd")).to_be_visible()
     # The course report counts people: Lea, of Bea's three.
     page.goto(f"{live_server.url}/reports")
     course_row = page.locator("tbody tr", has_text="Brandskydd")
