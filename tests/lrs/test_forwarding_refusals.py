@@ -47,6 +47,7 @@ def _handler(state: Refusing) -> type[BaseHTTPRequestHandler]:
                 scripted = state.script.pop(0) if state.script else None
             if scripted is not None:
                 status, headers = scripted
+                self._record(status)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -61,6 +62,7 @@ def _handler(state: Refusing) -> type[BaseHTTPRequestHandler]:
                     timeout=30,
                 )
                 status = answer.status_code
+                self._record(status)
                 self.send_response(status)
                 for name in PASSED_ON:
                     if name in answer.headers:
@@ -68,6 +70,9 @@ def _handler(state: Refusing) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", str(len(answer.content)))
                 self.end_headers()
                 self.wfile.write(answer.content)
+
+        def _record(self, status: int) -> None:
+            # Before the answer goes out: once the client has it, the test may read ``seen``.
             with state.lock:
                 state.seen.append((self.command, status))
 
