@@ -99,6 +99,7 @@ def test_packages_background_import_is_its_uploaders(app, client, make_user, que
     author = {"Authorization": make_user("author")}
     data = zip_bytes({"imsmanifest.xml": MANIFEST_12, "index.html": NOISE})
     location = upload(client, author, data).headers["Location"]
+    assert client.get(location).status_code == 401  # nobody signed in
     other = {"Authorization": make_user("author", email="other@example.org")}
     assert client.get(location, headers=other).status_code == 404
     admin = {"Authorization": make_user("admin")}

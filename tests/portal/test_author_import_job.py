@@ -124,6 +124,7 @@ def test_portal_large_upload_refused_at_once_when_publishing_needs_review(
 def test_portal_import_page_is_the_uploaders(app, portal, login, queue):
     ann = login(portal.user("ann@example.org", role="author"))
     job_page = upload(ann, "/author", big_zip()).headers["Location"]
+    assert app.test_client().get(job_page).headers["Location"].startswith("/login")
     bo = login(portal.user("bo@example.org", role="author"))
     assert bo.get(job_page).status_code == 404
     admin = login(portal.user("ada@example.org", role="admin"))
