@@ -21,7 +21,7 @@ never culled: they are the record that culling and disclosure were done.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -193,39 +193,31 @@ def _pairs(
 
 
 def _plan_attempts(plan: RulePlan, cover: Coverage, taken: set[int]) -> None:
-    rows = db.session.execute(
-        select(Attempt.id, Attempt.user_id, Attempt.course_id).where(
-            Attempt.updated_at < plan.cutoff
-        )
+    old = select(Attempt.id, Attempt.user_id, Attempt.course_id).where(
+        Attempt.updated_at < plan.cutoff
     )
-    ids = []
-    for attempt_id, user_id, course_id in rows:
-        if attempt_id in taken:
-            continue
-        if cover.person_held(user_id, course_id):
-            plan.held += 1
-        else:
-            ids.append(attempt_id)
-    taken.update(ids)
-    plan.ids["attempts"] = ids
+    plan.ids["attempts"] = _not_held(plan, cover, taken, db.session.execute(old))
 
 
 def _plan_evaluations(plan: RulePlan, cover: Coverage, taken: set[int]) -> None:
-    rows = db.session.execute(
-        select(Evaluation.id, Evaluation.user_id, Evaluation.course_id).where(
-            Evaluation.created_at < plan.cutoff
-        )
+    old = select(Evaluation.id, Evaluation.user_id, Evaluation.course_id).where(
+        Evaluation.created_at < plan.cutoff
     )
+    plan.ids["evaluations"] = _not_held(plan, cover, taken, db.session.execute(old))
+
+
+def _not_held(plan: RulePlan, cover: Coverage, taken: set[int], rows: Iterable[Any]) -> list[int]:
+    """The ids of (id, person, course) rows no earlier rule took and no hold covers."""
     ids = []
-    for evaluation_id, user_id, course_id in rows:
-        if evaluation_id in taken:
+    for row_id, user_id, course_id in rows:
+        if row_id in taken:
             continue
         if cover.person_held(user_id, course_id):
             plan.held += 1
         else:
-            ids.append(evaluation_id)
+            ids.append(row_id)
     taken.update(ids)
-    plan.ids["evaluations"] = ids
+    return ids
 
 
 def _plan_audit(plan: RulePlan, cover: Coverage, taken: set[int]) -> None:
