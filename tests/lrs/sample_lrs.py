@@ -10,15 +10,20 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
+from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
+from core import create_app
+from core.db import db
 from tests.conftest import XapiClient
 from tests.lrs.test_statements import attachment_for, multipart_body, part_headers
 
@@ -181,3 +186,24 @@ def environment(database_url: str, instance: Path, **extra: str) -> dict[str, st
     }
     env.update(DATABASE_URL=database_url, INSTANCE_PATH=str(instance), **extra)
     return env
+
+
+@contextmanager
+def second_instance(first: Flask, name: str, directory: Path) -> Iterator[Flask]:
+    """A second Kompetens on an empty database, migrated, with its own instance dir."""
+    url = empty_database_url(first.config["SQLALCHEMY_DATABASE_URI"], name, directory)
+    other = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "second",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(directory / "second"),
+            "STORAGE_PATH": str(directory / "second" / "storage"),
+        }
+    )
+    with other.app_context():
+        upgrade()
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()

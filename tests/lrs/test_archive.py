@@ -17,10 +17,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from core import create_app
 from core.db import db
 from lrs import auth
 from lrs.models import Statement
@@ -31,22 +29,8 @@ from tests.lrs import sample_lrs
 @pytest.fixture
 def second(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """A second Kompetens on an empty database, migrated, with its own instance dir."""
-    url = sample_lrs.empty_database_url(app.config["SQLALCHEMY_DATABASE_URI"], "archive", tmp_path)
-    other = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "second",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(tmp_path / "second"),
-            "STORAGE_PATH": str(tmp_path / "second" / "storage"),
-        }
-    )
-    with other.app_context():
-        upgrade()
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with sample_lrs.second_instance(app, "archive", tmp_path) as other:
+        yield other
 
 
 def _fetcher(flask_app: Flask, auth_header: str) -> sample_lrs.Fetch:

@@ -18,12 +18,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from accounts.models import User
-from core import create_app
 from core.db import db
 from lrs import auth
 from lrs.models import Statement
@@ -42,22 +40,8 @@ EMAIL = "ada@example.org"
 @pytest.fixture
 def second(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """A second Kompetens on an empty database, migrated, with its own instance dir."""
-    url = sample_lrs.empty_database_url(app.config["SQLALCHEMY_DATABASE_URI"], "attempts", tmp_path)
-    other = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "second",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(tmp_path / "second"),
-            "STORAGE_PATH": str(tmp_path / "second" / "storage"),
-        }
-    )
-    with other.app_context():
-        upgrade()
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with sample_lrs.second_instance(app, "attempts", tmp_path) as other:
+        yield other
 
 
 def _person(flask_app: Flask, email: str = EMAIL) -> int:
