@@ -32,7 +32,7 @@ from lrs.auth import Client
 from lrs.definitions import update_definitions
 from lrs.inserting import after_insert, insert_one, insert_prepared, store_attachment_data
 from lrs.models import Statement
-from lrs.rows import Prepared, prepare
+from lrs.rows import Prepared, prepare, stamp
 from lrs.signals import statements_stored
 from lrs.signature import statements_equivalent
 from lrs.voiding import VOIDED_VERB, check_voiding
@@ -133,9 +133,9 @@ def store_statements(
         existing, voided_before = _lookup(explicit) if explicit else ({}, set())
         _check_same_as_stored(statements, existing)
         fresh = [s for s in statements if s.get("id") not in existing]
-        prepared = prepare(fresh, client, version, clock.next_stored(), voided_before)
+        prepared = prepare(fresh, client, version, None, voided_before)
         check_voiding(prepared.statements)
-        _store_batch(prepared, raw.values(), client)
+        prepared = _store_batch(prepared, raw.values(), client)
     # Queued for other LRSs in this transaction, after the rows (lrs/forwarding.py).
     forwarding.queue(prepared.statements)
     assigned = iter(prepared.statements)
@@ -149,17 +149,22 @@ def _notify(statements: list[dict[str, Any]], client: Client) -> None:
     metrics.count_after_commit(db.session(), metrics.STATEMENTS, len(statements))
 
 
-def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Client) -> None:
-    """Write a batch whose statements are all new (none of their ids is stored).
+def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Client) -> Prepared:
+    """Write a batch whose statements are all new (none of their ids is stored); stamped.
 
-    The order is chosen for each database's locks.  SQLite has one write lock for the
-    whole database, held from a transaction's first write to its commit, so the work of
-    the definitions and the signal's receivers (reads, Python) goes before any write and
-    the statements last: the lock is held for the writes alone, and the other worker
-    waits less.  PostgreSQL locks rows, so there the receivers' totals rows, which
-    concurrent batches share, are written last and held briefly.  (A batch that fails rolls back
-    whatever went first.)
+    The rows are built before ``stored`` is taken: the clock's row lock (lrs/clock.py),
+    which every writer waits for, is held from then to the commit.  The definitions are
+    merged after it, as in a single statement's write, so that writers merge them one
+    at a time (SQLite: the clock is the transaction's first write, which takes the
+    database's write lock) and a batch never waits for the clock while it holds an
+    activity's row (PostgreSQL), which a single statement's write would wait for.
+    The order after that is chosen for each database's locks.  SQLite has one write lock
+    for the whole database, so the signal's receivers (reads, Python) go before the
+    statements' rows.  PostgreSQL locks rows, so there the receivers' totals rows, which
+    concurrent batches share, are written last and held briefly.  (A batch that fails
+    rolls back whatever went first.)
     """
+    prepared = stamp(prepared, clock.next_stored())
     update_definitions(prepared.statements, client)
     if db.session.get_bind().dialect.name == "postgresql":
         insert_prepared(prepared)
@@ -169,6 +174,7 @@ def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Clien
         _notify(prepared.statements, client)
         insert_prepared(prepared)
         store_attachment_data(raw)
+    return prepared
 
 
 def _check_same_as_stored(
