@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, Pool
 
-from core import files
+from core import files, pg_waits
 
 
 class Base(DeclarativeBase):
@@ -277,9 +277,14 @@ class SQLiteConnection(sqlite3.Connection):
 
 
 @event.listens_for(Engine, "do_connect")
-def _sqlite_connection_class(
-    dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]
-) -> None:
-    """SQLite connections are SQLiteConnection (see above)."""
+def _connection_class(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+    """The connection's class: ours where we need one, else None (the dialect's own).
+
+    SQLite: SQLiteConnection (see above).  PostgreSQL under gevent: HoldingConnection
+    (core/pg_waits.py).
+    """
     if dialect.name == "sqlite" and dialect.driver == "pysqlite":
         cparams.setdefault("factory", SQLiteConnection)
+    elif dialect.name == "postgresql" and dialect.driver == "psycopg":
+        return pg_waits.connect(cargs, cparams)
+    return None

@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, func, literal_column, select, text
+from sqlalchemy import BigInteger, Connection, cast, func, literal_column, select, text
 
+from core import pg_waits
 from core.db import db, dialect_insert
 from lrs.models import StoredClock
 
@@ -82,8 +83,19 @@ def next_stored() -> datetime:
     later one takes a larger one.  So a write answers it without another query.
     """
     connection = db.session.connection()
+    hold(connection)
     ms = connection.exec_driver_sql(advance_sql(connection.dialect)).scalar_one()
     return from_ms(int(ms))
+
+
+def hold(connection: Connection) -> None:
+    """The transaction is about to take the clock: from now to its end it runs through.
+
+    Every writer waits for the row until this transaction commits, so under gevent its
+    waits for the database no longer let the worker serve other requests meanwhile
+    (core/pg_waits.py).  Nothing changes elsewhere (SQLite, no gevent).
+    """
+    pg_waits.hold(connection.connection.driver_connection)
 
 
 @cache

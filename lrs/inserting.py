@@ -118,6 +118,7 @@ def _insert_one_postgresql(
         "kinds": [k for k, _ in keys],
         "hashes": [h for _, h in keys],
     }
+    clock.hold(connection)
     stored_ms, pk = connection.exec_driver_sql(_one_postgresql(connection.dialect), params).one()
     return pk, stamp(prepared, clock.from_ms(int(stored_ms)))
 
