@@ -26,11 +26,10 @@ is 200 with the refused elements listed, and the refusal is kept for the course'
 from __future__ import annotations
 
 import copy
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.errors import BadRequest, Conflict
+from core.errors import BadRequest
 from packages.models import PackageVersion
 from player import (
     attempts,
@@ -46,8 +45,6 @@ from player import (
 from player import cmi as cmi_model
 from player.cmi import rules as cmi_rules
 from player.models import Attempt, ScoState
-
-log = logging.getLogger(__name__)
 
 SCORM_VERSION = {"scorm12": cmi_model.SCORM12, "scorm2004": cmi_model.SCORM2004}
 
@@ -293,11 +290,14 @@ def commit(attempt: Attempt, version: PackageVersion, body: dict[str, Any]) -> C
         state.cmi = tree
         status = cmi_model.status_of(version_name, tree)
         _apply_status(state, status.completion, status.success, status.score_scaled)
-        _store(pending)
-        if _tracking(before) != _tracking(tree):
-            result.tracking_changed = True
-            rollup.report_to_sequencer(attempt, version, sco_id, tree)
-        rollup.rollup(attempt, version)
+        # The commit's statements and the course's result, if the rollup changed it,
+        # are stored last, as one write (lms.one_batch).
+        with lms.one_batch():
+            _store(pending)
+            if _tracking(before) != _tracking(tree):
+                result.tracking_changed = True
+                rollup.report_to_sequencer(attempt, version, sco_id, tree)
+            rollup.rollup(attempt, version)
     return result
 
 
@@ -353,8 +353,23 @@ def finish(
 
     ``closing``: the SCO did not terminate (the window closed, or the learner moved on);
     its data is kept as with exit "suspend" unless it set another exit, and with
-    ``suspend_all`` the whole course is suspended too.
+    ``suspend_all`` the whole course is suspended too.  The course's result, if the
+    rollup changed it, and the session's statements are stored last, as one write
+    (lms.one_batch).
     """
+    with lms.one_batch():
+        return _finish(attempt, version, state, tree, closing, suspend_all, pending)
+
+
+def _finish(
+    attempt: Attempt,
+    version: PackageVersion,
+    state: ScoState,
+    tree: dict[str, Any],
+    closing: bool,
+    suspend_all: bool,
+    pending: list[dict[str, Any]] | None,
+) -> cmi_model.SessionOutcome:
     version_name = scorm_version(version)
     tree = copy.deepcopy(tree)
     core = tree.setdefault("core", {}) if version_name == cmi_model.SCORM12 else tree
@@ -420,10 +435,7 @@ def _store(statements: list[dict[str, Any]]) -> None:
     Statement ids are deterministic (player.translate), so a retried commit stores
     nothing twice; the learner's data must never be refused because of its mirror.
     """
-    try:
-        lms.store_statements(statements)
-    except Conflict:
-        log.warning("SCORM statements of a resent commit differ; kept the stored ones")
+    lms.store_statements(statements, resent_ok=True)
 
 
 def _session_started(

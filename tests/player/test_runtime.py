@@ -613,3 +613,33 @@ def test_runtime_moving_on_without_terminate_ends_the_session(
     assert state["scos"][first]["entry"] == "resume"  # its data kept for a later visit
     assert state["scos"][first]["success_status"] == "passed"
     assert state["suspended"] is False
+
+
+def test_runtime_commit_that_passes_the_course_is_one_write(
+    player: Callable[[str], Player], xapi: Any
+) -> None:
+    """The SCO's statements and the course's result are stored together, the SCO's first.
+
+    One write takes the LRS clock once, after the rollup (player.lms.one_batch): one
+    ``stored`` for both, and in stored order the result follows what caused it.
+    """
+    p = player(GOLF_12)
+    p.navigate()
+    p.commit({"core": {"lesson_status": "passed", "score": {"raw": "90"}}})
+    registration = p.attempt()["registration"]
+    response = xapi.get(
+        "statements", query={"registration": registration, "ascending": "true", "limit": 50}
+    )
+    found = response.get_json()["statements"]
+    passed = [s for s in found if s["verb"]["id"].endswith("/passed")]
+    assert len(passed) == 2, [s["object"]["id"] for s in passed]
+    sco, course = passed
+    assert sco["object"]["id"] == course["object"]["id"] + "/sco/" + p.launch["sco"]
+    assert sco["stored"] == course["stored"]
+    # The terminate: the session's end and nothing stored twice, in one write too.
+    p.commit({"core": {"lesson_status": "passed", "exit": ""}}, terminate=True)
+    ended = xapi.get(
+        "statements", query={"registration": registration, "ascending": "true", "limit": 50}
+    ).get_json()["statements"]
+    assert len([s for s in ended if s["verb"]["id"].endswith("/passed")]) == 2
+    assert ended[-1]["verb"]["id"].endswith("/terminated")
