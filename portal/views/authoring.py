@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from marshmallow import Schema
+from werkzeug.wrappers import Response as BaseResponse
 
 from accounts import service, units
 from accounts.auth import role_required
@@ -170,65 +171,9 @@ def author_course(course_id: int) -> Page:
     kind = catalogue.course_kind(course.id)
     report = None
     if request.method == "POST":
-        action = request.form.get("action")
-        if action == "metadata":
-            submit(
-                schemas.CourseMetaSchema(),
-                lambda data: catalogue.update_metadata(
-                    course, data["title"], data["description"], data["category"], data["unit"]
-                ),
-                _("Saved."),
-            )
-        elif action == "presentation":
-            upload = request.files.get("image")
-            submit(
-                schemas.PresentationSchema(),
-                lambda data: catalogue.update_presentation(
-                    course,
-                    data["summary"],
-                    upload.stream if upload is not None and upload.filename else None,
-                    data["remove_image"],
-                ),
-                _("Saved."),
-            )
-        elif action in ("publish", "unpublish"):
-            attempt(
-                lambda: catalogue.set_published(course, action == "publish"),
-                _("Published.") if action == "publish" else _("Unpublished."),
-            )
-        elif action == "version":
-            report, _result, job = _upload(
-                lambda stream, name: catalogue.upload_version(course, stream, name, this_user()),
-                course=course,
-            )
-            if job is not None:
-                return redirect(job)
-        elif action in _REVIEW_STEPS:
-            _review_step(course, action)
-        elif action == "approval":
-            attempt(
-                lambda: bookings.set_needs_approval(
-                    course.id, request.form.get("booking_approval") == "true"
-                ),
-                _("Saved."),
-            )
-        elif action == "session":
-            submit(
-                schemas.SessionSchema(),
-                lambda data: classroom.create_session(
-                    course,
-                    naive_utc(data["starts_at"]),
-                    data["place"],
-                    service.get_user(data["trainer_id"]),
-                    data["seats"],
-                    ends_at=naive_utc(data["ends_at"]),
-                    planned_by=this_user(),
-                    confirm_past=data["confirm_past"],
-                ),
-                _("Session planned."),
-            )
-        if g.get("form_status", 200) == 200 and report is None:
-            return redirect(url_for("portal.author_course", course_id=course.id))
+        report, done = _course_action(course)
+        if done is not None:
+            return done
     versions = packages.list_versions(course)
     return render(
         "author_course.html",
@@ -247,6 +192,71 @@ def author_course(course_id: int) -> Page:
         may_publish_directly=review.may_publish_directly(this_user()),
         history=review_log.history(course.id),
     )
+
+
+def _course_action(course: Course) -> tuple[Any, BaseResponse | None]:
+    """The course page's POST, by its ``action``: (an upload's report, or where to go next)."""
+    report = None
+    action = request.form.get("action")
+    if action == "metadata":
+        submit(
+            schemas.CourseMetaSchema(),
+            lambda data: catalogue.update_metadata(
+                course, data["title"], data["description"], data["category"], data["unit"]
+            ),
+            _("Saved."),
+        )
+    elif action == "presentation":
+        upload = request.files.get("image")
+        submit(
+            schemas.PresentationSchema(),
+            lambda data: catalogue.update_presentation(
+                course,
+                data["summary"],
+                upload.stream if upload is not None and upload.filename else None,
+                data["remove_image"],
+            ),
+            _("Saved."),
+        )
+    elif action in ("publish", "unpublish"):
+        attempt(
+            lambda: catalogue.set_published(course, action == "publish"),
+            _("Published.") if action == "publish" else _("Unpublished."),
+        )
+    elif action == "version":
+        report, _result, job = _upload(
+            lambda stream, name: catalogue.upload_version(course, stream, name, this_user()),
+            course=course,
+        )
+        if job is not None:
+            return None, redirect(job)
+    elif action in _REVIEW_STEPS:
+        _review_step(course, action)
+    elif action == "approval":
+        attempt(
+            lambda: bookings.set_needs_approval(
+                course.id, request.form.get("booking_approval") == "true"
+            ),
+            _("Saved."),
+        )
+    elif action == "session":
+        submit(
+            schemas.SessionSchema(),
+            lambda data: classroom.create_session(
+                course,
+                naive_utc(data["starts_at"]),
+                data["place"],
+                service.get_user(data["trainer_id"]),
+                data["seats"],
+                ends_at=naive_utc(data["ends_at"]),
+                planned_by=this_user(),
+                confirm_past=data["confirm_past"],
+            ),
+            _("Session planned."),
+        )
+    if g.get("form_status", 200) == 200 and report is None:
+        return None, redirect(url_for("portal.author_course", course_id=course.id))
+    return report, None
 
 
 # -- Review: the author's steps (packages/review.py) -----------------------------------------
