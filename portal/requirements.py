@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, literal, or_, select
 from sqlalchemy import update as sql_update
 
 from accounts import audit, units
@@ -376,19 +377,43 @@ def sync(
     Called for a requirement when it is saved, and for people when results of theirs are
     stored or voided (portal/projection.py) or they book a session (portal/bookings.py).
     """
-    m, rc, c = RequirementMember, RequirementCourse, Completion
+    params: dict[str, Any] = {}
+    if requirement_ids is not None:
+        params["requirement_ids"] = list(requirement_ids)
+    if user_ids is not None:
+        params["user_ids"] = list(user_ids)
+        if not params["user_ids"]:
+            return
+    # Rows added through the ORM (a booking, an attempt) must be in the database for the
+    # UPDATE's subqueries to see them; a Core statement does not flush them itself.
+    db.session.flush()
+    db.session.execute(_sync_statement(tuple(sorted(params))), params)
+
+
+@cache
+def _sync_statement(filters: tuple[str, ...]) -> Any:
+    """The UPDATE of ``sync`` with its filters as parameters, built once per kind.
+
+    A Core statement on the table: it runs with every batch of a learner's statements
+    (the projection), in the transaction that holds the LRS clock, where building and
+    compiling it through the ORM's bulk-update path cost more than the database's work.
+    """
+    m: Any = RequirementMember.__table__
+    rc, c = RequirementCourse, Completion
     # Correlated to the member row being updated, two levels up.
-    courses = select(rc.course_id).where(rc.requirement_id == m.requirement_id).correlate(m)
+    courses = select(rc.course_id).where(rc.requirement_id == m.c.requirement_id).correlate(m)
     latest = (
         select(func.max(c.stored))
-        .where(c.user_id == m.user_id, c.course_id.in_(courses), c.verb.in_(DONE_VERBS))
+        .where(c.user_id == m.c.user_id, c.course_id.in_(courses), c.verb.in_(DONE_VERBS))
         .scalar_subquery()
     )
     attempted = exists().where(
-        Attempt.user_id == m.user_id, Attempt.course_id.in_(courses), Attempt.preview.is_(False)
+        Attempt.user_id == m.c.user_id,
+        Attempt.course_id.in_(courses),
+        Attempt.preview.is_(False),
     )
     booked = exists().where(
-        Enrolment.user_id == m.user_id,
+        Enrolment.user_id == m.c.user_id,
         Enrolment.status != "refused",
         Enrolment.session_id.in_(
             select(ClassroomSession.id)
@@ -396,16 +421,13 @@ def sync(
             .correlate(m)
         ),
     )
-    failed = exists().where(c.user_id == m.user_id, c.course_id.in_(courses), c.verb == "failed")
+    failed = exists().where(c.user_id == m.c.user_id, c.course_id.in_(courses), c.verb == "failed")
     stmt = sql_update(m).values(last_done=latest, started=or_(attempted, booked, failed))
-    if requirement_ids is not None:
-        stmt = stmt.where(m.requirement_id.in_(list(requirement_ids)))
-    if user_ids is not None:
-        ids = list(user_ids)
-        if not ids:
-            return
-        stmt = stmt.where(m.user_id.in_(ids))
-    db.session.execute(stmt.execution_options(synchronize_session=False))
+    if "requirement_ids" in filters:
+        stmt = stmt.where(m.c.requirement_id.in_(bindparam("requirement_ids", expanding=True)))
+    if "user_ids" in filters:
+        stmt = stmt.where(m.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    return stmt
 
 
 def on_people_changed(_sender: Any, user_ids: list[int] | None = None, **_: Any) -> None:
