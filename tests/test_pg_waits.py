@@ -105,7 +105,7 @@ def test_a_transaction_holding_the_clock_keeps_the_gevent_worker(app: Flask) -> 
     if not url.startswith("postgresql"):
         pytest.skip("PostgreSQL only: SQLite has no server to wait for")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603  (our own program, fixed arguments)
         [sys.executable, "-c", PROGRAM, url],
         cwd=ROOT,
         env=env,
