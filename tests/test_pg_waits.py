@@ -52,10 +52,10 @@ def driver(connection):
     return connection.connection.driver_connection
 
 
-def ticks_during(connection, seconds):
+def ticks_during(connection, seconds, waits):
     before = len(ticks)
-    connection.execute(text(f"SELECT pg_sleep({seconds})"))
-    connection.execute(text(f"SELECT pg_sleep({seconds})"))
+    for _ in range(waits):
+        connection.execute(text(f"SELECT pg_sleep({seconds})"))
     return len(ticks) - before
 
 
@@ -65,10 +65,12 @@ gevent.sleep(0.01)
 with app.app_context():
     connection = db.session.connection()
     found["class"] = type(driver(connection)).__name__
-    found["free"] = ticks_during(connection, 0.015)
+    found["free"] = ticks_during(connection, 0.015, 2)
     clock.next_stored()
     found["holding_after_clock"] = driver(connection).holding
-    found["held"] = ticks_during(connection, 0.015)
+    # Waits well below BLOCK_MS (20 ms), so that a loaded machine, which stretches
+    # each a little, does not make one of them reach it and tick.
+    found["held"] = ticks_during(connection, 0.004, 6)
     db.session.rollback()
     found["holding_after_rollback"] = driver(db.session.connection()).holding
     db.session.rollback()
@@ -119,7 +121,8 @@ def test_a_transaction_holding_the_clock_keeps_the_gevent_worker(app: Flask) -> 
     assert found["class"] == "HoldingConnection"
     # Not holding: two waits of 15 ms let the ticker run (about 30 times).
     assert found["free"] >= 10
-    # Holding the clock: the same waits keep the worker; the ticker does not run.
+    # Holding the clock: its waits keep the worker; the ticker does not run (six waits
+    # of 4 ms, which let it tick about 20 times on a connection that does not hold).
     assert found["holding_after_clock"] is True
     assert found["held"] == 0
     assert found["holding_after_rollback"] is False
