@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -85,51 +86,78 @@ def _digests_query() -> Any:
     )
 
 
-def update_definitions(statements: list[dict[str, Any]], client: Client) -> None:
-    """Merge activity definitions into the canonical ones (Data §2.4.4.1, Communication §2.5).
+@dataclass(frozen=True)
+class Pending:
+    """The definitions a write must merge: those that differ from the ones merged last."""
+
+    incoming: dict[str, tuple[str, dict[str, Any], bytes]]  # id hash: id, merged, digest
+    new: list[str]  # id hashes with no row when compared
+    changed: list[str]  # id hashes whose row had another digest when compared
+
+
+def compare_definitions(statements: list[dict[str, Any]], client: Client) -> Pending | None:
+    """Which of the statements' definitions to merge (Data §2.4.4.1); None: none.
 
     Only clients allowed to ``define`` (or ``all``) change canonical definitions.  Each
     activity's row keeps the digest of the definition merged into it last: merging the
     same one again changes nothing (a merge overlays its input), so a batch that sends
     what was merged last (most do) costs one indexed read of the digests and no write.
     The digest lives in the database, so every node agrees on what is merged: a cache
-    per process skipped a definition another node had since merged over.  Rows are
-    locked in id order (PostgreSQL) so concurrent batches neither lose a merge nor
-    deadlock; a first insert racing another one is ignored, not an error.
+    per process skipped a definition another node had since merged over.
+
+    A read without locks: a write compares before it takes the LRS clock (which every
+    writer waits for) and writes after (``write_definitions``), which reads the rows
+    again under their locks.  A definition found merged last here may have been merged
+    over since; it is then part of the canonical one already, under a later one's
+    values, which is the order in which the two merges read the rows.
     """
     if not statements or not (client.scopes & {"define", "all"}):
-        return
-    incoming = _incoming(statements)
-    if not incoming:
-        return
-    todo = {sha256_hex(activity_id): activity_id for activity_id in incoming}
-    rows = db.session.connection().execute(_digests_query(), {"ids": list(todo)})
+        return None
+    sent = _incoming(statements)
+    if not sent:
+        return None
+    incoming = {sha256_hex(a): (a, merged, digest) for a, (merged, digest) in sent.items()}
+    rows = db.session.connection().execute(_digests_query(), {"ids": list(incoming)})
     known = {id_hash: digest for id_hash, digest in rows}
-    ordered = sorted(h for h in todo if h not in known or known[h] != incoming[todo[h]][1])
+    ordered = sorted(h for h in incoming if known.get(h) != incoming[h][2])
     if not ordered:
+        return None
+    return Pending(
+        incoming,
+        [h for h in ordered if h not in known],
+        [h for h in ordered if h in known],
+    )
+
+
+def write_definitions(pending: Pending | None) -> None:
+    """Insert the new activities and merge into the others, in id order.
+
+    Rows are locked in id order (PostgreSQL; SQLite's write is the database's) so
+    concurrent batches neither lose a merge nor deadlock; a first insert racing another
+    one is ignored, and that row merged into instead.
+    """
+    if pending is None:
         return
-    # New activities are inserted with their definition; the ones there already (or
-    # inserted by a concurrent request first) are locked in id order and merged into.
-    new = [h for h in ordered if h not in known]
+    incoming = pending.incoming
     inserted = set()
-    if new:
+    if pending.new:
         inserted = set(
             db.session.scalars(
                 insert_ignoring_conflicts(Activity).returning(Activity.id_hash),
                 [
                     {
                         "id_hash": h,
-                        "activity_id": todo[h],
-                        "definition": incoming[todo[h]][0],
-                        "merged_digest": incoming[todo[h]][1],
+                        "activity_id": incoming[h][0],
+                        "definition": incoming[h][1],
+                        "merged_digest": incoming[h][2],
                     }
-                    for h in new
+                    for h in pending.new
                 ],
             )
         )
-    existing = [h for h in ordered if h not in inserted]
+    existing = sorted([h for h in pending.new if h not in inserted] + pending.changed)
     if existing:
-        _merge_into(existing, {h: incoming[todo[h]] for h in existing})
+        _merge_into(existing, {h: incoming[h][1:] for h in existing})
 
 
 def _merge_into(ordered: list[str], incoming: dict[str, tuple[dict[str, Any], bytes]]) -> None:

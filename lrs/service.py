@@ -29,7 +29,7 @@ from lrs import clock, forwarding, learner_scope, schemas
 from lrs.attachments import RawAttachment
 from lrs.attachments import check_attachments as _check_attachments
 from lrs.auth import Client
-from lrs.definitions import update_definitions
+from lrs.definitions import compare_definitions, write_definitions
 from lrs.inserting import after_insert, insert_one, insert_prepared, store_attachment_data
 from lrs.models import Statement
 from lrs.rows import Prepared, prepare, stamp
@@ -116,17 +116,18 @@ def store_statements(
         # ``stored`` is taken in the insert itself (lrs/inserting.py ``insert_one``).
         prepared = prepare(statements, client, version, None)
         check_voiding(prepared.statements)
+        definitions = compare_definitions(prepared.statements, client)  # before the clock
         pk, prepared = insert_one(prepared)
         if pk is None:
             existing = _check_same_as_stored(statements)
             if not existing:  # (deleted again in between: cannot happen through the API)
                 raise Conflict("The statement changed while it was stored; retry")
-            prepared = Prepared([], [], [], prepared.stored)
+            prepared, definitions = Prepared([], [], [], prepared.stored), None
         else:
             existing = {}
             after_insert(prepared, [pk])
         store_attachment_data(raw.values())
-        update_definitions(prepared.statements, client)
+        write_definitions(definitions)
         _notify(prepared.statements, client)
     else:
         explicit = [s["id"] for s in statements if "id" in s]
@@ -152,11 +153,12 @@ def _notify(statements: list[dict[str, Any]], client: Client) -> None:
 def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Client) -> Prepared:
     """Write a batch whose statements are all new (none of their ids is stored); stamped.
 
-    The rows are built before ``stored`` is taken: the clock's row lock (lrs/clock.py),
-    which every writer waits for, is held from then to the commit.  The definitions are
-    merged after it, as in a single statement's write, so that writers merge them one
-    at a time (SQLite: the clock is the transaction's first write, which takes the
-    database's write lock) and a batch never waits for the clock while it holds an
+    The rows are built and the definitions compared (a read: most batches send the ones
+    merged last) before ``stored`` is taken: the clock's row lock (lrs/clock.py), which
+    every writer waits for, is held from then to the commit.  The definitions that
+    differ are merged after it, as in a single statement's write, so that writers merge
+    them one at a time (SQLite: the clock is the transaction's first write, which takes
+    the database's write lock) and a batch never waits for the clock while it holds an
     activity's row (PostgreSQL), which a single statement's write would wait for.
     The order after that is chosen for each database's locks.  SQLite has one write lock
     for the whole database, so the signal's receivers (reads, Python) go before the
@@ -164,8 +166,9 @@ def _store_batch(prepared: Prepared, raw: Iterable[RawAttachment], client: Clien
     concurrent batches share, are written last and held briefly.  (A batch that fails
     rolls back whatever went first.)
     """
+    definitions = compare_definitions(prepared.statements, client)
     prepared = stamp(prepared, clock.next_stored())
-    update_definitions(prepared.statements, client)
+    write_definitions(definitions)
     if db.session.get_bind().dialect.name == "postgresql":
         insert_prepared(prepared)
         store_attachment_data(raw)
