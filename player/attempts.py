@@ -34,6 +34,7 @@ from core.db import db
 from core.errors import Conflict, NotFound, Unauthorized
 from packages.models import Course, PackageVersion
 from packages.service import latest_published_version, latest_version
+from player import signals
 from player.models import Attempt, LaunchToken, ScoState
 
 # Launch tokens live long enough for a long sitting; each runtime call extends it.
@@ -120,6 +121,8 @@ def start_attempt(
     )
     db.session.add(attempt)
     db.session.flush()
+    if not preview:
+        signals.attempt_started.send(attempt)
     return attempt
 
 

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     from accounts import auth
     from accounts.signals import line_changed, people_changed
     from lrs.signals import statements_stored
+    from player.signals import attempt_started
     from portal import (
         approval_notices,
         booking_notices,
@@ -53,6 +54,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.demo_group)
     # The completions table kept in step with the LRS (connecting again changes nothing).
     statements_stored.connect(projection.project_statements)
+    # An attempt begun: mandatory training counts its person as in progress.
+    attempt_started.connect(requirements.on_attempt_started)
     # People created or changed join or leave the audiences of mandatory training.
     people_changed.connect(requirements.on_people_changed)
     # People who enter or leave a manager's line bring their completions to the line's totals.

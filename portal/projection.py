@@ -218,23 +218,25 @@ def project_statements(client: Client, *, statements: list[dict[str, Any]]) -> N
         for s in statements
         if s["verb"]["id"] == VOIDED_VERB and s["object"].get("objectType") == "StatementRef"
     ]
-    if outcomes:
-        _add_outcomes(outcomes, client)
+    people = _add_outcomes(outcomes, client) if outcomes else set()
     gone = _remove_voided(voided) if voided else set()
-    # Mandatory training reads each member's latest result and whether they have begun
-    # (a launch writes statements too): bring the people of this batch up to date.
-    home = current_app.config["AGENT_HOMEPAGE"]
-    people = {u for s in statements if (u := _user_id(s["actor"], home)) is not None}
+    # Mandatory training reads each member's latest result and whether they have begun:
+    # only rows added or removed change either (an attempt begun is synced when it
+    # starts: player.signals.attempt_started), so most batches need no UPDATE here, in
+    # the transaction that holds the LRS clock.
     if people or gone:
         requirements.sync(user_ids=sorted(people | gone))
 
 
-def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
-    """Add a row (and to the monthly totals) for each outcome that counts, once."""
+def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> set[int]:
+    """Add a row (and to the monthly totals) for each outcome that counts, once.
+
+    Returns the people who got a row.
+    """
     if not client.trusted:
         # Nothing an untrusted client sends counts (``counts``): no query for it, in
         # the transaction that holds the LRS clock (lrs/clock.py).
-        return
+        return set()
     home = current_app.config["AGENT_HOMEPAGE"]
     user_ids = {u for s in outcomes if (u := _user_id(s["actor"], home)) is not None}
     units = (
@@ -298,6 +300,7 @@ def _add_outcomes(outcomes: list[dict[str, Any]], client: Client) -> None:
         db.session.execute(insert(Completion.__table__), rows)  # type: ignore[arg-type]
         _roll_up(rows, 1)
         line_rollup.add(rows, 1)
+    return {r["user_id"] for r in rows if r["user_id"] is not None}
 
 
 def _remove_voided(voided: list[str]) -> set[int]:

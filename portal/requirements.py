@@ -435,6 +435,11 @@ def on_people_changed(_sender: Any, user_ids: list[int] | None = None, **_: Any)
     refresh(user_ids=user_ids)
 
 
+def on_attempt_started(attempt: Attempt, **_: Any) -> None:
+    """player.signals.attempt_started: its person has begun the course's requirements."""
+    sync(user_ids=[attempt.user_id])
+
+
 def people_by_address(text: str) -> list[int]:
     """The ids of the people whose e-mail addresses (or user names) ``text`` lists.
 

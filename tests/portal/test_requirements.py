@@ -425,3 +425,23 @@ def test_booking_a_classroom_session_is_in_progress(app, login, org, portal):
     with app.app_context():
         found = compliance.people(requirements.get(rid), [User.id == org["per"]])
         assert found[0].status == "in_progress"
+
+
+def test_launching_a_required_course_is_in_progress(app, login, org):
+    # The launch starts an attempt (player.signals.attempt_started); no result is stored.
+    from accounts.models import User
+    from portal import compliance, requirements
+    from tests.player.builds import slides_zip
+    from tests.portal.test_course_results import upload
+
+    course = upload(app, slides_zip("2004"), "Informationssäkerhet")
+    with app.app_context():
+        rid = _create(login, org, course_ids=[str(course)])
+    learner = login(org["per"])
+    assert learner.get(f"/courses/{course}/launch").status_code == 303
+    with app.app_context():
+        found = compliance.people(requirements.get(rid), [User.id.in_([org["per"], org["lea"]])])
+        assert {p.person.id: p.status for p in found} == {
+            org["per"]: "in_progress",
+            org["lea"]: "not_started",
+        }
