@@ -41,7 +41,7 @@ PLAYER = [
     ["cmi5"],
     ["outcome", "ownership", "progress", "refusals", "shared_data"],
     ["attempt_archive", "attempts", "course_tree", "deactivation", "lms", "retention"],
-    ["models", "schemas", "cmi", "cmi_salvage", "translate", "sequencing"],
+    ["models", "schemas", "signals", "cmi", "cmi_salvage", "translate", "sequencing"],
 ]
 # The same rule among the modules of a player package (its __init__ re-exports them).
 PLAYER_PACKAGES = {
