@@ -87,3 +87,39 @@ def test_tokens_renewal_is_written_at_most_once_a_minute(clock: Clock, p: Player
     p.commit({"core": {"lesson_location": "b"}})  # 30 s later: not written again
     clock.at(420)  # would be valid (until 430 s) had the second call moved it
     assert p.client.get(p.base + "/attempt").status_code == 401
+
+
+def test_tokens_calls_of_one_attempt_take_its_lock_in_turn(
+    app: Flask, player: Callable[[str], Player]
+) -> None:
+    # Two calls of one attempt at once (a late beacon and the next page, two tabs): the
+    # second waits for the first's commit before it loads the attempt, on either database
+    # (PostgreSQL: the row locked as it is loaded; SQLite: the write lock).
+    import threading
+    import time
+
+    from core.db import db
+    from player import attempts
+
+    made = player(GOLF_12)
+    assert made.navigate().status_code == 200
+    held = threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with app.app_context():
+            attempts.attempt_for_token(made.token)
+            held.set()
+            time.sleep(0.3)
+            order.append("first committed")
+            db.session.commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert held.wait(10)
+    with app.app_context():
+        attempts.attempt_for_token(made.token)
+        order.append("second loaded")
+        db.session.rollback()
+    thread.join()
+    assert order == ["first committed", "second loaded"]
