@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template_string, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from core import headers
@@ -93,6 +94,17 @@ class TooManyRequests(AppError):
 
     status_code = 429
     title = "Too Many Requests"
+
+
+class ServiceUnavailable(AppError):
+    """503: busy for now; ``headers`` carry Retry-After (RFC 9110 §15.6.4)."""
+
+    status_code = 503
+    title = "Service Unavailable"
+
+
+# How long a client is asked to wait when the service is too busy to answer (seconds).
+BUSY_RETRY_AFTER = "5"
 
 
 def wants_json() -> bool:
@@ -202,6 +214,21 @@ def register_error_handlers(app: Flask) -> None:
             if allowed:
                 response.headers["Allow"] = ", ".join(allowed)
         return response
+
+    @app.errorhandler(sa_exc.TimeoutError)
+    def handle_busy(_exc: sa_exc.TimeoutError) -> Response:
+        # No database connection came free within the pool's timeout: more requests at
+        # once than the pool serves (a deadline rush). Not a fault of the request or of
+        # the code: the client is asked to try again (the player's saving.js does).
+        log.warning(
+            "busy: no database connection free for %s %s", request.method, redact(request.path)
+        )
+        return handle_app_error(
+            ServiceUnavailable(
+                "The service is busy; try again in a moment",
+                headers={"Retry-After": BUSY_RETRY_AFTER},
+            )
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

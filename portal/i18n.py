@@ -165,6 +165,10 @@ _ERROR_TEXTS = {
         N_("Too many requests"),
         N_("Too many attempts in a short time. Wait a moment and try again."),
     ),
+    503: (
+        N_("The service is busy"),
+        N_("Many are using the service right now. Wait a moment and try again."),
+    ),
     500: (
         N_("Something went wrong"),
         N_(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, abort
+from sqlalchemy import exc as sa_exc
 
 from core.errors import (
     BadRequest,
@@ -35,6 +36,7 @@ TITLES = {
     413: ("Too large", "För stort"),
     429: ("Too many requests", "För många försök"),
     500: ("Something went wrong", "Något gick fel"),
+    503: ("The service is busy", "Tjänsten är hårt belastad"),
 }
 
 
@@ -52,6 +54,8 @@ RAISED = {
     413: lambda: PayloadTooLarge("Huge"),
     429: lambda: TooManyRequests("Slow down"),
     500: lambda: _boom(),
+    # What the connection pool raises when no connection comes free in time (a rush).
+    503: lambda: sa_exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"),
 }
 
 
@@ -87,6 +91,9 @@ def test_portal_error_pages_every_status_is_a_translated_portal_page(
     assert "secret-detail" not in page
     if status == 405:
         assert response.headers["Allow"] == "POST"
+    if status == 503:
+        assert response.headers["Retry-After"] == "5"
+        assert "QueuePool" not in page
 
 
 @pytest.mark.parametrize("status", sorted(TITLES))
@@ -96,6 +103,9 @@ def test_portal_error_pages_json_for_the_api(raising, client, status):
     assert response.status_code == status
     body = response.get_json()
     assert body["status"] == status
+    if status == 503:  # a rush: the client is told to try again, not that we failed
+        assert response.headers["Retry-After"] == "5"
+        assert "busy" in body["message"]
     assert "secret-detail" not in response.get_data(as_text=True)
 
 
