@@ -253,33 +253,47 @@ def launch_preview(
 
 
 # The statements of attempt_for_token, built once: every runtime call runs them.
-_TOKEN = select(
-    LaunchToken.id, LaunchToken.attempt_id, LaunchToken.expires_at, LaunchToken.mode
-).where(LaunchToken.token_hash == bindparam("hash"), LaunchToken.expires_at > bindparam("now"))
+_TOKEN_COLUMNS = (LaunchToken.id, LaunchToken.attempt_id, LaunchToken.expires_at, LaunchToken.mode)
+_VALID = (LaunchToken.token_hash == bindparam("hash"), LaunchToken.expires_at > bindparam("now"))
+_TOKEN = select(*_TOKEN_COLUMNS).where(*_VALID)
 _LOCK = (
     update(Attempt)
     .where(Attempt.id == bindparam("locked"))
     .values(updated_at=Attempt.updated_at)
     .execution_options(synchronize_session=False)
 )
-# The attempt with its package version and its learner in one round trip: every
-# runtime call needs all three. The attempt row cascades from both, so the inner joins
-# lose no attempt.
-_ATTEMPT = (
+# Every runtime call needs the attempt, its package version and its learner: loaded
+# together. The attempt row cascades from both, so the inner joins lose no attempt.
+_WITH_VERSION_AND_USER = (
+    contains_eager(Attempt.version).defer(PackageVersion.manifest),
+    contains_eager(Attempt.user),
+)
+# PostgreSQL: the token and its attempt in one round trip, the attempt's row locked as
+# it is loaded (FOR NO KEY UPDATE is the lock a no-op UPDATE takes: rows that reference
+# the attempt can still be inserted beside it).
+_TOKEN_ATTEMPT = (
+    select(Attempt, *_TOKEN_COLUMNS)
+    .select_from(LaunchToken)
+    .join(Attempt, Attempt.id == LaunchToken.attempt_id)
+    .join(Attempt.version)
+    .join(Attempt.user)
+    .where(*_VALID)
+    .options(*_WITH_VERSION_AND_USER)
+    .execution_options(populate_existing=True)
+)
+_TOKEN_ATTEMPT_LOCKED = _TOKEN_ATTEMPT.with_for_update(of=Attempt, key_share=True)
+# SQLite: the attempt read under the write lock, with its SCO states (every runtime
+# call reads them).
+_ATTEMPT_WITH_SCOS = (
     select(Attempt)
     .join(Attempt.version)
     .join(Attempt.user)
+    .outerjoin(Attempt.scos)
     .where(Attempt.id == bindparam("loaded"))
-    .options(
-        contains_eager(Attempt.version).defer(PackageVersion.manifest),
-        contains_eager(Attempt.user),
-    )
+    .options(*_WITH_VERSION_AND_USER, contains_eager(Attempt.scos))
+    .order_by(ScoState.id)
     .execution_options(populate_existing=True)
 )
-# PostgreSQL: the row lock taken as the attempt is loaded, one round trip instead of two
-# (and no new row version each call). FOR NO KEY UPDATE is the lock the no-op UPDATE
-# takes: rows that reference the attempt can still be inserted beside it.
-_ATTEMPT_LOCKED = _ATTEMPT.with_for_update(of=Attempt, key_share=True)
 _RENEW = (
     update(LaunchToken)
     .where(LaunchToken.id == bindparam("renewed_id"))
@@ -307,17 +321,10 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     if not token or len(token) > 100:
         raise Unauthorized("A valid launch token is required")
     moment = now()
-    row = db.session.execute(_TOKEN, {"hash": _hash(token), "now": moment}).first()
-    if row is None:
+    loaded = _load(_hash(token), moment, lock)
+    if loaded is None:
         raise Unauthorized("This launch token is unknown or has expired; launch the course again")
-    load = _ATTEMPT
-    if lock and db.session.get_bind().dialect.name == "postgresql":
-        load = _ATTEMPT_LOCKED
-    elif lock:
-        db.session.execute(_LOCK, {"locked": row.attempt_id})
-    attempt = db.session.scalars(load, {"loaded": row.attempt_id}).first()
-    if attempt is None:
-        raise Unauthorized("This launch token's attempt no longer exists")
+    attempt, row = loaded
     ttl = token_ttl()
     renewed = moment + ttl
     # A SCO commits every few seconds (PLAYER_AUTOCOMMIT_SECONDS and every SetValue
@@ -330,6 +337,31 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
         g.setdefault("player_review", {})[attempt.id] = row.id
     g.setdefault("player_tokens", {})[attempt.id] = row.id  # player.ownership
     return attempt
+
+
+def _load(token_hash: str, moment: datetime, lock: bool) -> tuple[Attempt, Any] | None:
+    """The token's attempt (locked unless ``lock`` is false) and the token's row.
+
+    PostgreSQL: one statement, locking as it loads. The SCO states are read after it
+    (``attempt.scos``, lazily), never in it: a statement that waited for the lock sees
+    the new version of the locked row only, and SCO states read with it would be the
+    ones from before the call that held the lock committed.
+    SQLite: the token, the write lock (a no-op UPDATE, which waits for the other
+    writers), then the attempt with its SCO states, all current under the lock.
+    """
+    params = {"hash": token_hash, "now": moment}
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = _TOKEN_ATTEMPT_LOCKED if lock else _TOKEN_ATTEMPT
+        joined = db.session.execute(query, params).first()
+        return None if joined is None else (joined[0], joined)
+    token = db.session.execute(_TOKEN, params).first()
+    if token is None:
+        return None
+    if lock:
+        db.session.execute(_LOCK, {"locked": token.attempt_id})
+    found = db.session.scalars(_ATTEMPT_WITH_SCOS, {"loaded": token.attempt_id})
+    attempt = found.unique().one_or_none()
+    return None if attempt is None else (attempt, token)
 
 
 def in_review(attempt: Attempt) -> bool:

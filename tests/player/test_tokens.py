@@ -123,3 +123,38 @@ def test_tokens_calls_of_one_attempt_take_its_lock_in_turn(
         db.session.rollback()
     thread.join()
     assert order == ["first committed", "second loaded"]
+
+
+def test_tokens_call_that_waited_for_the_lock_sees_the_sco_states_of_the_call_before(
+    app: Flask, player: Callable[[str], Player]
+) -> None:
+    # The SCO states a call reads are the ones the call before it committed, not older
+    # ones: read after the attempt's lock, never in the statement that waits for it
+    # (PostgreSQL re-reads only the locked row when the lock comes free).
+    import threading
+    import time
+
+    from core.db import db
+    from player import attempts
+
+    made = player(GOLF_12)
+    assert made.navigate().status_code == 200
+    held = threading.Event()
+
+    def first() -> None:
+        with app.app_context():
+            attempt = attempts.attempt_for_token(made.token)
+            attempt.scos[0].commit_seq = 99
+            db.session.flush()
+            held.set()
+            time.sleep(0.3)
+            db.session.commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert held.wait(10)
+    with app.app_context():
+        attempt = attempts.attempt_for_token(made.token)
+        assert attempt.scos[0].commit_seq == 99
+        db.session.rollback()
+    thread.join()
