@@ -128,6 +128,17 @@ def course_iri(home: str, course_id: int) -> str:
     return f"{_home(home)}/courses/{course_id}"
 
 
+def course_definition(title: str) -> dict[str, Any]:
+    """A course's activity definition, alike in every statement that names the course.
+
+    The title's language is not known (it is whatever the course's author wrote), so it
+    is "und" (RFC 5646: undetermined). Every writer describes a course this way: a
+    statement whose description differs from the one merged last makes the LRS merge
+    the definition again (lrs.definitions), in a row every learner of the course writes.
+    """
+    return {"type": TYPE_COURSE, "name": {"und": title}}
+
+
 def course_id_of(home: str, iri: str) -> int | None:
     """The catalogue course id in a :func:`course_iri`, or None for any other IRI."""
     prefix = f"{_home(home)}/courses/"

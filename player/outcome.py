@@ -59,7 +59,7 @@ def _statement(
         "object": {
             "objectType": "Activity",
             "id": course_tree.catalogue_activity_id(version.course_id),
-            "definition": {"type": vocabulary.TYPE_COURSE, "name": {"und": title}},
+            "definition": vocabulary.course_definition(title),
         },
         "result": result,
         "context": context,

@@ -94,7 +94,8 @@ def _sco(ctx: TranslateContext) -> dict[str, Any]:
 
 
 def _course(ctx: TranslateContext) -> dict[str, Any]:
-    return _activity(ctx.course_activity_id, "course", ctx.course_title, ctx.language)
+    definition = vocabulary.course_definition(ctx.course_title)
+    return {"objectType": "Activity", "id": ctx.course_activity_id, "definition": definition}
 
 
 def _context(ctx: TranslateContext, *, inside_sco: bool) -> dict[str, Any]:

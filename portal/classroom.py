@@ -225,7 +225,11 @@ def _statement(
 ) -> dict[str, Any]:
     on_session = verb == "attended"
     target = session_iri(session.id) if on_session else course_iri(course.id)
-    name = f"{course.title} ({session.starts_at:%Y-%m-%d})" if on_session else course.title
+    if on_session:
+        name = f"{course.title} ({session.starts_at:%Y-%m-%d})"
+        definition = {"name": {"en-US": name}, "type": vocabulary.TYPE_MEETING}
+    else:
+        definition = vocabulary.course_definition(course.title)  # as the player names it
     context: dict[str, Any] = {
         "registration": session.registration,
         "instructor": agent_for(trainer),
@@ -246,10 +250,7 @@ def _statement(
         "object": {
             "objectType": "Activity",
             "id": target,
-            "definition": {
-                "name": {"en-US": name},
-                "type": vocabulary.TYPE_MEETING if on_session else vocabulary.TYPE_COURSE,
-            },
+            "definition": definition,
         },
         "context": context,
         "timestamp": format_timestamp(datetime.now(UTC)),

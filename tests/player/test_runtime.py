@@ -643,3 +643,34 @@ def test_runtime_commit_that_passes_the_course_is_one_write(
     ).get_json()["statements"]
     assert len([s for s in ended if s["verb"]["id"].endswith("/passed")]) == 2
     assert ended[-1]["verb"]["id"].endswith("/terminated")
+
+
+def _course_definitions(statement: dict[str, Any], course: str) -> list[str]:
+    """The definitions a statement gives the course's activity, as sent (key order kept)."""
+    context = statement.get("context", {}).get("contextActivities", {})
+    activities = [statement["object"], *(a for group in context.values() for a in group)]
+    return [json.dumps(a["definition"]) for a in activities if a["id"] == course]
+
+
+def test_runtime_course_activity_is_described_one_way_by_every_statement(
+    player: Callable[[str], Player], xapi: Any
+) -> None:
+    """The SCO's statements and the course's result describe the course alike.
+
+    Otherwise every write carrying the other description merges the course's definition
+    again (lrs.definitions): a row that every learner of the course writes.
+    """
+    p = player(GOLF_12)
+    p.navigate()
+    p.commit({"core": {"lesson_status": "passed", "score": {"raw": "90"}}})
+    found = statements(xapi, p.attempt()["registration"])
+    result = next(
+        s for s in found if s["verb"]["id"] == VERB + "passed" and "/sco/" not in s["object"]["id"]
+    )
+    course = result["object"]["id"]
+    sent = {d for s in found for d in _course_definitions(s, course)}
+    assert len(sent) == 1, sent
+    definition = json.loads(sent.pop())
+    assert definition["name"] == {"und": result["object"]["definition"]["name"]["und"]}
+    got = xapi.get("activities", query={"activityId": course})
+    assert got.get_json()["definition"] == definition
