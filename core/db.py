@@ -276,6 +276,19 @@ class SQLiteConnection(sqlite3.Connection):
             self._release_writer()
 
 
+def start_writing() -> None:
+    """SQLite: start the session's transaction as a write now, waiting for the write lock.
+
+    What the transaction reads after this is read under the lock, so it is current until
+    the commit (the player's attempt lock, player.attempts). It is what a transaction's
+    first write does anyway, without a statement to do it with. PostgreSQL locks rows,
+    not the database: nothing happens there.
+    """
+    connection = db.session.connection().connection.dbapi_connection
+    if isinstance(connection, SQLiteConnection) and not connection.in_transaction:
+        connection.begin_write()
+
+
 @event.listens_for(Engine, "do_connect")
 def _connection_class(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
     """The connection's class: ours where we need one, else None (the dialect's own).

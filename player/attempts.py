@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager, defer
 
 from accounts.models import User
-from core.db import db
+from core.db import db, start_writing
 from core.errors import Conflict, NotFound, Unauthorized
 from packages.models import Course, PackageVersion
 from packages.service import latest_published_version, latest_version
@@ -256,12 +256,6 @@ def launch_preview(
 _TOKEN_COLUMNS = (LaunchToken.id, LaunchToken.attempt_id, LaunchToken.expires_at, LaunchToken.mode)
 _VALID = (LaunchToken.token_hash == bindparam("hash"), LaunchToken.expires_at > bindparam("now"))
 _TOKEN = select(*_TOKEN_COLUMNS).where(*_VALID)
-_LOCK = (
-    update(Attempt)
-    .where(Attempt.id == bindparam("locked"))
-    .values(updated_at=Attempt.updated_at)
-    .execution_options(synchronize_session=False)
-)
 # Every runtime call needs the attempt, its package version and its learner: loaded
 # together. The attempt row cascades from both, so the inner joins lose no attempt.
 _WITH_VERSION_AND_USER = (
@@ -269,8 +263,8 @@ _WITH_VERSION_AND_USER = (
     contains_eager(Attempt.user),
 )
 # PostgreSQL: the token and its attempt in one round trip, the attempt's row locked as
-# it is loaded (FOR NO KEY UPDATE is the lock a no-op UPDATE takes: rows that reference
-# the attempt can still be inserted beside it).
+# it is loaded (FOR NO KEY UPDATE, the lock an UPDATE of its columns takes: rows that
+# reference the attempt can still be inserted beside it).
 _TOKEN_ATTEMPT = (
     select(Attempt, *_TOKEN_COLUMNS)
     .select_from(LaunchToken)
@@ -309,9 +303,9 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     next page's launch, two tabs): each takes the attempt's lock first, held until the
     request commits, so they run one after the other and no update is lost. PostgreSQL
     locks the row as it loads it (SELECT ... FOR NO KEY UPDATE); SQLite's lock is its
-    write lock, taken by a no-op UPDATE before the load. Either way the attempt is
-    loaded under the lock, so it is current; its version and learner with it (the
-    session's identity map then answers version_of and player.lms.learner).
+    write lock, taken before the load. Either way the attempt is loaded under the lock,
+    so it is current; its version and learner with it (the session's identity map then
+    answers version_of and player.lms.learner).
 
     The token's expiry slides: a token in use stays valid PLAYER_TOKEN_TTL after its
     last runtime call, so a learner who is still working is never cut off.
@@ -346,7 +340,7 @@ def _load(token_hash: str, moment: datetime, lock: bool) -> tuple[Attempt, Any] 
     (``attempt.scos``, lazily), never in it: a statement that waited for the lock sees
     the new version of the locked row only, and SCO states read with it would be the
     ones from before the call that held the lock committed.
-    SQLite: the token, the write lock (a no-op UPDATE, which waits for the other
+    SQLite: the token, the write lock (core.db.start_writing, which waits for the other
     writers), then the attempt with its SCO states, all current under the lock.
     """
     params = {"hash": token_hash, "now": moment}
@@ -358,7 +352,7 @@ def _load(token_hash: str, moment: datetime, lock: bool) -> tuple[Attempt, Any] 
     if token is None:
         return None
     if lock:
-        db.session.execute(_LOCK, {"locked": token.attempt_id})
+        start_writing()
     found = db.session.scalars(_ATTEMPT_WITH_SCOS, {"loaded": token.attempt_id})
     attempt = found.unique().one_or_none()
     return None if attempt is None else (attempt, token)
