@@ -285,8 +285,12 @@ def start_writing() -> None:
     not the database: nothing happens there.
     """
     connection = db.session.connection().connection.dbapi_connection
-    if isinstance(connection, SQLiteConnection) and not connection.in_transaction:
-        connection.begin_write()
+    if isinstance(connection, SQLiteConnection):
+        if not connection.in_transaction:
+            connection.begin_write()
+    elif db.session.get_bind().dialect.name == "sqlite":
+        # Another driver's connection would not take the lock: never run without it.
+        raise RuntimeError("SQLite is used through pysqlite with core.db's connection class")
 
 
 @event.listens_for(Engine, "do_connect")
