@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +27,28 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
 PG_ADMIN = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+@contextlib.contextmanager
+def scratch_database(postgresql: bool, prefix: str) -> Iterator[str]:
+    """The URL of a throwaway database for a bench in one process, dropped afterwards.
+
+    SQLite in a temp dir, or a new PostgreSQL database; INSTANCE_PATH is set beside it
+    unless it is set already.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+    os.environ.setdefault("INSTANCE_PATH", str(tmp / "instance"))
+    if not postgresql:
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    name = f"{prefix.replace('-', '_')}_{os.getpid()}"
+    subprocess.run([*PG_ADMIN, "-c", f'CREATE DATABASE "{name}"'], check=True)
+    try:
+        yield PG_URL.format(name=name)
+    finally:
+        subprocess.run(
+            [*PG_ADMIN, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False
+        )
 
 
 def makefile_workers() -> int:

@@ -20,9 +20,7 @@ import argparse
 import base64
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -51,22 +49,9 @@ def main() -> int:
     p.add_argument("--requests", type=int, default=3000)
     p.add_argument("--warm", type=int, default=20000)
     cfg = p.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="kompetens-cpu-"))
-    os.environ.setdefault("INSTANCE_PATH", str(tmp / "instance"))
-    name = f"kompetens_cpu_{os.getpid()}"
-    url = f"sqlite:///{tmp / 'cpu.db'}"
-    if cfg.postgresql:
-        subprocess.run([*lrs_server.PG_ADMIN, "-c", f'CREATE DATABASE "{name}"'], check=True)
-        url = lrs_server.PG_URL.format(name=name)
-    try:
+    with lrs_server.scratch_database(cfg.postgresql, "kompetens-cpu") as url:
         print(f"app:     {measure_app(url, cfg):.3f} ms CPU per single POST ({url.split(':')[0]})")
         print(f"ceiling: {measure_ceiling(cfg):.3f} ms CPU per single POST (bare Flask)")
-    finally:
-        if cfg.postgresql:
-            subprocess.run(
-                [*lrs_server.PG_ADMIN, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-                check=False,
-            )
     return 0
 
 

@@ -25,10 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -153,21 +150,8 @@ def main() -> int:
     p.add_argument("--count-calls", action="store_true", help="count Python and C calls")
     cfg = p.parse_args()
     logging.disable(logging.WARNING)
-    tmp = Path(tempfile.mkdtemp(prefix="kompetens-commit-cpu-"))
-    os.environ.setdefault("INSTANCE_PATH", str(tmp / "instance"))
-    name = f"kompetens_commit_cpu_{os.getpid()}"
-    url = f"sqlite:///{tmp / 'cpu.db'}"
-    if cfg.postgresql:
-        subprocess.run([*lrs_server.PG_ADMIN, "-c", f'CREATE DATABASE "{name}"'], check=True)
-        url = lrs_server.PG_URL.format(name=name)
-    try:
+    with lrs_server.scratch_database(cfg.postgresql, "kompetens-commit-cpu") as url:
         got = measure(url, cfg)
-    finally:
-        if cfg.postgresql:
-            subprocess.run(
-                [*lrs_server.PG_ADMIN, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-                check=False,
-            )
     calls = ""
     if cfg.count_calls:
         calls = f", {got['python_calls']:.0f} Python calls, {got['c_calls']:.0f} C calls"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -89,40 +90,54 @@ def test_tokens_renewal_is_written_at_most_once_a_minute(clock: Clock, p: Player
     assert p.client.get(p.base + "/attempt").status_code == 401
 
 
-def test_tokens_calls_of_one_attempt_take_its_lock_in_turn(
-    app: Flask, player: Callable[[str], Player]
+def _meanwhile(
+    app: Flask, token: str, first: Callable[[Any], None], second: Callable[[Any], None]
 ) -> None:
-    # Two calls of one attempt at once (a late beacon and the next page, two tabs): the
-    # second waits for the first's commit before it loads the attempt, on either database
-    # (PostgreSQL: the row locked as it is loaded; SQLite: the write lock).
+    """Two calls of one attempt at once (a late beacon and the next page, two tabs).
+
+    The first loads the attempt, runs ``first`` on it and commits 0.3 s later; the
+    second loads it meanwhile and runs ``second`` on it.
+    """
     import threading
     import time
 
     from core.db import db
     from player import attempts
 
-    made = player(GOLF_12)
-    assert made.navigate().status_code == 200
     held = threading.Event()
-    order: list[str] = []
 
-    def first() -> None:
+    def run_first() -> None:
         with app.app_context():
-            attempts.attempt_for_token(made.token)
+            first(attempts.attempt_for_token(token))
+            db.session.flush()
             held.set()
             time.sleep(0.3)
-            order.append("first committed")
             db.session.commit()
 
-    thread = threading.Thread(target=first)
+    thread = threading.Thread(target=run_first)
     thread.start()
     assert held.wait(10)
     with app.app_context():
-        attempts.attempt_for_token(made.token)
-        order.append("second loaded")
+        second(attempts.attempt_for_token(token))
         db.session.rollback()
     thread.join()
-    assert order == ["first committed", "second loaded"]
+
+
+def test_tokens_calls_of_one_attempt_take_its_lock_in_turn(
+    app: Flask, player: Callable[[str], Player]
+) -> None:
+    # The second waits for the first's commit before it loads the attempt, on either
+    # database (PostgreSQL: the row locked as it is loaded; SQLite: the write lock).
+    made = player(GOLF_12)
+    assert made.navigate().status_code == 200
+    assert made.attempt()["suspended"] is False
+    seen: list[bool] = []
+
+    def suspend(attempt: Any) -> None:
+        attempt.suspended = True
+
+    _meanwhile(app, made.token, suspend, lambda attempt: seen.append(attempt.suspended))
+    assert seen == [True]  # loaded after the first call's commit
 
 
 def test_tokens_call_that_waited_for_the_lock_sees_the_sco_states_of_the_call_before(
@@ -131,30 +146,12 @@ def test_tokens_call_that_waited_for_the_lock_sees_the_sco_states_of_the_call_be
     # The SCO states a call reads are the ones the call before it committed, not older
     # ones: read after the attempt's lock, never in the statement that waits for it
     # (PostgreSQL re-reads only the locked row when the lock comes free).
-    import threading
-    import time
-
-    from core.db import db
-    from player import attempts
-
     made = player(GOLF_12)
     assert made.navigate().status_code == 200
-    held = threading.Event()
+    seen: list[int] = []
 
-    def first() -> None:
-        with app.app_context():
-            attempt = attempts.attempt_for_token(made.token)
-            attempt.scos[0].commit_seq = 99
-            db.session.flush()
-            held.set()
-            time.sleep(0.3)
-            db.session.commit()
+    def commit_99(attempt: Any) -> None:
+        attempt.scos[0].commit_seq = 99
 
-    thread = threading.Thread(target=first)
-    thread.start()
-    assert held.wait(10)
-    with app.app_context():
-        attempt = attempts.attempt_for_token(made.token)
-        assert attempt.scos[0].commit_seq == 99
-        db.session.rollback()
-    thread.join()
+    _meanwhile(app, made.token, commit_99, lambda attempt: seen.append(attempt.scos[0].commit_seq))
+    assert seen == [99]
