@@ -152,6 +152,11 @@ def course_activity_id(version: PackageVersion) -> str:
     return catalogue_activity_id(version.course_id)
 
 
+def course_title(version: PackageVersion) -> str:
+    """The course's name in statements about it (the course id when it has no title)."""
+    return version.title or str(version.course_id)
+
+
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 
 

@@ -51,7 +51,6 @@ def _statement(
     result: dict[str, Any],
     context: dict[str, Any],
 ) -> dict[str, Any]:
-    title = version.title or str(version.course_id)
     return {
         "id": str(uuid.uuid4()),
         "actor": lms.learner_agent(attempt),
@@ -59,7 +58,7 @@ def _statement(
         "object": {
             "objectType": "Activity",
             "id": course_tree.catalogue_activity_id(version.course_id),
-            "definition": vocabulary.course_definition(title),
+            "definition": vocabulary.course_definition(course_tree.course_title(version)),
         },
         "result": result,
         "context": context,

@@ -421,7 +421,7 @@ def _context(
         actor=lms.learner_agent(attempt),
         registration=attempt.registration,
         course_activity_id=course_tree.course_activity_id(version),
-        course_title=version.title or str(version.course_id),  # as player.outcome names it
+        course_title=course_tree.course_title(version),
         sco_activity_id=course_tree.sco_activity_id(version, state.sco_id),
         sco_title=str(entry.get("title") or state.sco_id),
         version=scorm_version(version),
