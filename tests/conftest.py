@@ -109,12 +109,19 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def _jobs_in_the_test_app(app: Flask) -> Iterator[None]:
-    """Jobs, and the run rows huey's signals write, use the suite's app.
+    """Jobs, and the run rows huey's signals write, use the suite's app; a test's jobs end
+    with it.
 
     Every ``create_app`` points ``core.jobs`` at the newest app (a process has one app,
     but tests build others). A test that built one must not leave it to the tests after
     it: their enqueues would open connections in that app's pool, left open when the
     app is garbage collected (psycopg's ResourceWarning, in whatever test runs then).
+
+    The queue (a file in the run's instance directory) outlives a test, so the jobs a
+    test enqueued and did not run are emptied out after it: else a later test's
+    ``drain`` would run them on that test's rows, whose ids SQLite gives out again (a
+    browser test's forwarding replay and delivery kicks ran in the admin forwarding
+    test, on its target).
     """
     from core import jobs
 
@@ -123,6 +130,7 @@ def _jobs_in_the_test_app(app: Flask) -> Iterator[None]:
     yield
     if jobs.app() is not app:
         jobs.init_app(app)
+    jobs.huey.flush()
 
 
 @pytest.fixture(autouse=True)
