@@ -14,6 +14,9 @@ commits.  It prints, per commit:
 - the Python function calls and C calls (``--count-calls``, slower: a profile hook),
 - CPU ms (``time.process_time``), which is the noisy one.
 
+``--profile FILE`` writes a cProfile of the commits (``python -m pstats FILE``): where
+a commit's calls go, to read beside the counts.
+
 The counts do not depend on the machine: compare them between two checkouts.
 
   .venv/bin/python bench/player_commit_cpu.py                     # SQLite in a temp dir
@@ -23,6 +26,7 @@ The counts do not depend on the machine: compare them between two checkouts.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import logging
 import sys
@@ -107,6 +111,7 @@ def measure(url: str, cfg: argparse.Namespace) -> dict[str, float]:
             lambda *_: statements.__setitem__(0, statements[0] + 1),
         )
     counter = Counter()
+    profile = cProfile.Profile() if cfg.profile else None
     cpu, commits = 0.0, 0
     for turn in range(1, COMMITS + 6):
         for index, (token, launch) in enumerate(zip(tokens, launches, strict=True)):
@@ -125,14 +130,20 @@ def measure(url: str, cfg: argparse.Namespace) -> dict[str, float]:
             started = time.process_time()
             if cfg.count_calls:
                 sys.setprofile(counter)
+            elif profile is not None:
+                profile.enable()
             reply = client.post(
                 f"/player/api/{token}/commit", data=data, content_type="application/json"
             )
             sys.setprofile(None)
+            if profile is not None:
+                profile.disable()
             cpu += time.process_time() - started
             commits += 1
             if reply.status_code != 200:
                 raise SystemExit(f"commit answered {reply.status_code}: {reply.data[:300]!r}")
+    if profile is not None:
+        profile.dump_stats(cfg.profile)
     return {
         "commits": commits,
         "sql": statements[0] / commits,
@@ -148,6 +159,7 @@ def main() -> int:
     p.add_argument("--postgresql", action="store_true", help="a throwaway PostgreSQL DB")
     p.add_argument("--learners", type=int, default=120)
     p.add_argument("--count-calls", action="store_true", help="count Python and C calls")
+    p.add_argument("--profile", metavar="FILE", help="write a cProfile of the commits to FILE")
     cfg = p.parse_args()
     logging.disable(logging.WARNING)
     with lrs_server.scratch_database(cfg.postgresql, "kompetens-commit-cpu") as url:
