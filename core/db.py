@@ -154,8 +154,8 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: An
 # busy handler sleeps inside the C library (1, 2, 5, ... up to 100 ms at a time), which
 # under gunicorn's gevent workers stops the whole worker: none of its other requests
 # run meanwhile, and the lock, freed a few milliseconds later, stays unused until the
-# sleep ends. With the player's commits, which take their attempt's lock first (the
-# SQLite write lock), two workers then mostly wait for each other.
+# sleep ends. With writers that hold the lock for a while (the player's commits), two
+# workers then mostly wait for each other.
 #
 # So a write transaction starts like this instead: the process's writer lock first
 # (threading.Lock, gevent's under gevent: the process's other writers wait their turn
@@ -274,23 +274,6 @@ class SQLiteConnection(sqlite3.Connection):
             super().close()
         finally:
             self._release_writer()
-
-
-def start_writing() -> None:
-    """SQLite: start the session's transaction as a write now, waiting for the write lock.
-
-    What the transaction reads after this is read under the lock, so it is current until
-    the commit (the player's attempt lock, player.attempts). It is what a transaction's
-    first write does anyway, without a statement to do it with. PostgreSQL locks rows,
-    not the database: nothing happens there.
-    """
-    connection = db.session.connection().connection.dbapi_connection
-    if isinstance(connection, SQLiteConnection):
-        if not connection.in_transaction:
-            connection.begin_write()
-    elif db.session.get_bind().dialect.name == "sqlite":
-        # Another driver's connection would not take the lock: never run without it.
-        raise RuntimeError("SQLite is used through pysqlite with core.db's connection class")
 
 
 @event.listens_for(Engine, "do_connect")

@@ -30,7 +30,8 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager, defer
 
 from accounts.models import User
-from core.db import db, start_writing
+from core import row_locks
+from core.db import db
 from core.errors import Conflict, NotFound, Unauthorized
 from packages.models import Course, PackageVersion
 from packages.service import latest_published_version, latest_version
@@ -302,10 +303,10 @@ def attempt_for_token(token: str, *, lock: bool = True) -> Attempt:
     Runtime calls of one attempt can overlap (a late beacon from a closed page and the
     next page's launch, two tabs): each takes the attempt's lock first, held until the
     request commits, so they run one after the other and no update is lost. PostgreSQL
-    locks the row as it loads it (SELECT ... FOR NO KEY UPDATE); SQLite's lock is its
-    write lock, taken before the load. Either way the attempt is loaded under the lock,
-    so it is current; its version and learner with it (the session's identity map then
-    answers version_of and player.lms.learner).
+    locks the row as it loads it (SELECT ... FOR NO KEY UPDATE); on SQLite the lock is
+    core.row_locks', taken before the load. Either way the attempt is loaded under the
+    lock, so it is current; its version and learner with it (the session's identity map
+    then answers version_of and player.lms.learner).
 
     The token's expiry slides: a token in use stays valid PLAYER_TOKEN_TTL after its
     last runtime call, so a learner who is still working is never cut off.
@@ -340,8 +341,10 @@ def _load(token_hash: str, moment: datetime, lock: bool) -> tuple[Attempt, Any] 
     (``attempt.scos``, lazily), never in it: a statement that waited for the lock sees
     the new version of the locked row only, and SCO states read with it would be the
     ones from before the call that held the lock committed.
-    SQLite: the token, the write lock (core.db.start_writing, which waits for the other
-    writers), then the attempt with its SCO states, all current under the lock.
+    SQLite: the token, the attempt's lock (core.row_locks: SQLite has no row locks),
+    then the attempt with its SCO states, as the call before committed them. The
+    database's write lock is left to the call's first write, so the other attempts'
+    calls write meanwhile.
     """
     params = {"hash": token_hash, "now": moment}
     if db.session.get_bind().dialect.name == "postgresql":
@@ -352,7 +355,7 @@ def _load(token_hash: str, moment: datetime, lock: bool) -> tuple[Attempt, Any] 
     if token is None:
         return None
     if lock:
-        start_writing()
+        row_locks.hold("attempts", token.attempt_id)
     found = db.session.scalars(_ATTEMPT_WITH_SCOS, {"loaded": token.attempt_id})
     attempt = found.unique().one_or_none()
     return None if attempt is None else (attempt, token)

@@ -155,3 +155,40 @@ def test_tokens_call_that_waited_for_the_lock_sees_the_sco_states_of_the_call_be
 
     _meanwhile(app, made.token, commit_99, lambda attempt: seen.append(attempt.scos[0].commit_seq))
     assert seen == [99]
+
+
+def test_tokens_a_call_holding_its_attempt_lets_other_writers_write(
+    app: Flask,
+    player: Callable[[str], Player],
+    xapi: Any,
+    make_statement: Callable[..., dict[str, Any]],
+) -> None:
+    # The attempt's lock is the attempt's, not the database's: while a call holds it and
+    # has not written yet, another request writes and commits (SQLite: core.row_locks;
+    # before it the call took SQLite's write lock, and every other writer waited for it).
+    import threading
+
+    from core.db import db
+    from player import attempts
+
+    made = player(GOLF_12)
+    assert made.navigate().status_code == 200
+    order: list[str] = []
+    held, written = threading.Event(), threading.Event()
+
+    def call() -> None:
+        with app.app_context():
+            attempts.attempt_for_token(made.token)
+            held.set()
+            written.wait(5)
+            order.append("call committed")
+            db.session.commit()
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    assert held.wait(10)
+    assert xapi.post("statements", make_statement()).status_code == 200
+    order.append("statement stored")
+    written.set()
+    thread.join()
+    assert order == ["statement stored", "call committed"]
