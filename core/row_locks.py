@@ -19,7 +19,10 @@ requests, as ``core.db`` waits for SQLite's write lock.
 
 The lock is let go when the session's transaction ends (commit, rollback or close), so
 the next holder reads what this one committed. Keys share a byte when they are equal
-modulo ``_SLOTS``: such keys then wait for each other too, which is safe.
+modulo ``_SLOTS``: such keys then wait for each other too, which is safe. Take it before
+the transaction's first write: a transaction holding SQLite's write lock that waited
+here could be waiting for a holder that waits for the write lock (it would give up
+with 503 after the timeout).
 """
 
 from __future__ import annotations

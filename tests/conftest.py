@@ -119,9 +119,9 @@ def _jobs_in_the_test_app(app: Flask) -> Iterator[None]:
 
     The queue (a file in the run's instance directory) outlives a test, so the jobs a
     test enqueued and did not run are emptied out after it: else a later test's
-    ``drain`` would run them on that test's rows, whose ids SQLite gives out again (a
-    browser test's forwarding replay and delivery kicks ran in the admin forwarding
-    test, on its target).
+    ``drain`` would run them on that test's rows, whose ids SQLite gives out again (the
+    LRS forwarding tests' replay and delivery jobs ran in the admin forwarding test's
+    drain, on its own target).
     """
     from core import jobs
 
