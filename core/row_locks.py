@@ -78,11 +78,14 @@ def _here() -> _Process:
 
 
 def lock_file(name: str) -> str:
-    """The lock file of ``name``: beside the SQLite database, so all its users share it."""
-    database = db.engine.url.database
-    if not database or database == ":memory:":
-        return os.path.join(current_app.config["INSTANCE_PATH"], f"{name}.locks")
-    return f"{database}-{name}.locks"
+    """The lock file of ``name``: beside the SQLite database, so all its users share it.
+
+    (Another database, or SQLite in memory: in the instance directory.)
+    """
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return f"{url.database}-{name}.locks"
+    return os.path.join(current_app.config["INSTANCE_PATH"], f"{name}.locks")
 
 
 def hold(name: str, key: int, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:

@@ -7,6 +7,7 @@ with 503 after its timeout, and the lock goes when the transaction ends, whichev
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -106,3 +107,13 @@ def _taken_elsewhere(app: Flask) -> list[str]:
     thread.start()
     thread.join(10)
     return seen
+
+
+def test_the_lock_file_is_beside_the_sqlite_database_else_in_the_instance(app: Flask) -> None:
+    with app.app_context():
+        path = row_locks.lock_file("tests")
+        url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        assert path == f"{url.database}-tests.locks"
+    else:  # never a file named after a server's database, wherever the process runs
+        assert path == os.path.join(app.config["INSTANCE_PATH"], "tests.locks")
