@@ -7,7 +7,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +191,22 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def wait_cooperatively(attempt: Callable[[], bool], deadline: float) -> bool:
+    """Call ``attempt`` until it succeeds (True) or ``deadline`` (``time.monotonic``) passes.
+
+    Between tries a sleep of 0.5 ms, doubling up to 2 ms: ``time.sleep``, gevent's under
+    gevent, so the worker serves its other requests while a lock is another's. False when
+    the deadline passed.
+    """
+    delay = 0.0005
+    while not attempt():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.002)
+    return True
+
+
 class SQLiteCursor(sqlite3.Cursor):
     """A cursor whose first write of a transaction starts it with the writer lock."""
 
@@ -230,20 +246,21 @@ class SQLiteConnection(sqlite3.Connection):
             raise
 
     def _begin_immediate(self) -> None:
-        deadline = time.monotonic() + _WAIT_S
-        delay = 0.0005
         cursor = sqlite3.Cursor(self)
         cursor.execute("PRAGMA busy_timeout=0")
+
+        def begin() -> bool:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc):
+                    raise
+                return False
+            return True
+
         try:
-            while True:
-                try:
-                    cursor.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if not _locked(exc) or time.monotonic() > deadline:
-                        raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.002)
+            if not wait_cooperatively(begin, time.monotonic() + _WAIT_S):
+                raise sqlite3.OperationalError("database is locked")
         finally:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()

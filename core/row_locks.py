@@ -39,7 +39,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core.db import SQLITE_BUSY_TIMEOUT_MS, db
+from core.db import SQLITE_BUSY_TIMEOUT_MS, db, wait_cooperatively
 from core.errors import BUSY_RETRY_AFTER, ServiceUnavailable
 
 _SLOTS = 1 << 20  # bytes of a lock file
@@ -105,7 +105,9 @@ def hold(name: str, key: int, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) ->
     with process.guard:
         if path not in process.files:
             process.files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        entry = process.slots.setdefault((path, slot), _Slot(threading.Lock()))
+        entry = process.slots.get((path, slot))
+        if entry is None:
+            entry = process.slots[(path, slot)] = _Slot(threading.Lock())
         entry.users += 1
     deadline = time.monotonic() + timeout
     try:
@@ -123,18 +125,17 @@ def hold(name: str, key: int, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) ->
 
 
 def _lock_record(fd: int, slot: int, deadline: float) -> None:
-    delay = 0.0005
-    while True:
+    def lock() -> bool:
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, slot)
-            return
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EAGAIN):
                 raise
-        if time.monotonic() > deadline:
-            raise _busy()
-        time.sleep(delay)  # gevent's under gevent: the worker serves others meanwhile
-        delay = min(delay * 2, 0.002)
+            return False
+        return True
+
+    if not wait_cooperatively(lock, deadline):
+        raise _busy()
 
 
 def _busy() -> ServiceUnavailable:
