@@ -84,6 +84,11 @@ def one_batch() -> Iterator[None]:
     statements = [s for group, _ in collected for s in group]
     if not statements:
         return
+    # The call's own rows (the attempt, the SCO state) are written now, before the
+    # clock: at the commit's flush they were written while every writer waited for it.
+    # They are the attempt's, locked by the call already (player.attempts), and no
+    # writer under the clock touches them, so no lock is taken in a new order.
+    db.session.flush()
     try:
         lrs_service.store_statements(statements, lms_client(), XAPI_VERSION)
     except Conflict:
