@@ -103,8 +103,13 @@ def lock(session: AnySession, *, shared: bool = False) -> None:
     SQLite has one writer at a time anyway.
     """
     if session.get_bind().dialect.name == "postgresql":
-        name = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        session.execute(text(f"SELECT {name}(:key)"), {"key": LOCK_KEY})
+        session.execute(_LOCK_SHARED if shared else _LOCK, {"key": LOCK_KEY})
+
+
+# Built once: the shared one is taken with every batch of results stored (the portal's
+# line totals), under the LRS clock.
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
 
 
 def refresh(session: AnySession, people: Iterable[int]) -> None:

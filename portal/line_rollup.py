@@ -23,7 +23,18 @@ from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, case, delete, func, insert, literal, literal_column, select
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+)
 
 from accounts import line
 from accounts.models import LineMember
@@ -38,11 +49,27 @@ CHUNK = 5_000
 
 @cache
 def _upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect)."""
-    stmt = dialect_insert(LineRollup, dialect)
+    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect).
+
+    On the table, not the mapped class (the ORM's bulk path adds nothing here).
+    """
+    table: Any = LineRollup.__table__
+    stmt = dialect_insert(table, dialect)
     return stmt.on_conflict_do_update(
         index_elements=["manager_id", "dim", "ref", "period"],
-        set_={name: getattr(LineRollup, name) + getattr(stmt.excluded, name) for name in COUNTS},
+        set_={name: table.c[name] + getattr(stmt.excluded, name) for name in COUNTS},
+    )
+
+
+@cache
+def _bosses() -> Any:
+    """(manager, person) of the given people's lines (built once).
+
+    It runs with every batch of results stored, under the LRS clock.
+    """
+    people: Any = bindparam("people", expanding=True)
+    return select(LineMember.manager_id, LineMember.person_id).where(
+        LineMember.person_id.in_(people)
     )
 
 
@@ -57,9 +84,7 @@ def add(rows: Sequence[dict[str, Any]], sign: int) -> None:
         return
     line.lock(db.session, shared=True)
     bosses: dict[int, list[int]] = defaultdict(list)
-    for boss, person in db.session.execute(
-        select(LineMember.manager_id, LineMember.person_id).where(LineMember.person_id.in_(people))
-    ):
+    for boss, person in db.session.execute(_bosses(), {"people": list(people)}):
         bosses[person].append(boss)
     totals: dict[tuple[int, str, int, str], list[float]] = {}
     for row in rows:

@@ -343,12 +343,17 @@ def forget_statements(statement_ids: list[str]) -> None:
 
 @cache
 def _rollup_upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect)."""
-    stmt = dialect_insert(CompletionRollup, dialect)
+    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect).
+
+    On the table, not the mapped class: the ORM's bulk path adds nothing to these plain
+    rows and cost more than the database's work, under the LRS clock.
+    """
+    table: Any = CompletionRollup.__table__
+    stmt = dialect_insert(table, dialect)
     return stmt.on_conflict_do_update(
         index_elements=["dim", "ref", "period"],
         set_={
-            name: getattr(CompletionRollup, name) + getattr(stmt.excluded, name)
+            name: table.c[name] + getattr(stmt.excluded, name)
             for name in ("completed", "passed", "failed", "score_sum", "score_count")
         },
     )
