@@ -38,7 +38,7 @@ from sqlalchemy import (
 
 from accounts import line
 from accounts.models import LineMember
-from core.db import db, dialect_insert
+from core.db import adding_upsert, db
 from portal.models import Completion, LineRollup
 
 COUNTS = ("completed", "passed", "failed", "score_sum", "score_count")
@@ -49,15 +49,9 @@ CHUNK = 5_000
 
 @cache
 def _upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect).
-
-    On the table, not the mapped class (the ORM's bulk path adds nothing here).
-    """
-    table: Any = LineRollup.__table__
-    stmt = dialect_insert(table, dialect)
-    return stmt.on_conflict_do_update(
-        index_elements=["manager_id", "dim", "ref", "period"],
-        set_={name: table.c[name] + getattr(stmt.excluded, name) for name in COUNTS},
+    """The upsert adding to the line's totals (built once per dialect)."""
+    return adding_upsert(
+        LineRollup.__table__, ["manager_id", "dim", "ref", "period"], COUNTS, dialect
     )
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 from accounts.models import User
 from core import vocabulary
-from core.db import db, dialect_insert
+from core.db import adding_upsert, db
 from core.errors import BadRequest
 from lrs.auth import Client
 from lrs.schemas import parse_timestamp
@@ -343,19 +343,12 @@ def forget_statements(statement_ids: list[str]) -> None:
 
 @cache
 def _rollup_upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding to the totals (built once per dialect).
-
-    On the table, not the mapped class: the ORM's bulk path adds nothing to these plain
-    rows and cost more than the database's work, under the LRS clock.
-    """
-    table: Any = CompletionRollup.__table__
-    stmt = dialect_insert(table, dialect)
-    return stmt.on_conflict_do_update(
-        index_elements=["dim", "ref", "period"],
-        set_={
-            name: table.c[name] + getattr(stmt.excluded, name)
-            for name in ("completed", "passed", "failed", "score_sum", "score_count")
-        },
+    """The upsert adding to the monthly totals (built once per dialect)."""
+    return adding_upsert(
+        CompletionRollup.__table__,
+        ["dim", "ref", "period"],
+        ("completed", "passed", "failed", "score_sum", "score_count"),
+        dialect,
     )
 
 
